@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0
+# allocator/: the port-block allocator (pure core, driven by the daemon).
+PB_OBJS := $(BUILD)/allocator/pb.o
+
+$(BUILD)/tests/test_pb: $(BUILD)/tests/unit/test_pb.o $(PB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_pb

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pb.c - see pb.h. Slots are shared with the XDP program, which empties
+ * them with an atomic exchange; this side only ever fills an empty slot
+ * with compare-and-swap, so the two never overwrite each other.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allocator/pb.h"
+
+int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
+	    const __u32 *addr_pool, __u32 n_pools)
+{
+	__u32 i;
+
+	memset(pb, 0, sizeof(*pb));
+	if (!n_addrs || !bpa || !n_pools || n_pools > CGNAT_MAX_POOLS)
+		return -EINVAL;
+	pb->n_addrs = n_addrs;
+	pb->bpa = bpa;
+	pb->n_pools = n_pools;
+	pb->addr_pool = calloc(n_addrs, sizeof(__u32));
+	pb->addr_free = calloc(n_addrs, sizeof(__u32));
+	pb->addr_subs = calloc(n_addrs, sizeof(__u32));
+	pb->addr_cursor = calloc(n_addrs, sizeof(__u32));
+	pb->addr_pending = calloc(n_addrs, sizeof(__u32));
+	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
+	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
+	    !pb->addr_cursor || !pb->addr_pending || !pb->blk) {
+		pb_free(pb);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n_addrs; i++) {
+		if (addr_pool[i] >= n_pools) {
+			pb_free(pb);
+			return -EINVAL;
+		}
+		pb->addr_pool[i] = addr_pool[i];
+		pb->addr_free[i] = bpa;
+	}
+	return 0;
+}
+
+void pb_free(struct pb *pb)
+{
+	free(pb->addr_pool);
+	free(pb->addr_free);
+	free(pb->addr_subs);
+	free(pb->addr_cursor);
+	free(pb->addr_pending);
+	free(pb->blk);
+	memset(pb, 0, sizeof(*pb));
+}
+
+__u32 pb_addr_free(const struct pb *pb, __u32 addr)
+{
+	return addr < pb->n_addrs ? pb->addr_free[addr] : 0;
+}
+
+static __u32 nslots_addr(const struct pb *pb)
+{
+	return pb->n_addrs * CGNAT_GRANT_DEPTH;
+}
+
+/* Slot index space: growth slots first, then first-block slots. */
+static __u64 *slot_ptr(const struct pb *pb, const struct pb_views *v,
+		       __u32 slot)
+{
+	if (slot < nslots_addr(pb))
+		return &v->grant_addr[slot];
+	return &v->grant_new[slot - nslots_addr(pb)];
+}
+
+static void set_state(struct pb *pb, __u32 id, enum pb_state st)
+{
+	struct pb_block *b = &pb->blk[id];
+	__u32 addr = id / pb->bpa;
+
+	if (b->state == PB_FREE && st != PB_FREE)
+		pb->addr_free[addr]--;
+	else if (b->state != PB_FREE && st == PB_FREE)
+		pb->addr_free[addr]++;
+	b->state = st;
+}
+
+void pb_rebuild(struct pb *pb, const struct pb_views *v)
+{
+	__u32 n = pb->n_addrs * pb->bpa, total, i;
+
+	for (i = 0; i < pb->n_addrs; i++) {
+		pb->addr_free[i] = pb->bpa;
+		pb->addr_subs[i] = 0;
+		pb->addr_pending[i] = 0;
+	}
+	memset(pb->blk, 0, (size_t)n * sizeof(*pb->blk));
+	for (i = 0; i < n; i++)
+		if (__atomic_load_n(&v->blocks[i].owner, __ATOMIC_ACQUIRE))
+			set_state(pb, i, PB_ASSIGNED);
+	total = nslots_addr(pb) + CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH;
+	for (i = 0; i < total; i++) {
+		__u64 val = __atomic_load_n(slot_ptr(pb, v, i),
+					    __ATOMIC_ACQUIRE);
+
+		if (!val || val - 1 >= n || pb->blk[val - 1].state)
+			continue;
+		set_state(pb, val - 1, PB_GRANTED);
+		pb->blk[val - 1].slot = i + 1;
+		pb->blk[val - 1].first = i >= nslots_addr(pb);
+		if (pb->blk[val - 1].first)
+			pb->addr_pending[(val - 1) / pb->bpa]++;
+	}
+	/* Subscribers per address: count distinct owners' addresses. */
+	for (i = 0; i < n; i++) {
+		__u32 owner = v->blocks[i].owner;
+		__u32 j, dup = 0;
+
+		if (!owner)
+			continue;
+		for (j = i - i % pb->bpa; j < i && !dup; j++)
+			dup = v->blocks[j].owner == owner;
+		if (!dup)
+			pb->addr_subs[i / pb->bpa]++;
+	}
+}
+
+/* Looks for block 'id' in the growth slots of its address, where the
+ * data plane returns a grant it could not use.
+ */
+static __u32 find_returned(const struct pb *pb, const struct pb_views *v,
+			   __u32 id)
+{
+	__u32 base = (id / pb->bpa) * CGNAT_GRANT_DEPTH, i;
+
+	for (i = 0; i < CGNAT_GRANT_DEPTH; i++)
+		if (__atomic_load_n(&v->grant_addr[base + i],
+				    __ATOMIC_ACQUIRE) == id + 1)
+			return base + i + 1;
+	return 0;
+}
+
+static int sync_one(struct pb *pb, const struct pb_views *v, __u32 id,
+		    __u64 now_ms)
+{
+	struct pb_block *b = &pb->blk[id];
+	__u32 addr = id / pb->bpa;
+
+	if (b->slot && __atomic_load_n(slot_ptr(pb, v, b->slot - 1),
+				       __ATOMIC_ACQUIRE) == id + 1)
+		return 0;
+	if (__atomic_load_n(&v->blocks[id].owner, __ATOMIC_ACQUIRE)) {
+		if (b->first) {
+			pb->addr_pending[addr]--;
+			pb->addr_subs[addr]++;
+		}
+		memset(b, 0, sizeof(*b));
+		b->state = PB_GRANTED;
+		set_state(pb, id, PB_ASSIGNED);
+		return 1;
+	}
+	b->slot = find_returned(pb, v, id);
+	if (b->slot || !b->limbo_ms) {
+		if (b->slot && b->first) {
+			pb->addr_pending[addr]--;
+			b->first = 0;
+		}
+		b->limbo_ms = b->slot ? 0 : (now_ms ? now_ms : 1);
+		return 0;
+	}
+	if (now_ms - b->limbo_ms >= PB_LIMBO_MS) {
+		if (b->first)
+			pb->addr_pending[addr]--;
+		memset(b, 0, sizeof(*b));
+		b->state = PB_GRANTED;
+		set_state(pb, id, PB_FREE);
+		pb->lost++;
+	}
+	return 0;
+}
+
+int pb_sync(struct pb *pb, const struct pb_views *v, __u64 now_ms)
+{
+	__u32 n = pb->n_addrs * pb->bpa, i;
+	int assigned = 0;
+
+	for (i = 0; i < n; i++)
+		if (pb->blk[i].state == PB_GRANTED)
+			assigned += sync_one(pb, v, i, now_ms);
+	return assigned;
+}
+
+/* Next free block of an address, rotating so that released blocks are
+ * reused last. Returns the block id or -1.
+ */
+static long pick_block(struct pb *pb, __u32 addr)
+{
+	__u32 i, bi;
+
+	if (!pb->addr_free[addr])
+		return -1;
+	for (i = 0; i < pb->bpa; i++) {
+		bi = (pb->addr_cursor[addr] + i) % pb->bpa;
+		if (pb->blk[addr * pb->bpa + bi].state == PB_FREE) {
+			pb->addr_cursor[addr] = (bi + 1) % pb->bpa;
+			return (long)addr * pb->bpa + bi;
+		}
+	}
+	return -1;
+}
+
+static int grant(struct pb *pb, const struct pb_views *v, __u32 slot,
+		 __u32 addr, int first)
+{
+	long id = pick_block(pb, addr);
+	__u64 expect = 0;
+
+	if (id < 0)
+		return 0;
+	if (!__atomic_compare_exchange_n(slot_ptr(pb, v, slot), &expect,
+					 (__u64)id + 1, 0, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return 0;
+	set_state(pb, id, PB_GRANTED);
+	pb->blk[id].slot = slot + 1;
+	pb->blk[id].first = first;
+	pb->blk[id].limbo_ms = 0;
+	if (first)
+		pb->addr_pending[addr]++;
+	return 1;
+}
+
+/* The pool's address with free blocks and the fewest subscribers
+ * (placed or pending), or -1.
+ */
+static long least_loaded(const struct pb *pb, __u32 pool)
+{
+	long best = -1;
+	__u32 i, load, best_load = ~0u;
+
+	for (i = 0; i < pb->n_addrs; i++) {
+		if (pb->addr_pool[i] != pool || !pb->addr_free[i])
+			continue;
+		load = pb->addr_subs[i] + pb->addr_pending[i];
+		if (load < best_load) {
+			best = i;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+int pb_refill(struct pb *pb, const struct pb_views *v)
+{
+	__u32 a, p, i, slot;
+	int filled = 0;
+	long addr;
+
+	for (a = 0; a < pb->n_addrs; a++)
+		for (i = 0; i < CGNAT_GRANT_DEPTH; i++) {
+			slot = a * CGNAT_GRANT_DEPTH + i;
+			if (!__atomic_load_n(&v->grant_addr[slot],
+					     __ATOMIC_ACQUIRE))
+				filled += grant(pb, v, slot, a, 0);
+		}
+	for (p = 0; p < pb->n_pools; p++)
+		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
+			slot = p * CGNAT_NEW_DEPTH + i;
+			if (__atomic_load_n(&v->grant_new[slot],
+					    __ATOMIC_ACQUIRE))
+				continue;
+			addr = least_loaded(pb, p);
+			if (addr < 0)
+				break;
+			filled += grant(pb, v, nslots_addr(pb) + slot, addr, 1);
+		}
+	return filled;
+}

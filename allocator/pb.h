@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pb.h - the port-block allocator's pure core. It owns the state of every
+ * block (free, granted, assigned) and keeps the data plane's grant slots
+ * stocked: growth slots per external address, first-block slots per pool
+ * filled from the least-loaded address of the pool (balanced placement).
+ * No I/O: it works on the shared slot and block arrays it is given, with
+ * atomics where the data plane writes concurrently, and takes the time as
+ * a parameter, so cmocka drives it directly.
+ *
+ * Invariant: a block id is in at most one place at a time - free, one
+ * slot, or owned by one subscriber - so it is never granted twice.
+ */
+#ifndef CGNAT_PB_H
+#define CGNAT_PB_H
+
+#include <linux/types.h>
+#include "bpf/cgnat_abi.h"
+
+enum pb_state {
+	PB_FREE = 0,
+	PB_GRANTED,		/* in a grant slot, or just taken from one */
+	PB_ASSIGNED,		/* owned by a subscriber */
+};
+
+/* Grace for a block that left its slot without an owner appearing: the
+ * data plane takes a slot and sets the owner within one packet.
+ */
+#define PB_LIMBO_MS 2000
+
+struct pb_block {
+	__u8 state;		/* enum pb_state */
+	__u8 first;		/* granted as a subscriber's first block */
+	__u16 pad;
+	__u32 slot;		/* grant slot index + 1 while granted */
+	__u64 limbo_ms;		/* when it was seen missing from its slot */
+};
+
+struct pb_views {
+	__u64 *grant_addr;	/* n_addrs * CGNAT_GRANT_DEPTH */
+	__u64 *grant_new;	/* CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH */
+	struct cgnat_block *blocks;
+};
+
+struct pb {
+	__u32 n_addrs;
+	__u32 bpa;		/* blocks per address */
+	__u32 n_pools;
+	__u32 *addr_pool;	/* pool of each address */
+	__u32 *addr_free;	/* free blocks per address */
+	__u32 *addr_subs;	/* subscribers placed on each address */
+	__u32 *addr_cursor;	/* next block index to try per address */
+	__u32 *addr_pending;	/* first-block grants waiting per address */
+	struct pb_block *blk;
+	__u64 lost;		/* grants reclaimed after limbo */
+};
+
+int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
+	    const __u32 *addr_pool, __u32 n_pools);
+void pb_free(struct pb *pb);
+
+/* Rebuilds the state from the shared arrays (start, restart). */
+void pb_rebuild(struct pb *pb, const struct pb_views *v);
+
+/* Follows the data plane: blocks that left their slots become assigned
+ * (owner set) or, after PB_LIMBO_MS without owner, free again. Returns
+ * the number of newly assigned blocks.
+ */
+int pb_sync(struct pb *pb, const struct pb_views *v, __u64 now_ms);
+
+/* Fills every empty grant slot it can. Returns slots filled. */
+int pb_refill(struct pb *pb, const struct pb_views *v);
+
+/* Free blocks of an address / of a pool. */
+__u32 pb_addr_free(const struct pb *pb, __u32 addr);
+
+#endif /* CGNAT_PB_H */

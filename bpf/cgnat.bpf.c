@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgnat.bpf.c - the XDP entry points. cgnat_inside runs on the subscriber
+ * interface (SNAT, hairpin), cgnat_outside on the internet interface
+ * (DNAT). The helpers return an XDP action (>= 0) or a negative reason;
+ * only the entry points turn a reason into a drop and a counter.
+ *
+ * Rules for what is not NAT traffic: non-IPv4 goes to the kernel; on the
+ * outside, anything not addressed to a pool address goes to the kernel
+ * untouched; on the inside, packets for the box itself go to the kernel,
+ * and a source outside the subscriber prefixes is dropped (no spoofed
+ * source ever leaves).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "hairpin.h"
+#include "fwd.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+static __always_inline int verdict(int rc)
+{
+	if (rc >= 0)
+		return rc;
+	stat_inc(STAT_DROP_BASE + ((-rc) & 31));
+	return XDP_DROP;
+}
+
+/* Pool of a subscriber source address, or -1. */
+static __always_inline int sub_pool(__be32 addr)
+{
+	struct cgnat_sub_prefix k = { .prefixlen = 32, .addr = addr };
+	__u32 *pool = bpf_map_lookup_elem(&cgnat_sub_prefixes, &k);
+
+	return pool ? (int)*pool : -1;
+}
+
+static __always_inline int is_pool_addr(__be32 addr)
+{
+	return bpf_map_lookup_elem(&cgnat_addr_idx, &addr) != 0;
+}
+
+/* An inside packet that creates no state: for the box, or refused. */
+static __always_inline int inside_other(struct xdp_md *ctx, struct pkt *p,
+					int reason)
+{
+	struct bpf_fib_lookup fib;
+
+	if (fwd_fib(ctx, p, &fib) == BPF_FIB_LKUP_RET_NOT_FWDED) {
+		stat_inc(STAT_PASS_LOCAL);
+		return XDP_PASS;
+	}
+	return reason;
+}
+
+/* Sender half of a new flow: subscriber, mapping, session. */
+static __always_inline struct cgnat_sess *
+inside_new_sess(struct pkt *p, const struct cgnat_sess_key *k, int pool,
+		__u8 flags, __u64 now, const struct cgnat_cfg *cfg, int *err)
+{
+	struct cgnat_sess *s = 0;
+	struct cgnat_sub *sub;
+	struct cgnat_map m;
+	__u32 idx;
+
+	if (p->proto != IPPROTO_ICMP && (!*p->sport || !*p->dport)) {
+		*err = -REASON_PORT_ZERO;
+		return 0;
+	}
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (TH_SYN | TH_RST)) != TH_SYN) {
+		*err = -REASON_TCP_NO_SYN;
+		return 0;
+	}
+	if (!ip_csum_ok(p)) {
+		*err = -REASON_MALFORMED;
+		return 0;
+	}
+	*err = nat_sub_get(k->int_addr, pool, now, cfg, &sub, &idx);
+	if (*err)
+		return 0;
+	*err = nat_sub_charge(sub, now, cfg);
+	if (*err)
+		return 0;
+	*err = nat_mapping(cfg, sub, idx, p->proto, k->int_addr, k->int_port,
+			   now, &m);
+	if (!*err)
+		s = nat_sess_create(k, m.addr, m.port, flags, now, cfg, err);
+	if (*err && !s) {
+		__sync_fetch_and_sub(&sub->sessions, 1);
+		return 0;
+	}
+	if (cfg->filtering == CGNAT_FILTER_ADF && p->proto != IPPROTO_ICMP)
+		nat_permit_touch(k, s->expires_ns);
+	return s;
+}
+
+static __always_inline int inside_translate(struct xdp_md *ctx,
+					    struct pkt *p,
+					    struct cgnat_sess *s, __u64 now,
+					    const struct cgnat_cfg *cfg)
+{
+	struct xlate x = {};
+	__u64 exp = s->expires_ns;
+
+	if (s->flags & CGNAT_SF_HAIRPIN) {
+		struct cgnat_map rm;
+		int rc;
+
+		if (!cfg->hairpinning)
+			return -REASON_HAIRPIN_OFF;
+		rc = hairpin_receiver(cfg, p, s->ext_addr, s->ext_port, now,
+				      &rm);
+		if (rc)
+			return rc;
+		xlate_set(p, &x, &p->ip->daddr, p->dport, rm.addr, rm.port);
+		stat_inc(STAT_HAIRPIN);
+	} else {
+		stat_inc(STAT_XLATE_OUT);
+	}
+	ct_update(s, cfg, p, CGNAT_DIR_OUT, now, 1);
+	if (cfg->filtering == CGNAT_FILTER_ADF && s->expires_ns != exp &&
+	    p->proto != IPPROTO_ICMP) {
+		struct cgnat_sess_key k;
+
+		nat_key(&k, p->proto, p->ip->saddr, *p->sport, p->ip->daddr,
+			*p->dport);
+		nat_permit_touch(&k, s->expires_ns);
+	}
+	xlate_set(p, &x, &p->ip->saddr, p->sport, s->ext_addr, s->ext_port);
+	xlate_finish(p, &x);
+	return fwd_send(ctx, p, &s->nh[CGNAT_DIR_OUT], now, cfg);
+}
+
+static __always_inline int inside(struct xdp_md *ctx)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	struct cgnat_sess_key k;
+	struct cgnat_sess *s;
+	struct pkt p = {};
+	__u64 now;
+	int rc, pool;
+
+	stat_inc(STAT_RX_INSIDE);
+	rc = parse_eth(ctx, &p);
+	if (rc <= 0) {
+		if (!rc)
+			stat_inc(STAT_PASS_NON_IP);
+		return rc ? rc : XDP_PASS;
+	}
+	rc = parse_ipv4_hdr(&p);
+	if (rc)
+		return rc;
+	if (!cfg || !cfg->blocks_per_addr)
+		return -REASON_CONFLICT;
+	if (p.ip->ttl <= 1) {
+		/* The kernel answers with time exceeded from its own
+		 * inside address: the hop traceroute shows.
+		 */
+		stat_inc(STAT_PASS_TTL);
+		return XDP_PASS;
+	}
+	rc = parse_l3l4(&p);
+	if (rc) {
+		/* Refused traffic from subscribers; others only if local. */
+		return inside_other(ctx, &p, sub_pool(p.ip->saddr) < 0 ?
+						     -REASON_SPOOF : rc);
+	}
+	nat_key(&k, p.proto, p.ip->saddr, *p.sport, p.ip->daddr, *p.dport);
+	now = bpf_ktime_get_ns();
+	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
+	if (s)
+		return inside_translate(ctx, &p, s, now, cfg);
+
+	pool = sub_pool(p.ip->saddr);
+	if (pool < 0)
+		return inside_other(ctx, &p, -REASON_SPOOF);
+	if (is_pool_addr(p.ip->daddr)) {
+		struct cgnat_map_key mk = { .addr = p.ip->daddr,
+					    .port = *p.dport,
+					    .proto = p.proto,
+					    .dir = CGNAT_DIR_IN };
+
+		if (!cfg->hairpinning)
+			return -REASON_HAIRPIN_OFF;
+		if (p.proto == IPPROTO_ICMP ||
+		    !bpf_map_lookup_elem(&cgnat_mappings, &mk))
+			return -REASON_UNSOLICITED;
+		s = inside_new_sess(&p, &k, pool, CGNAT_SF_HAIRPIN, now, cfg,
+				    &rc);
+	} else {
+		struct bpf_fib_lookup fib;
+
+		rc = fwd_fib(ctx, &p, &fib);
+		if (rc == BPF_FIB_LKUP_RET_NOT_FWDED) {
+			stat_inc(STAT_PASS_LOCAL);
+			return XDP_PASS;
+		}
+		s = inside_new_sess(&p, &k, pool, 0, now, cfg, &rc);
+	}
+	if (!s)
+		return rc;
+	return inside_translate(ctx, &p, s, now, cfg);
+}
+
+/* An inbound packet with a mapping but no live session: filtering. */
+static __always_inline struct cgnat_sess *
+outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
+		 const struct cgnat_map *m, __u64 now,
+		 const struct cgnat_cfg *cfg, int *err)
+{
+	struct cgnat_sub *sub;
+	struct cgnat_sess *s;
+	__u32 idx = m->sub_idx;
+
+	if (!nat_filter_admits(cfg, k, now)) {
+		*err = -REASON_FILTERED;
+		return 0;
+	}
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (TH_SYN | TH_RST)) != TH_SYN) {
+		*err = -REASON_TCP_NO_SYN;
+		return 0;
+	}
+	sub = bpf_map_lookup_elem(&cgnat_subs, &idx);
+	if (!sub) {
+		*err = -REASON_CONFLICT;
+		return 0;
+	}
+	*err = nat_sub_charge(sub, now, cfg);
+	if (*err)
+		return 0;
+	s = nat_sess_create(k, p->ip->daddr, *p->dport, CGNAT_SF_INBOUND, now,
+			    cfg, err);
+	if (!s)
+		__sync_fetch_and_sub(&sub->sessions, 1);
+	return s;
+}
+
+static __always_inline int outside(struct xdp_md *ctx)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	struct cgnat_map_key mk = { .dir = CGNAT_DIR_IN };
+	struct cgnat_sess_key k;
+	struct cgnat_sess *s;
+	struct cgnat_map *m;
+	struct xlate x = {};
+	struct pkt p = {};
+	__u64 now;
+	int rc;
+
+	stat_inc(STAT_RX_OUTSIDE);
+	rc = parse_eth(ctx, &p);
+	if (rc <= 0) {
+		if (!rc)
+			stat_inc(STAT_PASS_NON_IP);
+		return rc ? rc : XDP_PASS;
+	}
+	if (parse_ipv4_hdr(&p) || !cfg || !cfg->blocks_per_addr)
+		return XDP_PASS;	/* not ours to judge: kernel */
+	rc = parse_l3l4(&p);
+	if (!rc && p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY)
+		rc = -REASON_UNSOLICITED;
+	if (!rc) {
+		mk.addr = p.ip->daddr;
+		mk.port = *p.dport;
+		mk.proto = p.proto;
+		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+		if (!m)
+			rc = -REASON_UNSOLICITED;
+	}
+	if (rc) {
+		if (is_pool_addr(p.ip->daddr))
+			return rc;
+		stat_inc(STAT_PASS_NOT_NAT);
+		return XDP_PASS;
+	}
+	if (p.ip->ttl <= 1)
+		return -REASON_TTL;
+	now = bpf_ktime_get_ns();
+	nat_key(&k, p.proto, m->addr, m->port, p.ip->saddr, *p.sport);
+	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
+	if (!s || s->expires_ns <= now) {
+		s = outside_new_sess(&p, &k, m, now, cfg, &rc);
+		if (!s)
+			return rc;
+	}
+	ct_update(s, cfg, &p, CGNAT_DIR_IN, now, cfg->inbound_refresh);
+	xlate_set(&p, &x, &p.ip->daddr, p.dport, m->addr, m->port);
+	xlate_finish(&p, &x);
+	stat_inc(STAT_XLATE_IN);
+	return fwd_send(ctx, &p, &s->nh[CGNAT_DIR_IN], now, cfg);
+}
+
+SEC("xdp")
+int cgnat_inside(struct xdp_md *ctx)
+{
+	return verdict(inside(ctx));
+}
+
+SEC("xdp")
+int cgnat_outside(struct xdp_md *ctx)
+{
+	return verdict(outside(ctx));
+}

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cgnat_abi.h - the one contract between the XDP program and userspace:
+ * map keys and values, event records, counter indices, reason codes and
+ * limits. It includes nothing: the includer provides __u8..__u64, __be16 and
+ * __be32 (vmlinux.h in BPF, <linux/types.h> in userspace). Every struct has
+ * explicit padding and a size assert, since both sides read the same bytes.
+ *
+ * Byte order: fields typed __be* are network order, everything else host
+ * order. Times named *_ns are CLOCK_MONOTONIC (bpf_ktime_get_ns) unless the
+ * name says tai.
+ */
+#ifndef CGNAT_ABI_H
+#define CGNAT_ABI_H
+
+#define CGNAT_PIN_DIR "/sys/fs/bpf/cgnat"
+
+#define CGNAT_MAX_BLOCKS 32	/* blocks a subscriber may hold, hard bound */
+#define CGNAT_MAX_POOLS 16
+#define CGNAT_GRANT_DEPTH 4	/* pre-granted growth blocks per address */
+#define CGNAT_NEW_DEPTH 16	/* pre-granted first blocks per pool */
+#define CGNAT_PORT_WORDS 1024	/* 65536 ports / 64 bits */
+#define CGNAT_MAX_BLOCK_WORDS 64 /* block_size <= 4096 */
+#define CGNAT_BLOCK_RESERVED 0xffffffffu /* sub block slot being filled */
+
+/* Protocol index into the per-address port bitmaps. */
+enum cgnat_pidx {
+	CGNAT_P_TCP = 0,
+	CGNAT_P_UDP = 1,
+	CGNAT_P_ICMP = 2,
+	CGNAT_NPROTO = 3,
+};
+
+enum cgnat_filtering {
+	CGNAT_FILTER_EIF = 0,	/* endpoint-independent */
+	CGNAT_FILTER_ADF = 1,	/* address-dependent */
+	CGNAT_FILTER_APDF = 2,	/* address-and-port-dependent */
+};
+
+/* Runtime configuration: map cgnat_cfg, key 0. Userspace may change the
+ * tunables at any time; the geometry (port_lo, block_size, blocks_per_addr,
+ * n_addrs) is fixed for the life of the pinned maps.
+ */
+struct cgnat_cfg {
+	__u64 udp_timeout_ns;
+	__u64 tcp_est_timeout_ns;
+	__u64 tcp_trans_timeout_ns;
+	__u64 icmp_timeout_ns;
+	__u64 nh_ttl_ns;	/* how long a cached next hop is trusted */
+	__u64 evt_interval_ns;	/* min gap between repeated quota/pool events */
+	__u32 filtering;	/* enum cgnat_filtering */
+	__u32 hairpinning;	/* 0 = drop hairpin traffic */
+	__u32 inbound_refresh;	/* inbound packets refresh sessions */
+	__u32 parity;		/* keep source port parity (RFC 4787 REQ-4) */
+	__u32 max_blocks;	/* <= CGNAT_MAX_BLOCKS */
+	__u32 sess_per_sub;	/* 0 = unlimited */
+	__u32 port_lo;		/* first port of block 0, multiple of 64 */
+	__u32 block_size;	/* multiple of 64, 64..4096 */
+	__u32 blocks_per_addr;
+	__u32 n_addrs;
+};
+_Static_assert(sizeof(struct cgnat_cfg) == 88, "cgnat_cfg layout");
+
+/* Session key, always in the subscriber's view of the flow. For ICMP
+ * queries int_port is the echo identifier and rem_port is 0. Kind PERMIT
+ * marks the address-dependent filtering entry (rem_port 0) kept beside the
+ * flows of one mapping and one remote address.
+ */
+enum cgnat_sess_kind {
+	CGNAT_SK_FLOW = 0,
+	CGNAT_SK_PERMIT = 1,
+};
+
+struct cgnat_sess_key {
+	__be32 int_addr;
+	__be32 rem_addr;
+	__be16 int_port;
+	__be16 rem_port;
+	__u8 proto;		/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	__u8 kind;		/* enum cgnat_sess_kind */
+	__u8 pad[2];
+};
+_Static_assert(sizeof(struct cgnat_sess_key) == 16, "sess_key layout");
+
+/* A cached next hop: trusted until 'until' (ktime >> 20, ~1 ms units). */
+struct cgnat_nh {
+	__u32 until;
+	__u32 ifindex;
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u16 mtu;
+	__u16 pad;
+};
+_Static_assert(sizeof(struct cgnat_nh) == 24, "nh layout");
+
+enum cgnat_dir {
+	CGNAT_DIR_OUT = 0,	/* subscriber -> internet */
+	CGNAT_DIR_IN = 1,	/* internet -> subscriber */
+};
+
+/* TCP flags seen on a session (RFC 7857 section 2 state). */
+#define CGNAT_TCP_SYN_OUT 0x01
+#define CGNAT_TCP_SYN_IN 0x02
+#define CGNAT_TCP_FIN_OUT 0x04
+#define CGNAT_TCP_FIN_IN 0x08
+#define CGNAT_TCP_RST 0x10
+
+/* Session flags. */
+#define CGNAT_SF_INBOUND 0x01	/* created by an inbound packet (EIF) */
+#define CGNAT_SF_HAIRPIN 0x02	/* remote is another subscriber's mapping */
+
+struct cgnat_sess {
+	__u64 expires_ns;
+	__be32 ext_addr;
+	__be16 ext_port;
+	__u8 tcp_seen;		/* CGNAT_TCP_* */
+	__u8 flags;		/* CGNAT_SF_* */
+	struct cgnat_nh nh[2];	/* indexed by enum cgnat_dir */
+};
+_Static_assert(sizeof(struct cgnat_sess) == 64, "sess layout");
+
+/* Endpoint-independent mapping, stored twice: dir OUT keyed by the internal
+ * endpoint (value: external endpoint), dir IN keyed by the external endpoint
+ * (value: internal endpoint).
+ */
+struct cgnat_map_key {
+	__be32 addr;
+	__be16 port;
+	__u8 proto;
+	__u8 dir;		/* enum cgnat_dir */
+};
+_Static_assert(sizeof(struct cgnat_map_key) == 8, "map_key layout");
+
+struct cgnat_map {
+	__be32 addr;
+	__be16 port;
+	__u16 pad;
+	__u32 sub_idx;
+	__u32 pad2;
+	__u64 created_ns;
+};
+_Static_assert(sizeof(struct cgnat_map) == 24, "map layout");
+
+/* Subscriber slot (array cgnat_subs, index from hash cgnat_sub_idx). A
+ * block slot holds global block id + 1, 0 when empty, or
+ * CGNAT_BLOCK_RESERVED while a CPU is claiming a block for it.
+ */
+struct cgnat_sub {
+	__be32 addr;		/* 0 = slot unused */
+	__u32 ext_idx;		/* external address index + 1, 0 = none yet */
+	__u32 pool;
+	__u32 sessions;		/* live sessions, atomic */
+	__u64 evt_ns;		/* last quota event, rate limit */
+	__u32 block[CGNAT_MAX_BLOCKS];
+};
+_Static_assert(sizeof(struct cgnat_sub) == 152, "sub layout");
+
+/* External (pool) address, array cgnat_addrs indexed by address index. */
+struct cgnat_addr {
+	__be32 addr;
+	__u32 pool;
+};
+_Static_assert(sizeof(struct cgnat_addr) == 8, "addr layout");
+
+/* Per-block ownership, array cgnat_blocks indexed by global block id
+ * (addr_idx * blocks_per_addr + n). The data plane sets owner and
+ * assigned_tai_ns when it takes a granted block; the allocator clears them
+ * on release. Reconciliation after a lost event reads the time from here.
+ */
+struct cgnat_block {
+	__u32 owner;		/* subscriber index + 1, 0 = none */
+	__be32 sub_addr;
+	__u64 assigned_tai_ns;
+};
+_Static_assert(sizeof(struct cgnat_block) == 16, "block layout");
+
+/* Port bitmap of one (address, protocol): array cgnat_ports indexed by
+ * addr_idx * CGNAT_NPROTO + pidx. Bit p set = port p mapped.
+ */
+struct cgnat_portmap {
+	__u64 w[CGNAT_PORT_WORDS];
+};
+
+struct cgnat_sub_prefix {
+	__u32 prefixlen;
+	__be32 addr;
+};
+
+/* Ring-buffer events. Rare by construction: per block or rate-limited. */
+enum cgnat_evt_type {
+	EVT_BLOCK_ASSIGNED = 1,	/* a subscriber took a granted block */
+	EVT_QUOTA_BLOCKS = 2,	/* subscriber at max_blocks and full */
+	EVT_QUOTA_SESSIONS = 3,	/* subscriber at sess_per_sub */
+	EVT_POOL_EMPTY = 4,	/* no first block for a new subscriber */
+	EVT_ADDR_EMPTY = 5,	/* no growth block on the sub's address */
+	EVT_TABLE_FULL = 6,	/* value: enum cgnat_table */
+};
+
+enum cgnat_table {
+	CGNAT_TBL_SESSIONS = 1,
+	CGNAT_TBL_MAPPINGS = 2,
+	CGNAT_TBL_SUBSCRIBERS = 3,
+};
+
+struct cgnat_event {
+	__u64 time_tai_ns;	/* bpf_ktime_get_tai_ns() at the event */
+	__u32 type;		/* enum cgnat_evt_type */
+	__be32 sub_addr;
+	__be32 ext_addr;
+	__u16 port_first;	/* host order */
+	__u16 port_last;
+	__u32 block;		/* global block id */
+	__u32 pool;
+	__u32 value;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct cgnat_event) == 40, "event layout");
+
+/* Negative reason codes returned by helpers; the entry point turns them
+ * into a verdict and a per-CPU counter STAT_DROP_BASE + reason.
+ */
+enum cgnat_reason {
+	REASON_MALFORMED = 1,	/* truncated, bad IHL/length/checksum */
+	REASON_FRAGMENT,	/* IP fragment (not yet translated) */
+	REASON_ICMP_ERROR,	/* ICMP error (not yet translated) */
+	REASON_PROTO,		/* transport we cannot translate */
+	REASON_SPOOF,		/* inside source outside subscriber prefixes */
+	REASON_UNSOLICITED,	/* to a pool address without mapping */
+	REASON_FILTERED,	/* mapping exists, filtering denies */
+	REASON_TCP_NO_SYN,	/* new TCP flow not starting with SYN */
+	REASON_QUOTA,		/* subscriber at max_blocks, blocks full */
+	REASON_SESS_LIMIT,	/* subscriber at sess_per_sub */
+	REASON_POOL_EMPTY,	/* no granted block available */
+	REASON_TABLE_FULL,	/* session/mapping/subscriber table full */
+	REASON_NO_ROUTE,	/* FIB says unreachable/blackhole */
+	REASON_FRAG_NEEDED,	/* DF set, larger than egress MTU */
+	REASON_TTL,		/* inbound TTL expired */
+	REASON_HAIRPIN_OFF,	/* hairpinning disabled */
+	REASON_CONFLICT,	/* allocator/data plane disagreement */
+	REASON_PORT_ZERO,	/* source or destination port 0 */
+	REASON_MAX,
+};
+
+enum cgnat_stat {
+	STAT_RX_INSIDE = 0,
+	STAT_RX_OUTSIDE,
+	STAT_XLATE_OUT,		/* translated subscriber -> internet */
+	STAT_XLATE_IN,		/* translated internet -> subscriber */
+	STAT_HAIRPIN,		/* translated subscriber -> subscriber */
+	STAT_PASS_NON_IP,	/* ARP, IPv6, ... to the kernel */
+	STAT_PASS_LOCAL,	/* for the box itself */
+	STAT_PASS_NOT_NAT,	/* outside traffic not for a pool address */
+	STAT_PASS_NEIGH,	/* translated, next hop unresolved: kernel */
+	STAT_PASS_TTL,		/* outbound TTL expiring: kernel answers */
+	STAT_NEW_SESSION,
+	STAT_NEW_MAPPING,
+	STAT_NEW_SUBSCRIBER,
+	STAT_BLOCK_TAKEN,
+	STAT_FIB_LOOKUP,
+	STAT_EVT_LOST,		/* ring buffer full: reconcile */
+	STAT_GRANT_LOST,	/* grant taken but unusable, not returned */
+	STAT_DROP_BASE,
+	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
+};
+
+#endif /* CGNAT_ABI_H */

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ct.h - session state: TCP state after RFC 7857 section 2 and the
+ * expiry time each session keeps in the map for the sweep. A TCP session
+ * is established once a SYN has passed in both directions and no FIN or
+ * RST has; every other state (opening, closing, after RST) uses the
+ * transitory timer (RFC 5382 REQ-5, RFC 7857 2.1/2.2).
+ */
+#ifndef CGNAT_CT_H
+#define CGNAT_CT_H
+
+#include "cgnat_abi.h"
+#include "parse.h"
+
+/* Expiry is rewritten only when it would move by more than this: a write
+ * per packet would bounce the session's cache line between CPUs. The slack
+ * is added to every expiry, so a session never expires before its full
+ * timer has run since its last packet (the RFC floors hold).
+ */
+#define CT_REFRESH_SLACK_NS 1000000000ull
+
+static __always_inline __u8 ct_tcp_bits(__u8 flags, int dir)
+{
+	__u8 b = 0;
+
+	if (flags & TH_RST)
+		b |= CGNAT_TCP_RST;
+	if (flags & TH_SYN)
+		b |= dir == CGNAT_DIR_OUT ? CGNAT_TCP_SYN_OUT : CGNAT_TCP_SYN_IN;
+	if (flags & TH_FIN)
+		b |= dir == CGNAT_DIR_OUT ? CGNAT_TCP_FIN_OUT : CGNAT_TCP_FIN_IN;
+	return b;
+}
+
+static __always_inline int ct_tcp_established(__u8 seen)
+{
+	return (seen & (CGNAT_TCP_SYN_OUT | CGNAT_TCP_SYN_IN)) ==
+		       (CGNAT_TCP_SYN_OUT | CGNAT_TCP_SYN_IN) &&
+	       !(seen & (CGNAT_TCP_FIN_OUT | CGNAT_TCP_FIN_IN | CGNAT_TCP_RST));
+}
+
+static __always_inline __u64 ct_timeout(const struct cgnat_cfg *cfg,
+					__u8 proto, __u8 seen)
+{
+	if (proto == IPPROTO_TCP)
+		return ct_tcp_established(seen) ? cfg->tcp_est_timeout_ns :
+						  cfg->tcp_trans_timeout_ns;
+	if (proto == IPPROTO_UDP)
+		return cfg->udp_timeout_ns;
+	return cfg->icmp_timeout_ns;
+}
+
+/* Records the packet on the session: TCP flags and, when 'refresh', the
+ * new expiry. Writes only what changed.
+ */
+static __always_inline void ct_update(struct cgnat_sess *s,
+				      const struct cgnat_cfg *cfg,
+				      const struct pkt *p, int dir, __u64 now,
+				      int refresh)
+{
+	__u8 seen = s->tcp_seen;
+	__u64 exp;
+
+	if (p->proto == IPPROTO_TCP) {
+		__u8 b = ct_tcp_bits(p->tcp_flags, dir);
+
+		if ((seen | b) != seen) {
+			seen |= b;
+			s->tcp_seen = seen;
+			/* A state change may shorten the timer (RST, FIN). */
+			s->expires_ns = now + ct_timeout(cfg, p->proto, seen) +
+					CT_REFRESH_SLACK_NS;
+			return;
+		}
+	}
+	if (!refresh)
+		return;
+	exp = now + ct_timeout(cfg, p->proto, seen) + CT_REFRESH_SLACK_NS;
+	if (exp > s->expires_ns + CT_REFRESH_SLACK_NS)
+		s->expires_ns = exp;
+}
+
+#endif /* CGNAT_CT_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * events.h - ring-buffer events. Never one per packet: block events come
+ * once per block, the others are rate-limited per CPU and type (and quota
+ * events per subscriber). A full ring buffer is counted (STAT_EVT_LOST) so
+ * that userspace knows to reconcile from the maps.
+ */
+#ifndef CGNAT_EVENTS_H
+#define CGNAT_EVENTS_H
+
+#include "maps.h"
+
+static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
+				     __u32 block, __u32 pool, __u32 value,
+				     __u16 first, __u16 last)
+{
+	struct cgnat_event *e;
+
+	e = bpf_ringbuf_reserve(&cgnat_events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(STAT_EVT_LOST);
+		return;
+	}
+	e->time_tai_ns = bpf_ktime_get_tai_ns();
+	e->type = type;
+	e->sub_addr = sub;
+	e->ext_addr = ext;
+	e->port_first = first;
+	e->port_last = last;
+	e->block = block;
+	e->pool = pool;
+	e->value = value;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* True when an event of this type may be sent now (per-CPU limit). */
+static __always_inline int evt_allowed(__u32 type, __u64 now,
+				       const struct cgnat_cfg *cfg)
+{
+	__u32 key = type & 7;
+	__u64 *last = bpf_map_lookup_elem(&cgnat_evt_last, &key);
+
+	if (!last || (*last && now - *last < cfg->evt_interval_ns))
+		return 0;
+	*last = now;
+	return 1;
+}
+
+static __always_inline void evt_limited(__u32 type, __be32 sub, __u32 pool,
+					__u32 value, __u64 now,
+					const struct cgnat_cfg *cfg)
+{
+	if (evt_allowed(type, now, cfg))
+		evt_emit(type, sub, 0, 0, pool, value, 0, 0);
+}
+
+#endif /* CGNAT_EVENTS_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hairpin.h - a subscriber reaching another subscriber's external ip:port
+ * (RFC 4787 REQ-9, RFC 5382 REQ-8). The packet is translated on both
+ * sides inside XDP: its source becomes the sender's external endpoint and
+ * its destination the receiver's internal one, so the receiver sees the
+ * sender's external ip:port, never its private address (REQ-9a). The
+ * receiver's filtering applies to the sender's external endpoint exactly
+ * as to an internet host, and the receiver keeps a session of its own.
+ */
+#ifndef CGNAT_HAIRPIN_H
+#define CGNAT_HAIRPIN_H
+
+#include "nat.h"
+
+/* The receiver half: finds the receiver's mapping of (daddr, dport) and
+ * its session towards the sender's external endpoint (sext, sport),
+ * creating that session when filtering admits it. Fills *rm with the
+ * receiver's internal endpoint.
+ */
+static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
+					    struct pkt *p, __be32 sext,
+					    __be16 sport, __u64 now,
+					    struct cgnat_map *rm)
+{
+	struct cgnat_map_key mk = { .addr = p->ip->daddr, .port = *p->dport,
+				    .proto = p->proto, .dir = CGNAT_DIR_IN };
+	struct cgnat_sess_key k;
+	struct cgnat_sess *s;
+	struct cgnat_map *m;
+	int err;
+
+	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+	if (!m)
+		return -REASON_UNSOLICITED;
+	*rm = *m;
+	nat_key(&k, p->proto, rm->addr, rm->port, sext, sport);
+	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
+	if (!s || s->expires_ns <= now) {
+		if (!nat_filter_admits(cfg, &k, now))
+			return -REASON_FILTERED;
+		if (p->proto == IPPROTO_TCP && !(p->tcp_flags & TH_SYN))
+			return -REASON_TCP_NO_SYN;
+		s = nat_sess_create(&k, p->ip->daddr, *p->dport,
+				    CGNAT_SF_INBOUND | CGNAT_SF_HAIRPIN, now,
+				    cfg, &err);
+		if (!s)
+			return err;
+	}
+	ct_update(s, cfg, p, CGNAT_DIR_IN, now, cfg->inbound_refresh);
+	return 0;
+}
+
+#endif /* CGNAT_HAIRPIN_H */

@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * loader.c - see loader.h. Order follows the skeleton lifecycle: open,
+ * size maps and set pin paths, load (libbpf reuses compatible pinned
+ * maps, which is what makes a restart hitless), mmap the shared arrays,
+ * fill the static maps, then attach or update the pinned links.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/loader.h"
+#include "bpf/cgnat.skel.h"
+
+const char *const dp_stat_names[STAT_MAX] = {
+	[STAT_RX_INSIDE] = "rx_inside",
+	[STAT_RX_OUTSIDE] = "rx_outside",
+	[STAT_XLATE_OUT] = "xlate_out",
+	[STAT_XLATE_IN] = "xlate_in",
+	[STAT_HAIRPIN] = "hairpin",
+	[STAT_PASS_NON_IP] = "pass_non_ip",
+	[STAT_PASS_LOCAL] = "pass_local",
+	[STAT_PASS_NOT_NAT] = "pass_not_nat",
+	[STAT_PASS_NEIGH] = "pass_neigh",
+	[STAT_PASS_TTL] = "pass_ttl",
+	[STAT_NEW_SESSION] = "new_session",
+	[STAT_NEW_MAPPING] = "new_mapping",
+	[STAT_NEW_SUBSCRIBER] = "new_subscriber",
+	[STAT_BLOCK_TAKEN] = "block_taken",
+	[STAT_FIB_LOOKUP] = "fib_lookup",
+	[STAT_EVT_LOST] = "event_lost",
+	[STAT_GRANT_LOST] = "grant_lost",
+	[STAT_DROP_BASE] = "drop_none",
+	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
+	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
+	[STAT_DROP_BASE + REASON_ICMP_ERROR] = "drop_icmp_error",
+	[STAT_DROP_BASE + REASON_PROTO] = "drop_proto",
+	[STAT_DROP_BASE + REASON_SPOOF] = "drop_spoof",
+	[STAT_DROP_BASE + REASON_UNSOLICITED] = "drop_unsolicited",
+	[STAT_DROP_BASE + REASON_FILTERED] = "drop_filtered",
+	[STAT_DROP_BASE + REASON_TCP_NO_SYN] = "drop_tcp_no_syn",
+	[STAT_DROP_BASE + REASON_QUOTA] = "drop_quota",
+	[STAT_DROP_BASE + REASON_SESS_LIMIT] = "drop_session_limit",
+	[STAT_DROP_BASE + REASON_POOL_EMPTY] = "drop_pool_empty",
+	[STAT_DROP_BASE + REASON_TABLE_FULL] = "drop_table_full",
+	[STAT_DROP_BASE + REASON_NO_ROUTE] = "drop_no_route",
+	[STAT_DROP_BASE + REASON_FRAG_NEEDED] = "drop_frag_needed",
+	[STAT_DROP_BASE + REASON_TTL] = "drop_ttl",
+	[STAT_DROP_BASE + REASON_HAIRPIN_OFF] = "drop_hairpin_off",
+	[STAT_DROP_BASE + REASON_CONFLICT] = "drop_conflict",
+	[STAT_DROP_BASE + REASON_PORT_ZERO] = "drop_port_zero",
+};
+
+static int fail(struct dp *dp, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dp->err, sizeof(dp->err), fmt, ap);
+	va_end(ap);
+	return err < 0 ? err : -err;
+}
+
+int dp_geometry(struct cgnat_cfg *cfg, __u32 port_lo, __u32 port_hi,
+		__u32 block_size, __u32 n_addrs)
+{
+	if (port_lo < 1024 || port_hi > 65535 || port_lo % 64 ||
+	    block_size < 64 || block_size > 64 * CGNAT_MAX_BLOCK_WORDS ||
+	    block_size % 64 || port_hi < port_lo + block_size - 1 || !n_addrs)
+		return -EINVAL;
+	cfg->port_lo = port_lo;
+	cfg->block_size = block_size;
+	cfg->blocks_per_addr = (port_hi + 1 - port_lo) / block_size;
+	cfg->n_addrs = n_addrs;
+	return 0;
+}
+
+static void set_size(struct bpf_map *m, __u32 n)
+{
+	bpf_map__set_max_entries(m, n ? n : 1);
+}
+
+static int size_maps(struct dp *dp, const struct dp_opts *o)
+{
+	struct cgnat_bpf *s = dp->skel;
+	__u32 nblocks = o->n_addrs * o->cfg.blocks_per_addr;
+
+	if (!o->n_addrs || !o->cfg.blocks_per_addr || !o->sessions ||
+	    !o->subscribers || o->cfg.max_blocks > CGNAT_MAX_BLOCKS)
+		return fail(dp, -EINVAL, "invalid table sizes or geometry");
+	set_size(s->maps.cgnat_sessions, o->sessions);
+	set_size(s->maps.cgnat_mappings, 2 * o->sessions);
+	set_size(s->maps.cgnat_sub_idx, o->subscribers);
+	set_size(s->maps.cgnat_subs, o->subscribers);
+	set_size(s->maps.cgnat_sub_free, o->subscribers);
+	set_size(s->maps.cgnat_sub_prefixes, o->n_prefixes + 16);
+	set_size(s->maps.cgnat_addrs, o->n_addrs);
+	set_size(s->maps.cgnat_addr_idx, o->n_addrs);
+	set_size(s->maps.cgnat_ports, o->n_addrs * CGNAT_NPROTO);
+	set_size(s->maps.cgnat_blocks, nblocks);
+	set_size(s->maps.cgnat_grant_addr, o->n_addrs * CGNAT_GRANT_DEPTH);
+	return 0;
+}
+
+/* Points every map at its pin path; notes whether they already exist. */
+static int set_pins(struct dp *dp, const char *dir)
+{
+	struct bpf_map *m;
+	char path[256];
+	struct stat st;
+
+	dp->fresh = 1;
+	if (!dir)
+		return 0;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return fail(dp, -errno, "create %s: %s", dir, strerror(errno));
+	bpf_object__for_each_map(m, dp->skel->obj) {
+		if (strchr(bpf_map__name(m), '.'))
+			continue;	/* .rodata, .bss: not shared */
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		if (!stat(path, &st))
+			dp->fresh = 0;
+		if (bpf_map__set_pin_path(m, path))
+			return fail(dp, -EINVAL, "pin path %s", path);
+	}
+	return 0;
+}
+
+static void *map_mmap(struct bpf_map *m, size_t *len)
+{
+	size_t vs = (bpf_map__value_size(m) + 7) & ~7ul;
+	size_t pg = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	*len = (vs * bpf_map__max_entries(m) + pg - 1) & ~(pg - 1);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(m), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int map_views(struct dp *dp)
+{
+	struct cgnat_bpf *s = dp->skel;
+	struct bpf_map *maps[5] = { s->maps.cgnat_subs, s->maps.cgnat_blocks,
+				    s->maps.cgnat_ports,
+				    s->maps.cgnat_grant_addr,
+				    s->maps.cgnat_grant_new };
+	void **views[5] = { (void **)&dp->v.subs, (void **)&dp->v.blocks,
+			    (void **)&dp->v.ports, (void **)&dp->v.grant_addr,
+			    (void **)&dp->v.grant_new };
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		*views[i] = map_mmap(maps[i], &dp->mm_len[i]);
+		if (!*views[i])
+			return fail(dp, -errno, "mmap %s: %s",
+				    bpf_map__name(maps[i]), strerror(errno));
+	}
+	return 0;
+}
+
+static int fill_addrs(struct dp *dp, const struct dp_opts *o)
+{
+	int fa = bpf_map__fd(dp->skel->maps.cgnat_addrs);
+	int fi = bpf_map__fd(dp->skel->maps.cgnat_addr_idx);
+	__u32 i;
+
+	for (i = 0; i < o->n_addrs; i++) {
+		struct cgnat_addr a = { .addr = o->addrs[i],
+					.pool = o->addr_pool[i] };
+
+		if (bpf_map_update_elem(fa, &i, &a, 0) ||
+		    bpf_map_update_elem(fi, &o->addrs[i], &i, 0))
+			return fail(dp, -errno, "fill pool addresses: %s",
+				    strerror(errno));
+	}
+	return 0;
+}
+
+static int fill_static(struct dp *dp, const struct dp_opts *o)
+{
+	int fp = bpf_map__fd(dp->skel->maps.cgnat_sub_prefixes);
+	int fq = bpf_map__fd(dp->skel->maps.cgnat_sub_free);
+	__u32 i;
+	int rc;
+
+	rc = dp_set_cfg(dp, &o->cfg);
+	if (!rc)
+		rc = fill_addrs(dp, o);
+	if (rc)
+		return rc;
+	for (i = 0; i < o->n_prefixes; i++) {
+		struct cgnat_sub_prefix k = { .prefixlen = o->prefixes[i].len,
+					      .addr = o->prefixes[i].addr };
+
+		if (bpf_map_update_elem(fp, &k, &o->prefixes[i].pool, 0))
+			return fail(dp, -errno, "fill subscriber prefixes: %s",
+				    strerror(errno));
+	}
+	/* Free subscriber slots are queued once, when the maps are new. */
+	for (i = 0; dp->fresh && i < o->subscribers; i++)
+		if (bpf_map_update_elem(fq, NULL, &i, 0))
+			return fail(dp, -errno, "fill subscriber queue: %s",
+				    strerror(errno));
+	return 0;
+}
+
+int dp_open(struct dp *dp, const struct dp_opts *o)
+{
+	int rc;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->skel = cgnat_bpf__open();
+	if (!dp->skel)
+		return fail(dp, -errno, "open BPF object: %s", strerror(errno));
+	rc = size_maps(dp, o);
+	if (!rc)
+		rc = set_pins(dp, o->pin_dir);
+	if (rc)
+		goto err;
+	rc = cgnat_bpf__load(dp->skel);
+	if (rc) {
+		fail(dp, rc, "load BPF program: %s (pinned maps from an "
+			     "incompatible version? remove %s)",
+		     strerror(-rc), o->pin_dir ? o->pin_dir : "-");
+		goto err;
+	}
+	rc = map_views(dp);
+	if (!rc)
+		rc = fill_static(dp, o);
+	if (rc)
+		goto err;
+	return 0;
+err:
+	dp_close(dp);
+	return rc;
+}
+
+int dp_set_cfg(struct dp *dp, const struct cgnat_cfg *cfg)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.cgnat_cfg), &zero,
+				cfg, 0))
+		return fail(dp, -errno, "write config map: %s",
+			    strerror(errno));
+	return 0;
+}
+
+int dp_add_tx(struct dp *dp, int ifindex)
+{
+	struct bpf_devmap_val v = { .ifindex = ifindex };
+	__u32 k = ifindex;
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.cgnat_tx), &k, &v,
+				0))
+		return fail(dp, -errno, "add ifindex %d to devmap: %s",
+			    ifindex, strerror(errno));
+	return 0;
+}
+
+/* Attaches 'prog' to 'ifname' via a pinned link, or, when a link is
+ * already pinned there (restart, upgrade), swaps the program in place:
+ * traffic never stops.
+ */
+static int attach_one(struct dp *dp, struct bpf_program *prog,
+		      const char *ifname, const char *pin_dir,
+		      const char *name, int generic, int *ifindex)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, lo);
+	char path[256];
+	int fd, rc;
+
+	*ifindex = if_nametoindex(ifname);
+	if (!*ifindex)
+		return fail(dp, -ENODEV, "interface %s: %s", ifname,
+			    strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		rc = bpf_link_update(fd, bpf_program__fd(prog), NULL);
+		close(fd);
+		if (rc)
+			return fail(dp, rc, "update XDP link on %s: %s",
+				    ifname, strerror(-rc));
+		return 0;
+	}
+	lo.flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
+	fd = bpf_link_create(bpf_program__fd(prog), *ifindex, BPF_XDP, &lo);
+	if (fd < 0)
+		return fail(dp, fd, "attach XDP (%s mode) on %s: %s",
+			    generic ? "generic" : "native", ifname,
+			    strerror(-fd));
+	rc = bpf_obj_pin(fd, path);
+	close(fd);	/* the pin keeps the link */
+	if (rc)
+		return fail(dp, -errno, "pin XDP link %s: %s", path,
+			    strerror(errno));
+	return 0;
+}
+
+int dp_attach(struct dp *dp, const struct dp_opts *o)
+{
+	const char *dir = o->pin_dir ? o->pin_dir : CGNAT_PIN_DIR;
+	int rc;
+
+	rc = attach_one(dp, dp->skel->progs.cgnat_inside, o->inside, dir,
+			"link_inside", o->xdp_generic, &dp->ifindex_in);
+	if (!rc)
+		rc = attach_one(dp, dp->skel->progs.cgnat_outside, o->outside,
+				dir, "link_outside", o->xdp_generic,
+				&dp->ifindex_out);
+	if (!rc)
+		rc = dp_add_tx(dp, dp->ifindex_in);
+	if (!rc)
+		rc = dp_add_tx(dp, dp->ifindex_out);
+	return rc;
+}
+
+int dp_unpin(const char *pin_dir, int maps)
+{
+	const char *links[] = { "link_inside", "link_outside" };
+	struct cgnat_bpf *s;
+	struct bpf_map *m;
+	char path[256];
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, links[i]);
+		if (unlink(path) && errno != ENOENT)
+			rc = -errno;
+	}
+	if (!maps)
+		return rc;
+	s = cgnat_bpf__open();
+	if (!s)
+		return -errno;
+	bpf_object__for_each_map(m, s->obj) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir,
+			 bpf_map__name(m));
+		if (unlink(path) && errno != ENOENT)
+			rc = -errno;
+	}
+	cgnat_bpf__destroy(s);
+	if (rmdir(pin_dir) && errno != ENOENT && !rc)
+		rc = -errno;
+	return rc;
+}
+
+int dp_stats(struct dp *dp, __u64 *out)
+{
+	int fd = bpf_map__fd(dp->skel->maps.cgnat_stats);
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	__u32 i;
+	int c;
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	for (i = 0; i < STAT_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			return -errno;
+		out[i] = 0;
+		for (c = 0; c < ncpu; c++)
+			out[i] += vals[c];
+	}
+	return 0;
+}
+
+int dp_events_fd(struct dp *dp)
+{
+	return bpf_map__fd(dp->skel->maps.cgnat_events);
+}
+
+void dp_close(struct dp *dp)
+{
+	void *views[5] = { dp->v.subs, dp->v.blocks, dp->v.ports,
+			   dp->v.grant_addr, dp->v.grant_new };
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (views[i])
+			munmap(views[i], dp->mm_len[i]);
+	memset(&dp->v, 0, sizeof(dp->v));
+	cgnat_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * loader.h - the data plane's userspace side: open the XDP object, size
+ * its maps from the configuration, reuse maps pinned by an earlier run,
+ * load, fill the static maps, attach to the inside and outside interfaces
+ * through pinned bpf_links, and detach. cgnatd, the tests and the bench
+ * all go through this API.
+ *
+ * Functions return 0 or -errno and log nothing: the message for the
+ * operator is left in dp->err.
+ */
+#ifndef CGNAT_LOADER_H
+#define CGNAT_LOADER_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include "bpf/cgnat_abi.h"
+
+struct cgnat_bpf;
+
+struct dp_prefix {
+	__be32 addr;
+	__u8 len;
+	__u32 pool;
+};
+
+struct dp_opts {
+	const char *inside;	/* interface names; NULL: load only */
+	const char *outside;
+	int xdp_generic;	/* skb mode instead of native */
+	const char *pin_dir;	/* NULL: no pinning (tests) */
+	__u32 sessions;		/* session table size */
+	__u32 subscribers;	/* subscriber table size */
+	__u32 n_addrs;		/* external pool addresses */
+	const __be32 *addrs;
+	const __u32 *addr_pool;	/* pool index of each address */
+	__u32 n_prefixes;	/* subscriber prefixes -> pool */
+	const struct dp_prefix *prefixes;
+	struct cgnat_cfg cfg;	/* geometry and tunables */
+};
+
+/* Shared views of the mmapable maps (atomics only). */
+struct dp_views {
+	struct cgnat_sub *subs;
+	struct cgnat_block *blocks;
+	struct cgnat_portmap *ports;
+	__u64 *grant_addr;	/* block id + 1 per slot, 0 = empty */
+	__u64 *grant_new;
+};
+
+struct dp {
+	struct cgnat_bpf *skel;
+	struct dp_views v;
+	size_t mm_len[5];
+	int fresh;		/* maps created by this load, not reused */
+	int ifindex_in, ifindex_out;
+	char err[256];
+};
+
+int dp_open(struct dp *dp, const struct dp_opts *o);
+int dp_attach(struct dp *dp, const struct dp_opts *o);
+void dp_close(struct dp *dp);
+
+/* Detach by removing the pinned links; with 'maps', also the map pins. */
+int dp_unpin(const char *pin_dir, int maps);
+
+int dp_set_cfg(struct dp *dp, const struct cgnat_cfg *cfg);
+int dp_add_tx(struct dp *dp, int ifindex);
+/* Sums the per-CPU counters into out[STAT_MAX]. */
+int dp_stats(struct dp *dp, __u64 *out);
+int dp_events_fd(struct dp *dp);
+
+/* Fills the geometry fields of cfg from the port range; -EINVAL if the
+ * range holds no block or violates the alignment rules.
+ */
+int dp_geometry(struct cgnat_cfg *cfg, __u32 port_lo, __u32 port_hi,
+		__u32 block_size, __u32 n_addrs);
+
+extern const char *const dp_stat_names[STAT_MAX];
+
+#endif /* CGNAT_LOADER_H */

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: GPL-2.0
+# bpf/: the XDP programs, their skeletons and the loader.
+BPF_OBJS += $(BUILD)/bpf/cgnat.bpf.o $(BUILD)/bpf/xdp_fwd.bpf.o
+SKELS += $(BUILD)/bpf/cgnat.skel.h $(BUILD)/bpf/xdp_fwd.skel.h
+
+DP_OBJS := $(BUILD)/bpf/loader.o
+$(BUILD)/bpf/loader.o: $(BUILD)/bpf/cgnat.skel.h

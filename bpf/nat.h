@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nat.h - translation state: subscribers, endpoint-independent mappings
+ * (RFC 4787 REQ-1, one external ip:port per internal ip:port whatever the
+ * destination) and sessions, plus the header rewrite with incremental
+ * checksums. Helpers return 0 or a negative reason code.
+ */
+#ifndef CGNAT_NAT_H
+#define CGNAT_NAT_H
+
+#include "csum.h"
+#include "ct.h"
+#include "pba.h"
+
+#define E2BIG 7
+#define EEXIST 17
+
+/* Checksum differences accumulated over one packet's rewrite. */
+struct xlate {
+	__u32 ip;
+	__u32 l4;
+};
+
+/* Queues the replacement of an address and port (or ICMP identifier). */
+static __always_inline void xlate_set(struct pkt *p, struct xlate *x,
+				      __be32 *afield, __be16 *pfield,
+				      __be32 addr, __be16 port)
+{
+	__u32 d = csum_diff32(*afield, addr);
+
+	x->ip += d;
+	if (p->proto == IPPROTO_ICMP)	/* no pseudo-header for ICMP */
+		x->l4 += csum_diff16(*pfield, port);
+	else
+		x->l4 += d + csum_diff16(*pfield, port);
+	*afield = addr;
+	*pfield = port;
+}
+
+/* Decrements the TTL and applies both checksum differences. */
+static __always_inline void xlate_finish(struct pkt *p, struct xlate *x)
+{
+	__u8 ttl = p->ip->ttl;
+
+	/* ttl and protocol share one checksum word */
+	x->ip += csum_diff16(bpf_htons(ttl << 8 | p->proto),
+			     bpf_htons((ttl - 1) << 8 | p->proto));
+	p->ip->ttl = ttl - 1;
+	csum_apply(&p->ip->check, x->ip);
+	if (p->proto == IPPROTO_UDP)
+		csum_apply_udp(p->l4sum, x->l4);
+	else
+		csum_apply(p->l4sum, x->l4);
+}
+
+static __always_inline void nat_key(struct cgnat_sess_key *k, __u8 proto,
+				    __be32 int_addr, __be16 int_port,
+				    __be32 rem_addr, __be16 rem_port)
+{
+	k->int_addr = int_addr;
+	k->rem_addr = rem_addr;
+	k->int_port = int_port;
+	k->rem_port = proto == IPPROTO_ICMP ? 0 : rem_port;
+	k->proto = proto;
+	k->kind = CGNAT_SK_FLOW;
+	k->pad[0] = 0;
+	k->pad[1] = 0;
+}
+
+static __always_inline __u32 nat_pidx(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? CGNAT_P_TCP :
+	       proto == IPPROTO_UDP ? CGNAT_P_UDP : CGNAT_P_ICMP;
+}
+
+static __always_inline int nat_table_full(__u32 table, __be32 sub,
+					  __u64 now,
+					  const struct cgnat_cfg *cfg)
+{
+	evt_limited(EVT_TABLE_FULL, sub, 0, table, now, cfg);
+	return -REASON_TABLE_FULL;
+}
+
+/* The subscriber slot of 'addr', created on first use. */
+static __always_inline int nat_sub_get(__be32 addr, __u32 pool, __u64 now,
+				       const struct cgnat_cfg *cfg,
+				       struct cgnat_sub **out, __u32 *idx)
+{
+	__u32 *pi = bpf_map_lookup_elem(&cgnat_sub_idx, &addr);
+	struct cgnat_sub *sub;
+	__u32 v;
+
+	if (pi) {
+		*idx = *pi;
+		*out = bpf_map_lookup_elem(&cgnat_subs, idx);
+		return *out ? 0 : -REASON_CONFLICT;
+	}
+	if (bpf_map_pop_elem(&cgnat_sub_free, &v))
+		return nat_table_full(CGNAT_TBL_SUBSCRIBERS, addr, now, cfg);
+	sub = bpf_map_lookup_elem(&cgnat_subs, &v);
+	if (!sub)
+		return -REASON_CONFLICT;
+	/* The allocator hands out only zeroed slots; fill before publish. */
+	sub->addr = addr;
+	sub->pool = pool;
+	if (bpf_map_update_elem(&cgnat_sub_idx, &addr, &v, BPF_NOEXIST)) {
+		/* Another CPU published this subscriber first. */
+		sub->addr = 0;
+		bpf_map_push_elem(&cgnat_sub_free, &v, 0);
+		pi = bpf_map_lookup_elem(&cgnat_sub_idx, &addr);
+		if (!pi)
+			return -REASON_CONFLICT;
+		v = *pi;
+		sub = bpf_map_lookup_elem(&cgnat_subs, &v);
+		if (!sub)
+			return -REASON_CONFLICT;
+	} else {
+		stat_inc(STAT_NEW_SUBSCRIBER);
+	}
+	*idx = v;
+	*out = sub;
+	return 0;
+}
+
+/* Counts one more session for the subscriber, within its limit. */
+static __always_inline int nat_sub_charge(struct cgnat_sub *sub, __u64 now,
+					  const struct cgnat_cfg *cfg)
+{
+	__u32 n = __sync_fetch_and_add(&sub->sessions, 1);
+
+	if (!cfg->sess_per_sub || n < cfg->sess_per_sub)
+		return 0;
+	__sync_fetch_and_sub(&sub->sessions, 1);
+	if (now - sub->evt_ns >= cfg->evt_interval_ns) {
+		sub->evt_ns = now;
+		evt_emit(EVT_QUOTA_SESSIONS, sub->addr, 0, 0, sub->pool,
+			 cfg->sess_per_sub, 0, 0);
+	}
+	return -REASON_SESS_LIMIT;
+}
+
+/* Inserts both halves of a new mapping; the first is removed if the
+ * second fails. -EEXIST on the outbound half means another CPU mapped the
+ * same internal endpoint: its mapping is returned instead.
+ */
+static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
+					  struct cgnat_map *ov,
+					  const struct pba_port *pp,
+					  __u32 pidx, __u64 now,
+					  const struct cgnat_cfg *cfg)
+{
+	struct cgnat_map_key ik = { .addr = ov->addr, .port = ov->port,
+				    .proto = ok->proto, .dir = CGNAT_DIR_IN };
+	struct cgnat_map iv = { .addr = ok->addr, .port = ok->port,
+				.sub_idx = ov->sub_idx, .created_ns = now };
+	struct cgnat_map *m;
+	long rc;
+
+	rc = bpf_map_update_elem(&cgnat_mappings, &ik, &iv, BPF_NOEXIST);
+	if (rc) {
+		pba_put_port(pp, pidx);
+		return rc == -E2BIG ? nat_table_full(CGNAT_TBL_MAPPINGS,
+						     ok->addr, now, cfg) :
+				      -REASON_CONFLICT;
+	}
+	rc = bpf_map_update_elem(&cgnat_mappings, ok, ov, BPF_NOEXIST);
+	if (!rc) {
+		stat_inc(STAT_NEW_MAPPING);
+		return 0;
+	}
+	bpf_map_delete_elem(&cgnat_mappings, &ik);
+	pba_put_port(pp, pidx);
+	if (rc != -EEXIST)
+		return nat_table_full(CGNAT_TBL_MAPPINGS, ok->addr, now, cfg);
+	m = bpf_map_lookup_elem(&cgnat_mappings, ok);
+	if (!m)
+		return -REASON_CONFLICT;
+	*ov = *m;
+	return 0;
+}
+
+/* The external endpoint of an internal one, mapping it if new. */
+static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
+				       struct cgnat_sub *sub, __u32 sub_idx,
+				       __u8 proto, __be32 addr, __be16 port,
+				       __u64 now, struct cgnat_map *out)
+{
+	struct cgnat_map_key ok = { .addr = addr, .port = port,
+				    .proto = proto, .dir = CGNAT_DIR_OUT };
+	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, &ok);
+	__u32 pidx = nat_pidx(proto);
+	struct pba_port pp;
+	struct cgnat_addr *a;
+	__s64 r;
+
+	if (m) {
+		*out = *m;
+		return 0;
+	}
+	r = pba_alloc(sub_idx, pidx, bpf_ntohs(port), now);
+	if (r < 0)
+		return r;
+	pba_port_of(r, cfg->blocks_per_addr, &pp);
+	a = bpf_map_lookup_elem(&cgnat_addrs, &pp.addr_idx);
+	if (!a) {
+		pba_put_port(&pp, pidx);
+		return -REASON_CONFLICT;
+	}
+	__builtin_memset(out, 0, sizeof(*out));
+	out->addr = a->addr;
+	out->port = bpf_htons(pp.port);
+	out->sub_idx = sub_idx;
+	out->created_ns = now;
+	return nat_map_insert(&ok, out, &pp, pidx, now, cfg);
+}
+
+/* Creates a session (or finds the one another CPU just created). */
+static __always_inline struct cgnat_sess *
+nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
+		__be16 ext_port, __u8 flags, __u64 now,
+		const struct cgnat_cfg *cfg, int *err)
+{
+	struct cgnat_sess s = {};
+	long rc;
+
+	s.ext_addr = ext_addr;
+	s.ext_port = ext_port;
+	s.flags = flags;
+	s.expires_ns = now + ct_timeout(cfg, k->proto, 0) + CT_REFRESH_SLACK_NS;
+	rc = bpf_map_update_elem(&cgnat_sessions, k, &s, BPF_NOEXIST);
+	if (rc && rc != -EEXIST) {
+		*err = nat_table_full(CGNAT_TBL_SESSIONS, k->int_addr, now, cfg);
+		return 0;
+	}
+	if (!rc)
+		stat_inc(STAT_NEW_SESSION);
+	*err = -REASON_CONFLICT;
+	return bpf_map_lookup_elem(&cgnat_sessions, k);
+}
+
+/* Address-dependent filtering: the permit entry of (mapping, remote
+ * address) lives as long as the newest flow that refreshed it.
+ */
+static __always_inline void nat_permit_touch(const struct cgnat_sess_key *k,
+					     __u64 expires)
+{
+	struct cgnat_sess_key pk = *k;
+	struct cgnat_sess *ps, s = {};
+
+	pk.rem_port = 0;
+	pk.kind = CGNAT_SK_PERMIT;
+	ps = bpf_map_lookup_elem(&cgnat_sessions, &pk);
+	if (ps) {
+		if (ps->expires_ns < expires)
+			ps->expires_ns = expires;
+		return;
+	}
+	s.expires_ns = expires;
+	bpf_map_update_elem(&cgnat_sessions, &pk, &s, BPF_NOEXIST);
+}
+
+/* May a packet from 'rem' reach the internal endpoint of 'k' without a
+ * session of its own? 'k' is the would-be session key.
+ */
+static __always_inline int nat_filter_admits(const struct cgnat_cfg *cfg,
+					     const struct cgnat_sess_key *k,
+					     __u64 now)
+{
+	struct cgnat_sess_key pk = *k;
+	struct cgnat_sess *ps;
+
+	if (cfg->filtering == CGNAT_FILTER_EIF)
+		return 1;
+	if (cfg->filtering != CGNAT_FILTER_ADF || k->proto == IPPROTO_ICMP)
+		return 0;
+	pk.rem_port = 0;
+	pk.kind = CGNAT_SK_PERMIT;
+	ps = bpf_map_lookup_elem(&cgnat_sessions, &pk);
+	return ps && ps->expires_ns > now;
+}
+
+#endif /* CGNAT_NAT_H */

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pba.h - port block allocation in the data plane. A subscriber holds up
+ * to max_blocks blocks of block_size ports, all on one external address
+ * (paired pooling). A new mapping takes a free port from those blocks,
+ * found in the per-(address, protocol) port bitmap and claimed with an
+ * atomic fetch-or, so two CPUs never take the same port. When all blocks
+ * are full the subscriber takes a block the allocator granted ahead of
+ * time (grant slots, claimed by atomic exchange): the packet never waits
+ * for userspace.
+ */
+#ifndef CGNAT_PBA_H
+#define CGNAT_PBA_H
+
+#include "events.h"
+
+struct pba_port {
+	__u32 block;		/* global block id */
+	__u32 addr_idx;
+	__u16 port;		/* host order */
+};
+
+static __always_inline void pba_port_of(__s64 r, __u32 bpa,
+					struct pba_port *pp)
+{
+	pp->block = r >> 16;
+	pp->port = r & 0xffff;
+	pp->addr_idx = pp->block / bpa;
+}
+
+/* Lowest set bit index of a non-zero word (BPF has no ctz). */
+static __always_inline __u32 pba_ctz(__u64 x)
+{
+	__u32 n = 0;
+
+	x &= -x;
+	if (x & 0xffffffff00000000ull)
+		n += 32;
+	if (x & 0xffff0000ffff0000ull)
+		n += 16;
+	if (x & 0xff00ff00ff00ff00ull)
+		n += 8;
+	if (x & 0xf0f0f0f0f0f0f0f0ull)
+		n += 4;
+	if (x & 0xccccccccccccccccull)
+		n += 2;
+	if (x & 0xaaaaaaaaaaaaaaaaull)
+		n += 1;
+	return n;
+}
+
+/* A free bit of 'free' (non-zero), starting at a random position. */
+static __always_inline __u32 pba_pick_bit(__u64 free, __u32 r)
+{
+	__u64 rot;
+
+	r &= 63;
+	rot = r ? (free >> r) | (free << (64 - r)) : free;
+	return (pba_ctz(rot) + r) & 63;
+}
+
+/* Claims a free port of 'block' for protocol 'pidx'. 'mask' selects the
+ * eligible bits of each word (port parity). Returns the port (host
+ * order), or -REASON_QUOTA when the block has no eligible free port.
+ * A global function: the verifier checks it once, not per call site.
+ */
+__noinline int pba_take_port(__u32 block, __u32 pidx, __u64 mask)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	__u32 bpa, words, first, start, i, key;
+	struct cgnat_portmap *pm;
+
+	if (!cfg || !cfg->blocks_per_addr || pidx >= CGNAT_NPROTO)
+		return -REASON_CONFLICT;
+	bpa = cfg->blocks_per_addr;
+	words = cfg->block_size / 64;
+	first = cfg->port_lo + (block % bpa) * cfg->block_size;
+	key = (block / bpa) * CGNAT_NPROTO + pidx;
+	pm = bpf_map_lookup_elem(&cgnat_ports, &key);
+	if (!pm || !words)
+		return -REASON_CONFLICT;
+	start = bpf_get_prandom_u32();
+	for (i = 0; i < CGNAT_MAX_BLOCK_WORDS; i++) {
+		__u32 w, bit;
+		__u64 free, old, b;
+
+		if (i >= words)
+			break;
+		w = (first / 64 + (start + i) % words) & (CGNAT_PORT_WORDS - 1);
+		free = ~pm->w[w] & mask;
+		if (!free)
+			continue;
+		bit = pba_pick_bit(free, start >> 8);
+		b = 1ull << bit;
+		old = __sync_fetch_and_or(&pm->w[w], b);
+		if (old & b)
+			continue;	/* another CPU took it: next word */
+		return w * 64 + bit;
+	}
+	return -REASON_QUOTA;
+}
+
+static __always_inline void pba_put_port(const struct pba_port *pp,
+					 __u32 pidx)
+{
+	__u32 key = pp->addr_idx * CGNAT_NPROTO + pidx;
+	struct cgnat_portmap *pm = bpf_map_lookup_elem(&cgnat_ports, &key);
+
+	if (pm)
+		__sync_fetch_and_and(&pm->w[(pp->port / 64) &
+					    (CGNAT_PORT_WORDS - 1)],
+				     ~(1ull << (pp->port & 63)));
+}
+
+/* Takes a port from any block the subscriber holds: block << 16 | port,
+ * or -REASON_QUOTA.
+ */
+static __always_inline __s64 pba_from_held(struct cgnat_sub *sub, __u32 pidx,
+					   __u64 mask)
+{
+	__u32 i;
+	int port;
+
+	for (i = 0; i < CGNAT_MAX_BLOCKS; i++) {
+		__u32 id = sub->block[i];
+
+		if (!id || id == CGNAT_BLOCK_RESERVED)
+			continue;
+		port = pba_take_port(id - 1, pidx, mask);
+		if (port >= 0)
+			return (__s64)(id - 1) << 16 | port;
+	}
+	return -REASON_QUOTA;
+}
+
+/* Empties one grant slot of 'slots' in [base, base + depth). Returns the
+ * block id + 1, or 0 when every slot is empty.
+ */
+static __always_inline __u32 pba_claim_slot(void *slots, __u32 base,
+					    __u32 depth)
+{
+	__u32 i;
+
+	for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
+		__u32 key = base + i;
+		__u64 *slot, v;
+
+		if (i >= depth)
+			break;
+		slot = bpf_map_lookup_elem(slots, &key);
+		if (!slot || !*slot)
+			continue;
+		v = __sync_lock_test_and_set(slot, 0);
+		if (v)
+			return (__u32)v;
+	}
+	return 0;
+}
+
+/* Puts an unusable grant back into an empty slot of its address. */
+static __always_inline void pba_return_grant(__u64 v, __u32 addr_idx)
+{
+	__u32 i;
+
+	for (i = 0; i < CGNAT_GRANT_DEPTH; i++) {
+		__u32 key = addr_idx * CGNAT_GRANT_DEPTH + i;
+		__u64 *slot;
+
+		slot = bpf_map_lookup_elem(&cgnat_grant_addr, &key);
+		if (slot && __sync_val_compare_and_swap(slot, 0, v) == 0)
+			return;
+	}
+	stat_inc(STAT_GRANT_LOST);
+}
+
+/* A granted block for this subscriber: its first one comes from its
+ * pool's new-subscriber slots and fixes its external address; later ones
+ * come from that address's slots only (paired pooling). Returns block id
+ * + 1 or 0.
+ */
+static __always_inline __u32 pba_grant(const struct cgnat_cfg *cfg,
+				       struct cgnat_sub *sub)
+{
+	__u32 v, addr_idx, ext = sub->ext_idx;
+
+	if (!ext) {
+		v = pba_claim_slot(&cgnat_grant_new,
+				   (sub->pool % CGNAT_MAX_POOLS) *
+					   CGNAT_NEW_DEPTH,
+				   CGNAT_NEW_DEPTH);
+		if (!v || !cfg->blocks_per_addr)
+			return 0;
+		addr_idx = (v - 1) / cfg->blocks_per_addr;
+		ext = __sync_val_compare_and_swap(&sub->ext_idx, 0,
+						  addr_idx + 1);
+		if (!ext || ext == addr_idx + 1)
+			return v;
+		/* Another CPU fixed a different address first. */
+		pba_return_grant(v, addr_idx);
+	}
+	return pba_claim_slot(&cgnat_grant_addr,
+			      (ext - 1) * CGNAT_GRANT_DEPTH,
+			      CGNAT_GRANT_DEPTH);
+}
+
+/* Reserves an empty block slot below max_blocks. Returns its index or -1
+ * when the subscriber is at its quota.
+ */
+static __always_inline int pba_reserve_slot(const struct cgnat_cfg *cfg,
+					    struct cgnat_sub *sub)
+{
+	__u32 i;
+
+	for (i = 0; i < CGNAT_MAX_BLOCKS; i++) {
+		if (i >= cfg->max_blocks)
+			break;
+		if (sub->block[i])
+			continue;
+		if (__sync_val_compare_and_swap(&sub->block[i], 0,
+						CGNAT_BLOCK_RESERVED) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Records the subscriber as owner of a granted block and logs it. */
+static __always_inline int pba_own(const struct cgnat_cfg *cfg,
+				   struct cgnat_sub *sub, __u32 sub_idx,
+				   __u32 block)
+{
+	struct cgnat_block *b = bpf_map_lookup_elem(&cgnat_blocks, &block);
+	struct cgnat_addr *a;
+	__u32 addr_idx = block / cfg->blocks_per_addr, first;
+
+	if (!b || __sync_val_compare_and_swap(&b->owner, 0, sub_idx + 1))
+		return -REASON_CONFLICT;
+	b->sub_addr = sub->addr;
+	b->assigned_tai_ns = bpf_ktime_get_tai_ns();
+	a = bpf_map_lookup_elem(&cgnat_addrs, &addr_idx);
+	first = cfg->port_lo + (block % cfg->blocks_per_addr) *
+				       cfg->block_size;
+	stat_inc(STAT_BLOCK_TAKEN);
+	evt_emit(EVT_BLOCK_ASSIGNED, sub->addr, a ? a->addr : 0, block,
+		 sub->pool, sub_idx, first, first + cfg->block_size - 1);
+	return 0;
+}
+
+/* Adds a granted block to the subscriber. Returns the block id or a
+ * negative reason (quota, pool empty) after raising its event.
+ */
+static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
+				    struct cgnat_sub *sub, __u32 sub_idx,
+				    __u64 now)
+{
+	int slot = pba_reserve_slot(cfg, sub);
+	__u32 v;
+
+	if (slot < 0) {
+		if (now - sub->evt_ns >= cfg->evt_interval_ns) {
+			sub->evt_ns = now;
+			evt_emit(EVT_QUOTA_BLOCKS, sub->addr, 0, 0, sub->pool,
+				 cfg->max_blocks, 0, 0);
+		}
+		return -REASON_QUOTA;
+	}
+	v = pba_grant(cfg, sub);
+	if (!v || pba_own(cfg, sub, sub_idx, v - 1)) {
+		sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = 0;
+		if (v)
+			return -REASON_CONFLICT;
+		evt_limited(sub->ext_idx ? EVT_ADDR_EMPTY : EVT_POOL_EMPTY,
+			    sub->addr, sub->pool, 0, now, cfg);
+		return -REASON_POOL_EMPTY;
+	}
+	sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = v;
+	return v - 1;
+}
+
+/* A port for a new mapping of subscriber 'sub_idx': from its blocks,
+ * same parity as 'sport' first when configured, else from a new block.
+ * Returns block << 16 | port, or a negative reason. Global, verified once.
+ */
+__noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport, __u64 now)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	__u64 any = ~0ull, mask = any;
+	struct cgnat_sub *sub;
+	__s64 r;
+	int block, port;
+
+	sub = bpf_map_lookup_elem(&cgnat_subs, &sub_idx);
+	if (!cfg || !sub || !cfg->blocks_per_addr)
+		return -REASON_CONFLICT;
+	if (cfg->parity)
+		mask = (sport & 1) ? 0xaaaaaaaaaaaaaaaaull :
+				     0x5555555555555555ull;
+	r = pba_from_held(sub, pidx, mask);
+	if (r < 0 && mask != any)
+		r = pba_from_held(sub, pidx, any);
+	if (r >= 0)
+		return r;
+	block = pba_grow(cfg, sub, sub_idx, now);
+	if (block < 0)
+		return block;
+	port = pba_take_port(block, pidx, mask);
+	if (port < 0)
+		port = pba_take_port(block, pidx, any);
+	if (port < 0)
+		return port;
+	return (__s64)block << 16 | port;
+}
+
+#endif /* CGNAT_PBA_H */

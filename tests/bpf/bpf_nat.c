@@ -1,0 +1,722 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_nat.c - packet tests of the XDP program through BPF_PROG_TEST_RUN.
+ * Each translated packet is compared byte for byte with a reference
+ * frame built from scratch (every rewritten field, both checksums, MACs
+ * from the FIB, TTL). Malformed inputs run as a table of {input, side,
+ * expected action, expected counter}.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include <linux/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tests/bpf/harness.h"
+
+static struct harness H;
+
+#define S1 "198.51.100.10"
+#define S2 "198.51.100.20"
+#define H1 "100.64.0.10"
+#define H2 "100.64.0.11"
+#define H3 "100.64.1.10"
+
+static const uint8_t *mac_of(uint32_t a)
+{
+	if (a == pkt_ip(H2))
+		return h_mac_h2;
+	if (a == pkt_ip(H3))
+		return h_mac_h3;
+	return h_mac_h1;
+}
+
+static struct pkt_spec spec(uint8_t proto, const char *src, uint16_t sport,
+			    const char *dst, uint16_t dport, int side)
+{
+	struct pkt_spec s = { .proto = proto, .saddr = pkt_ip(src),
+			      .daddr = pkt_ip(dst), .sport = sport,
+			      .dport = dport, .payload = 32, .ip_id = 77 };
+
+	if (proto == 6)
+		s.tcp_flags = 0x02;
+	if (proto == 1)
+		s.icmp_type = side == H_INSIDE ? 8 : 0;
+	memcpy(s.smac, side == H_INSIDE ? mac_of(s.saddr) : h_mac_gw, 6);
+	memcpy(s.dmac, side == H_INSIDE ? h_mac_tin : h_mac_tout, 6);
+	return s;
+}
+
+static int run(int side, const struct pkt_spec *s, uint8_t *out,
+	       size_t *olen)
+{
+	uint8_t in[512];
+	size_t len = pkt_build(in, sizeof(in), s);
+
+	*olen = 512;
+	return h_run(&H, side, in, len, out, olen);
+}
+
+/* Runs 'in' and checks the output equals 'want' built from scratch. */
+static void expect_frame(int side, const struct pkt_spec *in,
+			 const struct pkt_spec *want, int action)
+{
+	uint8_t out[512], ref[512];
+	size_t olen, rlen = pkt_build(ref, sizeof(ref), want);
+
+	assert_int_equal(run(side, in, out, &olen), action);
+	assert_int_equal(pkt_diff(out, olen, ref, rlen), 0);
+}
+
+static uint16_t out_port(const uint8_t *out, const struct pkt_spec *s)
+{
+	const uint8_t *l4 = out + pkt_l4_off(s);
+
+	return s->proto == 1 ? (l4[4] << 8 | l4[5]) : (l4[0] << 8 | l4[1]);
+}
+
+/* Sends an outbound packet; checks it left fully translated. Returns
+ * the external port, external address in *ext.
+ */
+static uint16_t xlate_out(const struct pkt_spec *s, uint32_t *ext)
+{
+	uint8_t out[512];
+	size_t olen;
+	struct pkt_spec w = *s;
+	uint16_t port;
+
+	assert_int_equal(run(H_INSIDE, s, out, &olen), XDP_REDIRECT);
+	memcpy(ext, out + 14 + 12, 4);
+	port = out_port(out, s);
+	assert_true(port >= 1024);
+	assert_true((ntohl(*ext) & 0xffffff00) == 0xcb007100); /* pool /24 */
+	w.saddr = *ext;
+	w.sport = port;
+	w.ttl = (s->ttl ? s->ttl : 64) - 1;
+	memcpy(w.smac, h_mac_tout, 6);
+	memcpy(w.dmac, h_mac_gw, 6);
+	expect_frame(H_INSIDE, s, &w, XDP_REDIRECT);	/* established too */
+	return port;
+}
+
+/* An inbound packet to (ext, eport) must reach (int, iport). */
+static void xlate_in(struct pkt_spec s, const char *int_addr,
+		     uint16_t iport)
+{
+	struct pkt_spec w = s;
+
+	w.daddr = pkt_ip(int_addr);
+	w.dport = iport;
+	if (s.proto == 1)
+		w.sport = iport;
+	w.ttl = (s.ttl ? s.ttl : 64) - 1;
+	memcpy(w.smac, h_mac_tin, 6);
+	memcpy(w.dmac, mac_of(w.daddr), 6);
+	expect_frame(H_OUTSIDE, &s, &w, XDP_REDIRECT);
+}
+
+static char ext_str[4][16];
+
+static const char *ip_str(uint32_t a, int slot)
+{
+	inet_ntop(AF_INET, &a, ext_str[slot], sizeof(ext_str[slot]));
+	return ext_str[slot];
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	return h_load(&H, 1, 256, 8, 1);
+}
+
+static int setup4(void **st)
+{
+	(void)st;
+	return h_load(&H, 4, 64, 2, 1);
+}
+
+static int setup_empty(void **st)
+{
+	(void)st;
+	return h_load(&H, 1, 256, 8, 0);
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	h_unload(&H);
+	return 0;
+}
+
+static void test_udp_out_and_in(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	uint32_t ext;
+	uint16_t p = xlate_out(&s, &ext);
+
+	(void)st;
+	assert_int_equal(p % 2, 0);	/* parity kept */
+	xlate_in(spec(17, S1, 7, ip_str(ext, 0), p, H_OUTSIDE), H1, 5000);
+	assert_int_equal(h_stat(&H, STAT_XLATE_OUT), 2);
+	assert_int_equal(h_stat(&H, STAT_XLATE_IN), 1);
+	assert_int_equal(h_stat(&H, STAT_NEW_MAPPING), 1);
+	assert_int_equal(h_stat(&H, STAT_BLOCK_TAKEN), 1);
+}
+
+static void test_tcp_out_and_in(void **st)
+{
+	struct pkt_spec s = spec(6, H1, 40001, S1, 80, H_INSIDE);
+	struct pkt_spec r;
+	uint32_t ext;
+	uint16_t p = xlate_out(&s, &ext);
+
+	(void)st;
+	assert_int_equal(p % 2, 1);
+	r = spec(6, S1, 80, ip_str(ext, 0), p, H_OUTSIDE);
+	r.tcp_flags = 0x12;
+	xlate_in(r, H1, 40001);
+}
+
+static void test_udp_zero_csum_and_options(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5002, S1, 7, H_INSIDE);
+	uint32_t ext;
+
+	(void)st;
+	s.udp_nocsum = 1;
+	s.opt_words = 2;
+	xlate_out(&s, &ext);	/* reference keeps checksum 0, options */
+}
+
+static void test_icmp_echo(void **st)
+{
+	struct pkt_spec s = spec(1, H1, 0x1234, S1, 0, H_INSIDE);
+	uint32_t ext;
+	uint16_t id = xlate_out(&s, &ext);
+
+	(void)st;
+	xlate_in(spec(1, S1, id, ip_str(ext, 0), id, H_OUTSIDE), H1, 0x1234);
+}
+
+static void test_eim_many_destinations(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	uint32_t ext0, ext;
+	uint16_t p0, i;
+	char dst[32];
+
+	(void)st;
+	p0 = xlate_out(&s, &ext0);
+	for (i = 0; i < 50; i++) {
+		snprintf(dst, sizeof(dst), "198.51.100.%u", 100 + i);
+		s = spec(17, H1, 5000, dst, 1000 + i, H_INSIDE);
+		assert_int_equal(xlate_out(&s, &ext), p0);
+		assert_int_equal(ext, ext0);
+	}
+}
+
+static void test_parity(void **st)
+{
+	uint32_t ext;
+	uint16_t i, p;
+
+	(void)st;
+	for (i = 0; i < 20; i++) {
+		struct pkt_spec s = spec(17, H1, 7000 + i, S1, 7, H_INSIDE);
+
+		p = xlate_out(&s, &ext);
+		assert_int_equal(p % 2, (7000 + i) % 2);
+	}
+}
+
+static void test_tcp_state_timers(void **st)
+{
+	struct pkt_spec s = spec(6, H1, 41000, S1, 443, H_INSIDE), r;
+	struct cgnat_sess ss;
+	uint32_t ext;
+	uint16_t p = xlate_out(&s, &ext);
+	uint8_t out[512];
+	size_t olen;
+	uint64_t s240 = 240ull * 1000000000, s7440 = 7440ull * 1000000000;
+
+	(void)st;
+	assert_int_equal(h_sess(&H, 6, pkt_ip(H1), 41000, pkt_ip(S1), 443,
+				&ss), 0);
+	assert_int_equal(ss.tcp_seen, CGNAT_TCP_SYN_OUT);
+	assert_true(ss.expires_ns - h_now_ns() >= s240);
+	assert_true(ss.expires_ns - h_now_ns() < s7440);
+
+	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
+	r.tcp_flags = 0x12;	/* SYN-ACK: established (RFC 7857 2.1) */
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
+	assert_int_equal(h_sess(&H, 6, pkt_ip(H1), 41000, pkt_ip(S1), 443,
+				&ss), 0);
+	assert_true(ss.expires_ns - h_now_ns() >= s7440);
+
+	s.tcp_flags = 0x14;	/* RST: back to the transitory timer */
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+	assert_int_equal(h_sess(&H, 6, pkt_ip(H1), 41000, pkt_ip(S1), 443,
+				&ss), 0);
+	assert_true(ss.tcp_seen & CGNAT_TCP_RST);
+	assert_true(ss.expires_ns - h_now_ns() >= s240);
+	assert_true(ss.expires_ns - h_now_ns() < 2 * s240);
+}
+
+static void test_udp_icmp_timers(void **st)
+{
+	struct pkt_spec u = spec(17, H1, 5300, S1, 7, H_INSIDE);
+	struct pkt_spec i = spec(1, H1, 99, S1, 0, H_INSIDE);
+	struct cgnat_sess ss;
+	uint32_t ext;
+	uint64_t left;
+
+	(void)st;
+	xlate_out(&u, &ext);
+	xlate_out(&i, &ext);
+	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5300, pkt_ip(S1), 7, &ss),
+			 0);
+	left = ss.expires_ns - h_now_ns();
+	assert_true(left >= 300ull * 1000000000 && left < 310ull * 1000000000);
+	assert_int_equal(h_sess(&H, 1, pkt_ip(H1), 99, pkt_ip(S1), 0, &ss), 0);
+	left = ss.expires_ns - h_now_ns();
+	assert_true(left >= 60ull * 1000000000 && left < 70ull * 1000000000);
+}
+
+static void set_filtering(uint32_t mode)
+{
+	H.o.cfg.filtering = mode;
+	assert_int_equal(dp_set_cfg(&H.dp, &H.o.cfg), 0);
+}
+
+/* After H1:5000 -> S1:7, which inbound packets get in? */
+static void filtering_case(uint32_t mode, int s2_ok, int s1_other_ok)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE), r;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t p;
+
+	set_filtering(mode);
+	p = xlate_out(&s, &ext);
+	r = spec(17, S2, 7, ip_str(ext, 0), p, H_OUTSIDE);
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen),
+			 s2_ok ? XDP_REDIRECT : XDP_DROP);
+	r = spec(17, S1, 8, ip_str(ext, 0), p, H_OUTSIDE);
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen),
+			 s1_other_ok ? XDP_REDIRECT : XDP_DROP);
+	xlate_in(spec(17, S1, 7, ip_str(ext, 0), p, H_OUTSIDE), H1, 5000);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FILTERED),
+			 !s2_ok + !s1_other_ok);
+}
+
+static void test_filter_eif(void **st)
+{
+	(void)st;
+	filtering_case(CGNAT_FILTER_EIF, 1, 1);
+}
+
+static void test_filter_adf(void **st)
+{
+	(void)st;
+	filtering_case(CGNAT_FILTER_ADF, 0, 1);
+}
+
+static void test_filter_apdf(void **st)
+{
+	(void)st;
+	filtering_case(CGNAT_FILTER_APDF, 0, 0);
+}
+
+/* H1 reaches H2's mapping; H2 sees E(H1):p1 and answers through it. */
+static void hairpin_case(uint8_t proto)
+{
+	struct pkt_spec s2 = spec(proto, H2, 6000, S1, 7, H_INSIDE), a, w;
+	struct pkt_spec s1 = spec(proto, H1, 5000, S1, 7, H_INSIDE);
+	uint32_t e1, e2;
+	uint16_t p1, p2;
+	int i;
+
+	p2 = xlate_out(&s2, &e2);
+	p1 = xlate_out(&s1, &e1);
+	for (i = 0; i < 2; i++) {	/* new, then established */
+		a = spec(proto, H1, 5000, ip_str(e2, 1), p2, H_INSIDE);
+		w = a;
+		w.saddr = e1;
+		w.sport = p1;
+		w.daddr = pkt_ip(H2);
+		w.dport = 6000;
+		w.ttl = 63;
+		memcpy(w.smac, h_mac_tin, 6);
+		memcpy(w.dmac, h_mac_h2, 6);
+		expect_frame(H_INSIDE, &a, &w, XDP_REDIRECT);
+	}
+	a = spec(proto, H2, 6000, ip_str(e1, 0), p1, H_INSIDE);
+	if (proto == 6)
+		a.tcp_flags = 0x12;
+	w = a;
+	w.saddr = e2;
+	w.sport = p2;
+	w.daddr = pkt_ip(H1);
+	w.dport = 5000;
+	w.ttl = 63;
+	memcpy(w.smac, h_mac_tin, 6);
+	memcpy(w.dmac, h_mac_h1, 6);
+	expect_frame(H_INSIDE, &a, &w, XDP_REDIRECT);
+	assert_int_equal(h_stat(&H, STAT_HAIRPIN), 3);
+}
+
+static void test_hairpin_udp(void **st)
+{
+	(void)st;
+	hairpin_case(17);
+}
+
+static void test_hairpin_tcp(void **st)
+{
+	(void)st;
+	hairpin_case(6);
+}
+
+static void test_hairpin_off(void **st)
+{
+	struct pkt_spec s2 = spec(17, H2, 6000, S1, 7, H_INSIDE), a;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t e2;
+	uint16_t p2 = xlate_out(&s2, &e2);
+
+	(void)st;
+	H.o.cfg.hairpinning = 0;
+	assert_int_equal(dp_set_cfg(&H.dp, &H.o.cfg), 0);
+	a = spec(17, H1, 5000, ip_str(e2, 1), p2, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &a, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_HAIRPIN_OFF), 1);
+}
+
+struct evlog {
+	int n;
+	struct cgnat_event ev[64];
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct evlog *l = ctx;
+
+	if (len >= sizeof(struct cgnat_event) && l->n < 64)
+		memcpy(&l->ev[l->n++], data, sizeof(struct cgnat_event));
+	return 0;
+}
+
+static void read_events(struct evlog *l)
+{
+	struct ring_buffer *rb;
+
+	memset(l, 0, sizeof(*l));
+	rb = ring_buffer__new(dp_events_fd(&H.dp), on_event, l, NULL);
+	assert_non_null(rb);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+}
+
+/* 4 addresses, 64-port blocks, max 2 blocks: subscribers are spread over
+ * the addresses, a subscriber's second block is on its own address, and
+ * the 129th flow hits the quota.
+ */
+static void test_paired_growth_quota(void **st)
+{
+	uint32_t e[3], ext;
+	uint16_t i, first[2];
+	struct pkt_spec s;
+	uint8_t out[512];
+	size_t olen;
+	struct evlog l;
+	const char *subs[3] = { H1, H2, H3 };
+
+	(void)st;
+	for (i = 0; i < 3; i++) {
+		s = spec(17, subs[i], 5000, S1, 7, H_INSIDE);
+		xlate_out(&s, &e[i]);
+	}
+	assert_int_not_equal(e[0], e[1]);	/* balanced placement */
+	assert_int_not_equal(e[1], e[2]);
+	assert_int_not_equal(e[0], e[2]);
+	for (i = 1; i < 128; i++) {
+		s = spec(17, H1, 5000 + i, i % 2 ? S1 : S2, 7, H_INSIDE);
+		xlate_out(&s, &ext);
+		assert_int_equal(ext, e[0]);	/* paired pooling */
+	}
+	s = spec(17, H1, 9999, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
+	read_events(&l);
+	/* 3 first blocks, H1's second block, then the quota event. */
+	assert_int_equal(l.n, 5);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(l.ev[i].type, EVT_BLOCK_ASSIGNED);
+		assert_int_equal(l.ev[i].port_last - l.ev[i].port_first, 63);
+		assert_int_equal((l.ev[i].port_first - 1024) % 64, 0);
+	}
+	first[0] = l.ev[0].port_first;
+	first[1] = l.ev[3].port_first;
+	assert_int_equal(l.ev[3].sub_addr, pkt_ip(H1));
+	assert_int_equal(l.ev[3].ext_addr, e[0]);
+	assert_int_not_equal(first[0], first[1]);
+	assert_int_equal(l.ev[4].type, EVT_QUOTA_BLOCKS);
+	assert_int_equal(l.ev[4].sub_addr, pkt_ip(H1));
+	assert_int_equal(l.ev[4].value, 2);
+	assert_true(l.ev[0].time_tai_ns > 0);
+}
+
+static void test_pool_empty(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	uint8_t out[512];
+	size_t olen;
+	struct evlog l;
+
+	(void)st;
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 1);
+	read_events(&l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ev[0].type, EVT_POOL_EMPTY);
+	assert_int_equal(l.ev[0].sub_addr, pkt_ip(H1));
+	/* Granted later, the same flow goes through at once. */
+	pb_refill(&H.pb, &H.pv);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+}
+
+static void test_session_limit(void **st)
+{
+	struct pkt_spec s;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	int i;
+
+	(void)st;
+	H.o.cfg.sess_per_sub = 3;
+	assert_int_equal(dp_set_cfg(&H.dp, &H.o.cfg), 0);
+	for (i = 0; i < 3; i++) {
+		s = spec(17, H1, 5000 + i, S1, 7, H_INSIDE);
+		xlate_out(&s, &ext);
+	}
+	s = spec(17, H1, 6000, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_SESS_LIMIT), 1);
+}
+
+/* Malformed and non-NAT inputs: {what, side, mutation, action, counter}. */
+struct bad_case {
+	const char *name;
+	int side;
+	void (*mutate)(uint8_t *buf, size_t *len, struct pkt_spec *s);
+	int action;
+	int stat;
+};
+
+static void m_trunc_ip(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)b, (void)s;
+	*len = 14 + 12;
+}
+
+static void m_bad_ihl(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)len, (void)s;
+	b[14] = 0x44;
+}
+
+static void m_long_totlen(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)s;
+	b[16] = (*len >> 8) + 1;
+}
+
+static void m_arp(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)len, (void)s;
+	b[12] = 0x08;
+	b[13] = 0x06;
+}
+
+static void m_ipv6(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)len, (void)s;
+	b[12] = 0x86;
+	b[13] = 0xdd;
+}
+
+static void m_bad_ipcsum(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)len, (void)s;
+	b[14 + 10] ^= 0x5a;
+}
+
+static void m_trunc_l4(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)b;
+	*len = pkt_l4_off(s) + 6;
+	b[16] = 0;
+	b[17] = *len - 14;
+}
+
+static void m_tcp_doff(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)len;
+	b[pkt_l4_off(s) + 12] = 4 << 4;
+}
+
+static void m_none(uint8_t *b, size_t *len, struct pkt_spec *s)
+{
+	(void)b, (void)len, (void)s;
+}
+
+static struct pkt_spec bad_spec(const struct bad_case *c)
+{
+	const char *n = c->name;
+	struct pkt_spec s;
+
+	if (c->side == H_OUTSIDE) {
+		s = spec(17, S1, 7, strstr(n, "not pool") ? "198.51.100.99" :
+							    "203.0.113.1",
+			 5000, H_OUTSIDE);
+		if (strstr(n, "echo"))
+			s = spec(1, S1, 5, "203.0.113.1", 0, H_OUTSIDE),
+			s.icmp_type = 8;
+	} else {
+		s = spec(strstr(n, "tcp") ? 6 : 17,
+			 strstr(n, "spoof") ? "10.1.2.3" : H1, 5000,
+			 strstr(n, "local") ? "100.64.0.1" : S1,
+			 strstr(n, "port 0") ? 0 : 7, H_INSIDE);
+		if (strstr(n, "ack"))
+			s.tcp_flags = 0x10;
+		if (strstr(n, "gre"))
+			s.proto = 47;
+		if (strstr(n, "icmp error"))
+			s.proto = 1, s.icmp_type = 3;
+	}
+	if (strstr(n, "fragment"))
+		s.frag = 0x2000;
+	if (strstr(n, "ttl"))
+		s.ttl = 1;
+	return s;
+}
+
+static const struct bad_case bad_cases[] = {
+	{ "truncated ip header", H_INSIDE, m_trunc_ip, XDP_DROP,
+	  STAT_DROP_BASE + REASON_MALFORMED },
+	{ "ihl below 5", H_INSIDE, m_bad_ihl, XDP_DROP,
+	  STAT_DROP_BASE + REASON_MALFORMED },
+	{ "total length beyond frame", H_INSIDE, m_long_totlen, XDP_DROP,
+	  STAT_DROP_BASE + REASON_MALFORMED },
+	{ "bad ip checksum on new flow", H_INSIDE, m_bad_ipcsum, XDP_DROP,
+	  STAT_DROP_BASE + REASON_MALFORMED },
+	{ "truncated udp header", H_INSIDE, m_trunc_l4, XDP_DROP,
+	  STAT_DROP_BASE + REASON_MALFORMED },
+	{ "tcp data offset below 5", H_INSIDE, m_tcp_doff, XDP_DROP,
+	  STAT_DROP_BASE + REASON_MALFORMED },
+	{ "arp to kernel", H_INSIDE, m_arp, XDP_PASS, STAT_PASS_NON_IP },
+	{ "ipv6 to kernel", H_OUTSIDE, m_ipv6, XDP_PASS, STAT_PASS_NON_IP },
+	{ "fragment", H_INSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_FRAGMENT },
+	{ "spoofed source", H_INSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_SPOOF },
+	{ "port 0", H_INSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_PORT_ZERO },
+	{ "tcp ack without session", H_INSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_TCP_NO_SYN },
+	{ "gre to internet", H_INSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_PROTO },
+	{ "icmp error (later issue)", H_INSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_ICMP_ERROR },
+	{ "to the box itself (local)", H_INSIDE, m_none, XDP_PASS,
+	  STAT_PASS_LOCAL },
+	{ "ttl 1 to kernel", H_INSIDE, m_none, XDP_PASS, STAT_PASS_TTL },
+	{ "outside not pool", H_OUTSIDE, m_none, XDP_PASS,
+	  STAT_PASS_NOT_NAT },
+	{ "outside unsolicited", H_OUTSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_UNSOLICITED },
+	{ "outside echo request", H_OUTSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_UNSOLICITED },
+	{ "outside fragment", H_OUTSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_FRAGMENT },
+};
+
+static void test_bad_inputs(void **st)
+{
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct pkt_spec s = bad_spec(c);
+		uint8_t in[512], out[512];
+		size_t len = pkt_build(in, sizeof(in), &s), olen = 512;
+		uint64_t before = h_stat(&H, c->stat);
+		uint64_t xl = h_stat(&H, STAT_XLATE_OUT);
+		int act;
+
+		c->mutate(in, &len, &s);
+		act = h_run(&H, c->side, in, len, out, &olen);
+		printf("# %-32s action %d counter %s +%llu\n", c->name, act,
+		       dp_stat_names[c->stat],
+		       (unsigned long long)(h_stat(&H, c->stat) - before));
+		assert_int_equal(act, c->action);
+		assert_int_equal(h_stat(&H, c->stat) - before, 1);
+		assert_int_equal(h_stat(&H, STAT_XLATE_OUT), xl);
+		if (act == XDP_PASS)	/* untouched for the kernel */
+			assert_memory_equal(out, in, len);
+	}
+	assert_int_equal(h_stat(&H, STAT_NEW_MAPPING), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_udp_out_and_in, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_out_and_in, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_udp_zero_csum_and_options,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_echo, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_eim_many_destinations,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_state_timers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_udp_icmp_timers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_filter_eif, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_filter_adf, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_filter_apdf, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hairpin_udp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hairpin_tcp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hairpin_off, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_paired_growth_quota,
+						setup4, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_empty, setup_empty,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_session_limit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bad_inputs, setup,
+						teardown),
+	};
+
+	if (h_netns())
+		return 1;
+	return cmocka_run_group_tests_name("bpf_nat", tests, NULL, NULL);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * harness.h - runs the real cgnat XDP program on crafted packets with
+ * BPF_PROG_TEST_RUN inside a private network namespace whose routes and
+ * neighbours make bpf_fib_lookup answer like a real box. Shared by the
+ * packet tests and the ns/packet bench.
+ *
+ * Testbed (all inside the process's own netns):
+ *   tin  02:00:00:00:01:01 100.64.0.1/10   subscribers H1 .0.10, H2 .0.11,
+ *                                          H3 100.64.1.10 (static neigh)
+ *   tout 02:00:00:00:02:01 192.0.2.1/24    gateway 192.0.2.2 (static neigh)
+ *   pool 203.0.113.1-4, subscribers 100.64.0.0/10
+ */
+#ifndef CGNAT_TEST_HARNESS_H
+#define CGNAT_TEST_HARNESS_H
+
+#include <stdint.h>
+#include "bpf/loader.h"
+#include "allocator/pb.h"
+#include "tests/bpf/pkt.h"
+
+#define H_INSIDE 0
+#define H_OUTSIDE 1
+
+extern const uint8_t h_mac_tin[6], h_mac_tout[6], h_mac_gw[6];
+extern const uint8_t h_mac_h1[6], h_mac_h2[6], h_mac_h3[6];
+
+struct harness {
+	struct dp dp;
+	struct dp_opts o;
+	struct pb pb;
+	struct pb_views pv;
+	int ifindex[2];
+	int prog[2];
+	uint32_t addrs[4];
+	uint32_t addr_pool[4];
+	struct dp_prefix prefix;
+};
+
+/* Enters a fresh netns and builds the testbed; once per process. */
+int h_netns(void);
+
+/* Loads the program with 'n_addrs' pool addresses and the given block
+ * geometry, and stocks the grant slots (unless 'stock' is 0).
+ */
+int h_load(struct harness *h, uint32_t n_addrs, uint32_t block_size,
+	   uint32_t max_blocks, int stock);
+void h_unload(struct harness *h);
+
+/* Runs one packet; returns the XDP action, output in out/olen. */
+int h_run(struct harness *h, int side, const uint8_t *in, size_t len,
+	  uint8_t *out, size_t *olen);
+/* Same, repeated 'repeat' times; *ns gets the mean ns per run. */
+int h_run_repeat(struct harness *h, int side, const uint8_t *in,
+		 size_t len, uint32_t repeat, uint32_t *ns);
+
+uint64_t h_stat(struct harness *h, int idx);
+int h_sess(struct harness *h, uint8_t proto, uint32_t int_addr,
+	   uint16_t int_port, uint32_t rem_addr, uint16_t rem_port,
+	   struct cgnat_sess *out);
+uint64_t h_now_ns(void);
+
+#endif /* CGNAT_TEST_HARNESS_H */

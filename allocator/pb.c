@@ -231,22 +231,26 @@ static int grant(struct pb *pb, const struct pb_views *v, __u32 slot,
 }
 
 /* The pool's address with free blocks and the fewest subscribers
- * (placed or pending), or -1.
+ * (placed or pending), or -1. Ties go round-robin: the data plane takes
+ * the lowest slot first, which is the one refilled last.
  */
-static long least_loaded(const struct pb *pb, __u32 pool)
+static long least_loaded(struct pb *pb, __u32 pool)
 {
+	__u32 i, a, load, best_load = ~0u;
 	long best = -1;
-	__u32 i, load, best_load = ~0u;
 
 	for (i = 0; i < pb->n_addrs; i++) {
-		if (pb->addr_pool[i] != pool || !pb->addr_free[i])
+		a = (pb->pool_next[pool] + i) % pb->n_addrs;
+		if (pb->addr_pool[a] != pool || !pb->addr_free[a])
 			continue;
-		load = pb->addr_subs[i] + pb->addr_pending[i];
+		load = pb->addr_subs[a] + pb->addr_pending[a];
 		if (load < best_load) {
-			best = i;
+			best = a;
 			best_load = load;
 		}
 	}
+	if (best >= 0)
+		pb->pool_next[pool] = (best + 1) % pb->n_addrs;
 	return best;
 }
 

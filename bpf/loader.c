@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/if_link.h>
@@ -110,6 +112,23 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	return 0;
 }
 
+#define BPF_FS_MAGIC 0xcafe4a11
+
+/* Pins need a bpffs at /sys/fs/bpf; some systems do not mount one. */
+static int ensure_bpffs(struct dp *dp, const char *dir)
+{
+	struct statfs sf;
+
+	if (strncmp(dir, "/sys/fs/bpf/", 12))
+		return 0;
+	if (!statfs("/sys/fs/bpf", &sf) && sf.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+		return fail(dp, -errno, "mount bpffs on /sys/fs/bpf: %s",
+			    strerror(errno));
+	return 0;
+}
+
 /* Points every map at its pin path; notes whether they already exist. */
 static int set_pins(struct dp *dp, const char *dir)
 {
@@ -120,6 +139,8 @@ static int set_pins(struct dp *dp, const char *dir)
 	dp->fresh = 1;
 	if (!dir)
 		return 0;
+	if (ensure_bpffs(dp, dir))
+		return -EPERM;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return fail(dp, -errno, "create %s: %s", dir, strerror(errno));
 	bpf_object__for_each_map(m, dp->skel->obj) {

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dprun.c - see dprun.h. The allocator is synced before every refill so
+ * that a block the data plane took is accounted before its slot is
+ * filled again.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "daemon/dprun.h"
+
+static __u64 clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+__u64 dprun_mono_ms(void)
+{
+	return clock_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
+/* CLOCK_TAI - CLOCK_REALTIME is the kernel's TAI offset (37 s once NTP
+ * has set it, 0 before): the event keeps the instant the kernel saw.
+ */
+__u64 dprun_tai_to_utc_ms(__u64 tai_ns)
+{
+	__u64 tai = clock_ns(CLOCK_TAI), utc = clock_ns(CLOCK_REALTIME);
+
+	return (tai_ns - (tai - utc)) / 1000000;
+}
+
+static int on_rb(void *ctx, void *data, size_t len)
+{
+	struct dprun *r = ctx;
+	const struct cgnat_event *e = data;
+
+	if (len < sizeof(*e))
+		return 0;
+	if (r->on_event)
+		r->on_event(r->ctx, e, dprun_tai_to_utc_ms(e->time_tai_ns));
+	return 0;
+}
+
+int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
+		dprun_event_fn fn, void *ctx)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->on_event = fn;
+	r->ctx = ctx;
+	r->n_pools = n_pools;
+	rc = dp_open(&r->dp, o);
+	if (rc)
+		return rc;
+	r->pv.grant_addr = r->dp.v.grant_addr;
+	r->pv.grant_new = r->dp.v.grant_new;
+	r->pv.blocks = r->dp.v.blocks;
+	rc = pb_init(&r->pb, o->n_addrs, o->cfg.blocks_per_addr, o->addr_pool,
+		     n_pools);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "allocator: %s",
+			 strerror(-rc));
+		goto err;
+	}
+	/* A restart finds the pinned state: rebuild instead of trusting. */
+	pb_rebuild(&r->pb, &r->pv);
+	r->rb = ring_buffer__new(dp_events_fd(&r->dp), on_rb, r, NULL);
+	if (!r->rb) {
+		rc = -errno;
+		snprintf(r->dp.err, sizeof(r->dp.err), "ring buffer: %s",
+			 strerror(errno));
+		goto err;
+	}
+	pb_refill(&r->pb, &r->pv);
+	if (o->inside && o->outside) {
+		rc = dp_attach(&r->dp, o);
+		if (rc)
+			goto err;
+	}
+	return 0;
+err:
+	dprun_stop(r);
+	return rc;
+}
+
+int dprun_poll(struct dprun *r, int timeout_ms)
+{
+	int rc = ring_buffer__poll(r->rb, timeout_ms);
+
+	if (rc < 0 && rc != -EINTR)
+		return rc;
+	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
+	pb_refill(&r->pb, &r->pv);
+	return 0;
+}
+
+void dprun_stop(struct dprun *r)
+{
+	ring_buffer__free(r->rb);
+	r->rb = NULL;
+	pb_free(&r->pb);
+	if (r->dp.skel)
+		dp_close(&r->dp);
+}

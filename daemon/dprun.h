@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dprun.h - runs the data plane from userspace: load and attach through
+ * the loader, keep the grant slots stocked through the allocator core,
+ * and deliver ring-buffer events to a callback with their kernel time
+ * converted to UTC. cgnat-dp uses it now; cgnatd builds on it.
+ */
+#ifndef CGNAT_DPRUN_H
+#define CGNAT_DPRUN_H
+
+#include "allocator/pb.h"
+#include "bpf/loader.h"
+
+struct ring_buffer;
+
+/* An event as userspace sees it: time in UTC milliseconds. */
+typedef void (*dprun_event_fn)(void *ctx, const struct cgnat_event *e,
+			       __u64 utc_ms);
+
+struct dprun {
+	struct dp dp;
+	struct pb pb;
+	struct pb_views pv;
+	struct ring_buffer *rb;
+	dprun_event_fn on_event;
+	void *ctx;
+	__u32 n_pools;
+};
+
+int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
+		dprun_event_fn fn, void *ctx);
+/* Waits up to timeout_ms for events, then syncs and refills grants. */
+int dprun_poll(struct dprun *r, int timeout_ms);
+void dprun_stop(struct dprun *r);
+
+/* UTC milliseconds of a bpf_ktime_get_tai_ns() value. */
+__u64 dprun_tai_to_utc_ms(__u64 tai_ns);
+__u64 dprun_mono_ms(void);
+
+#endif /* CGNAT_DPRUN_H */

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# dataplane.sh - the XDP data plane end to end on veth in native mode:
+# ping, a real TCP transfer and UDP through the NAT; EIM seen from two
+# servers; hairpin between two subscribers for UDP and TCP; servers see
+# only pool addresses; a capture on the internet side proves that no
+# 100.64.0.0/10 address ever leaves.
+set -u
+. "$(dirname "$0")/lib.sh"
+trap tb_cleanup EXIT
+trap 'exit 1' INT TERM
+
+POOL=203.0.113.1,203.0.113.2,203.0.113.3,203.0.113.4
+in_pool() { [[ $1 =~ ^203\.0\.113\.[1-4]:[0-9]+$ ]] && [ "${1#*:}" -ge 1024 ]; }
+
+if ! tb_up; then
+	fail "testbed setup"
+	tb_summary
+	exit 1
+fi
+tb_bg inet $PY "$WHOAMI" serve $S1 7
+tb_bg inet $PY "$WHOAMI" serve $S2 7
+tb_bg inet tcpdump -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 96 ip 2>/dev/null
+tb_bg nat "$BIN/cgnat-dp" --inside in0 --outside out0 --pool $POOL \
+	--subscribers 100.64.0.0/10 --pin-dir "$PIN" --stats
+tb_wait 50 test -e "$PIN/link_outside" || fail "cgnat-dp attached"
+check "XDP attached in native mode on in0 and out0" \
+	sh -c "in_nat() { nsenter --net=/var/run/netns/$NS_NAT \"\$@\"; };
+	       in_nat ip -d link show in0 | grep -q 'xdp ' &&
+	       in_nat ip -d link show out0 | grep -q 'xdp '"
+tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+
+check "ping H1 -> S1 through the NAT" in_sub ping -c 3 -i 0.2 -W 2 -I $H1 $S1 -q
+check "ping H3 -> S2 through the NAT" in_sub ping -c 2 -i 0.2 -W 2 -I $H3 $S2 -q
+
+u1=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S1 7)
+u2=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S2 7)
+check "UDP: S1 sees a pool address ($u1)" in_pool "$u1"
+check "UDP EIM: S1 and S2 see the same ip:port ($u1, $u2)" \
+	test -n "$u1" -a "$u1" = "$u2"
+
+t=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S1 7 4000000)
+read -r tpeer tlen tsum lsum <<<"$t"
+check "TCP: 4 MB transfer arrives intact ($tlen bytes)" \
+	test "$tlen" = 4000000 -a "$tsum" = "$lsum"
+check "TCP: S1 sees a pool address ($tpeer)" in_pool "$tpeer"
+t2=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S2 7)
+check "TCP EIM: same ip:port towards S2 ($t2)" \
+	test -n "$t2" -a "$t2" = "$tpeer"
+
+# Paired pooling: every flow of H2 uses one external address.
+addrs=$(for p in 6101 6102 6103 6104 6105; do
+	in_sub $PY "$WHOAMI" udp $H2 $p $S1 7
+done | cut -d: -f1 | sort -u | wc -l)
+check "paired pooling: 5 flows of H2 share one address" test "$addrs" = 1
+
+# Hairpin UDP: H2:6000 learns E(H2); H1 sends to it; H2 must see E(H1).
+e2=$(in_sub $PY "$WHOAMI" udp $H2 6000 $S1 7)
+e1=$(in_sub $PY "$WHOAMI" udp $H1 5001 $S1 7)
+in_sub $PY - "$H2" "$e1" >"$TB_TMP/hp_udp" 2>&1 <<'PYEOF' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 6000)); s.settimeout(5)
+data, peer = s.recvfrom(100)
+s.sendto(b"pong", peer)
+print("%s:%d" % peer)
+PYEOF
+hp=$!
+sleep 0.3
+r=$(in_sub $PY - "$H1" "$e2" <<'PYEOF'
+import socket, sys
+ip, port = sys.argv[2].split(":")
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5001)); s.settimeout(5)
+s.sendto(b"ping", (ip, int(port)))
+data, peer = s.recvfrom(100)
+print("%s %s:%d" % (data.decode(), peer[0], peer[1]))
+PYEOF
+)
+wait $hp
+seen=$(cat "$TB_TMP/hp_udp")
+check "hairpin UDP: H2 sees H1's external endpoint ($seen = $e1)" test "$seen" = "$e1"
+check "hairpin UDP: H1 gets the answer from E(H2) ($r)" test "$r" = "pong $e2"
+
+# Hairpin TCP: H2's mapping for port 8080, then H1 connects to it.
+e2t=$(in_sub $PY "$WHOAMI" tcp $H2 8080 $S1 7)
+in_sub $PY - "$H2" >"$TB_TMP/hp_tcp" 2>&1 <<'PYEOF' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 8080)); s.listen(1); s.settimeout(5)
+c, peer = s.accept()
+c.sendall(b"hello")
+print("%s:%d" % peer)
+PYEOF
+hp=$!
+sleep 0.3
+r=$(in_sub $PY - "$H1" "$e2t" <<'PYEOF'
+import socket, sys
+ip, port = sys.argv[2].split(":")
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.settimeout(5)
+s.bind((sys.argv[1], 0))
+s.connect((ip, int(port)))
+print(s.recv(100).decode())
+PYEOF
+)
+wait $hp
+seen=$(cat "$TB_TMP/hp_tcp")
+check "hairpin TCP: connection to E(H2) completes ($r)" test "$r" = hello
+check "hairpin TCP: H2 sees a pool address as peer ($seen)" in_pool "$seen"
+
+# What left towards the internet: only pool addresses as sources.
+sleep 0.5
+kill "${TB_PIDS[2]}" 2>/dev/null
+wait "${TB_PIDS[2]}" 2>/dev/null
+total=$(tcpdump -r "$TB_TMP/inet.pcap" -n 'src net 203.0.113.0/24' 2>/dev/null | wc -l)
+leak=$(tcpdump -r "$TB_TMP/inet.pcap" -n 'net 100.64.0.0/10' 2>/dev/null | wc -l)
+check "capture: $total translated packets on the internet side" test "$total" -gt 20
+check "capture: no 100.64.0.0/10 address ever left ($leak found)" test "$leak" = 0
+
+tb_summary

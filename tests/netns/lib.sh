@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: GPL-2.0
+# lib.sh - the namespace testbed shared by the netns tests and the demo.
+#
+#   sub  (subscribers)  sub0  100.64.0.10 H1, 100.64.0.11 H2, 100.64.1.10 H3
+#     |  veth
+#   nat  (cgnat)        in0 100.64.0.1/10 | out0 192.0.2.1/24, XDP on both
+#     |  veth
+#   inet (internet)     inet0 192.0.2.2/24 (R); lo: S1 198.51.100.10,
+#                       S2 198.51.100.20; routes 203.0.113.0/24 to nat
+#
+# The end hosts turn GRO on (a frame redirected into a veth is lost unless
+# its peer has GRO or XDP) and TX checksum offload off: a local socket on
+# veth leaves a partial checksum that XDP redirect cannot finish, which a
+# real NIC never hands to XDP.
+#
+# Names carry the PID so runs never collide; tb_cleanup removes every
+# namespace, pin and process the test started (by PID), also on failure.
+# Nothing is ever routed from the root namespace.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=${BIN:-$ROOT/build/bin}
+PY=/usr/bin/python3
+WHOAMI=$ROOT/tests/netns/whoami.py
+TB=cgt$$
+NS_SUB=${TB}sub
+NS_NAT=${TB}nat
+NS_INET=${TB}inet
+PIN=/sys/fs/bpf/cgnat-test-$$
+H1=100.64.0.10
+H2=100.64.0.11
+H3=100.64.1.10
+S1=198.51.100.10
+S2=198.51.100.20
+TB_PIDS=()
+TB_TMP=$(mktemp -d)
+PASSED=0
+FAILED=0
+
+in_sub() { ip netns exec "$NS_SUB" "$@"; }
+in_inet() { ip netns exec "$NS_INET" "$@"; }
+# The nat namespace keeps the host's mounts (bpffs) - see DEVELOPERS trap.
+in_nat() { nsenter --net=/var/run/netns/"$NS_NAT" "$@"; }
+
+pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+tb_bg() {	# tb_bg NS cmd... : start in background, remember the PID
+	local ns=$1
+	shift
+	if [ "$ns" = nat ]; then
+		nsenter --net=/var/run/netns/"$NS_NAT" "$@" &
+	else
+		ip netns exec "${TB}$ns" "$@" &
+	fi
+	TB_PIDS+=($!)
+}
+
+tb_cleanup() {
+	local p
+	for p in "${TB_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${TB_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	[ -x "$BIN/cgnat-dp" ] && "$BIN/cgnat-dp" --detach --pin-dir "$PIN" 2>/dev/null
+	rm -rf "$PIN" 2>/dev/null
+	ip netns del "$NS_SUB" 2>/dev/null
+	ip netns del "$NS_NAT" 2>/dev/null
+	ip netns del "$NS_INET" 2>/dev/null
+	rm -rf "$TB_TMP"
+}
+
+tb_summary() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ]
+}
+
+tb_up() {
+	ip netns add "$NS_SUB" && ip netns add "$NS_NAT" && ip netns add "$NS_INET" || return 1
+	ip link add sub0 netns "$NS_SUB" type veth peer name in0 netns "$NS_NAT" || return 1
+	ip link add out0 netns "$NS_NAT" type veth peer name inet0 netns "$NS_INET" || return 1
+	in_sub sh -e -c "
+		ip link set lo up; ip link set sub0 up
+		ip addr add $H1/10 dev sub0; ip addr add $H2/10 dev sub0
+		ip addr add $H3/10 dev sub0
+		ip route add default via 100.64.0.1
+		ethtool -K sub0 gro on tx off >/dev/null" || return 1
+	in_nat sh -e -c "
+		ip link set lo up; ip link set in0 up; ip link set out0 up
+		ip addr add 100.64.0.1/10 dev in0; ip addr add 192.0.2.1/24 dev out0
+		ip route add default via 192.0.2.2
+		ip route add blackhole 203.0.113.0/24
+		sysctl -qw net.ipv4.ip_forward=1
+		sysctl -qw net.ipv4.conf.all.rp_filter=0
+		sysctl -qw net.ipv4.conf.in0.rp_filter=0" || return 1
+	in_inet sh -e -c "
+		ip link set lo up; ip link set inet0 up
+		ip addr add 192.0.2.2/24 dev inet0
+		ip addr add $S1/32 dev lo; ip addr add $S2/32 dev lo
+		ip route add 203.0.113.0/24 via 192.0.2.1
+		ethtool -K inet0 gro on tx off >/dev/null" || return 1
+}
+
+# Waits until 'cmd' succeeds, at most $1 tenths of a second.
+tb_wait() {
+	local n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_pb.c - the allocator core against simulated data-plane consumers:
+ * grants land in empty slots only, placement is balanced, a block is in
+ * at most one place at a time under every interleaving tried, grants the
+ * data plane dropped are reclaimed after the limbo, and a restart rebuilds
+ * the same picture from the shared arrays.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "allocator/pb.h"
+
+#define NADDR 4
+#define BPA 8
+
+struct world {
+	struct pb pb;
+	__u64 ga[NADDR * CGNAT_GRANT_DEPTH];
+	__u64 gn[CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH];
+	struct cgnat_block blocks[NADDR * BPA];
+	struct pb_views v;
+	__u32 pools[NADDR];
+};
+
+static struct world *W;
+
+static int setup(void **st)
+{
+	(void)st;
+	W = calloc(1, sizeof(*W));
+	W->v.grant_addr = W->ga;
+	W->v.grant_new = W->gn;
+	W->v.blocks = W->blocks;
+	W->pools[3] = 1;	/* addresses 0-2 pool 0, address 3 pool 1 */
+	return pb_init(&W->pb, NADDR, BPA, W->pools, 2);
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	pb_free(&W->pb);
+	free(W);
+	return 0;
+}
+
+/* The data plane's view: take a slot (exchange), own the block. */
+static __u32 dp_take(__u64 *slot, __u32 owner)
+{
+	__u64 v = __atomic_exchange_n(slot, 0, __ATOMIC_SEQ_CST);
+
+	if (v && owner)
+		W->blocks[v - 1].owner = owner;
+	return (__u32)v;
+}
+
+/* Every block is in at most one place: a slot, or an owner. */
+static void check_unique(void)
+{
+	int seen[NADDR * BPA] = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(W->ga) / 8; i++)
+		if (W->ga[i])
+			assert_int_equal(seen[W->ga[i] - 1]++, 0);
+	for (i = 0; i < sizeof(W->gn) / 8; i++)
+		if (W->gn[i])
+			assert_int_equal(seen[W->gn[i] - 1]++, 0);
+	for (i = 0; i < NADDR * BPA; i++)
+		if (W->blocks[i].owner)
+			assert_int_equal(seen[i]++, 0);
+}
+
+static void test_refill_fills_empty_slots_only(void **st)
+{
+	int n;
+
+	(void)st;
+	n = pb_refill(&W->pb, &W->v);
+	/* 4 growth slots per address, then new slots: 3 addresses of pool
+	 * 0 have 4 free blocks left each, pool 1's address 4.
+	 */
+	assert_int_equal(n, NADDR * CGNAT_GRANT_DEPTH + 12 + 4);
+	check_unique();
+	assert_int_equal(pb_refill(&W->pb, &W->v), 0);
+	assert_int_equal(pb_addr_free(&W->pb, 0), 0);
+}
+
+static void test_balanced_placement(void **st)
+{
+	int per_addr[NADDR] = { 0 };
+	int i;
+
+	(void)st;
+	pb_refill(&W->pb, &W->v);
+	for (i = 0; i < 6; i++) {
+		__u64 v = W->gn[i];
+
+		assert_true(v != 0);
+		per_addr[(v - 1) / BPA]++;
+	}
+	/* Pool 0's first six first-block grants: two per address. */
+	assert_int_equal(per_addr[0], 2);
+	assert_int_equal(per_addr[1], 2);
+	assert_int_equal(per_addr[2], 2);
+	assert_int_equal(per_addr[3], 0);
+	assert_int_equal((W->gn[CGNAT_NEW_DEPTH] - 1) / BPA, 3);
+}
+
+static void test_sync_assigns_and_places(void **st)
+{
+	__u32 b;
+
+	(void)st;
+	pb_refill(&W->pb, &W->v);
+	b = dp_take(&W->gn[0], 1);
+	assert_int_equal(pb_sync(&W->pb, &W->v, 1000), 1);
+	assert_int_equal(W->pb.blk[b - 1].state, PB_ASSIGNED);
+	assert_int_equal(W->pb.addr_subs[(b - 1) / BPA], 1);
+	/* The next first block goes to a less loaded address. */
+	pb_refill(&W->pb, &W->v);
+	assert_int_not_equal((W->gn[0] - 1) / BPA, (b - 1) / BPA);
+	check_unique();
+}
+
+static void test_no_double_grant_interleavings(void **st)
+{
+	unsigned seed = 12345, round, k;
+
+	(void)st;
+	/* Random interleavings of data-plane takes, sync and refill: the
+	 * allocator never places a block that is in a slot or owned.
+	 */
+	for (round = 0; round < 2000; round++) {
+		unsigned op = rand_r(&seed) % 4;
+
+		if (op == 0) {
+			pb_refill(&W->pb, &W->v);
+		} else if (op == 1) {
+			pb_sync(&W->pb, &W->v, round * 10);
+		} else {
+			k = rand_r(&seed) % (NADDR * CGNAT_GRANT_DEPTH +
+					     CGNAT_NEW_DEPTH);
+			if (k < NADDR * CGNAT_GRANT_DEPTH)
+				dp_take(&W->ga[k], 1 + rand_r(&seed) % 50);
+			else
+				dp_take(&W->gn[k - NADDR * CGNAT_GRANT_DEPTH],
+					1 + rand_r(&seed) % 50);
+		}
+		check_unique();
+	}
+}
+
+static void test_lost_grant_reclaimed_after_limbo(void **st)
+{
+	__u32 b, free0;
+
+	(void)st;
+	pb_refill(&W->pb, &W->v);
+	free0 = pb_addr_free(&W->pb, 0);
+	b = dp_take(&W->ga[0], 0);	/* taken, never owned */
+	assert_int_equal(pb_sync(&W->pb, &W->v, 1000), 0);
+	assert_int_equal(W->pb.blk[b - 1].state, PB_GRANTED);
+	pb_sync(&W->pb, &W->v, 1000 + PB_LIMBO_MS - 1);
+	assert_int_equal(W->pb.blk[b - 1].state, PB_GRANTED);
+	pb_sync(&W->pb, &W->v, 1000 + PB_LIMBO_MS);
+	assert_int_equal(W->pb.blk[b - 1].state, PB_FREE);
+	assert_int_equal(pb_addr_free(&W->pb, 0), free0 + 1);
+	assert_int_equal(W->pb.lost, 1);
+}
+
+static void test_returned_grant_followed(void **st)
+{
+	__u32 b;
+
+	(void)st;
+	pb_refill(&W->pb, &W->v);
+	b = dp_take(&W->gn[0], 0);
+	/* The data plane returned it to a growth slot of its address. */
+	W->ga[((b - 1) / BPA) * CGNAT_GRANT_DEPTH] = 0;
+	W->ga[((b - 1) / BPA) * CGNAT_GRANT_DEPTH] = b;
+	pb_sync(&W->pb, &W->v, 1000);
+	pb_sync(&W->pb, &W->v, 1000 + 10 * PB_LIMBO_MS);
+	assert_int_equal(W->pb.blk[b - 1].state, PB_GRANTED);
+}
+
+static void test_rebuild_after_restart(void **st)
+{
+	struct pb fresh;
+	__u32 b1, b2;
+
+	(void)st;
+	pb_refill(&W->pb, &W->v);
+	b1 = dp_take(&W->gn[0], 7);
+	b2 = dp_take(&W->ga[5], 7);
+	assert_int_equal(pb_init(&fresh, NADDR, BPA, W->pools, 2), 0);
+	pb_rebuild(&fresh, &W->v);
+	assert_int_equal(fresh.blk[b1 - 1].state, PB_ASSIGNED);
+	assert_int_equal(fresh.blk[b2 - 1].state, PB_ASSIGNED);
+	assert_int_equal(fresh.blk[W->ga[0] - 1].state, PB_GRANTED);
+	/* Pool 0 is fully granted or owned: nothing may be granted again. */
+	assert_int_equal(pb_refill(&fresh, &W->v), 0);
+	pb_free(&fresh);
+	check_unique();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_refill_fills_empty_slots_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_balanced_placement, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sync_assigns_and_places,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_no_double_grant_interleavings, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_lost_grant_reclaimed_after_limbo, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_returned_grant_followed,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rebuild_after_restart,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("pb", tests, NULL, NULL);
+}

@@ -5,3 +5,7 @@ SKELS += $(BUILD)/bpf/cgnat.skel.h $(BUILD)/bpf/xdp_fwd.skel.h
 
 DP_OBJS := $(BUILD)/bpf/loader.o
 $(BUILD)/bpf/loader.o: $(BUILD)/bpf/cgnat.skel.h
+
+# The packet-test harness, shared by tests/bpf and tests/bench.
+HARNESS_OBJS = $(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/pkt.o \
+	$(DP_OBJS) $(PB_OBJS)

@@ -83,6 +83,14 @@ static void h_cfg(struct cgnat_cfg *c, uint32_t max_blocks)
 int h_load(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 	   uint32_t max_blocks, int stock)
 {
+	return h_load_sized(h, n_addrs, block_size, max_blocks, stock, 4096,
+			    64);
+}
+
+int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
+		 uint32_t max_blocks, int stock, uint32_t sessions,
+		 uint32_t subscribers)
+{
 	uint32_t i;
 	int rc;
 
@@ -95,8 +103,8 @@ int h_load(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 	}
 	h->prefix.addr = pkt_ip("100.64.0.0");
 	h->prefix.len = 10;
-	h->o.sessions = 4096;
-	h->o.subscribers = 64;
+	h->o.sessions = sessions;
+	h->o.subscribers = subscribers;
 	h->o.n_addrs = n_addrs;
 	h->o.addrs = h->addrs;
 	h->o.addr_pool = h->addr_pool;
@@ -151,15 +159,13 @@ int h_run(struct harness *h, int side, const uint8_t *in, size_t len,
 	return t.retval;
 }
 
-int h_run_repeat(struct harness *h, int side, const uint8_t *in,
-		 size_t len, uint32_t repeat, uint32_t *ns)
+int h_run_timed(int prog, int ifindex, const uint8_t *in, size_t len,
+		uint32_t *ns)
 {
-	struct xdp_md ctx = { .data_end = len,
-			      .ingress_ifindex = h->ifindex[side] };
+	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = in, .data_size_in = len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .repeat = repeat);
-	int rc = bpf_prog_test_run_opts(h->prog[side], &t);
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int rc = bpf_prog_test_run_opts(prog, &t);
 
 	if (rc)
 		return -1;

@@ -45,14 +45,20 @@ int h_netns(void);
  */
 int h_load(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 	   uint32_t max_blocks, int stock);
+/* Same with explicit table sizes (bench). */
+int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
+		 uint32_t max_blocks, int stock, uint32_t sessions,
+		 uint32_t subscribers);
 void h_unload(struct harness *h);
 
 /* Runs one packet; returns the XDP action, output in out/olen. */
 int h_run(struct harness *h, int side, const uint8_t *in, size_t len,
 	  uint8_t *out, size_t *olen);
-/* Same, repeated 'repeat' times; *ns gets the mean ns per run. */
-int h_run_repeat(struct harness *h, int side, const uint8_t *in,
-		 size_t len, uint32_t repeat, uint32_t *ns);
+/* Runs program fd 'prog' once on a fresh copy of 'in' arriving on
+ * 'ifindex'; *ns gets the kernel's measured run time.
+ */
+int h_run_timed(int prog, int ifindex, const uint8_t *in, size_t len,
+		uint32_t *ns);
 
 uint64_t h_stat(struct harness *h, int idx);
 int h_sess(struct harness *h, uint8_t proto, uint32_t int_addr,

@@ -1,7 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/bpf/: packet tests through BPF_PROG_TEST_RUN.
-HARNESS_OBJS := $(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/pkt.o \
-	$(DP_OBJS) $(PB_OBJS)
 $(BUILD)/tests/bpf/harness.o: $(BUILD)/bpf/cgnat.skel.h
 
 $(BUILD)/tests/bpf_nat: $(BUILD)/tests/bpf/bpf_nat.o $(HARNESS_OBJS)

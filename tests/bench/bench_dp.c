@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_dp.c - ns/packet of the XDP program from BPF_PROG_TEST_RUN, beside
+ * a minimal forwarder (MAC rewrite + devmap redirect) measured the same
+ * way in the same run. Each run gets a fresh copy of its packet (repeat=1)
+ * because a repeated run rewrites one buffer in place: an outbound packet
+ * translated once would arrive as a spoofed one the second time. Every
+ * path checks its verdict and counter, so each sample is the path it is
+ * named after. Medians over many runs; JSON to argv[1].
+ *
+ *   bench_dp OUT.json [RUNS]
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tests/bpf/harness.h"
+#include "bpf/xdp_fwd.skel.h"
+
+static struct harness H;
+
+struct result {
+	const char *name;
+	double median, mean, delta;
+	double target;		/* max ns above the forwarder, 0 = none */
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void summarize(uint32_t *ns, int n, struct result *r)
+{
+	double sum = 0;
+	int i;
+
+	qsort(ns, n, sizeof(*ns), cmp_u32);
+	for (i = 0; i < n; i++)
+		sum += ns[i];
+	r->median = ns[n / 2];
+	r->mean = sum / n;
+}
+
+static struct pkt_spec udp(const char *src, uint16_t sport, const char *dst,
+			   uint16_t dport, int side)
+{
+	struct pkt_spec s = { .proto = 17, .saddr = pkt_ip(src),
+			      .daddr = pkt_ip(dst), .sport = sport,
+			      .dport = dport, .payload = 18 };
+
+	memcpy(s.smac, side == H_INSIDE ? h_mac_h1 : h_mac_gw, 6);
+	memcpy(s.dmac, side == H_INSIDE ? h_mac_tin : h_mac_tout, 6);
+	return s;
+}
+
+/* Times 'runs' runs of one packet; fails if any verdict differs. */
+static int time_fixed(int prog, int ifindex, const struct pkt_spec *s,
+		      int want, int runs, struct result *r)
+{
+	uint32_t *ns = calloc(runs, sizeof(*ns));
+	uint8_t buf[256];
+	size_t len = pkt_build(buf, sizeof(buf), s);
+	int i, act;
+
+	for (i = 0; i < runs; i++) {
+		act = h_run_timed(prog, ifindex, buf, len, &ns[i]);
+		if (act != want) {
+			fprintf(stderr, "%s: verdict %d, want %d\n", r->name,
+				act, want);
+			free(ns);
+			return -1;
+		}
+	}
+	summarize(ns, runs, r);
+	free(ns);
+	return 0;
+}
+
+/* New mappings: every run a new subscriber port (and new subscribers as
+ * ports run out), so every run allocates a port and inserts a mapping
+ * pair and a session.
+ */
+static int time_new(int runs, struct result *r)
+{
+	uint32_t *ns = calloc(runs, sizeof(*ns));
+	uint64_t before = h_stat(&H, STAT_NEW_MAPPING);
+	uint8_t buf[256];
+	char src[32];
+	int i, act;
+
+	for (i = 0; i < runs; i++) {
+		struct pkt_spec s;
+		size_t len;
+
+		snprintf(src, sizeof(src), "100.64.%d.%d", 2 + i / 2000 / 250,
+			 1 + (i / 2000) % 250);
+		s = udp(src, 10000 + i % 2000, "198.51.100.10", 7, H_INSIDE);
+		len = pkt_build(buf, sizeof(buf), &s);
+		if (i % 8 == 0) {
+			pb_sync(&H.pb, &H.pv, 0);
+			pb_refill(&H.pb, &H.pv);
+		}
+		act = h_run_timed(H.prog[H_INSIDE], H.ifindex[H_INSIDE], buf,
+				  len, &ns[i]);
+		if (act != XDP_REDIRECT) {
+			fprintf(stderr, "new mapping %d: verdict %d\n", i, act);
+			free(ns);
+			return -1;
+		}
+	}
+	summarize(ns, runs, r);
+	free(ns);
+	return h_stat(&H, STAT_NEW_MAPPING) - before == (uint64_t)runs ? 0 : -1;
+}
+
+static int load_fwd(struct xdp_fwd_bpf **out)
+{
+	struct xdp_fwd_bpf *f = xdp_fwd_bpf__open();
+	struct bpf_devmap_val v = { .ifindex = H.ifindex[H_OUTSIDE] };
+	__u32 k = v.ifindex;
+
+	if (!f)
+		return -1;
+	f->rodata->fwd_ifindex = k;
+	memcpy((void *)f->rodata->fwd_dmac, h_mac_gw, 6);
+	memcpy((void *)f->rodata->fwd_smac, h_mac_tout, 6);
+	if (xdp_fwd_bpf__load(f) ||
+	    bpf_map_update_elem(bpf_map__fd(f->maps.fwd_tx), &k, &v, 0)) {
+		xdp_fwd_bpf__destroy(f);
+		return -1;
+	}
+	*out = f;
+	return 0;
+}
+
+static void write_json(const char *path, struct result *r, int n)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (!f)
+		return;
+	fprintf(f, "{\n  \"unit\": \"ns/packet (median, BPF_PROG_TEST_RUN)\",\n"
+		   "  \"results\": [\n");
+	for (i = 0; i < n; i++)
+		fprintf(f, "    {\"path\": \"%s\", \"median_ns\": %.0f, "
+			   "\"mean_ns\": %.1f, \"above_forwarder_ns\": %.0f, "
+			   "\"target_above_ns\": %.0f}%s\n",
+			r[i].name, r[i].median, r[i].mean, r[i].delta,
+			r[i].target, i + 1 < n ? "," : "");
+	fprintf(f, "  ]\n}\n");
+	fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+	int runs = argc > 2 ? atoi(argv[2]) : 200000;
+	struct result r[6] = {
+		{ .name = "xdp forwarder (baseline)" },
+		{ .name = "cgnat outbound established", .target = 40 },
+		{ .name = "cgnat inbound established", .target = 40 },
+		{ .name = "cgnat hairpin established" },
+		{ .name = "cgnat outbound, new session (EIM)" },
+		{ .name = "cgnat outbound, new mapping", .target = 300 },
+	};
+	struct pkt_spec s, in, hp;
+	struct xdp_fwd_bpf *fwd;
+	uint8_t out[256];
+	size_t olen = sizeof(out), len;
+	uint8_t buf[256];
+	char ext[16];
+	int i, fail = 0;
+
+	if (argc < 2 || h_netns() ||
+	    h_load_sized(&H, 4, 256, 32, 1, 1 << 20, 4096) || load_fwd(&fwd))
+		return 1;
+	/* Established state: H1:5000 -> S1:7, H2:6000 -> S1:7. */
+	s = udp("100.64.0.10", 5000, "198.51.100.10", 7, H_INSIDE);
+	len = pkt_build(buf, sizeof(buf), &s);
+	h_run(&H, H_INSIDE, buf, len, out, &olen);
+	inet_ntop(AF_INET, out + 26, ext, sizeof(ext));
+	in = udp("198.51.100.10", 7, ext, out[34] << 8 | out[35], H_OUTSIDE);
+	hp = udp("100.64.0.11", 6000, ext, out[34] << 8 | out[35], H_INSIDE);
+
+	fail |= time_fixed(bpf_program__fd(fwd->progs.xdp_fwd),
+			   H.ifindex[H_OUTSIDE], &s, XDP_REDIRECT, runs, &r[0]);
+	fail |= time_fixed(H.prog[H_INSIDE], H.ifindex[H_INSIDE], &s,
+			   XDP_REDIRECT, runs, &r[1]);
+	fail |= time_fixed(H.prog[H_OUTSIDE], H.ifindex[H_OUTSIDE], &in,
+			   XDP_REDIRECT, runs, &r[2]);
+	fail |= time_fixed(H.prog[H_INSIDE], H.ifindex[H_INSIDE], &hp,
+			   XDP_REDIRECT, runs, &r[3]);
+	/* New session on an existing mapping: new destination each run. */
+	{
+		uint32_t *ns = calloc(runs / 4, sizeof(*ns));
+
+		for (i = 0; i < runs / 4; i++) {
+			struct pkt_spec d = s;
+
+			d.daddr = htonl(0xc6336400 + 1 + i % 200);
+			d.dport = 1000 + i / 200;
+			len = pkt_build(buf, sizeof(buf), &d);
+			if (h_run_timed(H.prog[H_INSIDE], H.ifindex[H_INSIDE],
+					buf, len, &ns[i]) != XDP_REDIRECT)
+				fail = 1;
+		}
+		summarize(ns, runs / 4, &r[4]);
+		free(ns);
+	}
+	fail |= time_new(runs / 4, &r[5]);
+	printf("\n%-36s %10s %10s %12s %10s\n", "path (ns/packet)", "median",
+	       "mean", "above fwd", "target");
+	for (i = 0; i < 6; i++) {
+		r[i].delta = r[i].median - r[0].median;
+		printf("%-36s %10.0f %10.1f %12.0f %10s\n", r[i].name,
+		       r[i].median, r[i].mean, i ? r[i].delta : 0.0,
+		       r[i].target ? (r[i].delta <= r[i].target ? "met" :
+								  "MISSED") :
+				     "-");
+	}
+	write_json(argv[1], r, 6);
+	xdp_fwd_bpf__destroy(fwd);
+	h_unload(&H);
+	return fail;
+}

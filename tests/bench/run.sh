@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: every benchmark in one run, each printing a readable table
+# and writing its numbers to build/bench/*.json.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+OUT=$BUILD/bench
+mkdir -p "$OUT"
+rc=0
+
+run() {
+	local name=$1
+	shift
+	echo "=== $name"
+	if ! "$@"; then
+		echo "bench $name failed"
+		rc=1
+	fi
+	echo
+}
+
+run "data plane ns/packet (BPF_PROG_TEST_RUN)" \
+	"$BUILD/bin/bench_dp" "$OUT/dataplane.json"
+[ -x "$BUILD/bin/bench_store" ] &&
+	run "compliance log (SQLite)" "$BUILD/bin/bench_store" "$OUT/store.json"
+[ -x "$BUILD/bin/bench_ipfix" ] &&
+	run "IPFIX export" "$BUILD/bin/bench_ipfix" "$OUT/ipfix.json"
+echo "numbers written to $OUT/"
+exit $rc

@@ -25,10 +25,9 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	pb->addr_free = calloc(n_addrs, sizeof(__u32));
 	pb->addr_subs = calloc(n_addrs, sizeof(__u32));
 	pb->addr_cursor = calloc(n_addrs, sizeof(__u32));
-	pb->addr_pending = calloc(n_addrs, sizeof(__u32));
 	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
 	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
-	    !pb->addr_cursor || !pb->addr_pending || !pb->blk) {
+	    !pb->addr_cursor || !pb->blk) {
 		pb_free(pb);
 		return -ENOMEM;
 	}
@@ -49,7 +48,6 @@ void pb_free(struct pb *pb)
 	free(pb->addr_free);
 	free(pb->addr_subs);
 	free(pb->addr_cursor);
-	free(pb->addr_pending);
 	free(pb->blk);
 	memset(pb, 0, sizeof(*pb));
 }
@@ -92,7 +90,6 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 	for (i = 0; i < pb->n_addrs; i++) {
 		pb->addr_free[i] = pb->bpa;
 		pb->addr_subs[i] = 0;
-		pb->addr_pending[i] = 0;
 	}
 	memset(pb->blk, 0, (size_t)n * sizeof(*pb->blk));
 	for (i = 0; i < n; i++)
@@ -108,8 +105,6 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 		set_state(pb, val - 1, PB_GRANTED);
 		pb->blk[val - 1].slot = i + 1;
 		pb->blk[val - 1].first = i >= nslots_addr(pb);
-		if (pb->blk[val - 1].first)
-			pb->addr_pending[(val - 1) / pb->bpa]++;
 	}
 	/* Subscribers per address: count distinct owners' addresses. */
 	for (i = 0; i < n; i++) {
@@ -150,10 +145,8 @@ static int sync_one(struct pb *pb, const struct pb_views *v, __u32 id,
 				       __ATOMIC_ACQUIRE) == id + 1)
 		return 0;
 	if (__atomic_load_n(&v->blocks[id].owner, __ATOMIC_ACQUIRE)) {
-		if (b->first) {
-			pb->addr_pending[addr]--;
+		if (b->first)
 			pb->addr_subs[addr]++;
-		}
 		memset(b, 0, sizeof(*b));
 		b->state = PB_GRANTED;
 		set_state(pb, id, PB_ASSIGNED);
@@ -161,16 +154,12 @@ static int sync_one(struct pb *pb, const struct pb_views *v, __u32 id,
 	}
 	b->slot = find_returned(pb, v, id);
 	if (b->slot || !b->limbo_ms) {
-		if (b->slot && b->first) {
-			pb->addr_pending[addr]--;
+		if (b->slot)
 			b->first = 0;
-		}
 		b->limbo_ms = b->slot ? 0 : (now_ms ? now_ms : 1);
 		return 0;
 	}
 	if (now_ms - b->limbo_ms >= PB_LIMBO_MS) {
-		if (b->first)
-			pb->addr_pending[addr]--;
 		memset(b, 0, sizeof(*b));
 		b->state = PB_GRANTED;
 		set_state(pb, id, PB_FREE);
@@ -225,14 +214,13 @@ static int grant(struct pb *pb, const struct pb_views *v, __u32 slot,
 	pb->blk[id].slot = slot + 1;
 	pb->blk[id].first = first;
 	pb->blk[id].limbo_ms = 0;
-	if (first)
-		pb->addr_pending[addr]++;
 	return 1;
 }
 
-/* The pool's address with free blocks and the fewest subscribers
- * (placed or pending), or -1. Ties go round-robin: the data plane takes
- * the lowest slot first, which is the one refilled last.
+/* The pool's address with free blocks and the fewest placed
+ * subscribers, or -1. Ties go round-robin. Pending grants do not count:
+ * the data plane takes the lowest slot first, which is the one refilled
+ * last, so that slot must hold the least loaded address now.
  */
 static long least_loaded(struct pb *pb, __u32 pool)
 {
@@ -243,7 +231,7 @@ static long least_loaded(struct pb *pb, __u32 pool)
 		a = (pb->pool_next[pool] + i) % pb->n_addrs;
 		if (pb->addr_pool[a] != pool || !pb->addr_free[a])
 			continue;
-		load = pb->addr_subs[a] + pb->addr_pending[a];
+		load = pb->addr_subs[a];
 		if (load < best_load) {
 			best = a;
 			best_load = load;

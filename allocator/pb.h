@@ -50,7 +50,6 @@ struct pb {
 	__u32 *addr_free;	/* free blocks per address */
 	__u32 *addr_subs;	/* subscribers placed on each address */
 	__u32 *addr_cursor;	/* next block index to try per address */
-	__u32 *addr_pending;	/* first-block grants waiting per address */
 	__u32 pool_next[CGNAT_MAX_POOLS]; /* round-robin start per pool */
 	struct pb_block *blk;
 	__u64 lost;		/* grants reclaimed after limbo */

@@ -17,6 +17,7 @@
 
 #include "hairpin.h"
 #include "fwd.h"
+#include "sweep.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -88,9 +89,11 @@ inside_new_sess(struct pkt *p, const struct cgnat_sess_key *k, int pool,
 			   now, &m);
 	if (!*err)
 		s = nat_sess_create(k, m.addr, m.port, flags, now, cfg, err);
-	if (*err && !s) {
+	if (!s || *err == 1) {	/* failed, or another CPU created it */
 		__sync_fetch_and_sub(&sub->sessions, 1);
-		return 0;
+		if (!s)
+			return 0;
+		*err = 0;
 	}
 	if (cfg->filtering == CGNAT_FILTER_ADF && p->proto != IPPROTO_ICMP)
 		nat_permit_touch(k, s->expires_ns);
@@ -211,8 +214,6 @@ outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
 		 const struct cgnat_map *m, __u64 now,
 		 const struct cgnat_cfg *cfg, int *err)
 {
-	struct cgnat_sub *sub;
-	struct cgnat_sess *s;
 	__u32 idx = m->sub_idx;
 
 	if (!nat_filter_admits(cfg, k, now)) {
@@ -224,19 +225,11 @@ outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
 		*err = -REASON_TCP_NO_SYN;
 		return 0;
 	}
-	sub = bpf_map_lookup_elem(&cgnat_subs, &idx);
-	if (!sub) {
-		*err = -REASON_CONFLICT;
-		return 0;
-	}
-	*err = nat_sub_charge(sub, now, cfg);
+	*err = nat_map_mark(p->proto, m->addr, m->port);
 	if (*err)
 		return 0;
-	s = nat_sess_create(k, p->ip->daddr, *p->dport, CGNAT_SF_INBOUND, now,
-			    cfg, err);
-	if (!s)
-		__sync_fetch_and_sub(&sub->sessions, 1);
-	return s;
+	return nat_sess_charged(k, p->ip->daddr, *p->dport, CGNAT_SF_INBOUND,
+				idx, now, cfg, err);
 }
 
 static __always_inline int outside(struct xdp_md *ctx)

@@ -21,7 +21,12 @@
 #define CGNAT_NEW_DEPTH 16	/* pre-granted first blocks per pool */
 #define CGNAT_PORT_WORDS 1024	/* 65536 ports / 64 bits */
 #define CGNAT_MAX_BLOCK_WORDS 64 /* block_size <= 4096 */
-#define CGNAT_BLOCK_RESERVED 0xffffffffu /* sub block slot being filled */
+/* Subscriber block slot values: block id + 1, or one of these. A slot
+ * with the top bit set takes no new mappings.
+ */
+#define CGNAT_BLOCK_RESERVED 0xffffffffu /* being filled by the data plane */
+#define CGNAT_BLOCK_RELEASING 0xfffffffeu /* being released by userspace */
+#define CGNAT_BLOCK_DRAIN 0x80000000u	/* | id + 1: lifetime over, no new */
 
 /* Protocol index into the per-address port bitmaps. */
 enum cgnat_pidx {
@@ -54,12 +59,18 @@ struct cgnat_cfg {
 	__u32 parity;		/* keep source port parity (RFC 4787 REQ-4) */
 	__u32 max_blocks;	/* <= CGNAT_MAX_BLOCKS */
 	__u32 sess_per_sub;	/* 0 = unlimited */
+	__be32 icmp_src;	/* source of generated ICMP (inside address) */
+	__u8 unreach_type;	/* ICMP sent when no mapping can be made */
+	__u8 unreach_code;	/* (RFC 6888 REQ-11: 3/1); type 0 = none */
+	__u16 pad;
+	__u32 unreach_rate;	/* per second per CPU, 0 = never */
 	__u32 port_lo;		/* first port of block 0, multiple of 64 */
 	__u32 block_size;	/* multiple of 64, 64..4096 */
 	__u32 blocks_per_addr;
 	__u32 n_addrs;
+	__u32 pad2;
 };
-_Static_assert(sizeof(struct cgnat_cfg) == 88, "cgnat_cfg layout");
+_Static_assert(sizeof(struct cgnat_cfg) == 104, "cgnat_cfg layout");
 
 /* Session key, always in the subscriber's view of the flow. For ICMP
  * queries int_port is the echo identifier and rem_port is 0. Kind PERMIT
@@ -131,15 +142,29 @@ struct cgnat_map_key {
 };
 _Static_assert(sizeof(struct cgnat_map_key) == 8, "map_key layout");
 
+/* A mapping lives while a session refers to it. The sweep marks every
+ * mapping a live session refers to with its epoch; a packet that adds a
+ * session to a mapping marks it too. An unmarked mapping is set DEAD with
+ * compare-and-swap and deleted unless a mark arrived meanwhile; a packet
+ * that finds it DEAD does not use it.
+ */
+enum cgnat_map_state {
+	CGNAT_MAP_LIVE = 0,
+	CGNAT_MAP_DEAD = 1,
+};
+#define CGNAT_EPOCH_IN_USE 0xffffffffu	/* marked by a packet */
+
 struct cgnat_map {
 	__be32 addr;
 	__be16 port;
 	__u16 pad;
 	__u32 sub_idx;
+	__u32 state;		/* enum cgnat_map_state, OUT half only */
+	__u32 epoch;		/* last sweep epoch that saw it in use */
 	__u32 pad2;
 	__u64 created_ns;
 };
-_Static_assert(sizeof(struct cgnat_map) == 24, "map layout");
+_Static_assert(sizeof(struct cgnat_map) == 32, "map layout");
 
 /* Subscriber slot (array cgnat_subs, index from hash cgnat_sub_idx). A
  * block slot holds global block id + 1, 0 when empty, or
@@ -169,10 +194,12 @@ _Static_assert(sizeof(struct cgnat_addr) == 8, "addr layout");
  */
 struct cgnat_block {
 	__u32 owner;		/* subscriber index + 1, 0 = none */
-	__be32 sub_addr;
+	__be32 sub_addr;	/* kept after release, for the log */
 	__u64 assigned_tai_ns;
+	__u64 released_tai_ns;	/* set by the allocator at release */
+	__u64 quarantine_until_ns; /* CLOCK_BOOTTIME, survives restarts */
 };
-_Static_assert(sizeof(struct cgnat_block) == 16, "block layout");
+_Static_assert(sizeof(struct cgnat_block) == 32, "block layout");
 
 /* Port bitmap of one (address, protocol): array cgnat_ports indexed by
  * addr_idx * CGNAT_NPROTO + pidx. Bit p set = port p mapped.
@@ -194,6 +221,12 @@ enum cgnat_evt_type {
 	EVT_POOL_EMPTY = 4,	/* no first block for a new subscriber */
 	EVT_ADDR_EMPTY = 5,	/* no growth block on the sub's address */
 	EVT_TABLE_FULL = 6,	/* value: enum cgnat_table */
+	/* Raised by the allocator in userspace, same record shape. */
+	EVT_BLOCK_RELEASED = 16,
+	EVT_BLOCK_INTERIM = 17,	/* a block still held after interim_log */
+	EVT_POOL_HIGH = 18,	/* pool usage crossed thresholds.pool_high */
+	EVT_POOL_LOW = 19,	/* pool usage fell below thresholds.pool_low */
+	EVT_SUB_HIGH = 20,	/* subscriber reached subscriber_high */
 };
 
 enum cgnat_table {
@@ -215,6 +248,16 @@ struct cgnat_event {
 	__u32 pad;
 };
 _Static_assert(sizeof(struct cgnat_event) == 40, "event layout");
+
+/* Sweep program (SEC("syscall")) context: input now, output counts. */
+struct cgnat_sweep_args {
+	__u64 now_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns */
+	__u64 sessions_seen;
+	__u64 sessions_expired;
+	__u64 mappings_seen;
+	__u64 mappings_expired;
+	__u64 mappings_kept;	/* marked while being swept */
+};
 
 /* Negative reason codes returned by helpers; the entry point turns them
  * into a verdict and a per-CPU counter STAT_DROP_BASE + reason.
@@ -238,6 +281,7 @@ enum cgnat_reason {
 	REASON_HAIRPIN_OFF,	/* hairpinning disabled */
 	REASON_CONFLICT,	/* allocator/data plane disagreement */
 	REASON_PORT_ZERO,	/* source or destination port 0 */
+	REASON_MAP_DYING,	/* mapping being swept: next packet remaps */
 	REASON_MAX,
 };
 
@@ -259,6 +303,9 @@ enum cgnat_stat {
 	STAT_FIB_LOOKUP,
 	STAT_EVT_LOST,		/* ring buffer full: reconcile */
 	STAT_GRANT_LOST,	/* grant taken but unusable, not returned */
+	STAT_ICMP_SENT,		/* generated ICMP errors */
+	STAT_ICMP_LIMITED,	/* ICMP errors suppressed by the rate limit */
+	STAT_RELEASE_RACE,	/* port taken from a block being released */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

@@ -30,6 +30,7 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 	struct cgnat_map *m;
 	int err;
 
+
 	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
 	if (!m)
 		return -REASON_UNSOLICITED;
@@ -41,9 +42,12 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 			return -REASON_FILTERED;
 		if (p->proto == IPPROTO_TCP && !(p->tcp_flags & TH_SYN))
 			return -REASON_TCP_NO_SYN;
-		s = nat_sess_create(&k, p->ip->daddr, *p->dport,
-				    CGNAT_SF_INBOUND | CGNAT_SF_HAIRPIN, now,
-				    cfg, &err);
+		err = nat_map_mark(p->proto, rm->addr, rm->port);
+		if (err)
+			return err;
+		s = nat_sess_charged(&k, p->ip->daddr, *p->dport,
+				     CGNAT_SF_INBOUND | CGNAT_SF_HAIRPIN,
+				     rm->sub_idx, now, cfg, &err);
 		if (!s)
 			return err;
 	}

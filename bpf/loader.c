@@ -40,6 +40,9 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_FIB_LOOKUP] = "fib_lookup",
 	[STAT_EVT_LOST] = "event_lost",
 	[STAT_GRANT_LOST] = "grant_lost",
+	[STAT_ICMP_SENT] = "icmp_sent",
+	[STAT_ICMP_LIMITED] = "icmp_rate_limited",
+	[STAT_RELEASE_RACE] = "release_race",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
@@ -59,6 +62,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_DROP_BASE + REASON_HAIRPIN_OFF] = "drop_hairpin_off",
 	[STAT_DROP_BASE + REASON_CONFLICT] = "drop_conflict",
 	[STAT_DROP_BASE + REASON_PORT_ZERO] = "drop_port_zero",
+	[STAT_DROP_BASE + REASON_MAP_DYING] = "drop_mapping_dying",
 };
 
 static int fail(struct dp *dp, int err, const char *fmt, ...)

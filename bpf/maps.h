@@ -142,6 +142,27 @@ struct {
 	__type(value, __u64);
 } cgnat_evt_last SEC(".maps");
 
+/* The sweep's epoch (key 0), see struct cgnat_map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgnat_epoch SEC(".maps");
+
+/* Token bucket per CPU for generated ICMP errors. */
+struct icmp_bucket {
+	__u64 last_ns;
+	__u64 tokens;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct icmp_bucket);
+} cgnat_icmp_rl SEC(".maps");
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&cgnat_stats, &idx);

@@ -139,6 +139,32 @@ static __always_inline int nat_sub_charge(struct cgnat_sub *sub, __u64 now,
 	return -REASON_SESS_LIMIT;
 }
 
+/* A new session is about to use mapping 'm' (its OUT half): mark it in
+ * use, then make sure the sweep has not condemned it. The exchange is a
+ * full barrier and so is the sweep's compare-and-swap: either the sweep
+ * sees the mark and keeps the mapping, or this sees DEAD and backs off.
+ */
+static __always_inline int nat_map_use(struct cgnat_map *m,
+				       struct cgnat_map *out)
+{
+	__sync_lock_test_and_set(&m->epoch, CGNAT_EPOCH_IN_USE);
+	if (__sync_fetch_and_add(&m->state, 0) != CGNAT_MAP_LIVE)
+		return -REASON_MAP_DYING;
+	if (out)
+		*out = *m;
+	return 0;
+}
+
+/* Marks the mapping of an internal endpoint in use (inbound sessions). */
+static __always_inline int nat_map_mark(__u8 proto, __be32 addr, __be16 port)
+{
+	struct cgnat_map_key ok = { .addr = addr, .port = port,
+				    .proto = proto, .dir = CGNAT_DIR_OUT };
+	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, &ok);
+
+	return m ? nat_map_use(m, 0) : -REASON_MAP_DYING;
+}
+
 /* Inserts both halves of a new mapping; the first is removed if the
  * second fails. -EEXIST on the outbound half means another CPU mapped the
  * same internal endpoint: its mapping is returned instead.
@@ -175,8 +201,7 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
 	m = bpf_map_lookup_elem(&cgnat_mappings, ok);
 	if (!m)
 		return -REASON_CONFLICT;
-	*ov = *m;
-	return 0;
+	return nat_map_use(m, ov);
 }
 
 /* The external endpoint of an internal one, mapping it if new. */
@@ -193,10 +218,8 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	struct cgnat_addr *a;
 	__s64 r;
 
-	if (m) {
-		*out = *m;
-		return 0;
-	}
+	if (m)
+		return nat_map_use(m, out);
 	r = pba_alloc(sub_idx, pidx, bpf_ntohs(port), now);
 	if (r < 0)
 		return r;
@@ -214,7 +237,9 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	return nat_map_insert(&ok, out, &pp, pidx, now, cfg);
 }
 
-/* Creates a session (or finds the one another CPU just created). */
+/* Creates a session (or finds the one another CPU just created: *err is
+ * then 1, so the caller takes back its session charge).
+ */
 static __always_inline struct cgnat_sess *
 nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
 		__be16 ext_port, __u8 flags, __u64 now,
@@ -234,8 +259,32 @@ nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
 	}
 	if (!rc)
 		stat_inc(STAT_NEW_SESSION);
-	*err = -REASON_CONFLICT;
+	*err = rc ? 1 : 0;
 	return bpf_map_lookup_elem(&cgnat_sessions, k);
+}
+
+/* Creates an inbound-made session charged to subscriber 'sub_idx'. */
+static __always_inline struct cgnat_sess *
+nat_sess_charged(const struct cgnat_sess_key *k, __be32 ext_addr,
+		 __be16 ext_port, __u8 flags, __u32 sub_idx, __u64 now,
+		 const struct cgnat_cfg *cfg, int *err)
+{
+	struct cgnat_sub *sub = bpf_map_lookup_elem(&cgnat_subs, &sub_idx);
+	struct cgnat_sess *s;
+
+	if (!sub) {
+		*err = -REASON_CONFLICT;
+		return 0;
+	}
+	*err = nat_sub_charge(sub, now, cfg);
+	if (*err)
+		return 0;
+	s = nat_sess_create(k, ext_addr, ext_port, flags, now, cfg, err);
+	if (!s || *err == 1)
+		__sync_fetch_and_sub(&sub->sessions, 1);
+	if (s)
+		*err = 0;
+	return s;
 }
 
 /* Address-dependent filtering: the permit entry of (mapping, remote

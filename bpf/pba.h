@@ -20,6 +20,13 @@ struct pba_port {
 	__u16 port;		/* host order */
 };
 
+static __always_inline __u32 pba_bpa(void)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+
+	return cfg && cfg->blocks_per_addr ? cfg->blocks_per_addr : 1;
+}
+
 static __always_inline void pba_port_of(__s64 r, __u32 bpa,
 					struct pba_port *pp)
 {
@@ -113,22 +120,31 @@ static __always_inline void pba_put_port(const struct pba_port *pp,
 }
 
 /* Takes a port from any block the subscriber holds: block << 16 | port,
- * or -REASON_QUOTA.
+ * or -REASON_QUOTA. The slot is read again after the port is claimed: the
+ * allocator releases a block by marking its slot first and then checking
+ * that no port is set, so one of the two always sees the other (both
+ * sides use locked, fully ordered instructions).
  */
 static __always_inline __s64 pba_from_held(struct cgnat_sub *sub, __u32 pidx,
 					   __u64 mask)
 {
-	__u32 i;
+	struct pba_port pp;
+	__u32 i, id;
 	int port;
 
 	for (i = 0; i < CGNAT_MAX_BLOCKS; i++) {
-		__u32 id = sub->block[i];
-
-		if (!id || id == CGNAT_BLOCK_RESERVED)
-			continue;
+		id = sub->block[i];
+		if (!id || (id & CGNAT_BLOCK_DRAIN))
+			continue;	/* empty, reserved, releasing, drained */
 		port = pba_take_port(id - 1, pidx, mask);
-		if (port >= 0)
+		if (port < 0)
+			continue;
+		if (__sync_fetch_and_add(&sub->block[i], 0) == id)
 			return (__s64)(id - 1) << 16 | port;
+		pp.port = port;
+		pp.addr_idx = (id - 1) / pba_bpa();
+		pba_put_port(&pp, pidx);
+		stat_inc(STAT_RELEASE_RACE);
 	}
 	return -REASON_QUOTA;
 }
@@ -203,23 +219,36 @@ static __always_inline __u32 pba_grant(const struct cgnat_cfg *cfg,
 			      CGNAT_GRANT_DEPTH);
 }
 
-/* Reserves an empty block slot below max_blocks. Returns its index or -1
- * when the subscriber is at its quota.
+/* Blocks that count against max_blocks: held and taking mappings, or
+ * being added. Drained and releasing blocks do not.
+ */
+static __always_inline __u32 pba_counted(__u32 v)
+{
+	return v && (!(v & CGNAT_BLOCK_DRAIN) || v == CGNAT_BLOCK_RESERVED);
+}
+
+/* Reserves an empty block slot if the subscriber is under max_blocks.
+ * Returns its index or -1 at the quota (or with every slot in use).
  */
 static __always_inline int pba_reserve_slot(const struct cgnat_cfg *cfg,
 					    struct cgnat_sub *sub)
 {
-	__u32 i;
+	__u32 i, held = 0;
+	int free = -1;
 
 	for (i = 0; i < CGNAT_MAX_BLOCKS; i++) {
-		if (i >= cfg->max_blocks)
-			break;
-		if (sub->block[i])
-			continue;
+		__u32 v = sub->block[i];
+
+		held += pba_counted(v);
+		if (!v && free < 0)
+			free = i;
+	}
+	if (held >= cfg->max_blocks || free < 0)
+		return -1;
+	for (i = free; i < CGNAT_MAX_BLOCKS; i++)
 		if (__sync_val_compare_and_swap(&sub->block[i], 0,
 						CGNAT_BLOCK_RESERVED) == 0)
 			return i;
-	}
 	return -1;
 }
 
@@ -236,6 +265,8 @@ static __always_inline int pba_own(const struct cgnat_cfg *cfg,
 		return -REASON_CONFLICT;
 	b->sub_addr = sub->addr;
 	b->assigned_tai_ns = bpf_ktime_get_tai_ns();
+	b->released_tai_ns = 0;
+	b->quarantine_until_ns = 0;
 	a = bpf_map_lookup_elem(&cgnat_addrs, &addr_idx);
 	first = cfg->port_lo + (block % cfg->blocks_per_addr) *
 				       cfg->block_size;

@@ -28,6 +28,21 @@ enum pb_state {
  */
 #define PB_LIMBO_MS 2000
 
+/* Lifecycle policy (from the configuration; all times in ms). */
+struct pb_policy {
+	__u64 idle_release_ms;	/* empty block released after this */
+	__u64 keep_last_ms;	/* extra hold on a subscriber's last block */
+	__u64 lifetime_ms;	/* block takes no new mappings after; 0 off */
+	__u64 quarantine_ms;	/* released block rests before reuse */
+	__u64 interim_ms;	/* interim event for long holdings; 0 off */
+	__u32 max_quarantined;	/* 0 = no limit */
+	__u32 max_blocks;	/* per subscriber, for the high-water mark */
+	__u8 pool_high;		/* percent of a pool's blocks held */
+	__u8 pool_low;
+	__u8 sub_high;		/* percent of max_blocks */
+	__u8 pad[5];
+};
+
 struct pb_block {
 	__u8 state;		/* enum pb_state */
 	__u8 first;		/* granted as a subscriber's first block */

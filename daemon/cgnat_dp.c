@@ -42,7 +42,7 @@ static const char *const evt_names[] = {
 	[EVT_TABLE_FULL] = "table-full",
 };
 
-static void print_event(void *ctx, const struct cgnat_event *e, __u64 ms)
+static int print_event(void *ctx, const struct cgnat_event *e, __u64 ms)
 {
 	char sub[16], ext[16], ts[32];
 	time_t t = ms / 1000;
@@ -58,6 +58,7 @@ static void print_event(void *ctx, const struct cgnat_event *e, __u64 ms)
 	       e->type < 7 && evt_names[e->type] ? evt_names[e->type] : "?",
 	       sub, ext, e->port_first, e->port_last, e->block, e->value);
 	fflush(stdout);
+	return 0;
 }
 
 struct args {

@@ -43,7 +43,7 @@ static int on_rb(void *ctx, void *data, size_t len)
 		return 0;
 	if (r->on_event)
 		r->on_event(r->ctx, e, dprun_tai_to_utc_ms(e->time_tai_ns));
-	return 0;
+	return 0;	/* data-plane events are also in the pinned maps */
 }
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,

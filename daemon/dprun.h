@@ -13,9 +13,16 @@
 
 struct ring_buffer;
 
-/* An event as userspace sees it: time in UTC milliseconds. */
-typedef void (*dprun_event_fn)(void *ctx, const struct cgnat_event *e,
-			       __u64 utc_ms);
+/* An event as userspace sees it, time in UTC milliseconds: the kernel's
+ * time for data-plane events, the allocator's for releases, interims and
+ * thresholds. Return 0 once the event is durably recorded. For
+ * EVT_BLOCK_RELEASED this gates reuse: the block's quarantine starts only
+ * after a 0, and a non-zero return makes dprun offer the release again on
+ * the next poll, so a block is never granted before its release is
+ * logged.
+ */
+typedef int (*dprun_event_fn)(void *ctx, const struct cgnat_event *e,
+			      __u64 utc_ms);
 
 struct dprun {
 	struct dp dp;

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # allocator/: the port-block allocator (pure core, driven by the daemon).
-PB_OBJS := $(BUILD)/allocator/pb.o
+PB_OBJS := $(BUILD)/allocator/pb.o $(BUILD)/allocator/pb_life.o
 
 $(BUILD)/tests/test_pb: $(BUILD)/tests/unit/test_pb.o $(PB_OBJS)
 	$(call msg,LINK,$@)

@@ -38,6 +38,7 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 		}
 		pb->addr_pool[i] = addr_pool[i];
 		pb->addr_free[i] = bpa;
+		pb->pool_blocks[addr_pool[i]] += bpa;
 	}
 	return 0;
 }
@@ -71,15 +72,23 @@ static __u64 *slot_ptr(const struct pb *pb, const struct pb_views *v,
 	return &v->grant_new[slot - nslots_addr(pb)];
 }
 
-static void set_state(struct pb *pb, __u32 id, enum pb_state st)
+void pb_set_state(struct pb *pb, __u32 id, enum pb_state st)
 {
 	struct pb_block *b = &pb->blk[id];
-	__u32 addr = id / pb->bpa;
+	__u32 addr = id / pb->bpa, pool = pb->addr_pool[addr];
 
 	if (b->state == PB_FREE && st != PB_FREE)
 		pb->addr_free[addr]--;
 	else if (b->state != PB_FREE && st == PB_FREE)
 		pb->addr_free[addr]++;
+	if (b->state != PB_ASSIGNED && st == PB_ASSIGNED)
+		pb->pool_held[pool]++;
+	else if (b->state == PB_ASSIGNED && st != PB_ASSIGNED)
+		pb->pool_held[pool]--;
+	if (b->state != PB_QUARANTINE && st == PB_QUARANTINE)
+		pb->quarantined++;
+	else if (b->state == PB_QUARANTINE && st != PB_QUARANTINE)
+		pb->quarantined--;
 	b->state = st;
 }
 
@@ -91,10 +100,12 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 		pb->addr_free[i] = pb->bpa;
 		pb->addr_subs[i] = 0;
 	}
+	memset(pb->pool_held, 0, sizeof(pb->pool_held));
+	pb->quarantined = 0;
 	memset(pb->blk, 0, (size_t)n * sizeof(*pb->blk));
 	for (i = 0; i < n; i++)
 		if (__atomic_load_n(&v->blocks[i].owner, __ATOMIC_ACQUIRE))
-			set_state(pb, i, PB_ASSIGNED);
+			pb_set_state(pb, i, PB_ASSIGNED);
 	total = nslots_addr(pb) + CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH;
 	for (i = 0; i < total; i++) {
 		__u64 val = __atomic_load_n(slot_ptr(pb, v, i),
@@ -102,7 +113,7 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 
 		if (!val || val - 1 >= n || pb->blk[val - 1].state)
 			continue;
-		set_state(pb, val - 1, PB_GRANTED);
+		pb_set_state(pb, val - 1, PB_GRANTED);
 		pb->blk[val - 1].slot = i + 1;
 		pb->blk[val - 1].first = i >= nslots_addr(pb);
 	}
@@ -149,7 +160,7 @@ static int sync_one(struct pb *pb, const struct pb_views *v, __u32 id,
 			pb->addr_subs[addr]++;
 		memset(b, 0, sizeof(*b));
 		b->state = PB_GRANTED;
-		set_state(pb, id, PB_ASSIGNED);
+		pb_set_state(pb, id, PB_ASSIGNED);
 		return 1;
 	}
 	b->slot = find_returned(pb, v, id);
@@ -162,7 +173,7 @@ static int sync_one(struct pb *pb, const struct pb_views *v, __u32 id,
 	if (now_ms - b->limbo_ms >= PB_LIMBO_MS) {
 		memset(b, 0, sizeof(*b));
 		b->state = PB_GRANTED;
-		set_state(pb, id, PB_FREE);
+		pb_set_state(pb, id, PB_FREE);
 		pb->lost++;
 	}
 	return 0;
@@ -210,7 +221,7 @@ static int grant(struct pb *pb, const struct pb_views *v, __u32 slot,
 					 (__u64)id + 1, 0, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
 		return 0;
-	set_state(pb, id, PB_GRANTED);
+	pb_set_state(pb, id, PB_GRANTED);
 	pb->blk[id].slot = slot + 1;
 	pb->blk[id].first = first;
 	pb->blk[id].limbo_ms = 0;

@@ -21,6 +21,8 @@ enum pb_state {
 	PB_FREE = 0,
 	PB_GRANTED,		/* in a grant slot, or just taken from one */
 	PB_ASSIGNED,		/* owned by a subscriber */
+	PB_RELEASED,		/* released, waiting for its log record */
+	PB_QUARANTINE,		/* logged, resting until quarantine ends */
 };
 
 /* Grace for a block that left its slot without an owner appearing: the
@@ -49,12 +51,27 @@ struct pb_block {
 	__u16 pad;
 	__u32 slot;		/* grant slot index + 1 while granted */
 	__u64 limbo_ms;		/* when it was seen missing from its slot */
+	__u64 since_ms;		/* assigned at / quarantined until */
+	__u64 empty_ms;		/* empty since (0 = in use) */
+	__u64 interim_ms;	/* last interim event */
 };
+
+#define PB_OUTBOX 4096
 
 struct pb_views {
 	__u64 *grant_addr;	/* n_addrs * CGNAT_GRANT_DEPTH */
 	__u64 *grant_new;	/* CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH */
 	struct cgnat_block *blocks;
+	struct cgnat_sub *subs;	/* lifecycle only: the subscriber slots */
+	__u32 n_subs;
+	struct cgnat_portmap *ports; /* n_addrs * CGNAT_NPROTO bitmaps */
+	const __be32 *addrs;	/* external address of each index */
+};
+
+/* Clock readings for one lifecycle pass. */
+struct pb_now {
+	__u64 ms;		/* CLOCK_BOOTTIME: timers, survives restarts */
+	__u64 tai_ns;		/* CLOCK_TAI: event and log times */
 };
 
 struct pb {
@@ -68,11 +85,26 @@ struct pb {
 	__u32 pool_next[CGNAT_MAX_POOLS]; /* round-robin start per pool */
 	struct pb_block *blk;
 	__u64 lost;		/* grants reclaimed after limbo */
+	/* lifecycle */
+	struct pb_policy pol;
+	__u32 port_lo, block_size;
+	__u32 pool_blocks[CGNAT_MAX_POOLS];	/* total per pool */
+	__u32 pool_held[CGNAT_MAX_POOLS];	/* not free, per pool */
+	__u8 pool_above[CGNAT_MAX_POOLS];	/* above the high mark */
+	__u32 quarantined;
+	__u64 released, races;
+	struct cgnat_event out[PB_OUTBOX];	/* events for the log */
+	__u32 out_n;
 };
 
 int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	    const __u32 *addr_pool, __u32 n_pools);
 void pb_free(struct pb *pb);
+
+/* Moves a block between states, keeping the per-address and per-pool
+ * counts.
+ */
+void pb_set_state(struct pb *pb, __u32 id, enum pb_state st);
 
 /* Rebuilds the state from the shared arrays (start, restart). */
 void pb_rebuild(struct pb *pb, const struct pb_views *v);
@@ -88,5 +120,25 @@ int pb_refill(struct pb *pb, const struct pb_views *v);
 
 /* Free blocks of an address / of a pool. */
 __u32 pb_addr_free(const struct pb *pb, __u32 addr);
+
+/* --- lifecycle (pb_life.c) --- */
+
+void pb_set_policy(struct pb *pb, const struct pb_policy *pol,
+		   __u32 port_lo, __u32 block_size);
+
+/* One lifecycle pass: drains blocks past their lifetime, releases blocks
+ * empty for their idle time (handshake with the data plane through the
+ * subscriber's slot), ends quarantines, queues interim and threshold
+ * events. Events go to pb->out; releases wait for pb_logged().
+ */
+void pb_scan(struct pb *pb, const struct pb_views *v, const struct pb_now *now);
+
+/* The log has durably recorded the release of 'block': quarantine. */
+void pb_logged(struct pb *pb, __u32 block, const struct pb_now *now);
+
+/* Rebuild's lifecycle part: quarantines pinned in the block table. */
+void pb_rebuild_life(struct pb *pb, const struct pb_views *v,
+		     const struct pb_now *now);
+
 
 #endif /* CGNAT_PB_H */

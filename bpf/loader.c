@@ -401,6 +401,19 @@ int dp_stats(struct dp *dp, __u64 *out)
 	return 0;
 }
 
+int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a)
+{
+	/* A syscall program's context is copied back into ctx_in. */
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = a,
+		    .ctx_size_in = sizeof(*a));
+	int rc = bpf_prog_test_run_opts(
+		bpf_program__fd(dp->skel->progs.cgnat_sweep), &t);
+
+	if (rc)
+		return fail(dp, rc, "run sweep: %s", strerror(-rc));
+	return t.retval ? fail(dp, -EIO, "sweep failed") : 0;
+}
+
 int dp_events_fd(struct dp *dp)
 {
 	return bpf_map__fd(dp->skel->maps.cgnat_events);

@@ -69,6 +69,8 @@ int dp_add_tx(struct dp *dp, int ifindex);
 /* Sums the per-CPU counters into out[STAT_MAX]. */
 int dp_stats(struct dp *dp, __u64 *out);
 int dp_events_fd(struct dp *dp);
+/* Runs the in-kernel sweep (see sweep.h); counts come back in 'a'. */
+int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a);
 
 /* Fills the geometry fields of cfg from the port range; -EINVAL if the
  * range holds no block or violates the alignment rules.

@@ -24,6 +24,12 @@ __u64 dprun_mono_ms(void)
 	return clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
+void dprun_now(struct pb_now *now)
+{
+	now->ms = clock_ns(CLOCK_BOOTTIME) / 1000000;
+	now->tai_ns = clock_ns(CLOCK_TAI);
+}
+
 /* CLOCK_TAI - CLOCK_REALTIME is the kernel's TAI offset (37 s once NTP
  * has set it, 0 before): the event keeps the instant the kernel saw.
  */
@@ -49,6 +55,7 @@ static int on_rb(void *ctx, void *data, size_t len)
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx)
 {
+	struct pb_now now;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -61,6 +68,11 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	r->pv.grant_addr = r->dp.v.grant_addr;
 	r->pv.grant_new = r->dp.v.grant_new;
 	r->pv.blocks = r->dp.v.blocks;
+	r->pv.subs = r->dp.v.subs;
+	r->pv.n_subs = o->subscribers;
+	r->pv.ports = r->dp.v.ports;
+	r->pv.addrs = o->addrs;
+	r->sweep_ms = 1000;
 	rc = pb_init(&r->pb, o->n_addrs, o->cfg.blocks_per_addr, o->addr_pool,
 		     n_pools);
 	if (rc) {
@@ -69,7 +81,11 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		goto err;
 	}
 	/* A restart finds the pinned state: rebuild instead of trusting. */
+	pb_set_policy(&r->pb, &(struct pb_policy){ .quarantine_ms = 120000 },
+		      o->cfg.port_lo, o->cfg.block_size);
 	pb_rebuild(&r->pb, &r->pv);
+	dprun_now(&now);
+	pb_rebuild_life(&r->pb, &r->pv, &now);
 	r->rb = ring_buffer__new(dp_events_fd(&r->dp), on_rb, r, NULL);
 	if (!r->rb) {
 		rc = -errno;
@@ -89,13 +105,62 @@ err:
 	return rc;
 }
 
+void dprun_set_policy(struct dprun *r, const struct pb_policy *pol)
+{
+	pb_set_policy(&r->pb, pol, r->pb.port_lo, r->pb.block_size);
+}
+
+int dprun_sweep(struct dprun *r, __u64 now_ns)
+{
+	struct cgnat_sweep_args a = { .now_ns = now_ns };
+	__u64 t0 = clock_ns(CLOCK_MONOTONIC);
+	int rc = dp_sweep(&r->dp, &a);
+
+	if (rc)
+		return rc;
+	r->last = a;
+	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	return 0;
+}
+
+/* Hands the allocator's events to the owner. Releases that were not
+ * durably recorded stay queued and are offered again next time.
+ */
+static void deliver(struct dprun *r, const struct pb_now *now)
+{
+	__u32 i, kept = 0;
+
+	for (i = 0; i < r->pb.out_n; i++) {
+		struct cgnat_event *e = &r->pb.out[i];
+		int rc = r->on_event ?
+			r->on_event(r->ctx, e,
+				    dprun_tai_to_utc_ms(e->time_tai_ns)) : 0;
+
+		if (!rc && e->type == EVT_BLOCK_RELEASED)
+			pb_logged(&r->pb, e->block, now);
+		else if (rc && e->type == EVT_BLOCK_RELEASED)
+			r->pb.out[kept++] = *e;
+	}
+	r->pb.out_n = kept;
+}
+
 int dprun_poll(struct dprun *r, int timeout_ms)
 {
 	int rc = ring_buffer__poll(r->rb, timeout_ms);
+	struct pb_now now;
 
 	if (rc < 0 && rc != -EINTR)
 		return rc;
+	dprun_now(&now);
 	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
+	if (now.ms - r->last_sweep_ms >= r->sweep_ms) {
+		r->last_sweep_ms = now.ms;
+		rc = dprun_sweep(r, 0);
+		if (rc)
+			return rc;
+	}
+	pb_scan(&r->pb, &r->pv, &now);
+	deliver(r, &now);
 	pb_refill(&r->pb, &r->pv);
 	return 0;
 }

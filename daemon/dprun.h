@@ -32,12 +32,25 @@ struct dprun {
 	dprun_event_fn on_event;
 	void *ctx;
 	__u32 n_pools;
+	__u64 sweep_ms;		/* sweep interval, default 1000 */
+	__u64 last_sweep_ms;
+	struct cgnat_sweep_args last;	/* counts of the last sweep */
+	__u64 last_sweep_ns;	/* how long it took */
 };
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx);
-/* Waits up to timeout_ms for events, then syncs and refills grants. */
+/* Lifecycle policy; may be called again on reload. */
+void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
+/* Waits up to timeout_ms for events, then syncs the allocator, sweeps
+ * when due, runs the block lifecycle, delivers its events and refills
+ * the grant slots.
+ */
 int dprun_poll(struct dprun *r, int timeout_ms);
+/* Runs the in-kernel sweep now; 'now_ns' 0 means the current time. */
+int dprun_sweep(struct dprun *r, __u64 now_ns);
+/* Current clocks for the allocator. */
+void dprun_now(struct pb_now *now);
 void dprun_stop(struct dprun *r);
 
 /* UTC milliseconds of a bpf_ktime_get_tai_ns() value. */

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bpf/cgnat.skel.h"
 
 #include "tests/bpf/harness.h"
 
@@ -676,6 +678,161 @@ static void test_bad_inputs(void **st)
 	assert_int_equal(h_stat(&H, STAT_NEW_MAPPING), 0);
 }
 
+
+static struct cgnat_sweep_args sweep_at(uint64_t plus_s)
+{
+	struct cgnat_sweep_args a = { .now_ns = h_now_ns() + plus_s * 1000000000ull };
+
+	assert_int_equal(dp_sweep(&H.dp, &a), 0);
+	return a;
+}
+
+static int port_bit(uint32_t ext, uint16_t port, int pidx)
+{
+	uint32_t ai = 0;
+
+	while (ai < 4 && H.addrs[ai] != ext)
+		ai++;
+	return !!(H.dp.v.ports[ai * CGNAT_NPROTO + pidx].w[port / 64] &
+		  (1ull << (port % 64)));
+}
+
+/* A UDP flow outlives its timer minus one second, then goes with its
+ * mapping and its port; the same source then maps afresh.
+ */
+static void test_sweep_udp_expiry(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	struct cgnat_sweep_args a;
+	struct cgnat_sess ss;
+	uint32_t ext;
+	uint16_t p = xlate_out(&s, &ext);
+
+	(void)st;
+	assert_true(port_bit(ext, p, CGNAT_P_UDP));
+	a = sweep_at(299);
+	assert_int_equal(a.sessions_expired, 0);
+	assert_int_equal(a.mappings_expired, 0);
+	a = sweep_at(302);
+	assert_int_equal(a.sessions_expired, 1);
+	assert_int_equal(a.mappings_expired, 1);
+	assert_int_not_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 7,
+				    &ss), 0);
+	assert_false(port_bit(ext, p, CGNAT_P_UDP));
+	assert_int_equal(H.dp.v.subs[0].sessions, 0);
+	xlate_out(&s, &ext);	/* a new mapping for the same source */
+	assert_int_equal(h_stat(&H, STAT_NEW_MAPPING), 2);
+}
+
+/* Established TCP outlives the transitory timer; after RST it does not. */
+static void test_sweep_tcp_timers(void **st)
+{
+	struct pkt_spec s = spec(6, H1, 41000, S1, 443, H_INSIDE), r;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t p = xlate_out(&s, &ext);
+
+	(void)st;
+	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
+	r.tcp_flags = 0x12;
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
+	assert_int_equal(sweep_at(600).sessions_expired, 0);
+	s.tcp_flags = 0x04;	/* RST */
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+	assert_int_equal(sweep_at(238).sessions_expired, 0);
+	assert_int_equal(sweep_at(242).sessions_expired, 1);
+}
+
+/* A mapping a packet just marked in use survives the sweep that would
+ * otherwise take it (the handshake of nat_map_use).
+ */
+static void test_sweep_keeps_marked_mapping(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	struct cgnat_map_key k = { .addr = pkt_ip(H1), .port = htons(5000),
+				   .proto = 17, .dir = CGNAT_DIR_OUT };
+	struct cgnat_map m;
+	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	uint32_t ext;
+
+	(void)st;
+	xlate_out(&s, &ext);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &m), 0);
+	m.epoch = CGNAT_EPOCH_IN_USE;
+	assert_int_equal(bpf_map_update_elem(fd, &k, &m, BPF_EXIST), 0);
+	assert_int_equal(sweep_at(400).mappings_expired, 0);
+	assert_int_equal(sweep_at(400).mappings_expired, 1);
+}
+
+/* After the sweep frees its last port, the block is released after the
+ * idle time, logged, quarantined, and granted again only after that.
+ */
+static void test_block_release_and_quarantine(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	struct pb_now now = { .ms = 10000, .tai_ns = 5 };
+	uint32_t ext, block, i;
+
+	(void)st;
+	xlate_out(&s, &ext);
+	block = H.dp.v.subs[0].block[0] - 1;
+	assert_int_equal(H.dp.v.blocks[block].owner, 1);
+	pb_sync(&H.pb, &H.pv, now.ms);
+	pb_scan(&H.pb, &H.pv, &now);
+	assert_int_equal(H.pb.out_n, 0);	/* in use */
+	sweep_at(400);
+	now.ms += 100;
+	pb_scan(&H.pb, &H.pv, &now);		/* empty since now */
+	now.ms += 999;
+	pb_scan(&H.pb, &H.pv, &now);
+	assert_int_equal(H.pb.out_n, 0);	/* idle 1 s not yet over */
+	now.ms += 1;
+	pb_scan(&H.pb, &H.pv, &now);
+	assert_int_equal(H.pb.out_n, 1);
+	assert_int_equal(H.pb.out[0].type, EVT_BLOCK_RELEASED);
+	assert_int_equal(H.pb.out[0].sub_addr, pkt_ip(H1));
+	assert_int_equal(H.pb.out[0].ext_addr, ext);
+	assert_int_equal(H.dp.v.blocks[block].owner, 0);
+	assert_int_equal(H.dp.v.subs[0].block[0], 0);
+	assert_int_equal(H.pb.blk[block].state, PB_RELEASED);
+	/* Not logged yet: never free. */
+	now.ms += 1000000;
+	pb_scan(&H.pb, &H.pv, &now);
+	assert_int_equal(H.pb.blk[block].state, PB_RELEASED);
+	pb_logged(&H.pb, block, &now);
+	assert_int_equal(H.pb.blk[block].state, PB_QUARANTINE);
+	now.ms += 119999;
+	pb_scan(&H.pb, &H.pv, &now);
+	assert_int_equal(H.pb.blk[block].state, PB_QUARANTINE);
+	for (i = 0; i < 16; i++)
+		assert_int_not_equal(H.pv.grant_new[i], block + 1);
+	now.ms += 1;
+	pb_scan(&H.pb, &H.pv, &now);
+	assert_int_equal(H.pb.blk[block].state, PB_FREE);
+}
+
+/* A port claimed while the allocator releases its block: the data
+ * plane sees the RELEASING marker and takes no port from it.
+ */
+static void test_release_marker_blocks_ports(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	uint32_t ext, slot;
+	uint8_t out[512];
+	size_t olen;
+
+	(void)st;
+	xlate_out(&s, &ext);
+	slot = H.dp.v.subs[0].block[0];
+	H.dp.v.subs[0].block[0] = CGNAT_BLOCK_RELEASING;
+	s = spec(17, H1, 5002, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+	/* The new mapping came from a new block, not the one in release. */
+	assert_int_not_equal(H.dp.v.subs[0].block[1], 0);
+	assert_int_not_equal(H.dp.v.subs[0].block[1], slot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,6 +871,16 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_inputs, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_udp_expiry, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_tcp_timers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_keeps_marked_mapping,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_block_release_and_quarantine, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_release_marker_blocks_ports, setup, teardown),
 	};
 
 	if (h_netns())

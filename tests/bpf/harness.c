@@ -128,8 +128,17 @@ int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 	h->pv.grant_addr = h->dp.v.grant_addr;
 	h->pv.grant_new = h->dp.v.grant_new;
 	h->pv.blocks = h->dp.v.blocks;
+	h->pv.subs = h->dp.v.subs;
+	h->pv.n_subs = subscribers;
+	h->pv.ports = h->dp.v.ports;
+	h->pv.addrs = h->addrs;
 	rc = pb_init(&h->pb, n_addrs, h->o.cfg.blocks_per_addr, h->addr_pool,
 		     1);
+	if (!rc)
+		pb_set_policy(&h->pb,
+			      &(struct pb_policy){ .idle_release_ms = 1000,
+						   .quarantine_ms = 120000 },
+			      1024, block_size);
 	if (!rc && stock)
 		pb_refill(&h->pb, &h->pv);
 	return rc;

@@ -18,6 +18,7 @@
 #include "hairpin.h"
 #include "fwd.h"
 #include "sweep.h"
+#include "icmp_gen.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -137,6 +138,20 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 	return fwd_send(ctx, p, &s->nh[CGNAT_DIR_OUT], now, cfg);
 }
 
+/* No mapping could be made: drop, count, and when resources ran out tell
+ * the sender (RFC 6888 REQ-11) instead of letting it retry blindly.
+ */
+static __always_inline int inside_refused(struct xdp_md *ctx,
+					  const struct cgnat_cfg *cfg, int rc)
+{
+	if (rc != -REASON_QUOTA && rc != -REASON_POOL_EMPTY &&
+	    rc != -REASON_SESS_LIMIT && rc != -REASON_TABLE_FULL)
+		return rc;
+	stat_inc(STAT_DROP_BASE + ((-rc) & 31));
+	return icmp_gen_error(ctx, cfg->unreach_type, cfg->unreach_code) ?:
+	       XDP_DROP;
+}
+
 static __always_inline int inside(struct xdp_md *ctx)
 {
 	struct cgnat_cfg *cfg = cfg_get();
@@ -204,7 +219,7 @@ static __always_inline int inside(struct xdp_md *ctx)
 		s = inside_new_sess(&p, &k, pool, 0, now, cfg, &rc);
 	}
 	if (!s)
-		return rc;
+		return inside_refused(ctx, cfg, rc);
 	return inside_translate(ctx, &p, s, now, cfg);
 }
 

@@ -833,6 +833,62 @@ static void test_release_marker_blocks_ports(void **st)
 	assert_int_not_equal(H.dp.v.subs[0].block[1], slot);
 }
 
+
+/* Quota reached: the sender gets ICMP 3/1 from the inside address,
+ * quoting its IP header and 8 bytes (RFC 6888 REQ-11), rate-limited.
+ */
+static void test_quota_icmp_unreachable(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 9000, S1, 7, H_INSIDE);
+	uint8_t in[512], out[512], want[128];
+	size_t len, olen = sizeof(out), i;
+	uint16_t c;
+	uint32_t ext;
+
+	(void)st;
+	H.o.cfg.max_blocks = 1;
+	H.o.cfg.unreach_type = 3;
+	H.o.cfg.unreach_code = 1;
+	H.o.cfg.unreach_rate = 2;
+	H.o.cfg.icmp_src = pkt_ip("100.64.0.1");
+	assert_int_equal(dp_set_cfg(&H.dp, &H.o.cfg), 0);
+	for (i = 0; i < 256; i++) {	/* fill the one 256-port block */
+		struct pkt_spec f = spec(17, H1, 10000 + i, S1, 7, H_INSIDE);
+
+		xlate_out(&f, &ext);
+	}
+	len = pkt_build(in, sizeof(in), &s);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen), XDP_TX);
+	/* Reference: eth, IP 100.64.0.1 -> H1, ICMP 3/1, quote 28 bytes. */
+	memset(want, 0, sizeof(want));
+	memcpy(want, h_mac_h1, 6);
+	memcpy(want + 6, h_mac_tin, 6);
+	want[12] = 0x08;
+	want[14] = 0x45;
+	want[15] = 0xc0;
+	want[17] = 20 + 8 + 28;
+	want[22] = 64;
+	want[23] = 1;
+	memcpy(want + 26, &H.o.cfg.icmp_src, 4);
+	memcpy(want + 30, in + 26, 4);
+	c = pkt_csum(want + 14, 20, 0);
+	memcpy(want + 24, &c, 2);
+	want[34] = 3;
+	want[35] = 1;
+	memcpy(want + 42, in + 14, 28);
+	c = pkt_csum(want + 34, 8 + 28, 0);
+	memcpy(want + 36, &c, 2);
+	assert_int_equal(pkt_diff(out, olen, want, 14 + 20 + 8 + 28), 0);
+	assert_int_equal(h_stat(&H, STAT_ICMP_SENT), 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
+	/* Two tokens per second: the third refusal in a row stays silent. */
+	olen = sizeof(out);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen), XDP_TX);
+	olen = sizeof(out);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_ICMP_LIMITED), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -881,6 +937,8 @@ int main(void)
 			test_block_release_and_quarantine, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_release_marker_blocks_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quota_icmp_unreachable,
+						setup, teardown),
 	};
 
 	if (h_netns())

@@ -7,3 +7,9 @@ $(BUILD)/tests/test_pb: $(BUILD)/tests/unit/test_pb.o $(PB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_pb
+
+$(BUILD)/tests/test_pb_life: $(BUILD)/tests/unit/test_pb_life.o $(PB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_pb_life

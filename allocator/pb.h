@@ -95,6 +95,10 @@ struct pb {
 	__u64 released, races;
 	struct cgnat_event out[PB_OUTBOX];	/* events for the log */
 	__u32 out_n;
+	/* Test hook: runs between the release marker and the re-check, where
+	 * a data-plane CPU may claim a port. NULL in production.
+	 */
+	void (*on_marked)(__u32 block);
 };
 
 int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,

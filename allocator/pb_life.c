@@ -128,6 +128,8 @@ static int try_release(struct pb *pb, const struct pb_views *v, __u32 *slot,
 	if (!__atomic_compare_exchange_n(slot, &cur, CGNAT_BLOCK_RELEASING, 0,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return 0;
+	if (pb->on_marked)
+		pb->on_marked(id);
 	if (!block_empty(pb, v, id)) {	/* lost the race: keep it */
 		__atomic_store_n(slot, cur, __ATOMIC_SEQ_CST);
 		pb->blk[id].empty_ms = 0;

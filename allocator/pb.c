@@ -253,19 +253,33 @@ static long least_loaded(struct pb *pb, __u32 pool)
 	return best;
 }
 
-int pb_refill(struct pb *pb, const struct pb_views *v)
+static int refill_growth(struct pb *pb, const struct pb_views *v,
+			 __u32 from, __u32 to)
 {
-	__u32 a, p, i, slot;
+	__u32 a, i, slot;
 	int filled = 0;
-	long addr;
 
 	for (a = 0; a < pb->n_addrs; a++)
-		for (i = 0; i < CGNAT_GRANT_DEPTH; i++) {
+		for (i = from; i < to; i++) {
 			slot = a * CGNAT_GRANT_DEPTH + i;
 			if (!__atomic_load_n(&v->grant_addr[slot],
 					     __ATOMIC_ACQUIRE))
 				filled += grant(pb, v, slot, a, 0);
 		}
+	return filled;
+}
+
+/* Order matters when blocks are scarce: one growth block per address,
+ * then first blocks for new subscribers, then deeper growth stock. A
+ * small pool thus never spends all its blocks on growth while new
+ * subscribers find none.
+ */
+int pb_refill(struct pb *pb, const struct pb_views *v)
+{
+	int filled = refill_growth(pb, v, 0, 1);
+	__u32 p, i, slot;
+	long addr;
+
 	for (p = 0; p < pb->n_pools; p++)
 		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
 			slot = p * CGNAT_NEW_DEPTH + i;
@@ -277,5 +291,5 @@ int pb_refill(struct pb *pb, const struct pb_views *v)
 				break;
 			filled += grant(pb, v, nslots_addr(pb) + slot, addr, 1);
 		}
-	return filled;
+	return filled + refill_growth(pb, v, 1, CGNAT_GRANT_DEPTH);
 }

@@ -9,12 +9,19 @@
  *   cgnat-dp --inside IF --outside IF --pool A[,A...] --subscribers P/L
  *            [--generic] [--block-size N] [--max-blocks N] [--sessions N]
  *            [--filtering eif|adf|apdf] [--no-hairpin] [--stats]
- *            [--pin-dir DIR]
+ *            [--pin-dir DIR] [--ports LO-HI] [--timeouts U,TE,TT,I]
+ *            [--idle-release S] [--quarantine S] [--sessions-per-sub N]
+ *            [--unreachable] [--unsafe-short-timers]
+ *
+ * Timers are seconds; below the RFC floors (UDP 120, TCP 7440/240, ICMP
+ * 60, quarantine 120) they are refused unless --unsafe-short-timers.
  *   cgnat-dp --detach [--pin-dir DIR]
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +47,11 @@ static const char *const evt_names[] = {
 	[EVT_POOL_EMPTY] = "pool-empty",
 	[EVT_ADDR_EMPTY] = "address-empty",
 	[EVT_TABLE_FULL] = "table-full",
+	[EVT_BLOCK_RELEASED] = "block-released",
+	[EVT_BLOCK_INTERIM] = "block-interim",
+	[EVT_POOL_HIGH] = "pool-high",
+	[EVT_POOL_LOW] = "pool-low",
+	[EVT_SUB_HIGH] = "subscriber-high",
 };
 
 static int print_event(void *ctx, const struct cgnat_event *e, __u64 ms)
@@ -55,7 +67,8 @@ static int print_event(void *ctx, const struct cgnat_event *e, __u64 ms)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	printf("%s.%03lluZ %s sub=%s ext=%s ports=%u-%u block=%u value=%u\n",
 	       ts, (unsigned long long)(ms % 1000),
-	       e->type < 7 && evt_names[e->type] ? evt_names[e->type] : "?",
+	       e->type <= EVT_SUB_HIGH && evt_names[e->type] ?
+		       evt_names[e->type] : "?",
 	       sub, ext, e->port_first, e->port_last, e->block, e->value);
 	fflush(stdout);
 	return 0;
@@ -67,7 +80,10 @@ struct args {
 	__u32 pools[MAX_ADDRS];
 	struct dp_prefix prefix;
 	__u32 block_size, max_blocks;
-	int detach, stats;
+	int detach, stats, unsafe, unreach;
+	__u32 port_lo, port_hi;
+	double t[4];		/* udp, tcp est, tcp trans, icmp (s) */
+	struct pb_policy pol;
 };
 
 static int parse_pool(struct args *a, char *list)
@@ -113,6 +129,18 @@ static void defaults(struct args *a)
 	a->o.prefixes = &a->prefix;
 	a->block_size = 256;
 	a->max_blocks = 8;
+	a->port_lo = 1024;
+	a->port_hi = 65535;
+	a->t[0] = 300;
+	a->t[1] = 7440;
+	a->t[2] = 240;
+	a->t[3] = 60;
+	a->pol.idle_release_ms = 60000;
+	a->pol.quarantine_ms = 120000;
+	a->pol.interim_ms = 24 * 3600 * 1000ull;
+	a->pol.pool_high = 90;
+	a->pol.pool_low = 75;
+	a->pol.sub_high = 90;
 	c->udp_timeout_ns = 300ull * 1000000000;
 	c->tcp_est_timeout_ns = 7440ull * 1000000000;
 	c->tcp_trans_timeout_ns = 240ull * 1000000000;
@@ -132,7 +160,11 @@ static int parse_args(struct args *a, int argc, char **argv)
 		{ "max-blocks", 1, 0, 'm' },  { "sessions", 1, 0, 'n' },
 		{ "filtering", 1, 0, 'f' },   { "no-hairpin", 0, 0, 'H' },
 		{ "detach", 0, 0, 'd' },      { "stats", 0, 0, 'S' },
-		{ "pin-dir", 1, 0, 'P' },
+		{ "pin-dir", 1, 0, 'P' },      { "ports", 1, 0, 'r' },
+		{ "timeouts", 1, 0, 't' },     { "idle-release", 1, 0, 'I' },
+		{ "quarantine", 1, 0, 'Q' },   { "sessions-per-sub", 1, 0, 'L' },
+		{ "unreachable", 0, 0, 'U' },
+		{ "unsafe-short-timers", 0, 0, 'X' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -159,6 +191,21 @@ static int parse_args(struct args *a, int argc, char **argv)
 		case 'd': a->detach = 1; break;
 		case 'S': a->stats = 1; break;
 		case 'P': a->o.pin_dir = optarg; break;
+		case 'r':
+			if (sscanf(optarg, "%u-%u", &a->port_lo,
+				   &a->port_hi) != 2)
+				return -EINVAL;
+			break;
+		case 't':
+			if (sscanf(optarg, "%lf,%lf,%lf,%lf", &a->t[0], &a->t[1],
+				   &a->t[2], &a->t[3]) != 4)
+				return -EINVAL;
+			break;
+		case 'I': a->pol.idle_release_ms = atof(optarg) * 1000; break;
+		case 'Q': a->pol.quarantine_ms = atof(optarg) * 1000; break;
+		case 'L': a->o.cfg.sess_per_sub = atoi(optarg); break;
+		case 'U': a->unreach = 1; break;
+		case 'X': a->unsafe = 1; break;
 		default: return -EINVAL;
 		}
 	}
@@ -178,6 +225,54 @@ static void print_stats(struct dp *dp)
 				(unsigned long long)v[i]);
 }
 
+/* The RFC floors, unless the operator said this is a test. */
+static int check_floors(const struct args *a)
+{
+	if (a->unsafe)
+		return 0;
+	if (a->t[0] < 120 || a->t[1] < 7440 || a->t[2] < 240 || a->t[3] < 60 ||
+	    a->pol.quarantine_ms < 120000) {
+		fprintf(stderr, "cgnat-dp: timers below the RFC floors (UDP 120 s, "
+				"TCP 7440/240 s, ICMP 60 s, quarantine 120 s); "
+				"--unsafe-short-timers is for tests only\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Generated ICMP comes from the inside interface's address. */
+static __be32 inside_addr(const char *ifname)
+{
+	struct ifaddrs *ifa, *i;
+	__be32 a = 0;
+
+	if (getifaddrs(&ifa))
+		return 0;
+	for (i = ifa; i && !a; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(i->ifa_name, ifname))
+			a = ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr;
+	freeifaddrs(ifa);
+	return a;
+}
+
+static void fill_cfg(struct args *a)
+{
+	struct cgnat_cfg *c = &a->o.cfg;
+
+	c->udp_timeout_ns = a->t[0] * 1e9;
+	c->tcp_est_timeout_ns = a->t[1] * 1e9;
+	c->tcp_trans_timeout_ns = a->t[2] * 1e9;
+	c->icmp_timeout_ns = a->t[3] * 1e9;
+	a->pol.max_blocks = a->max_blocks;
+	if (a->unreach) {
+		c->unreach_type = 3;
+		c->unreach_code = 1;
+		c->unreach_rate = 100;
+		c->icmp_src = inside_addr(a->o.inside);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct dprun r;
@@ -191,10 +286,14 @@ int main(int argc, char **argv)
 		return dp_unpin(a.o.pin_dir, 1) ? 1 : 0;
 	a.o.cfg.max_blocks = a.max_blocks;
 	if (!a.o.inside || !a.o.outside || !a.o.n_addrs || !a.o.n_prefixes ||
-	    dp_geometry(&a.o.cfg, 1024, 65535, a.block_size, a.o.n_addrs)) {
+	    dp_geometry(&a.o.cfg, a.port_lo, a.port_hi, a.block_size,
+			a.o.n_addrs)) {
 		fprintf(stderr, "usage: see the comment in daemon/cgnat_dp.c\n");
 		return 2;
 	}
+	if (check_floors(&a))
+		return 2;
+	fill_cfg(&a);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	rc = dprun_start(&r, &a.o, 1, print_event, NULL);
@@ -202,6 +301,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cgnat-dp: %s\n", r.dp.err);
 		return 1;
 	}
+	dprun_set_policy(&r, &a.pol);
 	fprintf(stderr, "cgnat-dp: attached to %s/%s, %u addresses\n",
 		a.o.inside, a.o.outside, a.o.n_addrs);
 	while (!stop)

@@ -858,7 +858,8 @@ static void test_quota_icmp_unreachable(void **st)
 		xlate_out(&f, &ext);
 	}
 	len = pkt_build(in, sizeof(in), &s);
-	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen), XDP_TX);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
 	/* Reference: eth, IP 100.64.0.1 -> H1, ICMP 3/1, quote 28 bytes. */
 	memset(want, 0, sizeof(want));
 	memcpy(want, h_mac_h1, 6);
@@ -883,7 +884,8 @@ static void test_quota_icmp_unreachable(void **st)
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
 	/* Two tokens per second: the third refusal in a row stays silent. */
 	olen = sizeof(out);
-	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen), XDP_TX);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
 	olen = sizeof(out);
 	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen), XDP_DROP);
 	assert_int_equal(h_stat(&H, STAT_ICMP_LIMITED), 1);

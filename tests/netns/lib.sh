@@ -68,7 +68,11 @@ tb_cleanup() {
 	for p in "${TB_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	[ -x "$BIN/cgnat-dp" ] && "$BIN/cgnat-dp" --detach --pin-dir "$PIN" 2>/dev/null
+	if [ -x "$BIN/cgnatd" ]; then
+		"$BIN/cgnatd" --detach --pin-dir "$PIN" --run-dir "$RUN" 2>/dev/null
+	elif [ -x "$BIN/cgnat-dp" ]; then
+		"$BIN/cgnat-dp" --detach --pin-dir "$PIN" 2>/dev/null
+	fi
 	rm -rf "$PIN" 2>/dev/null
 	ip netns del "$NS_SUB" 2>/dev/null
 	ip netns del "$NS_NAT" 2>/dev/null
@@ -117,4 +121,54 @@ tb_wait() {
 		n=$((n - 1))
 	done
 	return 1
+}
+
+# --- cgnatd in the testbed ---------------------------------------------------
+# tb_yaml FILE [YAML lines...]: a configuration for the testbed (pool
+# 203.0.113.1-4, database and IPFIX collector private to the test); extra
+# lines are appended at top level (e.g. "timeouts: { udp: 5s }").
+CGNATD_PID=
+RUN=$TB_TMP/run
+DB=$TB_TMP/cgnat.db
+tb_yaml() {
+	local f=$1
+	shift
+	{
+		echo "interfaces: { inside: in0, outside: out0 }"
+		echo "subscribers: [100.64.0.0/10]"
+		echo "pools:"
+		echo "  - name: test"
+		echo "    addresses: [${TB_POOL:-203.0.113.1, 203.0.113.2, 203.0.113.3, 203.0.113.4}]"
+		echo "log: { database: $DB }"
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+# tb_cgnatd CONFIG [ARGS...]: start cgnatd in the nat namespace (private
+# pins and run dir), wait until it has attached; its log goes to
+# $TB_TMP/cgnatd.log. CGNATD_PID is its PID.
+tb_cgnatd() {
+	local cfg=$1
+	shift
+	nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnatd" -c "$cfg" \
+		--foreground --pin-dir "$PIN" --run-dir "$RUN" "$@" \
+		>>"$TB_TMP/cgnatd.log" 2>&1 &
+	CGNATD_PID=$!
+	TB_PIDS+=($CGNATD_PID)
+	tb_wait 100 tb_pid_is "$CGNATD_PID"
+}
+tb_pid_is() { [ "$(cat "$RUN/cgnatd.pid" 2>/dev/null)" = "$1" ]; }
+
+# tb_stop_cgnatd [SIGNAL]: stop it (TERM by default) and wait for it.
+tb_stop_cgnatd() {
+	[ -n "$CGNATD_PID" ] || return 0
+	kill -"${1:-TERM}" "$CGNATD_PID" 2>/dev/null
+	wait "$CGNATD_PID" 2>/dev/null
+	CGNATD_PID=
+}
+
+# ctl ARGS...: cgnatctl on the testbed's pins, run dir and database.
+ctl() {
+	nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnatctl" \
+		--pin-dir "$PIN" --run-dir "$RUN" --db "$DB" "$@"
 }

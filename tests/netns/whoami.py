@@ -6,6 +6,7 @@ TCP connection with the source ip:port it saw. A TCP client may first send
 and sha256 of what arrived (a real transfer check).
 
   whoami.py serve ADDR PORT           (UDP and TCP, until killed)
+  whoami.py echo ADDR PORT            (TCP line echo, prefixed with the peer)
   whoami.py udp SRC SPORT DST DPORT    prints what the server saw
   whoami.py tcp SRC SPORT DST DPORT [NBYTES]
 """
@@ -53,6 +54,24 @@ def serve_tcp(addr, port):
         threading.Thread(target=handle_tcp, args=(c, peer), daemon=True).start()
 
 
+def echo_tcp(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(64)
+
+    def loop(c, peer):
+        with c:
+            try:
+                for line in c.makefile("rb"):
+                    c.sendall(b"%s:%d " % (peer[0].encode(), peer[1]) + line)
+            except ConnectionResetError:
+                pass    # the tests end connections with RST on purpose
+    while True:
+        c, peer = s.accept()
+        threading.Thread(target=loop, args=(c, peer), daemon=True).start()
+
+
 def client_sock(kind, src, sport):
     s = socket.socket(socket.AF_INET, kind)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -67,6 +86,8 @@ def main():
         addr, port = sys.argv[2], int(sys.argv[3])
         threading.Thread(target=serve_udp, args=(addr, port), daemon=True).start()
         serve_tcp(addr, port)
+    elif cmd == "echo":
+        echo_tcp(sys.argv[2], int(sys.argv[3]))
     elif cmd == "udp":
         s = client_sock(socket.SOCK_DGRAM, sys.argv[2], int(sys.argv[3]))
         s.sendto(b"who", (sys.argv[4], int(sys.argv[5])))

@@ -52,6 +52,22 @@ static int on_rb(void *ctx, void *data, size_t len)
 	return 0;	/* data-plane events are also in the pinned maps */
 }
 
+/* A quarter of the shortest timer, within 100 ms..5 s: expiry is at most
+ * that late (the RFC timers are floors), and a sweep over 1M sessions
+ * (about a second of one core) runs rarely enough.
+ */
+static __u64 sweep_interval(const struct cgnat_cfg *c)
+{
+	__u64 t = c->udp_timeout_ns;
+
+	if (c->tcp_trans_timeout_ns < t)
+		t = c->tcp_trans_timeout_ns;
+	if (c->icmp_timeout_ns < t)
+		t = c->icmp_timeout_ns;
+	t = t / 4 / 1000000;
+	return t < 100 ? 100 : t > 5000 ? 5000 : t;
+}
+
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx)
 {
@@ -72,7 +88,7 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	r->pv.n_subs = o->subscribers;
 	r->pv.ports = r->dp.v.ports;
 	r->pv.addrs = o->addrs;
-	r->sweep_ms = 1000;
+	r->sweep_ms = sweep_interval(&o->cfg);
 	rc = pb_init(&r->pb, o->n_addrs, o->cfg.blocks_per_addr, o->addr_pool,
 		     n_pools);
 	if (rc) {

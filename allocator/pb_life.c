@@ -120,11 +120,12 @@ static void drain_if_old(struct pb *pb, __u32 *slot, __u32 id, __u64 now)
 
 /* Tries to release block 'id' held in 'slot'. Returns 1 on release. */
 static int try_release(struct pb *pb, const struct pb_views *v, __u32 *slot,
-		       __u32 id, const struct pb_now *now)
+		       __u32 id, const struct pb_now *now, __u32 *reason)
 {
 	__u32 cur = __atomic_load_n(slot, __ATOMIC_SEQ_CST);
 	struct cgnat_block *b = &v->blocks[id];
 
+	*reason = cur & CGNAT_BLOCK_DRAIN ? CGNAT_REL_LIFETIME : CGNAT_REL_IDLE;
 	if (!__atomic_compare_exchange_n(slot, &cur, CGNAT_BLOCK_RELEASING, 0,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return 0;
@@ -150,7 +151,7 @@ static void scan_assigned(struct pb *pb, const struct pb_views *v, __u32 id,
 			  const struct pb_now *now)
 {
 	struct pb_block *b = &pb->blk[id];
-	__u32 others, *slot = find_slot(v, id, &others);
+	__u32 others, reason, *slot = find_slot(v, id, &others);
 	__u64 idle = pb->pol.idle_release_ms;
 
 	if (!b->since_ms)
@@ -173,8 +174,8 @@ static void scan_assigned(struct pb *pb, const struct pb_views *v, __u32 id,
 		idle += pb->pol.keep_last_ms;
 	if (now->ms - b->empty_ms < idle || pb->out_n >= PB_OUTBOX)
 		return;
-	if (try_release(pb, v, slot, id, now))
-		emit(pb, v, EVT_BLOCK_RELEASED, id, 0, now->tai_ns);
+	if (try_release(pb, v, slot, id, now, &reason))
+		emit(pb, v, EVT_BLOCK_RELEASED, id, reason, now->tai_ns);
 }
 
 void pb_logged(struct pb *pb, __u32 block, const struct pb_now *now)

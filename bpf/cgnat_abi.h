@@ -222,7 +222,7 @@ enum cgnat_evt_type {
 	EVT_ADDR_EMPTY = 5,	/* no growth block on the sub's address */
 	EVT_TABLE_FULL = 6,	/* value: enum cgnat_table */
 	/* Raised by the allocator in userspace, same record shape. */
-	EVT_BLOCK_RELEASED = 16,
+	EVT_BLOCK_RELEASED = 16, /* value: enum cgnat_release_reason */
 	EVT_BLOCK_INTERIM = 17,	/* a block still held after interim_log */
 	EVT_POOL_HIGH = 18,	/* pool usage crossed thresholds.pool_high */
 	EVT_POOL_LOW = 19,	/* pool usage fell below thresholds.pool_low */
@@ -233,6 +233,12 @@ enum cgnat_table {
 	CGNAT_TBL_SESSIONS = 1,
 	CGNAT_TBL_MAPPINGS = 2,
 	CGNAT_TBL_SUBSCRIBERS = 3,
+};
+
+enum cgnat_release_reason {
+	CGNAT_REL_IDLE = 1,	/* no mapping for blocks.idle_release */
+	CGNAT_REL_LIFETIME = 2,	/* drained after blocks.lifetime */
+	CGNAT_REL_ADMIN = 3,
 };
 
 struct cgnat_event {

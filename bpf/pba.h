@@ -276,6 +276,25 @@ static __always_inline int pba_own(const struct cgnat_cfg *cfg,
 	return 0;
 }
 
+/* No block to grant: the pool has none for a new subscriber, or the
+ * subscriber's own address has none left (RFC 8158 events 3 and 12).
+ */
+static __always_inline void pba_exhausted(struct cgnat_sub *sub, __u64 now,
+					  const struct cgnat_cfg *cfg)
+{
+	__u32 ai = sub->ext_idx - 1;
+	struct cgnat_addr *a;
+
+	if (!sub->ext_idx) {
+		evt_limited(EVT_POOL_EMPTY, sub->addr, sub->pool, 0, now, cfg);
+		return;
+	}
+	a = bpf_map_lookup_elem(&cgnat_addrs, &ai);
+	if (a && evt_allowed(EVT_ADDR_EMPTY, now, cfg))
+		evt_emit(EVT_ADDR_EMPTY, sub->addr, a->addr, 0, sub->pool, 0,
+			 0, 0);
+}
+
 /* Adds a granted block to the subscriber. Returns the block id or a
  * negative reason (quota, pool empty) after raising its event.
  */
@@ -299,8 +318,7 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 		sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = 0;
 		if (v)
 			return -REASON_CONFLICT;
-		evt_limited(sub->ext_idx ? EVT_ADDR_EMPTY : EVT_POOL_EMPTY,
-			    sub->addr, sub->pool, 0, now, cfg);
+		pba_exhausted(sub, now, cfg);
 		return -REASON_POOL_EMPTY;
 	}
 	sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = v;

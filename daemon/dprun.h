@@ -19,7 +19,10 @@ struct ring_buffer;
  * EVT_BLOCK_RELEASED this gates reuse: the block's quarantine starts only
  * after a 0, and a non-zero return makes dprun offer the release again on
  * the next poll, so a block is never granted before its release is
- * logged.
+ * logged. By the first offer the pinned block table already shows the
+ * release (owner 0, released_tai_ns = the event's time, quarantine end),
+ * so a crash before the log write is repaired by reconciliation from the
+ * table. Release events carry value = enum cgnat_release_reason.
  */
 typedef int (*dprun_event_fn)(void *ctx, const struct cgnat_event *e,
 			      __u64 utc_ms);

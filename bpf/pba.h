@@ -278,21 +278,27 @@ static __always_inline int pba_own(const struct cgnat_cfg *cfg,
 
 /* No block to grant: the pool has none for a new subscriber, or the
  * subscriber's own address has none left (RFC 8158 events 3 and 12).
+ * Global: a leaf with its own stack frame, off the allocation path's.
  */
-static __always_inline void pba_exhausted(struct cgnat_sub *sub, __u64 now,
-					  const struct cgnat_cfg *cfg)
+__noinline int pba_exhausted(__u32 sub_idx, __u64 now)
 {
-	__u32 ai = sub->ext_idx - 1;
+	struct cgnat_sub *sub = bpf_map_lookup_elem(&cgnat_subs, &sub_idx);
+	struct cgnat_cfg *cfg = cfg_get();
 	struct cgnat_addr *a;
+	__u32 ai;
 
+	if (!sub || !cfg)
+		return 0;
 	if (!sub->ext_idx) {
 		evt_limited(EVT_POOL_EMPTY, sub->addr, sub->pool, 0, now, cfg);
-		return;
+		return 0;
 	}
+	ai = sub->ext_idx - 1;
 	a = bpf_map_lookup_elem(&cgnat_addrs, &ai);
 	if (a && evt_allowed(EVT_ADDR_EMPTY, now, cfg))
 		evt_emit(EVT_ADDR_EMPTY, sub->addr, a->addr, 0, sub->pool, 0,
 			 0, 0);
+	return 0;
 }
 
 /* Adds a granted block to the subscriber. Returns the block id or a
@@ -318,7 +324,7 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 		sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = 0;
 		if (v)
 			return -REASON_CONFLICT;
-		pba_exhausted(sub, now, cfg);
+		pba_exhausted(sub_idx, now);
 		return -REASON_POOL_EMPTY;
 	}
 	sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = v;

@@ -187,7 +187,7 @@ static __always_inline int inside(struct xdp_md *ctx)
 						     -REASON_SPOOF : rc);
 	}
 	nat_key(&k, p.proto, p.ip->saddr, *p.sport, p.ip->daddr, *p.dport);
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();	/* see cgnat_abi.h */
 	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
 	if (s)
 		return inside_translate(ctx, &p, s, now, cfg);
@@ -210,13 +210,19 @@ static __always_inline int inside(struct xdp_md *ctx)
 				    &rc);
 	} else {
 		struct bpf_fib_lookup fib;
+		int frc = fwd_fib(ctx, &p, &fib);
 
-		rc = fwd_fib(ctx, &p, &fib);
-		if (rc == BPF_FIB_LKUP_RET_NOT_FWDED) {
+		if (frc == BPF_FIB_LKUP_RET_NOT_FWDED) {
 			stat_inc(STAT_PASS_LOCAL);
 			return XDP_PASS;
 		}
 		s = inside_new_sess(&p, &k, pool, 0, now, cfg, &rc);
+		/* The route does not depend on the source we are about to
+		 * write: this answer serves as the session's next hop.
+		 */
+		if (s && frc == BPF_FIB_LKUP_RET_SUCCESS && !s->nh[0].ifindex)
+			fwd_nh_fill(&s->nh[CGNAT_DIR_OUT], &fib,
+				    bpf_ntohs(p.ip->tot_len), now, cfg);
 	}
 	if (!s)
 		return inside_refused(ctx, cfg, rc);
@@ -287,7 +293,7 @@ static __always_inline int outside(struct xdp_md *ctx)
 	}
 	if (p.ip->ttl <= 1)
 		return -REASON_TTL;
-	now = bpf_ktime_get_ns();
+	now = bpf_ktime_get_coarse_ns();
 	nat_key(&k, p.proto, m->addr, m->port, p.ip->saddr, *p.sport);
 	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
 	if (!s || s->expires_ns <= now) {

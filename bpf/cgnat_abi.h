@@ -7,8 +7,10 @@
  * explicit padding and a size assert, since both sides read the same bytes.
  *
  * Byte order: fields typed __be* are network order, everything else host
- * order. Times named *_ns are CLOCK_MONOTONIC (bpf_ktime_get_ns) unless the
- * name says tai.
+ * order. Times named *_ns are CLOCK_MONOTONIC unless the name says tai;
+ * the packet path reads the tick-granular bpf_ktime_get_coarse_ns (a
+ * precise read costs ~40 ns per packet on a VM's pvclock), which is why
+ * expiries carry a second of slack (ct.h).
  */
 #ifndef CGNAT_ABI_H
 #define CGNAT_ABI_H

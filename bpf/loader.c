@@ -151,8 +151,15 @@ static int set_pins(struct dp *dp, const char *dir)
 		if (strchr(bpf_map__name(m), '.'))
 			continue;	/* .rodata, .bss: not shared */
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
-		if (!stat(path, &st))
+		if (!stat(path, &st)) {
 			dp->fresh = 0;
+			/* The kernel adds BPF_F_RDONLY_PROG to every devmap;
+			 * libbpf 1.1 then finds the pin incompatible.
+			 */
+			if (bpf_map__type(m) == BPF_MAP_TYPE_DEVMAP_HASH)
+				bpf_map__set_map_flags(m, bpf_map__map_flags(m) |
+						       BPF_F_RDONLY_PROG);
+		}
 		if (bpf_map__set_pin_path(m, path))
 			return fail(dp, -EINVAL, "pin path %s", path);
 	}

@@ -234,6 +234,8 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	out->port = bpf_htons(pp.port);
 	out->sub_idx = sub_idx;
 	out->created_ns = now;
+	/* Born in use: no sweep may take it before its session exists. */
+	out->epoch = CGNAT_EPOCH_IN_USE;
 	return nat_map_insert(&ok, out, &pp, pidx, now, cfg);
 }
 

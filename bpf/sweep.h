@@ -118,7 +118,7 @@ int cgnat_sweep(struct cgnat_sweep_args *args)
 
 	if (!epoch)
 		return -1;
-	c.start = bpf_ktime_get_ns();
+	c.start = bpf_ktime_get_ns();	/* new mappings are born IN_USE */
 	c.now = args->now_ns ? args->now_ns : c.start;
 	c.epoch = __sync_add_and_fetch(epoch, 1);
 	if (c.epoch == CGNAT_EPOCH_IN_USE)	/* skip the sentinel */

@@ -781,7 +781,8 @@ static void test_block_release_and_quarantine(void **st)
 	pb_sync(&H.pb, &H.pv, now.ms);
 	pb_scan(&H.pb, &H.pv, &now);
 	assert_int_equal(H.pb.out_n, 0);	/* in use */
-	sweep_at(400);
+	sweep_at(400);		/* the session goes; its mapping, born in */
+	sweep_at(400);		/* use, survives one sweep, then goes too */
 	now.ms += 100;
 	pb_scan(&H.pb, &H.pv, &now);		/* empty since now */
 	now.ms += 999;

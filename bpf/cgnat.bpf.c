@@ -19,6 +19,7 @@
 #include "fwd.h"
 #include "sweep.h"
 #include "icmp_gen.h"
+#include "icmp_err.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -28,6 +29,18 @@ static __always_inline int verdict(int rc)
 		return rc;
 	stat_inc(STAT_DROP_BASE + ((-rc) & 31));
 	return XDP_DROP;
+}
+
+/* inside()/outside() ask the entry point to translate an ICMP error:
+ * that runs in a call chain of its own, so its stack does not add to the
+ * translation path's.
+ */
+#define ACT_ICMP_ERR 100
+
+static __always_inline int is_icmp_error(__u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB;
 }
 
 /* Pool of a subscriber source address, or -1. */
@@ -44,13 +57,27 @@ static __always_inline int is_pool_addr(__be32 addr)
 	return bpf_map_lookup_elem(&cgnat_addr_idx, &addr) != 0;
 }
 
+/* FIB answer for the packet as it is, in a frame of its own (the 64-byte
+ * lookup struct stays off the allocation path's stack). Fills *nh on
+ * success. Returns the BPF_FIB_LKUP_RET_* code.
+ */
+static __noinline int inside_route(struct xdp_md *ctx, struct pkt *p,
+				   struct cgnat_nh *nh, __u64 now,
+				   const struct cgnat_cfg *cfg)
+{
+	struct bpf_fib_lookup fib;
+	int rc = fwd_fib(ctx, p, &fib);
+
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && nh)
+		fwd_nh_fill(nh, &fib, bpf_ntohs(p->ip->tot_len), now, cfg);
+	return rc;
+}
+
 /* An inside packet that creates no state: for the box, or refused. */
 static __always_inline int inside_other(struct xdp_md *ctx, struct pkt *p,
 					int reason)
 {
-	struct bpf_fib_lookup fib;
-
-	if (fwd_fib(ctx, p, &fib) == BPF_FIB_LKUP_RET_NOT_FWDED) {
+	if (inside_route(ctx, p, 0, 0, 0) == BPF_FIB_LKUP_RET_NOT_FWDED) {
 		stat_inc(STAT_PASS_LOCAL);
 		return XDP_PASS;
 	}
@@ -152,7 +179,7 @@ static __always_inline int inside_refused(struct xdp_md *ctx,
 	       XDP_DROP;
 }
 
-static __always_inline int inside(struct xdp_md *ctx)
+static __noinline int inside(struct xdp_md *ctx)
 {
 	struct cgnat_cfg *cfg = cfg_get();
 	struct cgnat_sess_key k;
@@ -181,6 +208,9 @@ static __always_inline int inside(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	rc = parse_l3l4(&p);
+	if (rc == -REASON_ICMP_ERROR && sub_pool(p.ip->saddr) >= 0 &&
+	    is_icmp_error(p.icmp_type))
+		return ACT_ICMP_ERR;
 	if (rc) {
 		/* Refused traffic from subscribers; others only if local. */
 		return inside_other(ctx, &p, sub_pool(p.ip->saddr) < 0 ?
@@ -209,8 +239,8 @@ static __always_inline int inside(struct xdp_md *ctx)
 		s = inside_new_sess(&p, &k, pool, CGNAT_SF_HAIRPIN, now, cfg,
 				    &rc);
 	} else {
-		struct bpf_fib_lookup fib;
-		int frc = fwd_fib(ctx, &p, &fib);
+		struct cgnat_nh nh = {};
+		int frc = inside_route(ctx, &p, &nh, now, cfg);
 
 		if (frc == BPF_FIB_LKUP_RET_NOT_FWDED) {
 			stat_inc(STAT_PASS_LOCAL);
@@ -221,8 +251,7 @@ static __always_inline int inside(struct xdp_md *ctx)
 		 * write: this answer serves as the session's next hop.
 		 */
 		if (s && frc == BPF_FIB_LKUP_RET_SUCCESS && !s->nh[0].ifindex)
-			fwd_nh_fill(&s->nh[CGNAT_DIR_OUT], &fib,
-				    bpf_ntohs(p.ip->tot_len), now, cfg);
+			s->nh[CGNAT_DIR_OUT] = nh;
 	}
 	if (!s)
 		return inside_refused(ctx, cfg, rc);
@@ -253,7 +282,7 @@ outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
 				idx, now, cfg, err);
 }
 
-static __always_inline int outside(struct xdp_md *ctx)
+static __noinline int outside(struct xdp_md *ctx)
 {
 	struct cgnat_cfg *cfg = cfg_get();
 	struct cgnat_map_key mk = { .dir = CGNAT_DIR_IN };
@@ -275,6 +304,9 @@ static __always_inline int outside(struct xdp_md *ctx)
 	if (parse_ipv4_hdr(&p) || !cfg || !cfg->blocks_per_addr)
 		return XDP_PASS;	/* not ours to judge: kernel */
 	rc = parse_l3l4(&p);
+	if (rc == -REASON_ICMP_ERROR && is_icmp_error(p.icmp_type) &&
+	    is_pool_addr(p.ip->daddr))
+		return ACT_ICMP_ERR;
 	if (!rc && p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY)
 		rc = -REASON_UNSOLICITED;
 	if (!rc) {
@@ -311,11 +343,19 @@ static __always_inline int outside(struct xdp_md *ctx)
 SEC("xdp")
 int cgnat_inside(struct xdp_md *ctx)
 {
-	return verdict(inside(ctx));
+	int rc = inside(ctx);
+
+	if (rc == ACT_ICMP_ERR)
+		rc = icmp_err_xlate(ctx, CGNAT_DIR_OUT);
+	return verdict(rc);
 }
 
 SEC("xdp")
 int cgnat_outside(struct xdp_md *ctx)
 {
-	return verdict(outside(ctx));
+	int rc = outside(ctx);
+
+	if (rc == ACT_ICMP_ERR)
+		rc = icmp_err_xlate(ctx, CGNAT_DIR_IN);
+	return verdict(rc);
 }

@@ -314,6 +314,7 @@ enum cgnat_stat {
 	STAT_ICMP_SENT,		/* generated ICMP errors */
 	STAT_ICMP_LIMITED,	/* ICMP errors suppressed by the rate limit */
 	STAT_RELEASE_RACE,	/* port taken from a block being released */
+	STAT_ICMP_XLATE,	/* ICMP errors translated */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

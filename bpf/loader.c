@@ -43,6 +43,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_ICMP_SENT] = "icmp_sent",
 	[STAT_ICMP_LIMITED] = "icmp_rate_limited",
 	[STAT_RELEASE_RACE] = "release_race",
+	[STAT_ICMP_XLATE] = "icmp_error_translated",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",

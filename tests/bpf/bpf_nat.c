@@ -635,8 +635,8 @@ static const struct bad_case bad_cases[] = {
 	  STAT_DROP_BASE + REASON_TCP_NO_SYN },
 	{ "gre to internet", H_INSIDE, m_none, XDP_DROP,
 	  STAT_DROP_BASE + REASON_PROTO },
-	{ "icmp error (later issue)", H_INSIDE, m_none, XDP_DROP,
-	  STAT_DROP_BASE + REASON_ICMP_ERROR },
+	{ "icmp error, quote not ipv4", H_INSIDE, m_none, XDP_DROP,
+	  STAT_DROP_BASE + REASON_MALFORMED },
 	{ "to the box itself (local)", H_INSIDE, m_none, XDP_PASS,
 	  STAT_PASS_LOCAL },
 	{ "ttl 1 to kernel", H_INSIDE, m_none, XDP_PASS, STAT_PASS_TTL },
@@ -892,6 +892,145 @@ static void test_quota_icmp_unreachable(void **st)
 	assert_int_equal(h_stat(&H, STAT_ICMP_LIMITED), 1);
 }
 
+
+/* An ICMP error frame built from scratch: outer IPv4 (src -> dst, ttl),
+ * ICMP type/code, then 'qlen' bytes of the quoted IP packet 'q'.
+ */
+static size_t icmp_frame(uint8_t *f, const uint8_t *smac, const uint8_t *dmac,
+			 uint32_t src, uint32_t dst, uint8_t ttl, uint8_t type,
+			 uint8_t code, const uint8_t *q, size_t qlen)
+{
+	size_t len = 14 + 20 + 8 + qlen;
+	uint16_t c;
+
+	memset(f, 0, len);
+	memcpy(f, dmac, 6);
+	memcpy(f + 6, smac, 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = (len - 14) >> 8;
+	f[17] = (len - 14) & 0xff;
+	f[22] = ttl;
+	f[23] = 1;
+	memcpy(f + 26, &src, 4);
+	memcpy(f + 30, &dst, 4);
+	c = pkt_csum(f + 14, 20, 0);
+	memcpy(f + 24, &c, 2);
+	f[34] = type;
+	f[35] = code;
+	memcpy(f + 42, q, qlen);
+	c = pkt_csum(f + 34, 8 + qlen, 0);
+	memcpy(f + 36, &c, 2);
+	return len;
+}
+
+/* The quoted packet: the IP packet of 'sp' (no Ethernet), first qlen. */
+static size_t quote_of(struct pkt_spec sp, uint8_t *q, size_t qlen)
+{
+	uint8_t b[256];
+
+	pkt_build(b, sizeof(b), &sp);
+	memcpy(q, b + 14, qlen);
+	return qlen;
+}
+
+/* Internet -> subscriber: a router's port unreachable about our UDP
+ * packet comes back with the quote restored to H1's view (RFC 5508).
+ */
+static void icmp_in_case(uint8_t proto, uint8_t type, uint8_t code,
+			 size_t qlen)
+{
+	struct pkt_spec s = spec(proto, H1, 5000, S1, 7, H_INSIDE), t;
+	uint8_t in[256], want[256], out[256], q[128];
+	uint32_t ext, r = pkt_ip("192.0.2.77");
+	size_t len, wlen, olen = sizeof(out);
+	uint16_t p = xlate_out(&s, &ext);
+
+	t = s;			/* what S1 received */
+	t.saddr = ext;
+	t.sport = p;
+	t.ttl = 63;
+	quote_of(t, q, qlen);
+	len = icmp_frame(in, h_mac_gw, h_mac_tout, r, ext, 64, type, code, q,
+			 qlen);
+	t = s;			/* what H1 must see quoted */
+	t.ttl = 63;
+	quote_of(t, q, qlen);
+	wlen = icmp_frame(want, h_mac_tin, h_mac_h1, r, pkt_ip(H1), 63, type,
+			  code, q, qlen);
+	assert_int_equal(h_run(&H, H_OUTSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	assert_int_equal(h_stat(&H, STAT_ICMP_XLATE), 1);
+	/* A corrupted ICMP checksum is dropped and counted. */
+	in[37] ^= 0x11;
+	olen = sizeof(out);
+	assert_int_equal(h_run(&H, H_OUTSIDE, in, len, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_MALFORMED), 1);
+}
+
+static void test_icmp_err_in_udp(void **st)
+{
+	(void)st;
+	icmp_in_case(17, 3, 3, 28);
+}
+
+static void test_icmp_err_in_tcp_full_quote(void **st)
+{
+	(void)st;
+	icmp_in_case(6, 11, 0, 40);	/* quote holds the TCP checksum */
+}
+
+static void test_icmp_err_in_echo(void **st)
+{
+	(void)st;
+	icmp_in_case(1, 11, 0, 28);	/* time exceeded about a ping */
+}
+
+/* Subscriber -> internet: H1's port unreachable about S1's datagram
+ * leaves with H1's external address outside and in the quote.
+ */
+static void test_icmp_err_out(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE), t;
+	uint8_t in[256], want[256], out[256], q[128];
+	size_t len, wlen, olen = sizeof(out);
+	uint32_t ext;
+	uint16_t p = xlate_out(&s, &ext);
+
+	(void)st;
+	t = spec(17, S1, 7, H1, 5000, H_OUTSIDE);	/* what H1 received */
+	t.ttl = 63;
+	quote_of(t, q, 28);
+	len = icmp_frame(in, h_mac_h1, h_mac_tin, pkt_ip(H1), pkt_ip(S1), 64,
+			 3, 3, q, 28);
+	t.daddr = ext;					/* what S1 sent */
+	t.dport = p;
+	quote_of(t, q, 28);
+	wlen = icmp_frame(want, h_mac_tout, h_mac_gw, ext, pkt_ip(S1), 63, 3,
+			  3, q, 28);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	/* No ICMP message creates or refreshes state. */
+	assert_int_equal(h_stat(&H, STAT_NEW_SESSION), 1);
+}
+
+/* An error about a flow nobody has: dropped, counted, nothing created. */
+static void test_icmp_err_unknown_flow(void **st)
+{
+	uint8_t in[256], out[256], q[128];
+	size_t len, olen = sizeof(out);
+
+	(void)st;
+	quote_of(spec(17, "203.0.113.1", 4000, S1, 7, H_INSIDE), q, 28);
+	len = icmp_frame(in, h_mac_gw, h_mac_tout, pkt_ip("192.0.2.77"),
+			 pkt_ip("203.0.113.1"), 64, 3, 3, q, 28);
+	assert_int_equal(h_run(&H, H_OUTSIDE, in, len, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_UNSOLICITED), 1);
+	assert_int_equal(h_stat(&H, STAT_NEW_SESSION), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -941,6 +1080,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_release_marker_blocks_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota_icmp_unreachable,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_err_in_udp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_err_in_tcp_full_quote,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_err_in_echo, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_err_out, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_err_unknown_flow,
 						setup, teardown),
 	};
 

@@ -48,6 +48,20 @@ t2=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S2 7)
 check "TCP EIM: same ip:port towards S2 ($t2)" \
 	test -n "$t2" -a "$t2" = "$tpeer"
 
+# A server's port unreachable comes back translated (RFC 5508): the
+# subscriber's connected socket sees ECONNREFUSED.
+r=$(in_sub $PY - "$H1" "$S1" <<'PYEOF'
+import errno, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5100)); s.settimeout(3); s.connect((sys.argv[2], 9999))
+try:
+    s.send(b"x"); s.recv(10); print("answer")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, "timeout"))
+PYEOF
+)
+check "ICMP port unreachable from S1 reaches H1 translated ($r)" test "$r" = ECONNREFUSED
+
 # Paired pooling: every flow of H2 uses one external address.
 addrs=$(for p in 6101 6102 6103 6104 6105; do
 	in_sub $PY "$WHOAMI" udp $H2 $p $S1 7

@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * icmp_err.h - translation of ICMP errors (destination unreachable, time
+ * exceeded, parameter problem) about translated flows (RFC 5508 section
+ * 4, RFC 4787 REQ-12). The embedded packet is the one the error is about,
+ * as its receiver saw it:
+ *
+ *   inbound  (internet -> pool address): the error quotes our translated
+ *            packet (src E:ep -> R). Outer destination and quoted source
+ *            go back to the subscriber's I:ip.
+ *   outbound (subscriber -> internet): the subscriber quotes the packet
+ *            it received (R -> I:ip). Outer source and quoted destination
+ *            become E:ep.
+ *
+ * The outer IP checksum, the quoted IP header checksum, the quoted
+ * transport checksum when the quote holds it, and the ICMP checksum over
+ * all of it are updated incrementally. Errors with a bad ICMP or quoted
+ * IP checksum, or about a flow we do not know, are dropped and counted;
+ * no ICMP message creates, refreshes or removes state. Quoted IP options
+ * are stepped over; RFC 4884 extensions after the quote are left intact
+ * (the checksum update covers them unchanged).
+ */
+#ifndef CGNAT_ICMP_ERR_H
+#define CGNAT_ICMP_ERR_H
+
+#include "nat.h"
+#include "fwd.h"
+
+#define ICMP_ERR_CHUNKS 8	/* checksum walk bound: 8 x 64 bytes */
+
+/* One's complement sum of 'len' packet bytes from 'off', copied out in
+ * 64-byte chunks: the helper checks the packet bounds, which a pointer
+ * walk over a variable-length message cannot prove to the verifier.
+ * Returns the sum, or 0 with *err set when the bytes are not there.
+ */
+static __always_inline __u32 icmp_err_sum(struct xdp_md *ctx, __u32 off,
+					  __u32 len, int *err)
+{
+	__u8 buf[64];
+	__u32 s = 0, i, j, n;
+
+	for (i = 0; i < ICMP_ERR_CHUNKS && len; i++) {
+		n = len > 64 ? 64 : len;
+		if (bpf_xdp_load_bytes(ctx, off, buf, n)) {
+			*err = -REASON_MALFORMED;
+			return 0;
+		}
+		for (j = 0; j < 64; j += 2) {
+			if (j + 1 < n)
+				s += *(__u16 *)&buf[j];
+			else if (j < n)
+				s += buf[j];	/* odd last byte */
+		}
+		off += n;
+		len -= n;
+	}
+	if (len)
+		*err = -REASON_MALFORMED;	/* longer than we check */
+	return s;
+}
+
+struct icmpx {
+	struct icmphdr *ih;	/* outer ICMP header */
+	struct iphdr *in;	/* quoted IP header */
+	__be16 *qsport, *qdport; /* quoted ports (ICMP: both the id) */
+	__sum16 *qsum;		/* quoted transport checksum, or NULL */
+	__u8 qproto;
+};
+
+/* Parses and validates the quote of the ICMP error at ih. */
+static __always_inline int icmp_err_parse(struct xdp_md *ctx, struct pkt *p,
+					  struct icmpx *e)
+{
+	void *end = p->data_end, *ql4;
+	__u32 qihl, off, len;
+	int err = 0;
+
+	e->ih = (void *)p->ip + (p->ip->ihl & 0xf) * 4;
+	e->in = (void *)(e->ih + 1);
+	if ((void *)(e->in + 1) > end || e->in->version != 4)
+		return -REASON_MALFORMED;
+	qihl = (e->in->ihl & 0xf) * 4;
+	if (qihl < sizeof(struct iphdr) || e->in->frag_off &
+					   bpf_htons(IP_OFFMASK))
+		return -REASON_MALFORMED;
+	ql4 = (void *)e->in + qihl;
+	if (ql4 + 8 > end)
+		return -REASON_MALFORMED;
+	off = sizeof(struct ethhdr) + (p->ip->ihl & 0xf) * 4;
+	len = bpf_ntohs(p->ip->tot_len) - (p->ip->ihl & 0xf) * 4;
+	if (csum_fold(icmp_err_sum(ctx, off, len, &err)) != 0xffff ||
+	    csum_fold(icmp_err_sum(ctx, off + 8, qihl, &err)) != 0xffff || err)
+		return -REASON_MALFORMED;	/* bad ICMP or quoted IP sum */
+	e->qproto = e->in->protocol;
+	e->qsum = 0;
+	if (e->qproto == IPPROTO_UDP) {
+		e->qsport = ql4;
+		e->qdport = ql4 + 2;
+		e->qsum = ql4 + 6;
+	} else if (e->qproto == IPPROTO_TCP) {
+		e->qsport = ql4;
+		e->qdport = ql4 + 2;
+		if (ql4 + 18 <= end)
+			e->qsum = ql4 + 16;
+	} else if (e->qproto == IPPROTO_ICMP) {
+		e->qsport = ql4 + 4;	/* echo identifier */
+		e->qdport = ql4 + 4;
+		e->qsum = ql4 + 2;
+	} else {
+		return -REASON_PROTO;
+	}
+	return 0;
+}
+
+/* Rewrites the quoted address/port pair and the matching outer address,
+ * with every checksum the change touches.
+ */
+static __always_inline void icmp_err_rewrite(struct pkt *p, struct icmpx *e,
+					     __be32 *outer, __be32 *qaddr,
+					     __be16 *qport, __be32 addr,
+					     __be16 port)
+{
+	__u32 d_addr = csum_diff32(*qaddr, addr), d_port, d_qip, d_q4 = 0;
+	__u32 d_outer = csum_diff32(*outer, addr), d_ttl;
+	__u16 old_qip = e->in->check, old_q4 = e->qsum ? *e->qsum : 0;
+	__u8 ttl = p->ip->ttl;
+
+	d_port = csum_diff16(*qport, port);
+	/* Quoted IP header: its address changed. */
+	csum_apply(&e->in->check, d_addr);
+	d_qip = csum_diff16(old_qip, e->in->check);
+	/* Quoted transport checksum: pseudo-header address and port
+	 * (ICMP: the identifier only).
+	 */
+	if (e->qsum && (e->qproto != IPPROTO_UDP || *e->qsum)) {
+		csum_apply(e->qsum, e->qproto == IPPROTO_ICMP ? d_port :
+							      d_addr + d_port);
+		if (e->qproto == IPPROTO_UDP && !*e->qsum)
+			*e->qsum = 0xffff;
+		d_q4 = csum_diff16(old_q4, *e->qsum);
+	}
+	*qaddr = addr;
+	*qport = port;
+	/* ICMP checksum covers everything that changed inside it. */
+	csum_apply(&e->ih->checksum, d_addr + d_port + d_qip + d_q4);
+	/* Outer header: address and TTL. */
+	d_ttl = csum_diff16(bpf_htons(ttl << 8 | p->ip->protocol),
+			    bpf_htons((ttl - 1) << 8 | p->ip->protocol));
+	*outer = addr;
+	p->ip->ttl = ttl - 1;
+	csum_apply(&p->ip->check, d_outer + d_ttl);
+}
+
+/* Translates an ICMP error arriving on 'dir' (CGNAT_DIR_IN: from the
+ * internet to a pool address; CGNAT_DIR_OUT: from a subscriber). Global:
+ * its own stack frame, verified once. Returns an XDP action or a negative
+ * reason.
+ */
+__noinline int icmp_err_xlate(struct xdp_md *ctx, __u32 dir)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	struct cgnat_map_key mk = {};
+	struct cgnat_sess_key sk;
+	struct pkt pk = {}, *p = &pk;
+	struct cgnat_sess *s;
+	struct cgnat_map *m;
+	struct icmpx e;
+	__u64 now = bpf_ktime_get_coarse_ns();
+	int rc;
+
+	if (!ctx || !cfg || parse_eth(ctx, p) != 1 || parse_ipv4_hdr(p))
+		return -REASON_MALFORMED;
+	if (p->ip->ttl <= 1)
+		return -REASON_TTL;
+	rc = icmp_err_parse(ctx, p, &e);
+	if (rc)
+		return rc;
+	if (dir == CGNAT_DIR_IN) {
+		/* Quote: E:ep -> R:rp, as we sent it. */
+		mk = (struct cgnat_map_key){ e.in->saddr, *e.qsport, e.qproto,
+					     CGNAT_DIR_IN };
+		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+		if (!m || e.in->saddr != p->ip->daddr)
+			return -REASON_UNSOLICITED;
+		nat_key(&sk, e.qproto, m->addr, m->port, e.in->daddr,
+			*e.qdport);
+	} else {
+		/* Quote: R:rp -> I:ip, as the subscriber got it. */
+		mk = (struct cgnat_map_key){ e.in->daddr, *e.qdport, e.qproto,
+					     CGNAT_DIR_OUT };
+		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+		if (!m || e.in->daddr != p->ip->saddr)
+			return -REASON_UNSOLICITED;
+		nat_key(&sk, e.qproto, e.in->daddr, *e.qdport, e.in->saddr,
+			*e.qsport);
+	}
+	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
+	if (!s || s->expires_ns <= now)
+		return -REASON_UNSOLICITED;	/* not a flow we know */
+	if (dir == CGNAT_DIR_IN)
+		icmp_err_rewrite(p, &e, &p->ip->daddr, &e.in->saddr, e.qsport,
+				 m->addr, m->port);
+	else
+		icmp_err_rewrite(p, &e, &p->ip->saddr, &e.in->daddr, e.qdport,
+				 m->addr, m->port);
+	stat_inc(STAT_ICMP_XLATE);
+	return fwd_send(ctx, p, &s->nh[dir & 1], now, cfg);
+}
+
+#endif /* CGNAT_ICMP_ERR_H */

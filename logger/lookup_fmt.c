@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Formatting of lookup answers (see lookup_fmt.h). Everything goes through
+ * a small bounded writer that remembers truncation, so each function
+ * reports -ENOSPC once at the end instead of checking every append.
+ * Times print as RFC 3339 UTC with milliseconds; JSON also carries the raw
+ * millisecond values so scripts need not parse dates.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "logger/lookup_fmt.h"
+#include "logger/timefmt.h"
+
+struct writer {
+	char *buf;
+	size_t len, pos;
+	bool full;
+};
+
+static void put(struct writer *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put(struct writer *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->buf + w->pos, w->len - w->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= w->len - w->pos) {
+		w->full = true;
+		w->pos = w->len - 1;
+		return;
+	}
+	w->pos += (size_t)n;
+}
+
+static int writer_init(struct writer *w, char *buf, size_t len)
+{
+	if (!len)
+		return -ENOSPC;
+	*w = (struct writer){ .buf = buf, .len = len };
+	buf[0] = '\0';
+	return 0;
+}
+
+static int writer_done(const struct writer *w)
+{
+	return w->full ? -ENOSPC : 0;
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void put_json_str(struct writer *w, const char *s)
+{
+	put(w, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			put(w, "\\%c", c);
+		else if (c < 0x20)
+			put(w, "\\u%04x", c);
+		else
+			put(w, "%c", c);
+	}
+	put(w, "\"");
+}
+
+static void put_when(struct writer *w, const struct lookup_query *q)
+{
+	char a[TIMEFMT_LEN], b[TIMEFMT_LEN];
+
+	timefmt_format(q->from_ms, a, sizeof(a));
+	if (q->from_ms == q->to_ms) {
+		put(w, "at %s", a);
+		return;
+	}
+	timefmt_format(q->to_ms, b, sizeof(b));
+	put(w, "from %s to %s", a, b);
+}
+
+int lookup_fmt_text(const struct lookup_query *q, const struct store_block *b,
+		    char *buf, size_t len)
+{
+	char ext[TIMEFMT_ADDR_LEN], sub[TIMEFMT_ADDR_LEN],
+		blk[TIMEFMT_ADDR_LEN];
+	char as[TIMEFMT_LEN], rel[TIMEFMT_LEN];
+	struct writer w;
+
+	if (writer_init(&w, buf, len) < 0)
+		return -ENOSPC;
+	timefmt_format_addr(q->ext_addr, ext, sizeof(ext));
+	put(&w, "%s:%u ", ext, q->port);
+	put_when(&w, q);
+	if (!b) {
+		put(&w, " -> no subscriber held this port");
+		return writer_done(&w);
+	}
+	timefmt_format_addr(b->sub_addr, sub, sizeof(sub));
+	timefmt_format_addr(b->ext_addr, blk, sizeof(blk));
+	timefmt_format(b->assigned_ms, as, sizeof(as));
+	timefmt_format(b->released_ms, rel, sizeof(rel));
+	put(&w, " -> subscriber %s (block %s:%u-%u, assigned %s, released %s)",
+	    sub, blk, b->port_first, b->port_last, as, rel);
+	return writer_done(&w);
+}
+
+static void put_time_members(struct writer *w, const char *name, int64_t ms)
+{
+	char t[TIMEFMT_LEN];
+
+	if (ms == STORE_MS_NONE) {
+		put(w, "\"%s\":null,\"%s_ms\":null", name, name);
+		return;
+	}
+	timefmt_format(ms, t, sizeof(t));
+	put(w, "\"%s\":\"%s\",\"%s_ms\":%lld", name, t, name, (long long)ms);
+}
+
+static void put_block(struct writer *w, const struct store_block *b)
+{
+	char sub[TIMEFMT_ADDR_LEN], ext[TIMEFMT_ADDR_LEN];
+
+	timefmt_format_addr(b->sub_addr, sub, sizeof(sub));
+	timefmt_format_addr(b->ext_addr, ext, sizeof(ext));
+	put(w,
+	    "{\"id\":%lld,\"subscriber\":\"%s\",\"external\":\"%s\","
+	    "\"port_first\":%u,\"port_last\":%u,",
+	    (long long)b->id, sub, ext, b->port_first, b->port_last);
+	put_time_members(w, "assigned", b->assigned_ms);
+	put(w, ",");
+	put_time_members(w, "released", b->released_ms);
+	if (b->released_ms == STORE_MS_NONE)
+		put(w, ",\"release_reason\":null");
+	else
+		put(w, ",\"release_reason\":\"%s\"",
+		    store_reason_name(b->release_reason));
+	put(w, ",\"instance\":%u,\"pool_id\":%u,\"pool\":", b->instance,
+	    b->pool_id);
+	put_json_str(w, b->pool);
+	put(w, "}");
+}
+
+int lookup_fmt_block_json(const struct store_block *b, char *buf, size_t len)
+{
+	struct writer w;
+
+	if (writer_init(&w, buf, len) < 0)
+		return -ENOSPC;
+	put_block(&w, b);
+	return writer_done(&w);
+}
+
+int lookup_fmt_json(const struct lookup_query *q,
+		    const struct store_block *blocks, size_t n, char *buf,
+		    size_t len)
+{
+	char ext[TIMEFMT_ADDR_LEN], a[TIMEFMT_LEN], b[TIMEFMT_LEN];
+	struct writer w;
+	size_t i;
+
+	if (writer_init(&w, buf, len) < 0)
+		return -ENOSPC;
+	timefmt_format_addr(q->ext_addr, ext, sizeof(ext));
+	timefmt_format(q->from_ms, a, sizeof(a));
+	timefmt_format(q->to_ms, b, sizeof(b));
+	put(&w, "{\"query\":{\"address\":\"%s\",\"port\":%u,", ext, q->port);
+	if (q->from_ms == q->to_ms)
+		put(&w, "\"at\":\"%s\",\"at_ms\":%lld}", a,
+		    (long long)q->from_ms);
+	else
+		put(&w,
+		    "\"from\":\"%s\",\"from_ms\":%lld,\"to\":\"%s\","
+		    "\"to_ms\":%lld}",
+		    a, (long long)q->from_ms, b, (long long)q->to_ms);
+	put(&w, ",\"found\":%s,\"matches\":[", n ? "true" : "false");
+	for (i = 0; i < n; i++) {
+		if (i)
+			put(&w, ",");
+		put_block(&w, &blocks[i]);
+	}
+	put(&w, "]");
+	if (q->from_ms == q->to_ms && n > 1)
+		put(&w,
+		    ",\"error\":\"%zu holdings match one instant; the log is "
+		    "inconsistent\"",
+		    n);
+	put(&w, "}");
+	return writer_done(&w);
+}
+
+int lookup_fmt_history_text(const struct store_block *b, char *buf, size_t len)
+{
+	char sub[TIMEFMT_ADDR_LEN], ext[TIMEFMT_ADDR_LEN];
+	char as[TIMEFMT_LEN], rel[TIMEFMT_LEN];
+	struct writer w;
+
+	if (writer_init(&w, buf, len) < 0)
+		return -ENOSPC;
+	timefmt_format_addr(b->sub_addr, sub, sizeof(sub));
+	timefmt_format_addr(b->ext_addr, ext, sizeof(ext));
+	timefmt_format(b->assigned_ms, as, sizeof(as));
+	timefmt_format(b->released_ms, rel, sizeof(rel));
+	put(&w, "%s %s %s %s:%u-%u pool %s released %s", as, rel, sub, ext,
+	    b->port_first, b->port_last, b->pool[0] ? b->pool : "-",
+	    b->released_ms == STORE_MS_NONE ?
+		    "-" :
+		    store_reason_name(b->release_reason));
+	return writer_done(&w);
+}

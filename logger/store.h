@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The compliance log store: SQLite access for the port-block log that
+ * answers "which subscriber held external IP:port at time T" (RFC 6888
+ * section 4, RFC 7422). The daemon writes through one read-write handle in
+ * batches; cgnatctl reads through a read-only handle while the daemon
+ * writes (WAL). Conventions for every function below:
+ *
+ *  - IPv4 addresses are uint32_t in host byte order (100.64.0.10 is
+ *    0x6440000a); ports are host order.
+ *  - Times are int64_t milliseconds since the UNIX epoch, UTC. The caller
+ *    passes every time: the store never reads a clock.
+ *  - A holding covers the half-open interval [assigned_ms, released_ms):
+ *    it is held at its assign instant and free again at its release
+ *    instant. An open holding (released_ms == STORE_MS_NONE) is held until
+ *    further notice.
+ *  - Query windows [from_ms, to_ms] are closed, so a window with
+ *    from_ms == to_ms == T answers exactly what store_lookup_at(T) does.
+ *  - Functions return 0 (or a count where stated) on success and -errno on
+ *    failure; the reason for the last failure is in store_errmsg().
+ */
+#ifndef CGNAT_LOGGER_STORE_H
+#define CGNAT_LOGGER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* released_ms of a block still held; also "no time" in general. */
+#define STORE_MS_NONE ((int64_t)-1)
+/* Longest pool name kept in a row (longer names are refused). */
+#define STORE_POOL_MAX 63
+
+enum store_release_reason {
+	STORE_REL_NONE = 0, /* still held */
+	STORE_REL_IDLE = 1, /* no mapping left for idle_release */
+	STORE_REL_LIFETIME = 2, /* blocks.lifetime reached */
+	STORE_REL_ADMIN = 3, /* operator action or config change */
+	STORE_REL_RECONCILE = 4, /* open row without a pinned block at start */
+	STORE_REL_SHUTDOWN = 5, /* daemon stopped and the maps went away */
+};
+
+enum store_event_type {
+	STORE_EVT_ADDR_EXHAUSTED = 1, /* pool has no address (natEvent 3) */
+	STORE_EVT_PORTS_EXHAUSTED = 2, /* address has no block (natEvent 12) */
+	STORE_EVT_QUOTA = 3, /* per-subscriber limit (natEvent 13) */
+	STORE_EVT_THRESHOLD = 4, /* utilisation alarm (natEvent 18) */
+	STORE_EVT_RB_OVERRUN = 5, /* ring-buffer records were lost */
+	STORE_EVT_RECONCILE = 6, /* start-up reconciliation summary */
+	STORE_EVT_INTERIM = 7, /* an interim pass over held blocks */
+};
+
+/* One row of the blocks table. */
+struct store_block {
+	int64_t id; /* row id; ignored by store_block_assign() */
+	uint32_t instance; /* natInstanceID */
+	uint32_t pool_id; /* natPoolID */
+	char pool[STORE_POOL_MAX + 1];
+	uint32_t sub_addr; /* subscriber, host order */
+	uint32_t ext_addr; /* external address, host order */
+	uint16_t port_first; /* inclusive */
+	uint16_t port_last; /* inclusive */
+	int64_t assigned_ms;
+	int64_t released_ms; /* STORE_MS_NONE while held */
+	int release_reason; /* enum store_release_reason */
+};
+
+/* One row of the events table; 0/NULL fields are stored as NULL except
+ * time_ms, instance and type. has_* say which optional numbers are set. */
+struct store_event {
+	int64_t time_ms;
+	uint32_t instance;
+	int type; /* enum store_event_type */
+	uint32_t sub_addr, ext_addr, pool_id;
+	int64_t value, limit;
+	unsigned int has_sub : 1, has_ext : 1, has_pool : 1, has_value : 1,
+		has_limit : 1;
+	const char *detail; /* may be NULL */
+};
+
+/*
+ * Row callbacks. The row is valid only during the call (copy the struct to
+ * keep it). Return 0 to go on, a positive value to stop early, or -errno
+ * to stop and make the iterating function return that value.
+ */
+typedef int (*store_block_cb)(const struct store_block *b, void *ctx);
+
+/*
+ * Open (creating if needed) the database at @path read-write for the
+ * daemon, and bring its schema to the version this build knows, applying
+ * forward migrations in one transaction. Refuses a database from a newer
+ * build (-EPROTO). On failure *out is NULL and @err (if @len) says why.
+ */
+int store_open(const char *path, struct store **out, char *err, size_t len);
+
+/*
+ * Open an existing database read-only (cgnatctl). Works while the daemon
+ * writes: readers see the last committed state. Never migrates; refuses a
+ * schema version other than this build's (-EPROTO) and a missing file
+ * (-ENOENT).
+ */
+int store_open_ro(const char *path, struct store **out, char *err, size_t len);
+
+/* Finalize statements and close. A transaction still open is rolled back.
+ * NULL is accepted. */
+void store_close(struct store *st);
+
+/* The message for the last failure on @st, with its context (never
+ * NULL). */
+const char *store_errmsg(const struct store *st);
+
+/* Schema version of the open database. */
+int store_schema_version(struct store *st);
+
+/*
+ * Batching. Writes between store_begin() and store_commit() share one
+ * transaction and one fsync; outside a batch each write commits (and
+ * fsyncs) on its own. -EBUSY from store_begin() if a batch is open,
+ * -EINVAL from store_commit()/store_rollback() if none is.
+ */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+
+/*
+ * Log a block granted to a subscriber. b->id is ignored; the new row id is
+ * written to *id when @id is not NULL. b->released_ms must be
+ * STORE_MS_NONE. -EEXIST if the same block (ext_addr, port_first) is
+ * still open: release it first. -EINVAL for a bad range or time,
+ * -ENAMETOOLONG for a pool name over STORE_POOL_MAX.
+ */
+int store_block_assign(struct store *st, const struct store_block *b,
+		       int64_t *id);
+
+/*
+ * Close the open holding of block (ext_addr, port_first) at released_ms.
+ * -ENOENT if no such block is open, -EINVAL if released_ms is before the
+ * assign time. Outside a batch the release is durable (fsynced) when this
+ * returns; inside a batch, once store_commit() returns. Only then may the
+ * block be granted again.
+ */
+int store_block_release(struct store *st, uint32_t ext_addr,
+			uint16_t port_first, int64_t released_ms, int reason);
+
+/*
+ * Record that the open block (ext_addr, port_first) was still held at
+ * time_ms (interim record for long holdings). -ENOENT if it is not open.
+ */
+int store_interim(struct store *st, uint32_t ext_addr, uint16_t port_first,
+		  int64_t time_ms);
+
+/* Append an event row. -EINVAL for an unknown type or negative time. */
+int store_event(struct store *st, const struct store_event *e);
+
+/* Append the effective configuration @text (RFC 7422 section 3). */
+int store_config_log(struct store *st, int64_t now_ms, uint32_t instance,
+		     const char *text);
+
+/*
+ * Reconciliation: call @cb for every open holding (released_ms NULL) in
+ * (ext_addr, port_first) order. Returns the number of rows passed to @cb
+ * or -errno. Do not write to @st from @cb: collect, then act.
+ */
+int store_open_blocks(struct store *st, store_block_cb cb, void *ctx);
+
+/*
+ * Reconciliation: close the open holding of row @id at @released_ms, e.g.
+ * a block that the pinned maps no longer hold after a crash, at the last
+ * time it was known to be held. -ENOENT if row @id is not open.
+ */
+int store_close_block_at(struct store *st, int64_t id, int64_t released_ms,
+			 int reason);
+
+/*
+ * Retention: delete at most @max_rows released blocks (with their interim
+ * rows), events and superseded config_log rows older than
+ * @older_than_ms. Blocks go when released before the cut-off; open blocks
+ * are never deleted, nor, per instance, the newest config_log row at or
+ * before the cut-off (the configuration the oldest kept rows ran). Call
+ * it repeatedly between write batches until it returns less than
+ * @max_rows. Returns the number of rows deleted, or -errno.
+ */
+int store_prune(struct store *st, int64_t older_than_ms, int max_rows);
+
+/*
+ * Lookups. Each calls @cb for every matching holding in assigned_ms order
+ * and returns the number of matches or -errno.
+ *
+ * store_lookup_at: holdings of a block containing ext_addr:port held at
+ * at_ms (assigned_ms <= at_ms < released_ms). Normally 0 or 1; more than
+ * one means the log is inconsistent, and all are reported.
+ *
+ * store_lookup_range: holdings of a block containing ext_addr:port held at
+ * any instant of [from_ms, to_ms].
+ *
+ * store_history: holdings of subscriber sub_addr held at any instant of
+ * [from_ms, to_ms].
+ */
+int store_lookup_at(struct store *st, uint32_t ext_addr, uint16_t port,
+		    int64_t at_ms, store_block_cb cb, void *ctx);
+int store_lookup_range(struct store *st, uint32_t ext_addr, uint16_t port,
+		       int64_t from_ms, int64_t to_ms, store_block_cb cb,
+		       void *ctx);
+int store_history(struct store *st, uint32_t sub_addr, int64_t from_ms,
+		  int64_t to_ms, store_block_cb cb, void *ctx);
+
+/* Names for enum values ("idle", "quota-exceeded"); "unknown" otherwise. */
+const char *store_reason_name(int reason);
+const char *store_event_name(int type);
+
+#endif /* CGNAT_LOGGER_STORE_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals shared by the store_*.c files and their tests: the handle, the
+ * table of prepared statements, SQLite result to -errno mapping, and the
+ * migration runner (exposed so a test can migrate with its own list).
+ * Nothing outside logger/ and tests/unit/test_store*.c includes this.
+ */
+#ifndef CGNAT_LOGGER_STORE_INTERNAL_H
+#define CGNAT_LOGGER_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdarg.h>
+#include <sqlite3.h>
+
+#include "logger/store.h"
+#include "schema/schema.h"
+
+enum store_stmt_id {
+	STMT_ASSIGN,
+	STMT_RELEASE,
+	STMT_INTERIM,
+	STMT_EVENT,
+	STMT_CONFIG,
+	STMT_OPEN_BLOCKS,
+	STMT_CLOSE_AT,
+	STMT_PRUNE_BLOCKS,
+	STMT_PRUNE_EVENTS,
+	STMT_PRUNE_CONFIG,
+	STMT_LOOKUP,
+	STMT_HISTORY,
+	STMT_SPAN_GET,
+	STMT_SPAN_SET,
+	STMT_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+	bool readonly;
+	bool in_tx;
+	int version;
+	int max_span; /* cached meta.max_block_span, -1 until read */
+	char errbuf[256];
+};
+
+/* Columns every block query selects, in the order store_row_block()
+ * reads them. */
+#define STORE_BLOCK_COLS                                                \
+	"id, instance, pool_id, pool, sub_addr, ext_addr, port_first, " \
+	"port_last, assigned_ms, released_ms, release_reason"
+
+/* Map an SQLite result code (extended or primary) to -errno. */
+int store_sqlite_errno(sqlite3 *db, int rc);
+
+/* Record a formatted message in st->errbuf and return @ret. */
+int store_fail(struct store *st, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Record SQLite's message for @rc with a context prefix; return -errno. */
+int store_fail_sqlite(struct store *st, int rc, const char *what);
+
+/* Prepared statement @id, reset and with bindings cleared; prepared on
+ * first use. 0 or -errno. */
+int store_stmt(struct store *st, enum store_stmt_id id, sqlite3_stmt **out);
+
+/* Fill @b from the current row of a statement selecting
+ * STORE_BLOCK_COLS. */
+void store_row_block(sqlite3_stmt *s, struct store_block *b);
+
+/*
+ * Run @s (a block query) to the end, calling @cb per row. Returns the
+ * number of rows passed to @cb or -errno, and resets @s.
+ */
+int store_iterate(struct store *st, sqlite3_stmt *s, store_block_cb cb,
+		  void *ctx, const char *what);
+
+/*
+ * Bring @db to version @n by applying migrations[version..n-1] inside one
+ * BEGIN IMMEDIATE transaction, then record version @n in meta. On success
+ * *version is @n. -EPROTO if the database is newer than @n, -EINVAL if the
+ * list is not numbered 1..n, other -errno from SQLite; the database is
+ * left untouched on any failure and @err says why.
+ */
+int store_migrate(sqlite3 *db, const struct schema_migration *migrations,
+		  size_t n, int *version, char *err, size_t len);
+
+/* Schema version recorded in @db: 0 when it has no meta table. */
+int store_read_version(sqlite3 *db, int *version);
+
+#endif /* CGNAT_LOGGER_STORE_INTERNAL_H */

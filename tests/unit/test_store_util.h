@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the store tests: a fresh temporary directory per test
+ * holding a real SQLite file (removed with everything in it afterwards),
+ * a callback collecting matches, and a block builder using the test
+ * address plan (subscribers 100.64.0.0/10, pool 203.0.113.0/24).
+ */
+#ifndef CGNAT_TEST_STORE_UTIL_H
+#define CGNAT_TEST_STORE_UTIL_H
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "logger/store.h"
+
+#define SUB_A 0x6440000aU /* 100.64.0.10 */
+#define SUB_B 0x6440000bU /* 100.64.0.11 */
+#define EXT_1 0xcb007107U /* 203.0.113.7 */
+#define EXT_2 0xcb007108U /* 203.0.113.8 */
+#define T0 1764000000000LL /* 2025-11-24T16:00:00Z */
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	struct store *st;
+};
+
+struct found {
+	struct store_block b[8];
+	int n;
+};
+
+static inline int collect(const struct store_block *b, void *ctx)
+{
+	struct found *f = ctx;
+
+	if (f->n < 8)
+		f->b[f->n] = *b;
+	f->n++;
+	return 0;
+}
+
+static inline struct store_block mkblock(uint32_t sub, uint32_t ext,
+					 uint16_t first, uint16_t last,
+					 int64_t assigned)
+{
+	struct store_block b = {
+		.instance = 1,
+		.pool_id = 1,
+		.pool = "default",
+		.sub_addr = sub,
+		.ext_addr = ext,
+		.port_first = first,
+		.port_last = last,
+		.assigned_ms = assigned,
+		.released_ms = STORE_MS_NONE,
+	};
+	return b;
+}
+
+static inline int fixture_dir(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/cgnat-test-store.XXXXXX");
+	if (!mkdtemp(fx->dir)) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof(fx->path), "%s/cgnat.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static inline int fixture_rm(void **state)
+{
+	struct fixture *fx = *state;
+	char p[384];
+	struct dirent *de;
+	DIR *d;
+
+	store_close(fx->st);
+	d = opendir(fx->dir);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, de->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+#endif /* CGNAT_TEST_STORE_UTIL_H */

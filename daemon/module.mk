@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# daemon/: the data-plane runner and the programs built on it.
+# daemon/: the data-plane runner and the programs built on it: cgnatd (the
+# daemon), cgnatctl (operations), cgnat-dp (the interim hand-run tool).
 DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(DP_OBJS) $(PB_OBJS)
 $(BUILD)/daemon/dprun.o $(BUILD)/daemon/cgnat_dp.o: $(BUILD)/bpf/cgnat.skel.h
 
@@ -8,3 +9,64 @@ $(BUILD)/bin/cgnat-dp: $(BUILD)/daemon/cgnat_dp.o $(DPRUN_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
 BINS += $(BUILD)/bin/cgnat-dp
+
+# Shared by cgnatd and cgnatctl.
+DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o)
+CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
+	evlog.o evlog_misc.o reconcile.o runtime.o pincheck.o) \
+	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS)
+CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
+	ctl_metrics.o ctl_log.o ctl_state.o ctl_out.o) \
+	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS)
+
+$(CGNATD_OBJS) $(CGNATCTL_OBJS): $(BUILD)/bpf/cgnat.skel.h \
+	$(BUILD)/schema/migrations.h
+
+$(BUILD)/bin/cgnatd: $(CGNATD_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+
+$(BUILD)/bin/cgnatctl: $(CGNATCTL_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+
+BINS += $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the two programs, the
+# systemd units, the commented example configuration (never overwriting
+# one that exists) and README.md as documentation.
+PREFIX ?= /usr/local
+install: $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
+	install -D -m 0755 $(BUILD)/bin/cgnatd $(DESTDIR)$(PREFIX)/sbin/cgnatd
+	install -D -m 0755 $(BUILD)/bin/cgnatctl $(DESTDIR)$(PREFIX)/sbin/cgnatctl
+	install -D -m 0644 -t $(DESTDIR)/etc/systemd/system daemon/cgnatd.service \
+		daemon/cgnat-metrics.service daemon/cgnat-metrics.timer
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cgnat/README.md
+	[ -e $(DESTDIR)/etc/cgnat/cgnat.yaml ] || \
+		install -D -m 0640 config/cgnat.yaml $(DESTDIR)/etc/cgnat/cgnat.yaml
+
+.PHONY: install
+
+# cmocka: the configuration -> data plane mapping (pure).
+$(BUILD)/tests/test_dpconf: $(BUILD)/tests/unit/test_dpconf.o \
+		$(BUILD)/daemon/dpconf.o $(DP_OBJS) $(IPFIX_OBJS) $(CFG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread $(CMOCKA_LIBS)
+$(BUILD)/tests/unit/test_dpconf.o: $(BUILD)/bpf/cgnat.skel.h
+UNIT_TESTS += $(BUILD)/tests/test_dpconf
+
+# cmocka: events to the log, the release handshake, reconciliation
+# (real SQLite file, block table in memory).
+TEST_EVLOG_OBJS := $(addprefix $(BUILD)/daemon/, evlog.o evlog_misc.o \
+	reconcile.o runtime.o log.o dpconf.o) $(DPRUN_OBJS) $(STORE_OBJS) \
+	$(IPFIX_OBJS) $(CFG_OBJS)
+$(BUILD)/tests/test_evlog: $(BUILD)/tests/unit/test_evlog.o $(TEST_EVLOG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread $(CMOCKA_LIBS)
+$(BUILD)/tests/unit/test_evlog.o: $(BUILD)/bpf/cgnat.skel.h \
+	$(BUILD)/schema/migrations.h
+UNIT_TESTS += $(BUILD)/tests/test_evlog

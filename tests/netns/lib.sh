@@ -172,3 +172,6 @@ ctl() {
 	nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnatctl" \
 		--pin-dir "$PIN" --run-dir "$RUN" --db "$DB" "$@"
 }
+
+# Run as a script (tests/run.sh runs every *.sh here), it only cleans up.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then rm -rf "$TB_TMP"; fi

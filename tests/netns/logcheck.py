@@ -9,8 +9,9 @@
       "held N open N missing_rows N orphan_rows N".
   logcheck.py ipfix DB DECODED
       every natEvent 16/17 record a collector decoded (ipfix_decode
-      output) matches a row (16 at assign, 17 at release) and every row a
-      record; prints "rows N records N unmatched_rows N unmatched_records N".
+      output) matches a row (16 at assign and at every interim row, 17 at
+      release) and every row a record; prints
+      "rows N records N unmatched_rows N unmatched_records N".
 """
 import collections
 import json
@@ -46,6 +47,10 @@ def ipfix(dbpath, decoded):
         want[(16, sub, ext, pf, pl, a)] += 1
         if r is not None:
             want[(17, sub, ext, pf, pl, r)] += 1
+    for sub, ext, pf, pl, t in db(dbpath).execute(
+            "SELECT sub_addr, ext_addr, port_first, port_last, i.time_ms "
+            "FROM interim i JOIN blocks b ON b.id = i.block_id"):
+        want[(16, sub, ext, pf, pl, t)] += 1   # interim: 16 re-sent
     got = collections.Counter()
     with open(decoded) as f:
         for line in f:

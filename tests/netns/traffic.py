@@ -15,7 +15,8 @@
   traffic.py lookups PCAP CMD...
       for every packet of PCAP to or from 203.0.113.0/24, the subscriber
       behind its flow (from the "sub=" payloads) must be what
-      `CMD lookup EXT:PORT --at TIME --json` names; prints
+      `CMD lookup - --json` names for EXT:PORT at its capture time (and
+      the first ten again with `CMD lookup EXT:PORT --at TIME`); prints
       "packets N checked N unknown N wrong N" and the first mismatches.
 """
 import hashlib
@@ -199,27 +200,41 @@ def lookups(path, cmd):
         if pay.startswith(b"sub="):
             flows[key] = pay[4:].split(b"\n")[0].decode()
         pkts.append((us, key))
-    checked = unknown = wrong = 0
-    bad = []
+    # Every packet through one `lookup -` (queries on stdin, one JSON
+    # answer per line), the first ten again one by one as a cross-check.
+    queries, want = [], []
+    unknown = 0
     for us, key in pkts:
         sub = flows.get(key)
         if sub is None:
             unknown += 1
             continue
         ep = "%s:%d" % (ip(key[1][0]), key[1][1])
-        at = "@%d.%06d" % (us // 1000000, us % 1000000)
-        r = subprocess.run(cmd + ["lookup", ep, "--at", at, "--json"],
-                           capture_output=True, text=True)
-        got = None
-        if r.returncode == 0:
-            m = json.loads(r.stdout)["matches"]
-            got = m[0]["subscriber"] if len(m) == 1 else "several"
-        checked += 1
-        if got != sub:
+        queries.append("%s @%d.%06d" % (ep, us // 1000000, us % 1000000))
+        want.append((ep, us // 1000, sub))
+    r = subprocess.run(cmd + ["lookup", "-", "--json"], capture_output=True,
+                       text=True, input="\n".join(queries) + "\n")
+    got = {}
+    for line in r.stdout.splitlines():
+        d = json.loads(line)
+        q, m = d["query"], d["matches"]
+        got[("%s:%d" % (q["address"], q["port"]), q["at_ms"])] = \
+            m[0]["subscriber"] if len(m) == 1 else "several" if m else None
+    wrong, bad = 0, []
+    for ep, ms, sub in want:
+        g = got.get((ep, ms), "no answer")
+        if g != sub:
             wrong += 1
-            bad.append("%s at %s: %s, expected %s" % (ep, at, got, sub))
+            bad.append("%s at %d: %s, expected %s" % (ep, ms, g, sub))
+    for q, (ep, ms, sub) in list(zip(queries, want))[:10]:
+        r1 = subprocess.run(cmd + ["lookup", ep, "--at", q.split()[1],
+                                   "--json"], capture_output=True, text=True)
+        m = json.loads(r1.stdout)["matches"] if r1.returncode == 0 else []
+        if r1.returncode != 0 or m[0]["subscriber"] != sub:
+            wrong += 1
+            bad.append("single lookup %s: %s" % (q, r1.stdout.strip()))
     print("packets %d checked %d unknown %d wrong %d" %
-          (len(pkts), checked, unknown, wrong))
+          (len(pkts), len(want), unknown, wrong))
     for b in bad[:5]:
         print("  " + b)
 

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cgnatctl - operations on a running cgnat: state and counters from the
+ * pinned maps (they are there whether cgnatd runs or not), answers from
+ * the compliance log (read-only, while cgnatd writes).
+ *
+ *   cgnatctl [-c FILE | --db PATH] status | metrics
+ *   cgnatctl [-c FILE] sessions SUBSCRIBER | blocks [SUBSCRIBER]
+ *   cgnatctl [-c FILE | --db PATH] lookup IP:PORT --at TIME
+ *                                        | --from TIME --to TIME
+ *   cgnatctl [-c FILE | --db PATH] lookup -   (lines "IP:PORT TIME" or
+ *                                             "IP:PORT FROM TO" on stdin)
+ *   cgnatctl [-c FILE | --db PATH] history SUBSCRIBER [--from T --to T]
+ *   common: --json, --pin-dir DIR, --run-dir DIR
+ *
+ * Exit status: 0 ok or found, 1 not found (or no data plane pinned),
+ * 2 error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/cgnatd.h"
+#include "daemon/ctl.h"
+
+void ctl_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cgnatctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int ctl_pins(struct ctl *c, struct pins *p)
+{
+	char err[512];
+	int rc = pins_open(p, c->pin_dir, err, sizeof(err));
+
+	if (rc == -ENOENT) {
+		ctl_err("no data plane pinned in %s", c->pin_dir);
+		return 1;
+	}
+	if (rc) {
+		ctl_err("%s", err);
+		return 2;
+	}
+	return 0;
+}
+
+struct store *ctl_store(struct ctl *c)
+{
+	struct store *st = NULL;
+	char err[512];
+
+	if (store_open_ro(c->db, &st, err, sizeof(err))) {
+		ctl_err("log database %s: %s", c->db, err);
+		return NULL;
+	}
+	return st;
+}
+
+const char *ctl_pool_name(const struct ctl *c, uint32_t i, char *buf,
+			  size_t len)
+{
+	if (c->have_cfg && i < c->cfg.n_pools)
+		snprintf(buf, len, "%s", c->cfg.pools[i].name);
+	else
+		snprintf(buf, len, "pool%u", i);
+	return buf;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: cgnatctl [-c FILE | --db PATH] status | metrics\n"
+		"       cgnatctl [-c FILE] sessions SUBSCRIBER | blocks "
+		"[SUBSCRIBER]\n"
+		"       cgnatctl [-c FILE | --db PATH] lookup IP:PORT "
+		"--at TIME | --from TIME --to TIME\n"
+		"       cgnatctl [-c FILE | --db PATH] lookup - "
+		"(IP:PORT TIME per line on stdin)\n"
+		"       cgnatctl [-c FILE | --db PATH] history SUBSCRIBER "
+		"[--from TIME --to TIME]\n"
+		"       options: --json --pin-dir DIR --run-dir DIR\n");
+	exit(2);
+}
+
+static void parse_args(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", 1, 0, 'c'},	{"db", 1, 0, 'D'},
+		{"pin-dir", 1, 0, 'P'}, {"run-dir", 1, 0, 'R'},
+		{"json", 0, 0, 'j'},	{"at", 1, 0, 'a'},
+		{"from", 1, 0, 'f'},	{"to", 1, 0, 't'},
+		{"help", 0, 0, 'h'},	{0, 0, 0, 0},
+	};
+	int o;
+
+	c->pin_dir = CGNAT_PIN_DIR;
+	c->run_dir = CGNATD_DEFAULT_RUN_DIR;
+	while ((o = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			c->config = optarg;
+			break;
+		case 'D':
+			c->db = optarg;
+			break;
+		case 'P':
+			c->pin_dir = optarg;
+			break;
+		case 'R':
+			c->run_dir = optarg;
+			break;
+		case 'j':
+			c->json = 1;
+			break;
+		case 'a':
+			c->at = optarg;
+			break;
+		case 'f':
+			c->from = optarg;
+			break;
+		case 't':
+			c->to = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	c->argc = argc - optind;
+	c->argv = argv + optind;
+}
+
+/* -c FILE, else the default file when it exists; the database from it
+ * unless --db names one. */
+static int load_config(struct ctl *c)
+{
+	static char db[CFG_PATH_LEN];
+	char err[512];
+
+	if (!c->config && !access(CGNATD_DEFAULT_CONFIG, R_OK))
+		c->config = CGNATD_DEFAULT_CONFIG;
+	if (c->config) {
+		if (cfg_load_file(c->config, &c->cfg, err, sizeof(err))) {
+			ctl_err("%s", err);
+			return 2;
+		}
+		c->have_cfg = 1;
+	} else {
+		cfg_defaults(&c->cfg);
+	}
+	if (!c->db) {
+		snprintf(db, sizeof(db), "%s", c->cfg.log.database);
+		c->db = db;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct ctl c;
+	const char *cmd;
+	int rc;
+
+	parse_args(&c, argc, argv);
+	cmd = c.argv[0];
+	rc = load_config(&c);
+	if (rc)
+		return rc;
+	if (!strcmp(cmd, "status"))
+		return cmd_status(&c);
+	if (!strcmp(cmd, "metrics"))
+		return cmd_metrics(&c);
+	if (!strcmp(cmd, "lookup"))
+		return cmd_lookup(&c);
+	if (!strcmp(cmd, "history"))
+		return cmd_history(&c);
+	if (!strcmp(cmd, "sessions"))
+		return cmd_sessions(&c);
+	if (!strcmp(cmd, "blocks"))
+		return cmd_blocks(&c);
+	ctl_err("unknown command '%s'", cmd);
+	usage();
+}

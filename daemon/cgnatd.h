@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cgnatd.h - the daemon's internal header, prototypes grouped by file.
+ *
+ * Ownership: one thread (main) owns the data plane runner (dprun: loader,
+ * allocator, ring buffer), the SQLite store and the configuration; the
+ * exporter owns its own thread and every libfixbuf object behind
+ * ipfix_submit(). Nothing else is shared.
+ */
+#ifndef CGNAT_DAEMON_CGNATD_H
+#define CGNAT_DAEMON_CGNATD_H
+
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "daemon/dpconf.h"
+#include "daemon/dprun.h"
+#include "exporter/ipfix.h"
+#include "logger/store.h"
+
+#define CGNATD_DEFAULT_CONFIG "/etc/cgnat/cgnat.yaml"
+#define CGNATD_DEFAULT_RUN_DIR "/run/cgnat"
+
+/* --- evlog.c: events -> SQLite (batched) and IPFIX (after commit) ----- */
+
+struct evlog_rel { /* a release written, awaiting its re-offer */
+	__u32 block;
+	__u8 committed;
+};
+
+struct evlog_stats {
+	__u64 assigned, released, interims, events, duplicates, replaced;
+	__u64 commits, write_errors, ipfix_refused;
+};
+
+struct evlog {
+	struct store *st;
+	struct ipfix_exporter *ipfix; /* NULL: no export */
+	const struct cgnat_config *cfg; /* running configuration */
+	struct dprun *run;
+	const struct dpconf *dc; /* addresses, pools, geometry */
+	int batch; /* a transaction is open */
+	int failed; /* a write failed in this batch */
+	int need_reconcile; /* set after a failed batch */
+	unsigned int n_pend, cap_pend;
+	struct ipfix_event *pend; /* sent once the batch commits */
+	unsigned int n_rel;
+	struct evlog_rel rel[1024];
+	struct evlog_stats s;
+};
+
+/* The dprun callback: ctx is a struct evlog. */
+int evlog_event(void *ctx, const struct cgnat_event *e, __u64 utc_ms);
+/* Counts a failed write, logs the first of a batch; returns -EIO. */
+int evlog_write_failed(struct evlog *ev, const char *what);
+/* Events other than blocks: quota, exhaustion, table full, thresholds
+ * (evlog_misc.c). */
+void evlog_other(struct evlog *ev, const struct cgnat_event *e, uint64_t ms);
+/* Ends the poll round: commit (or roll back) and submit the IPFIX. */
+int evlog_flush(struct evlog *ev);
+/* Opens the round's batch if none is open; -errno from the store. */
+int evlog_begin(struct evlog *ev);
+/* Queue an IPFIX record for after the commit. */
+void evlog_ipfix_queue(struct evlog *ev, const struct ipfix_event *ie);
+/* The same for a port block (natEvent 16 or 17) at time ms. */
+void evlog_ipfix_block(struct evlog *ev, __u8 nat_event, uint64_t ms,
+		       const struct store_block *b);
+/* 1 while block id has a release written but not yet acknowledged. */
+int evlog_release_pending(const struct evlog *ev, __u32 block);
+void evlog_free(struct evlog *ev);
+
+/* --- reconcile.c: pinned block table against the open rows ------------ */
+
+struct reconcile_stats {
+	unsigned int held, open, added, replaced, closed_map, closed_now;
+};
+
+/*
+ * Make the log agree with the pinned block table: a held block without
+ * an open row gets one, an open row without a held block is closed (at
+ * the map's release time if it has one, else now). fresh_ms != 0 says
+ * the maps were created by this start (reboot, detach): every open row is
+ * then closed at fresh_ms (taken before the maps existed) as a shutdown.
+ * Flushes the round's batch, then runs in a batch of its own.
+ */
+int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why,
+	      struct reconcile_stats *rs);
+
+/* Block id -> external address (host order), port range and pool. */
+void block_geometry(const struct dpconf *dc, __u32 id, uint32_t *ext,
+		    uint16_t *first, uint16_t *last, __u32 *pool);
+
+/* --- runtime.c: pid file, stats file, systemd notification ------------ */
+
+int runtime_pidfile(const char *dir);
+void runtime_remove(const char *dir);
+/* Writes the daemon's own counters for cgnatctl metrics/status. */
+void runtime_stats(const char *dir, const struct evlog *ev,
+		   struct ipfix_exporter *ipfix, int64_t started_ms,
+		   int64_t reload_ms, __u64 reconciles);
+void runtime_notify(const char *state);
+int64_t runtime_now_ms(void);
+
+/* --- cgnatd.c: the daemon ------------------------------------------- */
+
+struct cgnatd_args {
+	const char *config;
+	const char *pin_dir;
+	const char *run_dir;
+	int foreground, check, detach, allow_unsafe, verbose;
+};
+
+struct cgnatd {
+	struct cgnatd_args a;
+	struct cgnat_config cfg; /* running configuration */
+	struct dpconf dc;
+	__be32 icmp_src;
+	struct dprun run;
+	struct store *st;
+	struct ipfix_exporter *ipfix;
+	struct evlog ev;
+	__u64 evt_lost; /* STAT_EVT_LOST last seen */
+	__u64 reconciles;
+	int64_t started_ms, reload_ms;
+	int64_t next_check_ms, next_prune_ms, next_cfglog_ms, next_stats_ms;
+};
+
+/* --- start.c: bring-up, detach --------------------------------------- */
+
+/* Loads and attaches the data plane, opens the log, reconciles, starts
+ * the exporter; fatal on failure (the message names what failed). */
+void cgnatd_start(struct cgnatd *d);
+/* Removes links and pins (traffic stops); with a configuration also
+ * closes the open log rows. Returns the exit status. */
+int cgnatd_detach(struct cgnatd *d);
+
+/* --- reload.c: configuration changes, config_log, exporter ------------ */
+
+/* Warns about keys the data plane cannot honour yet. */
+void cgnatd_warn_unsupported(const struct cgnat_config *cfg);
+/* Pushes the tunables of d->cfg into the data plane's config map. */
+int cgnatd_apply_tunables(struct cgnatd *d);
+/* Creates and starts the exporter for d->cfg (none without collectors). */
+int cgnatd_ipfix_start(struct cgnatd *d);
+/* Appends the running configuration to config_log (RFC 7422 section 3). */
+int cgnatd_config_log(struct cgnatd *d, const char *why);
+/* SIGHUP: apply what may change live, name what needs a restart. */
+void cgnatd_reload(struct cgnatd *d);
+
+#endif /* CGNAT_DAEMON_CGNATD_H */

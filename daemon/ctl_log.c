@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ctl_log.c - the answers from the compliance log: lookup of an external
+ * IP:PORT at an instant or over a window, and a subscriber's history.
+ * Formatting is logger/lookup_fmt.c's, so the daemon's tests and the
+ * operator see the same lines.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/ctl.h"
+#include "logger/lookup_fmt.h"
+#include "logger/timefmt.h"
+
+struct matches {
+	struct store_block *v;
+	size_t n, cap;
+};
+
+static int keep(const struct store_block *b, void *ctx)
+{
+	struct matches *m = ctx;
+	struct store_block *v;
+
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 8;
+		v = realloc(m->v, m->cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->v = v;
+	}
+	m->v[m->n++] = *b;
+	return 0;
+}
+
+static int parse_time(const char *s, const char *opt, int64_t *ms)
+{
+	char err[TIMEFMT_ERR_LEN];
+
+	if (timefmt_parse(s, ms, err, sizeof(err))) {
+		ctl_err("%s: %s", opt, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --at, or --from and --to; the window for history defaults to all. */
+static int window(struct ctl *c, int need, int64_t *from, int64_t *to)
+{
+	if (c->at && (c->from || c->to)) {
+		ctl_err("give --at or --from/--to, not both");
+		return -EINVAL;
+	}
+	if (c->at) {
+		if (parse_time(c->at, "--at", from))
+			return -EINVAL;
+		*to = *from;
+		return 0;
+	}
+	if ((need || c->from || c->to) && (!c->from || !c->to)) {
+		ctl_err("%s", need ? "give --at TIME or --from TIME --to TIME"
+				   : "give both --from and --to");
+		return -EINVAL;
+	}
+	*from = 0;
+	*to = TIMEFMT_MAX_MS;
+	if (c->from && (parse_time(c->from, "--from", from) ||
+			parse_time(c->to, "--to", to)))
+		return -EINVAL;
+	if (*from > *to) {
+		ctl_err("--from is after --to");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int print_lookup(struct ctl *c, const struct lookup_query *q,
+			const struct matches *m)
+{
+	size_t len = LOOKUP_FMT_JSON_LEN * (m->n + 1), i;
+	char *buf =
+		malloc(len > LOOKUP_FMT_LINE_LEN ? len : LOOKUP_FMT_LINE_LEN);
+
+	if (!buf)
+		return 2;
+	if (c->json) {
+		lookup_fmt_json(q, m->v, m->n, buf, len);
+		puts(buf);
+	} else if (!m->n) {
+		lookup_fmt_text(q, NULL, buf, LOOKUP_FMT_LINE_LEN);
+		puts(buf);
+	}
+	for (i = 0; !c->json && i < m->n; i++) {
+		lookup_fmt_text(q, &m->v[i], buf, LOOKUP_FMT_LINE_LEN);
+		puts(buf);
+	}
+	free(buf);
+	return m->n ? 0 : 1;
+}
+
+/* One query on an open store: prints the answer, returns 0/1/2. */
+static int lookup_one(struct ctl *c, struct store *st, const char *ep,
+		      int64_t from, int64_t to)
+{
+	char err[TIMEFMT_ERR_LEN];
+	struct lookup_query q = {.from_ms = from, .to_ms = to};
+	struct matches m = {0};
+	int rc;
+
+	if (timefmt_parse_endpoint(ep, &q.ext_addr, &q.port, err,
+				   sizeof(err))) {
+		ctl_err("%s", err);
+		return 2;
+	}
+	if (q.from_ms == q.to_ms)
+		rc = store_lookup_at(st, q.ext_addr, q.port, q.from_ms, keep,
+				     &m);
+	else
+		rc = store_lookup_range(st, q.ext_addr, q.port, q.from_ms,
+					q.to_ms, keep, &m);
+	if (rc < 0) {
+		ctl_err("lookup: %s", store_errmsg(st));
+		rc = 2;
+	} else {
+		rc = print_lookup(c, &q, &m);
+	}
+	free(m.v);
+	return rc;
+}
+
+/*
+ * lookup -: one query per input line, "IP:PORT TIME" or "IP:PORT FROM
+ * TO", answered in order (one JSON object per line with --json). For
+ * abuse reports that come as lists. Exit 0 if every query found a
+ * holding, 1 if one did not, 2 if a line was malformed.
+ */
+static int lookup_batch(struct ctl *c, struct store *st)
+{
+	char line[512], ep[64], t1[128], t2[128];
+	int64_t from, to;
+	int rc = 0, r, n;
+
+	while (fgets(line, sizeof(line), stdin)) {
+		n = sscanf(line, "%63s %127s %127s", ep, t1, t2);
+		if (n <= 0)
+			continue;
+		if (n < 2 || parse_time(t1, "time", &from) ||
+		    (n == 3 && parse_time(t2, "time", &to))) {
+			ctl_err("bad line: %s", line);
+			rc = 2;
+			continue;
+		}
+		if (n == 2)
+			to = from;
+		r = lookup_one(c, st, ep, from, to);
+		rc = r > rc ? r : rc;
+	}
+	fflush(stdout);
+	return rc;
+}
+
+int cmd_lookup(struct ctl *c)
+{
+	int64_t from = 0, to = 0;
+	struct store *st;
+	int batch, rc;
+
+	batch = c->argc == 2 && !strcmp(c->argv[1], "-");
+	if (c->argc != 2) {
+		ctl_err("usage: lookup IP:PORT --at TIME | --from T --to T, "
+			"or lookup - (queries on stdin)");
+		return 2;
+	}
+	if (!batch && window(c, 1, &from, &to))
+		return 2;
+	st = ctl_store(c);
+	if (!st)
+		return 2;
+	rc = batch ? lookup_batch(c, st)
+		   : lookup_one(c, st, c->argv[1], from, to);
+	store_close(st);
+	return rc;
+}
+
+static void print_history_json(uint32_t sub, int64_t from, int64_t to,
+			       const struct matches *m)
+{
+	char a[TIMEFMT_ADDR_LEN], f[TIMEFMT_LEN], t[TIMEFMT_LEN];
+	char buf[LOOKUP_FMT_JSON_LEN];
+	size_t i;
+
+	timefmt_format_addr(sub, a, sizeof(a));
+	fmt_time(from, f, sizeof(f));
+	fmt_time(to, t, sizeof(t));
+	printf("{\"subscriber\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
+	       "\"holdings\":[",
+	       a, f, t);
+	for (i = 0; i < m->n; i++) {
+		lookup_fmt_block_json(&m->v[i], buf, sizeof(buf));
+		printf("%s%s", i ? "," : "", buf);
+	}
+	printf("]}\n");
+}
+
+int cmd_history(struct ctl *c)
+{
+	char buf[LOOKUP_FMT_LINE_LEN];
+	struct matches m = {0};
+	int64_t from, to;
+	struct store *st;
+	uint32_t sub;
+	size_t i;
+	int rc;
+
+	if (c->argc != 2) {
+		ctl_err("usage: history SUBSCRIBER [--from TIME --to TIME]");
+		return 2;
+	}
+	if (parse_sub(c->argv[1], &sub) || window(c, 0, &from, &to))
+		return 2;
+	st = ctl_store(c);
+	if (!st)
+		return 2;
+	rc = store_history(st, sub, from, to, keep, &m);
+	if (rc < 0) {
+		ctl_err("history: %s", store_errmsg(st));
+		store_close(st);
+		free(m.v);
+		return 2;
+	}
+	if (c->json)
+		print_history_json(sub, from, to, &m);
+	for (i = 0; !c->json && i < m.n; i++) {
+		lookup_fmt_history_text(&m.v[i], buf, sizeof(buf));
+		puts(buf);
+	}
+	if (!c->json && !m.n)
+		printf("no holdings of %s in that window\n", c->argv[1]);
+	store_close(st);
+	free(m.v);
+	return m.n ? 0 : 1;
+}

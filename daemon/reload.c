@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * reload.c - SIGHUP. The new file is loaded and compared with the running
+ * configuration (cfg_reload_diff). What can change live is applied: the
+ * tunables in the data plane's config map (timeouts, filtering, hairpin,
+ * parity, max_blocks, per-subscriber sessions, ICMP), the allocator's
+ * policy (blocks.*, thresholds.*), retention and the IPFIX exporter (recreated
+ * when its part changed). What sizes or shapes the pinned maps - interfaces,
+ * subscribers, pools (adding addresses included: the maps are sized by the
+ * address count), port geometry, table sizes, the database, the instance -
+ * keeps its running value and is named in a warning as needing a restart.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/cgnatd.h"
+#include "daemon/log.h"
+
+void cgnatd_warn_unsupported(const struct cgnat_config *cfg)
+{
+	if (cfg->nat.unsolicited_syn == CFG_SYN_ICMP)
+		log_warnx("nat.unsolicited_syn: icmp is not implemented by "
+			  "the data plane yet; unsolicited SYNs are dropped");
+	if (cfg->timeouts.n_udp_ports)
+		log_info("timeouts.udp_ports: per-port UDP timeouts are not "
+			 "implemented by the data plane yet; every UDP "
+			 "session uses timeouts.udp");
+	if (cfg->log.session_events)
+		log_warnx("log.session_events: the data plane raises no "
+			  "session events yet; nothing is logged per session");
+}
+
+int cgnatd_apply_tunables(struct cgnatd *d)
+{
+	struct cgnat_cfg c = d->dc.o.cfg; /* keeps the geometry */
+	int rc;
+
+	dpconf_tunables(&c, &d->cfg, d->icmp_src);
+	if (!d->icmp_src)
+		c.unreach_rate = 0; /* no address to send them from */
+	rc = dp_set_cfg(&d->run.dp, &c);
+	if (rc)
+		log_warnx("data plane config: %s", d->run.dp.err);
+	else
+		d->dc.o.cfg = c;
+	return rc;
+}
+
+static void ipfix_log(int level, const char *msg)
+{
+	log_msg(level, msg);
+}
+
+int cgnatd_ipfix_start(struct cgnatd *d)
+{
+	struct ipfix_config ic;
+	int rc;
+
+	d->ipfix = NULL;
+	if (!d->cfg.ipfix.n_collectors)
+		return 0;
+	dpconf_ipfix(&ic, &d->cfg);
+	ipfix_set_logger(ipfix_log);
+	rc = ipfix_create(&ic, &d->ipfix);
+	if (!rc) {
+		rc = ipfix_start(d->ipfix);
+		if (rc)
+			ipfix_destroy(d->ipfix);
+	}
+	if (rc) {
+		d->ipfix = NULL;
+		log_warnx("ipfix exporter: %s; exporting nothing",
+			  strerror(-rc));
+	}
+	return rc;
+}
+
+int cgnatd_config_log(struct cgnatd *d, const char *why)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (!f)
+		return -errno;
+	fprintf(f, "# %s\n", why);
+	rc = cfg_dump(f, &d->cfg);
+	if (fclose(f) || rc) {
+		free(text);
+		return rc ? rc : -EIO;
+	}
+	evlog_flush(&d->ev);
+	rc = store_config_log(d->st, runtime_now_ms(), d->cfg.instance, text);
+	if (rc)
+		log_warnx("config_log: %s", store_errmsg(d->st));
+	free(text);
+	return rc;
+}
+
+/* Keeps the running value of every key that needs a restart. */
+static void keep_restart_keys(struct cgnat_config *n,
+			      const struct cgnat_config *old)
+{
+	n->instance = old->instance;
+	n->interfaces = old->interfaces;
+	n->subscribers = old->subscribers;
+	n->n_pools = old->n_pools;
+	memcpy(n->pools, old->pools, sizeof(n->pools));
+	n->ports.first = old->ports.first;
+	n->ports.last = old->ports.last;
+	n->ports.block_size = old->ports.block_size;
+	n->limits.sessions = old->limits.sessions;
+	n->limits.subscribers = old->limits.subscribers;
+	n->log = (struct cfg_log){.retention_ms = n->log.retention_ms,
+				  .session_events = n->log.session_events};
+	memcpy(n->log.database, old->log.database, sizeof(n->log.database));
+	n->testing = old->testing;
+}
+
+/*
+ * Keys whose change the pinned maps cannot follow even across a restart:
+ * they size the maps, fill the address and prefix tables, or name the
+ * interfaces the pinned links sit on. cgnatd refuses to start on maps
+ * that disagree with them (pincheck.c); the way is a cold start.
+ */
+static int cold_key(const char *k)
+{
+	static const char *const cold[] = {"interfaces.", "subscribers",
+					   "pools", "ports.range",
+					   "ports.block_size"};
+	size_t i;
+
+	if (!strcmp(k, "limits.sessions") || !strcmp(k, "limits.subscribers"))
+		return 1;
+	for (i = 0; i < sizeof(cold) / sizeof(cold[0]); i++)
+		if (!strncmp(k, cold[i], strlen(cold[i])))
+			return 1;
+	return 0;
+}
+
+/* Splits "a, b, c" into keys a plain restart applies and cold ones. */
+static void split_cold(const char *keys, char *warm, char *cold, size_t len)
+{
+	char buf[1024], *tok, *save = NULL;
+
+	warm[0] = cold[0] = 0;
+	snprintf(buf, sizeof(buf), "%s", keys);
+	for (tok = strtok_r(buf, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		char *o = cold_key(tok) ? cold : warm;
+
+		snprintf(o + strlen(o), len - strlen(o), "%s%s",
+			 o[0] ? ", " : "", tok);
+	}
+}
+
+/* "live: a, b; restart: c" -> "a, b, c". */
+static void key_list(const char *msg, char *out, size_t len)
+{
+	const char *live = strstr(msg, "live: ");
+	const char *rest = strstr(msg, "restart: ");
+	size_t n = 0;
+
+	out[0] = 0;
+	if (live) {
+		n = strcspn(live + 6, ";");
+		snprintf(out, len, "%.*s", (int)n, live + 6);
+	}
+	if (rest)
+		snprintf(out + strlen(out), len - strlen(out), "%s%s",
+			 out[0] ? ", " : "", rest + 9);
+}
+
+static void apply(struct cgnatd *d, const struct cgnat_config *eff)
+{
+	int new_ipfix = dpconf_ipfix_changed(&d->cfg, eff);
+	struct pb_policy pol;
+
+	d->cfg = *eff;
+	cgnatd_apply_tunables(d);
+	dpconf_policy(&pol, &d->cfg);
+	dprun_set_policy(&d->run, &pol);
+	if (new_ipfix) {
+		evlog_flush(&d->ev);
+		if (d->ipfix)
+			ipfix_destroy(d->ipfix);
+		cgnatd_ipfix_start(d);
+		d->ev.ipfix = d->ipfix;
+	}
+	cgnatd_warn_unsupported(&d->cfg);
+}
+
+static void warn_not_applied(const char *diff)
+{
+	char keys[1024], warm[1024], cold[1024];
+
+	key_list(diff, keys, sizeof(keys));
+	split_cold(keys, warm, cold, sizeof(warm));
+	if (warm[0])
+		log_warnx("reload: not applied, needs a restart: %s", warm);
+	if (cold[0])
+		log_warnx("reload: not applied, needs a cold start (cgnatd "
+			  "--detach, which stops traffic, then start): %s",
+			  cold);
+}
+
+void cgnatd_reload(struct cgnatd *d)
+{
+	struct cgnat_config *n = malloc(sizeof(*n)), *eff = malloc(sizeof(*n));
+	char err[512], all[1024], applied[1024], keys[1024];
+
+	if (!n || !eff) {
+		log_warnx("reload: out of memory");
+		goto out;
+	}
+	if (cfg_load_file(d->a.config, n, err, sizeof(err))) {
+		log_warnx("reload refused, running configuration kept: %s",
+			  err);
+		goto out;
+	}
+	if (n->testing.unsafe_short_timers && !d->a.allow_unsafe) {
+		log_warnx("reload refused: testing.unsafe_short_timers needs "
+			  "--allow-unsafe-timers");
+		goto out;
+	}
+	cfg_reload_diff(&d->cfg, n, all, sizeof(all));
+	*eff = *n;
+	keep_restart_keys(eff, &d->cfg);
+	cfg_reload_diff(&d->cfg, eff, applied, sizeof(applied));
+	d->reload_ms = runtime_now_ms();
+	if (!strcmp(all, "no changes")) {
+		log_info("reload: no changes");
+		goto out;
+	}
+	if (strcmp(applied, "no changes")) {
+		apply(d, eff);
+		key_list(applied, keys, sizeof(keys));
+		log_info("reload: applied live: %s", keys);
+		cgnatd_config_log(d, "reload");
+	}
+	cfg_reload_diff(eff, n, all, sizeof(all));
+	if (strcmp(all, "no changes"))
+		warn_not_applied(all);
+out:
+	free(n);
+	free(eff);
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * runtime.c - what the daemon leaves for others while it runs: a pid
+ * file and a stats file (its own counters, "key value" lines, replaced
+ * atomically) in the run directory for cgnatctl, and READY/STOPPING
+ * notifications to systemd (Type=notify) when NOTIFY_SOCKET is set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/cgnatd.h"
+#include "daemon/log.h"
+
+int64_t runtime_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void path_in(char *buf, size_t len, const char *dir, const char *f)
+{
+	snprintf(buf, len, "%s/%s", dir, f);
+}
+
+int runtime_pidfile(const char *dir)
+{
+	char path[512];
+	FILE *f;
+
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		log_warn("create %s", dir);
+		return -errno;
+	}
+	path_in(path, sizeof(path), dir, "cgnatd.pid");
+	f = fopen(path, "w");
+	if (!f) {
+		log_warn("write %s", path);
+		return -errno;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f) ? -errno : 0;
+}
+
+void runtime_remove(const char *dir)
+{
+	char path[512];
+
+	path_in(path, sizeof(path), dir, "cgnatd.pid");
+	unlink(path);
+	path_in(path, sizeof(path), dir, "cgnatd.stats");
+	unlink(path);
+}
+
+static void put(FILE *f, const char *k, unsigned long long v)
+{
+	fprintf(f, "%s %llu\n", k, v);
+}
+
+static void put_ipfix(FILE *f, struct ipfix_exporter *ipfix)
+{
+	struct ipfix_stats s;
+	char k[64];
+	unsigned int i;
+
+	ipfix_stats(ipfix, &s);
+	put(f, "ipfix_submitted", s.submitted);
+	put(f, "ipfix_ring_full", s.ring_full);
+	put(f, "ipfix_rate_limited", s.rate_limited);
+	put(f, "ipfix_encoded", s.encoded);
+	for (i = 0; i < s.ncollectors; i++) {
+		snprintf(k, sizeof(k), "ipfix_collector_%u_records_sent", i);
+		put(f, k, s.coll[i].records_sent);
+		snprintf(k, sizeof(k), "ipfix_collector_%u_records_dropped", i);
+		put(f, k, s.coll[i].records_dropped);
+		snprintf(k, sizeof(k), "ipfix_collector_%u_connected", i);
+		put(f, k, s.coll[i].connected);
+	}
+}
+
+void runtime_stats(const char *dir, const struct evlog *ev,
+		   struct ipfix_exporter *ipfix, int64_t started_ms,
+		   int64_t reload_ms, __u64 reconciles)
+{
+	char path[512], tmp[520];
+	FILE *f;
+
+	path_in(path, sizeof(path), dir, "cgnatd.stats");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	put(f, "pid", (unsigned long long)getpid());
+	put(f, "written_ms", runtime_now_ms());
+	put(f, "started_ms", started_ms);
+	put(f, "reload_ms", reload_ms);
+	put(f, "reconciles", reconciles);
+	put(f, "log_assigned", ev->s.assigned);
+	put(f, "log_released", ev->s.released);
+	put(f, "log_interims", ev->s.interims);
+	put(f, "log_events", ev->s.events);
+	put(f, "log_duplicates", ev->s.duplicates);
+	put(f, "log_replaced", ev->s.replaced);
+	put(f, "log_commits", ev->s.commits);
+	put(f, "log_write_errors", ev->s.write_errors);
+	put(f, "ipfix_refused", ev->s.ipfix_refused);
+	if (ipfix)
+		put_ipfix(f, ipfix);
+	if (fclose(f) || rename(tmp, path))
+		unlink(tmp);
+}
+
+void runtime_notify(const char *state)
+{
+	const char *sock = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n;
+	int fd;
+
+	if (!sock || (sock[0] != '/' && sock[0] != '@'))
+		return;
+	n = strlen(sock);
+	if (n >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, sock, n);
+	if (sa.sun_path[0] == '@')
+		sa.sun_path[0] = 0; /* abstract socket */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (sendto(fd, state, strlen(state), 0, (struct sockaddr *)&sa,
+		   offsetof(struct sockaddr_un, sun_path) + n) < 0)
+		log_warn("notify systemd");
+	close(fd);
+}

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * start.c - bringing cgnatd up in a fixed order: configuration to data
+ * plane options, a check that pinned state fits them, an exclusive lock
+ * on the pin directory (two allocators on one block table would grant a
+ * block twice), the log, the exporter, the data plane (reusing pins:
+ * traffic never stops), then reconciliation of the log with the block
+ * table. And the way down for good: --detach.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/cgnatd.h"
+#include "daemon/log.h"
+#include "daemon/pincheck.h"
+
+/* Held for the life of the process (the fd is never closed). */
+static int lock_pins(const char *dir)
+{
+	int fd;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		close(fd);
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	}
+	return 0;
+}
+
+static void mkdir_parent(const char *path)
+{
+	char buf[CFG_PATH_LEN], *dir, *p;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	dir = dirname(buf);
+	for (p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		mkdir(dir, 0750);
+		*p = '/';
+	}
+	mkdir(dir, 0750);
+}
+
+static void build_options(struct cgnatd *d)
+{
+	const char *in = d->cfg.interfaces.inside;
+	char err[256], msg[256];
+	int rc;
+
+	if (!if_nametoindex(in) || !if_nametoindex(d->cfg.interfaces.outside))
+		fatalx("%s: interfaces: no interface named %s", d->a.config,
+		       if_nametoindex(in) ? d->cfg.interfaces.outside : in);
+	if (dpconf_if_addr(in, &d->icmp_src)) {
+		log_warnx("%s has no IPv4 address: no ICMP errors are sent "
+			  "for refused mappings",
+			  in);
+		d->icmp_src = 0;
+	}
+	if (dpconf_build(&d->dc, &d->cfg, d->icmp_src, d->a.pin_dir, err,
+			 sizeof(err)))
+		fatalx("%s: %s", d->a.config, err);
+	if (!d->icmp_src)
+		d->dc.o.cfg.unreach_rate = 0;
+	rc = lock_pins(d->a.pin_dir);
+	if (rc == -EBUSY)
+		fatalx("another cgnatd runs on %s", d->a.pin_dir);
+	if (rc)
+		fatalx("lock %s: %s", d->a.pin_dir, strerror(-rc));
+	rc = pincheck(d->a.pin_dir, &d->dc.o, msg, sizeof(msg));
+	if (rc == -ESTALE)
+		fatalx("the data plane pinned in %s was built for another "
+		       "configuration (%s); this change needs a cold start: "
+		       "cgnatd -c %s --detach --pin-dir %s (traffic stops), "
+		       "then start",
+		       d->a.pin_dir, msg, d->a.config, d->a.pin_dir);
+	if (rc)
+		fatalx("read pins in %s: %s", d->a.pin_dir, strerror(-rc));
+}
+
+static void open_log(struct cgnatd *d)
+{
+	char err[512];
+
+	mkdir_parent(d->cfg.log.database);
+	if (store_open(d->cfg.log.database, &d->st, err, sizeof(err)))
+		fatalx("log database %s: %s", d->cfg.log.database, err);
+	d->ev.st = d->st;
+	d->ev.cfg = &d->cfg;
+	d->ev.run = &d->run;
+	d->ev.dc = &d->dc;
+}
+
+static void start_dataplane(struct cgnatd *d)
+{
+	struct reconcile_stats rs;
+	struct pb_policy pol;
+	__u64 v[STAT_MAX];
+	int fresh;
+
+	if (dprun_start(&d->run, &d->dc.o, d->cfg.n_pools, evlog_event, &d->ev))
+		fatalx("data plane: %s", d->run.dp.err);
+	dpconf_policy(&pol, &d->cfg);
+	dprun_set_policy(&d->run, &pol);
+	fresh = d->run.dp.fresh;
+	if (!dp_stats(&d->run.dp, v))
+		d->evt_lost = v[STAT_EVT_LOST];
+	d->reconciles++;
+	if (reconcile(&d->ev, fresh ? d->started_ms : 0,
+		      fresh ? "start on new maps" : "start on pinned maps",
+		      &rs))
+		log_warnx("reconcile at start failed; retrying every second");
+}
+
+void cgnatd_start(struct cgnatd *d)
+{
+	const struct dp_opts *o = &d->dc.o;
+	int64_t now;
+
+	d->started_ms = runtime_now_ms();
+	build_options(d);
+	open_log(d);
+	cgnatd_ipfix_start(d);
+	d->ev.ipfix = d->ipfix;
+	start_dataplane(d);
+	cgnatd_config_log(d, "start");
+	cgnatd_warn_unsupported(&d->cfg);
+	runtime_pidfile(d->a.run_dir);
+	now = runtime_now_ms();
+	d->next_check_ms = now + 1000;
+	d->next_cfglog_ms = now + 86400000;
+	log_info("started: XDP (%s) on %s and %s, %u addresses in %u pools, "
+		 "%u blocks of %u ports each; %s maps in %s; log %s; %u IPFIX "
+		 "collectors",
+		 o->xdp_generic ? "generic" : "native", o->inside, o->outside,
+		 o->n_addrs, d->cfg.n_pools,
+		 o->n_addrs * o->cfg.blocks_per_addr, o->cfg.block_size,
+		 d->run.dp.fresh ? "new" : "reused", d->a.pin_dir,
+		 d->cfg.log.database, d->cfg.ipfix.n_collectors);
+}
+
+struct open_ids {
+	int64_t *id;
+	size_t n, cap;
+	uint32_t instance;
+};
+
+static int collect_id(const struct store_block *b, void *ctx)
+{
+	struct open_ids *o = ctx;
+	int64_t *v;
+
+	if (b->instance != o->instance)
+		return 0;
+	if (o->n == o->cap) {
+		o->cap = o->cap ? 2 * o->cap : 256;
+		v = realloc(o->id, o->cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		o->id = v;
+	}
+	o->id[o->n++] = b->id;
+	return 0;
+}
+
+/* After a detach nobody holds anything: close every open row now. */
+static int close_open_rows(struct cgnatd *d)
+{
+	struct open_ids o = {.instance = d->cfg.instance};
+	int64_t now = runtime_now_ms();
+	char err[512];
+	size_t i;
+	int rc;
+
+	if (store_open(d->cfg.log.database, &d->st, err, sizeof(err))) {
+		log_warnx("log database %s: %s", d->cfg.log.database, err);
+		return 1;
+	}
+	rc = store_open_blocks(d->st, collect_id, &o);
+	if (rc >= 0)
+		rc = store_begin(d->st);
+	for (i = 0; rc >= 0 && i < o.n; i++)
+		rc = store_close_block_at(d->st, o.id[i], now,
+					  STORE_REL_SHUTDOWN);
+	if (rc >= 0)
+		rc = store_commit(d->st);
+	if (rc < 0)
+		log_warnx("close open rows: %s", store_errmsg(d->st));
+	else
+		log_info("closed %zu open log rows (shutdown)", o.n);
+	free(o.id);
+	store_close(d->st);
+	return rc < 0;
+}
+
+int cgnatd_detach(struct cgnatd *d)
+{
+	int rc = lock_pins(d->a.pin_dir);
+
+	if (rc == -EBUSY) {
+		log_warnx("cgnatd runs on %s: stop it first", d->a.pin_dir);
+		return 1;
+	}
+	rc = dp_unpin(d->a.pin_dir, 1);
+	if (rc) {
+		log_warnx("detach %s: %s", d->a.pin_dir, strerror(-rc));
+		return 1;
+	}
+	log_info("detached: XDP links and maps removed from %s", d->a.pin_dir);
+	return d->a.config ? close_open_rows(d) : 0;
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# daemon.sh - cgnatd and cgnatctl end to end on the namespace testbed:
+# the checks before start (--check, unsafe timers, a second daemon), real
+# TCP, UDP and ICMP from 30 subscribers, status/blocks/sessions/metrics
+# (text and JSON), every packet a capture on the internet side saw looked
+# up in the log at its capture time (issue 4), and every IPFIX port-block
+# record a collector decoded matched against the log and back (issue 5).
+set -u
+. "$(dirname "$0")/lib.sh"
+trap tb_cleanup EXIT
+trap 'exit 1' INT TERM
+TRAFFIC=$ROOT/tests/netns/traffic.py
+LOGCHECK=$ROOT/tests/netns/logcheck.py
+CFG=$TB_TMP/cgnat.yaml
+NSUBS=30
+SUBS=()
+for i in $(seq 1 $NSUBS); do SUBS+=("100.64.2.$i"); done
+
+if ! tb_up; then
+	fail "testbed setup"
+	tb_summary
+	exit 1
+fi
+printf 'addr add %s/10 dev sub0\n' "${SUBS[@]}" | in_sub ip -batch -
+IPFIX="ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }"
+tb_yaml "$CFG" "$IPFIX"
+
+# --- before start -------------------------------------------------------------
+out=$("$BIN/cgnatd" -c "$CFG" --check 2>&1)
+check "--check prints the effective configuration" \
+	grep -q "idle_release: 60s" <<<"$out"
+tb_yaml "$TB_TMP/unsafe.yaml" "testing: { unsafe_short_timers: true }"
+out=$("$BIN/cgnatd" -c "$TB_TMP/unsafe.yaml" --check 2>&1)
+rc=$?
+check "unsafe_short_timers refused without --allow-unsafe-timers" \
+	test $rc = 1 -a -n "$(grep -- --allow-unsafe-timers <<<"$out")"
+check "unsafe_short_timers accepted with the flag" "$BIN/cgnatd" -c \
+	"$TB_TMP/unsafe.yaml" --check --allow-unsafe-timers -f >/dev/null
+printf 'pools: [\n' >"$TB_TMP/bad.yaml"
+out=$("$BIN/cgnatd" -c "$TB_TMP/bad.yaml" --check 2>&1)
+check "a broken file is refused with file:line:column ($out)" \
+	grep -qE "bad.yaml:[0-9]+:[0-9]+: " <<<"$out"
+
+# --- start, traffic --------------------------------------------------------------
+tb_bg inet $PY "$WHOAMI" serve $S1 7
+tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 200 ip 2>/dev/null
+tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
+tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+if ! tb_cgnatd "$CFG"; then
+	fail "cgnatd starts and attaches"
+	cat "$TB_TMP/cgnatd.log"
+	tb_summary
+	exit 1
+fi
+pass "cgnatd starts and attaches (pid $CGNATD_PID)"
+out=$(in_nat "$BIN/cgnatd" -c "$CFG" --foreground --pin-dir "$PIN" \
+	--run-dir "$TB_TMP/run2" 2>&1)
+check "a second cgnatd on the same pins is refused" \
+	grep -q "another cgnatd runs" <<<"$out"
+
+sleep 0.3 # tcpdump is capturing
+r=$(in_sub $PY "$TRAFFIC" tagged $S1 7 2 "${SUBS[@]}")
+check "tagged UDP, TCP and ping from $NSUBS subscribers ($r)" \
+	test "$r" = "sent $((NSUBS * 6)) answered $((NSUBS * 6))"
+sleep 0.3
+kill "${TB_PIDS[1]}" 2>/dev/null # the capture holds only tagged flows
+wait "${TB_PIDS[1]}" 2>/dev/null
+e1=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S1 7)
+r=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S1 7 1000000)
+read -r _ tlen tsum lsum <<<"$r"
+check "TCP 1 MB through cgnatd intact" test "$tlen" = 1000000 -a "$tsum" = "$lsum"
+sleep 0.5
+
+# --- cgnatctl ------------------------------------------------------------------
+st=$(ctl -c "$CFG" status)
+check "status: cgnatd running, data plane attached" \
+	grep -q "data plane:   attached" <<<"$st"
+check "status: $((NSUBS + 1)) subscribers" \
+	grep -q "subscribers:  $((NSUBS + 1)) " <<<"$st"
+check "status: log consistent with the blocks held" \
+	grep -q "consistent" <<<"$st"
+check "status: per-address table names the pool" \
+	grep -qE "^test +203\.0\.113\.1 " <<<"$st"
+js=$(ctl -c "$CFG" --json status)
+check "status --json parses, $((NSUBS + 1)) subscribers" test \
+	"$($PY -c 'import json,sys; print(json.load(sys.stdin)["subscribers"])' <<<"$js")" = $((NSUBS + 1))
+ctl -c "$CFG" --json blocks >"$TB_TMP/blocks.json"
+check "blocks --json lists one block per subscriber" test \
+	"$($PY -c 'import json,sys; print(len(json.load(sys.stdin)["blocks"]))' <"$TB_TMP/blocks.json")" = $((NSUBS + 1))
+r=$($PY "$LOGCHECK" held "$DB" "$TB_TMP/blocks.json")
+check "every held block has its open row and back ($r)" \
+	grep -q "missing_rows 0 orphan_rows 0" <<<"$r"
+check "blocks SUBSCRIBER shows H1's block" grep -q " $H1 " <<<"$(ctl blocks $H1)"
+ss=$(ctl --json sessions $H1)
+check "sessions --json shows H1's UDP session as $e1" \
+	grep -q "\"external\":\"$e1\"" <<<"$ss"
+m=$(ctl -c "$CFG" metrics)
+check "metrics: subscribers gauge" grep -q "^cgnat_subscribers $((NSUBS + 1))$" <<<"$m"
+check "metrics: drops by reason" grep -q '^cgnat_drops_total{reason="spoof"} ' <<<"$m"
+check "metrics: counters typed for Prometheus" \
+	grep -q '^# TYPE cgnat_dataplane_total counter' <<<"$m"
+check "metrics --json: the same samples as JSON" test "$(ctl -c "$CFG" --json metrics |
+	$PY -c 'import json,sys; print([m["value"] for m in json.load(sys.stdin) if m["name"] == "cgnat_subscribers"])')" = "[$((NSUBS + 1))]"
+h=$(ctl history $H1)
+check "history lists H1's holding" grep -q " $H1 203\.0\.113\." <<<"$h"
+ctl lookup 203.0.113.1:1 --at 2000-01-01T00:00:00Z >/dev/null 2>&1
+check "lookup exits 1 when nothing held the port" test $? = 1
+ctl lookup 203.0.113.1:99999 --at now >/dev/null 2>&1
+check "lookup exits 2 on a bad query" test $? = 2
+
+# --- every captured packet looked up --------------------------------------------
+r=$($PY "$TRAFFIC" lookups "$TB_TMP/inet.pcap" "$BIN/cgnatctl" -c "$CFG")
+echo "$r"
+read -r _ n _ c _ u _ w _ <<<"$r"
+check "lookup of every captured packet names its subscriber ($(head -1 <<<"$r"))" \
+	test "${n:-0}" -ge $((NSUBS * 12)) -a "$c" = "$n" -a "$u" = 0 -a "$w" = 0
+
+# --- IPFIX against the log --------------------------------------------------------
+tb_stop_cgnatd TERM
+check "SIGTERM: cgnatd stops and says the data plane keeps forwarding" \
+	grep -q "stopped; the data plane keeps forwarding" "$TB_TMP/cgnatd.log"
+check "after stop, traffic still flows (ping H1 -> S1)" \
+	in_sub ping -c 2 -i 0.2 -W 2 -I $H1 $S1 -q
+sleep 0.3
+kill "${TB_PIDS[2]}" 2>/dev/null
+"$BIN/ipfix_decode" "$TB_TMP/ipfix.bin" >"$TB_TMP/ipfix.txt" 2>/dev/null
+r=$($PY "$LOGCHECK" ipfix "$DB" "$TB_TMP/ipfix.txt")
+echo "$r"
+read -r _ rows _ recs _ ur _ uc <<<"$(head -1 <<<"$r")"
+check "IPFIX: every 16/17 record matches a row and back ($(head -1 <<<"$r"))" \
+	test "${rows:-0}" -gt $NSUBS -a "$recs" = "$rows" -a "$ur" = 0 -a "$uc" = 0
+
+# --- cold start into a tiny pool: quota, exhaustion, thresholds -------------------
+nopen=$(sqlite3 "$DB" "SELECT count(*) FROM blocks WHERE released_ms IS NULL")
+out=$("$BIN/cgnatd" -c "$CFG" --detach --pin-dir "$PIN" --run-dir "$RUN" 2>&1)
+check "--detach removes links and maps" test ! -e "$PIN/link_inside" -a ! -e "$PIN/cgnat_blocks"
+check "--detach closes the $nopen open rows as shutdown" test \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM blocks WHERE release_reason = 5")" = "$nopen" -a \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM blocks WHERE released_ms IS NULL")" = 0
+TB_POOL=203.0.113.9 tb_yaml "$TB_TMP/tiny.yaml" "$IPFIX" \
+	"ports: { range: 1024-2047, block_size: 64, max_blocks: 1 }" \
+	"thresholds: { pool_high: 50, pool_low: 25 }" \
+	"nat: { unreachable: { rate: 0 } }"
+tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix2.bin",creat
+COLL2=${TB_PIDS[-1]}
+sleep 0.2
+check "cgnatd starts on new maps after the cold start" tb_cgnatd "$TB_TMP/tiny.yaml"
+# H1: 80 mappings for one block of 64 ports; then 30 new subscribers
+# for the 15 blocks left.
+in_sub $PY - $H1 "${SUBS[@]}" <<'PYEOF'
+import socket, sys, time
+def send(src, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, port))
+    s.sendto(b"x", ("198.51.100.10", 7))
+    s.close()
+for p in range(20000, 20080):
+    send(sys.argv[1], p)
+for sub in sys.argv[2:]:
+    send(sub, 0)
+    time.sleep(0.01)
+PYEOF
+sleep 1.5
+ev=$(sqlite3 "$DB" "SELECT type, coalesce(subscriber, '-') FROM events_text")
+check "quota event logged for H1" grep -q "^quota-exceeded|$H1$" <<<"$ev"
+check "empty pool logged (addresses exhausted)" grep -q "^addresses-exhausted|" <<<"$ev"
+check "pool threshold logged" grep -q "^threshold|" <<<"$ev"
+held=$(ctl --json status | $PY -c 'import json,sys; print(json.load(sys.stdin)["blocks"]["held"])')
+check "the pool is exhausted ($held of 16 blocks held; a growth slot keeps one)" test "${held:-0}" -ge 15
+tb_stop_cgnatd TERM
+sleep 0.3
+kill "$COLL2" 2>/dev/null
+"$BIN/ipfix_decode" "$TB_TMP/ipfix2.bin" >"$TB_TMP/ipfix2.txt" 2>/dev/null
+check "IPFIX natEvent 13 (quota, per user) for H1" \
+	grep -q "event=13 .*src=$H1 .*quota=3 " "$TB_TMP/ipfix2.txt"
+check "IPFIX natEvent 3 (addresses exhausted)" grep -q "event=3 " "$TB_TMP/ipfix2.txt"
+check "IPFIX natEvent 18 (pool high threshold 50)" \
+	grep -q "event=18 .*thresh=1 .*pool_high=50 " "$TB_TMP/ipfix2.txt"
+
+tb_summary

@@ -31,13 +31,16 @@ void dprun_now(struct pb_now *now)
 }
 
 /* CLOCK_TAI - CLOCK_REALTIME is the kernel's TAI offset (37 s once NTP
- * has set it, 0 before): the event keeps the instant the kernel saw.
+ * has set it, 0 before): the event keeps the instant the kernel saw. The
+ * offset is whole seconds; rounding the two readings' difference makes
+ * every conversion of one instant give the same millisecond.
  */
 __u64 dprun_tai_to_utc_ms(__u64 tai_ns)
 {
 	__u64 tai = clock_ns(CLOCK_TAI), utc = clock_ns(CLOCK_REALTIME);
+	__u64 off = (tai - utc + 500000000ull) / 1000000000ull * 1000000000ull;
 
-	return (tai_ns - (tai - utc)) / 1000000;
+	return (tai_ns - off) / 1000000;
 }
 
 static int on_rb(void *ctx, void *data, size_t len)
@@ -118,6 +121,15 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	return 0;
 err:
 	dprun_stop(r);
+	return rc;
+}
+
+int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg)
+{
+	int rc = dp_set_cfg(&r->dp, cfg);
+
+	if (!rc)
+		r->sweep_ms = sweep_interval(cfg);
 	return rc;
 }
 

@@ -50,6 +50,10 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
  * the grant slots.
  */
 int dprun_poll(struct dprun *r, int timeout_ms);
+/* New tunables for the data plane (reload): writes them and re-derives
+ * the sweep interval from the timeouts.
+ */
+int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg);
 /* Runs the in-kernel sweep now; 'now_ns' 0 means the current time. */
 int dprun_sweep(struct dprun *r, __u64 now_ns);
 /* Current clocks for the allocator. */

@@ -40,7 +40,7 @@ int cgnatd_apply_tunables(struct cgnatd *d)
 	dpconf_tunables(&c, &d->cfg, d->icmp_src);
 	if (!d->icmp_src)
 		c.unreach_rate = 0; /* no address to send them from */
-	rc = dp_set_cfg(&d->run.dp, &c);
+	rc = dprun_set_cfg(&d->run, &c);
 	if (rc)
 		log_warnx("data plane config: %s", d->run.dp.err);
 	else

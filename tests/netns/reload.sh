@@ -71,6 +71,8 @@ tb_yaml "$CFG" "$IPFIX" "$SHORT" "$BLOCKS" \
 	"timeouts: { udp: 30s, icmp: 3s, tcp_transitory: 3s }"
 kill -HUP "$CGNATD_PID"
 tb_wait 30 grep -q "reload: applied live" "$TB_TMP/cgnatd.log"
+# The cold-start verdict is logged right after the live one.
+tb_wait 30 grep -q "reload: not applied" "$TB_TMP/cgnatd.log"
 check "reload names the live change" \
 	grep -q "reload: applied live: timeouts.udp$" "$TB_TMP/cgnatd.log"
 check "reload says the pool change needs a cold start" grep -q \

@@ -10,3 +10,22 @@ $(BUILD)/bin/bench_dp: $(BUILD)/tests/bench/bench_dp.o $(HARNESS_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
 TEST_BINS += $(BUILD)/bin/bench_dp
+
+# The live bench (live.sh): generator and sink XDP programs, the driver
+# that runs them, and a TCP connections-per-second client/server.
+LIVE_BPF := $(BUILD)/tests/bench/gen.bpf.o $(BUILD)/tests/bench/sink.bpf.o \
+	$(BUILD)/tests/bench/fwd.bpf.o
+BPF_OBJS += $(LIVE_BPF)
+SKELS += $(LIVE_BPF:.bpf.o=.skel.h)
+$(LIVE_BPF): tests/bench/live_common.h
+$(BUILD)/tests/bench/bench_live.o: $(LIVE_BPF:.bpf.o=.skel.h) \
+	$(BUILD)/bpf/cgnat.skel.h
+$(BUILD)/bin/bench_live: $(BUILD)/tests/bench/bench_live.o $(DP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+$(BUILD)/bin/bench_tcp_cps: $(BUILD)/tests/bench/tcp_cps.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+TEST_BINS += $(BUILD)/bin/bench_live $(BUILD)/bin/bench_tcp_cps

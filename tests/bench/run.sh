@@ -26,5 +26,7 @@ run "data plane ns/packet (BPF_PROG_TEST_RUN)" \
 	run "compliance log (SQLite)" "$BUILD/bin/bench_store" "$OUT/store.json"
 [ -x "$BUILD/bin/bench_ipfix" ] &&
 	run "IPFIX export" "$BUILD/bin/bench_ipfix" "$OUT/ipfix.json"
+run "live throughput: cgnat beside XDP, kernel and nftables (netns, one core)" \
+	tests/bench/live.sh "$OUT"
 echo "numbers written to $OUT/"
 exit $rc

@@ -1,0 +1,480 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# live.sh - live throughput of cgnat beside a plain XDP forwarder, the same
+# forwarder with one flow-table lookup, the kernel's forwarding and
+# nftables SNAT with conntrack, all in one run, each on one core; then
+# iperf3 TCP/UDP throughput and TCP connections per second through cgnat,
+# nftables and iptables. Prints the tables and writes OUT/live.json and
+# OUT/live.png (live_report.py); raw records in OUT/live.raw.jsonl.
+#
+#   sub (sub0) --veth-- nat (in0 | out0) --veth-- inet (inet0)
+#
+# Packet rates: the generator (gen.bpf.c, live frames) on CPU 0 injects
+# 60-byte frames into sub0 (outbound) or inet0 (inbound); the box under
+# test runs on in0/out0; a sink (sink.bpf.c) on inet0 or sub0 counts the
+# frames that arrive translated as they should. Everything runs inline on
+# CPU 0; CPU 1 samples counters (and runs cgnat-dp's refills and sweep).
+#
+# Side by side: every configuration has its own testbed, all up at once
+# for a stage (one protocol and flow count, state for exactly those
+# flows), and the repetitions go round the configurations, so a slow
+# minute on this shared VM hits them all alike.
+#
+# Everything the script creates (namespaces, pins, processes by PID, the
+# two conntrack sysctls it raises in the root namespace for nftables at 1M
+# flows) is removed or restored on exit, also on failure. No traffic
+# leaves the namespaces.
+#
+# Knobs (environment): BENCH_SECS (per run, 1), BENCH_REPS (3),
+# BENCH_CONFIGS ("fwd fwdst cgnat kernel nft"), BENCH_UDP_FLOWS,
+# BENCH_TCP_FLOWS, BENCH_CPS_FLOWS (new flows per repetition),
+# BENCH_TOOLS ("cgnat nft iptables"; "" skips iperf3 and conn/s),
+# BENCH_VARIANTS ("NAME=/path/to/cgnat-dp ...": each another cgnat build,
+# measured side by side as configuration cgnat-NAME, for A/B of a data
+# plane change).
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=$ROOT/build/bin
+OUT=${1:-$ROOT/build/bench}
+PY=/usr/bin/python3
+SECS=${BENCH_SECS:-1}
+REPS=${BENCH_REPS:-3}
+CONFIGS=${BENCH_CONFIGS-fwd fwdst cgnat kernel nft}
+UDP_FLOWS=${BENCH_UDP_FLOWS-1 10000 100000 1000000}
+TCP_FLOWS=${BENCH_TCP_FLOWS-10000 1000000}
+CPS_FLOWS=${BENCH_CPS_FLOWS:-300000}
+TOOLS=${BENCH_TOOLS-cgnat nft iptables}
+declare -A DPBIN=()
+for v in ${BENCH_VARIANTS:-}; do
+	DPBIN[cgnat-${v%%=*}]=${v#*=}
+	CONFIGS+=" cgnat-${v%%=*}"
+done
+
+TB=cgb$$
+PIN=/sys/fs/bpf/cgnat-bench-$$
+MAC_SUB=02:cb:00:00:00:01
+MAC_IN=02:cb:00:00:00:02
+MAC_OUT=02:cb:00:00:00:03
+MAC_INET=02:cb:00:00:00:04
+NPOOL=64	# 203.0.113.1-64: 16128 blocks of 256 ports
+POOL=$(seq -s, -f '203.0.113.%g' 1 $NPOOL)
+SESSIONS=1048576	# the default limits.sessions
+S1=198.51.100.10
+RAW=$OUT/live.raw.jsonl
+LOG=$OUT/live.log
+declare -A PIDS=()
+UP=()
+CT_RESTORE=()
+GEN=0
+
+lb() { "$BIN/bench_live" "$@"; }
+say() { printf '%s\n' "$*" >&2; }
+log() { printf '%s\n' "$*" >>"$LOG"; }
+
+# use CFG: points the names below at that configuration's testbed.
+use() {
+	C=$1
+	NS_SUB=$TB$C-sub
+	NS_NAT=$TB$C-nat
+	NS_INET=$TB$C-inet
+	P=$PIN/$C
+	GEN_OUT=(gen "$NS_SUB" sub0 $MAC_IN $MAC_SUB --sink "$P/sink_out")
+	GEN_IN=(gen "$NS_INET" inet0 $MAC_OUT $MAC_INET --sink "$P/sink_in"
+		--in --ext "$P/sink_out")
+}
+
+in_ns() {	# in_ns sub|nat|inet cmd... (in the current testbed)
+	local ns=$TB$C-$1
+	shift
+	nsenter --net=/var/run/netns/"$ns" "$@"
+}
+
+bg() {	# bg sub|nat|inet cmd... : start in background, remember the PID
+	local ns=$TB$C-$1
+	shift
+	nsenter --net=/var/run/netns/"$ns" "$@" >>"$LOG" 2>&1 &
+	PIDS[$C]+=" $!"
+}
+
+tb_down() {	# the current testbed
+	local d p
+	for p in ${PIDS[$C]:-}; do kill "$p" 2>/dev/null; done
+	for p in ${PIDS[$C]:-}; do wait "$p" 2>/dev/null; done
+	unset "PIDS[$C]"
+	[ -d "$P/cgnat" ] &&
+		"$BIN/cgnat-dp" --detach --pin-dir "$P/cgnat" >/dev/null 2>&1
+	for d in "$P"/*/; do
+		[ -d "$d" ] && lb detach "${d%/}" 2>/dev/null
+	done
+	rm -rf "$P/cgnat" "$P/fwd_flows" 2>/dev/null
+	rmdir "$P" 2>/dev/null
+	ip netns del "$NS_SUB" 2>/dev/null
+	ip netns del "$NS_NAT" 2>/dev/null
+	ip netns del "$NS_INET" 2>/dev/null
+}
+
+all_down() {
+	local c
+	for c in "${UP[@]}"; do
+		use "$c"
+		tb_down
+	done
+	UP=()
+}
+
+cleanup() {
+	local kv
+	all_down
+	rmdir "$PIN" 2>/dev/null
+	for kv in "${CT_RESTORE[@]}"; do sysctl -qw "$kv"; done
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# Fresh namespaces for the current configuration; static neighbours (the
+# generator never answers ARP); IPv6 off (no router solicitations).
+tb_up() {
+	local ns i
+	UP+=("$C")
+	ip netns add "$NS_SUB" && ip netns add "$NS_NAT" &&
+		ip netns add "$NS_INET" || return 1
+	ip link add sub0 netns "$NS_SUB" address $MAC_SUB type veth \
+		peer name in0 netns "$NS_NAT" address $MAC_IN || return 1
+	ip link add out0 netns "$NS_NAT" address $MAC_OUT type veth \
+		peer name inet0 netns "$NS_INET" address $MAC_INET || return 1
+	for ns in sub nat inet; do
+		in_ns $ns sh -e -c "
+			sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+			sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+			ip link set lo up" || return 1
+	done
+	{
+		echo "addr add 100.64.0.2/30 dev sub0"
+		for i in $(seq 10 73); do
+			echo "addr add 100.64.0.$i/32 dev sub0"
+		done
+		echo "link set sub0 up"
+		echo "route add default via 100.64.0.1"
+	} | ip -n "$NS_SUB" -batch - || return 1
+	in_ns nat sh -e -c "
+		ip addr add 100.64.0.1/30 dev in0
+		ip addr add 192.0.2.1/24 dev out0
+		ip link set in0 up; ip link set out0 up
+		ip route add 100.64.0.0/10 via 100.64.0.2
+		ip route add default via 192.0.2.2
+		ip route add blackhole 203.0.113.0/24
+		ip neigh replace 100.64.0.2 lladdr $MAC_SUB dev in0 nud permanent
+		ip neigh replace 192.0.2.2 lladdr $MAC_INET dev out0 nud permanent
+		sysctl -qw net.ipv4.ip_forward=1
+		sysctl -qw net.ipv4.conf.all.rp_filter=0
+		sysctl -qw net.ipv4.conf.in0.rp_filter=0" || return 1
+	in_ns inet sh -e -c "
+		ip addr add 192.0.2.2/24 dev inet0
+		ip addr add $S1/32 dev lo
+		ip link set inet0 up
+		ip route add 203.0.113.0/24 via 192.0.2.1
+		ip route add 100.64.0.0/10 via 192.0.2.1
+		ip neigh replace 192.0.2.1 lladdr $MAC_OUT dev inet0 nud permanent" ||
+		return 1
+	mkdir -p "$P"
+}
+
+# Room for 1M+ flows in conntrack: the per-netns limit follows the root
+# namespace's, and the hash size is global. Restored on exit.
+ct_raise() {
+	local max buckets
+	[ ${#CT_RESTORE[@]} -gt 0 ] && return 0
+	modprobe nf_conntrack 2>/dev/null
+	max=$(sysctl -n net.netfilter.nf_conntrack_max) || return 1
+	buckets=$(sysctl -n net.netfilter.nf_conntrack_buckets) || return 1
+	CT_RESTORE=("net.netfilter.nf_conntrack_max=$max"
+		"net.netfilter.nf_conntrack_buckets=$buckets")
+	# As many buckets as cgnat's session table (1M).
+	sysctl -qw net.netfilter.nf_conntrack_max=4194304 &&
+		sysctl -qw net.netfilter.nf_conntrack_buckets=1048576
+}
+
+# The box under test on in0/out0; 'xdp' gives in0/out0 NAPI for the
+# generator's redirected frames on the kernel paths.
+box_up() {	# box_up xdp|noxdp
+	local prog n=0
+	case $C in
+	fwd | fwdst)
+		prog=fwd
+		[ "$C" = fwdst ] && prog=fwd_state
+		lb attach "$NS_NAT" in0 $prog "$P/fwd_in" out0 $MAC_INET \
+			$MAC_OUT &&
+			lb attach "$NS_NAT" out0 $prog "$P/fwd_out" in0 \
+				$MAC_SUB $MAC_IN reverse
+		;;
+	cgnat | cgnat-*)
+		# As an operator runs it, its refills kept off the bench core.
+		bg nat taskset -c 1 "${DPBIN[$C]:-$BIN/cgnat-dp}" \
+			--inside in0 --outside out0 \
+			--pool "$POOL" --subscribers 100.64.0.0/10 \
+			--sessions $SESSIONS --max-blocks 16 --pin-dir "$P/cgnat"
+		while [ ! -e "$P/cgnat/link_outside" ]; do
+			n=$((n + 1))
+			[ $n -gt 300 ] && return 1
+			sleep 0.1
+		done
+		;;
+	kernel | nft | iptables)
+		if [ "$1" = xdp ]; then
+			lb attach "$NS_NAT" in0 pass "$P/pass_in" &&
+				lb attach "$NS_NAT" out0 pass "$P/pass_out" ||
+				return 1
+		fi
+		[ "$C" = kernel ] && return 0
+		ct_raise || return 1
+		in_ns nat sysctl -qw net.netfilter.nf_conntrack_tcp_be_liberal=1
+		if [ "$C" = nft ]; then
+			in_ns nat nft -f - <<-EOF
+			table ip cgbench {
+				chain post {
+					type nat hook postrouting priority srcnat;
+					oifname "out0" snat to 203.0.113.1-203.0.113.$NPOOL
+				}
+			}
+			EOF
+		else
+			prog=iptables-legacy
+			command -v $prog >/dev/null || prog=iptables
+			in_ns nat $prog -t nat -A POSTROUTING -o out0 -j SNAT \
+				--to-source 203.0.113.1-203.0.113.$NPOOL
+		fi
+		;;
+	esac
+}
+
+expect_out() {
+	case $C in cgnat | cgnat-* | nft) echo pool ;; *) echo src ;; esac
+}
+
+record() {	# record JSON-FIELDS RESULT
+	[ -n "$2" ] || return 1
+	printf '{%s, "r": %s}\n' "$1" "$2" >>"$RAW"
+}
+
+# --- packet rates -----------------------------------------------------------
+
+# Share of a run the generator waited for CPU 0 behind another task.
+waited() {
+	sed -n 's/.*"secs": \([0-9.]*\),.*"wait": \([0-9.]*\),.*/\2 \1/p' <<<"$1" |
+		awk '{ exit !($2 > 0 && $1 / $2 > 0.08) }'
+}
+
+# Creates the state of 'n' flows in the current testbed: the sink learns
+# their external endpoints; for TCP the whole handshake (SYN out, SYN-ACK
+# in, ACK out).
+establish() {	# establish proto n
+	local proto=$1 n=$2 r tcp=()
+	[ "$proto" = tcp ] && tcp=(--tcp syn)
+	lb sink "$P/sink_out" "$(expect_out)" $GEN || return 1
+	r=$(lb "${GEN_OUT[@]}" --proto "$proto" "${tcp[@]}" --flows "$n" \
+		--passes 40 --until-learned)
+	record "\"kind\": \"setup\", \"config\": \"$C\", \"proto\": \"$proto\", \"flows\": $n" "$r"
+	log "$C $proto $n setup: $r"
+	if ! grep -q "\"learned\": $n," <<<"$r" ||
+		! grep -q '"csum_bad": 0,' <<<"$r"; then
+		say "  $C $proto $n flows: state not established: $r"
+		return 1
+	fi
+	if [ "$proto" = tcp ]; then
+		lb sink "$P/sink_in" dst 0 &&
+			r=$(lb "${GEN_IN[@]}" --proto tcp --tcp synack \
+				--flows "$n" --gen $GEN --passes 2) &&
+			log "$C synack: $r" &&
+			lb sink "$P/sink_out" "$(expect_out)" 0 &&
+			r=$(lb "${GEN_OUT[@]}" --proto tcp --tcp ack \
+				--flows "$n" --passes 2) &&
+			log "$C ack: $r" || return 1
+	fi
+}
+
+# One repetition of one point; a run during which another task held CPU 0
+# for more than 8% of the window is repeated (twice at most, all kept).
+# The generator runs SCHED_FIFO, so RT throttling alone leaves others 5%.
+run_point() {	# run_point proto n dir rep
+	local proto=$1 n=$2 dir=$3 rep=$4 try r cmd=("${GEN_OUT[@]}")
+	[ "$dir" = in ] && cmd=("${GEN_IN[@]}" --gen $GEN)
+	for try in 1 2 3; do
+		r=$(lb "${cmd[@]}" --proto "$proto" --flows "$n" --secs "$SECS")
+		record "\"kind\": \"pps\", \"config\": \"$C\", \"proto\": \"$proto\", \"dir\": \"$dir\", \"flows\": $n, \"rep\": $rep, \"try\": $try" "$r" ||
+			return 1
+		log "$C $proto $n $dir $rep.$try: $r"
+		waited "$r" || break
+	done
+}
+
+# One stage: every configuration's testbed up with the state of 'n'
+# flows, then the repetitions round the configurations.
+stage() {	# stage proto n
+	local proto=$1 n=$2 c dir rep
+	GEN=$((GEN + 1))
+	for c in $CONFIGS; do
+		use "$c"
+		tb_up && box_up xdp &&
+			lb attach "$NS_SUB" sub0 sink "$P/sink_in" &&
+			lb attach "$NS_INET" inet0 sink "$P/sink_out" &&
+			establish "$proto" "$n" || return 1
+	done
+	for dir in out in; do
+		for c in $CONFIGS; do
+			use "$c"
+			if [ $dir = out ]; then
+				lb sink "$P/sink_out" "$(expect_out)" 0
+			else
+				lb sink "$P/sink_in" dst 0
+			fi || return 1
+		done
+		for rep in $(seq 1 "$REPS"); do
+			for c in $CONFIGS; do
+				use "$c"
+				run_point "$proto" "$n" $dir "$rep" || return 1
+			done
+		done
+	done
+	for c in $CONFIGS; do
+		[[ $c = cgnat* ]] || continue
+		use "$c"
+		record "\"kind\": \"cgstats\", \"config\": \"$c\", \"proto\": \"$proto\", \"flows\": \"$n\"" \
+			"$(lb cgstats "$P/cgnat")"
+	done
+	all_down
+}
+
+# New flows per second, cgnat against nftables: passes of never-seen UDP
+# flows (kernel-timed), the repetitions alternating between the two.
+stage_newflows() {
+	local c rep r base cfgs=()
+	for c in $CONFIGS; do
+		[[ $c = cgnat* || $c = nft ]] && cfgs+=("$c")
+	done
+	[ ${#cfgs[@]} -gt 0 ] || return 0
+	for c in "${cfgs[@]}"; do
+		use "$c"
+		tb_up && box_up xdp &&
+			lb attach "$NS_SUB" sub0 sink "$P/sink_in" &&
+			lb attach "$NS_INET" inet0 sink "$P/sink_out" &&
+			lb sink "$P/sink_out" pool 0 || return 1
+	done
+	for rep in $(seq 1 "$REPS"); do
+		base=$((4000000 + (rep - 1) * CPS_FLOWS))
+		for c in "${cfgs[@]}"; do
+			use "$c"
+			r=$(lb "${GEN_OUT[@]}" --proto udp --flows "$CPS_FLOWS" \
+				--base $base --passes 1)
+			record "\"kind\": \"newflows\", \"config\": \"$c\", \"proto\": \"udp\", \"flows\": $CPS_FLOWS, \"rep\": $rep" "$r" ||
+				return 1
+			log "$c newflows $rep: $r"
+		done
+	done
+	for c in "${cfgs[@]}"; do
+		[[ $c = cgnat* ]] || continue
+		use "$c"
+		record "\"kind\": \"cgstats\", \"config\": \"$c\", \"proto\": \"udp\", \"flows\": \"newflows\"" \
+			"$(lb cgstats "$P/cgnat")"
+	done
+	all_down
+}
+
+# --- iperf3 and TCP connections per second ----------------------------------
+
+tools_up() {
+	local i
+	# End hosts as in tests/netns: GRO on (frames redirected into a
+	# veth need NAPI on its peer), TX checksum offload off (XDP cannot
+	# finish a partial checksum); the same for every configuration.
+	tb_up &&
+		in_ns sub ethtool -K sub0 gro on tx off >/dev/null &&
+		in_ns inet ethtool -K inet0 gro on tx off >/dev/null &&
+		box_up noxdp || return 1
+	bg inet taskset -c 1 iperf3 -s -B $S1
+	bg inet taskset -c 1 "$BIN/bench_tcp_cps" serve $S1 8000
+	for i in $(seq 50); do
+		in_ns inet ss -ltn | grep -q ":5201 " &&
+			in_ns inet ss -ltn | grep -q ":8000 " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Connections per second from 62 subscriber addresses; the first run of
+# each configuration is recorded apart ("first contact": every address is
+# a new subscriber then).
+tcp_cps() {	# tcp_cps kind rep
+	local r
+	r=$(in_ns sub taskset -c 0 "$BIN/bench_tcp_cps" run 100.64.0.12 62 \
+		$S1 8000 "$SECS" 64) &&
+		record "\"kind\": \"$1\", \"config\": \"$C\", \"rep\": $2" "$r"
+}
+
+tools_round() {	# tools_round rep: one repetition in the current testbed
+	local r
+	r=$(in_ns sub iperf3 -c $S1 -B 100.64.0.10 -t "$SECS" -A 0 -J) &&
+		r=$($PY -c 'import json,sys; e=json.load(sys.stdin)["end"]
+print(json.dumps({"bps": e["sum_received"]["bits_per_second"],
+      "retransmits": e["sum_sent"].get("retransmits", 0)}))' <<<"$r") &&
+		record "\"kind\": \"iperf_tcp\", \"config\": \"$C\", \"rep\": $1" "$r" ||
+		return 1
+	r=$(in_ns sub iperf3 -c $S1 -B 100.64.0.11 -u -b 0 -l 1400 \
+		-t "$SECS" -A 0 -J) &&
+		r=$($PY -c 'import json,sys; e=json.load(sys.stdin)["end"]["sum"]
+print(json.dumps({"bps": e["bits_per_second"] * (1 - e["lost_percent"] / 100),
+      "lost_percent": e["lost_percent"]}))' <<<"$r") &&
+		record "\"kind\": \"iperf_udp\", \"config\": \"$C\", \"rep\": $1" "$r" ||
+		return 1
+	tcp_cps tcp_cps "$1"
+}
+
+stage_tools() {
+	local c rep
+	for c in $TOOLS; do
+		use "$c"
+		tools_up && tcp_cps tcp_cps_first 0 || return 1
+	done
+	for rep in $(seq 1 "$REPS"); do
+		for c in $TOOLS; do
+			use "$c"
+			tools_round "$rep" || return 1
+			log "$c tools $rep done"
+		done
+	done
+	if [[ " $TOOLS " = *" cgnat "* ]]; then
+		use cgnat
+		record "\"kind\": \"cgstats_tools\", \"config\": \"cgnat\"" \
+			"$(lb cgstats "$P/cgnat")"
+	fi
+	all_down
+}
+
+# --- main -------------------------------------------------------------------
+
+mkdir -p "$OUT"
+: >"$RAW"
+: >"$LOG"
+for b in bench_live bench_tcp_cps cgnat-dp; do
+	[ -x "$BIN/$b" ] || { say "missing $BIN/$b: run make"; exit 1; }
+done
+rc=0
+t0=$(date +%s)
+say "packet rates, side by side: $CONFIGS"
+for n in $UDP_FLOWS; do
+	say "  udp, $n flows"
+	stage udp "$n" || { say "  failed (see $LOG)"; rc=1; all_down; }
+done
+for n in $TCP_FLOWS; do
+	say "  tcp, $n flows"
+	stage tcp "$n" || { say "  failed (see $LOG)"; rc=1; all_down; }
+done
+say "  new flows per second"
+stage_newflows || { say "  failed (see $LOG)"; rc=1; all_down; }
+if [ -n "$TOOLS" ]; then
+	say "iperf3 and TCP connections per second: $TOOLS"
+	stage_tools || { say "  failed (see $LOG)"; rc=1; all_down; }
+fi
+say "live bench took $(($(date +%s) - t0)) s"
+$PY "$ROOT/tests/bench/live_report.py" "$RAW" "$OUT/live.json" \
+	"$OUT/live.png" || rc=1
+exit $rc

@@ -1,0 +1,275 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""live_report.py - turns live.sh's raw records into the tables, the JSON
+file and the plot of the live bench.
+
+  live_report.py RAW.jsonl OUT.json OUT.png
+
+Packet rates are per CPU-second of the bench core: the generator thread
+carries the whole pipeline inline on CPU 0 (generator, veth, box under
+test, sink), so frames delivered / CPU time of that thread is the rate of
+one core even when another task shared the core for a moment. Each
+repetition keeps the cleanest of its attempts (least time waiting for the
+CPU); the wall-clock rates are in the JSON beside them. A point is the
+median of its repetitions, with the range.
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+CONFIGS = [("fwd", "XDP fwd"), ("fwdst", "XDP fwd+lookup"), ("cgnat", "cgnat"),
+           ("kernel", "kernel fwd"), ("nft", "nft SNAT")]
+TOOLS = [("cgnat", "cgnat"), ("nft", "nftables"), ("iptables", "iptables")]
+TARGET_FWD = 0.85
+TARGET_NFT = 5.0
+WAIT_FLAG = 0.08
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def spread(values):
+    v = sorted(values)
+    return {"median": statistics.median(v), "min": v[0], "max": v[-1],
+            "n": len(v), "values": v}
+
+
+def pps_points(recs):
+    """(config, proto, dir, flows) -> summary of per-rep best attempts."""
+    tries = defaultdict(list)
+    for r in recs:
+        if r["kind"] == "pps" and r["r"].get("err", 0) == 0:
+            key = (r["config"], r["proto"], r["dir"], r["flows"], r["rep"])
+            tries[key].append(r["r"])
+    reps = defaultdict(list)
+    for (cfg, proto, d, n, _), runs in tries.items():
+        best = min(runs, key=lambda x: x["wait"] / max(x["secs"], 1e-9))
+        reps[(cfg, proto, d, n)].append({
+            "pps_cpu": best["ok"] / best["run"] if best["run"] else 0,
+            "pps_wall": best["pps"],
+            "wait_frac": best["wait"] / best["secs"],
+            "delivered": best["ok"] / best["sent"] if best["sent"] else 0,
+            "attempts": len(runs)})
+    out = {}
+    for key, rs in reps.items():
+        s = spread([x["pps_cpu"] for x in rs])
+        s["wall"] = spread([x["pps_wall"] for x in rs])
+        s["max_wait_frac"] = max(x["wait_frac"] for x in rs)
+        s["min_delivered"] = min(x["delivered"] for x in rs)
+        s["attempts"] = sum(x["attempts"] for x in rs)
+        out[key] = s
+    return out
+
+
+def mpps(s):
+    if not s:
+        return "-"
+    flag = "*" if s["max_wait_frac"] > WAIT_FLAG else ""
+    return "%.2f [%.2f-%.2f]%s" % (s["median"] / 1e6, s["min"] / 1e6,
+                                   s["max"] / 1e6, flag)
+
+
+def add_variants(points):
+    """cgnat-NAME configurations (BENCH_VARIANTS) get their own column."""
+    known = {c for c, _ in CONFIGS}
+    for c in sorted({k[0] for k in points} - known):
+        CONFIGS.append((c, c))
+
+
+def pps_table(points):
+    rows, lines = [], []
+    keys = sorted({(p, d, n) for (_, p, d, n) in points},
+                  key=lambda k: (k[0] != "udp", k[1] != "out", k[2]))
+    head = "%-4s %-3s %8s " % ("", "dir", "flows") + " ".join(
+        "%-20s" % name for _, name in CONFIGS) + \
+        " %7s %7s %7s %7s" % ("cg/fwd", "cg/f+l", "cg/nft", "ns>fwd")
+    lines.append(head)
+    lines.append("-" * len(head))
+    for proto, d, n in keys:
+        get = {c: points.get((c, proto, d, n)) for c, _ in CONFIGS}
+        row = {"proto": proto, "dir": d, "flows": n}
+        for c, _ in CONFIGS:
+            row[c] = get[c]
+        fwd, cg, nft = get["fwd"], get["cgnat"], get["nft"]
+        st = get["fwdst"]
+        r_fwd = cg["median"] / fwd["median"] if cg and fwd else None
+        r_st = cg["median"] / st["median"] if cg and st else None
+        r_nft = cg["median"] / nft["median"] if cg and nft else None
+        ns = 1e9 / cg["median"] - 1e9 / fwd["median"] if cg and fwd else None
+        row.update({"cgnat_over_fwd": r_fwd, "cgnat_over_fwd_lookup": r_st,
+                    "cgnat_over_nft": r_nft,
+                    "cgnat_ns_above_fwd": ns,
+                    "ns_per_packet": {c: 1e9 / get[c]["median"]
+                                      for c, _ in CONFIGS if get[c]}})
+        rows.append(row)
+        lines.append("%-4s %-3s %8d " % (proto, d, n) + " ".join(
+            "%-20s" % mpps(get[c]) for c, _ in CONFIGS) +
+            " %7s %7s %7s %7s" % (
+                "%.2f" % r_fwd if r_fwd else "-",
+                "%.2f" % r_st if r_st else "-",
+                "%.1f" % r_nft if r_nft else "-",
+                "%.0f" % ns if ns is not None else "-"))
+    return rows, lines
+
+
+def targets(rows):
+    miss_fwd = [r for r in rows if r["cgnat_over_fwd"] is not None and
+                r["cgnat_over_fwd"] < TARGET_FWD]
+    miss_nft = [r for r in rows if r["cgnat_over_nft"] is not None and
+                r["cgnat_over_nft"] < TARGET_NFT]
+    have_fwd = [r for r in rows if r["cgnat_over_fwd"] is not None]
+    have_nft = [r for r in rows if r["cgnat_over_nft"] is not None]
+
+    def name(r):
+        return "%s %s %d" % (r["proto"], r["dir"], r["flows"])
+    return {
+        "cgnat_over_fwd": {"target": TARGET_FWD, "points": len(have_fwd),
+                           "met": bool(have_fwd) and not miss_fwd,
+                           "missed_at": [name(r) for r in miss_fwd]},
+        "cgnat_over_nft": {"target": TARGET_NFT, "points": len(have_nft),
+                           "met": bool(have_nft) and not miss_nft,
+                           "missed_at": [name(r) for r in miss_nft]},
+    }
+
+
+def newflows(recs):
+    out = {}
+    cfgs = ["cgnat"] + sorted({r["config"] for r in recs
+                               if r["config"].startswith("cgnat-")}) + ["nft"]
+    for cfg in cfgs:
+        rs = [r["r"] for r in recs
+              if r["kind"] == "newflows" and r["config"] == cfg]
+        if not rs:
+            continue
+        s = spread([x["ok"] / x["ktime"] for x in rs if x["ktime"]])
+        s["offered"] = sum(x["sent"] for x in rs)
+        s["translated"] = sum(x["ok"] for x in rs)
+        s["max_wait_frac"] = max(x["wait"] / x["secs"] for x in rs)
+        out[cfg] = s
+    for r in recs:
+        if r["kind"] == "cgstats" and r.get("flows") == "newflows" and \
+                r["config"] in out:
+            out[r["config"]]["counters"] = r["r"]
+    return out
+
+
+def tools(recs):
+    out = {}
+    for cfg, _ in TOOLS:
+        row = {}
+        for kind, field in (("iperf_tcp", "bps"), ("iperf_udp", "bps"),
+                            ("tcp_cps", "cps"), ("tcp_cps_first", "cps")):
+            v = [r["r"][field] for r in recs
+                 if r["kind"] == kind and r["config"] == cfg]
+            if v:
+                row[kind] = spread(v)
+        if row:
+            out[cfg] = row
+    return out
+
+
+def plot(points, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    panels = [("udp", "out"), ("udp", "in"), ("tcp", "out"), ("tcp", "in")]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharey=True)
+    for ax, (proto, d) in zip(axes.flat, panels):
+        for cfg, name in CONFIGS:
+            pts = sorted((n, s) for (c, p, dd, n), s in points.items()
+                         if c == cfg and p == proto and dd == d)
+            if not pts:
+                continue
+            x = [max(n, 1) for n, _ in pts]
+            y = [s["median"] / 1e6 for _, s in pts]
+            err = [[(s["median"] - s["min"]) / 1e6 for _, s in pts],
+                   [(s["max"] - s["median"]) / 1e6 for _, s in pts]]
+            ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=name)
+        ax.set_xscale("log")
+        ax.set_title("%s %s" % (proto.upper(),
+                                "outbound" if d == "out" else "inbound"))
+        ax.set_xlabel("flows")
+        ax.set_ylabel("Mpps, one core")
+        ax.grid(True, which="both", alpha=0.3)
+        if ax.lines:
+            ax.legend(fontsize=8)
+    fig.suptitle("60-byte frames through the box, per CPU-second of one core")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit("usage: live_report.py RAW.jsonl OUT.json OUT.png")
+    recs = load(sys.argv[1])
+    points = pps_points(recs)
+    add_variants(points)
+    rows, lines = pps_table(points)
+    tg = targets(rows)
+    nf = newflows(recs)
+    tl = tools(recs)
+
+    print("Packet rates, 60-byte frames, Mpps per CPU-second of one core, "
+          "median [min-max] of %s" % (
+              "%d repetitions" % max(s["n"] for s in points.values())
+              if points else "-"))
+    print("(* = another task held the core > 8% of a run; cg/f+l = cgnat / "
+          "XDP fwd with one flow-table lookup; ns>fwd = cgnat ns/packet "
+          "above the XDP forwarder)")
+    print("\n".join(lines))
+    for k, t in tg.items():
+        print("target %s >= %.2f: %s%s" % (
+            k.replace("_over_", "/"), t["target"],
+            "met" if t["met"] else
+            "MISSED" if t["points"] else "not measured",
+            " at " + ", ".join(t["missed_at"]) if t["missed_at"] else ""))
+    if nf:
+        print("\nNew flows per second (UDP, one core, each packet a new flow)")
+        for cfg, s in nf.items():
+            print("  %-8s %8.0f [%.0f-%.0f]  translated %d of %d offered" % (
+                cfg, s["median"], s["min"], s["max"], s["translated"],
+                s["offered"]))
+        if "cgnat" in nf and "nft" in nf:
+            print("  cgnat / nft: %.2f" % (nf["cgnat"]["median"] /
+                                           nf["nft"]["median"]))
+    if tl:
+        print("\nApplication view (end hosts' sockets, both cores): median "
+              "[min-max]")
+        print("  %-10s %22s %22s %22s" % ("", "iperf3 TCP Gbit/s",
+                                          "iperf3 UDP Gbit/s", "TCP conn/s"))
+        for cfg, name in TOOLS:
+            row = tl.get(cfg)
+            if not row:
+                continue
+            cells = []
+            for kind, scale, fmt in (("iperf_tcp", 1e9, "%.2f"),
+                                     ("iperf_udp", 1e9, "%.2f"),
+                                     ("tcp_cps", 1, "%.0f")):
+                s = row.get(kind)
+                cells.append(((fmt + " [" + fmt + "-" + fmt + "]") % (
+                    s["median"] / scale, s["min"] / scale, s["max"] / scale))
+                    if s else "-")
+            print("  %-10s %22s %22s %22s" % (name, *cells))
+
+    doc = {
+        "unit": "packets per CPU-second of the bench core (60-byte frames)",
+        "method": __doc__.strip().splitlines()[3:],
+        "packet_rates": rows,
+        "targets": tg,
+        "new_flows_per_second": nf,
+        "tools": tl,
+        "setup": [r for r in recs if r["kind"] == "setup"],
+        "cgnat_counters": [r for r in recs if r["kind"].startswith("cgstats")],
+    }
+    with open(sys.argv[2], "w") as f:
+        json.dump(doc, f, indent=1, default=str)
+    if points:
+        plot(points, sys.argv[3])
+    print("\nwritten: %s, %s" % (sys.argv[2], sys.argv[3]))
+
+
+if __name__ == "__main__":
+    main()

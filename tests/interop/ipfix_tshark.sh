@@ -35,7 +35,15 @@ printf 'mix\npba 150\nflush 5000\nstats\nquit\n' |
 check "sender: both collectors took all 161 records" \
 	grep -q 'c0_sent=161 c0_dropped=0 .* c1_sent=161 c1_dropped=0' \
 	"$T/send.out"
-sleep 0.5
+# Under load the capture lags the sender: stop tshark only once the
+# capture file has stopped growing (at most 15 s).
+prev=-1
+for _ in $(seq 1 30); do
+	sleep 0.5
+	size=$(stat -c %s "$T/cap.pcap" 2>/dev/null || echo 0)
+	[ "$size" -gt 0 ] && [ "$size" = "$prev" ] && break
+	prev=$size
+done
 kill -INT "$TSHARK" 2>/dev/null
 wait "$TSHARK" 2>/dev/null
 

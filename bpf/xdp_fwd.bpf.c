@@ -26,10 +26,16 @@ int xdp_fwd(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
+	int i;
 
 	if ((void *)(eth + 1) > end)
 		return XDP_DROP;
-	__builtin_memcpy(eth->h_dest, (const void *)fwd_dmac, 6);
-	__builtin_memcpy(eth->h_source, (const void *)fwd_smac, 6);
+	/* Element by element: a memcpy from the cast arrays lets clang fold
+	 * them to their zero initial values.
+	 */
+	for (i = 0; i < 6; i++) {
+		eth->h_dest[i] = fwd_dmac[i];
+		eth->h_source[i] = fwd_smac[i];
+	}
 	return bpf_redirect_map(&fwd_tx, fwd_ifindex, XDP_DROP);
 }

@@ -78,8 +78,8 @@ use() {
 	NS_NAT=$TB$C-nat
 	NS_INET=$TB$C-inet
 	P=$PIN/$C
-	GEN_OUT=(gen "$NS_SUB" sub0 $MAC_IN $MAC_SUB --sink "$P/sink_out")
-	GEN_IN=(gen "$NS_INET" inet0 $MAC_OUT $MAC_INET --sink "$P/sink_in"
+	GEN_OUT=(gen "$NS_SUB" sub0 "$MAC_IN" "$MAC_SUB" --sink "$P/sink_out")
+	GEN_IN=(gen "$NS_INET" inet0 "$MAC_OUT" "$MAC_INET" --sink "$P/sink_in"
 		--in --ext "$P/sink_out")
 }
 
@@ -297,7 +297,7 @@ establish() {	# establish proto n
 # The generator runs SCHED_FIFO, so RT throttling alone leaves others 5%.
 run_point() {	# run_point proto n dir rep
 	local proto=$1 n=$2 dir=$3 rep=$4 try r cmd=("${GEN_OUT[@]}")
-	[ "$dir" = in ] && cmd=("${GEN_IN[@]}" --gen $GEN)
+	[ "$dir" = in ] && cmd=("${GEN_IN[@]}" --gen "$GEN")
 	for try in 1 2 3; do
 		r=$(lb "${cmd[@]}" --proto "$proto" --flows "$n" --secs "$SECS")
 		record "\"kind\": \"pps\", \"config\": \"$C\", \"proto\": \"$proto\", \"dir\": \"$dir\", \"flows\": $n, \"rep\": $rep, \"try\": $try" "$r" ||

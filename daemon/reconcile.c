@@ -124,7 +124,12 @@ static int add_row(struct evlog *ev, __u32 id, const struct cgnat_block *b,
 }
 
 /* Walks the block table; rows it finds held are marked matched. */
-static int pass_blocks(struct evlog *ev, struct rc_rows *rows,
+/* At start, every held block that already has its row is announced to
+ * IPFIX again (as an allocation record, like an interim): records a crash
+ * left unsent in the exporter's queue, or that a collector missed while
+ * cgnatd was down, reach the collectors after all.
+ */
+static int pass_blocks(struct evlog *ev, struct rc_rows *rows, int announce,
 		       struct reconcile_stats *rs)
 {
 	const struct cgnat_cfg *g = &ev->dc->o.cfg;
@@ -143,8 +148,12 @@ static int pass_blocks(struct evlog *ev, struct rc_rows *rows,
 		row = find_row(rows, ext, first);
 		if (row)
 			row->matched = 1;
-		if (row && row->b.sub_addr == ntohl(b.sub_addr))
+		if (row && row->b.sub_addr == ntohl(b.sub_addr)) {
+			if (announce)
+				evlog_ipfix_block(ev, IPFIX_EV_PBA,
+						  row->b.assigned_ms, &row->b);
 			continue;
+		}
 		if (add_row(ev, id, &b, row, rs))
 			return -EIO;
 	}
@@ -253,8 +262,8 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why,
 		rc = pass_rows(ev, &rows, fresh_ms, rs);
 		rows.n = 0;
 	}
-	if (!rc)
-		rc = pass_blocks(ev, &rows, rs);
+	if (!rc)	/* announce at start only, not after lost events */
+		rc = pass_blocks(ev, &rows, !strncmp(why, "start", 5), rs);
 	if (!rc)
 		rc = pass_rows(ev, &rows, 0, rs);
 	if (!rc)

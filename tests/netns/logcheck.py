@@ -10,7 +10,9 @@
   logcheck.py ipfix DB DECODED
       every natEvent 16/17 record a collector decoded (ipfix_decode
       output) matches a row (16 at assign and at every interim row, 17 at
-      release) and every row a record; prints
+      release) and every row a record; compared as sets, since cgnatd
+      announces every held block again at start (a repeated record of
+      the same holding); prints
       "rows N records N unmatched_rows N unmatched_records N".
 """
 import collections
@@ -64,12 +66,12 @@ def ipfix(dbpath, decoded):
             got[(int(kv["event"]), addr(kv["src"]), addr(kv["post_src"]),
                  int(kv["start"]), int(kv["end"]),
                  int(kv["time_ms"]))] += 1
+    missing, extra = set(want) - set(got), set(got) - set(want)
     print("rows %d records %d unmatched_rows %d unmatched_records %d" %
-          (sum(want.values()), sum(got.values()),
-           sum((want - got).values()), sum((got - want).values())))
-    for k in list((want - got).keys())[:5]:
+          (sum(want.values()), sum(got.values()), len(missing), len(extra)))
+    for k in list(missing)[:5]:
         print("  row without record: %s" % (k,))
-    for k in list((got - want).keys())[:5]:
+    for k in list(extra)[:5]:
         print("  record without row: %s" % (k,))
 
 

@@ -12,8 +12,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 trap tb_cleanup EXIT
 trap 'exit 1' INT TERM
-TRAFFIC=$ROOT/tests/netns/traffic.py
-LOGCHECK=$ROOT/tests/netns/logcheck.py
 CFG=$TB_TMP/cgnat.yaml
 IPFIX="ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }"
 SHORT="testing: { unsafe_short_timers: true }"

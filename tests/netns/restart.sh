@@ -11,8 +11,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 trap tb_cleanup EXIT
 trap 'exit 1' INT TERM
-TRAFFIC=$ROOT/tests/netns/traffic.py
-LOGCHECK=$ROOT/tests/netns/logcheck.py
 CFG=$TB_TMP/cgnat.yaml
 SECS=9
 

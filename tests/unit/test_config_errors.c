@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "config/cfg.h"
+#include "tests/unit/test_config_util.h"
 
 /* A valid file of four lines; test snippets start on line 5. */
 #define BASE                                         \
@@ -23,31 +24,6 @@
 	"subscribers: [100.64.0.0/10]\n"               \
 	"pools:\n"                                     \
 	"  - addresses: [203.0.113.1]\n"
-
-static struct cgnat_config cfg;
-
-static void expect_err(const char *yaml, const char *want)
-{
-	char err[512] = "";
-
-	assert_int_equal(cfg_load_string("cgnat.yaml", yaml, strlen(yaml),
-					 &cfg, err, sizeof(err)),
-			 -EINVAL);
-	assert_string_equal(err, want);
-}
-
-static void expect_ok(const char *yaml)
-{
-	char err[512] = "";
-	int ret;
-
-	ret = cfg_load_string("cgnat.yaml", yaml, strlen(yaml), &cfg, err,
-			      sizeof(err));
-	if (ret)
-		print_error("unexpected error: %s\n", err);
-	assert_int_equal(ret, 0);
-	assert_string_equal(err, "");
-}
 
 static void test_syntax(void **state)
 {

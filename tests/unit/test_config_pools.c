@@ -17,33 +17,10 @@
 #include <cmocka.h>
 
 #include "config/cfg.h"
+#include "tests/unit/test_config_util.h"
 
 #define HEAD "interfaces: { inside: in0, outside: out0 }\n"
 #define SUBS "subscribers: [100.64.0.0/10]\n"
-
-static struct cgnat_config cfg;
-
-static void expect_err(const char *yaml, const char *want)
-{
-	char err[512] = "";
-
-	assert_int_equal(cfg_load_string("cgnat.yaml", yaml, strlen(yaml),
-					 &cfg, err, sizeof(err)),
-			 -EINVAL);
-	assert_string_equal(err, want);
-}
-
-static void expect_ok(const char *yaml)
-{
-	char err[512] = "";
-	int ret;
-
-	ret = cfg_load_string("cgnat.yaml", yaml, strlen(yaml), &cfg, err,
-			      sizeof(err));
-	if (ret)
-		print_error("unexpected error: %s\n", err);
-	assert_int_equal(ret, 0);
-}
 
 static void test_malformed_address(void **state)
 {

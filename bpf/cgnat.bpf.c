@@ -20,6 +20,7 @@
 #include "sweep.h"
 #include "icmp_gen.h"
 #include "icmp_err.h"
+#include "mss.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -31,11 +32,14 @@ static __always_inline int verdict(int rc)
 	return XDP_DROP;
 }
 
-/* inside()/outside() ask the entry point to translate an ICMP error:
- * that runs in a call chain of its own, so its stack does not add to the
- * translation path's.
+/* inside()/outside() ask the entry point to translate an ICMP error or
+ * to answer with one: that runs in a call chain of its own, so its stack
+ * does not add to the translation path's. ACT_PTB carries the MTU in its
+ * low 16 bits.
  */
 #define ACT_ICMP_ERR 100
+#define ACT_TTL 101
+#define ACT_PTB 0x10000
 
 static __always_inline int is_icmp_error(__u8 type)
 {
@@ -52,11 +56,6 @@ static __always_inline int sub_pool(__be32 addr)
 	return pool ? (int)*pool : -1;
 }
 
-static __always_inline int is_pool_addr(__be32 addr)
-{
-	return bpf_map_lookup_elem(&cgnat_addr_idx, &addr) != 0;
-}
-
 /* FIB answer for the packet as it is, in a frame of its own (the 64-byte
  * lookup struct stays off the allocation path's stack). Fills *nh on
  * success. Returns the BPF_FIB_LKUP_RET_* code.
@@ -66,10 +65,10 @@ static __noinline int inside_route(struct xdp_md *ctx, struct pkt *p,
 				   const struct cgnat_cfg *cfg)
 {
 	struct bpf_fib_lookup fib;
-	int rc = fwd_fib(ctx, p, &fib);
+	int rc = fwd_fib(ctx, p, p->ip->saddr, p->ip->daddr, &fib);
 
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS && nh)
-		fwd_nh_fill(nh, &fib, bpf_ntohs(p->ip->tot_len), now, cfg);
+		fwd_nh_fill(nh, &fib, now, cfg);
 	return rc;
 }
 
@@ -133,19 +132,30 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 					    struct cgnat_sess *s, __u64 now,
 					    const struct cgnat_cfg *cfg)
 {
+	struct cgnat_nh *nh = &s->nh[CGNAT_DIR_OUT];
+	__be32 dst = p->ip->daddr;
+	struct cgnat_map rm = {};
 	struct xlate x = {};
 	__u64 exp = s->expires_ns;
+	int rc;
 
+	if (p->ip->ttl <= 1)
+		return ACT_TTL;
 	if (s->flags & CGNAT_SF_HAIRPIN) {
-		struct cgnat_map rm;
-		int rc;
-
 		if (!cfg->hairpinning)
 			return -REASON_HAIRPIN_OFF;
 		rc = hairpin_receiver(cfg, p, s->ext_addr, s->ext_port, now,
 				      &rm);
 		if (rc)
 			return rc;
+		dst = rm.addr;
+	}
+	rc = fwd_prepare(ctx, p, nh, s->ext_addr, dst, now, cfg);
+	if (rc < 0)
+		return rc;
+	if (rc == FWD_PTB)
+		return ACT_PTB | nh->mtu;
+	if (s->flags & CGNAT_SF_HAIRPIN) {
 		xlate_set(p, &x, &p->ip->daddr, p->dport, rm.addr, rm.port);
 		stat_inc(STAT_HAIRPIN);
 	} else {
@@ -161,8 +171,9 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 		nat_permit_touch(&k, s->expires_ns);
 	}
 	xlate_set(p, &x, &p->ip->saddr, p->sport, s->ext_addr, s->ext_port);
-	xlate_finish(p, &x);
-	return fwd_send(ctx, p, &s->nh[CGNAT_DIR_OUT], now, cfg);
+	mss_clamp(ctx, p, &x, cfg, s->flags & CGNAT_SF_HAIRPIN);
+	xlate_finish(p, &x, rc == 0);
+	return rc ?: fwd_out(p, nh);
 }
 
 /* No mapping could be made: drop, count, and when resources ran out tell
@@ -175,8 +186,8 @@ static __always_inline int inside_refused(struct xdp_md *ctx,
 	    rc != -REASON_SESS_LIMIT && rc != -REASON_TABLE_FULL)
 		return rc;
 	stat_inc(STAT_DROP_BASE + ((-rc) & 31));
-	return icmp_gen_error(ctx, cfg->unreach_type, cfg->unreach_code) ?:
-	       XDP_DROP;
+	return icmp_gen_error(ctx, cfg->unreach_type, cfg->unreach_code, 0,
+			      CGNAT_DIR_OUT) ?: XDP_DROP;
 }
 
 static __noinline int inside(struct xdp_md *ctx)
@@ -200,13 +211,6 @@ static __noinline int inside(struct xdp_md *ctx)
 		return rc;
 	if (!cfg || !cfg->blocks_per_addr)
 		return -REASON_CONFLICT;
-	if (p.ip->ttl <= 1) {
-		/* The kernel answers with time exceeded from its own
-		 * inside address: the hop traceroute shows.
-		 */
-		stat_inc(STAT_PASS_TTL);
-		return XDP_PASS;
-	}
 	rc = parse_l3l4(&p);
 	if (rc == -REASON_ICMP_ERROR && sub_pool(p.ip->saddr) >= 0 &&
 	    is_icmp_error(p.icmp_type))
@@ -225,7 +229,7 @@ static __noinline int inside(struct xdp_md *ctx)
 	pool = sub_pool(p.ip->saddr);
 	if (pool < 0)
 		return inside_other(ctx, &p, -REASON_SPOOF);
-	if (is_pool_addr(p.ip->daddr)) {
+	if (nat_is_pool_addr(p.ip->daddr)) {
 		struct cgnat_map_key mk = { .addr = p.ip->daddr,
 					    .port = *p.dport,
 					    .proto = p.proto,
@@ -236,6 +240,8 @@ static __noinline int inside(struct xdp_md *ctx)
 		if (p.proto == IPPROTO_ICMP ||
 		    !bpf_map_lookup_elem(&cgnat_mappings, &mk))
 			return -REASON_UNSOLICITED;
+		if (p.ip->ttl <= 1)
+			return ACT_TTL;
 		s = inside_new_sess(&p, &k, pool, CGNAT_SF_HAIRPIN, now, cfg,
 				    &rc);
 	} else {
@@ -246,6 +252,8 @@ static __noinline int inside(struct xdp_md *ctx)
 			stat_inc(STAT_PASS_LOCAL);
 			return XDP_PASS;
 		}
+		if (p.ip->ttl <= 1)
+			return ACT_TTL;	/* no state for what dies here */
 		s = inside_new_sess(&p, &k, pool, 0, now, cfg, &rc);
 		/* The route does not depend on the source we are about to
 		 * write: this answer serves as the session's next hop.
@@ -287,6 +295,7 @@ static __noinline int outside(struct xdp_md *ctx)
 	struct cgnat_cfg *cfg = cfg_get();
 	struct cgnat_map_key mk = { .dir = CGNAT_DIR_IN };
 	struct cgnat_sess_key k;
+	struct cgnat_nh *nh;
 	struct cgnat_sess *s;
 	struct cgnat_map *m;
 	struct xlate x = {};
@@ -305,7 +314,7 @@ static __noinline int outside(struct xdp_md *ctx)
 		return XDP_PASS;	/* not ours to judge: kernel */
 	rc = parse_l3l4(&p);
 	if (rc == -REASON_ICMP_ERROR && is_icmp_error(p.icmp_type) &&
-	    is_pool_addr(p.ip->daddr))
+	    nat_is_pool_addr(p.ip->daddr))
 		return ACT_ICMP_ERR;
 	if (!rc && p.proto == IPPROTO_ICMP && p.icmp_type != ICMP_ECHOREPLY)
 		rc = -REASON_UNSOLICITED;
@@ -318,13 +327,13 @@ static __noinline int outside(struct xdp_md *ctx)
 			rc = -REASON_UNSOLICITED;
 	}
 	if (rc) {
-		if (is_pool_addr(p.ip->daddr))
+		if (nat_is_pool_addr(p.ip->daddr))
 			return rc;
 		stat_inc(STAT_PASS_NOT_NAT);
 		return XDP_PASS;
 	}
 	if (p.ip->ttl <= 1)
-		return -REASON_TTL;
+		return ACT_TTL;
 	now = bpf_ktime_get_coarse_ns();
 	nat_key(&k, p.proto, m->addr, m->port, p.ip->saddr, *p.sport);
 	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
@@ -333,29 +342,58 @@ static __noinline int outside(struct xdp_md *ctx)
 		if (!s)
 			return rc;
 	}
+	nh = &s->nh[CGNAT_DIR_IN];
+	rc = fwd_prepare(ctx, &p, nh, p.ip->saddr, m->addr, now, cfg);
+	if (rc < 0)
+		return rc;
+	if (rc == FWD_PTB)
+		return ACT_PTB | nh->mtu;
 	ct_update(s, cfg, &p, CGNAT_DIR_IN, now, cfg->inbound_refresh);
 	xlate_set(&p, &x, &p.ip->daddr, p.dport, m->addr, m->port);
-	xlate_finish(&p, &x);
+	mss_clamp(ctx, &p, &x, cfg, 0);
+	xlate_finish(&p, &x, rc == 0);
 	stat_inc(STAT_XLATE_IN);
-	return fwd_send(ctx, &p, &s->nh[CGNAT_DIR_IN], now, cfg);
+	return rc ?: fwd_out(&p, nh);
+}
+
+/* Carries out what inside()/outside() asked for, packets arriving from
+ * 'dir', and turns reasons into drops.
+ */
+static __always_inline int finish(struct xdp_md *ctx, int rc, __u32 dir)
+{
+	if (rc == ACT_ICMP_ERR) {
+		rc = icmp_err_xlate(ctx, dir);
+	} else if (rc == ACT_TTL) {
+		stat_inc(STAT_TTL_EXPIRED);
+		rc = icmp_gen_error(ctx, ICMP_TIME_EXCEEDED, 0, 0, dir) ?:
+		     -REASON_TTL;
+	} else if (rc >= ACT_PTB) {
+		stat_inc(STAT_PTB);
+		rc = icmp_gen_error(ctx, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+				    rc & 0xffff, dir) ?: -REASON_FRAG_NEEDED;
+	}
+	return verdict(rc);
+}
+
+/* Inlined bodies of the entry points, which the bench wraps too. */
+static __always_inline int cgnat_inside_body(struct xdp_md *ctx)
+{
+	return finish(ctx, inside(ctx), CGNAT_DIR_OUT);
+}
+
+static __always_inline int cgnat_outside_body(struct xdp_md *ctx)
+{
+	return finish(ctx, outside(ctx), CGNAT_DIR_IN);
 }
 
 SEC("xdp")
 int cgnat_inside(struct xdp_md *ctx)
 {
-	int rc = inside(ctx);
-
-	if (rc == ACT_ICMP_ERR)
-		rc = icmp_err_xlate(ctx, CGNAT_DIR_OUT);
-	return verdict(rc);
+	return cgnat_inside_body(ctx);
 }
 
 SEC("xdp")
 int cgnat_outside(struct xdp_md *ctx)
 {
-	int rc = outside(ctx);
-
-	if (rc == ACT_ICMP_ERR)
-		rc = icmp_err_xlate(ctx, CGNAT_DIR_IN);
-	return verdict(rc);
+	return cgnat_outside_body(ctx);
 }

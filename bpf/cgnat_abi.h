@@ -70,9 +70,12 @@ struct cgnat_cfg {
 	__u32 block_size;	/* multiple of 64, 64..4096 */
 	__u32 blocks_per_addr;
 	__u32 n_addrs;
+	__be32 icmp_src_out;	/* source of ICMP sent to the internet */
+	__u16 mss_clamp[2];	/* TCP MSS cap on SYNs through the inside
+				 * [0] / outside [1] interface; 0 = none */
 	__u32 pad2;
 };
-_Static_assert(sizeof(struct cgnat_cfg) == 104, "cgnat_cfg layout");
+_Static_assert(sizeof(struct cgnat_cfg) == 112, "cgnat_cfg layout");
 
 /* Session key, always in the subscriber's view of the flow. For ICMP
  * queries int_port is the echo identifier and rem_port is 0. Kind PERMIT
@@ -272,7 +275,7 @@ struct cgnat_sweep_args {
  */
 enum cgnat_reason {
 	REASON_MALFORMED = 1,	/* truncated, bad IHL/length/checksum */
-	REASON_FRAGMENT,	/* IP fragment (not yet translated) */
+	REASON_FRAGMENT,	/* fragment of no known or holdable datagram */
 	REASON_ICMP_ERROR,	/* ICMP error (not yet translated) */
 	REASON_PROTO,		/* transport we cannot translate */
 	REASON_SPOOF,		/* inside source outside subscriber prefixes */
@@ -285,7 +288,7 @@ enum cgnat_reason {
 	REASON_TABLE_FULL,	/* session/mapping/subscriber table full */
 	REASON_NO_ROUTE,	/* FIB says unreachable/blackhole */
 	REASON_FRAG_NEEDED,	/* DF set, larger than egress MTU */
-	REASON_TTL,		/* inbound TTL expired */
+	REASON_TTL,		/* TTL expired, time exceeded not sent */
 	REASON_HAIRPIN_OFF,	/* hairpinning disabled */
 	REASON_CONFLICT,	/* allocator/data plane disagreement */
 	REASON_PORT_ZERO,	/* source or destination port 0 */
@@ -303,7 +306,7 @@ enum cgnat_stat {
 	STAT_PASS_LOCAL,	/* for the box itself */
 	STAT_PASS_NOT_NAT,	/* outside traffic not for a pool address */
 	STAT_PASS_NEIGH,	/* translated, next hop unresolved: kernel */
-	STAT_PASS_TTL,		/* outbound TTL expiring: kernel answers */
+	STAT_TTL_EXPIRED,	/* TTL expiring here: time exceeded sent */
 	STAT_NEW_SESSION,
 	STAT_NEW_MAPPING,
 	STAT_NEW_SUBSCRIBER,
@@ -315,6 +318,13 @@ enum cgnat_stat {
 	STAT_ICMP_LIMITED,	/* ICMP errors suppressed by the rate limit */
 	STAT_RELEASE_RACE,	/* port taken from a block being released */
 	STAT_ICMP_XLATE,	/* ICMP errors translated */
+	STAT_PTB,		/* DF set and too big: 3/4 with the MTU */
+	STAT_PASS_FRAGMENT,	/* translated, too big, DF clear: kernel
+				 * fragments it */
+	STAT_FRAG_FIRST,	/* first fragments translated (entry made) */
+	STAT_FRAG_FOLLOW,	/* later fragments translated by the table */
+	STAT_FRAG_HELD,		/* early fragments handed to the holder */
+	STAT_FRAG_HOLD_FULL,	/* early fragments dropped: holder full */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

@@ -2,8 +2,10 @@
 /*
  * fwd.h - forwarding of translated packets: next hop from bpf_fib_lookup,
  * cached per session and direction for cfg->nh_ttl_ns so that established
- * flows skip the FIB; redirect through the devmap. A missing neighbour
- * hands the translated packet to the kernel, which resolves it.
+ * flows skip the FIB; redirect through the devmap. The cached answer
+ * carries the egress MTU, so each packet's fit is one comparison. A
+ * missing neighbour hands the translated packet to the kernel, which
+ * resolves it.
  *
  * Race accepted: a cached next hop is rewritten without a lock. Two CPUs
  * refreshing one session write the same FIB answer; a reader may see a
@@ -24,16 +26,21 @@ static __always_inline __u32 fwd_now(__u64 now)
 	return (__u32)(now >> 20);
 }
 
+/* FIB lookup for the packet as it will leave: src and dst are the
+ * addresses after translation. tot_len 0: the kernel then reports the
+ * egress MTU in mtu_result instead of refusing a large packet, so the
+ * answer can be cached and compared with each packet's length.
+ */
 static __always_inline int fwd_fib(struct xdp_md *ctx, struct pkt *p,
+				   __be32 src, __be32 dst,
 				   struct bpf_fib_lookup *fib)
 {
 	__builtin_memset(fib, 0, sizeof(*fib));
 	fib->family = AF_INET;
 	fib->tos = p->ip->tos;
 	fib->l4_protocol = p->proto;
-	fib->tot_len = bpf_ntohs(p->ip->tot_len);
-	fib->ipv4_src = p->ip->saddr;
-	fib->ipv4_dst = p->ip->daddr;
+	fib->ipv4_src = src;
+	fib->ipv4_dst = dst;
 	fib->ifindex = ctx->ingress_ifindex;
 	stat_inc(STAT_FIB_LOOKUP);
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
@@ -41,14 +48,12 @@ static __always_inline int fwd_fib(struct xdp_md *ctx, struct pkt *p,
 
 static __always_inline void fwd_nh_fill(struct cgnat_nh *nh,
 					const struct bpf_fib_lookup *fib,
-					__u16 len, __u64 now,
-					const struct cgnat_cfg *cfg)
+					__u64 now, const struct cgnat_cfg *cfg)
 {
 	nh->ifindex = fib->ifindex;
 	__builtin_memcpy(nh->dmac, fib->dmac, 6);
 	__builtin_memcpy(nh->smac, fib->smac, 6);
-	/* Largest packet proven to fit the egress MTU. */
-	nh->mtu = len;
+	nh->mtu = fib->mtu_result ? fib->mtu_result : 0xffff;
 	nh->until = fwd_now(now + cfg->nh_ttl_ns);
 }
 
@@ -61,33 +66,48 @@ static __always_inline int fwd_fib_rc(int rc)
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
 		stat_inc(STAT_PASS_NEIGH);
 		return XDP_PASS;
-	case BPF_FIB_LKUP_RET_FRAG_NEEDED:
-		return -REASON_FRAG_NEEDED;
 	}
 	return -REASON_NO_ROUTE;
 }
 
-/* Sends the (already translated) packet along the cached or a fresh next
- * hop. Returns an XDP action or a negative reason.
+/* fwd_prepare() answers, besides 0 (send along nh) and negative reasons:
+ * XDP_PASS  translate, keep the TTL, and hand the packet to the kernel:
+ *           no neighbour entry yet, or too big for the link with DF clear
+ *           (the kernel fragments it after translation);
+ * FWD_PTB   DF set and too big: leave the packet untranslated and answer
+ *           with ICMP 3/4 quoting it as its sender sent it.
  */
-static __always_inline int fwd_send(struct xdp_md *ctx, struct pkt *p,
-				    struct cgnat_nh *nh, __u64 now,
-				    const struct cgnat_cfg *cfg)
-{
-	__u16 len = bpf_ntohs(p->ip->tot_len);
-	long act;
+#define FWD_PTB 16
 
-	if (!nh->ifindex || (__s32)(nh->until - fwd_now(now)) <= 0 ||
-	    len > nh->mtu) {
+/* Decides how the packet leaves, before anything in it is rewritten:
+ * next hop from the cache or the FIB, and the egress MTU check.
+ */
+static __always_inline int fwd_prepare(struct xdp_md *ctx, struct pkt *p,
+				       struct cgnat_nh *nh, __be32 src,
+				       __be32 dst, __u64 now,
+				       const struct cgnat_cfg *cfg)
+{
+	if (!nh->ifindex || (__s32)(nh->until - fwd_now(now)) <= 0) {
 		struct bpf_fib_lookup fib;
-		int rc = fwd_fib_rc(fwd_fib(ctx, p, &fib));
+		int rc = fwd_fib_rc(fwd_fib(ctx, p, src, dst, &fib));
 
 		if (rc)
 			return rc;
-		if (len < nh->mtu && nh->ifindex == fib.ifindex)
-			len = nh->mtu;
-		fwd_nh_fill(nh, &fib, len, now, cfg);
+		fwd_nh_fill(nh, &fib, now, cfg);
 	}
+	if (bpf_ntohs(p->ip->tot_len) <= nh->mtu)
+		return 0;
+	if (p->ip->frag_off & bpf_htons(IP_DF))
+		return FWD_PTB;
+	stat_inc(STAT_PASS_FRAGMENT);
+	return XDP_PASS;
+}
+
+/* Sends the translated packet along the next hop fwd_prepare() chose. */
+static __always_inline int fwd_out(struct pkt *p, const struct cgnat_nh *nh)
+{
+	long act;
+
 	__builtin_memcpy(p->eth->h_dest, nh->dmac, 6);
 	__builtin_memcpy(p->eth->h_source, nh->smac, 6);
 	act = bpf_redirect_map(&cgnat_tx, nh->ifindex, XDP_DROP);

@@ -113,15 +113,16 @@ static __always_inline int icmp_err_parse(struct xdp_md *ctx, struct pkt *p,
 }
 
 /* Rewrites the quoted address/port pair and the matching outer address,
- * with every checksum the change touches.
+ * with every checksum the change touches; the TTL is decremented unless
+ * the kernel forwards the packet (and does it) or it was already.
  */
 static __always_inline void icmp_err_rewrite(struct pkt *p, struct icmpx *e,
 					     __be32 *outer, __be32 *qaddr,
 					     __be16 *qport, __be32 addr,
-					     __be16 port)
+					     __be16 port, int dec_ttl)
 {
 	__u32 d_addr = csum_diff32(*qaddr, addr), d_port, d_qip, d_q4 = 0;
-	__u32 d_outer = csum_diff32(*outer, addr), d_ttl;
+	__u32 d_outer = csum_diff32(*outer, addr), d_ttl = 0;
 	__u16 old_qip = e->in->check, old_q4 = e->qsum ? *e->qsum : 0;
 	__u8 ttl = p->ip->ttl;
 
@@ -144,67 +145,143 @@ static __always_inline void icmp_err_rewrite(struct pkt *p, struct icmpx *e,
 	/* ICMP checksum covers everything that changed inside it. */
 	csum_apply(&e->ih->checksum, d_addr + d_port + d_qip + d_q4);
 	/* Outer header: address and TTL. */
-	d_ttl = csum_diff16(bpf_htons(ttl << 8 | p->ip->protocol),
-			    bpf_htons((ttl - 1) << 8 | p->ip->protocol));
+	if (dec_ttl) {
+		d_ttl = csum_diff16(bpf_htons(ttl << 8 | p->ip->protocol),
+				    bpf_htons((ttl - 1) << 8 |
+					      p->ip->protocol));
+		p->ip->ttl = ttl - 1;
+	}
 	*outer = addr;
-	p->ip->ttl = ttl - 1;
 	csum_apply(&p->ip->check, d_outer + d_ttl);
 }
 
+/* The live session of a flow seen from the internet: external endpoint
+ * (ext, ep) talking with (rem, rp). Fills the internal endpoint.
+ */
+static __always_inline struct cgnat_sess *
+icmp_err_flow_in(__u8 proto, __be32 ext, __be16 ep, __be32 rem, __be16 rp,
+		 __u64 now, __be32 *int_addr, __be16 *int_port)
+{
+	struct cgnat_map_key mk = { ext, ep, proto, CGNAT_DIR_IN };
+	struct cgnat_sess_key sk;
+	struct cgnat_sess *s;
+	struct cgnat_map *m;
+
+	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+	if (!m)
+		return 0;
+	*int_addr = m->addr;
+	*int_port = m->port;
+	nat_key(&sk, proto, m->addr, m->port, rem, rp);
+	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
+	return s && s->expires_ns > now ? s : 0;
+}
+
+/* The same from the subscriber's side: internal endpoint (ia, ip) talking
+ * with (rem, rp). Fills the external endpoint.
+ */
+static __always_inline struct cgnat_sess *
+icmp_err_flow_out(__u8 proto, __be32 ia, __be16 ip, __be32 rem, __be16 rp,
+		  __u64 now, __be32 *ext_addr, __be16 *ext_port)
+{
+	struct cgnat_map_key mk = { ia, ip, proto, CGNAT_DIR_OUT };
+	struct cgnat_sess_key sk;
+	struct cgnat_sess *s;
+	struct cgnat_map *m;
+
+	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+	if (!m)
+		return 0;
+	*ext_addr = m->addr;
+	*ext_port = m->port;
+	nat_key(&sk, proto, ia, ip, rem, rp);
+	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
+	return s && s->expires_ns > now ? s : 0;
+}
+
 /* Translates an ICMP error arriving on 'dir' (CGNAT_DIR_IN: from the
- * internet to a pool address; CGNAT_DIR_OUT: from a subscriber). Global:
- * its own stack frame, verified once. Returns an XDP action or a negative
- * reason.
+ * internet to a pool address; CGNAT_DIR_OUT: from a subscriber, to the
+ * internet or, hairpinned, to another subscriber's external address).
+ * Global: its own stack frame, verified once. Returns an XDP action or a
+ * negative reason.
+ *
+ * Hairpin: subscriber B answers a packet A sent to B's external endpoint;
+ * B quotes it as B received it (A_ext:ap -> B_int:bp) and sends the error
+ * to A_ext. The outbound half makes it B_ext's error (quote A_ext:ap ->
+ * B_ext:bp'), the inbound half then delivers it to A (outer destination
+ * A_int, quote A_int:ap' -> B_ext:bp'), exactly what A sent.
  */
 __noinline int icmp_err_xlate(struct xdp_md *ctx, __u32 dir)
 {
 	struct cgnat_cfg *cfg = cfg_get();
-	struct cgnat_map_key mk = {};
-	struct cgnat_sess_key sk;
 	struct pkt pk = {}, *p = &pk;
+	__be32 a1 = 0, a2 = 0, src, dst;
+	__be16 p1 = 0, p2 = 0;
 	struct cgnat_sess *s;
-	struct cgnat_map *m;
+	struct cgnat_nh *nh;
 	struct icmpx e;
 	__u64 now = bpf_ktime_get_coarse_ns();
-	int rc;
+	int rc, hairpin = 0;
 
 	if (!ctx || !cfg || parse_eth(ctx, p) != 1 || parse_ipv4_hdr(p))
 		return -REASON_MALFORMED;
 	if (p->ip->ttl <= 1)
-		return -REASON_TTL;
+		return -REASON_TTL;	/* never an error about an error */
 	rc = icmp_err_parse(ctx, p, &e);
 	if (rc)
 		return rc;
 	if (dir == CGNAT_DIR_IN) {
 		/* Quote: E:ep -> R:rp, as we sent it. */
-		mk = (struct cgnat_map_key){ e.in->saddr, *e.qsport, e.qproto,
-					     CGNAT_DIR_IN };
-		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
-		if (!m || e.in->saddr != p->ip->daddr)
+		if (e.in->saddr != p->ip->daddr)
 			return -REASON_UNSOLICITED;
-		nat_key(&sk, e.qproto, m->addr, m->port, e.in->daddr,
-			*e.qdport);
+		s = icmp_err_flow_in(e.qproto, e.in->saddr, *e.qsport,
+				     e.in->daddr, *e.qdport, now, &a1, &p1);
+		if (!s)
+			return -REASON_UNSOLICITED;
+		src = p->ip->saddr;
+		dst = a1;
 	} else {
 		/* Quote: R:rp -> I:ip, as the subscriber got it. */
-		mk = (struct cgnat_map_key){ e.in->daddr, *e.qdport, e.qproto,
-					     CGNAT_DIR_OUT };
-		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
-		if (!m || e.in->daddr != p->ip->saddr)
+		if (e.in->daddr != p->ip->saddr)
 			return -REASON_UNSOLICITED;
-		nat_key(&sk, e.qproto, e.in->daddr, *e.qdport, e.in->saddr,
-			*e.qsport);
+		s = icmp_err_flow_out(e.qproto, e.in->daddr, *e.qdport,
+				      e.in->saddr, *e.qsport, now, &a1, &p1);
+		if (!s)
+			return -REASON_UNSOLICITED;
+		src = a1;
+		dst = p->ip->daddr;
+		if ((s->flags & CGNAT_SF_HAIRPIN) && nat_is_pool_addr(dst)) {
+			if (e.in->saddr != dst || !cfg->hairpinning ||
+			    !icmp_err_flow_in(e.qproto, dst, *e.qsport, a1, p1,
+					      now, &a2, &p2))
+				return -REASON_UNSOLICITED;
+			dst = a2;
+			hairpin = 1;
+		}
 	}
-	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
-	if (!s || s->expires_ns <= now)
-		return -REASON_UNSOLICITED;	/* not a flow we know */
-	if (dir == CGNAT_DIR_IN)
+	nh = &s->nh[dir & 1];
+	rc = fwd_prepare(ctx, p, nh, src, dst, now, cfg);
+	if (rc < 0)
+		return rc;
+	if (rc == FWD_PTB) {
+		/* No error about an error: let the kernel drop or
+		 * fragment it.
+		 */
+		stat_inc(STAT_PASS_FRAGMENT);
+		rc = XDP_PASS;
+	}
+	if (dir == CGNAT_DIR_IN) {
 		icmp_err_rewrite(p, &e, &p->ip->daddr, &e.in->saddr, e.qsport,
-				 m->addr, m->port);
-	else
+				 a1, p1, !rc);
+	} else {
 		icmp_err_rewrite(p, &e, &p->ip->saddr, &e.in->daddr, e.qdport,
-				 m->addr, m->port);
+				 a1, p1, !rc);
+		if (hairpin)
+			icmp_err_rewrite(p, &e, &p->ip->daddr, &e.in->saddr,
+					 e.qsport, a2, p2, 0);
+	}
 	stat_inc(STAT_ICMP_XLATE);
-	return fwd_send(ctx, p, &s->nh[dir & 1], now, cfg);
+	return rc ?: fwd_out(p, nh);
 }
 
 #endif /* CGNAT_ICMP_ERR_H */

@@ -150,7 +150,9 @@ struct {
 	__type(value, __u32);
 } cgnat_epoch SEC(".maps");
 
-/* Token bucket per CPU for generated ICMP errors. */
+/* Token buckets per CPU for generated ICMP errors: [0] unreachables for
+ * refused flows, [1] packet too big and time exceeded.
+ */
 struct icmp_bucket {
 	__u64 last_ns;
 	__u64 tokens;
@@ -158,7 +160,7 @@ struct icmp_bucket {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, struct icmp_bucket);
 } cgnat_icmp_rl SEC(".maps");

@@ -37,20 +37,30 @@ static __always_inline void xlate_set(struct pkt *p, struct xlate *x,
 	*pfield = port;
 }
 
-/* Decrements the TTL and applies both checksum differences. */
-static __always_inline void xlate_finish(struct pkt *p, struct xlate *x)
+/* Decrements the TTL (unless the kernel is to forward the packet and do
+ * it) and applies both checksum differences.
+ */
+static __always_inline void xlate_finish(struct pkt *p, struct xlate *x,
+					 int dec_ttl)
 {
 	__u8 ttl = p->ip->ttl;
 
-	/* ttl and protocol share one checksum word */
-	x->ip += csum_diff16(bpf_htons(ttl << 8 | p->proto),
-			     bpf_htons((ttl - 1) << 8 | p->proto));
-	p->ip->ttl = ttl - 1;
+	if (dec_ttl) {
+		/* ttl and protocol share one checksum word */
+		x->ip += csum_diff16(bpf_htons(ttl << 8 | p->proto),
+				     bpf_htons((ttl - 1) << 8 | p->proto));
+		p->ip->ttl = ttl - 1;
+	}
 	csum_apply(&p->ip->check, x->ip);
 	if (p->proto == IPPROTO_UDP)
 		csum_apply_udp(p->l4sum, x->l4);
 	else
 		csum_apply(p->l4sum, x->l4);
+}
+
+static __always_inline int nat_is_pool_addr(__be32 addr)
+{
+	return bpf_map_lookup_elem(&cgnat_addr_idx, &addr) != 0;
 }
 
 static __always_inline void nat_key(struct cgnat_sess_key *k, __u8 proto,

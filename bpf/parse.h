@@ -11,6 +11,7 @@
 #include "cgnat_abi.h"
 
 #define ETH_P_IP_BE bpf_htons(0x0800)
+#define IP_DF 0x4000
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff
 #define ICMP_ECHOREPLY 0

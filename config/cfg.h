@@ -37,6 +37,15 @@
 #define CFG_FLOOR_QUARANTINE_MS 120000ULL	/* RFC 6888 REQ-8 */
 #define CFG_FLOOR_UNSAFE_MS 1000ULL
 
+/*
+ * interfaces.mss_clamp bounds. 536 is the IPv4 default MSS every host
+ * must accept (RFC 9293 3.7.1: 576-byte datagrams less 40 bytes of
+ * headers); 65495 is the largest MSS an IPv4 packet can carry (65535 less
+ * the same 40).
+ */
+#define CFG_MSS_MIN 536
+#define CFG_MSS_MAX 65495
+
 /* Where a value came from in the file; 0/0 when it is a default. */
 struct cfg_mark {
 	uint32_t line;
@@ -77,10 +86,20 @@ enum cfg_transport {
 	CFG_TRANSPORT_TCP = 1,
 };
 
+/*
+ * TCP MSS clamp on SYNs crossing each interface, 0 = off. A tunable:
+ * reloads change it live, unlike the rest of interfaces.
+ */
+struct cfg_mss_clamp {
+	uint16_t inside;		/* 0, or CFG_MSS_MIN..CFG_MSS_MAX */
+	uint16_t outside;
+};
+
 struct cfg_interfaces {
 	char inside[CFG_IFNAME_LEN];
 	char outside[CFG_IFNAME_LEN];
 	enum cfg_xdp_mode xdp_mode;
+	struct cfg_mss_clamp mss_clamp;
 };
 
 /*

@@ -54,6 +54,8 @@ static const struct field fields[] = {
 	CF("interfaces.inside", interfaces.inside, false, true),
 	CF("interfaces.outside", interfaces.outside, false, true),
 	RESTART("interfaces.xdp_mode", interfaces.xdp_mode),
+	LIVE("interfaces.mss_clamp.inside", interfaces.mss_clamp.inside),
+	LIVE("interfaces.mss_clamp.outside", interfaces.mss_clamp.outside),
 	RESTART("ports.range", ports.first),
 	RESTART("ports.range", ports.last),
 	RESTART("ports.block_size", ports.block_size),

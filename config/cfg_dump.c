@@ -84,6 +84,8 @@ static void dump_top(FILE *out, const struct cgnat_config *cfg)
 	fprintf(out, "interfaces:\n  inside: %s\n  outside: %s\n"
 		     "  xdp_mode: %s\n",
 		i->inside, i->outside, xdp_mode_name(i->xdp_mode));
+	fprintf(out, "  mss_clamp:\n    inside: %u\n    outside: %u\n",
+		i->mss_clamp.inside, i->mss_clamp.outside);
 	put_prefixes(out, "", "subscribers", &cfg->subscribers);
 	fputs("pools:\n", out);
 	for (k = 0; k < cfg->n_pools; k++) {

@@ -194,6 +194,9 @@ static const struct cfg_enum_name syn_actions[] = {
 
 #define K_UINT(n, T, m, lo, hi) \
 	{ .name = n, .kind = CFG_K_UINT, AT(T, m), .min = lo, .max = hi }
+#define K_UINT_OFF(n, T, m, lo, hi)                                      \
+	{ .name = n, .kind = CFG_K_UINT, AT(T, m), .min = lo, .max = hi, \
+	  .flags = CFG_F_ZERO_OFF }
 #define K_DUR(n, T, m, lo, hi, f)                                   \
 	{ .name = n, .kind = CFG_K_DURATION, AT(T, m), .min = lo, .max = hi, \
 	  .flags = f }
@@ -209,12 +212,22 @@ static const struct cfg_enum_name syn_actions[] = {
 	{ .name = n, .kind = CFG_K_FUNC, AT(T, m), .parse = fn, .flags = f, \
 	  .hint = h }
 
+static const struct cfg_key mss_clamp_keys[] = {
+	K_UINT_OFF("inside", struct cfg_mss_clamp, inside, CFG_MSS_MIN,
+		   CFG_MSS_MAX),
+	K_UINT_OFF("outside", struct cfg_mss_clamp, outside, CFG_MSS_MIN,
+		   CFG_MSS_MAX),
+	{ .name = NULL },
+};
+
 static const struct cfg_key interface_keys[] = {
 	K_FUNC("inside", struct cfg_interfaces, inside, parse_ifname,
 	       CFG_F_REQUIRED, "eth1"),
 	K_FUNC("outside", struct cfg_interfaces, outside, parse_ifname,
 	       CFG_F_REQUIRED, "eth0"),
 	K_ENUM("xdp_mode", struct cfg_interfaces, xdp_mode, xdp_modes),
+	K_MAP("mss_clamp", struct cfg_interfaces, mss_clamp, mss_clamp_keys,
+	      "{ inside: 0, outside: 1452 }"),
 	{ .name = NULL },
 };
 

@@ -11,10 +11,12 @@
  *            [--filtering eif|adf|apdf] [--no-hairpin] [--stats]
  *            [--pin-dir DIR] [--ports LO-HI] [--timeouts U,TE,TT,I]
  *            [--idle-release S] [--quarantine S] [--sessions-per-sub N]
- *            [--unreachable] [--unsafe-short-timers]
+ *            [--unreachable] [--unsafe-short-timers] [--mss-clamp IN,OUT]
  *
  * Timers are seconds; below the RFC floors (UDP 120, TCP 7440/240, ICMP
  * 60, quarantine 120) they are refused unless --unsafe-short-timers.
+ * --mss-clamp caps the MSS of SYNs crossing the inside/outside interface
+ * (0 = off, else 536..65495, as interfaces.mss_clamp).
  *   cgnat-dp --detach [--pin-dir DIR]
  */
 #include <arpa/inet.h>
@@ -116,6 +118,28 @@ static int parse_prefix(struct dp_prefix *p, char *s)
 	return 0;
 }
 
+static int mss_ok(unsigned int v)
+{
+	return v == 0 || (v >= 536 && v <= 65495);
+}
+
+/* "IN,OUT": MSS clamps of the inside and outside interface. */
+static int parse_mss(__u16 *clamp, const char *s)
+{
+	unsigned int in, out;
+	char end;
+
+	if (sscanf(s, "%u,%u%c", &in, &out, &end) != 2 || !mss_ok(in) ||
+	    !mss_ok(out)) {
+		fprintf(stderr, "cgnat-dp: bad --mss-clamp '%s' (IN,OUT: each "
+				"0 or 536..65495)\n", s);
+		return -EINVAL;
+	}
+	clamp[0] = in;
+	clamp[1] = out;
+	return 0;
+}
+
 static void defaults(struct args *a)
 {
 	struct cgnat_cfg *c = &a->o.cfg;
@@ -165,6 +189,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 		{ "quarantine", 1, 0, 'Q' },   { "sessions-per-sub", 1, 0, 'L' },
 		{ "unreachable", 0, 0, 'U' },
 		{ "unsafe-short-timers", 0, 0, 'X' },
+		{ "mss-clamp", 1, 0, 'M' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -206,6 +231,10 @@ static int parse_args(struct args *a, int argc, char **argv)
 		case 'L': a->o.cfg.sess_per_sub = atoi(optarg); break;
 		case 'U': a->unreach = 1; break;
 		case 'X': a->unsafe = 1; break;
+		case 'M':
+			if (parse_mss(a->o.cfg.mss_clamp, optarg))
+				return -EINVAL;
+			break;
 		default: return -EINVAL;
 		}
 	}

@@ -92,6 +92,8 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	c->unreach_type = cfg->nat.unreachable.type;
 	c->unreach_code = cfg->nat.unreachable.code;
 	c->unreach_rate = cfg->nat.unreachable.rate;
+	c->mss_clamp[0] = cfg->interfaces.mss_clamp.inside;
+	c->mss_clamp[1] = cfg->interfaces.mss_clamp.outside;
 }
 
 int dpconf_build(struct dpconf *dc, const struct cgnat_config *cfg,

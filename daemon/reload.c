@@ -3,12 +3,13 @@
  * reload.c - SIGHUP. The new file is loaded and compared with the running
  * configuration (cfg_reload_diff). What can change live is applied: the
  * tunables in the data plane's config map (timeouts, filtering, hairpin,
- * parity, max_blocks, per-subscriber sessions, ICMP), the allocator's
- * policy (blocks.*, thresholds.*), retention and the IPFIX exporter (recreated
- * when its part changed). What sizes or shapes the pinned maps - interfaces,
- * subscribers, pools (adding addresses included: the maps are sized by the
- * address count), port geometry, table sizes, the database, the instance -
- * keeps its running value and is named in a warning as needing a restart.
+ * parity, max_blocks, per-subscriber sessions, ICMP, interfaces.mss_clamp),
+ * the allocator's policy (blocks.*, thresholds.*), retention and the IPFIX
+ * exporter (recreated when its part changed). What sizes or shapes the
+ * pinned maps - the interfaces' names and XDP mode, subscribers, pools
+ * (adding addresses included: the maps are sized by the address count),
+ * port geometry, table sizes, the database, the instance - keeps its
+ * running value and is named in a warning as needing a restart.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -104,8 +105,11 @@ int cgnatd_config_log(struct cgnatd *d, const char *why)
 static void keep_restart_keys(struct cgnat_config *n,
 			      const struct cgnat_config *old)
 {
+	struct cfg_mss_clamp mss = n->interfaces.mss_clamp;
+
 	n->instance = old->instance;
 	n->interfaces = old->interfaces;
+	n->interfaces.mss_clamp = mss;	/* a tunable, live */
 	n->subscribers = old->subscribers;
 	n->n_pools = old->n_pools;
 	memcpy(n->pools, old->pools, sizeof(n->pools));
@@ -128,7 +132,9 @@ static void keep_restart_keys(struct cgnat_config *n,
  */
 static int cold_key(const char *k)
 {
-	static const char *const cold[] = {"interfaces.", "subscribers",
+	static const char *const cold[] = {"interfaces.inside",
+					   "interfaces.outside",
+					   "interfaces.xdp_mode", "subscribers",
 					   "pools", "ports.range",
 					   "ports.block_size"};
 	size_t i;

@@ -38,13 +38,13 @@ static __always_inline struct bench_tmpl *restore(struct xdp_md *ctx)
 SEC("xdp")
 int bench_inside(struct xdp_md *ctx)
 {
-	return restore(ctx) ? cgnat_inside(ctx) : XDP_ABORTED;
+	return restore(ctx) ? cgnat_inside_body(ctx) : XDP_ABORTED;
 }
 
 SEC("xdp")
 int bench_outside(struct xdp_md *ctx)
 {
-	return restore(ctx) ? cgnat_outside(ctx) : XDP_ABORTED;
+	return restore(ctx) ? cgnat_outside_body(ctx) : XDP_ABORTED;
 }
 
 /* Minimal forwarder: MAC rewrite and devmap redirect. */

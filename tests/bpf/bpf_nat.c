@@ -639,7 +639,8 @@ static const struct bad_case bad_cases[] = {
 	  STAT_DROP_BASE + REASON_MALFORMED },
 	{ "to the box itself (local)", H_INSIDE, m_none, XDP_PASS,
 	  STAT_PASS_LOCAL },
-	{ "ttl 1 to kernel", H_INSIDE, m_none, XDP_PASS, STAT_PASS_TTL },
+	{ "ttl 1: time exceeded", H_INSIDE, m_none, XDP_REDIRECT,
+	  STAT_TTL_EXPIRED },
 	{ "outside not pool", H_OUTSIDE, m_none, XDP_PASS,
 	  STAT_PASS_NOT_NAT },
 	{ "outside unsolicited", H_OUTSIDE, m_none, XDP_DROP,
@@ -1031,6 +1032,205 @@ static void test_icmp_err_unknown_flow(void **st)
 	assert_int_equal(h_stat(&H, STAT_NEW_SESSION), 0);
 }
 
+/* The ICMP error the data plane generates about 'orig' (an IP packet as
+ * it arrived): outer TOS 0xc0, TTL 64, second word 'info', quote = IP
+ * header + 8 bytes.
+ */
+static size_t gen_frame(uint8_t *f, const uint8_t *smac, const uint8_t *dmac,
+			uint32_t src, uint8_t type, uint8_t code,
+			uint32_t info, const uint8_t *orig)
+{
+	size_t qlen = (orig[0] & 0xf) * 4 + 8;
+	uint32_t dst, ninfo = htonl(info);
+	size_t len;
+	uint16_t c;
+
+	memcpy(&dst, orig + 12, 4);
+	len = icmp_frame(f, smac, dmac, src, dst, 64, type, code, orig, qlen);
+	f[15] = 0xc0;
+	f[24] = f[25] = 0;
+	c = pkt_csum(f + 14, 20, 0);
+	memcpy(f + 24, &c, 2);
+	memcpy(f + 38, &ninfo, 4);
+	f[36] = f[37] = 0;
+	c = pkt_csum(f + 34, 8 + qlen, 0);
+	memcpy(f + 36, &c, 2);
+	return len;
+}
+
+/* Outbound TTL 1: time exceeded from the inside address, quoting the
+ * packet as the subscriber sent it; no state for a packet that dies here,
+ * and an established flow is not refreshed by it.
+ */
+static void test_ttl_expired_out(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	uint8_t in[512], out[512], want[512];
+	size_t len, wlen, olen = sizeof(out);
+	struct cgnat_sess before, after;
+	uint32_t ext;
+
+	(void)st;
+	s.ttl = 1;
+	len = pkt_build(in, sizeof(in), &s);
+	wlen = gen_frame(want, h_mac_tin, h_mac_h1, pkt_ip("100.64.0.1"), 11,
+			 0, 0, in + 14);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	assert_int_equal(h_stat(&H, STAT_NEW_SESSION), 0);
+	assert_int_equal(h_stat(&H, STAT_TTL_EXPIRED), 1);
+	s.ttl = 64;
+	xlate_out(&s, &ext);
+	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 7,
+				&before), 0);
+	olen = sizeof(out);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 7,
+				&after), 0);
+	assert_true(after.expires_ns == before.expires_ns);
+}
+
+/* Inbound TTL 1 on a mapped flow: time exceeded from the outside address
+ * to the sender, quoting what it sent (our external endpoint).
+ */
+static void test_ttl_expired_in(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE), r;
+	uint8_t in[512], out[512], want[512];
+	size_t len, wlen, olen = sizeof(out);
+	uint32_t ext;
+	uint16_t p = xlate_out(&s, &ext);
+
+	(void)st;
+	r = spec(17, S1, 7, ip_str(ext, 0), p, H_OUTSIDE);
+	r.ttl = 1;
+	len = pkt_build(in, sizeof(in), &r);
+	wlen = gen_frame(want, h_mac_tout, h_mac_gw, pkt_ip("192.0.2.1"), 11,
+			 0, 0, in + 14);
+	assert_int_equal(h_run(&H, H_OUTSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	assert_int_equal(h_stat(&H, STAT_XLATE_IN), 0);
+}
+
+/* Runs a packet of 'size' IP bytes built from 's'; output in out. */
+static int run_big(int side, struct pkt_spec *s, size_t size, uint8_t *in,
+		   size_t *len, uint8_t *out, size_t *olen)
+{
+	s->payload = size - (pkt_l4_off(s) - 14) - (s->proto == 6 ? 20 : 8);
+	*len = pkt_build(in, 2048, s);
+	*olen = 2048;
+	return h_run(&H, side, in, *len, out, olen);
+}
+
+/* A packet larger than the egress link: DF set -> 3/4 with the link's
+ * MTU, quoting the packet untranslated, from the address facing the
+ * sender; DF clear -> translated, TTL left to the kernel, which
+ * fragments it.
+ */
+static void ptb_case(int side)
+{
+	const char *dev = side == H_INSIDE ? "tout" : "tin";
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE), b;
+	uint8_t in[2048], out[2048], want[2048];
+	size_t len, olen, wlen;
+	char cmd[64];
+	uint32_t ext;
+	uint16_t p;
+
+	snprintf(cmd, sizeof(cmd), "ip link set %s mtu 1400", dev);
+	assert_int_equal(system(cmd), 0);
+	p = xlate_out(&s, &ext);
+	b = side == H_INSIDE ? s : spec(17, S1, 7, ip_str(ext, 0), p,
+					 H_OUTSIDE);
+	b.frag = 0x4000;	/* DF */
+	assert_int_equal(run_big(side, &b, 1400, in, &len, out, &olen),
+			 XDP_REDIRECT);	/* fits exactly */
+	assert_int_equal(run_big(side, &b, 1401, in, &len, out, &olen),
+			 XDP_REDIRECT);
+	if (side == H_INSIDE)
+		wlen = gen_frame(want, h_mac_tin, h_mac_h1,
+				 pkt_ip("100.64.0.1"), 3, 4, 1400, in + 14);
+	else
+		wlen = gen_frame(want, h_mac_tout, h_mac_gw,
+				 pkt_ip("192.0.2.1"), 3, 4, 1400, in + 14);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	assert_int_equal(h_stat(&H, STAT_PTB), 1);
+	/* DF clear: translated, TTL untouched, to the kernel. */
+	b.frag = 0;
+	assert_int_equal(run_big(side, &b, 1401, in, &len, out, &olen),
+			 XDP_PASS);
+	if (side == H_INSIDE) {
+		b.saddr = ext;
+		b.sport = p;
+	} else {
+		b.daddr = pkt_ip(H1);
+		b.dport = 5000;
+	}
+	memcpy(b.smac, out + 6, 6);	/* MACs stay for the kernel */
+	memcpy(b.dmac, out, 6);
+	wlen = pkt_build(want, sizeof(want), &b);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	assert_int_equal(memcmp(out, in, 12), 0);
+	assert_int_equal(h_stat(&H, STAT_PASS_FRAGMENT), 1);
+	snprintf(cmd, sizeof(cmd), "ip link set %s mtu 1500", dev);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_ptb_out(void **st)
+{
+	(void)st;
+	ptb_case(H_INSIDE);
+}
+
+static void test_ptb_in(void **st)
+{
+	(void)st;
+	ptb_case(H_OUTSIDE);
+}
+
+/* Hairpin: H1 sends to H2's external endpoint; H2's port unreachable
+ * about it (quoting what H2 received: H1's external endpoint -> H2)
+ * reaches H1 quoting exactly what H1 sent.
+ */
+static void test_icmp_err_hairpin(void **st)
+{
+	struct pkt_spec a = spec(17, H2, 6000, S1, 7, H_INSIDE), h, t;
+	uint8_t in[256], want[256], out[256], q[128];
+	size_t len, wlen, olen = sizeof(out);
+	uint32_t e2, e1;
+	uint16_t p2, p1;
+
+	(void)st;
+	p2 = xlate_out(&a, &e2);	/* H2's mapping */
+	h = spec(17, H1, 5000, ip_str(e2, 0), p2, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &h, out, &olen), XDP_REDIRECT);
+	memcpy(&e1, out + 26, 4);
+	p1 = out_port(out, &h);
+	t = h;				/* what H2 received */
+	t.saddr = e1;
+	t.sport = p1;
+	t.daddr = pkt_ip(H2);
+	t.dport = 6000;
+	t.ttl = 63;
+	quote_of(t, q, 28);
+	len = icmp_frame(in, h_mac_h2, h_mac_tin, pkt_ip(H2), e1, 64, 3, 3, q,
+			 28);
+	t = h;				/* what H1 sent */
+	t.ttl = 63;
+	quote_of(t, q, 28);
+	wlen = icmp_frame(want, h_mac_tin, h_mac_h1, e2, pkt_ip(H1), 63, 3, 3,
+			  q, 28);
+	olen = sizeof(out);
+	assert_int_equal(h_run(&H, H_INSIDE, in, len, out, &olen),
+			 XDP_REDIRECT);
+	assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+	assert_int_equal(h_stat(&H, STAT_ICMP_XLATE), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1088,6 +1288,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_err_in_echo, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_err_out, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_expired_out, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_expired_in, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ptb_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ptb_in, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_err_hairpin, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_err_unknown_flow,
 						setup, teardown),

@@ -78,6 +78,8 @@ static void h_cfg(struct cgnat_cfg *c, uint32_t max_blocks)
 	c->parity = 1;
 	c->max_blocks = max_blocks;
 	c->sess_per_sub = 0;
+	c->icmp_src = pkt_ip("100.64.0.1");
+	c->icmp_src_out = pkt_ip("192.0.2.1");
 }
 
 int h_load(struct harness *h, uint32_t n_addrs, uint32_t block_size,

@@ -50,6 +50,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.instance, 1);
 	assert_string_equal(cfg.interfaces.inside, "");
 	assert_int_equal(cfg.interfaces.xdp_mode, CFG_XDP_NATIVE);
+	assert_int_equal(cfg.interfaces.mss_clamp.inside, 0);
+	assert_int_equal(cfg.interfaces.mss_clamp.outside, 0);
 	assert_int_equal(cfg.subscribers.n, 0);
 	assert_int_equal(cfg.n_pools, 0);
 	assert_int_equal(cfg.ports.first, 1024);
@@ -243,6 +245,7 @@ static void test_crlf_and_small_err_buffer(void **state)
 static const char min_dump[] =
 	"instance: 1\n"
 	"interfaces:\n  inside: in0\n  outside: out0\n  xdp_mode: native\n"
+	"  mss_clamp:\n    inside: 0\n    outside: 0\n"
 	"subscribers: [100.64.0.0/10]\n"
 	"pools:\n  - name: pool0\n    addresses: [203.0.113.1]\n"
 	"    subscribers: [100.64.0.0/10]\n"

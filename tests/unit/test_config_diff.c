@@ -88,6 +88,21 @@ static void test_live_changes(void **state)
 	expect_diff(BASE "timeouts: { udp_ports: { 53: 30s } }\n",
 		    BASE "timeouts: { udp_ports: { 53: 20s } }\n", 0,
 		    "live: timeouts.udp_ports");
+	/* The MSS clamp is a tunable, though it sits under interfaces. */
+	expect_diff(BASE,
+		    "interfaces: { inside: in0, outside: out0,\n"
+		    "  mss_clamp: { inside: 1400, outside: 1452 } }\n"
+		    "subscribers: [100.64.0.0/10]\n" POOL,
+		    0,
+		    "live: interfaces.mss_clamp.inside, interfaces.mss_clamp.outside");
+	expect_diff("interfaces: { inside: in0, outside: out0,\n"
+		    "  mss_clamp: { outside: 1452 } }\n"
+		    "subscribers: [100.64.0.0/10]\n" POOL,
+		    "interfaces: { inside: in1, outside: out0,\n"
+		    "  mss_clamp: { outside: 0 } }\n"
+		    "subscribers: [100.64.0.0/10]\n" POOL,
+		    1,
+		    "live: interfaces.mss_clamp.outside; restart: interfaces.inside");
 }
 
 static void test_restart_changes(void **state)

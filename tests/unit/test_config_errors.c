@@ -309,6 +309,46 @@ static void test_interfaces_and_paths(void **state)
 		   "cgnat.yaml:5:18: log.database: 'cgnat.db' is not an absolute path (e.g. /var/lib/cgnat/cgnat.db)");
 }
 
+/* interfaces.mss_clamp: written on line 4, after the interface names. */
+#define MSS(v)                                                  \
+	"interfaces:\n  inside: in0\n  outside: out0\n"           \
+	"  mss_clamp: " v "\n"                                   \
+	"subscribers: [100.64.0.0/10]\n"                          \
+	"pools:\n  - addresses: [203.0.113.1]\n"
+
+static void test_mss_clamp(void **state)
+{
+	(void)state;
+	expect_err(MSS("{ inside: 0, outside: 535 }"),
+		   "cgnat.yaml:4:36: interfaces.mss_clamp.outside: 535 is out of range (0 to disable, or 536..65495)");
+	expect_err(MSS("{ inside: 65496 }"),
+		   "cgnat.yaml:4:24: interfaces.mss_clamp.inside: 65496 is out of range (0 to disable, or 536..65495)");
+	expect_err(MSS("{ inside: 99999999999999999999 }"),
+		   "cgnat.yaml:4:24: interfaces.mss_clamp.inside: 99999999999999999999 is out of range (0 to disable, or 536..65495)");
+	expect_err(MSS("{ outside: 1452b }"),
+		   "cgnat.yaml:4:25: interfaces.mss_clamp.outside: '1452b' is not an unsigned integer (0 to disable, or 536..65495)");
+	expect_err(MSS("{ outside: -1 }"),
+		   "cgnat.yaml:4:25: interfaces.mss_clamp.outside: '-1' is not an unsigned integer (0 to disable, or 536..65495)");
+	expect_err(MSS("{ outside: [1452] }"),
+		   "cgnat.yaml:4:25: interfaces.mss_clamp.outside: expected an unsigned integer, got a list");
+	expect_err(MSS("1452"),
+		   "cgnat.yaml:4:14: interfaces.mss_clamp: expected a mapping (e.g. { inside: 0, outside: 1452 }), got '1452'");
+	expect_err(MSS("{ outsde: 1452 }"),
+		   "cgnat.yaml:4:16: interfaces.mss_clamp: unknown key 'outsde' (did you mean 'outside'?)");
+	expect_err(MSS("{ outside: 1452, outside: 1400 }"),
+		   "cgnat.yaml:4:31: interfaces.mss_clamp.outside: duplicate key (first given at 4:16)");
+	expect_ok(MSS("{ inside: 536, outside: 65495 }"));
+	assert_int_equal(cfg.interfaces.mss_clamp.inside, 536);
+	assert_int_equal(cfg.interfaces.mss_clamp.outside, 65495);
+	expect_ok(MSS("{ outside: 1452 }"));
+	assert_int_equal(cfg.interfaces.mss_clamp.inside, 0);
+	assert_int_equal(cfg.interfaces.mss_clamp.outside, 1452);
+	expect_ok(MSS("{ inside: 0, outside: 0 }"));
+	assert_int_equal(cfg.interfaces.mss_clamp.outside, 0);
+	expect_ok(MSS("{}"));
+	assert_int_equal(cfg.interfaces.mss_clamp.inside, 0);
+}
+
 static void test_cross_key_limits(void **state)
 {
 	(void)state;
@@ -341,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_collectors),
 		cmocka_unit_test(test_interfaces_and_paths),
 		cmocka_unit_test(test_cross_key_limits),
+		cmocka_unit_test(test_mss_clamp),
 	};
 
 	return cmocka_run_group_tests_name("config_errors", tests, NULL, NULL);

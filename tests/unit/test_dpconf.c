@@ -19,7 +19,8 @@
 #include "daemon/dpconf.h"
 
 static const char two_pools[] =
-	"interfaces: { inside: in0, outside: out0, xdp_mode: generic }\n"
+	"interfaces: { inside: in0, outside: out0, xdp_mode: generic,\n"
+	"              mss_clamp: { outside: 1452 } }\n"
 	"subscribers: [100.64.0.0/11, 100.96.0.0/11]\n"
 	"pools:\n"
 	"  - name: a\n"
@@ -115,6 +116,8 @@ static void test_tunables_and_geometry(void **state)
 	assert_int_equal(c->unreach_type, 3);
 	assert_int_equal(c->unreach_code, 13);
 	assert_int_equal(c->unreach_rate, 7);
+	assert_int_equal(c->mss_clamp[0], 0);
+	assert_int_equal(c->mss_clamp[1], 1452);
 	assert_int_equal(c->port_lo, 2048);
 	assert_int_equal(c->block_size, 512);
 	assert_int_equal(c->blocks_per_addr, 16);

@@ -20,6 +20,7 @@
 #include "sweep.h"
 #include "icmp_gen.h"
 #include "icmp_err.h"
+#include "frag.h"
 #include "mss.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -39,21 +40,13 @@ static __always_inline int verdict(int rc)
  */
 #define ACT_ICMP_ERR 100
 #define ACT_TTL 101
+#define ACT_FRAG 102		/* a fragment after the first */
 #define ACT_PTB 0x10000
 
 static __always_inline int is_icmp_error(__u8 type)
 {
 	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
 	       type == ICMP_PARAMETERPROB;
-}
-
-/* Pool of a subscriber source address, or -1. */
-static __always_inline int sub_pool(__be32 addr)
-{
-	struct cgnat_sub_prefix k = { .prefixlen = 32, .addr = addr };
-	__u32 *pool = bpf_map_lookup_elem(&cgnat_sub_prefixes, &k);
-
-	return pool ? (int)*pool : -1;
 }
 
 /* FIB answer for the packet as it is, in a frame of its own (the 64-byte
@@ -83,48 +76,61 @@ static __always_inline int inside_other(struct xdp_md *ctx, struct pkt *p,
 	return reason;
 }
 
-/* Sender half of a new flow: subscriber, mapping, session. */
-static __always_inline struct cgnat_sess *
-inside_new_sess(struct pkt *p, const struct cgnat_sess_key *k, int pool,
-		__u8 flags, __u64 now, const struct cgnat_cfg *cfg, int *err)
+/* What the packet opening a flow must be: ports, a SYN, a good header. */
+static __always_inline int inside_new_ok(struct pkt *p)
 {
+	if (p->proto != IPPROTO_ICMP && (!*p->sport || !*p->dport))
+		return -REASON_PORT_ZERO;
+	if (p->proto == IPPROTO_TCP &&
+	    (p->tcp_flags & (TH_SYN | TH_RST)) != TH_SYN)
+		return -REASON_TCP_NO_SYN;
+	return ip_csum_ok(p) ? 0 : -REASON_MALFORMED;
+}
+
+/* Sender half of a new flow: subscriber, mapping, session of the key
+ * inside() left in the scratch value, next hop seeded from its FIB
+ * answer. Called by the entry point, not by inside(): a chain of both
+ * frames and the port allocator's would pass the 512-byte stack limit.
+ * Returns 0 when the session exists, else a negative reason.
+ */
+__noinline int inside_alloc(__u32 pool, __u32 flags)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	struct cgnat_scratch *sc = nat_scratch();
+	__u64 now = bpf_ktime_get_coarse_ns();
+	const struct cgnat_sess_key *k;
 	struct cgnat_sess *s = 0;
 	struct cgnat_sub *sub;
 	struct cgnat_map m;
 	__u32 idx;
+	int err;
 
-	if (p->proto != IPPROTO_ICMP && (!*p->sport || !*p->dport)) {
-		*err = -REASON_PORT_ZERO;
-		return 0;
-	}
-	if (p->proto == IPPROTO_TCP &&
-	    (p->tcp_flags & (TH_SYN | TH_RST)) != TH_SYN) {
-		*err = -REASON_TCP_NO_SYN;
-		return 0;
-	}
-	if (!ip_csum_ok(p)) {
-		*err = -REASON_MALFORMED;
-		return 0;
-	}
-	*err = nat_sub_get(k->int_addr, pool, now, cfg, &sub, &idx);
-	if (*err)
-		return 0;
-	*err = nat_sub_charge(sub, now, cfg);
-	if (*err)
-		return 0;
-	*err = nat_mapping(cfg, sub, idx, p->proto, k->int_addr, k->int_port,
-			   now, &m);
-	if (!*err)
-		s = nat_sess_create(k, m.addr, m.port, flags, now, cfg, err);
-	if (!s || *err == 1) {	/* failed, or another CPU created it */
+	if (!sc || !cfg)
+		return -REASON_CONFLICT;
+	k = &sc->key;
+	err = nat_sub_get(k->int_addr, pool, now, cfg, &sub, &idx);
+	if (err)
+		return err;
+	err = nat_sub_charge(sub, now, cfg);
+	if (err)
+		return err;
+	err = nat_mapping(cfg, sub, idx, k->proto, k->int_addr, k->int_port,
+			  now, &m);
+	if (!err)
+		s = nat_sess_create(k, m.addr, m.port, flags, now, cfg, &err);
+	if (!s || err == 1) {	/* failed, or another CPU created it */
 		__sync_fetch_and_sub(&sub->sessions, 1);
 		if (!s)
-			return 0;
-		*err = 0;
+			return err;
 	}
-	if (cfg->filtering == CGNAT_FILTER_ADF && p->proto != IPPROTO_ICMP)
+	if (cfg->filtering == CGNAT_FILTER_ADF && k->proto != IPPROTO_ICMP)
 		nat_permit_touch(k, s->expires_ns);
-	return s;
+	/* The route does not depend on the source about to be written:
+	 * inside()'s answer serves as the session's next hop.
+	 */
+	if (sc->seed.ifindex && !s->nh[CGNAT_DIR_OUT].ifindex)
+		s->nh[CGNAT_DIR_OUT] = sc->seed;
+	return 0;
 }
 
 static __always_inline int inside_translate(struct xdp_md *ctx,
@@ -134,7 +140,7 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 {
 	struct cgnat_nh *nh = &s->nh[CGNAT_DIR_OUT];
 	__be32 dst = p->ip->daddr;
-	struct cgnat_map rm = {};
+	__be16 rport = 0;
 	struct xlate x = {};
 	__u64 exp = s->expires_ns;
 	int rc;
@@ -145,18 +151,19 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 		if (!cfg->hairpinning)
 			return -REASON_HAIRPIN_OFF;
 		rc = hairpin_receiver(cfg, p, s->ext_addr, s->ext_port, now,
-				      &rm);
+				      &dst, &rport);
 		if (rc)
 			return rc;
-		dst = rm.addr;
 	}
 	rc = fwd_prepare(ctx, p, nh, s->ext_addr, dst, now, cfg);
 	if (rc < 0)
 		return rc;
 	if (rc == FWD_PTB)
 		return ACT_PTB | nh->mtu;
+	if (p->ip->frag_off & bpf_htons(IP_MF))
+		frag_note(ctx, rc ? 0 : nh, CGNAT_DIR_OUT, s->ext_addr, dst);
 	if (s->flags & CGNAT_SF_HAIRPIN) {
-		xlate_set(p, &x, &p->ip->daddr, p->dport, rm.addr, rm.port);
+		xlate_set(p, &x, &p->ip->daddr, p->dport, dst, rport);
 		stat_inc(STAT_HAIRPIN);
 	} else {
 		stat_inc(STAT_XLATE_OUT);
@@ -190,7 +197,14 @@ static __always_inline int inside_refused(struct xdp_md *ctx,
 			      CGNAT_DIR_OUT) ?: XDP_DROP;
 }
 
-static __noinline int inside(struct xdp_md *ctx)
+/* inside() asks for a new flow: ACT_NEW | flags << 8 | pool. */
+#define ACT_NEW 0x20000
+#define ACT_MASK 0xffff0000
+
+/* Global: the entry point runs it twice for a new flow (before and after
+ * inside_alloc), and a global function is verified once.
+ */
+__noinline int inside(struct xdp_md *ctx)
 {
 	struct cgnat_cfg *cfg = cfg_get();
 	struct cgnat_sess_key k;
@@ -212,57 +226,56 @@ static __noinline int inside(struct xdp_md *ctx)
 	if (!cfg || !cfg->blocks_per_addr)
 		return -REASON_CONFLICT;
 	rc = parse_l3l4(&p);
-	if (rc == -REASON_ICMP_ERROR && sub_pool(p.ip->saddr) >= 0 &&
+	if (rc == -REASON_FRAGMENT)
+		return ACT_FRAG;
+	if (rc == -REASON_ICMP_ERROR && nat_sub_pool(p.ip->saddr) >= 0 &&
 	    is_icmp_error(p.icmp_type))
 		return ACT_ICMP_ERR;
 	if (rc) {
 		/* Refused traffic from subscribers; others only if local. */
-		return inside_other(ctx, &p, sub_pool(p.ip->saddr) < 0 ?
+		return inside_other(ctx, &p, nat_sub_pool(p.ip->saddr) < 0 ?
 						     -REASON_SPOOF : rc);
 	}
 	nat_key(&k, p.proto, p.ip->saddr, *p.sport, p.ip->daddr, *p.dport);
 	now = bpf_ktime_get_coarse_ns();	/* see cgnat_abi.h */
 	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
-	if (s)
-		return inside_translate(ctx, &p, s, now, cfg);
+	if (!s) {
+		struct cgnat_scratch *sc = nat_scratch();
+		__u32 flags = 0;
 
-	pool = sub_pool(p.ip->saddr);
-	if (pool < 0)
-		return inside_other(ctx, &p, -REASON_SPOOF);
-	if (nat_is_pool_addr(p.ip->daddr)) {
-		struct cgnat_map_key mk = { .addr = p.ip->daddr,
-					    .port = *p.dport,
-					    .proto = p.proto,
-					    .dir = CGNAT_DIR_IN };
+		if (!sc)
+			return -REASON_CONFLICT;
+		sc->seed.ifindex = 0;
+		pool = nat_sub_pool(p.ip->saddr);
+		if (pool < 0)
+			return inside_other(ctx, &p, -REASON_SPOOF);
+		if (nat_is_pool_addr(p.ip->daddr)) {
+			struct cgnat_map_key mk = { .addr = p.ip->daddr,
+						    .port = *p.dport,
+						    .proto = p.proto,
+						    .dir = CGNAT_DIR_IN };
 
-		if (!cfg->hairpinning)
-			return -REASON_HAIRPIN_OFF;
-		if (p.proto == IPPROTO_ICMP ||
-		    !bpf_map_lookup_elem(&cgnat_mappings, &mk))
-			return -REASON_UNSOLICITED;
-		if (p.ip->ttl <= 1)
-			return ACT_TTL;
-		s = inside_new_sess(&p, &k, pool, CGNAT_SF_HAIRPIN, now, cfg,
-				    &rc);
-	} else {
-		struct cgnat_nh nh = {};
-		int frc = inside_route(ctx, &p, &nh, now, cfg);
-
-		if (frc == BPF_FIB_LKUP_RET_NOT_FWDED) {
-			stat_inc(STAT_PASS_LOCAL);
-			return XDP_PASS;
+			if (!cfg->hairpinning)
+				return -REASON_HAIRPIN_OFF;
+			if (p.proto == IPPROTO_ICMP ||
+			    !bpf_map_lookup_elem(&cgnat_mappings, &mk))
+				return -REASON_UNSOLICITED;
+			flags = CGNAT_SF_HAIRPIN;
+		} else {
+			if (inside_route(ctx, &p, &sc->seed, now, cfg) ==
+			    BPF_FIB_LKUP_RET_NOT_FWDED) {
+				stat_inc(STAT_PASS_LOCAL);
+				return XDP_PASS;
+			}
 		}
 		if (p.ip->ttl <= 1)
 			return ACT_TTL;	/* no state for what dies here */
-		s = inside_new_sess(&p, &k, pool, 0, now, cfg, &rc);
-		/* The route does not depend on the source we are about to
-		 * write: this answer serves as the session's next hop.
-		 */
-		if (s && frc == BPF_FIB_LKUP_RET_SUCCESS && !s->nh[0].ifindex)
-			s->nh[CGNAT_DIR_OUT] = nh;
+		rc = inside_new_ok(&p);
+		if (rc)
+			return rc;
+		sc->key = k;
+		return ACT_NEW | flags << 8 | (pool & 0xff);
 	}
-	if (!s)
-		return inside_refused(ctx, cfg, rc);
 	return inside_translate(ctx, &p, s, now, cfg);
 }
 
@@ -313,6 +326,8 @@ static __noinline int outside(struct xdp_md *ctx)
 	if (parse_ipv4_hdr(&p) || !cfg || !cfg->blocks_per_addr)
 		return XDP_PASS;	/* not ours to judge: kernel */
 	rc = parse_l3l4(&p);
+	if (rc == -REASON_FRAGMENT)
+		return ACT_FRAG;
 	if (rc == -REASON_ICMP_ERROR && is_icmp_error(p.icmp_type) &&
 	    nat_is_pool_addr(p.ip->daddr))
 		return ACT_ICMP_ERR;
@@ -348,6 +363,8 @@ static __noinline int outside(struct xdp_md *ctx)
 		return rc;
 	if (rc == FWD_PTB)
 		return ACT_PTB | nh->mtu;
+	if (p.ip->frag_off & bpf_htons(IP_MF))
+		frag_note(ctx, rc ? 0 : nh, CGNAT_DIR_IN, p.ip->saddr, m->addr);
 	ct_update(s, cfg, &p, CGNAT_DIR_IN, now, cfg->inbound_refresh);
 	xlate_set(&p, &x, &p.ip->daddr, p.dport, m->addr, m->port);
 	mss_clamp(ctx, &p, &x, cfg, 0);
@@ -361,13 +378,26 @@ static __noinline int outside(struct xdp_md *ctx)
  */
 static __always_inline int finish(struct xdp_md *ctx, int rc, __u32 dir)
 {
+	if (dir == CGNAT_DIR_OUT && (rc & ACT_MASK) == ACT_NEW) {
+		struct cgnat_cfg *cfg = cfg_get();
+		int err = inside_alloc(rc & 0xff, rc >> 8 & 0xff);
+
+		if (!cfg)
+			return XDP_DROP;
+		/* Again, now that the session exists. */
+		rc = err ? inside_refused(ctx, cfg, err) : inside(ctx);
+		if ((rc & ACT_MASK) == ACT_NEW)
+			rc = -REASON_CONFLICT;	/* swept meanwhile */
+	}
 	if (rc == ACT_ICMP_ERR) {
 		rc = icmp_err_xlate(ctx, dir);
+	} else if (rc == ACT_FRAG) {
+		rc = frag_follow(ctx, dir);
 	} else if (rc == ACT_TTL) {
 		stat_inc(STAT_TTL_EXPIRED);
 		rc = icmp_gen_error(ctx, ICMP_TIME_EXCEEDED, 0, 0, dir) ?:
 		     -REASON_TTL;
-	} else if (rc >= ACT_PTB) {
+	} else if ((rc & ACT_MASK) == ACT_PTB) {
 		stat_inc(STAT_PTB);
 		rc = icmp_gen_error(ctx, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 				    rc & 0xffff, dir) ?: -REASON_FRAG_NEEDED;

@@ -260,6 +260,49 @@ struct cgnat_event {
 };
 _Static_assert(sizeof(struct cgnat_event) == 40, "event layout");
 
+/* Fragments (frag.h). A datagram is known by what it arrived with. */
+#define CGNAT_FRAG_TTL_NS (5ull * 1000000000) /* entry life after the first */
+#define CGNAT_FRAG_HOLD_MS 2000	/* userspace hold of an early fragment */
+#define CGNAT_FRAG_FRAME 1600	/* largest early fragment held (bytes) */
+
+struct cgnat_frag_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;
+	__u8 proto;
+	__u8 dir;		/* enum cgnat_dir it arrived from */
+};
+_Static_assert(sizeof(struct cgnat_frag_key) == 12, "frag_key layout");
+
+/* How the first fragment was translated: later fragments get the same
+ * addresses and leave by the same next hop (ifindex 0: to the kernel).
+ */
+struct cgnat_frag {
+	__u64 expires_ns;
+	__be32 saddr;		/* after translation */
+	__be32 daddr;
+	struct cgnat_nh nh;
+};
+_Static_assert(sizeof(struct cgnat_frag) == 40, "frag layout");
+
+/* Records of ring cgnat_frag_ring. HELD: a later fragment that came
+ * before its first, whole frame attached, dropped by XDP; READY: the
+ * first fragment of a datagram with held fragments was translated.
+ */
+enum cgnat_frag_rec_kind {
+	CGNAT_FRAG_HELD = 1,
+	CGNAT_FRAG_READY = 2,
+};
+
+struct cgnat_frag_rec {
+	__u32 kind;
+	__u32 ifindex;		/* it arrived on */
+	struct cgnat_frag_key key;
+	__u32 len;		/* frame bytes (HELD) */
+	__u8 frame[];		/* CGNAT_FRAG_FRAME bytes reserved (HELD) */
+};
+_Static_assert(sizeof(struct cgnat_frag_rec) == 24, "frag_rec layout");
+
 /* Sweep program (SEC("syscall")) context: input now, output counts. */
 struct cgnat_sweep_args {
 	__u64 now_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns */
@@ -325,6 +368,9 @@ enum cgnat_stat {
 	STAT_FRAG_FOLLOW,	/* later fragments translated by the table */
 	STAT_FRAG_HELD,		/* early fragments handed to the holder */
 	STAT_FRAG_HOLD_FULL,	/* early fragments dropped: holder full */
+	/* Written by the userspace holder (CPU 0 slot), not by XDP: */
+	STAT_FRAG_REINJECTED,	/* held fragments run again after their first */
+	STAT_FRAG_EXPIRED,	/* held fragments whose first never came */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

@@ -79,6 +79,25 @@ static __always_inline int fwd_fib_rc(int rc)
  */
 #define FWD_PTB 16
 
+/* Refills a stale next hop from the FIB: 0, XDP_PASS or a negative
+ * reason. Not inlined: the 64-byte lookup struct stays off the caller's
+ * frame, which is what keeps the deepest call chain within 512 bytes.
+ */
+static __noinline int fwd_refresh(struct xdp_md *ctx, struct pkt *p,
+				  struct cgnat_nh *nh, __be32 src, __be32 dst)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	struct bpf_fib_lookup fib;
+	int rc;
+
+	if (!cfg)
+		return -REASON_CONFLICT;
+	rc = fwd_fib_rc(fwd_fib(ctx, p, src, dst, &fib));
+	if (!rc)
+		fwd_nh_fill(nh, &fib, bpf_ktime_get_coarse_ns(), cfg);
+	return rc;
+}
+
 /* Decides how the packet leaves, before anything in it is rewritten:
  * next hop from the cache or the FIB, and the egress MTU check.
  */
@@ -88,12 +107,10 @@ static __always_inline int fwd_prepare(struct xdp_md *ctx, struct pkt *p,
 				       const struct cgnat_cfg *cfg)
 {
 	if (!nh->ifindex || (__s32)(nh->until - fwd_now(now)) <= 0) {
-		struct bpf_fib_lookup fib;
-		int rc = fwd_fib_rc(fwd_fib(ctx, p, src, dst, &fib));
+		int rc = fwd_refresh(ctx, p, nh, src, dst);
 
 		if (rc)
 			return rc;
-		fwd_nh_fill(nh, &fib, now, cfg);
 	}
 	if (bpf_ntohs(p->ip->tot_len) <= nh->mtu)
 		return 0;

@@ -15,13 +15,14 @@
 
 /* The receiver half: finds the receiver's mapping of (daddr, dport) and
  * its session towards the sender's external endpoint (sext, sport),
- * creating that session when filtering admits it. Fills *rm with the
- * receiver's internal endpoint.
+ * creating that session when filtering admits it. Fills *raddr, *rport
+ * with the receiver's internal endpoint (two scalars, not the mapping:
+ * the caller's frame is at the stack limit).
  */
 static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 					    struct pkt *p, __be32 sext,
 					    __be16 sport, __u64 now,
-					    struct cgnat_map *rm)
+					    __be32 *raddr, __be16 *rport)
 {
 	struct cgnat_map_key mk = { .addr = p->ip->daddr, .port = *p->dport,
 				    .proto = p->proto, .dir = CGNAT_DIR_IN };
@@ -34,20 +35,21 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
 	if (!m)
 		return -REASON_UNSOLICITED;
-	*rm = *m;
-	nat_key(&k, p->proto, rm->addr, rm->port, sext, sport);
+	*raddr = m->addr;
+	*rport = m->port;
+	nat_key(&k, p->proto, m->addr, m->port, sext, sport);
 	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
 	if (!s || s->expires_ns <= now) {
 		if (!nat_filter_admits(cfg, &k, now))
 			return -REASON_FILTERED;
 		if (p->proto == IPPROTO_TCP && !(p->tcp_flags & TH_SYN))
 			return -REASON_TCP_NO_SYN;
-		err = nat_map_mark(p->proto, rm->addr, rm->port);
+		err = nat_map_mark(p->proto, *raddr, *rport);
 		if (err)
 			return err;
 		s = nat_sess_charged(&k, p->ip->daddr, *p->dport,
 				     CGNAT_SF_INBOUND | CGNAT_SF_HAIRPIN,
-				     rm->sub_idx, now, cfg, &err);
+				     m->sub_idx, now, cfg, &err);
 		if (!s)
 			return err;
 	}

@@ -34,26 +34,16 @@
 static __always_inline int icmp_gen_allowed(const struct cgnat_cfg *cfg,
 					    __u32 type, __u32 code, __u64 now)
 {
-	__u32 key = type == ICMP_TIME_EXCEEDED ||
-		    (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED);
-	struct icmp_bucket *b = bpf_map_lookup_elem(&cgnat_icmp_rl, &key);
-	__u64 rate = key ? CGNAT_ICMP_RATE : cfg->unreach_rate, add;
+	int icmp = type == ICMP_TIME_EXCEEDED ||
+		   (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED);
+	__u64 rate = icmp ? CGNAT_ICMP_RATE : cfg->unreach_rate;
 
-	if (!b || !rate)
-		return 0;
-	add = (now - b->last_ns) * rate / 1000000000ull;
-	if (add) {
-		b->tokens += add;
-		if (b->tokens > rate)
-			b->tokens = rate;
-		b->last_ns = now;
-	}
-	if (!b->tokens) {
-		stat_inc(STAT_ICMP_LIMITED);
-		return 0;
-	}
-	b->tokens--;
-	return 1;
+	if (!rate)
+		return 0;	/* switched off: not a suppression */
+	if (rl_take(icmp ? RL_ICMP : RL_UNREACH, rate, now))
+		return 1;
+	stat_inc(STAT_ICMP_LIMITED);
+	return 0;
 }
 
 /* One's complement sum of 'words' 16-bit words at 'p' (bounds checked). */

@@ -150,20 +150,73 @@ struct {
 	__type(value, __u32);
 } cgnat_epoch SEC(".maps");
 
-/* Token buckets per CPU for generated ICMP errors: [0] unreachables for
- * refused flows, [1] packet too big and time exceeded.
+/* Per-CPU scratch for one packet's new flow: inside() leaves the key
+ * and its FIB answer for inside_alloc(), nat_sess_create() builds the
+ * session value here instead of on the stack.
  */
-struct icmp_bucket {
+struct cgnat_scratch {
+	struct cgnat_sess sess;
+	struct cgnat_nh seed;	/* ifindex 0: none */
+	struct cgnat_sess_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgnat_scratch);
+} cgnat_scratch SEC(".maps");
+
+static __always_inline struct cgnat_scratch *nat_scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cgnat_scratch, &zero);
+}
+
+/* Token buckets per CPU (enum rl_bucket), for what must not flood. */
+enum rl_bucket {
+	RL_UNREACH = 0,		/* 3/1 for refused flows, cfg->unreach_rate */
+	RL_ICMP = 1,		/* 3/4 and 11/0 */
+	RL_FRAG_HOLD = 2,	/* early fragments copied to userspace */
+	RL_MAX,
+};
+
+struct rl_bucket_val {
 	__u64 last_ns;
 	__u64 tokens;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, RL_MAX);
 	__type(key, __u32);
-	__type(value, struct icmp_bucket);
-} cgnat_icmp_rl SEC(".maps");
+	__type(value, struct rl_bucket_val);
+} cgnat_rl SEC(".maps");
+
+/* Fragments (frag.h): translations of first fragments, LRU because an
+ * entry lives seconds and carries nothing the log needs; datagrams with
+ * fragments held in userspace; the ring that carries those fragments
+ * there, apart from the event ring so a flood never costs an event.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct cgnat_frag_key);
+	__type(value, struct cgnat_frag);
+} cgnat_frags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cgnat_frag_key);
+	__type(value, __u32);
+} cgnat_frag_waiting SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} cgnat_frag_ring SEC(".maps");
 
 static __always_inline void stat_inc(__u32 idx)
 {
@@ -171,6 +224,29 @@ static __always_inline void stat_inc(__u32 idx)
 
 	if (v)
 		*v += 1;
+}
+
+/* Takes a token from bucket 'key' refilled at 'rate' per second (0 =
+ * never). Returns 1 when allowed.
+ */
+static __always_inline int rl_take(__u32 key, __u64 rate, __u64 now)
+{
+	struct rl_bucket_val *b = bpf_map_lookup_elem(&cgnat_rl, &key);
+	__u64 add;
+
+	if (!b || !rate)
+		return 0;
+	add = (now - b->last_ns) * rate / 1000000000ull;
+	if (add) {
+		b->tokens += add;
+		if (b->tokens > rate)
+			b->tokens = rate;
+		b->last_ns = now;
+	}
+	if (!b->tokens)
+		return 0;
+	b->tokens--;
+	return 1;
 }
 
 static __always_inline struct cgnat_cfg *cfg_get(void)

@@ -58,6 +58,15 @@ static __always_inline void xlate_finish(struct pkt *p, struct xlate *x,
 		csum_apply(p->l4sum, x->l4);
 }
 
+/* Pool of a subscriber source address, or -1. */
+static __always_inline int nat_sub_pool(__be32 addr)
+{
+	struct cgnat_sub_prefix k = { .prefixlen = 32, .addr = addr };
+	__u32 *pool = bpf_map_lookup_elem(&cgnat_sub_prefixes, &k);
+
+	return pool ? (int)*pool : -1;
+}
+
 static __always_inline int nat_is_pool_addr(__be32 addr)
 {
 	return bpf_map_lookup_elem(&cgnat_addr_idx, &addr) != 0;
@@ -257,14 +266,24 @@ nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
 		__be16 ext_port, __u8 flags, __u64 now,
 		const struct cgnat_cfg *cfg, int *err)
 {
-	struct cgnat_sess s = {};
+	/* Built in the per-CPU scratch value, not on the stack: this runs
+	 * at the bottom of the deepest call chain (512-byte limit).
+	 */
+	struct cgnat_scratch *sc = nat_scratch();
+	struct cgnat_sess *s;
 	long rc;
 
-	s.ext_addr = ext_addr;
-	s.ext_port = ext_port;
-	s.flags = flags;
-	s.expires_ns = now + ct_timeout(cfg, k->proto, 0) + CT_REFRESH_SLACK_NS;
-	rc = bpf_map_update_elem(&cgnat_sessions, k, &s, BPF_NOEXIST);
+	if (!sc) {
+		*err = -REASON_CONFLICT;
+		return 0;
+	}
+	s = &sc->sess;
+	__builtin_memset(s, 0, sizeof(*s));
+	s->ext_addr = ext_addr;
+	s->ext_port = ext_port;
+	s->flags = flags;
+	s->expires_ns = now + ct_timeout(cfg, k->proto, 0) + CT_REFRESH_SLACK_NS;
+	rc = bpf_map_update_elem(&cgnat_sessions, k, s, BPF_NOEXIST);
 	if (rc && rc != -EEXIST) {
 		*err = nat_table_full(CGNAT_TBL_SESSIONS, k->int_addr, now, cfg);
 		return 0;

@@ -63,13 +63,10 @@ static __always_inline int parse_ipv4_hdr(struct pkt *p)
 	return 0;
 }
 
-static __always_inline int ip_is_fragment(const struct iphdr *ip)
-{
-	return (ip->frag_off & bpf_htons(IP_MF | IP_OFFMASK)) != 0;
-}
-
 /* Validates version, IHL and total length, then points at the transport
- * header (options are stepped over). Fragments are refused here.
+ * header (options are stepped over). A first fragment parses like a whole
+ * packet; later fragments, which carry no transport header, return
+ * -REASON_FRAGMENT for frag.h.
  */
 static __always_inline int parse_ipv4(struct pkt *p, void **l4)
 {
@@ -81,7 +78,7 @@ static __always_inline int parse_ipv4(struct pkt *p, void **l4)
 		return -REASON_MALFORMED;
 	if (tot < ihl || (void *)ip + tot > p->data_end)
 		return -REASON_MALFORMED;
-	if (ip_is_fragment(ip))
+	if (ip->frag_off & bpf_htons(IP_OFFMASK))
 		return -REASON_FRAGMENT;
 	*l4 = (void *)ip + (ihl & 0x3c);
 	p->proto = ip->protocol;
@@ -110,9 +107,11 @@ static __always_inline int parse_udp(struct pkt *p, void *l4)
 
 	if ((void *)(uh + 1) > p->data_end)
 		return -REASON_MALFORMED;
+	/* A first fragment holds only the start of the datagram. */
 	if (bpf_ntohs(uh->len) < sizeof(*uh) ||
-	    (void *)uh + bpf_ntohs(uh->len) >
-		    (void *)p->ip + bpf_ntohs(p->ip->tot_len))
+	    ((void *)uh + bpf_ntohs(uh->len) >
+		     (void *)p->ip + bpf_ntohs(p->ip->tot_len) &&
+	     !(p->ip->frag_off & bpf_htons(IP_MF))))
 		return -REASON_MALFORMED;
 	p->sport = &uh->source;
 	p->dport = &uh->dest;

@@ -270,7 +270,7 @@ static int check_floors(const struct args *a)
 }
 
 /* Generated ICMP comes from the inside interface's address. */
-static __be32 inside_addr(const char *ifname)
+static __be32 if_addr(const char *ifname)
 {
 	struct ifaddrs *ifa, *i;
 	__be32 a = 0;
@@ -298,8 +298,10 @@ static void fill_cfg(struct args *a)
 		c->unreach_type = 3;
 		c->unreach_code = 1;
 		c->unreach_rate = 100;
-		c->icmp_src = inside_addr(a->o.inside);
 	}
+	/* Sources of generated ICMP (time exceeded, too big, unreachable). */
+	c->icmp_src = if_addr(a->o.inside);
+	c->icmp_src_out = if_addr(a->o.outside) ?: a->o.addrs[0];
 }
 
 int main(int argc, char **argv)

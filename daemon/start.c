@@ -75,6 +75,12 @@ static void build_options(struct cgnatd *d)
 		fatalx("%s: %s", d->a.config, err);
 	if (!d->icmp_src)
 		d->dc.o.cfg.unreach_rate = 0;
+	/* Time exceeded and packet too big towards the internet come from
+	 * the outside address, else from the first pool address.
+	 */
+	if (dpconf_if_addr(d->cfg.interfaces.outside,
+			   &d->dc.o.cfg.icmp_src_out))
+		d->dc.o.cfg.icmp_src_out = d->dc.o.addrs[0];
 	rc = lock_pins(d->a.pin_dir);
 	if (rc == -EBUSY)
 		fatalx("another cgnatd runs on %s", d->a.pin_dir);

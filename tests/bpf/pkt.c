@@ -39,7 +39,7 @@ size_t pkt_l4_off(const struct pkt_spec *s)
 
 static size_t l4_hdr_len(const struct pkt_spec *s)
 {
-	return s->proto == 6 ? 20 : 8;
+	return s->proto == 6 ? 20u + s->tcp_opt_len : 8;
 }
 
 static uint32_t pseudo_sum(const struct pkt_spec *s, size_t l4len)
@@ -66,9 +66,10 @@ static void build_l4(uint8_t *l4, size_t l4len, const struct pkt_spec *s)
 		put16(l4, s->sport);
 		put16(l4 + 2, s->dport);
 		memcpy(l4 + 4, "\x00\x00\x10\x00\x00\x00\x20\x00", 8);
-		l4[12] = 5 << 4;
+		l4[12] = (5 + s->tcp_opt_len / 4) << 4;
 		l4[13] = s->tcp_flags;
 		put16(l4 + 14, 65535);
+		memcpy(l4 + 20, s->tcp_opts, s->tcp_opt_len);
 	} else if (s->proto == 17) {
 		put16(l4, s->sport);
 		put16(l4 + 2, s->dport);
@@ -134,4 +135,30 @@ int pkt_diff(const uint8_t *got, size_t glen, const uint8_t *want,
 			shown++;
 		}
 	return glen != wlen || shown;
+}
+
+size_t pkt_fragment(const uint8_t *in, size_t len, size_t at, int part,
+		    uint8_t *out)
+{
+	size_t hl = 14 + (in[14] & 0xf) * 4, n;
+	uint8_t *ip = out + 14;
+	uint16_t c;
+
+	if (at % 8 || hl + at >= len)
+		return 0;
+	memcpy(out, in, hl);
+	if (part == 0) {
+		n = at;
+		memcpy(out + hl, in + hl, n);
+		put16(ip + 6, 0x2000);			/* MF, offset 0 */
+	} else {
+		n = len - hl - at;
+		memcpy(out + hl, in + hl + at, n);
+		put16(ip + 6, at / 8);			/* last: MF clear */
+	}
+	put16(ip + 2, hl - 14 + n);
+	ip[10] = ip[11] = 0;
+	c = pkt_csum(ip, hl - 14, 0);
+	memcpy(ip + 10, &c, 2);
+	return hl + n;
 }

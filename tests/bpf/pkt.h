@@ -23,6 +23,8 @@ struct pkt_spec {
 	uint16_t frag;		/* frag_off field, host order */
 	uint16_t payload;	/* payload bytes */
 	uint16_t ip_id;
+	uint8_t tcp_opt_len;	/* TCP option bytes, a multiple of 4 */
+	uint8_t tcp_opts[40];
 };
 
 /* Returns the frame length, 0 if it does not fit. */
@@ -38,5 +40,12 @@ int pkt_diff(const uint8_t *got, size_t glen, const uint8_t *want,
 	     size_t wlen);
 
 uint32_t pkt_ip(const char *dotted);
+
+/* Part 0 or 1 of the frame 'in' cut into two IPv4 fragments at payload
+ * byte 'at' (a multiple of 8), IP checksum computed afresh. Returns the
+ * fragment's length, 0 if 'at' does not fit.
+ */
+size_t pkt_fragment(const uint8_t *in, size_t len, size_t at, int part,
+		    uint8_t *out);
 
 #endif /* CGNAT_TEST_PKT_H */

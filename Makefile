@@ -75,7 +75,7 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libfixbuf-dev libfixbuf-tools libyaml-dev libsqlite3-dev sqlite3 \
 	libcmocka-dev pkg-config iproute2 ethtool tcpdump tshark nfdump \
 	pmacct python3-scapy socat iperf3 nftables iptables make gcc \
-	python3-matplotlib iputils-ping procps
+	python3-matplotlib iputils-ping iputils-tracepath procps
 
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \

@@ -371,6 +371,7 @@ enum cgnat_stat {
 	/* Written by the userspace holder (CPU 0 slot), not by XDP: */
 	STAT_FRAG_REINJECTED,	/* held fragments run again after their first */
 	STAT_FRAG_EXPIRED,	/* held fragments whose first never came */
+	STAT_FRAG_REFUSED,	/* early fragments over the holder's bounds */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

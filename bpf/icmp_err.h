@@ -26,37 +26,50 @@
 #include "nat.h"
 #include "fwd.h"
 
-#define ICMP_ERR_CHUNKS 8	/* checksum walk bound: 8 x 64 bytes */
+#define ICMP_ERR_CHUNKS 24	/* checksum walk bound: 24 x 64 = 1536 bytes:
+				 * routers quote up to 576 (RFC 1812), some
+				 * a whole 1500-byte packet */
 
 /* One's complement sum of 'len' packet bytes from 'off', copied out in
  * 64-byte chunks: the helper checks the packet bounds, which a pointer
  * walk over a variable-length message cannot prove to the verifier.
- * Returns the sum, or 0 with *err set when the bytes are not there.
+ * Whole chunks are summed by bpf_csum_diff (cheap to verify), the tail
+ * zero-padded by hand. Returns the sum, or 0 with *err set when the
+ * bytes are not there.
  */
 static __always_inline __u32 icmp_err_sum(struct xdp_md *ctx, __u32 off,
 					  __u32 len, int *err)
 {
 	__u8 buf[64];
-	__u32 s = 0, i, j, n;
+	__u64 s = 0;
+	__u32 i, j;
 
-	for (i = 0; i < ICMP_ERR_CHUNKS && len; i++) {
-		n = len > 64 ? 64 : len;
-		if (bpf_xdp_load_bytes(ctx, off, buf, n)) {
+	for (i = 0; i < ICMP_ERR_CHUNKS && len >= 64; i++) {
+		if (bpf_xdp_load_bytes(ctx, off, buf, 64)) {
 			*err = -REASON_MALFORMED;
 			return 0;
 		}
-		for (j = 0; j < 64; j += 2) {
-			if (j + 1 < n)
-				s += *(__u16 *)&buf[j];
-			else if (j < n)
-				s += buf[j];	/* odd last byte */
-		}
-		off += n;
-		len -= n;
+		s += (__u32)bpf_csum_diff(0, 0, (void *)buf, 64, 0);
+		off += 64;
+		len -= 64;
 	}
-	if (len)
+	if (len >= 64) {
 		*err = -REASON_MALFORMED;	/* longer than we check */
-	return s;
+		return 0;
+	}
+	if (len) {
+		__builtin_memset(buf, 0, sizeof(buf));
+		if (bpf_xdp_load_bytes(ctx, off, buf, len & 63)) {
+			*err = -REASON_MALFORMED;
+			return 0;
+		}
+		for (j = 0; j < 64; j += 2)	/* odd last byte: padded */
+			s += *(__u16 *)&buf[j];
+	}
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u32)((s & 0xffff) + (s >> 16));
 }
 
 struct icmpx {

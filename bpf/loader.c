@@ -52,6 +52,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_FRAG_HOLD_FULL] = "fragment_hold_full",
 	[STAT_FRAG_REINJECTED] = "fragment_reinjected",
 	[STAT_FRAG_EXPIRED] = "fragment_expired",
+	[STAT_FRAG_REFUSED] = "fragment_hold_refused",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
@@ -428,6 +429,19 @@ int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a)
 	if (rc)
 		return fail(dp, rc, "run sweep: %s", strerror(-rc));
 	return t.retval ? fail(dp, -EIO, "sweep failed") : 0;
+}
+
+int dp_stat_set(struct dp *dp, __u32 idx, __u64 value)
+{
+	int fd = bpf_map__fd(dp->skel->maps.cgnat_stats);
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	memset(vals, 0, sizeof(vals));
+	vals[0] = value;
+	return bpf_map_update_elem(fd, &idx, vals, BPF_ANY) ? -errno : 0;
 }
 
 int dp_events_fd(struct dp *dp)

@@ -69,6 +69,8 @@ int dp_add_tx(struct dp *dp, int ifindex);
 /* Sums the per-CPU counters into out[STAT_MAX]. */
 int dp_stats(struct dp *dp, __u64 *out);
 int dp_events_fd(struct dp *dp);
+/* Sets a counter that only userspace writes (CPU 0's slot holds it). */
+int dp_stat_set(struct dp *dp, __u32 idx, __u64 value);
 /* Runs the in-kernel sweep (see sweep.h); counts come back in 'a'. */
 int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a);
 

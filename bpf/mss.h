@@ -25,7 +25,7 @@
 #define TCPOPT_NOP 1
 #define TCPOPT_MSS 2
 #define TCPOLEN_MSS 4
-#define MSS_OPT_MAX 40		/* (15 - 5) words of TCP options */
+#define MSS_OPT_MAX 40 /* (15 - 5) words of TCP options */
 /* Furthest an MSS value can sit: Ethernet, IP and TCP headers at most. */
 #define MSS_VAL_OFF_MAX (14 + 60 + 60 - 2)
 
@@ -60,8 +60,10 @@ __noinline int mss_find(struct xdp_md *ctx, __u32 off, __u32 len)
 		/* Kind, length >= 2, all of it inside the list. */
 		if (j + 1 >= len || o[j + 1] < 2 || j + o[j + 1] > len)
 			return -1;
+		if (o[j] == TCPOPT_MSS && o[j + 1] == TCPOLEN_MSS)
+			return off + j + 2;
 		if (o[j] == TCPOPT_MSS)
-			return o[j + 1] == TCPOLEN_MSS ? (int)(off + j + 2) : -1;
+			return -1; /* an MSS option is 4 bytes */
 		next = j + o[j + 1];
 	}
 	return -1;
@@ -70,8 +72,7 @@ __noinline int mss_find(struct xdp_md *ctx, __u32 off, __u32 len)
 /* The clamp for a packet crossing both interfaces, or only the inside
  * one (hairpin); 0 = none.
  */
-static __always_inline __u16 mss_limit(const struct cgnat_cfg *cfg,
-				       int hairpin)
+static __always_inline __u16 mss_limit(const struct cgnat_cfg *cfg, int hairpin)
 {
 	__u16 in = cfg->mss_clamp[0], out = cfg->mss_clamp[1];
 

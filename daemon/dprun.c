@@ -9,6 +9,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/cgnat.skel.h"
 #include "daemon/dprun.h"
 
 static __u64 clock_ns(clockid_t c)
@@ -53,6 +54,22 @@ static int on_rb(void *ctx, void *data, size_t len)
 	if (r->on_event)
 		r->on_event(r->ctx, e, dprun_tai_to_utc_ms(e->time_tai_ns));
 	return 0;	/* data-plane events are also in the pinned maps */
+}
+
+static int on_frag(void *ctx, void *data, size_t len)
+{
+	struct dprun *r = ctx;
+
+	fh_record(&r->fh, data, len, dprun_mono_ms());
+	return 0;
+}
+
+/* Publishes the holder's counters beside the data plane's. */
+static void frag_stats(struct dprun *r)
+{
+	dp_stat_set(&r->dp, STAT_FRAG_REINJECTED, r->fh.reinjected);
+	dp_stat_set(&r->dp, STAT_FRAG_EXPIRED, r->fh.expired);
+	dp_stat_set(&r->dp, STAT_FRAG_REFUSED, r->fh.refused);
 }
 
 /* A quarter of the shortest timer, within 100 ms..5 s: expiry is at most
@@ -106,10 +123,21 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	dprun_now(&now);
 	pb_rebuild_life(&r->pb, &r->pv, &now);
 	r->rb = ring_buffer__new(dp_events_fd(&r->dp), on_rb, r, NULL);
-	if (!r->rb) {
+	if (!r->rb || ring_buffer__add(r->rb, bpf_map__fd(
+					       r->dp.skel->maps.cgnat_frag_ring),
+				       on_frag, r)) {
 		rc = -errno;
 		snprintf(r->dp.err, sizeof(r->dp.err), "ring buffer: %s",
 			 strerror(errno));
+		goto err;
+	}
+	rc = fh_init(&r->fh,
+		     bpf_program__fd(r->dp.skel->progs.cgnat_inside),
+		     bpf_program__fd(r->dp.skel->progs.cgnat_outside),
+		     bpf_map__fd(r->dp.skel->maps.cgnat_frags));
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "fragment holder: %s",
+			 strerror(-rc));
 		goto err;
 	}
 	pb_refill(&r->pb, &r->pv);
@@ -190,6 +218,8 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	pb_scan(&r->pb, &r->pv, &now);
 	deliver(r, &now);
 	pb_refill(&r->pb, &r->pv);
+	fh_expire(&r->fh, dprun_mono_ms());
+	frag_stats(r);
 	return 0;
 }
 
@@ -197,6 +227,7 @@ void dprun_stop(struct dprun *r)
 {
 	ring_buffer__free(r->rb);
 	r->rb = NULL;
+	fh_free(&r->fh);
 	pb_free(&r->pb);
 	if (r->dp.skel)
 		dp_close(&r->dp);

@@ -10,6 +10,7 @@
 
 #include "allocator/pb.h"
 #include "bpf/loader.h"
+#include "daemon/fraghold.h"
 
 struct ring_buffer;
 
@@ -31,7 +32,8 @@ struct dprun {
 	struct dp dp;
 	struct pb pb;
 	struct pb_views pv;
-	struct ring_buffer *rb;
+	struct ring_buffer *rb;	/* events, and cgnat_frag_ring */
+	struct fraghold fh;	/* early fragments */
 	dprun_event_fn on_event;
 	void *ctx;
 	__u32 n_pools;
@@ -45,9 +47,10 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx);
 /* Lifecycle policy; may be called again on reload. */
 void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
-/* Waits up to timeout_ms for events, then syncs the allocator, sweeps
- * when due, runs the block lifecycle, delivers its events and refills
- * the grant slots.
+/* Waits up to timeout_ms for events (and early fragments, which it
+ * holds or runs again), then syncs the allocator, sweeps when due, runs
+ * the block lifecycle, delivers its events, refills the grant slots and
+ * ages held fragments.
  */
 int dprun_poll(struct dprun *r, int timeout_ms);
 /* New tunables for the data plane (reload): writes them and re-derives

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/: the data-plane runner and the programs built on it: cgnatd (the
 # daemon), cgnatctl (operations), cgnat-dp (the interim hand-run tool).
-DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(DP_OBJS) $(PB_OBJS)
+DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/fraghold.o $(DP_OBJS) \
+	$(PB_OBJS)
 $(BUILD)/daemon/dprun.o $(BUILD)/daemon/cgnat_dp.o: $(BUILD)/bpf/cgnat.skel.h
 
 $(BUILD)/bin/cgnat-dp: $(BUILD)/daemon/cgnat_dp.o $(DPRUN_OBJS)

@@ -1343,7 +1343,8 @@ static void test_mss_syn_out(void **st)
 static void test_mss_synack_in(void **st)
 {
 	struct pkt_spec s = with_opts(spec(6, H1, 42010, S1, 443, H_INSIDE),
-				      syn_opts, sizeof(syn_opts)), r;
+				      syn_opts, sizeof(syn_opts));
+	struct pkt_spec r;
 	uint32_t ext;
 	uint16_t p;
 
@@ -1423,7 +1424,7 @@ static void test_mss_malformed_options(void **st)
 		{ "kind without length", 4, { 1, 1, 1, 3 } },
 		{ "mss length 5", 8, { 2, 5, 0x05, 0xb4, 0, 1, 1, 1 } },
 		{ "mss length 3", 8, { 2, 3, 0x05, 0xb4, 1, 1, 1, 1 } },
-		{ "mss after eol", 8, { 0, 0, 0, 0, 2, 4, 0x05, 0xb4 } },
+		{ "mss after eol", 8, { 0, 4, 0, 0, 2, 4, 0x05, 0xb4 } },
 	};
 	struct pkt_spec s;
 	uint32_t ext;
@@ -1445,7 +1446,8 @@ static void test_mss_malformed_options(void **st)
 static void test_mss_non_syn_and_off(void **st)
 {
 	struct pkt_spec s = with_opts(spec(6, H1, 42050, S1, 443, H_INSIDE),
-				      syn_opts, sizeof(syn_opts)), r;
+				      syn_opts, sizeof(syn_opts));
+	struct pkt_spec r;
 	uint32_t ext;
 	uint16_t p;
 

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fraghold.h - the userspace half of early fragments (bpf/frag.h). XDP
+ * cannot keep a packet, so a later fragment that arrives before its first
+ * comes here whole, over cgnat_frag_ring. It is held up to
+ * CGNAT_FRAG_HOLD_MS and run through the XDP program again, as if it had
+ * just arrived on its interface (BPF_PROG_TEST_RUN with live frames, so a
+ * redirect really transmits), once the first fragment has been translated
+ * (a READY record, or the entry already there when the fragment comes).
+ *
+ * Bounded: FH_MAX frames in all and FH_PER_SRC per source address, so one
+ * flooding host cannot take the room of everybody else's fragments.
+ */
+#ifndef CGNAT_FRAGHOLD_H
+#define CGNAT_FRAGHOLD_H
+
+#include <linux/types.h>
+#include <stddef.h>
+#include "bpf/cgnat_abi.h"
+
+#define FH_MAX 1024
+#define FH_PER_SRC 64
+
+struct fh_frame {
+	__u64 until_ms;		/* 0: slot free */
+	struct cgnat_frag_key key;
+	__u32 ifindex;
+	__u32 len;
+	__u8 data[CGNAT_FRAG_FRAME];
+};
+
+struct fraghold {
+	struct fh_frame *f;	/* FH_MAX slots */
+	__u32 n;		/* slots in use */
+	int prog[2];		/* XDP program by enum cgnat_dir of arrival */
+	int frags_fd;		/* cgnat_frags */
+	__u64 reinjected, expired, refused;
+};
+
+int fh_init(struct fraghold *h, int prog_inside, int prog_outside,
+	    int frags_fd);
+/* One cgnat_frag_ring record at 'now_ms' (CLOCK_MONOTONIC). */
+void fh_record(struct fraghold *h, const void *data, size_t len,
+	       __u64 now_ms);
+/* Drops what has been held for CGNAT_FRAG_HOLD_MS. */
+void fh_expire(struct fraghold *h, __u64 now_ms);
+void fh_free(struct fraghold *h);
+
+#endif /* CGNAT_FRAGHOLD_H */

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# pmtu.sh - ICMP errors, path MTU and fragments through cgnatd (issue 7):
+# tracepath from a subscriber shows the cgnat hop (time exceeded made in
+# XDP) and the path MTU, both when a router further on has the small link
+# (its 3/4 translated back) and when cgnat's own egress link does (3/4 made
+# in XDP); a UDP datagram larger than the MTU crosses both ways, also with
+# its fragments in reverse order in either direction; traffic keeps
+# flowing during a flood of orphan fragments.
+#
+# Testbed of lib.sh, with the internet namespace turned into a router and
+# the server behind a 1400-byte link in a fourth namespace:
+#   sub --- nat (cgnatd) --- inet (router R 192.0.2.2) --- srv (S1)
+#                                 rtr1 198.51.100.1/24 mtu 1400 srv0
+set -u
+. "$(dirname "$0")/lib.sh"
+NS_SRV=${TB}srv
+FRAG=$ROOT/tests/netns/frag.py
+cleanup() {
+	tb_cleanup
+	ip netns del "$NS_SRV" 2>/dev/null
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+in_srv() { ip netns exec "$NS_SRV" "$@"; }
+
+metric() {	# metric NAME: a data-plane counter via cgnatctl metrics
+	ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"
+}
+
+srv_up() {
+	ip netns add "$NS_SRV" || return 1
+	ip link add rtr1 netns "$NS_INET" type veth peer name srv0 \
+		netns "$NS_SRV" || return 1
+	in_inet sh -e -c "
+		ip addr del $S1/32 dev lo
+		ip link set rtr1 up mtu 1400
+		ip addr add 198.51.100.1/24 dev rtr1
+		sysctl -qw net.ipv4.ip_forward=1
+		ethtool -K rtr1 gro on tx off >/dev/null" || return 1
+	in_srv sh -e -c "
+		ip link set lo up; ip link set srv0 up mtu 1400
+		ip addr add $S1/24 dev srv0
+		ip route add default via 198.51.100.1
+		ethtool -K srv0 gro on tx off >/dev/null"
+}
+
+if ! tb_up || ! srv_up; then
+	fail "testbed setup"
+	tb_summary
+	exit 1
+fi
+tb_yaml "$TB_TMP/cgnat.yaml"
+tb_cgnatd "$TB_TMP/cgnat.yaml" || fail "cgnatd started"
+ip netns exec "$NS_SRV" $PY "$FRAG" echo $S1 7 &
+TB_PIDS+=($!)
+ip netns exec "$NS_SRV" $PY "$FRAG" echo $S1 8 reverse &
+TB_PIDS+=($!)
+tb_wait 50 in_srv ss -lun "sport = :8" | grep -q ':8 '
+
+# 1. A router behind cgnat has the 1400-byte link: tracepath shows the
+# cgnat hop (time exceeded from 100.64.0.1, made in XDP), the router's
+# (translated back) and the path MTU from the router's translated 3/4.
+tp=$(in_sub tracepath -n -m 6 $S1 2>&1)
+echo "$tp" | sed 's/^/# /'
+check "tracepath: hop 1 is cgnat's inside address" \
+	grep -qE '^ 1: +100\.64\.0\.1 ' <<<"$tp"
+check "tracepath: hop 2 is the router (its time exceeded translated)" \
+	grep -qE '^ 2: +192\.0\.2\.2 ' <<<"$tp"
+check "tracepath: path MTU 1400 from the router's 3/4, S1 reached" \
+	grep -qE 'Resume: pmtu 1400 hops 3' <<<"$tp"
+n=$(metric ttl_expired)
+check "time exceeded made in XDP ($n), not by the kernel" \
+	test "${n:-0}" -ge 1
+n=$(metric icmp_error_translated)
+check "router's errors translated ($n)" test "${n:-0}" -ge 2
+
+# 2. cgnat's own egress link is the small one: the 3/4 is made in XDP
+# from the inside address with the link's MTU.
+in_nat ip link set out0 mtu 1300
+sleep 1.1	# next hops (and their MTU) are cached for a second
+tp=$(in_sub tracepath -n -m 6 $S1 2>&1)
+echo "$tp" | sed 's/^/# /'
+check "tracepath: path MTU 1300 from cgnat's own 3/4" \
+	grep -qE 'Resume: pmtu 1300 hops 3' <<<"$tp"
+n=$(metric packet_too_big)
+check "packet too big made in XDP ($n)" test "${n:-0}" -ge 1
+in_nat ip link set out0 mtu 1500
+
+# 3. Fragmented UDP both ways: 3000 bytes, fragmented by the sender's
+# kernel, refragmented by the router; the echo comes back fragmented.
+r=$(in_sub $PY "$FRAG" send $H1 5300 $S1 7 3000)
+check "UDP 3000 B fragmented by the sender crosses both ways ($r)" \
+	test "$r" = "ok 3000"
+r=$(in_sub $PY "$FRAG" send $H1 5301 $S1 7 3000 reverse)
+check "UDP fragments sent last first cross outbound ($r)" \
+	test "$r" = "ok 3000"
+r=$(in_sub $PY "$FRAG" send $H1 5302 $S1 8 3000)
+check "UDP answer fragments arriving last first cross inbound ($r)" \
+	test "$r" = "ok 3000"
+n=$(metric fragment_reinjected)
+check "early fragments held and run again ($n)" test "${n:-0}" -ge 2
+
+# 4. A flood of orphan fragments at a pool address: bounded, counted,
+# and an exchange of datagrams meanwhile loses nothing.
+in_srv $PY "$FRAG" flood 203.0.113.1 4 >/dev/null &
+fl=$!
+TB_PIDS+=($fl)
+ok=0
+for i in $(seq 1 20); do
+	r=$(in_sub $PY "$FRAG" send $H1 $((5400 + i)) $S1 7 200)
+	[ "$r" = "ok 200" ] && ok=$((ok + 1))
+done
+wait "$fl"
+check "20 of 20 exchanges answered during the flood ($ok)" test "$ok" = 20
+held=$(metric fragment_held)
+bounded=$(( $(metric fragment_hold_full) + $(metric fragment_hold_refused) ))
+check "orphans held ($held) and the rest refused by the bounds ($bounded)" \
+	test "${held:-0}" -ge 1 -a "$bounded" -ge 1
+sleep 3	# the hold, and a round of the holder to publish its counters
+n=$(metric fragment_expired)
+check "orphans expire after the 2 s hold ($n)" test "${n:-0}" -ge 1
+tb_summary

@@ -109,7 +109,7 @@ static void keep_restart_keys(struct cgnat_config *n,
 
 	n->instance = old->instance;
 	n->interfaces = old->interfaces;
-	n->interfaces.mss_clamp = mss;	/* a tunable, live */
+	n->interfaces.mss_clamp = mss; /* a tunable, live */
 	n->subscribers = old->subscribers;
 	n->n_pools = old->n_pools;
 	memcpy(n->pools, old->pools, sizeof(n->pools));
@@ -134,8 +134,10 @@ static int cold_key(const char *k)
 {
 	static const char *const cold[] = {"interfaces.inside",
 					   "interfaces.outside",
-					   "interfaces.xdp_mode", "subscribers",
-					   "pools", "ports.range",
+					   "interfaces.xdp_mode",
+					   "subscribers",
+					   "pools",
+					   "ports.range",
 					   "ports.block_size"};
 	size_t i;
 

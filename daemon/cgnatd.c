@@ -192,12 +192,32 @@ static void check_lost(struct cgnatd *d)
 }
 
 #define PRUNE_BATCH 1000
+/* Journal rows moved into the indexed tables per loop turn: small
+ * enough that the move never holds up the ring buffer for long. Past
+ * JOURNAL_HIGH rows (a burst the move does not keep up with) it moves
+ * until below, so the journal that queries scan stays bounded. */
+#define MOVE_BATCH 2000
+#define JOURNAL_HIGH 100000
+
+static void move_journal(struct cgnatd *d)
+{
+	static int warned;
+	int n;
+
+	do
+		n = store_move(d->st, MOVE_BATCH);
+	while (n == MOVE_BATCH && store_journal_rows(d->st) > JOURNAL_HIGH);
+	if (n < 0 && !warned)
+		log_warnx("log journal move: %s", store_errmsg(d->st));
+	warned = n < 0;
+}
 
 static void housekeeping(struct cgnatd *d)
 {
 	int64_t now = runtime_now_ms();
 	int n;
 
+	move_journal(d);
 	if (now >= d->next_check_ms) {
 		check_lost(d);
 		d->next_check_ms = now + 1000;

@@ -8,22 +8,28 @@ TIMEFMT_OBJS := $(BUILD)/logger/timefmt.o
 LOOKUP_FMT_OBJS := $(BUILD)/logger/lookup_fmt.o $(BUILD)/logger/store_names.o \
 	$(TIMEFMT_OBJS)
 STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
+	$(BUILD)/logger/store_sql.o $(BUILD)/logger/store_journal.o \
+	$(BUILD)/logger/store_held.o \
 	$(BUILD)/logger/store_query.o $(BUILD)/logger/store_migrate.o \
 	$(LOOKUP_FMT_OBJS)
 
 # The migrations are compiled in; the literal path because schema/module.mk
 # is included after this file.
-$(BUILD)/logger/store.o $(BUILD)/tests/unit/test_store_migrate.o: \
+$(BUILD)/logger/store.o $(BUILD)/tests/unit/test_store_migrate.o \
+	$(BUILD)/tests/unit/test_store_journal.o: \
 	$(BUILD)/schema/migrations.h
 
 $(BUILD)/tests/test_store: $(BUILD)/tests/unit/test_store.o $(STORE_OBJS)
 $(BUILD)/tests/test_store_migrate: $(BUILD)/tests/unit/test_store_migrate.o \
+	$(STORE_OBJS)
+$(BUILD)/tests/test_store_journal: $(BUILD)/tests/unit/test_store_journal.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
 	$(LOOKUP_FMT_OBJS)
 $(BUILD)/tests/test_timefmt: $(BUILD)/tests/unit/test_timefmt.o $(TIMEFMT_OBJS)
 
 STORE_TESTS := $(BUILD)/tests/test_store $(BUILD)/tests/test_store_migrate \
+	$(BUILD)/tests/test_store_journal \
 	$(BUILD)/tests/test_store_fmt $(BUILD)/tests/test_timefmt
 
 $(STORE_TESTS):

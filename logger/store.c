@@ -33,62 +33,10 @@
 /* Page size of new files. 1 KiB and 2 KiB pages write fewer bytes per
  * random index update but cost more CPU per row; 4 KiB measured best. */
 #define STORE_PAGE_SIZE 4096
+/* Journal rows per move transaction when closing. */
+#define STORE_MOVE_CLOSE 20000
 /* New databases hold subscriber data: owner and group only. */
 #define STORE_FILE_MODE 0640
-
-static const char *const store_sql[STMT_COUNT] = {
-	[STMT_ASSIGN] = "INSERT INTO blocks (instance, pool_id, pool, "
-			"sub_addr, ext_addr, port_first, port_last, "
-			"assigned_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[STMT_RELEASE] = "UPDATE blocks SET released_ms = ?3, "
-			 "release_reason = ?4 WHERE ext_addr = ?1 AND "
-			 "port_first = ?2 AND released_ms IS NULL",
-	[STMT_INTERIM] = "INSERT INTO interim (block_id, time_ms) "
-			 "SELECT id, ?3 FROM blocks WHERE ext_addr = ?1 AND "
-			 "port_first = ?2 AND released_ms IS NULL",
-	[STMT_EVENT] = "INSERT INTO events (time_ms, instance, type, "
-		       "sub_addr, ext_addr, pool_id, value, limit_value, "
-		       "detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[STMT_CONFIG] = "INSERT INTO config_log (time_ms, instance, config) "
-			"VALUES (?1, ?2, ?3)",
-	[STMT_OPEN_BLOCKS] = "SELECT " STORE_BLOCK_COLS " FROM blocks "
-			     "WHERE released_ms IS NULL "
-			     "ORDER BY ext_addr, port_first",
-	[STMT_CLOSE_AT] = "UPDATE blocks SET released_ms = ?2, "
-			  "release_reason = ?3 WHERE id = ?1 AND "
-			  "released_ms IS NULL",
-	[STMT_PRUNE_BLOCKS] = "DELETE FROM blocks WHERE id IN (SELECT id "
-			      "FROM blocks WHERE assigned_ms < ?1 AND "
-			      "released_ms < ?1 LIMIT ?2)",
-	[STMT_PRUNE_EVENTS] = "DELETE FROM events WHERE id IN (SELECT id "
-			      "FROM events WHERE time_ms < ?1 LIMIT ?2)",
-	/* Keep, per instance, the newest row at or before the cut-off: it
-	 * is the configuration in force when the oldest kept rows began. */
-	[STMT_PRUNE_CONFIG] =
-		"DELETE FROM config_log WHERE id IN (SELECT c.id FROM "
-		"config_log c WHERE c.time_ms < ?1 AND c.time_ms < (SELECT "
-		"max(d.time_ms) FROM config_log d WHERE d.instance = "
-		"c.instance AND d.time_ms <= ?1) LIMIT ?2)",
-	/* The port_first lower bound keeps the index range to the blocks
-	 * that can contain ?2; see max_block_span in the schema. */
-	[STMT_LOOKUP] =
-		"SELECT " STORE_BLOCK_COLS " FROM blocks "
-		"WHERE ext_addr = ?1 AND port_first BETWEEN ?2 - "
-		"coalesce((SELECT value FROM meta WHERE key = "
-		"'max_block_span'), 65535) AND ?2 AND port_last >= ?2 AND "
-		"assigned_ms <= ?4 AND (released_ms IS NULL OR "
-		"released_ms > ?3) ORDER BY assigned_ms, id",
-	[STMT_SPAN_GET] = "SELECT value FROM meta WHERE key = "
-			  "'max_block_span'",
-	[STMT_SPAN_SET] = "INSERT INTO meta (key, value) VALUES "
-			  "('max_block_span', ?1) ON CONFLICT (key) DO UPDATE "
-			  "SET value = excluded.value WHERE value < "
-			  "excluded.value",
-	[STMT_HISTORY] = "SELECT " STORE_BLOCK_COLS " FROM blocks "
-			 "WHERE sub_addr = ?1 AND assigned_ms <= ?3 AND "
-			 "(released_ms IS NULL OR released_ms > ?2) "
-			 "ORDER BY assigned_ms, id",
-};
 
 int store_sqlite_errno(sqlite3 *db, int rc)
 {
@@ -361,6 +309,8 @@ int store_open(const char *path, struct store **out, char *err, size_t len)
 		if (ret < 0)
 			store_fail(st, ret, "%s: %s", path, msg);
 	}
+	if (!ret)
+		ret = store_held_sync(st);
 	return store_open_done(st, ret, out, err, len);
 }
 
@@ -398,12 +348,25 @@ int store_open_ro(const char *path, struct store **out, char *err, size_t len)
 	return store_open_done(st, ret, out, err, len);
 }
 
+/* A clean close leaves the journal empty, so tools that read blocks
+ * directly see every row. Best effort: a row left behind is moved by
+ * the next writer, and queries read it from the journal meanwhile. */
+static void store_drain(struct store *st)
+{
+	/* held_ok: only a handle that opened (and migrated) completely;
+	 * never a file refused as newer. */
+	while (!st->readonly && !st->in_tx && st->db && st->held_ok &&
+	       store_move(st, STORE_MOVE_CLOSE) == STORE_MOVE_CLOSE)
+		;
+}
+
 void store_close(struct store *st)
 {
 	int i;
 
 	if (!st)
 		return;
+	store_drain(st);
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db) {
@@ -411,6 +374,7 @@ void store_close(struct store *st)
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		sqlite3_close_v2(st->db);
 	}
+	held_free(&st->held);
 	free(st);
 }
 
@@ -432,6 +396,8 @@ int store_begin(struct store *st)
 	ret = store_exec(st, "BEGIN IMMEDIATE");
 	if (!ret)
 		st->in_tx = true;
+	if (!ret && !st->readonly && st->held_ok && store_held_check(st))
+		st->held_ok = false; /* reloaded at the first write */
 	return ret;
 }
 
@@ -446,8 +412,10 @@ int store_commit(struct store *st)
 	 * the caller then rolls back or retries. */
 	if (!ret || sqlite3_get_autocommit(st->db))
 		st->in_tx = false;
-	if (ret < 0)
-		st->max_span = -1; /* the raise may have been rolled back */
+	if (ret < 0) { /* the batch may have been rolled back */
+		st->max_span = -1;
+		st->held_ok = false;
+	}
 	return ret;
 }
 
@@ -460,5 +428,6 @@ int store_rollback(struct store *st)
 	ret = store_exec(st, "ROLLBACK");
 	st->in_tx = false;
 	st->max_span = -1;
+	st->held_ok = false;
 	return ret;
 }

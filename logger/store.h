@@ -145,7 +145,9 @@ int store_block_release(struct store *st, uint32_t ext_addr,
 
 /*
  * Record that the open block (ext_addr, port_first) was still held at
- * time_ms (interim record for long holdings). -ENOENT if it is not open.
+ * time_ms (interim record for long holdings). -ENOENT if it is not open,
+ * -EEXIST if that record was already moved (a twin still in the journal
+ * becomes one row when moved).
  */
 int store_interim(struct store *st, uint32_t ext_addr, uint16_t port_first,
 		  int64_t time_ms);
@@ -156,6 +158,21 @@ int store_event(struct store *st, const struct store_event *e);
 /* Append the effective configuration @text (RFC 7422 section 3). */
 int store_config_log(struct store *st, int64_t now_ms, uint32_t instance,
 		     const char *text);
+
+/*
+ * Block events (assign, release, interim, close) go to an unindexed
+ * journal in the caller's transaction: that is what is durable when
+ * store_commit() returns, and every query here reads it. store_move()
+ * applies up to @max_rows journal rows, oldest first, to the indexed
+ * tables and deletes them, in one transaction of its own (not inside a
+ * batch: -EBUSY). Returns the rows moved (less than @max_rows once the
+ * journal is empty) or -errno. Call it between batches; store_close()
+ * moves what is left.
+ */
+int store_move(struct store *st, int max_rows);
+
+/* Rows waiting in the journal (writer handle). */
+long store_journal_rows(const struct store *st);
 
 /*
  * Reconciliation: call @cb for every open holding (released_ms NULL) in

@@ -13,16 +13,22 @@
 #include <sqlite3.h>
 
 #include "logger/store.h"
+#include "logger/store_held.h"
 #include "schema/schema.h"
 
 enum store_stmt_id {
-	STMT_ASSIGN,
-	STMT_RELEASE,
-	STMT_INTERIM,
+	STMT_J_APPEND,
+	STMT_INTERIM_HAS,
 	STMT_EVENT,
 	STMT_CONFIG,
 	STMT_OPEN_BLOCKS,
-	STMT_CLOSE_AT,
+	STMT_J_RANGE,
+	STMT_MV_ASSIGN,
+	STMT_MV_RELEASE,
+	STMT_MV_INTERIM,
+	STMT_J_DELETE,
+	STMT_J_STATE,
+	STMT_DATA_VERSION,
 	STMT_PRUNE_BLOCKS,
 	STMT_PRUNE_EVENTS,
 	STMT_PRUNE_CONFIG,
@@ -40,6 +46,13 @@ struct store {
 	bool in_tx;
 	int version;
 	int max_span; /* cached meta.max_block_span, -1 until read */
+	/* Writer only: open holdings, valid while held_ok; next row id;
+	 * journal length; PRAGMA data_version when they were loaded. */
+	struct store_held held;
+	bool held_ok;
+	int64_t next_id;
+	long journal_rows;
+	int64_t data_version;
 	char errbuf[256];
 };
 
@@ -48,6 +61,9 @@ struct store {
 #define STORE_BLOCK_COLS                                                \
 	"id, instance, pool_id, pool, sub_addr, ext_addr, port_first, " \
 	"port_last, assigned_ms, released_ms, release_reason"
+
+/* The SQL of each statement (store_sql.c). */
+extern const char *const store_sql[STMT_COUNT];
 
 /* Map an SQLite result code (extended or primary) to -errno. */
 int store_sqlite_errno(sqlite3 *db, int rc);
@@ -73,6 +89,26 @@ void store_row_block(sqlite3_stmt *s, struct store_block *b);
  */
 int store_iterate(struct store *st, sqlite3_stmt *s, store_block_cb cb,
 		  void *ctx, const char *what);
+
+/* Make st->held, next_id and journal_rows match the database: reloaded
+ * after open, a rollback, a failed commit or another connection's write
+ * (PRAGMA data_version). 0 or -errno. */
+int store_held_sync(struct store *st);
+/* Clear held_ok if another connection wrote since the last load. */
+int store_held_check(struct store *st);
+
+/* Append one journal row: @op (STORE_J_*), target or new row @id, time,
+ * reason (release) and @b (assign only, else NULL). 0 or -errno. */
+int store_journal_append(struct store *st, int op, int64_t id, int64_t ms,
+			 int reason, const struct store_block *b);
+
+/* Step a statement that returns no rows; 0 or -errno with context. */
+int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
+
+/* Journal operations (journal.op). */
+#define STORE_J_ASSIGN 1
+#define STORE_J_RELEASE 2
+#define STORE_J_INTERIM 3
 
 /*
  * Bring @db to version @n by applying migrations[version..n-1] inside one

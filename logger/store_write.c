@@ -21,16 +21,6 @@ static int check_writable(struct store *st, const char *what)
 	return 0;
 }
 
-/* Step a statement that returns no rows; 0 or -errno with context. */
-static int step_done(struct store *st, sqlite3_stmt *s, const char *what)
-{
-	int rc = sqlite3_step(s);
-	int ret = rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc, what);
-
-	sqlite3_reset(s);
-	return ret;
-}
-
 static const char *block_name(uint32_t ext_addr, uint16_t port_first, char *buf,
 			      size_t len)
 {
@@ -87,7 +77,7 @@ static int raise_span(struct store *st, int span)
 	if (ret < 0)
 		return ret;
 	sqlite3_bind_int(s, 1, span);
-	ret = step_done(st, s, "raise block span");
+	ret = store_step_done(st, s, "raise block span");
 	if (!ret)
 		st->max_span = span;
 	return ret;
@@ -97,34 +87,36 @@ int store_block_assign(struct store *st, const struct store_block *b,
 		       int64_t *id)
 {
 	char name[32];
-	sqlite3_stmt *s;
 	int ret;
 
 	ret = check_writable(st, "assign");
 	if (!ret)
 		ret = check_block(st, b);
 	if (!ret)
+		ret = store_held_sync(st);
+	if (!ret)
 		ret = raise_span(st, b->port_last - b->port_first);
 	if (!ret)
-		ret = store_stmt(st, STMT_ASSIGN, &s);
-	if (ret < 0)
-		return ret;
-	sqlite3_bind_int64(s, 1, b->instance);
-	sqlite3_bind_int64(s, 2, b->pool_id);
-	sqlite3_bind_text(s, 3, b->pool, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, b->sub_addr);
-	sqlite3_bind_int64(s, 5, b->ext_addr);
-	sqlite3_bind_int(s, 6, b->port_first);
-	sqlite3_bind_int(s, 7, b->port_last);
-	sqlite3_bind_int64(s, 8, b->assigned_ms);
-	ret = step_done(st, s, "assign");
+		ret = held_add(&st->held, b->ext_addr, b->port_first,
+			       st->next_id, b->assigned_ms);
 	if (ret == -EEXIST)
 		return store_fail(st, ret, "assign: block %s is still open",
 				  block_name(b->ext_addr, b->port_first, name,
 					     sizeof(name)));
-	if (!ret && id)
-		*id = sqlite3_last_insert_rowid(st->db);
-	return ret;
+	if (ret == -ENOMEM)
+		return store_fail(st, ret, "assign: out of memory");
+	if (ret < 0)
+		return ret;
+	ret = store_journal_append(st, STORE_J_ASSIGN, st->next_id,
+				   b->assigned_ms, 0, b);
+	if (ret < 0) {
+		held_del_id(&st->held, st->next_id);
+		return ret;
+	}
+	if (id)
+		*id = st->next_id;
+	st->next_id++;
+	return 0;
 }
 
 static int check_release(struct store *st, int64_t ms, int reason,
@@ -143,56 +135,82 @@ static int check_release(struct store *st, int64_t ms, int reason,
 	return 0;
 }
 
+/* Journal the close of open row @id at @ms; the row stays open in
+ * memory if the append fails. */
+static int close_row(struct store *st, int64_t id, int64_t assigned_ms,
+		     int64_t ms, int reason, const char *what)
+{
+	int ret;
+
+	if (ms < assigned_ms)
+		return store_fail(st, -EINVAL,
+				  "%s: release time before assign time", what);
+	ret = store_journal_append(st, STORE_J_RELEASE, id, ms, reason, NULL);
+	if (!ret)
+		held_del_id(&st->held, id);
+	return ret;
+}
+
 int store_block_release(struct store *st, uint32_t ext_addr,
 			uint16_t port_first, int64_t released_ms, int reason)
 {
-	char name[32];
-	sqlite3_stmt *s;
+	int64_t id, assigned_ms;
+	char name[64];
 	int ret;
 
 	ret = check_release(st, released_ms, reason, "release");
 	if (!ret)
-		ret = store_stmt(st, STMT_RELEASE, &s);
+		ret = store_held_sync(st);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(s, 1, ext_addr);
-	sqlite3_bind_int(s, 2, port_first);
-	sqlite3_bind_int64(s, 3, released_ms);
-	sqlite3_bind_int(s, 4, reason);
-	block_name(ext_addr, port_first, name, sizeof(name));
-	ret = step_done(st, s, "release");
-	if (ret == -EINVAL)
-		return store_fail(st, ret,
-				  "release %s: release time before assign time",
-				  name);
-	if (!ret && sqlite3_changes(st->db) == 0)
-		return store_fail(st, -ENOENT, "release %s: block is not open",
-				  name);
-	return ret;
+	snprintf(name, sizeof(name), "release ");
+	block_name(ext_addr, port_first, name + 8, sizeof(name) - 8);
+	if (held_find(&st->held, ext_addr, port_first, &id, &assigned_ms))
+		return store_fail(st, -ENOENT, "%s: block is not open", name);
+	return close_row(st, id, assigned_ms, released_ms, reason, name);
+}
+
+/* An interim record already moved is refused like a duplicate key; one
+ * still in the journal is merged with its twin when moved. */
+static int interim_exists(struct store *st, int64_t id, int64_t time_ms)
+{
+	sqlite3_stmt *s;
+	int ret, rc;
+
+	ret = store_stmt(st, STMT_INTERIM_HAS, &s);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, time_ms);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return store_fail(st, -EEXIST, "interim: already recorded");
+	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc, "interim");
 }
 
 int store_interim(struct store *st, uint32_t ext_addr, uint16_t port_first,
 		  int64_t time_ms)
 {
+	int64_t id, assigned_ms;
 	char name[32];
-	sqlite3_stmt *s;
 	int ret;
 
 	ret = check_writable(st, "interim");
 	if (!ret && time_ms < 0)
 		ret = store_fail(st, -EINVAL, "interim: negative time");
 	if (!ret)
-		ret = store_stmt(st, STMT_INTERIM, &s);
+		ret = store_held_sync(st);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(s, 1, ext_addr);
-	sqlite3_bind_int(s, 2, port_first);
-	sqlite3_bind_int64(s, 3, time_ms);
-	ret = step_done(st, s, "interim");
-	if (!ret && sqlite3_changes(st->db) == 0)
+	if (held_find(&st->held, ext_addr, port_first, &id, &assigned_ms))
 		return store_fail(st, -ENOENT, "interim %s: block is not open",
 				  block_name(ext_addr, port_first, name,
 					     sizeof(name)));
+	ret = interim_exists(st, id, time_ms);
+	if (!ret)
+		ret = store_journal_append(st, STORE_J_INTERIM, id, time_ms, 0,
+					   NULL);
 	return ret;
 }
 
@@ -228,7 +246,7 @@ int store_event(struct store *st, const struct store_event *e)
 	bind_opt(s, 8, e->has_limit, e->limit);
 	if (e->detail)
 		sqlite3_bind_text(s, 9, e->detail, -1, SQLITE_STATIC);
-	return step_done(st, s, "event");
+	return store_step_done(st, s, "event");
 }
 
 int store_config_log(struct store *st, int64_t now_ms, uint32_t instance,
@@ -248,7 +266,7 @@ int store_config_log(struct store *st, int64_t now_ms, uint32_t instance,
 	sqlite3_bind_int64(s, 1, now_ms);
 	sqlite3_bind_int64(s, 2, instance);
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
-	return step_done(st, s, "config log");
+	return store_step_done(st, s, "config log");
 }
 
 int store_open_blocks(struct store *st, store_block_cb cb, void *ctx)
@@ -265,27 +283,21 @@ int store_open_blocks(struct store *st, store_block_cb cb, void *ctx)
 int store_close_block_at(struct store *st, int64_t id, int64_t released_ms,
 			 int reason)
 {
-	sqlite3_stmt *s;
+	int64_t assigned_ms;
+	uint16_t port_first;
+	uint32_t ext_addr;
+	char what[48];
 	int ret;
 
 	ret = check_release(st, released_ms, reason, "close block");
 	if (!ret)
-		ret = store_stmt(st, STMT_CLOSE_AT, &s);
+		ret = store_held_sync(st);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, released_ms);
-	sqlite3_bind_int(s, 3, reason);
-	ret = step_done(st, s, "close block");
-	if (ret == -EINVAL)
-		return store_fail(st, ret,
-				  "close block %lld: release time before "
-				  "assign time",
-				  (long long)id);
-	if (!ret && sqlite3_changes(st->db) == 0)
-		return store_fail(st, -ENOENT, "close block %lld: not open",
-				  (long long)id);
-	return ret;
+	snprintf(what, sizeof(what), "close block %lld", (long long)id);
+	if (held_find_id(&st->held, id, &assigned_ms, &ext_addr, &port_first))
+		return store_fail(st, -ENOENT, "%s: not open", what);
+	return close_row(st, id, assigned_ms, released_ms, reason, what);
 }
 
 /* Blocks first (the bulk), then events, then configuration records,
@@ -312,7 +324,7 @@ int store_prune(struct store *st, int64_t older_than_ms, int max_rows)
 			return ret;
 		sqlite3_bind_int64(s, 1, older_than_ms);
 		sqlite3_bind_int(s, 2, max_rows - total);
-		ret = step_done(st, s, "prune");
+		ret = store_step_done(st, s, "prune");
 		if (ret < 0)
 			return ret;
 		total += sqlite3_changes(st->db);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Benchmark of the compliance log store: sustained block-row write rate
- * with batching (fresh database and on top of the big one), lookup latency
+ * Benchmark of the compliance log store: sustained block-event write rate
+ * with batching (fresh database and on top of the big one; the events go
+ * to the journal, which is what a commit makes durable), the rate at
+ * which store_move() takes them into the indexed tables, lookup latency
  * (p50/p99/max) of "who held ext:port at T" and of subscriber history on
  * an N-row database (default 10M) opened read-only as cgnatctl does, bytes
  * per block row on disk, and the log volume per subscriber per day of
@@ -24,17 +26,11 @@
 #include <sqlite3.h>
 
 #include "logger/store.h"
+#include "tests/bench/store_gen.h"
 
-#define EXT_BASE 0xcb007100U /* 203.0.113.0 */
-#define SUB_BASE 0x64400000U /* 100.64.0.0 */
-#define N_EXT 64 /* 203.0.113.0/26 */
-#define BLOCK 256
-#define N_SLOT_PER_EXT ((65536 - 1024) / BLOCK) /* 252 */
-#define N_SLOT (N_EXT * N_SLOT_PER_EXT)
-#define T_START 1764000000000LL /* 2025-11-24T16:00:00Z */
-#define MS_H 3600000LL
-#define DAY_MS 86400000LL
 #define N_SWEEP 3 /* batch sizes tried on a fresh database */
+#define MOVE_BATCH 2000 /* journal rows per move, as cgnatd moves them */
+#define TAIL_ROWS 10000 /* journal rows left for the lookup-with-tail run */
 
 static const long sweep_batch[N_SWEEP] = { 1000, 10000, 100000 };
 
@@ -45,6 +41,8 @@ struct opts {
 
 struct results {
 	double fresh_ops_s[N_SWEEP], build_rows_s, big_ops_s, big_rows_s;
+	double fresh_move_s, big_move_s, tail_p50, tail_p99;
+	long tail_rows;
 	double at_p50, at_p99, at_p999, at_max, miss_p99, hist_p50, hist_p99;
 	double cold_p50, cold_p99;
 	double hit_ratio, bytes_per_row, idx_bytes_per_row;
@@ -52,35 +50,6 @@ struct results {
 	long rows;
 	int64_t t_end;
 };
-
-/* The generator's view of one block slot: who holds it, until when. */
-struct slot {
-	int64_t next_ms; /* assign time of the next holding */
-	int64_t assigned_ms; /* assign time of the current one */
-	int64_t rel_ms; /* release time of the current one */
-	uint32_t sub; /* its subscriber */
-	int held;
-};
-
-/*
- * Events come out in time order, as the daemon logs them: a min-heap of
- * slots keyed by their next event (release while held, else assign).
- */
-struct gen {
-	struct slot slots[N_SLOT];
-	int heap[N_SLOT];
-	int64_t last_ms;
-};
-
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 static double now_s(void)
 {
@@ -95,79 +64,6 @@ static void die(const char *what, struct store *st, int ret)
 	fprintf(stderr, "bench_store: %s: %s (%s)\n", what, strerror(-ret),
 		st ? store_errmsg(st) : "");
 	exit(1);
-}
-
-static int64_t ev_ms(const struct gen *g, int s)
-{
-	const struct slot *sl = &g->slots[s];
-
-	return sl->held ? sl->rel_ms : sl->next_ms;
-}
-
-static void sift_down(struct gen *g, int i)
-{
-	int c, t;
-
-	for (; (c = 2 * i + 1) < N_SLOT; i = c) {
-		if (c + 1 < N_SLOT &&
-		    ev_ms(g, g->heap[c + 1]) < ev_ms(g, g->heap[c]))
-			c++;
-		if (ev_ms(g, g->heap[i]) <= ev_ms(g, g->heap[c]))
-			break;
-		t = g->heap[i];
-		g->heap[i] = g->heap[c];
-		g->heap[c] = t;
-	}
-}
-
-static void init_gen(struct gen *g)
-{
-	int s;
-
-	for (s = 0; s < N_SLOT; s++) {
-		g->slots[s] =
-			(struct slot){ .next_ms = T_START +
-						  (int64_t)(rnd() % MS_H) };
-		g->heap[s] = s;
-	}
-	for (s = N_SLOT / 2; s >= 0; s--)
-		sift_down(g, s);
-}
-
-/* Take the earliest pending event into @b: the release of a holding
- * (then a 120 s to 1 h quarantine) or the assign of a new one (1 h to
- * 12 h long). Returns 1 for an assign, 0 for a release (b->released_ms
- * then set, b->assigned_ms and b->sub_addr those of the holding). */
-static int gen_next(struct gen *g, struct store_block *b)
-{
-	int s = g->heap[0], assign;
-	struct slot *sl = &g->slots[s];
-
-	*b = (struct store_block){ .instance = 1,
-				   .pool_id = 1,
-				   .pool = "default" };
-	g->last_ms = ev_ms(g, s);
-	b->ext_addr = EXT_BASE + (uint32_t)(s / N_SLOT_PER_EXT);
-	b->port_first = (uint16_t)(1024 + (s % N_SLOT_PER_EXT) * BLOCK);
-	b->port_last = (uint16_t)(b->port_first + BLOCK - 1);
-	assign = !sl->held;
-	if (assign) {
-		/* Paired pooling: a subscriber stays on one address. */
-		sl->sub = SUB_BASE + ((uint32_t)(s / N_SLOT_PER_EXT) << 10) +
-			  (uint32_t)(rnd() % 1024);
-		sl->rel_ms =
-			sl->next_ms + MS_H + (int64_t)(rnd() % (11 * MS_H));
-		b->released_ms = STORE_MS_NONE;
-	} else {
-		b->released_ms = sl->rel_ms;
-		sl->next_ms = sl->rel_ms + 120000 + (int64_t)(rnd() % MS_H);
-	}
-	b->sub_addr = sl->sub;
-	b->assigned_ms = assign ? sl->next_ms : sl->assigned_ms;
-	sl->assigned_ms = b->assigned_ms;
-	sl->held = assign;
-	sift_down(g, 0);
-	return assign;
 }
 
 /* Log one event through the store API. */
@@ -245,7 +141,28 @@ static struct store *open_rw(const char *path)
 	return st;
 }
 
-/* Write rate on a fresh database for each batch size of the sweep. */
+/* Move journal rows into the indexed tables until at most @keep are
+ * left, MOVE_BATCH per transaction as cgnatd does; journal rows/s. */
+static double drain(struct store *st, long keep)
+{
+	long moved = 0;
+	double t = now_s();
+	int n;
+
+	while (store_journal_rows(st) > keep) {
+		n = store_move(st, MOVE_BATCH);
+		if (n < 0)
+			die("move", st, n);
+		if (n == 0)
+			break;
+		moved += n;
+	}
+	t = now_s() - t;
+	return t > 0 ? moved / t : 0;
+}
+
+/* Write rate on a fresh database for each batch size of the sweep, and
+ * the move rate of the 10k batch run. */
 static void bench_fresh(const struct opts *o, struct results *r, struct gen *g)
 {
 	long ops, rows = o->rows < 300000 ? o->rows : 300000;
@@ -260,6 +177,8 @@ static void bench_fresh(const struct opts *o, struct results *r, struct gen *g)
 		init_gen(g);
 		dt = write_rows(st, g, rows, sweep_batch[i], &ops);
 		r->fresh_ops_s[i] = ops / dt;
+		if (sweep_batch[i] == 10000)
+			r->fresh_move_s = drain(st, 0);
 		store_close(st);
 		remove_db(path);
 	}
@@ -288,14 +207,14 @@ static int count_cb(const struct store_block *b, void *ctx)
 
 /* One pass of point lookups at random (ext, port, T) over the whole
  * history; latencies into @lat (microseconds), sorted. Returns hits. */
-static long lookup_pass(const struct opts *o, const struct results *r,
-			struct store *ro, double *lat)
+static long lookup_pass(long n, const struct results *r, struct store *ro,
+			double *lat)
 {
 	long i, hits = 0, found;
 	double t;
 	int ret;
 
-	for (i = 0; i < o->lookups; i++) {
+	for (i = 0; i < n; i++) {
 		uint32_t ext = EXT_BASE + (uint32_t)(rnd() % N_EXT);
 		uint16_t port = (uint16_t)(1024 + rnd() % (65536 - 1024));
 		int64_t at = T_START +
@@ -309,7 +228,7 @@ static long lookup_pass(const struct opts *o, const struct results *r,
 			die("lookup", ro, ret);
 		hits += found > 0;
 	}
-	qsort(lat, (size_t)o->lookups, sizeof(*lat), cmp_double);
+	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
 	return hits;
 }
 
@@ -327,11 +246,11 @@ static void bench_lookups(const struct opts *o, struct results *r,
 
 	if (!lat)
 		die("calloc", NULL, -ENOMEM);
-	lookup_pass(o, r, ro, lat);
+	lookup_pass(o->lookups, r, ro, lat);
 	r->cold_p50 = pct(lat, o->lookups, 0.50);
 	r->cold_p99 = pct(lat, o->lookups, 0.99);
 	rng = seed;
-	hits = lookup_pass(o, r, ro, lat);
+	hits = lookup_pass(o->lookups, r, ro, lat);
 	r->at_p50 = pct(lat, o->lookups, 0.50);
 	r->at_p99 = pct(lat, o->lookups, 0.99);
 	r->at_p999 = pct(lat, o->lookups, 0.999);
@@ -508,11 +427,49 @@ static void measure_size(const char *path, struct results *r)
 	r->idx_bytes_per_row = idx / (double)r->rows;
 }
 
+/* Bytes of the file in use: its free pages (the moved journal's, which
+ * later writes reuse) do not count. */
 static long file_size(const char *path)
 {
-	struct stat sb;
+	sqlite3_stmt *s;
+	sqlite3 *db;
+	long n = 0;
 
-	return stat(path, &sb) == 0 ? (long)sb.st_size : 0;
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT (p.page_count - f.freelist_count) * "
+			       "s.page_size FROM pragma_page_count p, "
+			       "pragma_freelist_count f, pragma_page_size s",
+			       -1, &s, NULL) != SQLITE_OK)
+		die("file size", NULL, -EIO);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* Lookups while TAIL_ROWS block events wait in the journal (a burst the
+ * move has not caught up with): what each query's journal scan costs. */
+static void bench_tail(const struct opts *o, struct results *r,
+		       const char *path)
+{
+	long n = o->lookups / 10 > 100 ? o->lookups / 10 : 100;
+	double *lat = calloc((size_t)n, sizeof(*lat));
+	struct store *ro;
+	char err[256];
+
+	if (!lat)
+		die("calloc", NULL, -ENOMEM);
+	if (store_open_ro(path, &ro, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench_store: %s\n", err);
+		exit(1);
+	}
+	lookup_pass(n, r, ro, lat);
+	r->tail_p50 = pct(lat, n, 0.50);
+	r->tail_p99 = pct(lat, n, 0.99);
+	store_close(ro);
+	free(lat);
 }
 
 /* Build the big database, measure it, then keep writing on top of it. */
@@ -544,6 +501,9 @@ static void bench_big(const struct opts *o, struct results *r, struct gen *g)
 	dt = write_rows(st, g, more, o->batch, &ops);
 	r->big_ops_s = ops / dt;
 	r->big_rows_s = more / dt;
+	r->big_move_s = drain(st, TAIL_ROWS);
+	r->tail_rows = store_journal_rows(st);
+	bench_tail(o, r, path);
 	store_close(st);
 	remove_db(path);
 }
@@ -643,12 +603,15 @@ static void print_table(const struct opts *o, const struct results *r)
 	for (i = 0; i < N_SWEEP; i++)
 		printf("fresh db, batch %-6ld: write ops/s %22.0f\n",
 		       sweep_batch[i], r->fresh_ops_s[i]);
+	printf("%-48s %14.0f\n", "fresh db: journal rows moved/s",
+	       r->fresh_move_s);
 	printf("%-48s %14.0f\n", "bulk build: rows/s (no API, indexes after)",
 	       r->build_rows_s);
 	printf("%-48s %14.0f\n", "big db: block rows/s (batch -b)",
 	       r->big_rows_s);
 	printf("%-48s %14.0f\n", "big db: write ops/s (batch -b)",
 	       r->big_ops_s);
+	printf("%-48s %14.0f\n", "big db: journal rows moved/s", r->big_move_s);
 	printf("%-48s %14ld\n", "batch (ops per commit)", o->batch);
 	printf("%-48s %14ld\n", "rows in lookup db", r->rows);
 	printf("%-48s %14.1f\n", "lookup_at first pass p50 (us)", r->cold_p50);
@@ -660,6 +623,10 @@ static void print_table(const struct opts *o, const struct results *r)
 	printf("%-48s %14.3f\n", "lookup_at hit ratio", r->hit_ratio);
 	printf("%-48s %14.1f\n", "lookup_at miss p99 (us, unknown address)",
 	       r->miss_p99);
+	printf("lookup_at with %-6ld journal rows p50 (us) %19.1f\n",
+	       r->tail_rows, r->tail_p50);
+	printf("lookup_at with %-6ld journal rows p99 (us) %19.1f\n",
+	       r->tail_rows, r->tail_p99);
 	printf("%-48s %14.1f\n", "history 1 day p50 (us)", r->hist_p50);
 	printf("%-48s %14.1f\n", "history 1 day p99 (us)", r->hist_p99);
 	printf("%-48s %14.1f\n", "bytes per block row (all)", r->bytes_per_row);
@@ -701,7 +668,10 @@ static void write_json(const char *path, const struct opts *o,
 		" \"write\":{\"fresh_ops_per_s\":{\"batch_1000\":%.0f,"
 		"\"batch_10000\":%.0f,\"batch_100000\":%.0f},"
 		"\"build_rows_per_s\":%.0f,\"big_rows_per_s\":%.0f,"
-		"\"big_ops_per_s\":%.0f},\n"
+		"\"big_ops_per_s\":%.0f,\"fresh_move_rows_per_s\":%.0f,"
+		"\"big_move_rows_per_s\":%.0f},\n"
+		" \"lookup_at_with_journal_us\":{\"journal_rows\":%ld,"
+		"\"p50\":%.1f,\"p99\":%.1f},\n"
 		" \"lookup_at_us\":{\"first_pass_p50\":%.1f,"
 		"\"first_pass_p99\":%.1f,\"p50\":%.1f,\"p99\":%.1f,"
 		"\"p999\":%.1f,"
@@ -713,7 +683,9 @@ static void write_json(const char *path, const struct opts *o,
 		"\"ratio\":%.0f}}\n",
 		sqlite3_libversion(), r->rows, o->batch, o->lookups,
 		r->fresh_ops_s[0], r->fresh_ops_s[1], r->fresh_ops_s[2],
-		r->build_rows_s, r->big_rows_s, r->big_ops_s, r->cold_p50,
+		r->build_rows_s, r->big_rows_s, r->big_ops_s, r->fresh_move_s,
+		r->big_move_s, r->tail_rows, r->tail_p50, r->tail_p99,
+		r->cold_p50,
 		r->cold_p99, r->at_p50, r->at_p99, r->at_p999, r->at_max,
 		r->hit_ratio, r->miss_p99, r->hist_p50, r->hist_p99,
 		r->bytes_per_row, r->idx_bytes_per_row, r->pba_rows_day,

@@ -66,7 +66,7 @@ static void test_open_settings(void **state)
 	struct fixture *fx = *state;
 	struct stat sb;
 
-	assert_int_equal(store_schema_version(fx->st), 1);
+	assert_int_equal(store_schema_version(fx->st), 2);
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0640);
 	assert_int_equal(sql_count(fx,
@@ -75,7 +75,7 @@ static void test_open_settings(void **state)
 			 1);
 	assert_int_equal(sql_count(fx, "SELECT value FROM meta WHERE key = "
 				       "'schema_version'"),
-			 1);
+			 2);
 }
 
 static void test_open_errors(void **state)
@@ -299,6 +299,10 @@ static void test_batch(void **state)
 	assert_int_equal(at(ro, EXT_1, 1024, T0 + 5000, &f), 0);
 	assert_int_equal(store_commit(fx->st), 0);
 	assert_int_equal(at(ro, EXT_1, 1024, T0 + 5000, &f), 1);
+	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks_all"),
+			 1000);
+	assert_int_equal(store_move(fx->st, 600), 600);
+	assert_int_equal(store_move(fx->st, 600), 400);
 	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks"), 1000);
 
 	assert_int_equal(store_begin(fx->st), 0);
@@ -447,6 +451,7 @@ static void test_interim_event_config(void **state)
 
 	assign(fx->st, mkblock(SUB_A, EXT_1, 40192, 40447, T0));
 	assert_int_equal(store_interim(fx->st, EXT_1, 40192, T0 + 86400000), 0);
+	assert_int_equal(store_move(fx->st, 100), 2);
 	assert_int_equal(store_interim(fx->st, EXT_1, 40192, T0 + 86400000),
 			 -EEXIST);
 	assert_int_equal(store_interim(fx->st, EXT_2, 40192, T0), -ENOENT);
@@ -503,6 +508,8 @@ static void test_prune(void **state)
 		assert_int_equal(store_config_log(fx->st, T0 + i, 1, "c"), 0);
 	}
 
+	/* Block rows are pruned once moved out of the journal. */
+	assert_int_equal(store_move(fx->st, 1000), 25 * 2 + 1 + 2 + 1);
 	/* Batches of 10: 25 blocks, 3 events, 2 superseded configs. */
 	while ((n = store_prune(fx->st, cut, 10)) == 10)
 		total += n;

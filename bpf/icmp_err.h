@@ -168,14 +168,15 @@ static __always_inline void icmp_err_rewrite(struct pkt *p, struct icmpx *e,
 	csum_apply(&p->ip->check, d_outer + d_ttl);
 }
 
-/* The live session of a flow seen from the internet: external endpoint
- * (ext, ep) talking with (rem, rp). Fills the internal endpoint.
+/* The live session of a flow by one of its mapping's halves: 'dir' IN,
+ * (a, ap) is the external endpoint and *oa, *op get the internal one; OUT,
+ * the other way round. (rem, rp) is the remote end.
  */
 static __always_inline struct cgnat_sess *
-icmp_err_flow_in(__u8 proto, __be32 ext, __be16 ep, __be32 rem, __be16 rp,
-		 __u64 now, __be32 *int_addr, __be16 *int_port)
+icmp_err_flow(__u8 proto, __u32 dir, __be32 a, __be16 ap, __be32 rem,
+	      __be16 rp, __u64 now, __be32 *oa, __be16 *op)
 {
-	struct cgnat_map_key mk = { ext, ep, proto, CGNAT_DIR_IN };
+	struct cgnat_map_key mk = { a, ap, proto, dir };
 	struct cgnat_sess_key sk;
 	struct cgnat_sess *s;
 	struct cgnat_map *m;
@@ -183,31 +184,12 @@ icmp_err_flow_in(__u8 proto, __be32 ext, __be16 ep, __be32 rem, __be16 rp,
 	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
 	if (!m)
 		return 0;
-	*int_addr = m->addr;
-	*int_port = m->port;
-	nat_key(&sk, proto, m->addr, m->port, rem, rp);
-	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
-	return s && s->expires_ns > now ? s : 0;
-}
-
-/* The same from the subscriber's side: internal endpoint (ia, ip) talking
- * with (rem, rp). Fills the external endpoint.
- */
-static __always_inline struct cgnat_sess *
-icmp_err_flow_out(__u8 proto, __be32 ia, __be16 ip, __be32 rem, __be16 rp,
-		  __u64 now, __be32 *ext_addr, __be16 *ext_port)
-{
-	struct cgnat_map_key mk = { ia, ip, proto, CGNAT_DIR_OUT };
-	struct cgnat_sess_key sk;
-	struct cgnat_sess *s;
-	struct cgnat_map *m;
-
-	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
-	if (!m)
-		return 0;
-	*ext_addr = m->addr;
-	*ext_port = m->port;
-	nat_key(&sk, proto, ia, ip, rem, rp);
+	*oa = m->addr;
+	*op = m->port;
+	if (dir == CGNAT_DIR_IN)	/* sessions are keyed inside */
+		nat_key(&sk, proto, m->addr, m->port, rem, rp);
+	else
+		nat_key(&sk, proto, a, ap, rem, rp);
 	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
 	return s && s->expires_ns > now ? s : 0;
 }
@@ -247,8 +229,9 @@ __noinline int icmp_err_xlate(struct xdp_md *ctx, __u32 dir)
 		/* Quote: E:ep -> R:rp, as we sent it. */
 		if (e.in->saddr != p->ip->daddr)
 			return -REASON_UNSOLICITED;
-		s = icmp_err_flow_in(e.qproto, e.in->saddr, *e.qsport,
-				     e.in->daddr, *e.qdport, now, &a1, &p1);
+		s = icmp_err_flow(e.qproto, CGNAT_DIR_IN, e.in->saddr,
+				  *e.qsport, e.in->daddr, *e.qdport, now, &a1,
+				  &p1);
 		if (!s)
 			return -REASON_UNSOLICITED;
 		src = p->ip->saddr;
@@ -257,16 +240,17 @@ __noinline int icmp_err_xlate(struct xdp_md *ctx, __u32 dir)
 		/* Quote: R:rp -> I:ip, as the subscriber got it. */
 		if (e.in->daddr != p->ip->saddr)
 			return -REASON_UNSOLICITED;
-		s = icmp_err_flow_out(e.qproto, e.in->daddr, *e.qdport,
-				      e.in->saddr, *e.qsport, now, &a1, &p1);
+		s = icmp_err_flow(e.qproto, CGNAT_DIR_OUT, e.in->daddr,
+				  *e.qdport, e.in->saddr, *e.qsport, now, &a1,
+				  &p1);
 		if (!s)
 			return -REASON_UNSOLICITED;
 		src = a1;
 		dst = p->ip->daddr;
 		if ((s->flags & CGNAT_SF_HAIRPIN) && nat_is_pool_addr(dst)) {
 			if (e.in->saddr != dst || !cfg->hairpinning ||
-			    !icmp_err_flow_in(e.qproto, dst, *e.qsport, a1, p1,
-					      now, &a2, &p2))
+			    !icmp_err_flow(e.qproto, CGNAT_DIR_IN, dst,
+					   *e.qsport, a1, p1, now, &a2, &p2))
 				return -REASON_UNSOLICITED;
 			dst = a2;
 			hairpin = 1;

@@ -994,6 +994,104 @@ static void test_icmp_err_in_echo(void **st)
 	icmp_in_case(1, 11, 0, 28);	/* time exceeded about a ping */
 }
 
+/* ICMP errors about H1's UDP flow arriving from the internet, one row
+ * each: {what, type, code, quoted IP option words, RFC 4884 extension,
+ * damage (1: quoted IP checksum, 2: quote cut to IP header + 4), action}.
+ */
+struct icmp_row {
+	const char *name;
+	uint8_t type, code, opt_words, ext, damage;
+	int action;
+};
+
+static const struct icmp_row icmp_rows[] = {
+	{ "host unreachable 3/1", 3, 1, 0, 0, 0, XDP_REDIRECT },
+	{ "port unreachable 3/3", 3, 3, 0, 0, 0, XDP_REDIRECT },
+	{ "fragmentation needed 3/4", 3, 4, 0, 0, 0, XDP_REDIRECT },
+	{ "admin prohibited 3/13", 3, 13, 0, 0, 0, XDP_REDIRECT },
+	{ "time exceeded in transit 11/0", 11, 0, 0, 0, 0, XDP_REDIRECT },
+	{ "reassembly time exceeded 11/1", 11, 1, 0, 0, 0, XDP_REDIRECT },
+	{ "parameter problem 12/0", 12, 0, 0, 0, 0, XDP_REDIRECT },
+	{ "quoted IP options stepped over", 3, 3, 2, 0, 0, XDP_REDIRECT },
+	{ "RFC 4884 extension left intact", 11, 0, 0, 1, 0, XDP_REDIRECT },
+	{ "bad quoted IP checksum", 3, 3, 0, 0, 1, XDP_DROP },
+	{ "quote cut short", 11, 0, 0, 0, 2, XDP_DROP },
+};
+
+/* An error frame for 'row' quoting 't' from router 'r' to 'dst'. */
+static size_t icmp_row_frame(uint8_t *f, const struct icmp_row *row,
+			     struct pkt_spec t, const uint8_t *smac,
+			     const uint8_t *dmac, uint32_t r, uint32_t dst,
+			     uint8_t ttl)
+{
+	static const uint8_t ext[8] = { 0x20, 0, 0, 0, 0, 4, 1, 1 };
+	size_t qlen = row->ext ? 128 : 20 + 4u * row->opt_words + 8, len;
+	uint8_t q[160];
+	uint16_t c;
+
+	if (row->damage == 2)
+		qlen = 24;
+	quote_of(t, q, qlen);
+	if (row->damage == 1)
+		q[10] ^= 0x5a;
+	if (row->ext) {
+		memcpy(q + qlen, ext, sizeof(ext));
+		qlen += sizeof(ext);
+	}
+	len = icmp_frame(f, smac, dmac, r, dst, ttl, row->type, row->code, q,
+			 qlen);
+	if (row->ext) {		/* length of the quote in words */
+		f[39] = 128 / 4;
+		f[36] = f[37] = 0;
+		c = pkt_csum(f + 34, len - 34, 0);
+		memcpy(f + 36, &c, 2);
+	}
+	return len;
+}
+
+static void test_icmp_err_table(void **st)
+{
+	uint32_t r = pkt_ip("192.0.2.77");
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(icmp_rows) / sizeof(icmp_rows[0]); i++) {
+		const struct icmp_row *row = &icmp_rows[i];
+		struct pkt_spec s = spec(17, H1, 5000 + i, S1, 7, H_INSIDE), t;
+		uint8_t in[256], want[256], out[256];
+		uint64_t bad = h_stat(&H, STAT_DROP_BASE + REASON_MALFORMED);
+		size_t len, wlen, olen = sizeof(out);
+		uint32_t ext;
+		uint16_t p;
+		int act;
+
+		s.opt_words = row->opt_words;
+		s.payload = 120;	/* a 128-byte quote is all datagram */
+		p = xlate_out(&s, &ext);
+		t = s;			/* what S1 received */
+		t.saddr = ext;
+		t.sport = p;
+		t.ttl = 63;
+		len = icmp_row_frame(in, row, t, h_mac_gw, h_mac_tout, r, ext,
+				     64);
+		t = s;			/* what H1 must see quoted */
+		t.ttl = 63;
+		wlen = icmp_row_frame(want, row, t, h_mac_tin, h_mac_h1, r,
+				      pkt_ip(H1), 63);
+		act = h_run(&H, H_OUTSIDE, in, len, out, &olen);
+		printf("# %-32s action %d\n", row->name, act);
+		assert_int_equal(act, row->action);
+		if (act == XDP_REDIRECT)
+			assert_int_equal(pkt_diff(out, olen, want, wlen), 0);
+		else
+			assert_int_equal(h_stat(&H, STAT_DROP_BASE +
+						       REASON_MALFORMED),
+					 bad + 1);
+	}
+	assert_int_equal(h_stat(&H, STAT_NEW_SESSION),
+			 sizeof(icmp_rows) / sizeof(icmp_rows[0]));
+}
+
 /* Subscriber -> internet: H1's port unreachable about S1's datagram
  * leaves with H1's external address outside and in the quote.
  */
@@ -1680,6 +1778,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_icmp_err_in_tcp_full_quote,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_err_in_echo, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_err_table, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_err_out, setup,
 						teardown),

@@ -57,11 +57,12 @@ static __noinline int inside_route(struct xdp_md *ctx, struct pkt *p,
 				   struct cgnat_nh *nh, __u64 now,
 				   const struct cgnat_cfg *cfg)
 {
+	__u32 gen = nh_gen_get();	/* before the lookup: see fwd.h */
 	struct bpf_fib_lookup fib;
 	int rc = fwd_fib(ctx, p, p->ip->saddr, p->ip->daddr, &fib);
 
 	if (rc == BPF_FIB_LKUP_RET_SUCCESS && nh)
-		fwd_nh_fill(nh, &fib, now, cfg);
+		fwd_nh_fill(nh, &fib, gen, now, cfg);
 	return rc;
 }
 
@@ -213,7 +214,6 @@ __noinline int inside(struct xdp_md *ctx)
 	__u64 now;
 	int rc, pool;
 
-	stat_inc(STAT_RX_INSIDE);
 	rc = parse_eth(ctx, &p);
 	if (rc <= 0) {
 		if (!rc)
@@ -408,6 +408,7 @@ static __always_inline int finish(struct xdp_md *ctx, int rc, __u32 dir)
 /* Inlined bodies of the entry points, which the bench wraps too. */
 static __always_inline int cgnat_inside_body(struct xdp_md *ctx)
 {
+	stat_inc(STAT_RX_INSIDE);	/* here: inside() may run twice */
 	return finish(ctx, inside(ctx), CGNAT_DIR_OUT);
 }
 

@@ -53,7 +53,7 @@ struct cgnat_cfg {
 	__u64 tcp_est_timeout_ns;
 	__u64 tcp_trans_timeout_ns;
 	__u64 icmp_timeout_ns;
-	__u64 nh_ttl_ns;	/* how long a cached next hop is trusted */
+	__u64 nh_ttl_ns;	/* safety lifetime of a cached next hop */
 	__u64 evt_interval_ns;	/* min gap between repeated quota/pool events */
 	__u32 filtering;	/* enum cgnat_filtering */
 	__u32 hairpinning;	/* 0 = drop hairpin traffic */
@@ -98,14 +98,19 @@ struct cgnat_sess_key {
 };
 _Static_assert(sizeof(struct cgnat_sess_key) == 16, "sess_key layout");
 
-/* A cached next hop: trusted until 'until' (ktime >> 20, ~1 ms units). */
+/* A cached next hop (fwd.h): valid while 'gen' equals the low 16 bits of
+ * the next-hop generation (map cgnat_nh_gen, key 0, a __u32 that
+ * userspace bumps on every route, neighbour, link or address change) and
+ * 'until' (ktime >> 20, ~1 ms units; now + cfg->nh_ttl_ns at the lookup)
+ * has not passed.
+ */
 struct cgnat_nh {
 	__u32 until;
 	__u32 ifindex;
 	__u8 dmac[6];
 	__u8 smac[6];
 	__u16 mtu;
-	__u16 pad;
+	__u16 gen;
 };
 _Static_assert(sizeof(struct cgnat_nh) == 24, "nh layout");
 

@@ -1,11 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * fwd.h - forwarding of translated packets: next hop from bpf_fib_lookup,
- * cached per session and direction for cfg->nh_ttl_ns so that established
- * flows skip the FIB; redirect through the devmap. The cached answer
- * carries the egress MTU, so each packet's fit is one comparison. A
- * missing neighbour hands the translated packet to the kernel, which
- * resolves it.
+ * cached per session and direction so that established flows skip the
+ * FIB; redirect through the devmap. The cached answer carries the egress
+ * MTU, so each packet's fit is one comparison. A missing neighbour hands
+ * the translated packet to the kernel, which resolves it.
+ *
+ * Validity: a cached next hop holds the next-hop generation it was looked
+ * up under. Userspace (daemon/nlwatch.h) bumps the generation on every
+ * IPv4 route or address change and every neighbour or link change that
+ * can alter a FIB answer (MAC, usability, MTU, carrier), so the first
+ * packet after a change looks the FIB up again; a change is seen as soon
+ * as the daemon has read its netlink message. cfg->nh_ttl_ns is only a
+ * safety lifetime (60 s by default): it bounds the damage of a missed
+ * event and of the 16-bit generation in the entry wrapping round. A
+ * kernel neighbour entry that ages (REACHABLE to STALE, no traffic of
+ * the kernel's own to confirm it) keeps its MAC and stays usable for
+ * bpf_fib_lookup; its MAC only changes, or it only goes, with an
+ * RTM_NEWNEIGH/RTM_DELNEIGH that bumps the generation.
+ *
+ * The generation is read before the lookup, so a change that lands
+ * between the two leaves the entry already stale rather than valid with
+ * the old answer.
  *
  * Race accepted: a cached next hop is rewritten without a lock. Two CPUs
  * refreshing one session write the same FIB answer; a reader may see a
@@ -20,7 +36,7 @@
 
 #define AF_INET 2
 
-/* ktime in ~1 ms units for next-hop validity, wrap-safe comparisons. */
+/* ktime in ~1 ms units for the safety lifetime, wrap-safe comparisons. */
 static __always_inline __u32 fwd_now(__u64 now)
 {
 	return (__u32)(now >> 20);
@@ -46,15 +62,30 @@ static __always_inline int fwd_fib(struct xdp_md *ctx, struct pkt *p,
 	return bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
 }
 
+/* Caches a FIB answer obtained under generation 'gen' (read before the
+ * lookup).
+ */
 static __always_inline void fwd_nh_fill(struct cgnat_nh *nh,
 					const struct bpf_fib_lookup *fib,
-					__u64 now, const struct cgnat_cfg *cfg)
+					__u32 gen, __u64 now,
+					const struct cgnat_cfg *cfg)
 {
 	nh->ifindex = fib->ifindex;
 	__builtin_memcpy(nh->dmac, fib->dmac, 6);
 	__builtin_memcpy(nh->smac, fib->smac, 6);
 	nh->mtu = fib->mtu_result ? fib->mtu_result : 0xffff;
+	nh->gen = (__u16)gen;
 	nh->until = fwd_now(now + cfg->nh_ttl_ns);
+}
+
+/* 1 while a cached next hop may be used: filled, same generation, safety
+ * lifetime not over.
+ */
+static __always_inline int fwd_nh_valid(const struct cgnat_nh *nh, __u32 gen,
+					__u64 now)
+{
+	return nh->ifindex && nh->gen == (__u16)gen &&
+	       (__s32)(nh->until - fwd_now(now)) > 0;
 }
 
 /* Maps a FIB answer to 0 (nh valid), XDP_PASS, or a negative reason. */
@@ -87,6 +118,7 @@ static __noinline int fwd_refresh(struct xdp_md *ctx, struct pkt *p,
 				  struct cgnat_nh *nh, __be32 src, __be32 dst)
 {
 	struct cgnat_cfg *cfg = cfg_get();
+	__u32 gen = nh_gen_get();
 	struct bpf_fib_lookup fib;
 	int rc;
 
@@ -94,7 +126,7 @@ static __noinline int fwd_refresh(struct xdp_md *ctx, struct pkt *p,
 		return -REASON_CONFLICT;
 	rc = fwd_fib_rc(fwd_fib(ctx, p, src, dst, &fib));
 	if (!rc)
-		fwd_nh_fill(nh, &fib, bpf_ktime_get_coarse_ns(), cfg);
+		fwd_nh_fill(nh, &fib, gen, bpf_ktime_get_coarse_ns(), cfg);
 	return rc;
 }
 
@@ -106,7 +138,7 @@ static __always_inline int fwd_prepare(struct xdp_md *ctx, struct pkt *p,
 				       __be32 dst, __u64 now,
 				       const struct cgnat_cfg *cfg)
 {
-	if (!nh->ifindex || (__s32)(nh->until - fwd_now(now)) <= 0) {
+	if (!fwd_nh_valid(nh, nh_gen_get(), now)) {
 		int rc = fwd_refresh(ctx, p, nh, src, dst);
 
 		if (rc)

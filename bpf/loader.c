@@ -444,6 +444,21 @@ int dp_stat_set(struct dp *dp, __u32 idx, __u64 value)
 	return bpf_map_update_elem(fd, &idx, vals, BPF_ANY) ? -errno : 0;
 }
 
+int dp_nh_bump(struct dp *dp, __u32 *gen)
+{
+	int fd = bpf_map__fd(dp->skel->maps.cgnat_nh_gen);
+	__u32 zero = 0, g = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &g))
+		return -errno;
+	g++;
+	if (bpf_map_update_elem(fd, &zero, &g, BPF_ANY))
+		return -errno;
+	if (gen)
+		*gen = g;
+	return 0;
+}
+
 int dp_events_fd(struct dp *dp)
 {
 	return bpf_map__fd(dp->skel->maps.cgnat_events);

@@ -71,6 +71,12 @@ int dp_stats(struct dp *dp, __u64 *out);
 int dp_events_fd(struct dp *dp);
 /* Sets a counter that only userspace writes (CPU 0's slot holds it). */
 int dp_stat_set(struct dp *dp, __u32 idx, __u64 value);
+/* Bumps the next-hop generation (map cgnat_nh_gen): every next hop the
+ * data plane cached before is looked up again on its next packet. Read,
+ * add one, write: only one process (dprun) may call it. The new value
+ * goes to *gen unless NULL.
+ */
+int dp_nh_bump(struct dp *dp, __u32 *gen);
 /* Runs the in-kernel sweep (see sweep.h); counts come back in 'a'. */
 int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a);
 

@@ -150,6 +150,19 @@ struct {
 	__type(value, __u32);
 } cgnat_epoch SEC(".maps");
 
+/* The next-hop generation (key 0), see struct cgnat_nh. Written only by
+ * userspace (dprun), read by every forwarded packet. Its own map rather
+ * than a field of cgnat_cfg: a reload rewrites the whole config value,
+ * which would set the counter back and revive next hops cached under an
+ * older value.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgnat_nh_gen SEC(".maps");
+
 /* Per-CPU scratch for one packet's new flow: inside() leaves the key
  * and its FIB answer for inside_alloc(), nat_sess_create() builds the
  * session value here instead of on the stack.
@@ -247,6 +260,14 @@ static __always_inline int rl_take(__u32 key, __u64 rate, __u64 now)
 		return 0;
 	b->tokens--;
 	return 1;
+}
+
+/* The current next-hop generation (0 before userspace set one). */
+static __always_inline __u32 nh_gen_get(void)
+{
+	__u32 zero = 0, *g = bpf_map_lookup_elem(&cgnat_nh_gen, &zero);
+
+	return g ? *g : 0;
 }
 
 static __always_inline struct cgnat_cfg *cfg_get(void)

@@ -169,7 +169,7 @@ static void defaults(struct args *a)
 	c->tcp_est_timeout_ns = 7440ull * 1000000000;
 	c->tcp_trans_timeout_ns = 240ull * 1000000000;
 	c->icmp_timeout_ns = 60ull * 1000000000;
-	c->nh_ttl_ns = 1000000000ull;
+	c->nh_ttl_ns = 60000000000ull;	/* safety only: see bpf/fwd.h */
 	c->evt_interval_ns = 1000000000ull;
 	c->hairpinning = 1;
 	c->parity = 1;

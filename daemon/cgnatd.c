@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -192,21 +193,54 @@ static void check_lost(struct cgnatd *d)
 }
 
 #define PRUNE_BATCH 1000
-/* Journal rows moved into the indexed tables per loop turn: small
- * enough that the move never holds up the ring buffer for long. Past
+/* The move into the indexed tables is bounded by time: each loop turn
+ * moves one transaction sized from the last move's rate to take about
+ * MOVE_BUDGET_NS, so the ring buffer and grant refills wait at most
+ * that long (a fixed 2000 rows took 0.2-0.3 s on 10M rows). Past
  * JOURNAL_HIGH rows (a burst the move does not keep up with) it moves
- * until below, so the journal that queries scan stays bounded. */
-#define MOVE_BATCH 2000
+ * MOVE_MAX-row transactions until below: bigger transactions write
+ * fewer pages per row, and the journal that queries scan stays
+ * bounded. */
+#define MOVE_BUDGET_NS 20000000LL
+#define MOVE_MIN 100
+#define MOVE_MAX 10000
 #define JOURNAL_HIGH 100000
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Rows for the next move: the last move's rate times the budget. */
+static int move_rows(int moved, int64_t ns)
+{
+	int64_t n;
+
+	if (moved <= 0 || ns <= 0)
+		return MOVE_MIN;
+	n = (int64_t)moved * MOVE_BUDGET_NS / ns;
+	return n < MOVE_MIN ? MOVE_MIN : n > MOVE_MAX ? MOVE_MAX : (int)n;
+}
 
 static void move_journal(struct cgnatd *d)
 {
-	static int warned;
+	static int warned, batch = MOVE_MIN;
+	int64_t ns;
 	int n;
 
-	do
-		n = store_move(d->st, MOVE_BATCH);
-	while (n == MOVE_BATCH && store_journal_rows(d->st) > JOURNAL_HIGH);
+	if (!store_journal_rows(d->st))
+		return;
+	ns = mono_ns();
+	n = store_move(d->st, batch);
+	ns = mono_ns() - ns;
+	/* A move that emptied the journal early says nothing of the rate. */
+	if (n == batch || ns >= MOVE_BUDGET_NS)
+		batch = move_rows(n, ns);
+	while (n > 0 && store_journal_rows(d->st) > JOURNAL_HIGH)
+		n = store_move(d->st, MOVE_MAX);
 	if (n < 0 && !warned)
 		log_warnx("log journal move: %s", store_errmsg(d->st));
 	warned = n < 0;
@@ -247,7 +281,7 @@ static void loop(struct cgnatd *d)
 	struct pollfd pfd[SLOT_MAX];
 	int rc;
 
-	pfd[SLOT_EVENTS].fd = ring_buffer__epoll_fd(d->run.rb);
+	pfd[SLOT_EVENTS].fd = dprun_fd(&d->run);	/* events, netlink */
 	pfd[SLOT_EVENTS].events = POLLIN;
 	while (!sig_stop) {
 		if (sig_hup) {

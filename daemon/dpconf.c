@@ -80,7 +80,7 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	c->tcp_est_timeout_ns = cfg->timeouts.tcp_established_ms * NS_PER_MS;
 	c->tcp_trans_timeout_ns = cfg->timeouts.tcp_transitory_ms * NS_PER_MS;
 	c->icmp_timeout_ns = cfg->timeouts.icmp_ms * NS_PER_MS;
-	c->nh_ttl_ns = 1000 * NS_PER_MS;
+	c->nh_ttl_ns = 60000 * NS_PER_MS;	/* safety only: see bpf/fwd.h */
 	c->evt_interval_ns = 1000 * NS_PER_MS;
 	c->filtering = cfg->nat.filtering; /* same numbering as the ABI */
 	c->hairpinning = cfg->nat.hairpinning;

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/cgnat.skel.h"
@@ -88,6 +90,42 @@ static __u64 sweep_interval(const struct cgnat_cfg *c)
 	return t < 100 ? 100 : t > 5000 ? 5000 : t;
 }
 
+/* One epoll set over the ring buffer's own epoll fd and the netlink
+ * socket, so that a caller polls one fd and a change wakes the loop at
+ * once. Adding the netlink fd to libbpf's set instead would not do:
+ * ring_buffer__poll() takes every event's data as a ring index.
+ */
+static int watch_start(struct dprun *r)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0)
+		return -errno;
+	ev.data.fd = ring_buffer__epoll_fd(r->rb);
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	ev.data.fd = r->nl.fd;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	return dp_nh_bump(&r->dp, &r->nh_gen);
+}
+
+/* Reads the netlink socket; bumps the generation once for all it read. */
+static int watch_poll(struct dprun *r)
+{
+	int rc = nlw_drain(&r->nl);
+
+	if (rc > 0)
+		rc = dp_nh_bump(&r->dp, &r->nh_gen);
+	return rc;
+}
+
+int dprun_fd(const struct dprun *r)
+{
+	return r->epfd;
+}
+
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx)
 {
@@ -98,9 +136,19 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	r->on_event = fn;
 	r->ctx = ctx;
 	r->n_pools = n_pools;
-	rc = dp_open(&r->dp, o);
-	if (rc)
+	r->epfd = -1;
+	/* Listening before the maps load: no change slips in between. */
+	rc = nlw_open(&r->nl);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "rtnetlink socket: %s",
+			 strerror(-rc));
 		return rc;
+	}
+	rc = dp_open(&r->dp, o);
+	if (rc) {
+		nlw_close(&r->nl);
+		return rc;
+	}
 	r->pv.grant_addr = r->dp.v.grant_addr;
 	r->pv.grant_new = r->dp.v.grant_new;
 	r->pv.blocks = r->dp.v.blocks;
@@ -137,6 +185,12 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		     bpf_map__fd(r->dp.skel->maps.cgnat_frags));
 	if (rc) {
 		snprintf(r->dp.err, sizeof(r->dp.err), "fragment holder: %s",
+			 strerror(-rc));
+		goto err;
+	}
+	rc = watch_start(r);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "next-hop watch: %s",
 			 strerror(-rc));
 		goto err;
 	}
@@ -202,9 +256,16 @@ static void deliver(struct dprun *r, const struct pb_now *now)
 
 int dprun_poll(struct dprun *r, int timeout_ms)
 {
-	int rc = ring_buffer__poll(r->rb, timeout_ms);
+	struct epoll_event ev[2];
 	struct pb_now now;
+	int rc;
 
+	if (epoll_wait(r->epfd, ev, 2, timeout_ms) < 0 && errno != EINTR)
+		return -errno;
+	rc = watch_poll(r);
+	if (rc < 0)
+		return rc;
+	rc = ring_buffer__consume(r->rb);
 	if (rc < 0 && rc != -EINTR)
 		return rc;
 	dprun_now(&now);
@@ -225,6 +286,10 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 
 void dprun_stop(struct dprun *r)
 {
+	if (r->epfd >= 0)
+		close(r->epfd);
+	r->epfd = -1;
+	nlw_close(&r->nl);
 	ring_buffer__free(r->rb);
 	r->rb = NULL;
 	fh_free(&r->fh);

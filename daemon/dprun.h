@@ -11,6 +11,7 @@
 #include "allocator/pb.h"
 #include "bpf/loader.h"
 #include "daemon/fraghold.h"
+#include "daemon/nlwatch.h"
 
 struct ring_buffer;
 
@@ -34,6 +35,9 @@ struct dprun {
 	struct pb_views pv;
 	struct ring_buffer *rb;	/* events, and cgnat_frag_ring */
 	struct fraghold fh;	/* early fragments */
+	struct nlwatch nl;	/* route/neighbour/link changes */
+	int epfd;		/* the ring buffer's epoll fd and nl.fd */
+	__u32 nh_gen;		/* next-hop generation last written */
 	dprun_event_fn on_event;
 	void *ctx;
 	__u32 n_pools;
@@ -47,12 +51,17 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx);
 /* Lifecycle policy; may be called again on reload. */
 void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
-/* Waits up to timeout_ms for events (and early fragments, which it
- * holds or runs again), then syncs the allocator, sweeps when due, runs
+/* Waits up to timeout_ms for events, early fragments (which it holds or
+ * runs again) and netlink messages; bumps the next-hop generation if a
+ * route, neighbour, link or address changed (so the data plane looks its
+ * next hops up again), then syncs the allocator, sweeps when due, runs
  * the block lifecycle, delivers its events, refills the grant slots and
- * ages held fragments.
+ * ages held fragments. dprun_start() bumps the generation once too: what
+ * changed while nothing listened is not trusted.
  */
 int dprun_poll(struct dprun *r, int timeout_ms);
+/* One fd, readable when dprun_poll() has work: for a caller's poll(). */
+int dprun_fd(const struct dprun *r);
 /* New tunables for the data plane (reload): writes them and re-derives
  * the sweep interval from the timeouts.
  */

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/: the data-plane runner and the programs built on it: cgnatd (the
 # daemon), cgnatctl (operations), cgnat-dp (the interim hand-run tool).
-DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/fraghold.o $(DP_OBJS) \
-	$(PB_OBJS)
+DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/fraghold.o \
+	$(BUILD)/daemon/nlwatch.o $(DP_OBJS) $(PB_OBJS)
 $(BUILD)/daemon/dprun.o $(BUILD)/daemon/cgnat_dp.o: $(BUILD)/bpf/cgnat.skel.h
 
 $(BUILD)/bin/cgnat-dp: $(BUILD)/daemon/cgnat_dp.o $(DPRUN_OBJS)
@@ -71,3 +71,11 @@ $(BUILD)/tests/test_evlog: $(BUILD)/tests/unit/test_evlog.o $(TEST_EVLOG_OBJS)
 $(BUILD)/tests/unit/test_evlog.o: $(BUILD)/bpf/cgnat.skel.h \
 	$(BUILD)/schema/migrations.h
 UNIT_TESTS += $(BUILD)/tests/test_evlog
+
+# cmocka: which rtnetlink messages invalidate the cached next hops.
+$(BUILD)/tests/test_nlwatch: $(BUILD)/tests/unit/test_nlwatch.o \
+		$(BUILD)/daemon/nlwatch.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_nlwatch

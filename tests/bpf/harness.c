@@ -71,7 +71,7 @@ static void h_cfg(struct cgnat_cfg *c, uint32_t max_blocks)
 	c->tcp_est_timeout_ns = 7440ull * 1000000000;
 	c->tcp_trans_timeout_ns = 240ull * 1000000000;
 	c->icmp_timeout_ns = 60ull * 1000000000;
-	c->nh_ttl_ns = 1000000000ull;
+	c->nh_ttl_ns = 60000000000ull;
 	c->evt_interval_ns = 1000000000ull;
 	c->filtering = CGNAT_FILTER_EIF;
 	c->hairpinning = 1;

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # dataplane.sh - the XDP data plane end to end on veth in native mode:
 # ping, a real TCP transfer and UDP through the NAT; EIM seen from two
-# servers; hairpin between two subscribers for UDP and TCP; servers see
-# only pool addresses; a capture on the internet side proves that no
-# 100.64.0.0/10 address ever leaves.
+# servers; hairpin between two subscribers for UDP and TCP; a route or
+# neighbour change in the nat namespace applies to an established flow's
+# very next packet; servers see only pool addresses; a capture on the
+# internet side proves that no 100.64.0.0/10 address ever leaves.
 set -u
 . "$(dirname "$0")/lib.sh"
 trap tb_cleanup EXIT
@@ -125,6 +126,41 @@ wait $hp
 seen=$(cat "$TB_TMP/hp_tcp")
 check "hairpin TCP: connection to E(H2) completes ($r)" test "$r" = hello
 check "hairpin TCP: H2 sees a pool address as peer ($seen)" in_pool "$seen"
+
+# Next hops are cached per session but follow changes at once: cgnat-dp
+# hears the route or neighbour change on rtnetlink and bumps the
+# next-hop generation before the flow's next packet (sent well within
+# the 1 s an older cache trusted a next hop for).
+udp1() {	# udp1 SRC SPORT DST: the reflector's answer within 1 s, or timeout
+	in_sub $PY - "$@" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.settimeout(1)
+s.sendto(b"who", (sys.argv[3], 7))
+try:
+    print(s.recvfrom(1024)[0].decode().split()[0])
+except socket.timeout:
+    print("timeout")
+PYEOF
+}
+e=$(udp1 $H1 5002 $S1)
+in_nat ip route add unreachable $S1/32
+r=$(udp1 $H1 5002 $S1)
+check "route to S1 made unreachable: the flow's next packet stops ($r)" \
+	test "$r" = timeout
+in_nat ip route del unreachable $S1/32
+r=$(udp1 $H1 5002 $S1)
+check "route back: the next packet is answered ($r = $e)" test "$r" = "$e"
+in_nat ip neigh replace 192.0.2.2 lladdr 02:00:00:00:00:99 nud permanent \
+	dev out0
+r=$(udp1 $H1 5002 $S1)
+check "gateway MAC changed: the next packet goes to the new MAC ($r)" \
+	test "$r" = timeout
+in_nat ip neigh del 192.0.2.2 dev out0
+r=$(udp1 $H1 5002 $S1)
+check "neighbour deleted: resolved again, answered ($r = $e)" \
+	test "$r" = "$e"
 
 # What left towards the internet: only pool addresses as sources.
 sleep 0.5

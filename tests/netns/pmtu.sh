@@ -76,9 +76,29 @@ n=$(metric icmp_error_translated)
 check "router's errors translated ($n)" test "${n:-0}" -ge 2
 
 # 2. cgnat's own egress link is the small one: the 3/4 is made in XDP
-# from the inside address with the link's MTU.
-in_nat ip link set out0 mtu 1300
-sleep 1.1	# next hops (and their MTU) are cached for a second
+# from the inside address with the link's MTU, from the first packet
+# after the change. A flow sends 1400 bytes with DF (they fit), out0
+# shrinks to 1300, and the same flow's next datagram, sent at once, gets
+# the 3/4: its cached next hop (egress MTU included) was dropped when
+# the link change bumped the next-hop generation.
+r=$(in_sub $PY - $H1 $S1 "$NS_NAT" <<'PYEOF'
+import socket, subprocess, sys, time
+IP_MTU_DISCOVER, IP_PMTUDISC_DO, IP_MTU = 10, 2, 14
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
+s.bind((sys.argv[1], 5299))
+s.connect((sys.argv[2], 7))
+s.send(b"x" * 1372)	# 1400 bytes of IP
+time.sleep(0.2)
+subprocess.run(["nsenter", "--net=/var/run/netns/" + sys.argv[3], "ip",
+                "link", "set", "out0", "mtu", "1300"], check=True)
+s.send(b"x" * 1372)	# the same flow, at once
+time.sleep(0.3)
+print(s.getsockopt(socket.IPPROTO_IP, IP_MTU))
+PYEOF
+)
+check "the flow's next datagram after out0 shrank gets 3/4 1300 ($r)" \
+	test "$r" = 1300
 tp=$(in_sub tracepath -n -m 6 $S1 2>&1)
 echo "$tp" | sed 's/^/# /'
 check "tracepath: path MTU 1300 from cgnat's own 3/4" \

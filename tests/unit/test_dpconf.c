@@ -105,7 +105,7 @@ static void test_tunables_and_geometry(void **state)
 	assert_int_equal(c->udp_timeout_ns, 200000000000ull);
 	assert_int_equal(c->icmp_timeout_ns, 61000000000ull);
 	assert_int_equal(c->tcp_est_timeout_ns, 7440000000000ull);
-	assert_int_equal(c->nh_ttl_ns, 1000000000ull);
+	assert_int_equal(c->nh_ttl_ns, 60000000000ull);
 	assert_int_equal(c->evt_interval_ns, 1000000000ull);
 	assert_int_equal(c->filtering, CGNAT_FILTER_APDF);
 	assert_int_equal(c->hairpinning, 0);

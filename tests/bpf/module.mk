@@ -2,11 +2,15 @@
 # tests/bpf/: packet tests through BPF_PROG_TEST_RUN.
 $(BUILD)/tests/bpf/harness.o: $(BUILD)/bpf/cgnat.skel.h
 
-$(BUILD)/tests/bpf_nat: $(BUILD)/tests/bpf/bpf_nat.o $(HARNESS_OBJS)
+# One program per concern, sharing the translation checks of nat_util.c.
+NAT_TESTS := bpf_nat bpf_icmp bpf_frag bpf_mss
+$(foreach t,$(NAT_TESTS),$(eval $(BUILD)/tests/$(t): \
+	$(BUILD)/tests/bpf/$(t).o $(BUILD)/tests/bpf/nat_util.o $(HARNESS_OBJS)))
+$(addprefix $(BUILD)/tests/,$(NAT_TESTS)):
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
-TEST_BINS += $(BUILD)/tests/bpf_nat
+TEST_BINS += $(addprefix $(BUILD)/tests/,$(NAT_TESTS))
 
 # The next-hop cache and the netlink watcher that invalidates it.
 $(BUILD)/tests/bpf_nh: $(BUILD)/tests/bpf/bpf_nh.o $(BUILD)/daemon/nlwatch.o \

@@ -28,6 +28,18 @@
 	") FROM h) WHERE rel_ms IS NULL OR rel_ms > " from              \
 	" ORDER BY assigned_ms, id"
 
+/* Holdings in blocks of a block containing port ?2 of ext_addr ?1,
+ * assigned by ?4, that also satisfy @rel. The port_first lower bound
+ * keeps the index range to the blocks that can contain ?2 (see
+ * max_block_span in the schema). Closed holdings ("released_ms > ?3")
+ * come from blocks_ext, open ones ("released_ms IS NULL") from
+ * blocks_open: schema/003_move.sql keeps each in its own index. */
+#define B_SLOT(rel)                                                     \
+	"SELECT " STORE_BLOCK_COLS " FROM blocks WHERE ext_addr = ?1 "  \
+	"AND port_first BETWEEN ?2 - coalesce((SELECT value FROM meta " \
+	"WHERE key = 'max_block_span'), 65535) AND ?2 AND port_last "    \
+	">= ?2 AND assigned_ms <= ?4 AND " rel
+
 const char *const store_sql[STMT_COUNT] = {
 	[STMT_J_APPEND] = "INSERT INTO journal (op, block_id, time_ms, "
 			  "reason, instance, pool_id, pool, sub_addr, "
@@ -79,9 +91,12 @@ const char *const store_sql[STMT_COUNT] = {
 			 "WHERE op = 1), 0)) + 1, (SELECT count(*) FROM "
 			 "journal)",
 	[STMT_DATA_VERSION] = "PRAGMA data_version",
+	/* INDEXED BY: "released_ms < ?1" matches the partial blocks_ext
+	 * too, and the planner would scan all of it. */
 	[STMT_PRUNE_BLOCKS] = "DELETE FROM blocks WHERE id IN (SELECT id "
-			      "FROM blocks WHERE assigned_ms < ?1 AND "
-			      "released_ms < ?1 LIMIT ?2)",
+			      "FROM blocks INDEXED BY blocks_assigned WHERE "
+			      "assigned_ms < ?1 AND released_ms < ?1 LIMIT "
+			      "?2)",
 	[STMT_PRUNE_EVENTS] = "DELETE FROM events WHERE id IN (SELECT id "
 			      "FROM events WHERE time_ms < ?1 LIMIT ?2)",
 	/* Keep, per instance, the newest row at or before the cut-off: it
@@ -91,19 +106,13 @@ const char *const store_sql[STMT_COUNT] = {
 		"config_log c WHERE c.time_ms < ?1 AND c.time_ms < (SELECT "
 		"max(d.time_ms) FROM config_log d WHERE d.instance = "
 		"c.instance AND d.time_ms <= ?1) LIMIT ?2)",
-	/* The port_first lower bound keeps the index range to the blocks
-	 * that can contain ?2; see max_block_span in the schema. Rows open
-	 * in blocks pass the first filter and get the journal's release
-	 * applied before the second. */
+	/* Rows open in blocks pass the first filter and get the journal's
+	 * release applied before the second. */
 	[STMT_LOOKUP] =
-		"WITH h AS (SELECT " STORE_BLOCK_COLS " FROM blocks "
-		"WHERE ext_addr = ?1 AND port_first BETWEEN ?2 - "
-		"coalesce((SELECT value FROM meta WHERE key = "
-		"'max_block_span'), 65535) AND ?2 AND port_last >= ?2 AND "
-		"assigned_ms <= ?4 AND (released_ms IS NULL OR "
-		"released_ms > ?3) UNION ALL SELECT " J_ASSIGN_COLS
-		" FROM journal WHERE op = 1 AND ext_addr = ?1 AND "
-		"port_first <= ?2 AND port_last >= ?2 AND time_ms <= ?4) "
+		"WITH h AS (" B_SLOT("released_ms > ?3") " UNION ALL "
+		B_SLOT("released_ms IS NULL") " UNION ALL SELECT "
+		J_ASSIGN_COLS " FROM journal WHERE op = 1 AND ext_addr = ?1 "
+		"AND port_first <= ?2 AND port_last >= ?2 AND time_ms <= ?4) "
 		H_SELECT("?3"),
 	[STMT_SPAN_GET] = "SELECT value FROM meta WHERE key = "
 			  "'max_block_span'",

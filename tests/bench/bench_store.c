@@ -3,7 +3,8 @@
  * Benchmark of the compliance log store: sustained block-event write rate
  * with batching (fresh database and on top of the big one; the events go
  * to the journal, which is what a commit makes durable), the rate at
- * which store_move() takes them into the indexed tables, lookup latency
+ * which store_move() takes them into the indexed tables, the rate of
+ * writes and moves together (what the move keeps up with), lookup latency
  * (p50/p99/max) of "who held ext:port at T" and of subscriber history on
  * an N-row database (default 10M) opened read-only as cgnatctl does, bytes
  * per block row on disk, and the log volume per subscriber per day of
@@ -31,6 +32,7 @@
 #define N_SWEEP 3 /* batch sizes tried on a fresh database */
 #define MOVE_BATCH 2000 /* journal rows per move, as cgnatd moves them */
 #define TAIL_ROWS 10000 /* journal rows left for the lookup-with-tail run */
+#define SUSTAIN_OPS 100000 /* events of the sustained (write + move) run */
 
 static const long sweep_batch[N_SWEEP] = { 1000, 10000, 100000 };
 
@@ -42,6 +44,7 @@ struct opts {
 struct results {
 	double fresh_ops_s[N_SWEEP], build_rows_s, big_ops_s, big_rows_s;
 	double fresh_move_s, big_move_s, tail_p50, tail_p99;
+	double sustain_ops_s, move_max_ms;
 	long tail_rows;
 	double at_p50, at_p99, at_p999, at_max, miss_p99, hist_p50, hist_p99;
 	double cold_p50, cold_p99;
@@ -112,6 +115,22 @@ static double write_rows(struct store *st, struct gen *g, long rows, long batch,
 	return now_s() - t;
 }
 
+/* One commit of @ops block events (assigns and releases). */
+static void write_rows_ops(struct store *st, struct gen *g, long ops,
+			   long *done)
+{
+	long i;
+	int ret;
+
+	if ((ret = store_begin(st)) < 0)
+		die("begin", st, ret);
+	for (i = 0; i < ops; i++)
+		gen_step(st, g);
+	if ((ret = store_commit(st)) < 0)
+		die("commit", st, ret);
+	*done = ops;
+}
+
 static void path_in(char *buf, size_t len, const char *dir, const char *name)
 {
 	snprintf(buf, len, "%s/%s", dir, name);
@@ -143,16 +162,20 @@ static struct store *open_rw(const char *path)
 
 /* Move journal rows into the indexed tables until at most @keep are
  * left, MOVE_BATCH per transaction as cgnatd does; journal rows/s. */
-static double drain(struct store *st, long keep)
+static double drain(struct store *st, long keep, double *max_s)
 {
 	long moved = 0;
-	double t = now_s();
+	double t = now_s(), t1;
 	int n;
 
 	while (store_journal_rows(st) > keep) {
+		t1 = now_s();
 		n = store_move(st, MOVE_BATCH);
+		t1 = now_s() - t1;
 		if (n < 0)
 			die("move", st, n);
+		if (max_s && t1 > *max_s)
+			*max_s = t1;
 		if (n == 0)
 			break;
 		moved += n;
@@ -178,7 +201,7 @@ static void bench_fresh(const struct opts *o, struct results *r, struct gen *g)
 		dt = write_rows(st, g, rows, sweep_batch[i], &ops);
 		r->fresh_ops_s[i] = ops / dt;
 		if (sweep_batch[i] == 10000)
-			r->fresh_move_s = drain(st, 0);
+			r->fresh_move_s = drain(st, 0, NULL);
 		store_close(st);
 		remove_db(path);
 	}
@@ -472,6 +495,29 @@ static void bench_tail(const struct opts *o, struct results *r,
 	free(lat);
 }
 
+/*
+ * Writes and moves together, as cgnatd runs them: each turn commits
+ * -b block events to the journal, then moves MOVE_BATCH-row
+ * transactions until the journal is back where it started. Events per
+ * second over the run is the rate the move keeps up with (above it the
+ * journal grows without bound); the longest move is the longest the
+ * daemon's loop waits for one.
+ */
+static void bench_sustain(const struct opts *o, struct results *r,
+			  struct store *st, struct gen *g)
+{
+	long start = store_journal_rows(st), ops, total = 0;
+	double t = now_s(), max_s = 0;
+
+	while (total < SUSTAIN_OPS) {
+		write_rows_ops(st, g, o->batch, &ops);
+		total += ops;
+		drain(st, start, &max_s);
+	}
+	r->sustain_ops_s = total / (now_s() - t);
+	r->move_max_ms = max_s * 1e3;
+}
+
 /* Build the big database, measure it, then keep writing on top of it. */
 static void bench_big(const struct opts *o, struct results *r, struct gen *g)
 {
@@ -501,9 +547,10 @@ static void bench_big(const struct opts *o, struct results *r, struct gen *g)
 	dt = write_rows(st, g, more, o->batch, &ops);
 	r->big_ops_s = ops / dt;
 	r->big_rows_s = more / dt;
-	r->big_move_s = drain(st, TAIL_ROWS);
+	r->big_move_s = drain(st, TAIL_ROWS, NULL);
 	r->tail_rows = store_journal_rows(st);
 	bench_tail(o, r, path);
+	bench_sustain(o, r, st, g);
 	store_close(st);
 	remove_db(path);
 }
@@ -612,6 +659,10 @@ static void print_table(const struct opts *o, const struct results *r)
 	printf("%-48s %14.0f\n", "big db: write ops/s (batch -b)",
 	       r->big_ops_s);
 	printf("%-48s %14.0f\n", "big db: journal rows moved/s", r->big_move_s);
+	printf("%-48s %14.0f\n", "big db: sustained events/s (writes + moves)",
+	       r->sustain_ops_s);
+	printf("%-48s %14.1f\n", "big db: longest move (ms, MOVE_BATCH rows)",
+	       r->move_max_ms);
 	printf("%-48s %14ld\n", "batch (ops per commit)", o->batch);
 	printf("%-48s %14ld\n", "rows in lookup db", r->rows);
 	printf("%-48s %14.1f\n", "lookup_at first pass p50 (us)", r->cold_p50);
@@ -669,7 +720,8 @@ static void write_json(const char *path, const struct opts *o,
 		"\"batch_10000\":%.0f,\"batch_100000\":%.0f},"
 		"\"build_rows_per_s\":%.0f,\"big_rows_per_s\":%.0f,"
 		"\"big_ops_per_s\":%.0f,\"fresh_move_rows_per_s\":%.0f,"
-		"\"big_move_rows_per_s\":%.0f},\n"
+		"\"big_move_rows_per_s\":%.0f,"
+		"\"big_sustained_ops_per_s\":%.0f,\"big_move_max_ms\":%.1f},\n"
 		" \"lookup_at_with_journal_us\":{\"journal_rows\":%ld,"
 		"\"p50\":%.1f,\"p99\":%.1f},\n"
 		" \"lookup_at_us\":{\"first_pass_p50\":%.1f,"
@@ -684,7 +736,8 @@ static void write_json(const char *path, const struct opts *o,
 		sqlite3_libversion(), r->rows, o->batch, o->lookups,
 		r->fresh_ops_s[0], r->fresh_ops_s[1], r->fresh_ops_s[2],
 		r->build_rows_s, r->big_rows_s, r->big_ops_s, r->fresh_move_s,
-		r->big_move_s, r->tail_rows, r->tail_p50, r->tail_p99,
+		r->big_move_s, r->sustain_ops_s, r->move_max_ms, r->tail_rows,
+		r->tail_p50, r->tail_p99,
 		r->cold_p50,
 		r->cold_p99, r->at_p50, r->at_p99, r->at_p999, r->at_max,
 		r->hit_ratio, r->miss_p99, r->hist_p50, r->hist_p99,

@@ -5,7 +5,10 @@
  * in the journal, moved, or split across the two; a writer that dies
  * before moving (simulated by reopening without a move) loses and
  * repeats nothing; a move is all or nothing; a version-1 database with
- * rows migrates to version 2 and answers as before; the in-memory set of
+ * rows migrates to version 2 and answers as before; a populated
+ * version-2 database (rows in blocks and in the journal) migrates to
+ * version 3 and answers every lookup exactly as a brute-force query of
+ * blocks_all did before, before and after the move; the in-memory set of
  * open holdings survives growth and deletions.
  */
 #include <errno.h>
@@ -252,7 +255,7 @@ static void test_v1_migrates(void **state)
 	sqlite3_close(db);
 
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
-	assert_int_equal(store_schema_version(fx->st), 2);
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
 	assert_int_equal(store_lookup_at(fx->st, EXT_1, 1279, T0 + 99, collect,
 					 &f), 1);
 	assert_int_equal(f.b[0].sub_addr, SUB_A);
@@ -274,6 +277,124 @@ static void test_v1_migrates(void **state)
 	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM blocks_text "
 					   "WHERE released IS NOT NULL"), 2);
 	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM interim"), 1);
+}
+
+/* Ports and instants around every edge of the v2 fixture's holdings. */
+static const uint16_t v2_ports[] = { 1023, 1024, 1100, 1279, 1280,
+				     1535, 1536 };
+static const int64_t v2_times[] = { -1, 0, 50, 99, 100, 199, 200, 250,
+				    299, 300, 399, 400, 499, 500, 999999 };
+#define V2_POINTS (2 * 7 * 15)
+
+/* Row ids a lookup at (@ext, @port, @at) answers, per blocks_all and
+ * the documented test, as "id,id,..." in assigned_ms, id order. */
+static void v2_reference(sqlite3 *db, uint32_t ext, uint16_t port,
+			 int64_t at, char *out, size_t len)
+{
+	sqlite3_stmt *s;
+	const unsigned char *t;
+
+	assert_int_equal(sqlite3_prepare_v2(db,
+		"SELECT coalesce(group_concat(id), '') FROM (SELECT id FROM "
+		"blocks_all WHERE ext_addr = ?1 AND port_first <= ?2 AND "
+		"port_last >= ?2 AND assigned_ms <= ?3 AND (released_ms IS "
+		"NULL OR released_ms > ?3) ORDER BY assigned_ms, id)",
+		-1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_int64(s, 1, ext);
+	sqlite3_bind_int(s, 2, port);
+	sqlite3_bind_int64(s, 3, at);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	t = sqlite3_column_text(s, 0);
+	snprintf(out, len, "%s", t ? (const char *)t : "");
+	sqlite3_finalize(s);
+}
+
+static void v2_answers(struct store *st, char ref[][32])
+{
+	size_t e, p, t, k = 0;
+	char got[32];
+	struct found f;
+	int i, n;
+
+	for (e = 0; e < 2; e++)
+		for (p = 0; p < 7; p++)
+			for (t = 0; t < 15; t++, k++) {
+				memset(&f, 0, sizeof(f));
+				n = store_lookup_at(st, e ? EXT_2 : EXT_1,
+						    v2_ports[p],
+						    T0 + v2_times[t], collect,
+						    &f);
+				assert_true(n >= 0 && n < 4);
+				got[0] = '\0';
+				for (i = 0; i < n; i++)
+					snprintf(got + strlen(got),
+						 sizeof(got) - strlen(got),
+						 "%s%lld", i ? "," : "",
+						 (long long)f.b[i].id);
+				assert_string_equal(got, ref[k]);
+			}
+}
+
+/* A version-2 file with holdings in blocks (closed and open) and in the
+ * journal (an assign, and the release of an open blocks row) migrates
+ * to version 3; every lookup answers as blocks_all did under v2. */
+static void test_v2_migrates(void **state)
+{
+	struct fixture *fx = *state;
+	static char ref[V2_POINTS][32];
+	size_t e, p, t, k = 0;
+	char err[256];
+	sqlite3 *db;
+	int version;
+
+	store_close(fx->st);
+	fx->st = NULL;
+	unlink(fx->path);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(store_migrate(db, schema_migrations, 2, &version, err,
+				       sizeof(err)), 0);
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO blocks VALUES "
+		"(1, 1, 1, 'p', 1681915914, 3405803783, 1024, 1279, "
+		"1764000000000, 1764000000100, 1), "
+		"(2, 1, 1, 'p', 1681915915, 3405803783, 1024, 1279, "
+		"1764000000200, NULL, NULL), "
+		"(3, 1, 1, 'p', 1681915915, 3405803783, 1280, 1535, "
+		"1764000000050, 1764000000500, 2), "
+		"(4, 1, 1, 'p', 1681915914, 3405803784, 1024, 1279, "
+		"1764000000000, NULL, NULL); "
+		"INSERT INTO journal (op, block_id, time_ms, reason) VALUES "
+		"(2, 2, 1764000000300, 1); "
+		"INSERT INTO journal (op, block_id, time_ms, instance, "
+		"pool_id, pool, sub_addr, ext_addr, port_first, port_last) "
+		"VALUES (1, 5, 1764000000400, 1, 1, 'p', 1681915914, "
+		"3405803783, 1024, 1279); "
+		"UPDATE meta SET value = 255 WHERE key = 'max_block_span'",
+		NULL, NULL, NULL), SQLITE_OK);
+	for (e = 0; e < 2; e++)
+		for (p = 0; p < 7; p++)
+			for (t = 0; t < 15; t++, k++)
+				v2_reference(db, e ? EXT_2 : EXT_1,
+					     v2_ports[p], T0 + v2_times[t],
+					     ref[k], sizeof(ref[k]));
+	sqlite3_close(db);
+	assert_string_equal(ref[3 * 15 + 7], "2"); /* 1279 at T0 + 250 */
+
+	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
+	assert_int_equal(store_schema_version(fx->st), 3);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM "
+				 "sqlite_master WHERE name = 'blocks_ext' "
+				 "AND sql LIKE '%WHERE released_ms IS NOT "
+				 "NULL'"), 1);
+	v2_answers(fx->st, ref);
+	assert_int_equal(store_history(fx->st, SUB_B, 0, T0 * 2, NULL, NULL),
+			 2);
+	assert_int_equal(store_open_blocks(fx->st, NULL, NULL), 2);
+	assert_int_equal(store_move(fx->st, 10), 2);
+	v2_answers(fx->st, ref);
+	assert_int_equal(store_history(fx->st, SUB_A, 0, T0 * 2, NULL, NULL),
+			 3);
+	assert_int_equal(store_open_blocks(fx->st, NULL, NULL), 2);
 }
 
 static void test_held_set(void **state)
@@ -319,6 +440,7 @@ int main(void)
 		T(test_crash_before_move),
 		T(test_failed_move_is_atomic),
 		T(test_v1_migrates),
+		T(test_v2_migrates),
 #undef T
 		cmocka_unit_test(test_held_set),
 	};

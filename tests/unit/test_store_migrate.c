@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * cmocka tests of the schema migrations: an empty (version 0) file is
- * migrated on open; a version-1 database written by this build is taken
- * forward by a later migration with its rows intact (the real v1 -> v2
- * migration is tested in test_store_journal.c); a database from a
+ * migrated on open; a database written by this build is taken forward
+ * by a later migration with its rows intact (the real v1 -> v2 and
+ * v2 -> v3 migrations are tested in test_store_journal.c); a database from a
  * newer build, a pre-versioning layout and a failing migration are each
  * refused with the file left exactly as it was; the embedded list is
  * numbered 1..SCHEMA_VERSION.
@@ -22,25 +22,27 @@
 #include "tests/unit/test_store_util.h"
 
 /* What a later build might add: a column and an index. */
-static const char sql_003[] =
+static const char sql_004[] =
 	"ALTER TABLE blocks ADD COLUMN vrf INTEGER;"
 	"CREATE INDEX blocks_vrf ON blocks (vrf) WHERE vrf IS NOT NULL;";
 /* Creates a table, then fails: the table must not survive. */
-static const char sql_003_bad[] = "CREATE TABLE half_done (x INTEGER);"
+static const char sql_004_bad[] = "CREATE TABLE half_done (x INTEGER);"
 				  "INSERT INTO no_such_table VALUES (1);";
 
-static const struct schema_migration list_v3[] = {
+static const struct schema_migration list_v4[] = {
 	{ 1, "001_initial", NULL }, /* filled from schema_migrations */
 	{ 2, "002_journal", NULL },
-	{ 3, "003_vrf", sql_003 },
+	{ 3, "003_move", NULL },
+	{ 4, "004_vrf", sql_004 },
 };
 
-/* list_v3 with this build's files filled in. */
+/* list_v4 with this build's files filled in. */
 static void fill_list(struct schema_migration *list)
 {
-	memcpy(list, list_v3, sizeof(list_v3));
+	memcpy(list, list_v4, sizeof(list_v4));
 	list[0].sql = schema_migrations[0].sql;
 	list[1].sql = schema_migrations[1].sql;
+	list[2].sql = schema_migrations[2].sql;
 }
 
 static sqlite3 *raw_open(struct fixture *fx)
@@ -96,14 +98,14 @@ static void test_from_empty_file(void **state)
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "schema version 0, this build reads "
-				    "version 2 (start cgnatd once to "
+				    "version 3 (start cgnatd once to "
 				    "migrate)"));
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
-	assert_int_equal(store_schema_version(fx->st), 2);
+	assert_int_equal(store_schema_version(fx->st), 3);
 	db = raw_open(fx);
 	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
-			 2);
+			 3);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE name IN ('blocks', 'interim', "
 				     "'events', 'config_log', 'blocks_ext', "
@@ -113,13 +115,13 @@ static void test_from_empty_file(void **state)
 	sqlite3_close(db);
 }
 
-/* A v2 database with data, as this build writes it, is migrated to a
- * v3 that a later build would ship; rows and lookups survive, and a
+/* A v3 database with data, as this build writes it, is migrated to a
+ * v4 that a later build would ship; rows and lookups survive, and a
  * second run is a no-op. */
-static void test_v2_to_v3(void **state)
+static void test_v3_to_v4(void **state)
 {
 	struct fixture *fx = *state;
-	struct schema_migration list[3];
+	struct schema_migration list[4];
 	struct store_block b = mkblock(SUB_A, EXT_1, 40192, 40447, T0);
 	struct found f = { 0 };
 	char err[256];
@@ -133,12 +135,12 @@ static void test_v2_to_v3(void **state)
 
 	fill_list(list);
 	db = raw_open(fx);
-	assert_int_equal(store_migrate(db, list, 3, &version, err, sizeof(err)),
+	assert_int_equal(store_migrate(db, list, 4, &version, err, sizeof(err)),
 			 0);
-	assert_int_equal(version, 3);
+	assert_int_equal(version, 4);
 	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
-			 3);
+			 4);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM blocks WHERE vrf IS "
 				     "NULL AND sub_addr = 1681915914"),
 			 1);
@@ -146,23 +148,23 @@ static void test_v2_to_v3(void **state)
 				     "WHERE name = 'blocks_vrf'"),
 			 1);
 	version = 0;
-	assert_int_equal(store_migrate(db, list, 3, &version, err, sizeof(err)),
+	assert_int_equal(store_migrate(db, list, 4, &version, err, sizeof(err)),
 			 0);
-	assert_int_equal(version, 3);
+	assert_int_equal(version, 4);
 	sqlite3_close(db);
 
-	/* This build (v2) now refuses the newer file, both ways. */
+	/* This build (v3) now refuses the newer file, both ways. */
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
-	assert_non_null(strstr(err, "schema version 3 is newer than this "
-				    "build's 2; refusing to use it"));
+	assert_non_null(strstr(err, "schema version 4 is newer than this "
+				    "build's 3; refusing to use it"));
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "(upgrade cgnatctl)"));
 
-	/* The v2 code paths still read it (the column is additive). */
+	/* The v3 code paths still read it (the column is additive). */
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	raw_exec(db, "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+	raw_exec(db, "UPDATE meta SET value = 3 WHERE key = 'schema_version'");
 	sqlite3_close(db);
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_lookup_at(fx->st, EXT_1, 40447, T0, collect, &f),
@@ -174,7 +176,7 @@ static void test_v2_to_v3(void **state)
 static void test_failing_migration_rolls_back(void **state)
 {
 	struct fixture *fx = *state;
-	struct schema_migration list[3];
+	struct schema_migration list[4];
 	char err[256];
 	sqlite3 *db;
 	int version = 0;
@@ -184,27 +186,27 @@ static void test_failing_migration_rolls_back(void **state)
 	fx->st = NULL;
 
 	fill_list(list);
-	list[2].name = "003_bad";
-	list[2].sql = sql_003_bad;
+	list[3].name = "004_bad";
+	list[3].sql = sql_004_bad;
 	db = raw_open(fx);
-	assert_int_equal(store_migrate(db, list, 3, &version, err, sizeof(err)),
+	assert_int_equal(store_migrate(db, list, 4, &version, err, sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "migration 003_bad: no such table: "
+	assert_string_equal(err, "migration 004_bad: no such table: "
 				 "no_such_table");
 	assert_int_equal(version, 0);
 	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
-			 2);
+			 3);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE name = 'half_done'"),
 			 0);
 	assert_int_equal(sqlite3_get_autocommit(db), 1);
 
 	/* A list with a gap is refused before touching anything. */
-	list[2].version = 4;
-	assert_int_equal(store_migrate(db, list, 3, &version, err, sizeof(err)),
+	list[3].version = 5;
+	assert_int_equal(store_migrate(db, list, 4, &version, err, sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "migration 003_bad is numbered 4, expected 3");
+	assert_string_equal(err, "migration 004_bad is numbered 5, expected 4");
 	sqlite3_close(db);
 }
 
@@ -240,7 +242,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_list),
 #define T(f) cmocka_unit_test_setup_teardown(f, fixture_dir, fixture_rm)
 		T(test_from_empty_file),
-		T(test_v2_to_v3),
+		T(test_v3_to_v4),
 		T(test_failing_migration_rolls_back),
 		T(test_unversioned_layout_refused),
 #undef T

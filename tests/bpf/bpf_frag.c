@@ -48,6 +48,18 @@ static void expect_frag(int side, const uint8_t *in, size_t len,
 	assert_int_equal(pkt_diff(out, olen, f[part], fl[part]), 0);
 }
 
+/* 's' as it leaves towards the internet from external ext:p. */
+static struct pkt_spec as_sent_out(struct pkt_spec s, uint32_t ext,
+				   uint16_t p)
+{
+	s.saddr = ext;
+	s.sport = p;
+	s.ttl = 63;
+	memcpy(s.smac, h_mac_tout, 6);
+	memcpy(s.dmac, h_mac_gw, 6);
+	return s;
+}
+
 /* RFC 4787 REQ-14: a fragmented datagram crosses both ways; the first
  * fragment carries the port rewrite and the whole datagram's checksum
  * update, later ones the address.
@@ -63,12 +75,7 @@ static void test_frag_out_and_in(void **st)
 	(void)st;
 	s.ip_id = 999;
 	frag_pair(s, f, fl);
-	w = s;
-	w.saddr = ext;
-	w.sport = p;
-	w.ttl = 63;
-	memcpy(w.smac, h_mac_tout, 6);
-	memcpy(w.dmac, h_mac_gw, 6);
+	w = as_sent_out(s, ext, p);
 	expect_frag(H_INSIDE, f[0], fl[0], &w, 0);
 	expect_frag(H_INSIDE, f[1], fl[1], &w, 1);
 	r = spec(17, S1, 7, ip_str(ext, 0), p, H_OUTSIDE);
@@ -136,12 +143,7 @@ static void test_frag_early_held(void **st)
 	assert_int_equal(frag_recs[0].key.id, htons(31337));
 	assert_int_equal(frag_recs[0].key.dir, CGNAT_DIR_OUT);
 	assert_memory_equal(frag_frames[0], f[1], fl[1]);
-	w = s;
-	w.saddr = ext;
-	w.sport = p;
-	w.ttl = 63;
-	memcpy(w.smac, h_mac_tout, 6);
-	memcpy(w.dmac, h_mac_gw, 6);
+	w = as_sent_out(s, ext, p);
 	expect_frag(H_INSIDE, f[0], fl[0], &w, 0);
 	assert_int_equal(ring_buffer__consume(rb), 1);
 	assert_int_equal(frag_recs[1].kind, CGNAT_FRAG_READY);

@@ -14,10 +14,14 @@
 int fh_init(struct fraghold *h, int prog_inside, int prog_outside,
 	    int frags_fd)
 {
+	__u32 i;
+
 	memset(h, 0, sizeof(*h));
 	h->f = calloc(FH_MAX, sizeof(*h->f));
 	if (!h->f)
 		return -ENOMEM;
+	for (i = 0; i < FH_MAX; i++)
+		h->free[i] = FH_MAX - 1 - i;
 	h->prog[CGNAT_DIR_OUT] = prog_inside;
 	h->prog[CGNAT_DIR_IN] = prog_outside;
 	h->frags_fd = frags_fd;
@@ -62,29 +66,38 @@ static int fh_known(struct fraghold *h, const struct cgnat_frag_key *k)
 	return v.expires_ns > (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+static __u32 src_bucket(__be32 addr)
+{
+	return (addr * 2654435761u) >> 24;	/* FH_SRC_BUCKETS = 256 */
+}
+
 static void fh_hold(struct fraghold *h, const struct cgnat_frag_rec *r,
 		    __u64 now_ms)
 {
-	__u32 i, free_slot = FH_MAX, same_src = 0;
+	__u16 *ps = &h->per_src[src_bucket(r->key.saddr)];
+	struct fh_frame *f;
 
-	for (i = 0; i < FH_MAX; i++) {
-		if (!h->f[i].until_ms) {
-			if (free_slot == FH_MAX)
-				free_slot = i;
-		} else if (h->f[i].key.saddr == r->key.saddr) {
-			same_src++;
-		}
-	}
-	if (free_slot == FH_MAX || same_src >= FH_PER_SRC) {
+	if (h->n == FH_MAX || *ps >= FH_PER_SRC) {
 		h->refused++;
 		return;
 	}
-	h->f[free_slot].until_ms = now_ms + CGNAT_FRAG_HOLD_MS;
-	h->f[free_slot].key = r->key;
-	h->f[free_slot].ifindex = r->ifindex;
-	h->f[free_slot].len = r->len;
-	memcpy(h->f[free_slot].data, r->frame, r->len);
+	f = &h->f[h->free[FH_MAX - 1 - h->n]];
 	h->n++;
+	(*ps)++;
+	f->until_ms = now_ms + CGNAT_FRAG_HOLD_MS;
+	f->key = r->key;
+	f->ifindex = r->ifindex;
+	f->len = r->len;
+	memcpy(f->data, r->frame, r->len);
+}
+
+/* Gives slot i back. */
+static void fh_drop(struct fraghold *h, __u32 i)
+{
+	h->per_src[src_bucket(h->f[i].key.saddr)]--;
+	h->f[i].until_ms = 0;
+	h->n--;
+	h->free[FH_MAX - 1 - h->n] = i;
 }
 
 void fh_record(struct fraghold *h, const void *data, size_t len,
@@ -114,8 +127,7 @@ void fh_record(struct fraghold *h, const void *data, size_t len,
 		if (!f->until_ms || !same_key(&f->key, &r->key))
 			continue;
 		fh_run(h, &f->key, f->ifindex, f->data, f->len);
-		f->until_ms = 0;
-		h->n--;
+		fh_drop(h, i);
 	}
 }
 
@@ -126,8 +138,7 @@ void fh_expire(struct fraghold *h, __u64 now_ms)
 	for (i = 0; i < FH_MAX && h->n; i++) {
 		if (!h->f[i].until_ms || h->f[i].until_ms > now_ms)
 			continue;
-		h->f[i].until_ms = 0;
-		h->n--;
+		fh_drop(h, i);
 		h->expired++;
 	}
 }

@@ -8,8 +8,10 @@
  * redirect really transmits), once the first fragment has been translated
  * (a READY record, or the entry already there when the fragment comes).
  *
- * Bounded: FH_MAX frames in all and FH_PER_SRC per source address, so one
- * flooding host cannot take the room of everybody else's fragments.
+ * Bounded: FH_MAX frames in all and FH_PER_SRC per source address bucket
+ * (FH_SRC_BUCKETS, by a hash of the address), so one flooding host cannot
+ * take the room of everybody else's fragments. Holding is O(1): free slots
+ * on a stack, counts per bucket.
  */
 #ifndef CGNAT_FRAGHOLD_H
 #define CGNAT_FRAGHOLD_H
@@ -20,6 +22,7 @@
 
 #define FH_MAX 1024
 #define FH_PER_SRC 64
+#define FH_SRC_BUCKETS 256
 
 struct fh_frame {
 	__u64 until_ms;		/* 0: slot free */
@@ -32,6 +35,8 @@ struct fh_frame {
 struct fraghold {
 	struct fh_frame *f;	/* FH_MAX slots */
 	__u32 n;		/* slots in use */
+	__u32 free[FH_MAX];	/* stack of free slots, FH_MAX - n of them */
+	__u16 per_src[FH_SRC_BUCKETS];
 	int prog[2];		/* XDP program by enum cgnat_dir of arrival */
 	int frags_fd;		/* cgnat_frags */
 	__u64 reinjected, expired, refused;

@@ -79,3 +79,11 @@ $(BUILD)/tests/test_nlwatch: $(BUILD)/tests/unit/test_nlwatch.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_nlwatch
+
+# cmocka: the early-fragment holder's bounds and timing.
+$(BUILD)/tests/test_fraghold: $(BUILD)/tests/unit/test_fraghold.o \
+		$(BUILD)/daemon/fraghold.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_fraghold

@@ -16,7 +16,8 @@ STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
 # The migrations are compiled in; the literal path because schema/module.mk
 # is included after this file.
 $(BUILD)/logger/store.o $(BUILD)/tests/unit/test_store_migrate.o \
-	$(BUILD)/tests/unit/test_store_journal.o: \
+	$(BUILD)/tests/unit/test_store_journal.o \
+	$(BUILD)/tests/unit/test_store_time.o: \
 	$(BUILD)/schema/migrations.h
 
 $(BUILD)/tests/test_store: $(BUILD)/tests/unit/test_store.o $(STORE_OBJS)
@@ -24,12 +25,14 @@ $(BUILD)/tests/test_store_migrate: $(BUILD)/tests/unit/test_store_migrate.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_journal: $(BUILD)/tests/unit/test_store_journal.o \
 	$(STORE_OBJS)
+$(BUILD)/tests/test_store_time: $(BUILD)/tests/unit/test_store_time.o \
+	$(STORE_OBJS)
 $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
 	$(LOOKUP_FMT_OBJS)
 $(BUILD)/tests/test_timefmt: $(BUILD)/tests/unit/test_timefmt.o $(TIMEFMT_OBJS)
 
 STORE_TESTS := $(BUILD)/tests/test_store $(BUILD)/tests/test_store_migrate \
-	$(BUILD)/tests/test_store_journal \
+	$(BUILD)/tests/test_store_journal $(BUILD)/tests/test_store_time \
 	$(BUILD)/tests/test_store_fmt $(BUILD)/tests/test_timefmt
 
 $(STORE_TESTS):

@@ -31,14 +31,32 @@
 /* Holdings in blocks of a block containing port ?2 of ext_addr ?1,
  * assigned by ?4, that also satisfy @rel. The port_first lower bound
  * keeps the index range to the blocks that can contain ?2 (see
- * max_block_span in the schema). Closed holdings ("released_ms > ?3")
- * come from blocks_ext, open ones ("released_ms IS NULL") from
- * blocks_open: schema/003_move.sql keeps each in its own index. */
+ * max_block_span in the schema). */
+#define B_SLOT_WHERE(rel)                                               \
+	"ext_addr = ?1 AND port_first BETWEEN ?2 - coalesce((SELECT "    \
+	"value FROM meta WHERE key = 'max_block_span'), 65535) AND ?2 "  \
+	"AND port_last >= ?2 AND assigned_ms <= ?4 AND " rel
 #define B_SLOT(rel)                                                     \
-	"SELECT " STORE_BLOCK_COLS " FROM blocks WHERE ext_addr = ?1 "  \
-	"AND port_first BETWEEN ?2 - coalesce((SELECT value FROM meta " \
-	"WHERE key = 'max_block_span'), 65535) AND ?2 AND port_last "    \
-	">= ?2 AND assigned_ms <= ?4 AND " rel
+	"SELECT " STORE_BLOCK_COLS " FROM blocks WHERE " B_SLOT_WHERE(rel)
+
+/* schema/004_time_index.sql: a closed holding shorter than a day
+ * (SHORT) is indexed by its release hour, a longer one (LONG) by block
+ * or subscriber as before, an open one by blocks_open/blocks_sub_long.
+ * The terms are spelt as in the partial indexes' WHERE. */
+#define REL_HOUR "released_ms / 3600000"
+#define SHORT "released_ms - assigned_ms < 86400000"
+#define LONG "released_ms - assigned_ms >= 86400000"
+/* The release hours d(b) a short holding held in [@from, @to] can have:
+ * released in (from, to + 1 day), clamped to the hours blocks can hold
+ * (released_ms < max(assigned_ms) + 1 day, >= min(assigned_ms)) so an
+ * unbounded window probes only the stored history. */
+#define HOURS(from, to)                                                 \
+	"WITH RECURSIVE lim(lo, hi) AS (SELECT max(" from " / 3600000, "  \
+	"coalesce((SELECT min(assigned_ms) FROM blocks), 0) / 3600000), " \
+	"min((" to " + 86399999) / 3600000, (coalesce((SELECT "          \
+	"max(assigned_ms) FROM blocks), 0) + 86399999) / 3600000)), "    \
+	"d(b) AS (SELECT lo FROM lim WHERE lo <= hi UNION ALL SELECT "   \
+	"b + 1 FROM d, lim WHERE b < hi), "
 
 const char *const store_sql[STMT_COUNT] = {
 	[STMT_J_APPEND] = "INSERT INTO journal (op, block_id, time_ms, "
@@ -91,8 +109,8 @@ const char *const store_sql[STMT_COUNT] = {
 			 "WHERE op = 1), 0)) + 1, (SELECT count(*) FROM "
 			 "journal)",
 	[STMT_DATA_VERSION] = "PRAGMA data_version",
-	/* INDEXED BY: "released_ms < ?1" matches the partial blocks_ext
-	 * too, and the planner would scan all of it. */
+	/* INDEXED BY: "released_ms < ?1" qualifies the partial indexes
+	 * too, and the planner would scan one of them whole. */
 	[STMT_PRUNE_BLOCKS] = "DELETE FROM blocks WHERE id IN (SELECT id "
 			      "FROM blocks INDEXED BY blocks_assigned WHERE "
 			      "assigned_ms < ?1 AND released_ms < ?1 LIMIT "
@@ -109,8 +127,13 @@ const char *const store_sql[STMT_COUNT] = {
 	/* Rows open in blocks pass the first filter and get the journal's
 	 * release applied before the second. */
 	[STMT_LOOKUP] =
-		"WITH h AS (" B_SLOT("released_ms > ?3") " UNION ALL "
-		B_SLOT("released_ms IS NULL") " UNION ALL SELECT "
+		HOURS("?3", "?4") "h AS (SELECT " STORE_BLOCK_COLS " FROM d "
+		"CROSS JOIN blocks INDEXED BY blocks_ext_rel ON " REL_HOUR
+		" = d.b WHERE " B_SLOT_WHERE("released_ms > ?3 AND " SHORT)
+		" UNION ALL SELECT " STORE_BLOCK_COLS " FROM blocks INDEXED BY "
+		"blocks_ext_long WHERE " B_SLOT_WHERE("released_ms > ?3 AND "
+						      LONG)
+		" UNION ALL " B_SLOT("released_ms IS NULL") " UNION ALL SELECT "
 		J_ASSIGN_COLS " FROM journal WHERE op = 1 AND ext_addr = ?1 "
 		"AND port_first <= ?2 AND port_last >= ?2 AND time_ms <= ?4) "
 		H_SELECT("?3"),
@@ -121,10 +144,14 @@ const char *const store_sql[STMT_COUNT] = {
 			  "SET value = excluded.value WHERE value < "
 			  "excluded.value",
 	[STMT_HISTORY] =
-		"WITH h AS (SELECT " STORE_BLOCK_COLS " FROM blocks "
-		"WHERE sub_addr = ?1 AND assigned_ms <= ?3 AND "
-		"(released_ms IS NULL OR released_ms > ?2) UNION ALL "
-		"SELECT " J_ASSIGN_COLS " FROM journal WHERE op = 1 AND "
-		"sub_addr = ?1 AND time_ms <= ?3) "
+		HOURS("?2", "?3") "h AS (SELECT " STORE_BLOCK_COLS " FROM d "
+		"CROSS JOIN blocks INDEXED BY blocks_sub_rel ON " REL_HOUR
+		" = d.b WHERE sub_addr = ?1 AND assigned_ms <= ?3 AND "
+		"released_ms > ?2 AND " SHORT " UNION ALL SELECT "
+		STORE_BLOCK_COLS " FROM blocks INDEXED BY blocks_sub_long "
+		"WHERE sub_addr = ?1 AND assigned_ms <= ?3 AND (released_ms "
+		"IS NULL OR " LONG ") AND (released_ms IS NULL OR "
+		"released_ms > ?2) UNION ALL SELECT " J_ASSIGN_COLS " FROM "
+		"journal WHERE op = 1 AND sub_addr = ?1 AND time_ms <= ?3) "
 		H_SELECT("?2"),
 };

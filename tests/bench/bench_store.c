@@ -392,7 +392,7 @@ static void bulk_rows(sqlite3 *db, struct gen *g, long rows)
  */
 static void bulk_build(const char *path, struct gen *g, long rows)
 {
-	char *sql[8] = { 0 };
+	char *sql[8] = { 0 }, *name[8] = { 0 }, drop[128];
 	sqlite3_stmt *s;
 	sqlite3 *db;
 	int n = 0, i;
@@ -407,12 +407,17 @@ static void bulk_build(const char *path, struct gen *g, long rows)
 			       "sql IS NOT NULL",
 			       -1, &s, NULL) != SQLITE_OK)
 		die("list indexes", NULL, -EIO);
-	while (n < 8 && sqlite3_step(s) == SQLITE_ROW)
+	while (n < 8 && sqlite3_step(s) == SQLITE_ROW) {
+		name[n] = strdup((const char *)sqlite3_column_text(s, 0));
 		sql[n++] = strdup((const char *)sqlite3_column_text(s, 1));
+	}
 	sqlite3_finalize(s);
-	raw_exec(db, "DROP INDEX blocks_ext; DROP INDEX blocks_sub; "
-		     "DROP INDEX blocks_assigned; DROP INDEX blocks_open; "
-		     "BEGIN");
+	for (i = 0; i < n; i++) {
+		snprintf(drop, sizeof(drop), "DROP INDEX %s", name[i]);
+		raw_exec(db, drop);
+		free(name[i]);
+	}
+	raw_exec(db, "BEGIN");
 	bulk_rows(db, g, rows);
 	raw_exec(db, "COMMIT");
 	for (i = 0; i < n; i++) {

@@ -35,21 +35,6 @@ static int setup(void **state)
 	return store_open(fx->path, &fx->st, err, sizeof(err)) ? -1 : 0;
 }
 
-static int raw_int(const char *path, const char *sql)
-{
-	sqlite3_stmt *s;
-	sqlite3 *db;
-	int v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
 static void reopen(struct fixture *fx)
 {
 	char err[256];
@@ -225,6 +210,24 @@ static void test_failed_move_is_atomic(void **state)
 					   "released_ms IS NULL"), 1);
 }
 
+/* Replaces the test's database by a file at schema 'version', the way
+ * an older cgnatd left it, open for the caller to fill.
+ */
+static sqlite3 *old_file(struct fixture *fx, int version)
+{
+	char err[256];
+	sqlite3 *db;
+	int v;
+
+	store_close(fx->st);
+	fx->st = NULL;
+	unlink(fx->path);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(store_migrate(db, schema_migrations, version, &v, err,
+				       sizeof(err)), 0);
+	return db;
+}
+
 /* A version-1 file with rows, as the v1 store wrote them, migrates to
  * version 2 and gives the same answers; it then takes new events. */
 static void test_v1_migrates(void **state)
@@ -232,15 +235,8 @@ static void test_v1_migrates(void **state)
 	struct fixture *fx = *state;
 	struct found f = { 0 };
 	char err[256];
-	sqlite3 *db;
-	int version;
+	sqlite3 *db = old_file(fx, 1);
 
-	store_close(fx->st);
-	fx->st = NULL;
-	unlink(fx->path);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(store_migrate(db, schema_migrations, 1, &version, err,
-				       sizeof(err)), 0);
 	assert_int_equal(sqlite3_exec(db,
 		"PRAGMA foreign_keys = ON; "
 		"INSERT INTO blocks (instance, pool_id, pool, sub_addr, "
@@ -346,15 +342,8 @@ static void test_v2_migrates(void **state)
 	static char ref[V2_POINTS][32];
 	size_t e, p, t, k = 0;
 	char err[256];
-	sqlite3 *db;
-	int version;
+	sqlite3 *db = old_file(fx, 2);
 
-	store_close(fx->st);
-	fx->st = NULL;
-	unlink(fx->path);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(store_migrate(db, schema_migrations, 2, &version, err,
-				       sizeof(err)), 0);
 	assert_int_equal(sqlite3_exec(db,
 		"INSERT INTO blocks VALUES "
 		"(1, 1, 1, 'p', 1681915914, 3405803783, 1024, 1279, "

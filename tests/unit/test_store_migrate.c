@@ -56,18 +56,6 @@ static sqlite3 *raw_open(struct fixture *fx)
 	return db;
 }
 
-static int raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *s;
-	int v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
-}
-
 static void raw_exec(sqlite3 *db, const char *sql)
 {
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -106,10 +94,10 @@ static void test_from_empty_file(void **state)
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(fx->st), 4);
 	db = raw_open(fx);
-	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE key = "
+	assert_int_equal(db_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
 			 4);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE name IN ('blocks', 'interim', "
 				     "'events', 'config_log', 'blocks_ext_rel', "
 				     "'blocks_open', 'blocks_text', "
@@ -141,13 +129,13 @@ static void test_v4_to_v5(void **state)
 	assert_int_equal(store_migrate(db, list, 5, &version, err, sizeof(err)),
 			 0);
 	assert_int_equal(version, 5);
-	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE key = "
+	assert_int_equal(db_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
 			 5);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM blocks WHERE vrf IS "
+	assert_int_equal(db_int(db, "SELECT count(*) FROM blocks WHERE vrf IS "
 				     "NULL AND sub_addr = 1681915914"),
 			 1);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE name = 'blocks_vrf'"),
 			 1);
 	version = 0;
@@ -197,10 +185,10 @@ static void test_failing_migration_rolls_back(void **state)
 	assert_string_equal(err, "migration 005_bad: no such table: "
 				 "no_such_table");
 	assert_int_equal(version, 0);
-	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE key = "
+	assert_int_equal(db_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
 			 4);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE name = 'half_done'"),
 			 0);
 	assert_int_equal(sqlite3_get_autocommit(db), 1);
@@ -232,10 +220,10 @@ static void test_unversioned_layout_refused(void **state)
 	assert_non_null(strstr(err, "migration 001_initial: table blocks "
 				    "already exists"));
 	db = raw_open(fx);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master "
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE type = 'table'"),
 			 1);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM blocks"), 1);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM blocks"), 1);
 	sqlite3_close(db);
 }
 

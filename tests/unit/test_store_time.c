@@ -314,19 +314,10 @@ static long check_all(struct store *st, const char *path, const struct log *lg)
 static int count_long(const char *path, const char *where)
 {
 	char sql[256];
-	sqlite3_stmt *s;
-	sqlite3 *db;
-	int v = -1;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM blocks_all WHERE %s",
 		 where);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
+	return raw_int(path, sql);
 }
 
 /* The generated log, checked with most of it in the journal, with a

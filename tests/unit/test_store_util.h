@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "logger/store.h"
 
 #define SUB_A 0x6440000aU /* 100.64.0.10 */
@@ -97,6 +99,34 @@ static inline int fixture_rm(void **state)
 	rmdir(fx->dir);
 	free(fx);
 	return 0;
+}
+
+/* The first column of the first row of 'sql': -1 when there is no row,
+ * -2 when the statement does not compile.
+ */
+static inline int db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* The same on the file at 'path', through a connection of its own. */
+static inline int raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int v = -2;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK)
+		v = db_int(db, sql);
+	sqlite3_close(db);
+	return v;
 }
 
 #endif /* CGNAT_TEST_STORE_UTIL_H */

@@ -22,6 +22,7 @@
 #include "icmp_err.h"
 #include "frag.h"
 #include "mss.h"
+#include "rsess.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -169,7 +170,13 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 	} else {
 		stat_inc(STAT_XLATE_OUT);
 	}
-	ct_update(s, cfg, p, CGNAT_DIR_OUT, now, 1);
+	/* A hairpin sender's session never has a reverse entry (and its
+	 * destination is rewritten by now).
+	 */
+	if (ct_update(s, cfg, p, CGNAT_DIR_OUT, now, 1) &&
+	    !(s->flags & CGNAT_SF_HAIRPIN))
+		rsess_forget(p->proto, s->ext_addr, s->ext_port, p->ip->daddr,
+			     *p->dport);
 	if (cfg->filtering == CGNAT_FILTER_ADF && s->expires_ns != exp &&
 	    p->proto != IPPROTO_ICMP) {
 		struct cgnat_sess_key k;
@@ -326,6 +333,13 @@ static __noinline int outside(struct xdp_md *ctx)
 	if (parse_ipv4_hdr(&p) || !cfg || !cfg->blocks_per_addr)
 		return XDP_PASS;	/* not ours to judge: kernel */
 	rc = parse_l3l4(&p);
+	now = bpf_ktime_get_coarse_ns();
+	if (!rc) {
+		rc = rsess_fast(ctx, &p, cfg, now);
+		if (rc != RSESS_MISS)
+			return rc;
+		rc = 0;
+	}
 	if (rc == -REASON_FRAGMENT)
 		return ACT_FRAG;
 	if (rc == -REASON_ICMP_ERROR && is_icmp_error(p.icmp_type) &&
@@ -349,7 +363,6 @@ static __noinline int outside(struct xdp_md *ctx)
 	}
 	if (p.ip->ttl <= 1)
 		return ACT_TTL;
-	now = bpf_ktime_get_coarse_ns();
 	nat_key(&k, p.proto, m->addr, m->port, p.ip->saddr, *p.sport);
 	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
 	if (!s || s->expires_ns <= now) {
@@ -365,12 +378,18 @@ static __noinline int outside(struct xdp_md *ctx)
 		return ACT_PTB | nh->mtu;
 	if (p.ip->frag_off & bpf_htons(IP_MF))
 		frag_note(ctx, rc ? 0 : nh, CGNAT_DIR_IN, p.ip->saddr, m->addr);
-	ct_update(s, cfg, &p, CGNAT_DIR_IN, now, cfg->inbound_refresh);
+	if (ct_update(s, cfg, &p, CGNAT_DIR_IN, now, cfg->inbound_refresh))
+		rsess_forget(k.proto, s->ext_addr, s->ext_port, k.rem_addr,
+			     k.rem_port);
 	xlate_set(&p, &x, &p.ip->daddr, p.dport, m->addr, m->port);
 	mss_clamp(ctx, &p, &x, cfg, 0);
 	xlate_finish(&p, &x, rc == 0);
 	stat_inc(STAT_XLATE_IN);
-	return rc ?: fwd_out(&p, nh);
+	if (rc)
+		return rc;
+	if (!(p.ip->frag_off & bpf_htons(IP_MF)))
+		rsess_sync(&k, s, now);
+	return fwd_out(&p, nh);
 }
 
 /* Carries out what inside()/outside() asked for, packets arriving from

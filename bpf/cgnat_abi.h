@@ -140,6 +140,32 @@ struct cgnat_sess {
 };
 _Static_assert(sizeof(struct cgnat_sess) == 64, "sess layout");
 
+/* Reverse session (map cgnat_rsess): the established inbound path's
+ * one lookup, keyed by the tuple an inbound packet arrives with (rsess.h).
+ * A cache: losing an entry costs one packet the two-lookup path. Its
+ * expires_ns is never later than its session's, and it is used only
+ * while expires_ns > now, so it never outlives its session.
+ */
+struct cgnat_rsess_key {
+	__be32 ext_addr;	/* the packet's destination (pool address) */
+	__be32 rem_addr;	/* its source */
+	__be16 ext_port;
+	__be16 rem_port;
+	__u8 proto;		/* IPPROTO_TCP, IPPROTO_UDP */
+	__u8 pad[3];
+};
+_Static_assert(sizeof(struct cgnat_rsess_key) == 16, "rsess_key layout");
+
+struct cgnat_rsess {
+	__u64 expires_ns;	/* the session's when written, or earlier */
+	__be32 int_addr;	/* the session's internal endpoint */
+	__be16 int_port;
+	__u8 tcp_seen;		/* the session's CGNAT_TCP_* when written */
+	__u8 pad;
+	struct cgnat_nh nh;	/* the session's inbound next hop */
+};
+_Static_assert(sizeof(struct cgnat_rsess) == 40, "rsess layout");
+
 /* Endpoint-independent mapping, stored twice: dir OUT keyed by the internal
  * endpoint (value: external endpoint), dir IN keyed by the external endpoint
  * (value: internal endpoint).
@@ -316,6 +342,8 @@ struct cgnat_sweep_args {
 	__u64 mappings_seen;
 	__u64 mappings_expired;
 	__u64 mappings_kept;	/* marked while being swept */
+	__u64 rsess_seen;
+	__u64 rsess_deleted;	/* expired, or session gone or changed */
 };
 
 /* Negative reason codes returned by helpers; the entry point turns them
@@ -377,6 +405,7 @@ enum cgnat_stat {
 	STAT_FRAG_REINJECTED,	/* held fragments run again after their first */
 	STAT_FRAG_EXPIRED,	/* held fragments whose first never came */
 	STAT_FRAG_REFUSED,	/* early fragments over the holder's bounds */
+	STAT_XLATE_IN_FAST,	/* of xlate_in: by the reverse session alone */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

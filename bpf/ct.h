@@ -51,12 +51,14 @@ static __always_inline __u64 ct_timeout(const struct cgnat_cfg *cfg,
 }
 
 /* Records the packet on the session: TCP flags and, when 'refresh', the
- * new expiry. Writes only what changed.
+ * new expiry. Writes only what changed. Returns 1 when the TCP state
+ * changed, which rewrote the expiry and may have shortened it: the
+ * caller then deletes the session's reverse entry (rsess.h).
  */
-static __always_inline void ct_update(struct cgnat_sess *s,
-				      const struct cgnat_cfg *cfg,
-				      const struct pkt *p, int dir, __u64 now,
-				      int refresh)
+static __always_inline int ct_update(struct cgnat_sess *s,
+				     const struct cgnat_cfg *cfg,
+				     const struct pkt *p, int dir, __u64 now,
+				     int refresh)
 {
 	__u8 seen = s->tcp_seen;
 	__u64 exp;
@@ -70,14 +72,15 @@ static __always_inline void ct_update(struct cgnat_sess *s,
 			/* A state change may shorten the timer (RST, FIN). */
 			s->expires_ns = now + ct_timeout(cfg, p->proto, seen) +
 					CT_REFRESH_SLACK_NS;
-			return;
+			return 1;
 		}
 	}
 	if (!refresh)
-		return;
+		return 0;
 	exp = now + ct_timeout(cfg, p->proto, seen) + CT_REFRESH_SLACK_NS;
 	if (exp > s->expires_ns + CT_REFRESH_SLACK_NS)
 		s->expires_ns = exp;
+	return 0;
 }
 
 #endif /* CGNAT_CT_H */

@@ -11,7 +11,7 @@
 #ifndef CGNAT_HAIRPIN_H
 #define CGNAT_HAIRPIN_H
 
-#include "nat.h"
+#include "rsess.h"
 
 /* The receiver half: finds the receiver's mapping of (daddr, dport) and
  * its session towards the sender's external endpoint (sext, sport),
@@ -30,7 +30,6 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 	struct cgnat_sess *s;
 	struct cgnat_map *m;
 	int err;
-
 
 	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
 	if (!m)
@@ -53,7 +52,11 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 		if (!s)
 			return err;
 	}
-	ct_update(s, cfg, p, CGNAT_DIR_IN, now, cfg->inbound_refresh);
+	/* Its session may have been made by a packet from the internet
+	 * (with a pool source) and so have a reverse entry.
+	 */
+	if (ct_update(s, cfg, p, CGNAT_DIR_IN, now, cfg->inbound_refresh))
+		rsess_forget(p->proto, p->ip->daddr, *p->dport, sext, sport);
 	return 0;
 }
 

@@ -53,6 +53,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_FRAG_REINJECTED] = "fragment_reinjected",
 	[STAT_FRAG_EXPIRED] = "fragment_expired",
 	[STAT_FRAG_REFUSED] = "fragment_hold_refused",
+	[STAT_XLATE_IN_FAST] = "xlate_in_fast",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
@@ -113,6 +114,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	    !o->subscribers || o->cfg.max_blocks > CGNAT_MAX_BLOCKS)
 		return fail(dp, -EINVAL, "invalid table sizes or geometry");
 	set_size(s->maps.cgnat_sessions, o->sessions);
+	set_size(s->maps.cgnat_rsess, o->sessions);
 	set_size(s->maps.cgnat_mappings, 2 * o->sessions);
 	set_size(s->maps.cgnat_sub_idx, o->subscribers);
 	set_size(s->maps.cgnat_subs, o->subscribers);
@@ -143,6 +145,32 @@ static int ensure_bpffs(struct dp *dp, const char *dir)
 	return 0;
 }
 
+/* 1 when the pinned map at 'path' is one this load makes afresh rather
+ * than reuses: the reverse sessions, a cache that a program before a
+ * downgrade may have left inconsistent (rsess.h), and counters of another
+ * size (a build that added one), which only restart at zero. Anything
+ * else of another layout is refused by libbpf: a cold start.
+ */
+static int pin_replaced(struct bpf_map *m, const char *path)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int fd, other;
+
+	if (!strcmp(bpf_map__name(m), "cgnat_rsess"))
+		return 1;
+	if (strcmp(bpf_map__name(m), "cgnat_stats"))
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	other = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+		info.max_entries != bpf_map__max_entries(m);
+	close(fd);
+	return other;
+}
+
 /* Points every map at its pin path; notes whether they already exist. */
 static int set_pins(struct dp *dp, const char *dir)
 {
@@ -161,6 +189,12 @@ static int set_pins(struct dp *dp, const char *dir)
 		if (strchr(bpf_map__name(m), '.'))
 			continue;	/* .rodata, .bss: not shared */
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		/* The running program keeps the old map until the link
+		 * swap; libbpf pins the new one at load.
+		 */
+		if (pin_replaced(m, path) && unlink(path) && errno != ENOENT)
+			return fail(dp, -errno, "remove %s: %s", path,
+				    strerror(errno));
 		if (!stat(path, &st)) {
 			dp->fresh = 0;
 			/* The kernel adds BPF_F_RDONLY_PROG to every devmap;
@@ -429,6 +463,39 @@ int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a)
 	if (rc)
 		return fail(dp, rc, "run sweep: %s", strerror(-rc));
 	return t.retval ? fail(dp, -EIO, "sweep failed") : 0;
+}
+
+int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k)
+{
+	struct cgnat_bpf *sk = dp->skel;
+	int fs = bpf_map__fd(sk->maps.cgnat_sessions);
+	struct cgnat_rsess_key rk;
+	struct cgnat_sess s;
+	__u32 idx, n;
+
+	if (bpf_map_lookup_elem(fs, k, &s) || bpf_map_delete_elem(fs, k))
+		return -errno;
+	/* After the session, as the sweep does (rsess.h). */
+	memset(&rk, 0, sizeof(rk));
+	rk.ext_addr = s.ext_addr;
+	rk.rem_addr = k->rem_addr;
+	rk.ext_port = s.ext_port;
+	rk.rem_port = k->rem_port;
+	rk.proto = k->proto;
+	if (bpf_map_delete_elem(bpf_map__fd(sk->maps.cgnat_rsess), &rk) &&
+	    errno != ENOENT)
+		return -errno;
+	if (k->kind != CGNAT_SK_FLOW ||
+	    bpf_map_lookup_elem(bpf_map__fd(sk->maps.cgnat_sub_idx),
+				&k->int_addr, &idx) ||
+	    idx >= bpf_map__max_entries(sk->maps.cgnat_subs))
+		return 0;
+	n = __atomic_load_n(&dp->v.subs[idx].sessions, __ATOMIC_RELAXED);
+	while (n && !__atomic_compare_exchange_n(&dp->v.subs[idx].sessions,
+						 &n, n - 1, 0, __ATOMIC_SEQ_CST,
+						 __ATOMIC_RELAXED))
+		;
+	return 0;
 }
 
 int dp_stat_set(struct dp *dp, __u32 idx, __u64 value)

@@ -77,6 +77,12 @@ int dp_stat_set(struct dp *dp, __u32 idx, __u64 value);
  * goes to *gen unless NULL.
  */
 int dp_nh_bump(struct dp *dp, __u32 *gen);
+/* Deletes a session from userspace the way the sweep does: the session,
+ * then its reverse entry (which must never outlive it, see rsess.h), and
+ * gives back the subscriber's session count. Its mapping goes with the
+ * next sweep unless another session holds it. -ENOENT: no such session.
+ */
+int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k);
 /* Runs the in-kernel sweep (see sweep.h); counts come back in 'a'. */
 int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a);
 

@@ -24,6 +24,17 @@ struct {
 	__type(value, struct cgnat_sess);
 } cgnat_sessions SEC(".maps");
 
+/* External tuple -> internal endpoint of a live session (rsess.h). Sized
+ * like cgnat_sessions. A cache, so the loader starts it empty on every
+ * load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cgnat_rsess_key);
+	__type(value, struct cgnat_rsess);
+} cgnat_rsess SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 2048);

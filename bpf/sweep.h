@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sweep.h - expiry of sessions and mappings, run from userspace as a
- * SEC("syscall") program (BPF_PROG_TEST_RUN). It walks the tables inside
- * the kernel with bpf_for_each_map_elem, so nothing is copied out, and
- * translation on other CPUs goes on under RCU meanwhile.
+ * sweep.h - expiry of sessions, mappings and reverse sessions, run from
+ * userspace as a SEC("syscall") program (BPF_PROG_TEST_RUN). It walks the
+ * tables inside the kernel with bpf_for_each_map_elem, so nothing is
+ * copied out, and translation on other CPUs goes on under RCU meanwhile.
  *
  * Pass 1 deletes expired sessions (and ADF permits) and marks the mapping
  * of every live session with this sweep's epoch. Pass 2 deletes every
@@ -11,12 +11,15 @@
  * began: compare-and-swap to DEAD, then a second look at the mark (a
  * packet may have just added a session: see nat_map_use), then both
  * halves and the port bit. Ports so freed make their block empty, which
- * the allocator turns into a release after the idle time.
+ * the allocator turns into a release after the idle time. Pass 1 deletes
+ * the reverse entry of every session it deletes; pass 3 deletes every
+ * reverse entry that is expired or whose session is gone, changed or
+ * shorter-lived (the backstop of rsess.h's invariant).
  */
 #ifndef CGNAT_SWEEP_H
 #define CGNAT_SWEEP_H
 
-#include "nat.h"
+#include "rsess.h"
 
 struct sweep_ctx {
 	__u64 now;
@@ -58,6 +61,10 @@ static long sweep_session(struct bpf_map *map, struct cgnat_sess_key *k,
 	if (k->kind == CGNAT_SK_FLOW)
 		sweep_uncharge(k->int_addr);
 	bpf_map_delete_elem(&cgnat_sessions, k);
+	/* After the session: see rsess.h. */
+	if (k->kind == CGNAT_SK_FLOW && k->proto != IPPROTO_ICMP)
+		rsess_forget(k->proto, s->ext_addr, s->ext_port, k->rem_addr,
+			     k->rem_port);
 	c->a.sessions_expired++;
 	return 0;
 }
@@ -110,6 +117,29 @@ static long sweep_mapping(struct bpf_map *map, struct cgnat_map_key *k,
 	return 0;
 }
 
+static long sweep_rsess(struct bpf_map *map, struct cgnat_rsess_key *k,
+			struct cgnat_rsess *r, struct sweep_ctx *c)
+{
+	struct cgnat_sess_key sk;
+	struct cgnat_sess *s;
+
+	(void)map;
+	c->a.rsess_seen++;
+	if (r->expires_ns > c->now) {
+		nat_key(&sk, k->proto, r->int_addr, r->int_port, k->rem_addr,
+			k->rem_port);
+		s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
+		if (s && s->ext_addr == k->ext_addr &&
+		    s->ext_port == k->ext_port &&
+		    s->expires_ns >= r->expires_ns &&
+		    s->tcp_seen == r->tcp_seen)
+			return 0;
+	}
+	bpf_map_delete_elem(&cgnat_rsess, k);
+	c->a.rsess_deleted++;
+	return 0;
+}
+
 SEC("syscall")
 int cgnat_sweep(struct cgnat_sweep_args *args)
 {
@@ -125,11 +155,14 @@ int cgnat_sweep(struct cgnat_sweep_args *args)
 		c.epoch = __sync_add_and_fetch(epoch, 1);
 	bpf_for_each_map_elem(&cgnat_sessions, sweep_session, &c, 0);
 	bpf_for_each_map_elem(&cgnat_mappings, sweep_mapping, &c, 0);
+	bpf_for_each_map_elem(&cgnat_rsess, sweep_rsess, &c, 0);
 	args->sessions_seen = c.a.sessions_seen;
 	args->sessions_expired = c.a.sessions_expired;
 	args->mappings_seen = c.a.mappings_seen;
 	args->mappings_expired = c.a.mappings_expired;
 	args->mappings_kept = c.a.mappings_kept;
+	args->rsess_seen = c.a.rsess_seen;
+	args->rsess_deleted = c.a.rsess_deleted;
 	return 0;
 }
 

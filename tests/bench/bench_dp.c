@@ -216,18 +216,22 @@ static int time_repeat(struct bench_xdp_bpf *b, int prog, int ifindex,
 	return 0;
 }
 
-/* n sessions with their mappings, straight into the maps (batched): the
- * sweep walks what a loaded box holds. Subscribers 100.80.0.0 upwards.
+/* n sessions with their mappings and reverse sessions, straight into the
+ * maps (batched): the sweep walks what a loaded box holds when every flow
+ * has had inbound traffic. Subscribers 100.80.0.0 upwards.
  */
 static int fill_sessions(uint32_t n, uint64_t expires_ns)
 {
 	int fs = bpf_map__fd(H.dp.skel->maps.cgnat_sessions);
 	int fm = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	int fr = bpf_map__fd(H.dp.skel->maps.cgnat_rsess);
 	enum { B = 8192 };
 	static struct cgnat_sess_key sk[B];
 	static struct cgnat_sess sv[B];
 	static struct cgnat_map_key mk[2 * B];
 	static struct cgnat_map mv[2 * B];
+	static struct cgnat_rsess_key rk[B];
+	static struct cgnat_rsess rv[B];
 	uint32_t i, j, c;
 
 	for (i = 0; i < n; i += c) {
@@ -253,10 +257,17 @@ static int fill_sessions(uint32_t n, uint64_t expires_ns)
 				sv[j].ext_port, 17, CGNAT_DIR_IN };
 			mv[2 * j + 1] = (struct cgnat_map){ .addr = sk[j].int_addr,
 				.port = sk[j].int_port };
+			rk[j] = (struct cgnat_rsess_key){ sv[j].ext_addr,
+				sk[j].rem_addr, sv[j].ext_port, sk[j].rem_port,
+				17, { 0 } };
+			rv[j] = (struct cgnat_rsess){ .expires_ns = expires_ns,
+				.int_addr = sk[j].int_addr,
+				.int_port = sk[j].int_port };
 		}
-		__u32 cs = c, cm = 2 * c;
+		__u32 cs = c, cm = 2 * c, cr = c;
 		if (bpf_map_update_batch(fs, sk, sv, &cs, NULL) ||
-		    bpf_map_update_batch(fm, mk, mv, &cm, NULL))
+		    bpf_map_update_batch(fm, mk, mv, &cm, NULL) ||
+		    bpf_map_update_batch(fr, rk, rv, &cr, NULL))
 			return -1;
 	}
 	return 0;
@@ -313,8 +324,9 @@ struct sweep_row {
 	uint64_t expired;
 };
 
-/* Sweep time at 100k and 1M sessions (none expiring: walk and mark;
- * all expiring: delete sessions, mappings and port bits), and the cost
+/* Sweep time at 100k and 1M sessions (none expiring: walk and mark, walk
+ * the reverse sessions checking each against its session; all expiring:
+ * delete sessions, reverse sessions, mappings and port bits), and the cost
  * of an established packet while sweeps run back to back on the other
  * core, against the same packet with no sweep.
  */
@@ -465,6 +477,7 @@ int main(int argc, char **argv)
 	struct xdp_fwd_bpf *fwd;
 	uint8_t out[256], buf[256];
 	size_t olen = sizeof(out), len;
+	uint64_t fast;
 	char ext[16];
 	int i, fail = 0;
 
@@ -484,8 +497,14 @@ int main(int argc, char **argv)
 			    H.ifindex[H_INSIDE], &s, XDP_REDIRECT, rep, &r[0]);
 	fail |= time_repeat(b, bpf_program__fd(b->progs.bench_inside),
 			    H.ifindex[H_INSIDE], &s, XDP_REDIRECT, rep, &r[1]);
+	fast = h_stat(&H, STAT_XLATE_IN_FAST);
 	fail |= time_repeat(b, bpf_program__fd(b->progs.bench_outside),
 			    H.ifindex[H_OUTSIDE], &in, XDP_REDIRECT, rep, &r[2]);
+	/* All but the first run (which installs it) by the reverse session. */
+	if (h_stat(&H, STAT_XLATE_IN_FAST) - fast < 5ull * rep - 1) {
+		fprintf(stderr, "inbound: not the reverse-session path\n");
+		fail = 1;
+	}
 	fail |= time_repeat(b, bpf_program__fd(b->progs.bench_inside),
 			    H.ifindex[H_INSIDE], &hp, XDP_REDIRECT, rep, &r[3]);
 	fail |= time_fixed(bpf_program__fd(fwd->progs.xdp_fwd),

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # dataplane.sh - the XDP data plane end to end on veth in native mode:
-# ping, a real TCP transfer and UDP through the NAT; EIM seen from two
-# servers; hairpin between two subscribers for UDP and TCP; a route or
-# neighbour change in the nat namespace applies to an established flow's
-# very next packet; servers see only pool addresses; a capture on the
-# internet side proves that no 100.64.0.0/10 address ever leaves.
+# ping, a real TCP transfer (its ACKs by the reverse session) and UDP
+# through the NAT; EIM seen from two servers; hairpin between two
+# subscribers for UDP and TCP; a route or neighbour change in the nat
+# namespace applies to an established flow's very next packet; servers see
+# only pool addresses; a capture on the internet side proves that no
+# 100.64.0.0/10 address ever leaves.
 set -u
 . "$(dirname "$0")/lib.sh"
 trap tb_cleanup EXIT
@@ -45,6 +46,11 @@ read -r tpeer tlen tsum lsum <<<"$t"
 check "TCP: 4 MB transfer arrives intact ($tlen bytes)" \
 	test "$tlen" = 4000000 -a "$tsum" = "$lsum"
 check "TCP: S1 sees a pool address ($tpeer)" in_pool "$tpeer"
+# S1's ACKs of an established flow take the one-lookup inbound path.
+fast=$(in_nat "$BIN/cgnatctl" --pin-dir "$PIN" metrics 2>/dev/null |
+	sed -n 's/^cgnat_dataplane_total{counter="xlate_in_fast"} //p')
+check "TCP: inbound by the reverse session ($fast packets)" \
+	test "${fast:-0}" -gt 10
 t2=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S2 7)
 check "TCP EIM: same ip:port towards S2 ($t2)" \
 	test -n "$t2" -a "$t2" = "$tpeer"

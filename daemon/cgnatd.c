@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
@@ -193,65 +192,11 @@ static void check_lost(struct cgnatd *d)
 }
 
 #define PRUNE_BATCH 1000
-/* The move into the indexed tables is bounded by time: each loop turn
- * moves one transaction sized from the last move's rate to take about
- * MOVE_BUDGET_NS, so the ring buffer and grant refills wait at most
- * that long (a fixed 2000 rows took 0.2-0.3 s on 10M rows). Past
- * JOURNAL_HIGH rows (a burst the move does not keep up with) it moves
- * MOVE_MAX-row transactions until below: bigger transactions write
- * fewer pages per row, and the journal that queries scan stays
- * bounded. */
-#define MOVE_BUDGET_NS 20000000LL
-#define MOVE_MIN 100
-#define MOVE_MAX 10000
-#define JOURNAL_HIGH 100000
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Rows for the next move: the last move's rate times the budget. */
-static int move_rows(int moved, int64_t ns)
-{
-	int64_t n;
-
-	if (moved <= 0 || ns <= 0)
-		return MOVE_MIN;
-	n = (int64_t)moved * MOVE_BUDGET_NS / ns;
-	return n < MOVE_MIN ? MOVE_MIN : n > MOVE_MAX ? MOVE_MAX : (int)n;
-}
-
-static void move_journal(struct cgnatd *d)
-{
-	static int warned, batch = MOVE_MIN;
-	int64_t ns;
-	int n;
-
-	if (!store_journal_rows(d->st))
-		return;
-	ns = mono_ns();
-	n = store_move(d->st, batch);
-	ns = mono_ns() - ns;
-	/* A move that emptied the journal early says nothing of the rate. */
-	if (n == batch || ns >= MOVE_BUDGET_NS)
-		batch = move_rows(n, ns);
-	while (n > 0 && store_journal_rows(d->st) > JOURNAL_HIGH)
-		n = store_move(d->st, MOVE_MAX);
-	if (n < 0 && !warned)
-		log_warnx("log journal move: %s", store_errmsg(d->st));
-	warned = n < 0;
-}
-
 static void housekeeping(struct cgnatd *d)
 {
 	int64_t now = runtime_now_ms();
 	int n;
 
-	move_journal(d);
 	if (now >= d->next_check_ms) {
 		check_lost(d);
 		d->next_check_ms = now + 1000;

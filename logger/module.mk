@@ -8,7 +8,7 @@ TIMEFMT_OBJS := $(BUILD)/logger/timefmt.o
 LOOKUP_FMT_OBJS := $(BUILD)/logger/lookup_fmt.o $(BUILD)/logger/store_names.o \
 	$(TIMEFMT_OBJS)
 STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
-	$(BUILD)/logger/store_sql.o $(BUILD)/logger/store_journal.o \
+	$(BUILD)/logger/store_sql.o $(BUILD)/logger/store_sync.o \
 	$(BUILD)/logger/store_held.o \
 	$(BUILD)/logger/store_query.o $(BUILD)/logger/store_migrate.o \
 	$(LOOKUP_FMT_OBJS)
@@ -16,14 +16,13 @@ STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
 # The migrations are compiled in; the literal path because schema/module.mk
 # is included after this file.
 $(BUILD)/logger/store.o $(BUILD)/tests/unit/test_store_migrate.o \
-	$(BUILD)/tests/unit/test_store_journal.o \
 	$(BUILD)/tests/unit/test_store_time.o: \
 	$(BUILD)/schema/migrations.h
 
 $(BUILD)/tests/test_store: $(BUILD)/tests/unit/test_store.o $(STORE_OBJS)
 $(BUILD)/tests/test_store_migrate: $(BUILD)/tests/unit/test_store_migrate.o \
 	$(STORE_OBJS)
-$(BUILD)/tests/test_store_journal: $(BUILD)/tests/unit/test_store_journal.o \
+$(BUILD)/tests/test_store_direct: $(BUILD)/tests/unit/test_store_direct.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_time: $(BUILD)/tests/unit/test_store_time.o \
 	$(STORE_OBJS)
@@ -32,7 +31,7 @@ $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
 $(BUILD)/tests/test_timefmt: $(BUILD)/tests/unit/test_timefmt.o $(TIMEFMT_OBJS)
 
 STORE_TESTS := $(BUILD)/tests/test_store $(BUILD)/tests/test_store_migrate \
-	$(BUILD)/tests/test_store_journal $(BUILD)/tests/test_store_time \
+	$(BUILD)/tests/test_store_direct $(BUILD)/tests/test_store_time \
 	$(BUILD)/tests/test_store_fmt $(BUILD)/tests/test_timefmt
 
 $(STORE_TESTS):

@@ -4,8 +4,7 @@
  * helpers the other store_*.c files share: the prepared statement table,
  * error mapping and row decoding. The connection settings here are what
  * makes the log trustworthy: WAL so cgnatctl can read while cgnatd
- * writes, synchronous=FULL so a committed release survives power loss,
- * foreign keys so interim rows cannot outlive their block.
+ * writes, synchronous=FULL so a committed release survives power loss.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +18,12 @@
 
 /* A writer waiting for a reader's lock (checkpoint) or the reverse. */
 #define STORE_BUSY_MS 5000
-/* Page cache of the writer, KiB: the three block indexes take random
- * inserts, and a cache that holds their upper levels keeps batches fast. */
+/* Page cache of the writer, KiB: holds the upper levels of every index
+ * and all of open_blocks, which every block event touches. */
 #define STORE_CACHE_KIB 65536
-/* Checkpoint when the WAL passes this many pages (64 MiB): block
- * inserts dirty index pages all over the file, and a long interval lets a
- * page dirtied by many batches reach the database file once. */
+/* Checkpoint when the WAL passes this many pages (64 MiB): a long
+ * interval lets a page dirtied by many batches (the current release
+ * hour's, open_blocks') reach the database file once. */
 #define STORE_WAL_PAGES 16384
 /* Map the database for reading (SQLite caps this at about 2 GiB): index
  * pages outside the page cache are then read without a pread(2) each,
@@ -33,8 +32,6 @@
 /* Page size of new files. 1 KiB and 2 KiB pages write fewer bytes per
  * random index update but cost more CPU per row; 4 KiB measured best. */
 #define STORE_PAGE_SIZE 4096
-/* Journal rows per move transaction when closing. */
-#define STORE_MOVE_CLOSE 20000
 /* New databases hold subscriber data: owner and group only. */
 #define STORE_FILE_MODE 0640
 
@@ -183,7 +180,9 @@ int store_iterate(struct store *st, sqlite3_stmt *s, store_block_cb cb,
  * writer. synchronous=FULL fsyncs the WAL on every commit: with NORMAL a
  * power cut can undo the last commits, and a release we lost could let the
  * allocator (which only reuses a block once its release is committed) hand
- * the block to someone else while the log still shows the old holder. */
+ * the block to someone else while the log still shows the old holder.
+ * foreign_keys: schemas 1-4 declare one (interim to blocks, with ON
+ * DELETE CASCADE), and their migrations run as they were written. */
 static int store_setup_rw(struct store *st)
 {
 	sqlite3_stmt *s;
@@ -348,25 +347,12 @@ int store_open_ro(const char *path, struct store **out, char *err, size_t len)
 	return store_open_done(st, ret, out, err, len);
 }
 
-/* A clean close leaves the journal empty, so tools that read blocks
- * directly see every row. Best effort: a row left behind is moved by
- * the next writer, and queries read it from the journal meanwhile. */
-static void store_drain(struct store *st)
-{
-	/* held_ok: only a handle that opened (and migrated) completely;
-	 * never a file refused as newer. */
-	while (!st->readonly && !st->in_tx && st->db && st->held_ok &&
-	       store_move(st, STORE_MOVE_CLOSE) == STORE_MOVE_CLOSE)
-		;
-}
-
 void store_close(struct store *st)
 {
 	int i;
 
 	if (!st)
 		return;
-	store_drain(st);
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db) {
@@ -407,6 +393,11 @@ int store_commit(struct store *st)
 
 	if (!st->in_tx)
 		return store_fail(st, -EINVAL, "commit: no batch is open");
+	if (st->tx_broken) {
+		store_rollback(st);
+		return store_fail(st, -EIO, "commit: a block write of this "
+				  "batch failed half-way; rolled back");
+	}
 	ret = store_exec(st, "COMMIT");
 	/* A failed COMMIT may leave the transaction open (e.g. SQLITE_BUSY);
 	 * the caller then rolls back or retries. */
@@ -427,6 +418,7 @@ int store_rollback(struct store *st)
 		return store_fail(st, -EINVAL, "rollback: no batch is open");
 	ret = store_exec(st, "ROLLBACK");
 	st->in_tx = false;
+	st->tx_broken = false;
 	st->max_span = -1;
 	st->held_ok = false;
 	return ret;

@@ -51,7 +51,7 @@ enum store_event_type {
 	STORE_EVT_INTERIM = 7, /* an interim pass over held blocks */
 };
 
-/* One row of the blocks table. */
+/* One holding: a row of blocks (closed) or open_blocks (open). */
 struct store_block {
 	int64_t id; /* row id; ignored by store_block_assign() */
 	uint32_t instance; /* natInstanceID */
@@ -118,6 +118,12 @@ int store_schema_version(struct store *st);
  * transaction and one fsync; outside a batch each write commits (and
  * fsyncs) on its own. -EBUSY from store_begin() if a batch is open,
  * -EINVAL from store_commit()/store_rollback() if none is.
+ *
+ * Block events (assign, release, interim, close) write their final rows
+ * (schema/005_direct.sql): what store_commit() makes durable is what
+ * every query reads. A block write that fails half-way (a release whose
+ * closed row went in but whose open row could not be removed) makes
+ * store_commit() roll the batch back and fail with -EIO.
  */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
@@ -146,8 +152,7 @@ int store_block_release(struct store *st, uint32_t ext_addr,
 /*
  * Record that the open block (ext_addr, port_first) was still held at
  * time_ms (interim record for long holdings). -ENOENT if it is not open,
- * -EEXIST if that record was already moved (a twin still in the journal
- * becomes one row when moved).
+ * -EEXIST if that record exists.
  */
 int store_interim(struct store *st, uint32_t ext_addr, uint16_t port_first,
 		  int64_t time_ms);
@@ -160,22 +165,7 @@ int store_config_log(struct store *st, int64_t now_ms, uint32_t instance,
 		     const char *text);
 
 /*
- * Block events (assign, release, interim, close) go to an unindexed
- * journal in the caller's transaction: that is what is durable when
- * store_commit() returns, and every query here reads it. store_move()
- * applies up to @max_rows journal rows, oldest first, to the indexed
- * tables and deletes them, in one transaction of its own (not inside a
- * batch: -EBUSY). Returns the rows moved (less than @max_rows once the
- * journal is empty) or -errno. Call it between batches; store_close()
- * moves what is left.
- */
-int store_move(struct store *st, int max_rows);
-
-/* Rows waiting in the journal (writer handle). */
-long store_journal_rows(const struct store *st);
-
-/*
- * Reconciliation: call @cb for every open holding (released_ms NULL) in
+ * Reconciliation: call @cb for every open holding (open_blocks) in
  * (ext_addr, port_first) order. Returns the number of rows passed to @cb
  * or -errno. Do not write to @st from @cb: collect, then act.
  */

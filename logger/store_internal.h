@@ -17,17 +17,15 @@
 #include "schema/schema.h"
 
 enum store_stmt_id {
-	STMT_J_APPEND,
-	STMT_INTERIM_HAS,
+	STMT_OPEN_INSERT,
+	STMT_OPEN_DELETE,
+	STMT_CLOSED_INSERT,
+	STMT_INTERIM,
 	STMT_EVENT,
 	STMT_CONFIG,
 	STMT_OPEN_BLOCKS,
-	STMT_J_RANGE,
-	STMT_MV_ASSIGN,
-	STMT_MV_RELEASE,
-	STMT_MV_INTERIM,
-	STMT_J_DELETE,
-	STMT_J_STATE,
+	STMT_NEXT_ID_GET,
+	STMT_NEXT_ID_SET,
 	STMT_DATA_VERSION,
 	STMT_PRUNE_BLOCKS,
 	STMT_PRUNE_EVENTS,
@@ -44,14 +42,15 @@ struct store {
 	sqlite3_stmt *stmt[STMT_COUNT];
 	bool readonly;
 	bool in_tx;
+	bool tx_broken; /* a write failed half-way: the batch must not commit */
 	int version;
 	int max_span; /* cached meta.max_block_span, -1 until read */
-	/* Writer only: open holdings, valid while held_ok; next row id;
-	 * journal length; PRAGMA data_version when they were loaded. */
+	/* Writer only: open holdings, valid while held_ok; the next row id
+	 * and the first one not reserved in meta.next_block_id; PRAGMA
+	 * data_version when they were loaded. */
 	struct store_held held;
 	bool held_ok;
-	int64_t next_id;
-	long journal_rows;
+	int64_t next_id, id_limit;
 	int64_t data_version;
 	char errbuf[256];
 };
@@ -90,25 +89,19 @@ void store_row_block(sqlite3_stmt *s, struct store_block *b);
 int store_iterate(struct store *st, sqlite3_stmt *s, store_block_cb cb,
 		  void *ctx, const char *what);
 
-/* Make st->held, next_id and journal_rows match the database: reloaded
- * after open, a rollback, a failed commit or another connection's write
- * (PRAGMA data_version). 0 or -errno. */
+/* Make st->held and next_id match the database: reloaded after open, a
+ * rollback, a failed commit or another connection's write (PRAGMA
+ * data_version). 0 or -errno. */
 int store_held_sync(struct store *st);
 /* Clear held_ok if another connection wrote since the last load. */
 int store_held_check(struct store *st);
 
-/* Append one journal row: @op (STORE_J_*), target or new row @id, time,
- * reason (release) and @b (assign only, else NULL). 0 or -errno. */
-int store_journal_append(struct store *st, int op, int64_t id, int64_t ms,
-			 int reason, const struct store_block *b);
+/* The next row id into *id, reserving a run of ids in meta first when
+ * the reserved ones are used up (same transaction as the row). */
+int store_next_id(struct store *st, int64_t *id);
 
 /* Step a statement that returns no rows; 0 or -errno with context. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);
-
-/* Journal operations (journal.op). */
-#define STORE_J_ASSIGN 1
-#define STORE_J_RELEASE 2
-#define STORE_J_INTERIM 3
 
 /*
  * Bring @db to version @n by applying migrations[version..n-1] inside one

@@ -2,10 +2,14 @@
 /*
  * The write side of the compliance log store: block assign and release,
  * interim records, events, configuration records, reconciliation support
- * and retention. Every call is one reused prepared statement; batching
+ * and retention. Each block event writes its final rows at once, through
+ * reused prepared statements: an assign inserts the open row into
+ * open_blocks, a release inserts the closed row into blocks (taken from
+ * the writer's copy of the open row) and deletes the open one. Batching
  * (store_begin/store_commit) is what makes them cheap, since each commit
- * costs an fsync. Arguments are checked here so a bad caller gets -EINVAL
- * with a message instead of a row that breaks the lookup invariants.
+ * costs an fsync. Arguments are checked here, and block events against
+ * the in-memory open holdings, so a bad caller gets an error with a
+ * message instead of a row that breaks the lookup invariants.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,9 +56,9 @@ static int check_block(struct store *st, const struct store_block *b)
 }
 
 /*
- * Keep meta.max_block_span >= every stored block's span, raising it before
- * the row goes in: outside a batch the two commit separately, and a span
- * that is too wide only widens lookups, while one too narrow hides rows.
+ * Keep meta.max_block_span >= every stored block's span, raising it in
+ * the transaction that inserts the row: a span that is too wide only
+ * widens lookups, while one too narrow hides rows.
  */
 static int raise_span(struct store *st, int span)
 {
@@ -83,40 +87,90 @@ static int raise_span(struct store *st, int span)
 	return ret;
 }
 
+/* Outside a batch a block write runs in a transaction of its own, so
+ * its statements (reserved ids, closed and open row) commit together. */
+static int own_begin(struct store *st, bool *own)
+{
+	*own = !st->in_tx;
+	return *own ? store_begin(st) : 0;
+}
+
+static int own_end(struct store *st, bool own, int ret)
+{
+	if (!own)
+		return ret;
+	if (ret < 0) {
+		store_rollback(st);
+		return ret;
+	}
+	return store_commit(st);
+}
+
+static int insert_open(struct store *st, const struct store_block *b)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	ret = store_stmt(st, STMT_OPEN_INSERT, &s);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s, 1, b->ext_addr);
+	sqlite3_bind_int(s, 2, b->port_first);
+	sqlite3_bind_int64(s, 3, b->id);
+	sqlite3_bind_int64(s, 4, b->instance);
+	sqlite3_bind_int64(s, 5, b->pool_id);
+	sqlite3_bind_text(s, 6, b->pool, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, b->sub_addr);
+	sqlite3_bind_int(s, 8, b->port_last);
+	sqlite3_bind_int64(s, 9, b->assigned_ms);
+	return store_step_done(st, s, "assign");
+}
+
+static int assign_row(struct store *st, struct store_block *row)
+{
+	struct store_block old;
+	char name[32];
+	int ret;
+
+	ret = store_held_sync(st);
+	if (!ret && !held_find(&st->held, row->ext_addr, row->port_first, &old))
+		return store_fail(st, -EEXIST, "assign: block %s is still open",
+				  block_name(row->ext_addr, row->port_first,
+					     name, sizeof(name)));
+	if (!ret)
+		ret = raise_span(st, row->port_last - row->port_first);
+	if (!ret)
+		ret = store_next_id(st, &row->id);
+	if (!ret)
+		ret = held_add(&st->held, row);
+	if (ret == -ENOMEM || ret == -E2BIG)
+		return store_fail(st, ret, "assign: %s", strerror(-ret));
+	if (ret < 0)
+		return ret;
+	ret = insert_open(st, row);
+	if (ret < 0)
+		held_del_id(&st->held, row->id);
+	return ret;
+}
+
 int store_block_assign(struct store *st, const struct store_block *b,
 		       int64_t *id)
 {
-	char name[32];
+	struct store_block row = *b;
+	bool own;
 	int ret;
 
 	ret = check_writable(st, "assign");
 	if (!ret)
 		ret = check_block(st, b);
 	if (!ret)
-		ret = store_held_sync(st);
-	if (!ret)
-		ret = raise_span(st, b->port_last - b->port_first);
-	if (!ret)
-		ret = held_add(&st->held, b->ext_addr, b->port_first,
-			       st->next_id, b->assigned_ms);
-	if (ret == -EEXIST)
-		return store_fail(st, ret, "assign: block %s is still open",
-				  block_name(b->ext_addr, b->port_first, name,
-					     sizeof(name)));
-	if (ret == -ENOMEM)
-		return store_fail(st, ret, "assign: out of memory");
+		ret = own_begin(st, &own);
 	if (ret < 0)
 		return ret;
-	ret = store_journal_append(st, STORE_J_ASSIGN, st->next_id,
-				   b->assigned_ms, 0, b);
-	if (ret < 0) {
-		held_del_id(&st->held, st->next_id);
-		return ret;
-	}
-	if (id)
-		*id = st->next_id;
-	st->next_id++;
-	return 0;
+	ret = own_end(st, own, assign_row(st, &row));
+	if (!ret && id)
+		*id = row.id;
+	return ret;
 }
 
 static int check_release(struct store *st, int64_t ms, int reason,
@@ -135,83 +189,153 @@ static int check_release(struct store *st, int64_t ms, int reason,
 	return 0;
 }
 
-/* Journal the close of open row @id at @ms; the row stays open in
- * memory if the append fails. */
-static int close_row(struct store *st, int64_t id, int64_t assigned_ms,
-		     int64_t ms, int reason, const char *what)
+static int insert_closed(struct store *st, const struct store_block *b)
 {
+	sqlite3_stmt *s;
 	int ret;
 
-	if (ms < assigned_ms)
-		return store_fail(st, -EINVAL,
-				  "%s: release time before assign time", what);
-	ret = store_journal_append(st, STORE_J_RELEASE, id, ms, reason, NULL);
-	if (!ret)
-		held_del_id(&st->held, id);
+	ret = store_stmt(st, STMT_CLOSED_INSERT, &s);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s, 1, b->id);
+	sqlite3_bind_int64(s, 2, b->instance);
+	sqlite3_bind_int64(s, 3, b->pool_id);
+	sqlite3_bind_text(s, 4, b->pool, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, b->sub_addr);
+	sqlite3_bind_int64(s, 6, b->ext_addr);
+	sqlite3_bind_int(s, 7, b->port_first);
+	sqlite3_bind_int(s, 8, b->port_last);
+	sqlite3_bind_int64(s, 9, b->assigned_ms);
+	sqlite3_bind_int64(s, 10, b->released_ms);
+	sqlite3_bind_int(s, 11, b->release_reason);
+	return store_step_done(st, s, "release");
+}
+
+static int delete_open(struct store *st, const struct store_block *b)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	ret = store_stmt(st, STMT_OPEN_DELETE, &s);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s, 1, b->ext_addr);
+	sqlite3_bind_int(s, 2, b->port_first);
+	ret = store_step_done(st, s, "release");
+	if (!ret && sqlite3_changes(st->db) != 1)
+		ret = store_fail(st, -EIO, "release: open row of %lld is gone",
+				 (long long)b->id);
 	return ret;
+}
+
+/*
+ * Close the open holding @row at @ms: its closed row goes into blocks,
+ * its open row out of open_blocks. If the second statement fails the
+ * first has been written: the batch is marked so that it cannot commit
+ * a holding both closed and open. @what names the call in messages.
+ */
+static int close_row(struct store *st, struct store_block *row, int64_t ms,
+		     int reason, const char *what)
+{
+	char name[32];
+	int ret;
+
+	if (ms < row->assigned_ms)
+		return store_fail(st, -EINVAL,
+				  "%s %s: release time before assign time",
+				  what,
+				  block_name(row->ext_addr, row->port_first,
+					     name, sizeof(name)));
+	row->released_ms = ms;
+	row->release_reason = reason;
+	ret = insert_closed(st, row);
+	if (ret < 0)
+		return ret;
+	ret = delete_open(st, row);
+	if (ret < 0) {
+		st->tx_broken = true;
+		return ret;
+	}
+	held_del_id(&st->held, row->id);
+	return 0;
+}
+
+/* Messages are formatted only on failure: a release is the hot path. */
+static int release_row(struct store *st, uint32_t ext_addr, uint16_t port_first,
+		       int64_t ms, int reason)
+{
+	struct store_block row;
+	char name[32];
+	int ret;
+
+	ret = store_held_sync(st);
+	if (ret < 0)
+		return ret;
+	if (held_find(&st->held, ext_addr, port_first, &row))
+		return store_fail(
+			st, -ENOENT, "release %s: block is not open",
+			block_name(ext_addr, port_first, name, sizeof(name)));
+	return close_row(st, &row, ms, reason, "release");
 }
 
 int store_block_release(struct store *st, uint32_t ext_addr,
 			uint16_t port_first, int64_t released_ms, int reason)
 {
-	int64_t id, assigned_ms;
-	char name[64];
+	bool own;
 	int ret;
 
 	ret = check_release(st, released_ms, reason, "release");
 	if (!ret)
-		ret = store_held_sync(st);
+		ret = own_begin(st, &own);
 	if (ret < 0)
 		return ret;
-	snprintf(name, sizeof(name), "release ");
-	block_name(ext_addr, port_first, name + 8, sizeof(name) - 8);
-	if (held_find(&st->held, ext_addr, port_first, &id, &assigned_ms))
-		return store_fail(st, -ENOENT, "%s: block is not open", name);
-	return close_row(st, id, assigned_ms, released_ms, reason, name);
+	return own_end(
+		st, own,
+		release_row(st, ext_addr, port_first, released_ms, reason));
 }
 
-/* An interim record already moved is refused like a duplicate key; one
- * still in the journal is merged with its twin when moved. */
-static int interim_exists(struct store *st, int64_t id, int64_t time_ms)
+static int interim_row(struct store *st, uint32_t ext_addr, uint16_t port_first,
+		       int64_t time_ms)
 {
+	struct store_block row;
 	sqlite3_stmt *s;
-	int ret, rc;
+	char name[32];
+	int ret;
 
-	ret = store_stmt(st, STMT_INTERIM_HAS, &s);
+	ret = store_held_sync(st);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(s, 1, id);
+	if (held_find(&st->held, ext_addr, port_first, &row))
+		return store_fail(
+			st, -ENOENT, "interim %s: block is not open",
+			block_name(ext_addr, port_first, name, sizeof(name)));
+	ret = store_stmt(st, STMT_INTERIM, &s);
+	if (ret < 0)
+		return ret;
+	sqlite3_bind_int64(s, 1, row.id);
 	sqlite3_bind_int64(s, 2, time_ms);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
-		return store_fail(st, -EEXIST, "interim: already recorded");
-	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc, "interim");
+	ret = store_step_done(st, s, "interim");
+	if (ret == -EEXIST)
+		return store_fail(
+			st, ret, "interim %s: already recorded",
+			block_name(ext_addr, port_first, name, sizeof(name)));
+	return ret;
 }
 
 int store_interim(struct store *st, uint32_t ext_addr, uint16_t port_first,
 		  int64_t time_ms)
 {
-	int64_t id, assigned_ms;
-	char name[32];
+	bool own;
 	int ret;
 
 	ret = check_writable(st, "interim");
 	if (!ret && time_ms < 0)
 		ret = store_fail(st, -EINVAL, "interim: negative time");
 	if (!ret)
-		ret = store_held_sync(st);
+		ret = own_begin(st, &own);
 	if (ret < 0)
 		return ret;
-	if (held_find(&st->held, ext_addr, port_first, &id, &assigned_ms))
-		return store_fail(st, -ENOENT, "interim %s: block is not open",
-				  block_name(ext_addr, port_first, name,
-					     sizeof(name)));
-	ret = interim_exists(st, id, time_ms);
-	if (!ret)
-		ret = store_journal_append(st, STORE_J_INTERIM, id, time_ms, 0,
-					   NULL);
-	return ret;
+	return own_end(st, own, interim_row(st, ext_addr, port_first, time_ms));
 }
 
 static void bind_opt(sqlite3_stmt *s, int col, bool set, int64_t v)
@@ -280,33 +404,40 @@ int store_open_blocks(struct store *st, store_block_cb cb, void *ctx)
 	return store_iterate(st, s, cb, ctx, "open blocks");
 }
 
+static int close_id(struct store *st, int64_t id, int64_t ms, int reason)
+{
+	struct store_block row;
+	int ret;
+
+	ret = store_held_sync(st);
+	if (ret < 0)
+		return ret;
+	if (held_find_id(&st->held, id, &row))
+		return store_fail(st, -ENOENT, "close block %lld: not open",
+				  (long long)id);
+	return close_row(st, &row, ms, reason, "close block");
+}
+
 int store_close_block_at(struct store *st, int64_t id, int64_t released_ms,
 			 int reason)
 {
-	int64_t assigned_ms;
-	uint16_t port_first;
-	uint32_t ext_addr;
-	char what[48];
+	bool own;
 	int ret;
 
 	ret = check_release(st, released_ms, reason, "close block");
 	if (!ret)
-		ret = store_held_sync(st);
+		ret = own_begin(st, &own);
 	if (ret < 0)
 		return ret;
-	snprintf(what, sizeof(what), "close block %lld", (long long)id);
-	if (held_find_id(&st->held, id, &assigned_ms, &ext_addr, &port_first))
-		return store_fail(st, -ENOENT, "%s: not open", what);
-	return close_row(st, id, assigned_ms, released_ms, reason, what);
+	return own_end(st, own, close_id(st, id, released_ms, reason));
 }
 
 /* Blocks first (the bulk), then events, then configuration records,
  * sharing one row budget so a call stays short. */
 int store_prune(struct store *st, int64_t older_than_ms, int max_rows)
 {
-	static const enum store_stmt_id order[] = { STMT_PRUNE_BLOCKS,
-						    STMT_PRUNE_EVENTS,
-						    STMT_PRUNE_CONFIG };
+	static const enum store_stmt_id order[] = {
+		STMT_PRUNE_BLOCKS, STMT_PRUNE_EVENTS, STMT_PRUNE_CONFIG};
 	sqlite3_stmt *s;
 	int total = 0, ret;
 	size_t i;

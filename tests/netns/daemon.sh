@@ -130,12 +130,12 @@ check "IPFIX: every 16/17 record matches a row and back ($(head -1 <<<"$r"))" \
 	test "${rows:-0}" -gt $NSUBS -a "$recs" = "$rows" -a "$ur" = 0 -a "$uc" = 0
 
 # --- cold start into a tiny pool: quota, exhaustion, thresholds -------------------
-nopen=$(sqlite3 "$DB" "SELECT count(*) FROM blocks WHERE released_ms IS NULL")
+nopen=$(sqlite3 "$DB" "SELECT count(*) FROM open_blocks")
 out=$("$BIN/cgnatd" -c "$CFG" --detach --pin-dir "$PIN" --run-dir "$RUN" 2>&1)
 check "--detach removes links and maps" test ! -e "$PIN/link_inside" -a ! -e "$PIN/cgnat_blocks"
 check "--detach closes the $nopen open rows as shutdown" test \
 	"$(sqlite3 "$DB" "SELECT count(*) FROM blocks WHERE release_reason = 5")" = "$nopen" -a \
-	"$(sqlite3 "$DB" "SELECT count(*) FROM blocks WHERE released_ms IS NULL")" = 0
+	"$(sqlite3 "$DB" "SELECT count(*) FROM blocks_all WHERE released_ms IS NULL")" = 0
 TB_POOL=203.0.113.9 tb_yaml "$TB_TMP/tiny.yaml" "$IPFIX" \
 	"ports: { range: 1024-2047, block_size: 64, max_blocks: 1 }" \
 	"thresholds: { pool_high: 50, pool_low: 25 }" \

@@ -45,13 +45,13 @@ def ipfix(dbpath, decoded):
     want = collections.Counter()
     for sub, ext, pf, pl, a, r in db(dbpath).execute(
             "SELECT sub_addr, ext_addr, port_first, port_last, "
-            "assigned_ms, released_ms FROM blocks"):
+            "assigned_ms, released_ms FROM blocks_all"):
         want[(16, sub, ext, pf, pl, a)] += 1
         if r is not None:
             want[(17, sub, ext, pf, pl, r)] += 1
     for sub, ext, pf, pl, t in db(dbpath).execute(
             "SELECT sub_addr, ext_addr, port_first, port_last, i.time_ms "
-            "FROM interim i JOIN blocks b ON b.id = i.block_id"):
+            "FROM interim i JOIN blocks_all b ON b.id = i.block_id"):
         want[(16, sub, ext, pf, pl, t)] += 1   # interim: 16 re-sent
     got = collections.Counter()
     with open(decoded) as f:

@@ -43,7 +43,7 @@ for s in json.load(sys.stdin)["sessions"]:
     if s["proto"] == "udp" and s["external"] == sys.argv[1]:
         print(round(s["expires_in_ms"] / 1000))' "$2"
 }
-rows() { sqlite3 "$DB" "SELECT count(*) FROM blocks $1"; }
+rows() { sqlite3 "$DB" "SELECT count(*) FROM blocks_all $1"; }
 
 # --- a block idles out, its release is logged and exported -----------------------
 e3=$(in_sub $PY "$WHOAMI" udp $H3 5003 $S1 7)

@@ -66,7 +66,7 @@ static void test_open_settings(void **state)
 	struct fixture *fx = *state;
 	struct stat sb;
 
-	assert_int_equal(store_schema_version(fx->st), 4);
+	assert_int_equal(store_schema_version(fx->st), 5);
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0640);
 	assert_int_equal(sql_count(fx,
@@ -75,7 +75,7 @@ static void test_open_settings(void **state)
 			 1);
 	assert_int_equal(sql_count(fx, "SELECT value FROM meta WHERE key = "
 				       "'schema_version'"),
-			 4);
+			 5);
 }
 
 static void test_open_errors(void **state)
@@ -299,11 +299,9 @@ static void test_batch(void **state)
 	assert_int_equal(at(ro, EXT_1, 1024, T0 + 5000, &f), 0);
 	assert_int_equal(store_commit(fx->st), 0);
 	assert_int_equal(at(ro, EXT_1, 1024, T0 + 5000, &f), 1);
-	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks_all"),
+	assert_int_equal(sql_count(fx, "SELECT count(*) FROM open_blocks"),
 			 1000);
-	assert_int_equal(store_move(fx->st, 600), 600);
-	assert_int_equal(store_move(fx->st, 600), 400);
-	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks"), 1000);
+	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks"), 0);
 
 	assert_int_equal(store_begin(fx->st), 0);
 	assign(fx->st, mkblock(SUB_B, EXT_2, 60000, 60255, T0));
@@ -451,9 +449,9 @@ static void test_interim_event_config(void **state)
 
 	assign(fx->st, mkblock(SUB_A, EXT_1, 40192, 40447, T0));
 	assert_int_equal(store_interim(fx->st, EXT_1, 40192, T0 + 86400000), 0);
-	assert_int_equal(store_move(fx->st, 100), 2);
 	assert_int_equal(store_interim(fx->st, EXT_1, 40192, T0 + 86400000),
 			 -EEXIST);
+	assert_non_null(strstr(store_errmsg(fx->st), "already recorded"));
 	assert_int_equal(store_interim(fx->st, EXT_2, 40192, T0), -ENOENT);
 	assert_int_equal(sql_count(fx, "SELECT count(*) FROM interim"), 1);
 
@@ -486,7 +484,8 @@ static void test_prune(void **state)
 	int i, n, total = 0;
 
 	/* 25 released before the cut-off (one with an interim row), one
-	 * released after it, one still open since long before. */
+	 * released after it (with an interim row), one still open since long
+	 * before (with an interim row). */
 	for (i = 0; i < 25; i++) {
 		assign(fx->st, mkblock(SUB_A, EXT_1, 1024 + i * 256,
 				       1279 + i * 256, T0 + i));
@@ -499,17 +498,17 @@ static void test_prune(void **state)
 				 0);
 	}
 	assign(fx->st, mkblock(SUB_B, EXT_2, 1024, 1279, T0));
+	assert_int_equal(store_interim(fx->st, EXT_2, 1024, T0 + 7), 0);
 	assert_int_equal(store_block_release(fx->st, EXT_2, 1024, cut,
 					     STORE_REL_IDLE),
 			 0);
 	assign(fx->st, mkblock(SUB_B, EXT_2, 2048, 2303, T0));
+	assert_int_equal(store_interim(fx->st, EXT_2, 2048, T0 + 8), 0);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(store_event(fx->st, &e), 0);
 		assert_int_equal(store_config_log(fx->st, T0 + i, 1, "c"), 0);
 	}
 
-	/* Block rows are pruned once moved out of the journal. */
-	assert_int_equal(store_move(fx->st, 1000), 25 * 2 + 1 + 2 + 1);
 	/* Batches of 10: 25 blocks, 3 events, 2 superseded configs. */
 	while ((n = store_prune(fx->st, cut, 10)) == 10)
 		total += n;
@@ -517,8 +516,14 @@ static void test_prune(void **state)
 	total += n;
 	assert_int_equal(total, 25 + 3 + 2);
 	assert_int_equal(store_prune(fx->st, cut, 10), 0);
-	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks"), 2);
-	assert_int_equal(sql_count(fx, "SELECT count(*) FROM interim"), 0);
+	/* Kept: the holding released at the cut-off and the open one,
+	 * with their interim rows. */
+	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks"), 1);
+	assert_int_equal(sql_count(fx, "SELECT count(*) FROM blocks WHERE "
+				       "released_ms = 1764001000000"),
+			 1);
+	assert_int_equal(sql_count(fx, "SELECT count(*) FROM open_blocks"), 1);
+	assert_int_equal(sql_count(fx, "SELECT count(*) FROM interim"), 2);
 	assert_int_equal(sql_count(fx, "SELECT count(*) FROM events"), 0);
 	assert_int_equal(sql_count(fx, "SELECT time_ms - 1764000000000 FROM "
 				       "config_log"),

@@ -129,4 +129,46 @@ static inline int raw_int(const char *path, const char *sql)
 	return v;
 }
 
+/* The first column of the first row of 'sql' on the file at 'path', as
+ * a string to free(): "" when NULL or no row, NULL when it fails. */
+static inline char *raw_text(const char *path, const char *sql)
+{
+	const unsigned char *t;
+	char *v = NULL;
+	sqlite3_stmt *s;
+	sqlite3 *db;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+		t = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_text(s, 0)
+						  : NULL;
+		v = strdup(t ? (const char *)t : "");
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+/* Every holding of blocks_all, every column, in id order, as one string
+ * to free(): equal before and after a migration exactly when no holding
+ * was lost, added or changed. */
+static inline char *dump_blocks(const char *path)
+{
+	return raw_text(path,
+		"SELECT group_concat(r, ';') FROM (SELECT id || ',' || "
+		"instance || ',' || pool_id || ',' || pool || ',' || sub_addr "
+		"|| ',' || ext_addr || ',' || port_first || ',' || port_last "
+		"|| ',' || assigned_ms || ',' || coalesce(released_ms, '-') || "
+		"',' || coalesce(release_reason, '-') AS r FROM blocks_all "
+		"ORDER BY id)");
+}
+
+/* The interim table the same way: "block_id@time_ms;...". */
+static inline char *dump_interim(const char *path)
+{
+	return raw_text(path,
+		"SELECT group_concat(r, ';') FROM (SELECT block_id || '@' || "
+		"time_ms AS r FROM interim ORDER BY block_id, time_ms)");
+}
+
 #endif /* CGNAT_TEST_STORE_UTIL_H */

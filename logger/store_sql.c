@@ -38,8 +38,10 @@
 	"WHERE b < hi) "
 
 const char *const store_sql[STMT_COUNT] = {
-	[STMT_OPEN_INSERT] = "INSERT INTO open_blocks (ext_addr, port_first, "
-			     "id, instance, pool_id, pool, sub_addr, "
+	/* Parameters numbered as STORE_BLOCK_COLS, as in the closed row
+	 * (store_write.c binds both alike). */
+	[STMT_OPEN_INSERT] = "INSERT INTO open_blocks (id, instance, pool_id, "
+			     "pool, sub_addr, ext_addr, port_first, "
 			     "port_last, assigned_ms) VALUES (?1, ?2, ?3, "
 			     "?4, ?5, ?6, ?7, ?8, ?9)",
 	[STMT_OPEN_DELETE] = "DELETE FROM open_blocks WHERE ext_addr = ?1 "

@@ -106,6 +106,21 @@ static int own_end(struct store *st, bool own, int ret)
 	return store_commit(st);
 }
 
+/* Binds the columns an open and a closed row share, ?1-?9 in
+ * STORE_BLOCK_COLS order. */
+static void bind_block(sqlite3_stmt *s, const struct store_block *b)
+{
+	sqlite3_bind_int64(s, 1, b->id);
+	sqlite3_bind_int64(s, 2, b->instance);
+	sqlite3_bind_int64(s, 3, b->pool_id);
+	sqlite3_bind_text(s, 4, b->pool, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, b->sub_addr);
+	sqlite3_bind_int64(s, 6, b->ext_addr);
+	sqlite3_bind_int(s, 7, b->port_first);
+	sqlite3_bind_int(s, 8, b->port_last);
+	sqlite3_bind_int64(s, 9, b->assigned_ms);
+}
+
 static int insert_open(struct store *st, const struct store_block *b)
 {
 	sqlite3_stmt *s;
@@ -114,15 +129,7 @@ static int insert_open(struct store *st, const struct store_block *b)
 	ret = store_stmt(st, STMT_OPEN_INSERT, &s);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(s, 1, b->ext_addr);
-	sqlite3_bind_int(s, 2, b->port_first);
-	sqlite3_bind_int64(s, 3, b->id);
-	sqlite3_bind_int64(s, 4, b->instance);
-	sqlite3_bind_int64(s, 5, b->pool_id);
-	sqlite3_bind_text(s, 6, b->pool, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, b->sub_addr);
-	sqlite3_bind_int(s, 8, b->port_last);
-	sqlite3_bind_int64(s, 9, b->assigned_ms);
+	bind_block(s, b);
 	return store_step_done(st, s, "assign");
 }
 
@@ -197,15 +204,7 @@ static int insert_closed(struct store *st, const struct store_block *b)
 	ret = store_stmt(st, STMT_CLOSED_INSERT, &s);
 	if (ret < 0)
 		return ret;
-	sqlite3_bind_int64(s, 1, b->id);
-	sqlite3_bind_int64(s, 2, b->instance);
-	sqlite3_bind_int64(s, 3, b->pool_id);
-	sqlite3_bind_text(s, 4, b->pool, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, b->sub_addr);
-	sqlite3_bind_int64(s, 6, b->ext_addr);
-	sqlite3_bind_int(s, 7, b->port_first);
-	sqlite3_bind_int(s, 8, b->port_last);
-	sqlite3_bind_int64(s, 9, b->assigned_ms);
+	bind_block(s, b);
 	sqlite3_bind_int64(s, 10, b->released_ms);
 	sqlite3_bind_int(s, 11, b->release_reason);
 	return store_step_done(st, s, "release");

@@ -259,22 +259,31 @@ static int close_row(struct store *st, struct store_block *row, int64_t ms,
 	return 0;
 }
 
-/* Messages are formatted only on failure: a release is the hot path. */
+/* The writer's copy of the open holding of a block, or -ENOENT with
+ * "@what a.b.c.d:port: block is not open". Messages are formatted only
+ * on failure: a release is the hot path. */
+static int find_open(struct store *st, uint32_t ext_addr, uint16_t port_first,
+		     const char *what, struct store_block *row)
+{
+	char name[32];
+	int ret = store_held_sync(st);
+
+	if (ret < 0)
+		return ret;
+	if (held_find(&st->held, ext_addr, port_first, row))
+		return store_fail(
+			st, -ENOENT, "%s %s: block is not open", what,
+			block_name(ext_addr, port_first, name, sizeof(name)));
+	return 0;
+}
+
 static int release_row(struct store *st, uint32_t ext_addr, uint16_t port_first,
 		       int64_t ms, int reason)
 {
 	struct store_block row;
-	char name[32];
-	int ret;
+	int ret = find_open(st, ext_addr, port_first, "release", &row);
 
-	ret = store_held_sync(st);
-	if (ret < 0)
-		return ret;
-	if (held_find(&st->held, ext_addr, port_first, &row))
-		return store_fail(
-			st, -ENOENT, "release %s: block is not open",
-			block_name(ext_addr, port_first, name, sizeof(name)));
-	return close_row(st, &row, ms, reason, "release");
+	return ret < 0 ? ret : close_row(st, &row, ms, reason, "release");
 }
 
 int store_block_release(struct store *st, uint32_t ext_addr,
@@ -301,13 +310,9 @@ static int interim_row(struct store *st, uint32_t ext_addr, uint16_t port_first,
 	char name[32];
 	int ret;
 
-	ret = store_held_sync(st);
+	ret = find_open(st, ext_addr, port_first, "interim", &row);
 	if (ret < 0)
 		return ret;
-	if (held_find(&st->held, ext_addr, port_first, &row))
-		return store_fail(
-			st, -ENOENT, "interim %s: block is not open",
-			block_name(ext_addr, port_first, name, sizeof(name)));
 	ret = store_stmt(st, STMT_INTERIM, &s);
 	if (ret < 0)
 		return ret;

@@ -57,9 +57,13 @@ $(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# A skeleton names the ABI structs of the object's globals (.bss), so it
+# includes their header itself.
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<)))_bpf > $@
+	$(Q)printf '#include <linux/types.h>\n#include "bpf/cgnat_abi.h"\n' > $@.tmp
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $(basename $(basename $<)))_bpf >> $@.tmp
+	$(Q)mv $@.tmp $@
 
 # Skeletons first: any C file may include one (order-only).
 $(BUILD)/%.o: %.c | $(SKELS)

@@ -334,7 +334,9 @@ struct cgnat_frag_rec {
 };
 _Static_assert(sizeof(struct cgnat_frag_rec) == 24, "frag_rec layout");
 
-/* Sweep program (SEC("syscall")) context: input now, output counts. */
+/* A sweep's counts; its start (cgnat_sweep_begin, SEC("syscall")) takes
+ * now_ns as input.
+ */
 struct cgnat_sweep_args {
 	__u64 now_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns */
 	__u64 sessions_seen;
@@ -344,6 +346,51 @@ struct cgnat_sweep_args {
 	__u64 mappings_kept;	/* marked while being swept */
 	__u64 rsess_seen;
 	__u64 rsess_deleted;	/* expired, or session gone or changed */
+};
+
+/* The sweep in progress, in the object's .bss (one per loaded object, one
+ * sweep at a time): written by cgnat_sweep_begin, counted in by the judge
+ * runs, read by userspace (bpf/sweep_run.c). Userspace counts *_seen.
+ */
+struct cgnat_sweep_state {
+	__u64 now;		/* expiry is judged against this */
+	__u64 start;		/* mappings born since are left alone */
+	__u32 epoch;		/* this sweep's mark */
+	__u32 pad;
+	struct cgnat_sweep_args a;
+};
+
+#define CGNAT_SWEEP_CHUNK 1024	/* entries per batch read and judge run */
+
+/* What a cgnat_sweep_judge run does with its list (sweep.h). */
+enum cgnat_sweep_op {
+	CGNAT_SWEEP_EXPIRE = 1,	/* sessions the batch read saw expired */
+	CGNAT_SWEEP_MARK,	/* mappings of sessions it saw live */
+	CGNAT_SWEEP_MAPPING,	/* mappings it saw unmarked */
+	CGNAT_SWEEP_RSESS,	/* reverse sessions, as read */
+};
+
+/* cgnat_sweep_judge (SEC("syscall")) context. */
+struct cgnat_sweep_chunk {
+	__u32 op;		/* enum cgnat_sweep_op */
+	__u32 n;		/* entries of cgnat_sweep_list, <= CHUNK */
+};
+
+struct cgnat_rsess_entry {
+	struct cgnat_rsess_key k;
+	struct cgnat_rsess v;
+};
+_Static_assert(sizeof(struct cgnat_rsess_entry) == 56, "rsess_entry layout");
+
+/* One judge run's list, in the object's .bss: userspace writes it through
+ * the skeleton's mapping, then runs cgnat_sweep_judge.
+ */
+struct cgnat_sweep_list {
+	union {
+		struct cgnat_sess_key sess[CGNAT_SWEEP_CHUNK];
+		struct cgnat_map_key map[CGNAT_SWEEP_CHUNK];
+		struct cgnat_rsess_entry rsess[CGNAT_SWEEP_CHUNK];
+	};
 };
 
 /* Negative reason codes returned by helpers; the entry point turns them

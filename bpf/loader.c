@@ -76,7 +76,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_DROP_BASE + REASON_MAP_DYING] = "drop_mapping_dying",
 };
 
-static int fail(struct dp *dp, int err, const char *fmt, ...)
+int dp_fail(struct dp *dp, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -112,7 +112,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 
 	if (!o->n_addrs || !o->cfg.blocks_per_addr || !o->sessions ||
 	    !o->subscribers || o->cfg.max_blocks > CGNAT_MAX_BLOCKS)
-		return fail(dp, -EINVAL, "invalid table sizes or geometry");
+		return dp_fail(dp, -EINVAL, "invalid table sizes or geometry");
 	set_size(s->maps.cgnat_sessions, o->sessions);
 	set_size(s->maps.cgnat_rsess, o->sessions);
 	set_size(s->maps.cgnat_mappings, 2 * o->sessions);
@@ -140,7 +140,7 @@ static int ensure_bpffs(struct dp *dp, const char *dir)
 	if (!statfs("/sys/fs/bpf", &sf) && sf.f_type == BPF_FS_MAGIC)
 		return 0;
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return fail(dp, -errno, "mount bpffs on /sys/fs/bpf: %s",
+		return dp_fail(dp, -errno, "mount bpffs on /sys/fs/bpf: %s",
 			    strerror(errno));
 	return 0;
 }
@@ -184,7 +184,7 @@ static int set_pins(struct dp *dp, const char *dir)
 	if (ensure_bpffs(dp, dir))
 		return -EPERM;
 	if (mkdir(dir, 0700) && errno != EEXIST)
-		return fail(dp, -errno, "create %s: %s", dir, strerror(errno));
+		return dp_fail(dp, -errno, "create %s: %s", dir, strerror(errno));
 	bpf_object__for_each_map(m, dp->skel->obj) {
 		if (strchr(bpf_map__name(m), '.'))
 			continue;	/* .rodata, .bss: not shared */
@@ -193,7 +193,7 @@ static int set_pins(struct dp *dp, const char *dir)
 		 * swap; libbpf pins the new one at load.
 		 */
 		if (pin_replaced(m, path) && unlink(path) && errno != ENOENT)
-			return fail(dp, -errno, "remove %s: %s", path,
+			return dp_fail(dp, -errno, "remove %s: %s", path,
 				    strerror(errno));
 		if (!stat(path, &st)) {
 			dp->fresh = 0;
@@ -205,7 +205,7 @@ static int set_pins(struct dp *dp, const char *dir)
 						       BPF_F_RDONLY_PROG);
 		}
 		if (bpf_map__set_pin_path(m, path))
-			return fail(dp, -EINVAL, "pin path %s", path);
+			return dp_fail(dp, -EINVAL, "pin path %s", path);
 	}
 	return 0;
 }
@@ -237,7 +237,7 @@ static int map_views(struct dp *dp)
 	for (i = 0; i < 5; i++) {
 		*views[i] = map_mmap(maps[i], &dp->mm_len[i]);
 		if (!*views[i])
-			return fail(dp, -errno, "mmap %s: %s",
+			return dp_fail(dp, -errno, "mmap %s: %s",
 				    bpf_map__name(maps[i]), strerror(errno));
 	}
 	return 0;
@@ -255,7 +255,7 @@ static int fill_addrs(struct dp *dp, const struct dp_opts *o)
 
 		if (bpf_map_update_elem(fa, &i, &a, 0) ||
 		    bpf_map_update_elem(fi, &o->addrs[i], &i, 0))
-			return fail(dp, -errno, "fill pool addresses: %s",
+			return dp_fail(dp, -errno, "fill pool addresses: %s",
 				    strerror(errno));
 	}
 	return 0;
@@ -278,13 +278,13 @@ static int fill_static(struct dp *dp, const struct dp_opts *o)
 					      .addr = o->prefixes[i].addr };
 
 		if (bpf_map_update_elem(fp, &k, &o->prefixes[i].pool, 0))
-			return fail(dp, -errno, "fill subscriber prefixes: %s",
+			return dp_fail(dp, -errno, "fill subscriber prefixes: %s",
 				    strerror(errno));
 	}
 	/* Free subscriber slots are queued once, when the maps are new. */
 	for (i = 0; dp->fresh && i < o->subscribers; i++)
 		if (bpf_map_update_elem(fq, NULL, &i, 0))
-			return fail(dp, -errno, "fill subscriber queue: %s",
+			return dp_fail(dp, -errno, "fill subscriber queue: %s",
 				    strerror(errno));
 	return 0;
 }
@@ -296,7 +296,7 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 	memset(dp, 0, sizeof(*dp));
 	dp->skel = cgnat_bpf__open();
 	if (!dp->skel)
-		return fail(dp, -errno, "open BPF object: %s", strerror(errno));
+		return dp_fail(dp, -errno, "open BPF object: %s", strerror(errno));
 	rc = size_maps(dp, o);
 	if (!rc)
 		rc = set_pins(dp, o->pin_dir);
@@ -304,7 +304,7 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 		goto err;
 	rc = cgnat_bpf__load(dp->skel);
 	if (rc) {
-		fail(dp, rc, "load BPF program: %s (pinned maps from an "
+		dp_fail(dp, rc, "load BPF program: %s (pinned maps from an "
 			     "incompatible version? remove %s)",
 		     strerror(-rc), o->pin_dir ? o->pin_dir : "-");
 		goto err;
@@ -326,7 +326,7 @@ int dp_set_cfg(struct dp *dp, const struct cgnat_cfg *cfg)
 
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.cgnat_cfg), &zero,
 				cfg, 0))
-		return fail(dp, -errno, "write config map: %s",
+		return dp_fail(dp, -errno, "write config map: %s",
 			    strerror(errno));
 	return 0;
 }
@@ -338,7 +338,7 @@ int dp_add_tx(struct dp *dp, int ifindex)
 
 	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.cgnat_tx), &k, &v,
 				0))
-		return fail(dp, -errno, "add ifindex %d to devmap: %s",
+		return dp_fail(dp, -errno, "add ifindex %d to devmap: %s",
 			    ifindex, strerror(errno));
 	return 0;
 }
@@ -357,7 +357,7 @@ static int attach_one(struct dp *dp, struct bpf_program *prog,
 
 	*ifindex = if_nametoindex(ifname);
 	if (!*ifindex)
-		return fail(dp, -ENODEV, "interface %s: %s", ifname,
+		return dp_fail(dp, -ENODEV, "interface %s: %s", ifname,
 			    strerror(errno));
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
 	fd = bpf_obj_get(path);
@@ -365,20 +365,20 @@ static int attach_one(struct dp *dp, struct bpf_program *prog,
 		rc = bpf_link_update(fd, bpf_program__fd(prog), NULL);
 		close(fd);
 		if (rc)
-			return fail(dp, rc, "update XDP link on %s: %s",
+			return dp_fail(dp, rc, "update XDP link on %s: %s",
 				    ifname, strerror(-rc));
 		return 0;
 	}
 	lo.flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	fd = bpf_link_create(bpf_program__fd(prog), *ifindex, BPF_XDP, &lo);
 	if (fd < 0)
-		return fail(dp, fd, "attach XDP (%s mode) on %s: %s",
+		return dp_fail(dp, fd, "attach XDP (%s mode) on %s: %s",
 			    generic ? "generic" : "native", ifname,
 			    strerror(-fd));
 	rc = bpf_obj_pin(fd, path);
 	close(fd);	/* the pin keeps the link */
 	if (rc)
-		return fail(dp, -errno, "pin XDP link %s: %s", path,
+		return dp_fail(dp, -errno, "pin XDP link %s: %s", path,
 			    strerror(errno));
 	return 0;
 }
@@ -450,19 +450,6 @@ int dp_stats(struct dp *dp, __u64 *out)
 			out[i] += vals[c];
 	}
 	return 0;
-}
-
-int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a)
-{
-	/* A syscall program's context is copied back into ctx_in. */
-	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = a,
-		    .ctx_size_in = sizeof(*a));
-	int rc = bpf_prog_test_run_opts(
-		bpf_program__fd(dp->skel->progs.cgnat_sweep), &t);
-
-	if (rc)
-		return fail(dp, rc, "run sweep: %s", strerror(-rc));
-	return t.retval ? fail(dp, -EIO, "sweep failed") : 0;
 }
 
 int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k)
@@ -541,6 +528,7 @@ void dp_close(struct dp *dp)
 		if (views[i])
 			munmap(views[i], dp->mm_len[i]);
 	memset(&dp->v, 0, sizeof(dp->v));
+	dp_sweep_free(dp);
 	cgnat_bpf__destroy(dp->skel);
 	dp->skel = NULL;
 }

@@ -48,12 +48,23 @@ struct dp_views {
 	__u64 *grant_new;
 };
 
+/* A sweep in steps (bpf/sweep_run.c). */
+struct dp_sweep {
+	int pass;		/* 0 idle; 1 sessions, 2 mappings, 3 reverse */
+	int more;		/* the pass's batch reads have not ended */
+	__u64 token;		/* batch position (a bucket index) */
+	struct cgnat_sweep_state st;	/* as cgnat_sweep_begin set it */
+	void *keys, *vals;	/* one batch read */
+	struct cgnat_sweep_args a;	/* counts so far */
+};
+
 struct dp {
 	struct cgnat_bpf *skel;
 	struct dp_views v;
 	size_t mm_len[5];
 	int fresh;		/* maps created by this load, not reused */
 	int ifindex_in, ifindex_out;
+	struct dp_sweep sw;
 	char err[256];
 };
 
@@ -83,8 +94,22 @@ int dp_nh_bump(struct dp *dp, __u32 *gen);
  * next sweep unless another session holds it. -ENOENT: no such session.
  */
 int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k);
-/* Runs the in-kernel sweep (see sweep.h); counts come back in 'a'. */
+/* The sweep (see sweep.h), in steps: dp_sweep_begin() with now_ns 0
+ * for the current time, then dp_sweep_step() until it returns 0, when
+ * dp->sw.a holds the counts. A step reads one batch of a table and judges
+ * it: well under a millisecond of work whatever the table size. An error
+ * abandons the sweep (the next one starts afresh). Only one sweep may
+ * run on a set of maps at a time.
+ */
+int dp_sweep_begin(struct dp *dp, __u64 now_ns);
+int dp_sweep_step(struct dp *dp);
+/* A whole sweep at once: a->now_ns in, counts out. */
 int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a);
+void dp_sweep_free(struct dp *dp);
+
+/* Leaves the message in dp->err; returns -|err|. */
+int dp_fail(struct dp *dp, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Fills the geometry fields of cfg from the port range; -EINVAL if the
  * range holds no block or violates the alignment rules.

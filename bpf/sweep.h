@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sweep.h - expiry of sessions, mappings and reverse sessions, run from
- * userspace as a SEC("syscall") program (BPF_PROG_TEST_RUN). It walks the
- * tables inside the kernel with bpf_for_each_map_elem, so nothing is
- * copied out, and translation on other CPUs goes on under RCU meanwhile.
+ * sweep.h - expiry of sessions, mappings and reverse sessions, in bounded
+ * steps. Userspace (bpf/sweep_run.c) runs cgnat_sweep_begin, which takes
+ * a new epoch, then reads each table in batches of CGNAT_SWEEP_CHUNK
+ * entries (BPF_MAP_LOOKUP_BATCH, resumable) and hands cgnat_sweep_judge
+ * the entries that need a decision. The judge looks each one up again and
+ * decides on its current value, with the compare-and-swap a hash map
+ * allows only here; what the batch read saw only selects candidates. No
+ * step holds anything across another, so the owner's loop refills grant
+ * slots and logs events between steps however large the tables are,
+ * which one in-kernel walk of a million sessions (about a second of one
+ * core) did not allow.
  *
  * Pass 1 deletes expired sessions (and ADF permits) and marks the mapping
  * of every live session with this sweep's epoch. Pass 2 deletes every
@@ -15,19 +22,18 @@
  * the reverse entry of every session it deletes; pass 3 deletes every
  * reverse entry that is expired or whose session is gone, changed or
  * shorter-lived (the backstop of rsess.h's invariant).
+ *
+ * Taking time over it changes none of this: a session made after pass 1
+ * read its bucket marks its mapping IN_USE, which pass 2 keeps; a session
+ * refreshed after it was read expired is judged live. A batch read may
+ * miss an entry that moves meanwhile; it waits for the next sweep.
  */
 #ifndef CGNAT_SWEEP_H
 #define CGNAT_SWEEP_H
 
 #include "rsess.h"
 
-struct sweep_ctx {
-	__u64 now;
-	__u64 start;
-	__u32 epoch;
-	__u32 pad;
-	struct cgnat_sweep_args a;
-};
+struct cgnat_sweep_state sweep_state;	/* .bss: see cgnat_abi.h */
 
 static __always_inline void sweep_uncharge(__be32 int_addr)
 {
@@ -41,32 +47,41 @@ static __always_inline void sweep_uncharge(__be32 int_addr)
 		__sync_fetch_and_sub(&sub->sessions, 1);
 }
 
-static long sweep_session(struct bpf_map *map, struct cgnat_sess_key *k,
-			  struct cgnat_sess *s, struct sweep_ctx *c)
+/* Marks a live session's mapping with this sweep's epoch. */
+static __always_inline void sweep_mark(const struct cgnat_map_key *mk,
+				       const struct cgnat_sweep_state *c)
+{
+	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, mk);
+
+	if (m && m->epoch != CGNAT_EPOCH_IN_USE)
+		m->epoch = c->epoch;
+}
+
+static __always_inline void sweep_session(const struct cgnat_sess_key *k,
+					 const struct cgnat_sess *s,
+					 struct cgnat_sweep_state *c)
 {
 	struct cgnat_map_key mk = { .addr = k->int_addr, .port = k->int_port,
 				    .proto = k->proto, .dir = CGNAT_DIR_OUT };
-	struct cgnat_map *m;
+	__be32 ext_addr;
+	__be16 ext_port;
 
-	(void)map;
-	c->a.sessions_seen++;
 	if (s->expires_ns > c->now) {
-		if (k->kind != CGNAT_SK_FLOW)
-			return 0;
-		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
-		if (m && m->epoch != CGNAT_EPOCH_IN_USE)
-			m->epoch = c->epoch;
-		return 0;
+		if (k->kind == CGNAT_SK_FLOW)
+			sweep_mark(&mk, c);
+		return;
 	}
+	/* Read before the delete: a freed element may be reused at once. */
+	ext_addr = s->ext_addr;
+	ext_port = s->ext_port;
 	if (k->kind == CGNAT_SK_FLOW)
 		sweep_uncharge(k->int_addr);
 	bpf_map_delete_elem(&cgnat_sessions, k);
 	/* After the session: see rsess.h. */
 	if (k->kind == CGNAT_SK_FLOW && k->proto != IPPROTO_ICMP)
-		rsess_forget(k->proto, s->ext_addr, s->ext_port, k->rem_addr,
+		rsess_forget(k->proto, ext_addr, ext_port, k->rem_addr,
 			     k->rem_port);
 	c->a.sessions_expired++;
-	return 0;
 }
 
 static __always_inline void sweep_free_port(const struct cgnat_map *m,
@@ -82,87 +97,141 @@ static __always_inline void sweep_free_port(const struct cgnat_map *m,
 	pba_put_port(&pp, nat_pidx(proto));
 }
 
-static long sweep_mapping(struct bpf_map *map, struct cgnat_map_key *k,
-			  struct cgnat_map *m, struct sweep_ctx *c)
+static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
+					 struct cgnat_map *m,
+					 struct cgnat_sweep_state *c)
 {
 	struct cgnat_map_key ik = { .addr = m->addr, .port = m->port,
 				    .proto = k->proto, .dir = CGNAT_DIR_IN };
 	__u32 mark;
 
-	(void)map;
 	if (k->dir != CGNAT_DIR_OUT)
-		return 0;
-	c->a.mappings_seen++;
+		return;
 	if (m->epoch == c->epoch || m->created_ns >= c->start)
-		return 0;
+		return;
 	if (m->epoch == CGNAT_EPOCH_IN_USE) {
 		/* A session was added since the last sweep: seen now, and
 		 * from the next sweep on its session keeps it.
 		 */
 		__sync_val_compare_and_swap(&m->epoch, CGNAT_EPOCH_IN_USE,
 					    c->epoch);
-		return 0;
+		return;
 	}
 	__sync_val_compare_and_swap(&m->state, CGNAT_MAP_LIVE, CGNAT_MAP_DEAD);
 	mark = __sync_fetch_and_add(&m->epoch, 0);
 	if (mark == c->epoch || mark == CGNAT_EPOCH_IN_USE) {
 		m->state = CGNAT_MAP_LIVE;
 		c->a.mappings_kept++;
-		return 0;
+		return;
 	}
 	bpf_map_delete_elem(&cgnat_mappings, &ik);
 	sweep_free_port(m, k->proto);
 	bpf_map_delete_elem(&cgnat_mappings, k);
 	c->a.mappings_expired++;
-	return 0;
 }
 
-static long sweep_rsess(struct bpf_map *map, struct cgnat_rsess_key *k,
-			struct cgnat_rsess *r, struct sweep_ctx *c)
+/* 1 when reverse entry (k, r) may stay: unexpired, and its session is
+ * there, maps to the same external endpoint and lives at least as long.
+ */
+static __always_inline int sweep_rsess_ok(const struct cgnat_rsess_key *k,
+					  const struct cgnat_rsess *r,
+					  const struct cgnat_sweep_state *c)
 {
 	struct cgnat_sess_key sk;
 	struct cgnat_sess *s;
 
-	(void)map;
-	c->a.rsess_seen++;
-	if (r->expires_ns > c->now) {
-		nat_key(&sk, k->proto, r->int_addr, r->int_port, k->rem_addr,
-			k->rem_port);
-		s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
-		if (s && s->ext_addr == k->ext_addr &&
-		    s->ext_port == k->ext_port &&
-		    s->expires_ns >= r->expires_ns &&
-		    s->tcp_seen == r->tcp_seen)
-			return 0;
-	}
+	if (r->expires_ns <= c->now)
+		return 0;
+	nat_key(&sk, k->proto, r->int_addr, r->int_port, k->rem_addr,
+		k->rem_port);
+	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
+	return s && s->ext_addr == k->ext_addr && s->ext_port == k->ext_port &&
+	       s->expires_ns >= r->expires_ns && s->tcp_seen == r->tcp_seen;
+}
+
+/* 'seen' is the entry as the batch read found it. If that was sound it
+ * stays: an entry written since was checked by its writer (rsess_sync).
+ * Otherwise the current entry decides.
+ */
+static __always_inline void sweep_rsess(const struct cgnat_rsess_key *k,
+					const struct cgnat_rsess *seen,
+					struct cgnat_sweep_state *c)
+{
+	struct cgnat_rsess *r;
+
+	if (sweep_rsess_ok(k, seen, c))
+		return;
+	r = bpf_map_lookup_elem(&cgnat_rsess, k);
+	if (!r || sweep_rsess_ok(k, r, c))
+		return;
 	bpf_map_delete_elem(&cgnat_rsess, k);
 	c->a.rsess_deleted++;
+}
+
+SEC("syscall")
+int cgnat_sweep_begin(struct cgnat_sweep_args *args)
+{
+	__u32 zero = 0, *epoch = bpf_map_lookup_elem(&cgnat_epoch, &zero);
+	struct cgnat_sweep_state *c = &sweep_state;
+
+	if (!epoch)
+		return -1;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->start = bpf_ktime_get_ns();	/* new mappings are born IN_USE */
+	c->now = args->now_ns ? args->now_ns : c->start;
+	c->epoch = __sync_add_and_fetch(epoch, 1);
+	if (c->epoch == CGNAT_EPOCH_IN_USE)	/* skip the sentinel */
+		c->epoch = __sync_add_and_fetch(epoch, 1);
+	c->a.now_ns = c->now;
+	return 0;
+}
+
+struct cgnat_sweep_list sweep_list;	/* .bss: one judge run's entries */
+
+/* Entry i of the list, judged on the table's current value. */
+static long sweep_judge_one(__u32 i, struct cgnat_sweep_chunk *ch)
+{
+	struct cgnat_sweep_state *c = &sweep_state;
+	struct cgnat_rsess_entry e;
+	struct cgnat_sess_key sk;
+	struct cgnat_map_key mk;
+	struct cgnat_sess *s;
+	struct cgnat_map *m;
+
+	i &= CGNAT_SWEEP_CHUNK - 1;
+	switch (ch->op) {
+	case CGNAT_SWEEP_EXPIRE:
+		sk = sweep_list.sess[i];
+		s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
+		if (s)
+			sweep_session(&sk, s, c);
+		break;
+	case CGNAT_SWEEP_MARK:
+		mk = sweep_list.map[i];
+		sweep_mark(&mk, c);
+		break;
+	case CGNAT_SWEEP_MAPPING:
+		mk = sweep_list.map[i];
+		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+		if (m)
+			sweep_mapping(&mk, m, c);
+		break;
+	case CGNAT_SWEEP_RSESS:
+		e = sweep_list.rsess[i];
+		sweep_rsess(&e.k, &e.v, c);
+		break;
+	}
 	return 0;
 }
 
 SEC("syscall")
-int cgnat_sweep(struct cgnat_sweep_args *args)
+int cgnat_sweep_judge(struct cgnat_sweep_chunk *ctx)
 {
-	__u32 zero = 0, *epoch = bpf_map_lookup_elem(&cgnat_epoch, &zero);
-	struct sweep_ctx c = {};
+	struct cgnat_sweep_chunk ch = { .op = ctx->op, .n = ctx->n };
 
-	if (!epoch)
+	if (ch.n > CGNAT_SWEEP_CHUNK)
 		return -1;
-	c.start = bpf_ktime_get_ns();	/* new mappings are born IN_USE */
-	c.now = args->now_ns ? args->now_ns : c.start;
-	c.epoch = __sync_add_and_fetch(epoch, 1);
-	if (c.epoch == CGNAT_EPOCH_IN_USE)	/* skip the sentinel */
-		c.epoch = __sync_add_and_fetch(epoch, 1);
-	bpf_for_each_map_elem(&cgnat_sessions, sweep_session, &c, 0);
-	bpf_for_each_map_elem(&cgnat_mappings, sweep_mapping, &c, 0);
-	bpf_for_each_map_elem(&cgnat_rsess, sweep_rsess, &c, 0);
-	args->sessions_seen = c.a.sessions_seen;
-	args->sessions_expired = c.a.sessions_expired;
-	args->mappings_seen = c.a.mappings_seen;
-	args->mappings_expired = c.a.mappings_expired;
-	args->mappings_kept = c.a.mappings_kept;
-	args->rsess_seen = c.a.rsess_seen;
-	args->rsess_deleted = c.a.rsess_deleted;
+	bpf_loop(ch.n, sweep_judge_one, &ch, 0);
 	return 0;
 }
 

@@ -233,7 +233,8 @@ static void loop(struct cgnatd *d)
 			sig_hup = 0;
 			cgnatd_reload(d);
 		}
-		if (poll(pfd, SLOT_MAX, 100) < 0 && errno != EINTR)
+		if (poll(pfd, SLOT_MAX, dprun_busy(&d->run) ? 0 : 100) < 0 &&
+		    errno != EINTR)
 			fatal("poll");
 		rc = dprun_poll(&d->run, 0);
 		if (rc)

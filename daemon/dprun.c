@@ -76,7 +76,7 @@ static void frag_stats(struct dprun *r)
 
 /* A quarter of the shortest timer, within 100 ms..5 s: expiry is at most
  * that late (the RFC timers are floors), and a sweep over 1M sessions
- * (about a second of one core) runs rarely enough.
+ * (about a second of one core, in steps) runs rarely enough.
  */
 static __u64 sweep_interval(const struct cgnat_cfg *c)
 {
@@ -220,17 +220,42 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol)
 	pb_set_policy(&r->pb, pol, r->pb.port_lo, r->pb.block_size);
 }
 
-int dprun_sweep(struct dprun *r, __u64 now_ns)
-{
-	struct cgnat_sweep_args a = { .now_ns = now_ns };
-	__u64 t0 = clock_ns(CLOCK_MONOTONIC);
-	int rc = dp_sweep(&r->dp, &a);
+/* Sweep steps per poll run for about this long before the loop's other
+ * work (refills, events) comes round again.
+ */
+#define SWEEP_BUDGET_NS 2000000ull
 
+/* Starts a sweep when one is due and runs steps of the one under way. */
+static int sweep_work(struct dprun *r, const struct pb_now *now)
+{
+	__u64 t0 = clock_ns(CLOCK_MONOTONIC);
+	int rc;
+
+	if (!dprun_busy(r)) {
+		if (now->ms - r->last_sweep_ms < r->sweep_ms)
+			return 0;
+		r->last_sweep_ms = now->ms;
+		r->sweep_t0 = t0;
+		r->sweep_cpu_ns = 0;
+		rc = dp_sweep_begin(&r->dp, 0);
+		if (rc)
+			return rc;
+	}
+	do
+		rc = dp_sweep_step(&r->dp);
+	while (rc == 1 && clock_ns(CLOCK_MONOTONIC) - t0 < SWEEP_BUDGET_NS);
+	r->sweep_cpu_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 	if (rc)
-		return rc;
-	r->last = a;
-	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+		return rc < 0 ? rc : 0;
+	r->last = r->dp.sw.a;
+	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - r->sweep_t0;
+	r->last_sweep_cpu_ns = r->sweep_cpu_ns;
 	return 0;
+}
+
+int dprun_busy(const struct dprun *r)
+{
+	return r->dp.sw.pass != 0;
 }
 
 /* Hands the allocator's events to the owner. Releases that were not
@@ -260,7 +285,8 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	struct pb_now now;
 	int rc;
 
-	if (epoll_wait(r->epfd, ev, 2, timeout_ms) < 0 && errno != EINTR)
+	if (epoll_wait(r->epfd, ev, 2, dprun_busy(r) ? 0 : timeout_ms) < 0 &&
+	    errno != EINTR)
 		return -errno;
 	rc = watch_poll(r);
 	if (rc < 0)
@@ -270,12 +296,9 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 		return rc;
 	dprun_now(&now);
 	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
-	if (now.ms - r->last_sweep_ms >= r->sweep_ms) {
-		r->last_sweep_ms = now.ms;
-		rc = dprun_sweep(r, 0);
-		if (rc)
-			return rc;
-	}
+	rc = sweep_work(r, &now);
+	if (rc)
+		return rc;
 	pb_scan(&r->pb, &r->pv, &now);
 	deliver(r, &now);
 	pb_refill(&r->pb, &r->pv);

@@ -42,9 +42,11 @@ struct dprun {
 	void *ctx;
 	__u32 n_pools;
 	__u64 sweep_ms;		/* sweep interval, default 1000 */
-	__u64 last_sweep_ms;
+	__u64 last_sweep_ms;	/* when the last one began */
+	__u64 sweep_t0, sweep_cpu_ns;	/* the one under way */
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
-	__u64 last_sweep_ns;	/* how long it took */
+	__u64 last_sweep_ns;	/* from its start to its end */
+	__u64 last_sweep_cpu_ns;	/* spent in its steps */
 };
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
@@ -54,7 +56,8 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
 /* Waits up to timeout_ms for events, early fragments (which it holds or
  * runs again) and netlink messages; bumps the next-hop generation if a
  * route, neighbour, link or address changed (so the data plane looks its
- * next hops up again), then syncs the allocator, sweeps when due, runs
+ * next hops up again), then syncs the allocator, starts a sweep when due
+ * or runs ~2 ms of steps of the one under way (dprun_busy()), runs
  * the block lifecycle, delivers its events, refills the grant slots and
  * ages held fragments. dprun_start() bumps the generation once too: what
  * changed while nothing listened is not trusted.
@@ -66,8 +69,10 @@ int dprun_fd(const struct dprun *r);
  * the sweep interval from the timeouts.
  */
 int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg);
-/* Runs the in-kernel sweep now; 'now_ns' 0 means the current time. */
-int dprun_sweep(struct dprun *r, __u64 now_ns);
+/* 1 while a sweep is under way: it goes on in steps at each
+ * dprun_poll(), which then does not wait, so poll without a timeout.
+ */
+int dprun_busy(const struct dprun *r);
 /* Current clocks for the allocator. */
 void dprun_now(struct pb_now *now);
 void dprun_stop(struct dprun *r);

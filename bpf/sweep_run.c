@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sweep_run.c - the userspace half of the sweep (see sweep.h and
+ * loader.h): each step reads one batch of a table with
+ * BPF_MAP_LOOKUP_BATCH, which resumes at a bucket index, sorts what it
+ * read into the lists the judge takes (the .bss list the skeleton maps)
+ * and runs cgnat_sweep_judge on each. The batch read is only a filter:
+ * the judge decides on the current value.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/loader.h"
+#include "bpf/cgnat.skel.h"
+
+enum { PASS_SESSIONS = 1, PASS_MAPPINGS, PASS_RSESS, PASS_END };
+
+static int pass_fd(const struct dp *dp, int pass)
+{
+	const struct cgnat_bpf *s = dp->skel;
+
+	return bpf_map__fd(pass == PASS_SESSIONS ? s->maps.cgnat_sessions :
+			   pass == PASS_MAPPINGS ? s->maps.cgnat_mappings :
+						   s->maps.cgnat_rsess);
+}
+
+static int judge(struct dp *dp, __u32 op, __u32 n)
+{
+	struct cgnat_sweep_chunk ch = { .op = op, .n = n };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = &ch,
+		    .ctx_size_in = sizeof(ch));
+	int rc;
+
+	if (!n)
+		return 0;
+	rc = bpf_prog_test_run_opts(
+		bpf_program__fd(dp->skel->progs.cgnat_sweep_judge), &t);
+	if (rc)
+		return dp_fail(dp, rc, "run sweep judge: %s", strerror(-rc));
+	return t.retval ? dp_fail(dp, -EIO, "sweep judge refused %u", n) : 0;
+}
+
+/* Expired sessions to the judge; the mappings of live flows to be marked,
+ * each once per run of equal keys (a mapping's sessions often neighbour).
+ */
+static int sort_sessions(struct dp *dp, __u32 n)
+{
+	const struct cgnat_sess_key *k = dp->sw.keys;
+	const struct cgnat_sess *v = dp->sw.vals;
+	struct cgnat_sweep_list *l = &dp->skel->bss->sweep_list;
+	__u64 now = dp->sw.st.now;
+	__u32 i, m = 0;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (v[i].expires_ns <= now)
+			l->sess[m++] = k[i];
+	rc = judge(dp, CGNAT_SWEEP_EXPIRE, m);
+	if (rc)
+		return rc;
+	for (i = 0, m = 0; i < n; i++) {
+		struct cgnat_map_key mk = { .addr = k[i].int_addr,
+					    .port = k[i].int_port,
+					    .proto = k[i].proto,
+					    .dir = CGNAT_DIR_OUT };
+
+		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW)
+			continue;
+		if (m && !memcmp(&l->map[m - 1], &mk, sizeof(mk)))
+			continue;
+		l->map[m++] = mk;
+	}
+	return judge(dp, CGNAT_SWEEP_MARK, m);
+}
+
+/* Outbound halves that no live session has marked in this sweep and that
+ * are older than it: the candidates for deletion.
+ */
+static int sort_mappings(struct dp *dp, __u32 n)
+{
+	const struct cgnat_map_key *k = dp->sw.keys;
+	const struct cgnat_map *v = dp->sw.vals;
+	struct cgnat_sweep_list *l = &dp->skel->bss->sweep_list;
+	__u32 i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (k[i].dir != CGNAT_DIR_OUT)
+			continue;
+		dp->sw.a.mappings_seen++;
+		if (v[i].epoch != dp->sw.st.epoch &&
+		    v[i].created_ns < dp->sw.st.start)
+			l->map[m++] = k[i];
+	}
+	return judge(dp, CGNAT_SWEEP_MAPPING, m);
+}
+
+/* Every reverse entry: only the judge can look its session up. */
+static int sort_rsess(struct dp *dp, __u32 n)
+{
+	const struct cgnat_rsess_key *k = dp->sw.keys;
+	const struct cgnat_rsess *v = dp->sw.vals;
+	struct cgnat_sweep_list *l = &dp->skel->bss->sweep_list;
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		l->rsess[i].k = k[i];
+		l->rsess[i].v = v[i];
+	}
+	dp->sw.a.rsess_seen += n;
+	return judge(dp, CGNAT_SWEEP_RSESS, n);
+}
+
+int dp_sweep_begin(struct dp *dp, __u64 now_ns)
+{
+	struct dp_sweep *sw = &dp->sw;
+	struct cgnat_sweep_args a = { .now_ns = now_ns };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = &a,
+		    .ctx_size_in = sizeof(a));
+	int rc;
+
+	sw->pass = 0;
+	if (!sw->keys) {
+		/* Sized for the largest key and value of the three tables. */
+		sw->keys = calloc(CGNAT_SWEEP_CHUNK, sizeof(struct cgnat_sess_key));
+		sw->vals = calloc(CGNAT_SWEEP_CHUNK, sizeof(struct cgnat_sess));
+		if (!sw->keys || !sw->vals)
+			return dp_fail(dp, -ENOMEM, "sweep buffers");
+	}
+	rc = bpf_prog_test_run_opts(
+		bpf_program__fd(dp->skel->progs.cgnat_sweep_begin), &t);
+	if (rc)
+		return dp_fail(dp, rc, "run sweep: %s", strerror(-rc));
+	if (t.retval)
+		return dp_fail(dp, -EIO, "sweep failed to start");
+	sw->st = dp->skel->bss->sweep_state;
+	memset(&sw->a, 0, sizeof(sw->a));
+	sw->a.now_ns = sw->st.now;
+	sw->pass = PASS_SESSIONS;
+	sw->more = 0;
+	return 0;
+}
+
+int dp_sweep_step(struct dp *dp)
+{
+	struct dp_sweep *sw = &dp->sw;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 n = CGNAT_SWEEP_CHUNK;
+	__u64 next = 0;
+	int rc, last;
+
+	if (sw->pass <= 0 || sw->pass >= PASS_END)
+		return 0;
+	rc = bpf_map_lookup_batch(pass_fd(dp, sw->pass),
+				  sw->more ? &sw->token : NULL, &next,
+				  sw->keys, sw->vals, &n, &o);
+	last = rc == -ENOENT;	/* the table's end; n entries still came */
+	if (rc && !last) {
+		sw->pass = 0;
+		return dp_fail(dp, rc, "sweep: batch read: %s", strerror(-rc));
+	}
+	sw->token = next;
+	sw->more = !last;
+	if (sw->pass == PASS_SESSIONS) {
+		sw->a.sessions_seen += n;
+		rc = sort_sessions(dp, n);
+	} else if (sw->pass == PASS_MAPPINGS) {
+		rc = sort_mappings(dp, n);
+	} else {
+		rc = sort_rsess(dp, n);
+	}
+	if (rc) {
+		sw->pass = 0;
+		return rc;
+	}
+	if (last && ++sw->pass == PASS_END) {
+		const struct cgnat_sweep_args *k = &dp->skel->bss->sweep_state.a;
+
+		sw->a.sessions_expired = k->sessions_expired;
+		sw->a.mappings_expired = k->mappings_expired;
+		sw->a.mappings_kept = k->mappings_kept;
+		sw->a.rsess_deleted = k->rsess_deleted;
+		sw->pass = 0;
+		return 0;
+	}
+	return 1;
+}
+
+int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a)
+{
+	int rc = dp_sweep_begin(dp, a->now_ns);
+
+	if (rc == 0)
+		do
+			rc = dp_sweep_step(dp);
+		while (rc == 1);
+	if (rc == 0)
+		*a = dp->sw.a;
+	return rc;
+}
+
+void dp_sweep_free(struct dp *dp)
+{
+	free(dp->sw.keys);
+	free(dp->sw.vals);
+	memset(&dp->sw, 0, sizeof(dp->sw));
+}

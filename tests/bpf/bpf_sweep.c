@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_sweep.c - the sweep in steps (bpf/sweep.h, bpf/sweep_run.c): no
+ * step reads more than one batch of CGNAT_SWEEP_CHUNK entries, however
+ * large the tables; a session that a packet adds between two steps keeps
+ * its mapping; and the judge decides on the tables' current values, not
+ * on what the batch read saw.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf/cgnat.skel.h"
+
+#include "tests/bpf/nat_util.h"
+
+#define SEC_NS 1000000000ull
+#define FLOWS 600		/* mappings: 1200 entries, two batches */
+#define FANOUT 1500		/* sessions of one more mapping */
+
+static int sweep_setup(void **st)
+{
+	(void)st;
+	return h_load_sized(&H, 1, 256, 8, 1, 4096, 64);
+}
+
+static void udp_out(uint16_t sport, const char *dst, uint16_t dport)
+{
+	struct pkt_spec s = spec(17, H1, sport, dst, dport, H_INSIDE);
+	uint8_t out[512];
+	size_t olen;
+
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+}
+
+static int map_get(uint16_t sport, struct cgnat_map *m)
+{
+	struct cgnat_map_key k = { .addr = pkt_ip(H1), .port = htons(sport),
+				   .proto = 17, .dir = CGNAT_DIR_OUT };
+
+	return bpf_map_lookup_elem(bpf_map__fd(H.dp.skel->maps.cgnat_mappings),
+				   &k, m);
+}
+
+/* 2100 sessions on 601 mappings; a first sweep marks them all (a new
+ * mapping is born in use and survives the sweep that first sees it).
+ * Then a sweep 400 s on, stepped: after its session pass, a packet adds a
+ * session to one mapping whose sessions it just deleted.
+ */
+static void test_sweep_in_steps(void **st)
+{
+	struct cgnat_sweep_args a = { 0 };
+	struct cgnat_map m;
+	int steps = 0, rc, sent = 0;
+	uint16_t i;
+
+	(void)st;
+	for (i = 0; i < FLOWS; i++)
+		udp_out(10000 + i, S1, 7);
+	for (i = 0; i < FANOUT; i++)
+		udp_out(5000, S1, 1000 + i);
+	assert_int_equal(dp_sweep(&H.dp, &a), 0);
+	assert_int_equal(a.sessions_seen, FLOWS + FANOUT);
+	assert_int_equal(a.sessions_expired, 0);
+	assert_int_equal(a.mappings_seen, FLOWS + 1);
+	assert_int_equal(a.mappings_expired, 0);
+
+	assert_int_equal(dp_sweep_begin(&H.dp, h_now_ns() + 400 * SEC_NS), 0);
+	while ((rc = dp_sweep_step(&H.dp)) == 1) {
+		steps++;
+		if (H.dp.sw.pass == 2 && !sent) {
+			sent = 1;
+			assert_int_equal(H.dp.sw.a.sessions_seen,
+					 FLOWS + FANOUT);
+			udp_out(10000, S2, 9);
+		}
+	}
+	assert_int_equal(rc, 0);
+	a = H.dp.sw.a;
+	/* 2100 sessions: 3 batches; 1202 mapping entries: 2; reverse: 1. */
+	assert_true(steps + 1 >= 6);
+	assert_int_equal(sent, 1);
+	assert_int_equal(a.sessions_expired, FLOWS + FANOUT);
+	assert_int_equal(a.mappings_seen, FLOWS + 1);
+	assert_int_equal(a.mappings_expired, FLOWS);
+	assert_int_equal(map_get(10000, &m), 0);
+	assert_int_equal(m.state, CGNAT_MAP_LIVE);
+	assert_int_not_equal(map_get(10001, &m), 0);
+	assert_int_not_equal(map_get(5000, &m), 0);
+	assert_int_equal(H.dp.v.subs[0].sessions, 1);
+}
+
+static void judge(__u32 op, __u32 n)
+{
+	struct cgnat_sweep_chunk ch = { .op = op, .n = n };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = &ch,
+		    .ctx_size_in = sizeof(ch));
+
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(
+				 H.dp.skel->progs.cgnat_sweep_judge), &t), 0);
+	assert_int_equal(t.retval, 0);
+}
+
+/* What the batch read saw only selects: a session it saw expired but
+ * that a packet refreshed since stays (and marks its mapping); a mapping
+ * it saw unmarked but marked since stays; a reverse entry it saw stale
+ * but rewritten since stays, one still stale goes.
+ */
+static void test_judge_rechecks(void **st)
+{
+	struct cgnat_sweep_list *l = &H.dp.skel->bss->sweep_list;
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE), r;
+	int fd_sess = bpf_map__fd(H.dp.skel->maps.cgnat_sessions);
+	int fd_rev = bpf_map__fd(H.dp.skel->maps.cgnat_rsess);
+	struct cgnat_sess_key sk = { .int_addr = pkt_ip(H1),
+				     .rem_addr = pkt_ip(S1),
+				     .int_port = htons(5000),
+				     .rem_port = htons(7), .proto = 17 };
+	struct cgnat_rsess_key rk;
+	struct cgnat_rsess rv;
+	struct cgnat_sess ss;
+	struct cgnat_map m;
+	uint32_t ext, epoch;
+	uint16_t p;
+
+	(void)st;
+	p = xlate_out(&s, &ext);
+	r = spec(17, S1, 7, ip_str(ext, 0), p, H_OUTSIDE);
+	xlate_in(r, H1, 5000);	/* installs the reverse entry */
+	memset(&rk, 0, sizeof(rk));
+	rk.ext_addr = ext;
+	rk.rem_addr = pkt_ip(S1);
+	rk.ext_port = htons(p);
+	rk.rem_port = htons(7);
+	rk.proto = 17;
+	assert_int_equal(bpf_map_lookup_elem(fd_rev, &rk, &rv), 0);
+	assert_int_equal(dp_sweep(&H.dp, &(struct cgnat_sweep_args){ 0 }), 0);
+	assert_int_equal(map_get(5000, &m), 0);	/* born in use: marked */
+	assert_int_not_equal(m.epoch, CGNAT_EPOCH_IN_USE);
+
+	assert_int_equal(dp_sweep_begin(&H.dp, 0), 0);
+	epoch = H.dp.sw.st.epoch;
+	assert_int_not_equal(m.epoch, epoch);
+	l->sess[0] = sk;	/* "seen expired": it is not */
+	judge(CGNAT_SWEEP_EXPIRE, 1);
+	assert_int_equal(bpf_map_lookup_elem(fd_sess, &sk, &ss), 0);
+	assert_int_equal(map_get(5000, &m), 0);
+	assert_int_equal(m.epoch, epoch);
+
+	memset(&l->map[0], 0, sizeof(l->map[0]));	/* "seen unmarked" */
+	l->map[0].addr = pkt_ip(H1);
+	l->map[0].port = htons(5000);
+	l->map[0].proto = 17;
+	judge(CGNAT_SWEEP_MAPPING, 1);
+	assert_int_equal(map_get(5000, &m), 0);
+
+	l->rsess[0].k = rk;	/* seen stale (expired), sound now */
+	l->rsess[0].v = rv;
+	l->rsess[0].v.expires_ns = 1;
+	judge(CGNAT_SWEEP_RSESS, 1);
+	assert_int_equal(bpf_map_lookup_elem(fd_rev, &rk, &rv), 0);
+	rv.int_port = htons(5001);	/* stale now too: no such session */
+	assert_int_equal(bpf_map_update_elem(fd_rev, &rk, &rv, BPF_EXIST), 0);
+	l->rsess[0].v = rv;
+	judge(CGNAT_SWEEP_RSESS, 1);
+	assert_int_not_equal(bpf_map_lookup_elem(fd_rev, &rk, &rv), 0);
+	assert_int_equal(H.dp.skel->bss->sweep_state.a.rsess_deleted, 1);
+	assert_int_equal(H.dp.skel->bss->sweep_state.a.sessions_expired, 0);
+	assert_int_equal(H.dp.skel->bss->sweep_state.a.mappings_expired, 0);
+}
+
+/* A list longer than the chunk is refused, not read past its end. */
+static void test_judge_bounds(void **st)
+{
+	struct cgnat_sweep_chunk ch = { .op = CGNAT_SWEEP_EXPIRE,
+					.n = CGNAT_SWEEP_CHUNK + 1 };
+	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = &ch,
+		    .ctx_size_in = sizeof(ch));
+
+	(void)st;
+	assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(
+				 H.dp.skel->progs.cgnat_sweep_judge), &t), 0);
+	assert_int_not_equal(t.retval, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sweep_in_steps,
+						sweep_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_judge_rechecks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_judge_bounds, setup,
+						teardown),
+	};
+
+	if (h_netns())
+		return 1;
+	return cmocka_run_group_tests_name("bpf_sweep", tests, NULL, NULL);
+}

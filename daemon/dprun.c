@@ -223,7 +223,7 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol)
 /* Sweep steps per poll run for about this long before the loop's other
  * work (refills, events) comes round again.
  */
-#define SWEEP_BUDGET_NS 2000000ull
+#define SWEEP_BUDGET_NS 5000000ull
 
 /* Starts a sweep when one is due and runs steps of the one under way. */
 static int sweep_work(struct dprun *r, const struct pb_now *now)

@@ -57,7 +57,7 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
  * runs again) and netlink messages; bumps the next-hop generation if a
  * route, neighbour, link or address changed (so the data plane looks its
  * next hops up again), then syncs the allocator, starts a sweep when due
- * or runs ~2 ms of steps of the one under way (dprun_busy()), runs
+ * or runs ~5 ms of steps of the one under way (dprun_busy()), runs
  * the block lifecycle, delivers its events, refills the grant slots and
  * ages held fragments. dprun_start() bumps the generation once too: what
  * changed while nothing listened is not trusted.

@@ -421,6 +421,11 @@ int dp_unpin(const char *pin_dir, int maps)
 	if (!s)
 		return -errno;
 	bpf_object__for_each_map(m, s->obj) {
+		/* .bss and the like are never pinned; bpffs refuses even to
+		 * look up a name with a dot (EPERM).
+		 */
+		if (strchr(bpf_map__name(m), '.'))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", pin_dir,
 			 bpf_map__name(m));
 		if (unlink(path) && errno != ENOENT)

@@ -124,8 +124,10 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->pass = 0;
 	if (!sw->keys) {
 		/* Sized for the largest key and value of the three tables. */
-		sw->keys = calloc(CGNAT_SWEEP_CHUNK, sizeof(struct cgnat_sess_key));
-		sw->vals = calloc(CGNAT_SWEEP_CHUNK, sizeof(struct cgnat_sess));
+		sw->keys = calloc(CGNAT_SWEEP_CHUNK,
+				  sizeof(struct cgnat_sess_key));
+		sw->vals = calloc(CGNAT_SWEEP_CHUNK,
+				  sizeof(struct cgnat_sess));
 		if (!sw->keys || !sw->vals)
 			return dp_fail(dp, -ENOMEM, "sweep buffers");
 	}

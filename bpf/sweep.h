@@ -182,7 +182,6 @@ int cgnat_sweep_begin(struct cgnat_sweep_args *args)
 	c->epoch = __sync_add_and_fetch(epoch, 1);
 	if (c->epoch == CGNAT_EPOCH_IN_USE)	/* skip the sentinel */
 		c->epoch = __sync_add_and_fetch(epoch, 1);
-	c->a.now_ns = c->now;
 	return 0;
 }
 

@@ -236,7 +236,6 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 			return 0;
 		r->last_sweep_ms = now->ms;
 		r->sweep_t0 = t0;
-		r->sweep_cpu_ns = 0;
 		rc = dp_sweep_begin(&r->dp, 0);
 		if (rc)
 			return rc;
@@ -244,12 +243,10 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 	do
 		rc = dp_sweep_step(&r->dp);
 	while (rc == 1 && clock_ns(CLOCK_MONOTONIC) - t0 < SWEEP_BUDGET_NS);
-	r->sweep_cpu_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 	if (rc)
 		return rc < 0 ? rc : 0;
 	r->last = r->dp.sw.a;
 	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - r->sweep_t0;
-	r->last_sweep_cpu_ns = r->sweep_cpu_ns;
 	return 0;
 }
 

@@ -43,10 +43,9 @@ struct dprun {
 	__u32 n_pools;
 	__u64 sweep_ms;		/* sweep interval, default 1000 */
 	__u64 last_sweep_ms;	/* when the last one began */
-	__u64 sweep_t0, sweep_cpu_ns;	/* the one under way */
+	__u64 sweep_t0;		/* when the one under way began */
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
 	__u64 last_sweep_ns;	/* from its start to its end */
-	__u64 last_sweep_cpu_ns;	/* spent in its steps */
 };
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,

@@ -10,9 +10,13 @@
 
 #include "maps.h"
 
-static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
-				     __u32 block, __u32 pool, __u32 value,
-				     __u16 first, __u16 last)
+/* 'tai_ns' is the event's instant; a block event passes the time it wrote
+ * into the block, so that the log and the block table (what cgnatctl and
+ * the restart reconcile read) name the same millisecond.
+ */
+static __always_inline void evt_emit_at(__u64 tai_ns, __u32 type, __be32 sub,
+					__be32 ext, __u32 block, __u32 pool,
+					__u32 value, __u16 first, __u16 last)
 {
 	struct cgnat_event *e;
 
@@ -21,7 +25,7 @@ static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
 		stat_inc(STAT_EVT_LOST);
 		return;
 	}
-	e->time_tai_ns = bpf_ktime_get_tai_ns();
+	e->time_tai_ns = tai_ns;
 	e->type = type;
 	e->sub_addr = sub;
 	e->ext_addr = ext;
@@ -32,6 +36,14 @@ static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
 	e->value = value;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
+				     __u32 block, __u32 pool, __u32 value,
+				     __u16 first, __u16 last)
+{
+	evt_emit_at(bpf_ktime_get_tai_ns(), type, sub, ext, block, pool,
+		    value, first, last);
 }
 
 /* True when an event of this type may be sent now (per-CPU limit). */

@@ -260,19 +260,21 @@ static __always_inline int pba_own(const struct cgnat_cfg *cfg,
 	struct cgnat_block *b = bpf_map_lookup_elem(&cgnat_blocks, &block);
 	struct cgnat_addr *a;
 	__u32 addr_idx = block / cfg->blocks_per_addr, first;
+	__u64 now_tai = bpf_ktime_get_tai_ns();
 
 	if (!b || __sync_val_compare_and_swap(&b->owner, 0, sub_idx + 1))
 		return -REASON_CONFLICT;
 	b->sub_addr = sub->addr;
-	b->assigned_tai_ns = bpf_ktime_get_tai_ns();
+	b->assigned_tai_ns = now_tai;
 	b->released_tai_ns = 0;
 	b->quarantine_until_ns = 0;
 	a = bpf_map_lookup_elem(&cgnat_addrs, &addr_idx);
 	first = cfg->port_lo + (block % cfg->blocks_per_addr) *
 				       cfg->block_size;
 	stat_inc(STAT_BLOCK_TAKEN);
-	evt_emit(EVT_BLOCK_ASSIGNED, sub->addr, a ? a->addr : 0, block,
-		 sub->pool, sub_idx, first, first + cfg->block_size - 1);
+	evt_emit_at(now_tai, EVT_BLOCK_ASSIGNED, sub->addr, a ? a->addr : 0,
+		    block, sub->pool, sub_idx, first,
+		    first + cfg->block_size - 1);
 	return 0;
 }
 

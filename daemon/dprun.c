@@ -267,6 +267,7 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 		return rc < 0 ? rc : 0;
 	r->last = r->dp.sw.a;
 	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - r->sweep_t0;
+	r->sweeps++;
 	return 0;
 }
 

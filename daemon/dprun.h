@@ -47,6 +47,7 @@ struct dprun {
 	__u64 sweep_t0;		/* when the one under way began */
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
 	__u64 last_sweep_ns;	/* from its start to its end */
+	__u64 sweeps;		/* sweeps completed since start */
 };
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,

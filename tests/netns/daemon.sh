@@ -114,7 +114,23 @@ check "a UDP session to port 53 runs on the 30 s port timer (${left}s)" \
 left=$(udp_left $S1:7)
 check "a UDP session to port 7 on the general 300 s one (${left}s)" \
 	test "${left:-0}" -ge 280 -a "${left:-999}" -le 301
+# The expiry sweep (every 5 s here) as status and metrics show it.
+swept() {
+	ctl --json status | $PY -c '
+import json, sys
+s = json.load(sys.stdin)["cgnatd"]["sweep"]
+sys.exit(not (s["completed"] >= 1 and s["last_sessions_seen"] >= 1))'
+}
+check "status --json: a sweep completed, having seen the sessions" \
+	tb_wait 200 swept
+sw=$(ctl status)
+check "status: the last expiry sweep's time and counts" grep -qE \
+	"^expiry sweep: every 5\.0 s, [0-9]+ done; the last took [0-9.]+ ms: [1-9][0-9]* sessions seen" <<<"$sw"
 m=$(ctl -c "$CFG" metrics)
+check "metrics: sweeps counted" \
+	grep -qE '^cgnatd_total\{counter="sweeps"\} [1-9]' <<<"$m"
+check "metrics: the last sweep's entries by table" grep -qE \
+	'^cgnatd_sweep_last_entries\{table="sessions",result="seen"\} [1-9]' <<<"$m"
 check "metrics: subscribers gauge" grep -q "^cgnat_subscribers $((NSUBS + 1))$" <<<"$m"
 check "metrics: drops by reason" grep -q '^cgnat_drops_total{reason="spoof"} ' <<<"$m"
 check "metrics: counters typed for Prometheus" \

@@ -23,6 +23,7 @@
 #include "frag.h"
 #include "mss.h"
 #include "rsess.h"
+#include "synpend.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -169,6 +170,7 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 		xlate_set(p, &x, &p->ip->daddr, p->dport, dst, rport);
 		stat_inc(STAT_HAIRPIN);
 	} else {
+		syn_clear(cfg, p, s->ext_addr, s->ext_port);
 		stat_inc(STAT_XLATE_OUT);
 	}
 	/* A hairpin sender's session never has a reverse entry (and its
@@ -422,6 +424,9 @@ static __always_inline int finish(struct xdp_md *ctx, int rc, __u32 dir)
 		stat_inc(STAT_PTB);
 		rc = icmp_gen_error(ctx, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 				    rc & 0xffff, dir) ?: -REASON_FRAG_NEEDED;
+	} else if (dir == CGNAT_DIR_IN && (rc == -REASON_UNSOLICITED ||
+					   rc == -REASON_FILTERED)) {
+		syn_pend(ctx);	/* dropped all the same: RFC 5382 REQ-4 */
 	}
 	return verdict(rc);
 }

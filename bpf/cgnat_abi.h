@@ -78,7 +78,8 @@ struct cgnat_cfg {
 	__be32 icmp_src_out;	/* source of ICMP sent to the internet */
 	__u16 mss_clamp[2];	/* TCP MSS cap on SYNs through the inside
 				 * [0] / outside [1] interface; 0 = none */
-	__u32 pad2;
+	__u32 syn_icmp_rate;	/* unsolicited SYNs held for a 3/3, per
+				 * second per CPU; 0 = drop them silently */
 };
 _Static_assert(sizeof(struct cgnat_cfg) == 112, "cgnat_cfg layout");
 
@@ -339,6 +340,38 @@ struct cgnat_frag_rec {
 };
 _Static_assert(sizeof(struct cgnat_frag_rec) == 24, "frag_rec layout");
 
+/* Unsolicited inbound SYNs (RFC 5382 REQ-4, RFC 6146 TCP_INCOMING_SYN),
+ * map cgnat_syn_pending: XDP drops such a SYN and, when the config asks
+ * for ICMP, holds a copy here (bpf/synpend.h); an outbound SYN of the same
+ * connection (simultaneous open) deletes it; userspace takes what is
+ * CGNAT_SYN_HOLD_NS old and answers ICMP 3/3 (daemon/synpend.c). Whoever
+ * deletes an entry owns it, so a SYN is answered at most once and never
+ * after its simultaneous open. CGNAT_SYN_HOLD_NS is the RFC's floor, not a
+ * tunable.
+ */
+#define CGNAT_SYN_HOLD_NS (6ull * 1000000000)
+#define CGNAT_SYN_PENDING_MAX 8192
+#define CGNAT_SYN_QUOTE 80	/* SYN bytes kept: a 60-byte IP header
+				 * and 20 of TCP, or 20 and a full TCP
+				 * header with options */
+
+struct cgnat_syn_key {
+	__be32 ext_addr;	/* the SYN's destination (pool address) */
+	__be32 rem_addr;	/* its source */
+	__be16 ext_port;
+	__be16 rem_port;
+};
+_Static_assert(sizeof(struct cgnat_syn_key) == 12, "syn_key layout");
+
+struct cgnat_syn {
+	__u64 time_ns;		/* bpf_ktime_get_ns() at the first SYN */
+	__u16 len;		/* bytes of pkt: the SYN from its IP header */
+	__u16 pad;
+	__u32 pad2;
+	__u8 pkt[CGNAT_SYN_QUOTE];
+};
+_Static_assert(sizeof(struct cgnat_syn) == 96, "syn layout");
+
 /* A sweep's counts; its start (cgnat_sweep_begin, SEC("syscall")) takes
  * now_ns as input.
  */
@@ -458,6 +491,14 @@ enum cgnat_stat {
 	STAT_FRAG_EXPIRED,	/* held fragments whose first never came */
 	STAT_FRAG_REFUSED,	/* early fragments over the holder's bounds */
 	STAT_XLATE_IN_FAST,	/* of xlate_in: by the reverse session alone */
+	STAT_SYN_PENDING,	/* unsolicited SYNs held for a 3/3 */
+	STAT_SYN_PENDING_FULL,	/* not held: cgnat_syn_pending full */
+	STAT_SYN_LIMITED,	/* not held: over syn_icmp_rate */
+	STAT_SYN_SIMOPEN,	/* held SYNs an outbound SYN cleared */
+	/* Written by userspace (CPU 0 slot), not by XDP: */
+	STAT_SYN_ICMP_SENT,	/* 3/3 sent for held SYNs */
+	STAT_SYN_ICMP_DROPPED,	/* held SYNs not answered: setting now
+				 * drop, too old, or the send failed */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

@@ -54,6 +54,12 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_FRAG_EXPIRED] = "fragment_expired",
 	[STAT_FRAG_REFUSED] = "fragment_hold_refused",
 	[STAT_XLATE_IN_FAST] = "xlate_in_fast",
+	[STAT_SYN_PENDING] = "syn_pending",
+	[STAT_SYN_PENDING_FULL] = "syn_pending_full",
+	[STAT_SYN_LIMITED] = "syn_icmp_rate_limited",
+	[STAT_SYN_SIMOPEN] = "syn_simultaneous_open",
+	[STAT_SYN_ICMP_SENT] = "syn_icmp_sent",
+	[STAT_SYN_ICMP_DROPPED] = "syn_icmp_dropped",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
@@ -147,9 +153,10 @@ static int ensure_bpffs(struct dp *dp, const char *dir)
 
 /* 1 when the pinned map at 'path' is one this load makes afresh rather
  * than reuses: the reverse sessions, a cache that a program before a
- * downgrade may have left inconsistent (rsess.h), and counters of another
- * size (a build that added one), which only restart at zero. Anything
- * else of another layout is refused by libbpf: a cold start.
+ * downgrade may have left inconsistent (rsess.h), and counters or rate
+ * buckets of another size (a build that added one), which only restart
+ * at zero or full. Anything else of another layout is refused by libbpf:
+ * a cold start.
  */
 static int pin_replaced(struct bpf_map *m, const char *path)
 {
@@ -159,7 +166,8 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 
 	if (!strcmp(bpf_map__name(m), "cgnat_rsess"))
 		return 1;
-	if (strcmp(bpf_map__name(m), "cgnat_stats"))
+	if (strcmp(bpf_map__name(m), "cgnat_stats") &&
+	    strcmp(bpf_map__name(m), "cgnat_rl"))
 		return 0;
 	fd = bpf_obj_get(path);
 	if (fd < 0)

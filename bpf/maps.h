@@ -213,6 +213,7 @@ enum rl_bucket {
 	RL_UNREACH = 0,		/* 3/1 for refused flows, cfg->unreach_rate */
 	RL_ICMP = 1,		/* 3/4 and 11/0 */
 	RL_FRAG_HOLD = 2,	/* early fragments copied to userspace */
+	RL_SYN = 3,		/* unsolicited SYNs held, syn_icmp_rate */
 	RL_MAX,
 };
 
@@ -251,6 +252,19 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 * 1024 * 1024);
 } cgnat_frag_ring SEC(".maps");
+
+/* Unsolicited SYNs awaiting their 3/3 (cgnat_abi.h, synpend.h). A plain
+ * hash: when full, a new SYN is not held and is counted, while the held
+ * ones still get their answer (an LRU would evict entries just before
+ * they are due, and under a steady flood answer none). Bounded by the
+ * size, not by what the internet sends.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CGNAT_SYN_PENDING_MAX);
+	__type(key, struct cgnat_syn_key);
+	__type(value, struct cgnat_syn);
+} cgnat_syn_pending SEC(".maps");
 
 static __always_inline void stat_inc(__u32 idx)
 {

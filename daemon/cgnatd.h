@@ -138,6 +138,8 @@ int cgnatd_detach(struct cgnatd *d);
 
 /* Warns about keys the data plane cannot honour yet. */
 void cgnatd_warn_unsupported(const struct cgnat_config *cfg);
+/* Warns when nat.unsolicited_syn: icmp cannot send anything. */
+void cgnatd_warn_syn(const struct cgnatd *d);
 /* Pushes the tunables of d->cfg into the data plane's config map. */
 int cgnatd_apply_tunables(struct cgnatd *d);
 /* Creates and starts the exporter for d->cfg (none without collectors). */

@@ -94,6 +94,9 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	c->unreach_rate = cfg->nat.unreachable.rate;
 	c->mss_clamp[0] = cfg->interfaces.mss_clamp.inside;
 	c->mss_clamp[1] = cfg->interfaces.mss_clamp.outside;
+	/* Answers to unsolicited SYNs share the unreachables' rate. */
+	c->syn_icmp_rate = cfg->nat.unsolicited_syn == CFG_SYN_ICMP ?
+				   cfg->nat.unreachable.rate : 0;
 }
 
 void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg)

@@ -74,6 +74,14 @@ static void frag_stats(struct dprun *r)
 	dp_stat_set(&r->dp, STAT_FRAG_REFUSED, r->fh.refused);
 }
 
+/* Answers the held SYNs now due; publishes its counters. */
+static void syn_work(struct dprun *r)
+{
+	sp_run(&r->sp, dprun_mono_ms());
+	dp_stat_set(&r->dp, STAT_SYN_ICMP_SENT, r->sp.sent);
+	dp_stat_set(&r->dp, STAT_SYN_ICMP_DROPPED, r->sp.dropped);
+}
+
 /* A quarter of the shortest timer, within 100 ms..5 s: expiry is at most
  * that late (the RFC timers are floors), and a sweep over 1M sessions
  * (about a second of one core, in steps) runs rarely enough.
@@ -150,6 +158,7 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	r->ctx = ctx;
 	r->n_pools = n_pools;
 	r->epfd = -1;
+	r->sp.sock = -1;
 	/* Listening before the maps load: no change slips in between. */
 	rc = nlw_open(&r->nl);
 	if (rc) {
@@ -202,6 +211,14 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 			 strerror(-rc));
 		goto err;
 	}
+	rc = sp_open(&r->sp, bpf_map__fd(r->dp.skel->maps.cgnat_syn_pending),
+		     o->outside);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "SYN answers: %s",
+			 strerror(-rc));
+		goto err;
+	}
+	sp_set(&r->sp, o->cfg.syn_icmp_rate != 0);
 	rc = watch_start(r);
 	if (rc) {
 		snprintf(r->dp.err, sizeof(r->dp.err), "next-hop watch: %s",
@@ -231,6 +248,7 @@ int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
 		return rc;
 	r->udp_short_ns = udp_shortest(udp_timers);
 	r->sweep_ms = sweep_interval(cfg, r->udp_short_ns);
+	sp_set(&r->sp, cfg->syn_icmp_rate != 0);
 	return 0;
 }
 
@@ -322,6 +340,7 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	pb_refill(&r->pb, &r->pv);
 	fh_expire(&r->fh, dprun_mono_ms());
 	frag_stats(r);
+	syn_work(r);
 	return 0;
 }
 
@@ -334,6 +353,7 @@ void dprun_stop(struct dprun *r)
 	ring_buffer__free(r->rb);
 	r->rb = NULL;
 	fh_free(&r->fh);
+	sp_close(&r->sp);
 	pb_free(&r->pb);
 	if (r->dp.skel)
 		dp_close(&r->dp);

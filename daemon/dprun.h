@@ -12,6 +12,7 @@
 #include "bpf/loader.h"
 #include "daemon/fraghold.h"
 #include "daemon/nlwatch.h"
+#include "daemon/synpend.h"
 
 struct ring_buffer;
 
@@ -48,6 +49,7 @@ struct dprun {
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
 	__u64 last_sweep_ns;	/* from its start to its end */
 	__u64 sweeps;		/* sweeps completed since start */
+	struct synpend sp;	/* unsolicited SYNs: ICMP 3/3 after 6 s */
 };
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
@@ -59,16 +61,16 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
  * route, neighbour, link or address changed (so the data plane looks its
  * next hops up again), then syncs the allocator, starts a sweep when due
  * or runs ~5 ms of steps of the one under way (dprun_busy()), runs
- * the block lifecycle, delivers its events, refills the grant slots and
- * ages held fragments. dprun_start() bumps the generation once too: what
+ * the block lifecycle, delivers its events, refills the grant slots,
+ * ages held fragments and answers the unsolicited SYNs now due. dprun_start() bumps the generation once too: what
  * changed while nothing listened is not trusted.
  */
 int dprun_poll(struct dprun *r, int timeout_ms);
 /* One fd, readable when dprun_poll() has work: for a caller's poll(). */
 int dprun_fd(const struct dprun *r);
 /* New tunables for the data plane (reload): writes them and the per-port
- * UDP timers (dp_set_udp_timers) and re-derives the sweep interval from
- * the timeouts.
+ * UDP timers (dp_set_udp_timers), re-derives the sweep interval from
+ * the timeouts and switches the SYN answers.
  */
 int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
 		  const __u64 *udp_timers);

@@ -2,7 +2,8 @@
 # daemon/: the data-plane runner and the programs built on it: cgnatd (the
 # daemon), cgnatctl (operations), cgnat-dp (the interim hand-run tool).
 DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/fraghold.o \
-	$(BUILD)/daemon/nlwatch.o $(DP_OBJS) $(PB_OBJS)
+	$(BUILD)/daemon/nlwatch.o $(BUILD)/daemon/synpend.o \
+	$(BUILD)/daemon/syn_icmp.o $(DP_OBJS) $(PB_OBJS)
 $(BUILD)/daemon/dprun.o $(BUILD)/daemon/cgnat_dp.o: $(BUILD)/bpf/cgnat.skel.h
 
 $(BUILD)/bin/cgnat-dp: $(BUILD)/daemon/cgnat_dp.o $(DPRUN_OBJS)
@@ -87,3 +88,11 @@ $(BUILD)/tests/test_fraghold: $(BUILD)/tests/unit/test_fraghold.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_fraghold
+
+# cmocka: when a held unsolicited SYN is answered, and the ICMP 3/3 bytes.
+$(BUILD)/tests/test_synicmp: $(BUILD)/tests/unit/test_synicmp.o \
+		$(BUILD)/daemon/syn_icmp.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_synicmp

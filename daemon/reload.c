@@ -21,12 +21,24 @@
 
 void cgnatd_warn_unsupported(const struct cgnat_config *cfg)
 {
-	if (cfg->nat.unsolicited_syn == CFG_SYN_ICMP)
-		log_warnx("nat.unsolicited_syn: icmp is not implemented by "
-			  "the data plane yet; unsolicited SYNs are dropped");
 	if (cfg->log.session_events)
 		log_warnx("log.session_events: the data plane raises no "
 			  "session events yet; nothing is logged per session");
+}
+
+void cgnatd_warn_syn(const struct cgnatd *d)
+{
+	const struct synpend *sp = &d->run.sp;
+
+	if (d->cfg.nat.unsolicited_syn != CFG_SYN_ICMP)
+		return;
+	if (!d->cfg.nat.unreachable.rate)
+		log_warnx("nat.unsolicited_syn: icmp with nat.unreachable.rate "
+			  "0: unsolicited SYNs are dropped unanswered");
+	else if (sp->sock < 0)
+		log_warnx("nat.unsolicited_syn: icmp: no raw socket on %s: %s; "
+			  "unsolicited SYNs are dropped unanswered",
+			  d->cfg.interfaces.outside, strerror(sp->sock_err));
 }
 
 int cgnatd_apply_tunables(struct cgnatd *d)
@@ -199,6 +211,7 @@ static void apply(struct cgnatd *d, const struct cgnat_config *eff)
 		d->ev.ipfix = d->ipfix;
 	}
 	cgnatd_warn_unsupported(&d->cfg);
+	cgnatd_warn_syn(d);
 }
 
 static void warn_not_applied(const char *diff)

@@ -144,6 +144,7 @@ void cgnatd_start(struct cgnatd *d)
 	start_dataplane(d);
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_unsupported(&d->cfg);
+	cgnatd_warn_syn(d);
 	runtime_pidfile(d->a.run_dir);
 	now = runtime_now_ms();
 	d->next_check_ms = now + 1000;

@@ -119,6 +119,7 @@ static void test_tunables_and_geometry(void **state)
 	assert_int_equal(c->unreach_rate, 7);
 	assert_int_equal(c->mss_clamp[0], 0);
 	assert_int_equal(c->mss_clamp[1], 1452);
+	assert_int_equal(c->syn_icmp_rate, 0);	/* unsolicited_syn: drop */
 	assert_int_equal(c->port_lo, 2048);
 	assert_int_equal(c->block_size, 512);
 	assert_int_equal(c->blocks_per_addr, 16);
@@ -211,6 +212,32 @@ static void test_bad_geometry(void **state)
 	assert_non_null(strstr(err, "block_size 100"));
 }
 
+/* nat.unsolicited_syn: icmp holds SYNs at the unreachables' rate; with
+ * that rate 0 nothing is held.
+ */
+static void test_unsolicited_syn(void **state)
+{
+	static const char *const y[2] = {
+		"nat: { unsolicited_syn: icmp, unreachable: { rate: 7 } }\n",
+		"nat: { unsolicited_syn: icmp, unreachable: { rate: 0 } }\n",
+	};
+	char yaml[2048], err[256];
+	struct dpconf dc;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		snprintf(yaml, sizeof(yaml), "%.*s%s",
+			 (int)(strstr(two_pools, "nat:") - two_pools),
+			 two_pools, y[i]);
+		load(yaml);
+		assert_int_equal(dpconf_build(&dc, &cfg, 0, NULL, err,
+					      sizeof(err)), 0);
+		assert_int_equal(dc.o.cfg.syn_icmp_rate, i ? 0 : 7);
+		dpconf_free(&dc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_ipfix),
 		cmocka_unit_test(test_bad_geometry),
+		cmocka_unit_test(test_unsolicited_syn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

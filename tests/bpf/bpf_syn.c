@@ -5,7 +5,7 @@
  * in cgnat_syn_pending under the right tuple with the SYN's bytes and the
  * time it came; cleared by an outbound SYN of the same connection only;
  * not held with the setting off, for what is not a SYN, over the rate,
- * or when the table is full.
+ * or when the table is full. Pins of an older build are taken over.
  */
 #include <arpa/inet.h>
 #include <sched.h>
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -248,6 +249,74 @@ static void test_table_full(void **st)
 	assert_int_equal(h_stat(&H, STAT_SYN_PENDING_FULL), 1);
 }
 
+static char pin_dir[64];
+
+static int pinned_size(const char *name)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char path[128];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return rc ? -1 : (int)info.max_entries;
+}
+
+/* Pins of a build before this one (one rate bucket fewer, no pending
+ * table) are taken over without a cold start: the buckets made afresh,
+ * the table added.
+ */
+static void test_pins_older_build(void **st)
+{
+	struct dp_opts o = H.o;
+	char path[128];
+	struct dp d;
+	int fd, n;
+
+	(void)st;
+	o.pin_dir = pin_dir;
+	assert_int_equal(dp_open(&d, &o), 0);
+	assert_true(d.fresh);
+	n = bpf_map__max_entries(d.skel->maps.cgnat_rl);
+	dp_close(&d);
+	snprintf(path, sizeof(path), "%s/cgnat_syn_pending", pin_dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/cgnat_rl", pin_dir);
+	assert_int_equal(unlink(path), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "cgnat_rl", 4, 16,
+			    n - 1, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+
+	assert_int_equal(dp_open(&d, &o), 0);
+	assert_false(d.fresh);
+	dp_close(&d);
+	assert_int_equal(pinned_size("cgnat_rl"), n);
+	assert_int_equal(pinned_size("cgnat_syn_pending"),
+			 CGNAT_SYN_PENDING_MAX);
+}
+
+static int setup_pins(void **st)
+{
+	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/cgnat-syn-test-%d",
+		 (int)getpid());
+	dp_unpin(pin_dir, 1);
+	return setup(st);
+}
+
+static int teardown_pins(void **st)
+{
+	dp_unpin(pin_dir, 1);
+	return teardown(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +332,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_table_full, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_pins_older_build,
+						setup_pins, teardown_pins),
 	};
 
 	if (h_netns())

@@ -94,6 +94,7 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	c->unreach_rate = cfg->nat.unreachable.rate;
 	c->mss_clamp[0] = cfg->interfaces.mss_clamp.inside;
 	c->mss_clamp[1] = cfg->interfaces.mss_clamp.outside;
+	c->sess_events = cfg->log.session_events;
 }
 
 int dpconf_build(struct dpconf *dc, const struct cgnat_config *cfg,

@@ -9,7 +9,7 @@ LOOKUP_FMT_OBJS := $(BUILD)/logger/lookup_fmt.o $(BUILD)/logger/store_names.o \
 	$(TIMEFMT_OBJS)
 STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
 	$(BUILD)/logger/store_sql.o $(BUILD)/logger/store_sync.o \
-	$(BUILD)/logger/store_held.o \
+	$(BUILD)/logger/store_held.o $(BUILD)/logger/store_sess.o \
 	$(BUILD)/logger/store_query.o $(BUILD)/logger/store_migrate.o \
 	$(LOOKUP_FMT_OBJS)
 

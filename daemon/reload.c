@@ -28,9 +28,6 @@ void cgnatd_warn_unsupported(const struct cgnat_config *cfg)
 		log_info("timeouts.udp_ports: per-port UDP timeouts are not "
 			 "implemented by the data plane yet; every UDP "
 			 "session uses timeouts.udp");
-	if (cfg->log.session_events)
-		log_warnx("log.session_events: the data plane raises no "
-			  "session events yet; nothing is logged per session");
 }
 
 int cgnatd_apply_tunables(struct cgnatd *d)
@@ -185,6 +182,7 @@ static void key_list(const char *msg, char *out, size_t len)
 static void apply(struct cgnatd *d, const struct cgnat_config *eff)
 {
 	int new_ipfix = dpconf_ipfix_changed(&d->cfg, eff);
+	int sess_off = d->cfg.log.session_events && !eff->log.session_events;
 	struct pb_policy pol;
 
 	d->cfg = *eff;
@@ -197,6 +195,11 @@ static void apply(struct cgnatd *d, const struct cgnat_config *eff)
 			ipfix_destroy(d->ipfix);
 		cgnatd_ipfix_start(d);
 		d->ev.ipfix = d->ipfix;
+	}
+	if (sess_off && !evlog_begin(&d->ev)) {
+		/* No delete follows for what is open now (evlog_sess.c). */
+		evlog_sess_reconcile(&d->ev, 0, runtime_now_ms());
+		evlog_flush(&d->ev);
 	}
 	cgnatd_warn_unsupported(&d->cfg);
 }

@@ -114,6 +114,10 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 	put(f, "log_commits", ev->s.commits);
 	put(f, "log_write_errors", ev->s.write_errors);
 	put(f, "ipfix_refused", ev->s.ipfix_refused);
+	put(f, "log_sess_created", ev->s.sess_created);
+	put(f, "log_sess_deleted", ev->s.sess_deleted);
+	put(f, "log_sess_unseen", ev->s.sess_unseen);
+	put(f, "log_sess_reconciled", ev->s.sess_reconciled);
 	if (ipfix)
 		put_ipfix(f, ipfix);
 	if (fclose(f) || rename(tmp, path))

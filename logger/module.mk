@@ -24,6 +24,8 @@ $(BUILD)/tests/test_store_migrate: $(BUILD)/tests/unit/test_store_migrate.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_direct: $(BUILD)/tests/unit/test_store_direct.o \
 	$(STORE_OBJS)
+$(BUILD)/tests/test_store_sess: $(BUILD)/tests/unit/test_store_sess.o \
+	$(STORE_OBJS)
 $(BUILD)/tests/test_store_time: $(BUILD)/tests/unit/test_store_time.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
@@ -31,6 +33,7 @@ $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
 $(BUILD)/tests/test_timefmt: $(BUILD)/tests/unit/test_timefmt.o $(TIMEFMT_OBJS)
 
 STORE_TESTS := $(BUILD)/tests/test_store $(BUILD)/tests/test_store_migrate \
+	$(BUILD)/tests/test_store_sess \
 	$(BUILD)/tests/test_store_direct $(BUILD)/tests/test_store_time \
 	$(BUILD)/tests/test_store_fmt $(BUILD)/tests/test_timefmt
 

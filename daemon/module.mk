@@ -17,7 +17,7 @@ CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
 	evlog.o evlog_misc.o evlog_sess.o reconcile.o runtime.o pincheck.o) \
 	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS)
 CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
-	ctl_metrics.o ctl_log.o ctl_state.o ctl_out.o) \
+	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o) \
 	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS)
 
 $(CGNATD_OBJS) $(CGNATCTL_OBJS): $(BUILD)/bpf/cgnat.skel.h \

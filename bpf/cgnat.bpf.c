@@ -142,6 +142,7 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 {
 	struct cgnat_nh *nh = &s->nh[CGNAT_DIR_OUT];
 	__be32 dst = p->ip->daddr;
+	__be16 rem = *p->dport;	/* the session's remote port, before */
 	__be16 rport = 0;
 	struct xlate x = {};
 	__u64 exp = s->expires_ns;
@@ -173,7 +174,7 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 	/* A hairpin sender's session never has a reverse entry (and its
 	 * destination is rewritten by now).
 	 */
-	if (ct_update(s, cfg, p, CGNAT_DIR_OUT, now, 1) &&
+	if (ct_update(s, cfg, p, CGNAT_DIR_OUT, rem, now, 1) &&
 	    !(s->flags & CGNAT_SF_HAIRPIN))
 		rsess_forget(p->proto, s->ext_addr, s->ext_port, p->ip->daddr,
 			     *p->dport);
@@ -378,7 +379,8 @@ static __noinline int outside(struct xdp_md *ctx)
 		return ACT_PTB | nh->mtu;
 	if (p.ip->frag_off & bpf_htons(IP_MF))
 		frag_note(ctx, rc ? 0 : nh, CGNAT_DIR_IN, p.ip->saddr, m->addr);
-	if (ct_update(s, cfg, &p, CGNAT_DIR_IN, now, cfg->inbound_refresh))
+	if (ct_update(s, cfg, &p, CGNAT_DIR_IN, k.rem_port, now,
+		      cfg->inbound_refresh))
 		rsess_forget(k.proto, s->ext_addr, s->ext_port, k.rem_addr,
 			     k.rem_port);
 	xlate_set(&p, &x, &p.ip->daddr, p.dport, m->addr, m->port);

@@ -19,6 +19,11 @@
 
 #define CGNAT_MAX_BLOCKS 32	/* blocks a subscriber may hold, hard bound */
 #define CGNAT_MAX_POOLS 16
+/* Map cgnat_udp_timers: the UDP idle timer (ns) of a session by its remote
+ * port, for the well-known ports 0..1023 only (RFC 4787 REQ-5a: shorter
+ * timers per IANA application, DNS on 53); 0 = cgnat_cfg.udp_timeout_ns.
+ */
+#define CGNAT_UDP_TIMER_PORTS 1024
 #define CGNAT_GRANT_DEPTH 4	/* pre-granted growth blocks per address */
 #define CGNAT_NEW_DEPTH 16	/* pre-granted first blocks per pool */
 #define CGNAT_PORT_WORDS 1024	/* 65536 ports / 64 bits */

@@ -10,6 +10,7 @@
 #define CGNAT_CT_H
 
 #include "cgnat_abi.h"
+#include "maps.h"
 #include "parse.h"
 
 /* Expiry is rewritten only when it would move by more than this: a write
@@ -39,26 +40,44 @@ static __always_inline int ct_tcp_established(__u8 seen)
 	       !(seen & (CGNAT_TCP_FIN_OUT | CGNAT_TCP_FIN_IN | CGNAT_TCP_RST));
 }
 
+/* A UDP session's timer: its remote port's own (timeouts.udp_ports) when
+ * set, else the general one. One array lookup, only for ports < 1024.
+ */
+static __always_inline __u64 ct_udp_timeout(const struct cgnat_cfg *cfg,
+					    __be16 rport)
+{
+	__u32 port = bpf_ntohs(rport);
+	__u64 *t;
+
+	if (port < CGNAT_UDP_TIMER_PORTS) {
+		t = bpf_map_lookup_elem(&cgnat_udp_timers, &port);
+		if (t && *t)
+			return *t;
+	}
+	return cfg->udp_timeout_ns;
+}
+
+/* 'rport' is the session's remote port (its key's rem_port). */
 static __always_inline __u64 ct_timeout(const struct cgnat_cfg *cfg,
-					__u8 proto, __u8 seen)
+					__u8 proto, __u8 seen, __be16 rport)
 {
 	if (proto == IPPROTO_TCP)
 		return ct_tcp_established(seen) ? cfg->tcp_est_timeout_ns :
 						  cfg->tcp_trans_timeout_ns;
 	if (proto == IPPROTO_UDP)
-		return cfg->udp_timeout_ns;
+		return ct_udp_timeout(cfg, rport);
 	return cfg->icmp_timeout_ns;
 }
 
-/* Records the packet on the session: TCP flags and, when 'refresh', the
- * new expiry. Writes only what changed. Returns 1 when the TCP state
+/* Records the packet on the session ('rport': its remote port): TCP flags
+ * and, when 'refresh', the new expiry. Writes only what changed. Returns 1 when the TCP state
  * changed, which rewrote the expiry and may have shortened it: the
  * caller then deletes the session's reverse entry (rsess.h).
  */
 static __always_inline int ct_update(struct cgnat_sess *s,
 				     const struct cgnat_cfg *cfg,
-				     const struct pkt *p, int dir, __u64 now,
-				     int refresh)
+				     const struct pkt *p, int dir,
+				     __be16 rport, __u64 now, int refresh)
 {
 	__u8 seen = s->tcp_seen;
 	__u64 exp;
@@ -70,14 +89,14 @@ static __always_inline int ct_update(struct cgnat_sess *s,
 			seen |= b;
 			s->tcp_seen = seen;
 			/* A state change may shorten the timer (RST, FIN). */
-			s->expires_ns = now + ct_timeout(cfg, p->proto, seen) +
+			s->expires_ns = now + ct_timeout(cfg, p->proto, seen, rport) +
 					CT_REFRESH_SLACK_NS;
 			return 1;
 		}
 	}
 	if (!refresh)
 		return 0;
-	exp = now + ct_timeout(cfg, p->proto, seen) + CT_REFRESH_SLACK_NS;
+	exp = now + ct_timeout(cfg, p->proto, seen, rport) + CT_REFRESH_SLACK_NS;
 	if (exp > s->expires_ns + CT_REFRESH_SLACK_NS)
 		s->expires_ns = exp;
 	return 0;

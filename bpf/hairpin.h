@@ -55,7 +55,8 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 	/* Its session may have been made by a packet from the internet
 	 * (with a pool source) and so have a reverse entry.
 	 */
-	if (ct_update(s, cfg, p, CGNAT_DIR_IN, now, cfg->inbound_refresh))
+	if (ct_update(s, cfg, p, CGNAT_DIR_IN, k.rem_port, now,
+		      cfg->inbound_refresh))
 		rsess_forget(p->proto, p->ip->daddr, *p->dport, sext, sport);
 	return 0;
 }

@@ -270,6 +270,8 @@ static int fill_static(struct dp *dp, const struct dp_opts *o)
 
 	rc = dp_set_cfg(dp, &o->cfg);
 	if (!rc)
+		rc = dp_set_udp_timers(dp, o->udp_timers);
+	if (!rc)
 		rc = fill_addrs(dp, o);
 	if (rc)
 		return rc;
@@ -328,6 +330,21 @@ int dp_set_cfg(struct dp *dp, const struct cgnat_cfg *cfg)
 				cfg, 0))
 		return dp_fail(dp, -errno, "write config map: %s",
 			    strerror(errno));
+	return 0;
+}
+
+int dp_set_udp_timers(struct dp *dp, const __u64 *ns)
+{
+	int fd = bpf_map__fd(dp->skel->maps.cgnat_udp_timers);
+	__u32 port;
+	__u64 v;
+
+	for (port = 0; port < CGNAT_UDP_TIMER_PORTS; port++) {
+		v = ns ? ns[port] : 0;
+		if (bpf_map_update_elem(fd, &port, &v, 0))
+			return dp_fail(dp, -errno, "write UDP port timers: %s",
+				       strerror(errno));
+	}
 	return 0;
 }
 

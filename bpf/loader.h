@@ -37,6 +37,10 @@ struct dp_opts {
 	__u32 n_prefixes;	/* subscriber prefixes -> pool */
 	const struct dp_prefix *prefixes;
 	struct cgnat_cfg cfg;	/* geometry and tunables */
+	/* CGNAT_UDP_TIMER_PORTS UDP timers by remote port, ns, 0 = none;
+	 * NULL: none at all.
+	 */
+	const __u64 *udp_timers;
 };
 
 /* Shared views of the mmapable maps (atomics only). */
@@ -76,6 +80,8 @@ void dp_close(struct dp *dp);
 int dp_unpin(const char *pin_dir, int maps);
 
 int dp_set_cfg(struct dp *dp, const struct cgnat_cfg *cfg);
+/* Writes all CGNAT_UDP_TIMER_PORTS per-port UDP timers (NULL: clears). */
+int dp_set_udp_timers(struct dp *dp, const __u64 *ns);
 int dp_add_tx(struct dp *dp, int ifindex);
 /* Sums the per-CPU counters into out[STAT_MAX]. */
 int dp_stats(struct dp *dp, __u64 *out);

@@ -174,6 +174,16 @@ struct {
 	__type(value, __u32);
 } cgnat_nh_gen SEC(".maps");
 
+/* Per-port UDP timers (cgnat_abi.h CGNAT_UDP_TIMER_PORTS); userspace
+ * writes all of them at load and on reload.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CGNAT_UDP_TIMER_PORTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgnat_udp_timers SEC(".maps");
+
 /* Per-CPU scratch for one packet's new flow: inside() leaves the key
  * and its FIB answer for inside_alloc(), nat_sess_create() builds the
  * session value here instead of on the stack.

@@ -282,7 +282,8 @@ nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
 	s->ext_addr = ext_addr;
 	s->ext_port = ext_port;
 	s->flags = flags;
-	s->expires_ns = now + ct_timeout(cfg, k->proto, 0) + CT_REFRESH_SLACK_NS;
+	s->expires_ns = now + ct_timeout(cfg, k->proto, 0, k->rem_port) +
+			CT_REFRESH_SLACK_NS;
 	rc = bpf_map_update_elem(&cgnat_sessions, k, s, BPF_NOEXIST);
 	if (rc && rc != -EEXIST) {
 		*err = nat_table_full(CGNAT_TBL_SESSIONS, k->int_addr, now, cfg);

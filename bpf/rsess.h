@@ -77,14 +77,14 @@ static __noinline void rsess_forget(__u32 proto, __be32 ext_addr,
  */
 static __always_inline int rsess_usable(const struct cgnat_rsess *r,
 					const struct cgnat_cfg *cfg,
-					__u8 proto, __u64 now)
+					__u8 proto, __be16 rport, __u64 now)
 {
 	__u64 exp = r->expires_ns;
 
 	if (exp <= now)
 		return 0;
 	return !cfg->inbound_refresh ||
-	       exp >= now + ct_timeout(cfg, proto, r->tcp_seen);
+	       exp >= now + ct_timeout(cfg, proto, r->tcp_seen, rport);
 }
 
 /* The established inbound path in one lookup. 'p' is parsed (parse_l3l4
@@ -110,7 +110,7 @@ static __noinline int rsess_fast(struct xdp_md *ctx, struct pkt *p,
 	rsess_key(&k, p->proto, p->ip->daddr, *p->dport, p->ip->saddr,
 		  *p->sport);
 	r = bpf_map_lookup_elem(&cgnat_rsess, &k);
-	if (!r || !rsess_usable(r, cfg, p->proto, now))
+	if (!r || !rsess_usable(r, cfg, p->proto, *p->sport, now))
 		return RSESS_MISS;
 	/* A stale next hop or a packet too big: the slow path refreshes the
 	 * session's next hop (and then this entry) or answers with ICMP.

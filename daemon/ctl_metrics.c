@@ -121,8 +121,38 @@ static const char *const daemon_keys[] = {
 	"log_events",	   "log_duplicates",   "log_replaced",
 	"log_commits",	   "log_write_errors", "reconciles",
 	"ipfix_submitted", "ipfix_ring_full",  "ipfix_rate_limited",
-	"ipfix_refused",
+	"ipfix_refused",   "sweeps",
 };
+
+/* The last expiry sweep, as gauges (cgnatd rewrites them every 5 s). */
+static void sweep_gauges(struct ctl *c)
+{
+	static const char *const what[][2] = {
+		{ "sessions", "seen" }, { "sessions", "expired" },
+		{ "mappings", "seen" }, { "mappings", "expired" },
+		{ "rsess", "deleted" },
+	};
+	char k[64], l[64];
+	long long v;
+	size_t i;
+
+	if (!daemon_stats(c->run_dir, "sweep_last_us", &v)) {
+		help("cgnatd_sweep_last_duration_microseconds", "gauge",
+		     "how long the last expiry sweep took, start to end");
+		sample("cgnatd_sweep_last_duration_microseconds", NULL, v);
+	}
+	help("cgnatd_sweep_last_entries", "gauge",
+	     "entries the last expiry sweep saw and removed, by table");
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		snprintf(k, sizeof(k), "sweep_last_%s_%s", what[i][0],
+			 what[i][1]);
+		if (daemon_stats(c->run_dir, k, &v))
+			continue;
+		snprintf(l, sizeof(l), "table=\"%s\",result=\"%s\"",
+			 what[i][0], what[i][1]);
+		sample("cgnatd_sweep_last_entries", l, v);
+	}
+}
 
 static void collectors(struct ctl *c)
 {
@@ -161,6 +191,7 @@ static void daemon_counters(struct ctl *c)
 		snprintf(l, sizeof(l), "counter=\"%s\"", daemon_keys[i]);
 		sample("cgnatd_total", l, v);
 	}
+	sweep_gauges(c);
 	collectors(c);
 }
 

@@ -90,6 +90,27 @@ int ctl_use(struct ctl *c, const struct pins *p, struct ctl_use *u)
 	return 0;
 }
 
+/* The last expiry sweep, from cgnatd's stats file (written every 5 s). */
+static void text_sweep(struct ctl *c)
+{
+	long long n = 0, every = 0, us = 0, seen = 0, exp = 0, mexp = 0;
+
+	daemon_stats(c->run_dir, "sweeps", &n);
+	daemon_stats(c->run_dir, "sweep_interval_ms", &every);
+	if (!n) {
+		printf("expiry sweep: every %.1f s, none completed yet\n",
+		       every / 1000.0);
+		return;
+	}
+	daemon_stats(c->run_dir, "sweep_last_us", &us);
+	daemon_stats(c->run_dir, "sweep_last_sessions_seen", &seen);
+	daemon_stats(c->run_dir, "sweep_last_sessions_expired", &exp);
+	daemon_stats(c->run_dir, "sweep_last_mappings_expired", &mexp);
+	printf("expiry sweep: every %.1f s, %lld done; the last took %.1f ms: "
+	       "%lld sessions seen, %lld expired, %lld mappings expired\n",
+	       every / 1000.0, n, us / 1000.0, seen, exp, mexp);
+}
+
 static void text_daemon(struct ctl *c, const struct pins *p)
 {
 	long long started = -1, reload = -1;
@@ -108,6 +129,8 @@ static void text_daemon(struct ctl *c, const struct pins *p)
 		printf("cgnatd:       not running (the data plane forwards "
 		       "on its own; blocks are not granted or logged)\n");
 	}
+	if (pid)
+		text_sweep(c);
 	printf("data plane:   %s (%d of 2 XDP links pinned in %s)\n",
 	       p->links == 2 ? "attached" : "NOT attached", p->links,
 	       c->pin_dir);
@@ -226,12 +249,29 @@ static void json_counters(const struct pins *p)
 static void json_status(struct ctl *c, const struct pins *p,
 			const struct ctl_use *u)
 {
+	static const char *const sweep_keys[] = {
+		"sweeps", "sweep_interval_ms", "sweep_last_us",
+		"sweep_last_sessions_seen", "sweep_last_sessions_expired",
+		"sweep_last_mappings_seen", "sweep_last_mappings_expired",
+		"sweep_last_rsess_deleted",
+	};
 	int pid = daemon_pid(c->run_dir);
+	long long v;
+	size_t i;
 
-	printf("{\"cgnatd\":{\"running\":%s,\"pid\":%d},\"dataplane\":"
-	       "{\"attached\":%s,\"links\":%d,\"pin_dir\":",
-	       pid ? "true" : "false", pid, p->links == 2 ? "true" : "false",
-	       p->links);
+	printf("{\"cgnatd\":{\"running\":%s,\"pid\":%d",
+	       pid ? "true" : "false", pid);
+	/* The expiry sweep as "sweep":{"sweeps":N,"interval_ms":..}. */
+	for (i = 0; pid && i < sizeof(sweep_keys) / sizeof(sweep_keys[0]);
+	     i++) {
+		if (daemon_stats(c->run_dir, sweep_keys[i], &v))
+			v = 0;
+		printf("%s\"%s\":%lld", i ? "," : ",\"sweep\":{",
+		       i ? sweep_keys[i] + 6 : "completed", v);
+	}
+	printf("%s},\"dataplane\":{\"attached\":%s,\"links\":%d,"
+	       "\"pin_dir\":",
+	       pid ? "}" : "", p->links == 2 ? "true" : "false", p->links);
 	json_str(stdout, c->pin_dir);
 	printf("},\"subscribers\":%u,\"subscriber_table\":%u,"
 	       "\"sessions\":%llu,\"blocks\":{\"total\":%u,\"held\":%u,"

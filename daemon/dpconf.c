@@ -97,6 +97,18 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	c->sess_events = cfg->log.session_events;
 }
 
+void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg)
+{
+	const struct cfg_timeouts *t = &cfg->timeouts;
+	unsigned int i;
+
+	memset(ns, 0, CGNAT_UDP_TIMER_PORTS * sizeof(*ns));
+	for (i = 0; i < t->n_udp_ports; i++)	/* ports < 1024: cfg checks */
+		if (t->udp_ports[i].port < CGNAT_UDP_TIMER_PORTS)
+			ns[t->udp_ports[i].port] =
+				t->udp_ports[i].timeout_ms * NS_PER_MS;
+}
+
 int dpconf_build(struct dpconf *dc, const struct cgnat_config *cfg,
 		 __be32 icmp_src, const char *pin_dir, char *err, size_t len)
 {
@@ -118,6 +130,8 @@ int dpconf_build(struct dpconf *dc, const struct cgnat_config *cfg,
 	}
 	fill_prefixes(dc, cfg);
 	dpconf_tunables(&dc->o.cfg, cfg, icmp_src);
+	dpconf_udp_timers(dc->udp_timers, cfg);
+	dc->o.udp_timers = dc->udp_timers;
 	rc = dp_geometry(&dc->o.cfg, p->first, p->last, p->block_size,
 			 dc->o.n_addrs);
 	if (rc) {

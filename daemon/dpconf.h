@@ -26,6 +26,7 @@ struct dpconf {
 	__be32 *addrs; /* heap, o.n_addrs entries */
 	__u32 *addr_pool;
 	struct dp_prefix prefixes[DPCONF_MAX_PREFIXES];
+	__u64 udp_timers[CGNAT_UDP_TIMER_PORTS]; /* o.udp_timers */
 };
 
 /*
@@ -40,6 +41,9 @@ void dpconf_free(struct dpconf *dc);
 /* The runtime tunables of cgnat_cfg from cfg; geometry left untouched. */
 void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 		     __be32 icmp_src);
+
+/* timeouts.udp_ports as CGNAT_UDP_TIMER_PORTS ns by port, 0 = none. */
+void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg);
 
 /* The allocator's lifecycle policy from cfg. */
 void dpconf_policy(struct pb_policy *p, const struct cgnat_config *cfg);

@@ -78,16 +78,29 @@ static void frag_stats(struct dprun *r)
  * that late (the RFC timers are floors), and a sweep over 1M sessions
  * (about a second of one core, in steps) runs rarely enough.
  */
-static __u64 sweep_interval(const struct cgnat_cfg *c)
+static __u64 sweep_interval(const struct cgnat_cfg *c, __u64 udp_short_ns)
 {
 	__u64 t = c->udp_timeout_ns;
 
+	if (udp_short_ns && udp_short_ns < t)
+		t = udp_short_ns;
 	if (c->tcp_trans_timeout_ns < t)
 		t = c->tcp_trans_timeout_ns;
 	if (c->icmp_timeout_ns < t)
 		t = c->icmp_timeout_ns;
 	t = t / 4 / 1000000;
 	return t < 100 ? 100 : t > 5000 ? 5000 : t;
+}
+
+static __u64 udp_shortest(const __u64 *ns)
+{
+	__u64 t = 0;
+	int i;
+
+	for (i = 0; ns && i < CGNAT_UDP_TIMER_PORTS; i++)
+		if (ns[i] && (!t || ns[i] < t))
+			t = ns[i];
+	return t;
 }
 
 /* One epoll set over the ring buffer's own epoll fd and the netlink
@@ -156,7 +169,8 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	r->pv.n_subs = o->subscribers;
 	r->pv.ports = r->dp.v.ports;
 	r->pv.addrs = o->addrs;
-	r->sweep_ms = sweep_interval(&o->cfg);
+	r->udp_short_ns = udp_shortest(o->udp_timers);
+	r->sweep_ms = sweep_interval(&o->cfg, r->udp_short_ns);
 	rc = pb_init(&r->pb, o->n_addrs, o->cfg.blocks_per_addr, o->addr_pool,
 		     n_pools);
 	if (rc) {
@@ -206,14 +220,20 @@ err:
 	return rc;
 }
 
-int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg)
+int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
+		  const __u64 *udp_timers)
 {
-	int rc = dp_set_cfg(&r->dp, cfg);
+	int rc = dp_set_udp_timers(&r->dp, udp_timers);
 
 	if (!rc)
-		r->sweep_ms = sweep_interval(cfg);
-	return rc;
+		rc = dp_set_cfg(&r->dp, cfg);
+	if (rc)
+		return rc;
+	r->udp_short_ns = udp_shortest(udp_timers);
+	r->sweep_ms = sweep_interval(cfg, r->udp_short_ns);
+	return 0;
 }
+
 
 void dprun_set_policy(struct dprun *r, const struct pb_policy *pol)
 {
@@ -247,6 +267,7 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 		return rc < 0 ? rc : 0;
 	r->last = r->dp.sw.a;
 	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - r->sweep_t0;
+	r->sweeps++;
 	return 0;
 }
 

@@ -42,10 +42,12 @@ struct dprun {
 	void *ctx;
 	__u32 n_pools;
 	__u64 sweep_ms;		/* sweep interval, default 1000 */
+	__u64 udp_short_ns;	/* shortest per-port UDP timer, 0 = none */
 	__u64 last_sweep_ms;	/* when the last one began */
 	__u64 sweep_t0;		/* when the one under way began */
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
 	__u64 last_sweep_ns;	/* from its start to its end */
+	__u64 sweeps;		/* sweeps completed since start */
 };
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
@@ -64,10 +66,12 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
 int dprun_poll(struct dprun *r, int timeout_ms);
 /* One fd, readable when dprun_poll() has work: for a caller's poll(). */
 int dprun_fd(const struct dprun *r);
-/* New tunables for the data plane (reload): writes them and re-derives
- * the sweep interval from the timeouts.
+/* New tunables for the data plane (reload): writes them and the per-port
+ * UDP timers (dp_set_udp_timers) and re-derives the sweep interval from
+ * the timeouts.
  */
-int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg);
+int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
+		  const __u64 *udp_timers);
 /* 1 while a sweep is under way: it goes on in steps at each
  * dprun_poll(), which then does not wait, so poll without a timeout.
  */

@@ -24,25 +24,25 @@ void cgnatd_warn_unsupported(const struct cgnat_config *cfg)
 	if (cfg->nat.unsolicited_syn == CFG_SYN_ICMP)
 		log_warnx("nat.unsolicited_syn: icmp is not implemented by "
 			  "the data plane yet; unsolicited SYNs are dropped");
-	if (cfg->timeouts.n_udp_ports)
-		log_info("timeouts.udp_ports: per-port UDP timeouts are not "
-			 "implemented by the data plane yet; every UDP "
-			 "session uses timeouts.udp");
 }
 
 int cgnatd_apply_tunables(struct cgnatd *d)
 {
 	struct cgnat_cfg c = d->dc.o.cfg; /* keeps the geometry */
+	__u64 udp[CGNAT_UDP_TIMER_PORTS];
 	int rc;
 
 	dpconf_tunables(&c, &d->cfg, d->icmp_src);
+	dpconf_udp_timers(udp, &d->cfg);
 	if (!d->icmp_src)
 		c.unreach_rate = 0; /* no address to send them from */
-	rc = dprun_set_cfg(&d->run, &c);
-	if (rc)
+	rc = dprun_set_cfg(&d->run, &c, udp);
+	if (rc) {
 		log_warnx("data plane config: %s", d->run.dp.err);
-	else
+	} else {
 		d->dc.o.cfg = c;
+		memcpy(d->dc.udp_timers, udp, sizeof(udp));
+	}
 	return rc;
 }
 

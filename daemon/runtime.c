@@ -88,6 +88,19 @@ static void put_ipfix(FILE *f, struct ipfix_exporter *ipfix)
 	}
 }
 
+/* The expiry sweep: how often, and what the last one found and cost. */
+static void put_sweep(FILE *f, const struct dprun *r)
+{
+	put(f, "sweeps", r->sweeps);
+	put(f, "sweep_interval_ms", r->sweep_ms);
+	put(f, "sweep_last_us", r->last_sweep_ns / 1000);
+	put(f, "sweep_last_sessions_seen", r->last.sessions_seen);
+	put(f, "sweep_last_sessions_expired", r->last.sessions_expired);
+	put(f, "sweep_last_mappings_seen", r->last.mappings_seen);
+	put(f, "sweep_last_mappings_expired", r->last.mappings_expired);
+	put(f, "sweep_last_rsess_deleted", r->last.rsess_deleted);
+}
+
 void runtime_stats(const char *dir, const struct evlog *ev,
 		   struct ipfix_exporter *ipfix, int64_t started_ms,
 		   int64_t reload_ms, __u64 reconciles)
@@ -118,6 +131,8 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 	put(f, "log_sess_deleted", ev->s.sess_deleted);
 	put(f, "log_sess_unseen", ev->s.sess_unseen);
 	put(f, "log_sess_reconciled", ev->s.sess_reconciled);
+	if (ev->run)
+		put_sweep(f, ev->run);
 	if (ipfix)
 		put_ipfix(f, ipfix);
 	if (fclose(f) || rename(tmp, path))

@@ -157,6 +157,65 @@ static void test_udp_icmp_timers(void **st)
 	assert_true(left >= 60ull * 1000000000 && left < 70ull * 1000000000);
 }
 
+static uint64_t udp_left(const char *h, uint16_t hport, const char *r,
+			 uint16_t rport)
+{
+	struct cgnat_sess ss;
+
+	assert_int_equal(h_sess(&H, 17, pkt_ip(h), hport, pkt_ip(r), rport,
+				&ss), 0);
+	return (ss.expires_ns - h_now_ns()) / 1000000000;
+}
+
+/* timeouts.udp_ports (RFC 4787 REQ-5a): the remote port's own timer at
+ * creation, on outbound and inbound refresh, and on the one-lookup
+ * inbound path; other ports, TCP and ICMP keep theirs.
+ */
+static void test_udp_port_timers(void **st)
+{
+	struct pkt_spec d = spec(17, H1, 5301, S1, 53, H_INSIDE);
+	struct pkt_spec o = spec(17, H1, 5302, S1, 5353, H_INSIDE);
+	struct pkt_spec t = spec(6, H1, 5303, S1, 53, H_INSIDE), r;
+	__u64 ns[CGNAT_UDP_TIMER_PORTS] = { 0 };
+	uint64_t fast;
+	struct cgnat_sess ss;
+	uint32_t ext;
+	uint16_t p;
+
+	(void)st;
+	ns[53] = 30ull * 1000000000;
+	assert_int_equal(dp_set_udp_timers(&H.dp, ns), 0);
+	p = xlate_out(&d, &ext);
+	xlate_out(&o, &ext);
+	xlate_out(&t, &ext);
+	assert_in_range(udp_left(H1, 5301, S1, 53), 30, 31);
+	assert_in_range(udp_left(H1, 5302, S1, 5353), 300, 301);
+	assert_int_equal(h_sess(&H, 6, pkt_ip(H1), 5303, pkt_ip(S1), 53, &ss),
+			 0);
+	assert_in_range((ss.expires_ns - h_now_ns()) / 1000000000, 240, 241);
+
+	ns[53] = 100ull * 1000000000;	/* outbound refresh */
+	assert_int_equal(dp_set_udp_timers(&H.dp, ns), 0);
+	xlate_out(&d, &ext);
+	assert_in_range(udp_left(H1, 5301, S1, 53), 100, 101);
+
+	ns[53] = 200ull * 1000000000;	/* inbound refresh */
+	assert_int_equal(dp_set_udp_timers(&H.dp, ns), 0);
+	H.o.cfg.inbound_refresh = 1;
+	assert_int_equal(dp_set_cfg(&H.dp, &H.o.cfg), 0);
+	r = spec(17, S1, 53, ip_str(ext, 0), p, H_OUTSIDE);
+	xlate_in(r, H1, 5301);
+	assert_in_range(udp_left(H1, 5301, S1, 53), 200, 201);
+	/* Its reverse entry is fresh by port 53's timer: one lookup next. */
+	fast = h_stat(&H, STAT_XLATE_IN_FAST);
+	xlate_in(r, H1, 5301);
+	assert_int_equal(h_stat(&H, STAT_XLATE_IN_FAST), fast + 1);
+
+	assert_int_equal(dp_set_udp_timers(&H.dp, NULL), 0);	/* cleared */
+	xlate_out(&d, &ext);
+	assert_in_range(udp_left(H1, 5301, S1, 53), 300, 301);
+}
+
 static void set_filtering(uint32_t mode)
 {
 	H.o.cfg.filtering = mode;
@@ -728,6 +787,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parity, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_state_timers, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_udp_port_timers, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_udp_icmp_timers, setup,
 						teardown),

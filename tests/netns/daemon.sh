@@ -42,8 +42,11 @@ check "a broken file is refused with file:line:column ($out)" \
 
 # --- start, traffic --------------------------------------------------------------
 tb_bg inet $PY "$WHOAMI" serve $S1 7
+tb_bg inet $PY "$WHOAMI" serve $S1 53
 tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 200 ip 2>/dev/null
+CAP=${TB_PIDS[-1]}
 tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
+COL=${TB_PIDS[-1]}
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
 if ! tb_cgnatd "$CFG"; then
 	fail "cgnatd starts and attaches"
@@ -62,8 +65,8 @@ r=$(in_sub $PY "$TRAFFIC" tagged $S1 7 2 "${SUBS[@]}")
 check "tagged UDP, TCP and ping from $NSUBS subscribers ($r)" \
 	test "$r" = "sent $((NSUBS * 6)) answered $((NSUBS * 6))"
 sleep 0.3
-kill "${TB_PIDS[1]}" 2>/dev/null # the capture holds only tagged flows
-wait "${TB_PIDS[1]}" 2>/dev/null
+kill "$CAP" 2>/dev/null # the capture holds only tagged flows
+wait "$CAP" 2>/dev/null
 e1=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S1 7)
 r=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S1 7 1000000)
 read -r _ tlen tsum lsum <<<"$r"
@@ -93,7 +96,41 @@ check "blocks SUBSCRIBER shows H1's block" grep -q " $H1 " <<<"$(ctl blocks $H1)
 ss=$(ctl --json sessions $H1)
 check "sessions --json shows H1's UDP session as $e1" \
 	grep -q "\"external\":\"$e1\"" <<<"$ss"
+# timeouts.udp_ports, default { 53: 30s } (RFC 4787 REQ-5a): DNS gets
+# 30 s, port 7 the general 300 s.
+udp_left() {	# udp_left REMOTE: seconds left on H1's UDP session to it
+	ctl --json sessions $H1 | $PY -c '
+import json, sys
+for s in json.load(sys.stdin)["sessions"]:
+    if s["proto"] == "udp" and s["remote"] == sys.argv[1]:
+        print(round(s["expires_in_ms"] / 1000))' "$1"
+}
+e53=$(in_sub $PY "$WHOAMI" udp $H1 5053 $S1 53)
+check "H1 reaches the DNS port through its mapping ($e53)" \
+	test "${e53%:*}" = "${e1%:*}"
+left=$(udp_left $S1:53)
+check "a UDP session to port 53 runs on the 30 s port timer (${left}s)" \
+	test "${left:-0}" -ge 28 -a "${left:-99}" -le 31
+left=$(udp_left $S1:7)
+check "a UDP session to port 7 on the general 300 s one (${left}s)" \
+	test "${left:-0}" -ge 280 -a "${left:-999}" -le 301
+# The expiry sweep (every 5 s here) as status and metrics show it.
+swept() {
+	ctl --json status | $PY -c '
+import json, sys
+s = json.load(sys.stdin)["cgnatd"]["sweep"]
+sys.exit(not (s["completed"] >= 1 and s["last_sessions_seen"] >= 1))'
+}
+check "status --json: a sweep completed, having seen the sessions" \
+	tb_wait 200 swept
+sw=$(ctl status)
+check "status: the last expiry sweep's time and counts" grep -qE \
+	"^expiry sweep: every 5\.0 s, [0-9]+ done; the last took [0-9.]+ ms: [1-9][0-9]* sessions seen" <<<"$sw"
 m=$(ctl -c "$CFG" metrics)
+check "metrics: sweeps counted" \
+	grep -qE '^cgnatd_total\{counter="sweeps"\} [1-9]' <<<"$m"
+check "metrics: the last sweep's entries by table" grep -qE \
+	'^cgnatd_sweep_last_entries\{table="sessions",result="seen"\} [1-9]' <<<"$m"
 check "metrics: subscribers gauge" grep -q "^cgnat_subscribers $((NSUBS + 1))$" <<<"$m"
 check "metrics: drops by reason" grep -q '^cgnat_drops_total{reason="spoof"} ' <<<"$m"
 check "metrics: counters typed for Prometheus" \
@@ -121,7 +158,7 @@ check "SIGTERM: cgnatd stops and says the data plane keeps forwarding" \
 check "after stop, traffic still flows (ping H1 -> S1)" \
 	in_sub ping -c 2 -i 0.2 -W 2 -I $H1 $S1 -q
 sleep 0.3
-kill "${TB_PIDS[2]}" 2>/dev/null
+kill "$COL" 2>/dev/null
 "$BIN/ipfix_decode" "$TB_TMP/ipfix.bin" >"$TB_TMP/ipfix.txt" 2>/dev/null
 r=$($PY "$LOGCHECK" ipfix "$DB" "$TB_TMP/ipfix.txt")
 echo "$r"

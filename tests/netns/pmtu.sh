@@ -78,21 +78,37 @@ check "router's errors translated ($n)" test "${n:-0}" -ge 2
 # 2. cgnat's own egress link is the small one: the 3/4 is made in XDP
 # from the inside address with the link's MTU, from the first packet
 # after the change. A flow sends 1400 bytes with DF (they fit), out0
-# shrinks to 1300, and the same flow's next datagram, sent at once, gets
-# the 3/4: its cached next hop (egress MTU included) was dropped when
-# the link change bumped the next-hop generation.
-r=$(in_sub $PY - $H1 $S1 "$NS_NAT" <<'PYEOF'
-import socket, subprocess, sys, time
+# shrinks to 1300, and the same flow's next datagram, sent as soon as
+# cgnatd has bumped the next-hop generation (it reads the change from
+# rtnetlink, a few ms later on a loaded machine), gets the 3/4: its
+# cached next hop (egress MTU included) was dropped by the bump.
+r=$(in_sub $PY - $H1 $S1 "$NS_NAT" "$PIN" $$ <<'PYEOF'
+import json, socket, subprocess, sys, time
 IP_MTU_DISCOVER, IP_PMTUDISC_DO, IP_MTU = 10, 2, 14
+
+def gen():	# the pinned generation, read in the test's mount namespace
+    out = subprocess.run(["nsenter", "--mount=/proc/%s/ns/mnt" % sys.argv[5],
+                          "bpftool", "-j", "map", "lookup", "pinned",
+                          sys.argv[4] + "/cgnat_nh_gen", "key", "0", "0", "0",
+                          "0"], capture_output=True, text=True).stdout
+    return json.loads(out)["value"] if out else None
+
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
 s.bind((sys.argv[1], 5299))
 s.connect((sys.argv[2], 7))
 s.send(b"x" * 1372)	# 1400 bytes of IP
 time.sleep(0.2)
+g0 = gen()
+if g0 is None:
+    sys.exit("cannot read cgnat_nh_gen")
 subprocess.run(["nsenter", "--net=/var/run/netns/" + sys.argv[3], "ip",
                 "link", "set", "out0", "mtu", "1300"], check=True)
-s.send(b"x" * 1372)	# the same flow, at once
+for _ in range(200):
+    if gen() != g0:
+        break
+    time.sleep(0.01)
+s.send(b"x" * 1372)	# the same flow, right after the bump
 time.sleep(0.3)
 print(s.getsockopt(socket.IPPROTO_IP, IP_MTU))
 PYEOF

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # reload.sh - SIGHUP with a changed timeout and a changed pool: the
-# timeout is live at once (new and refreshed sessions get it), the pool
+# timeout is live at once (new and refreshed sessions get it, and so do
+# per-port UDP timers on a second reload), the pool
 # change is named as needing a cold start and not applied, existing
 # mappings and connections are untouched, nothing in the log changes but
 # a config_log row; a broken file is refused and the running
@@ -95,6 +96,19 @@ check "a TCP connection across the reload is intact ($(cat "$TB_TMP/tcp"))" \
 check "the reload changed no block row" \
 	test "$(rows "WHERE released_ms IS NOT NULL")" = 1 -a \
 	"$(rows "")" -ge "$nrows"
+
+# --- per-port UDP timers are live too ------------------------------------------
+tb_yaml "$CFG" "$IPFIX" "$SHORT" "$BLOCKS" \
+	"timeouts: { udp: 30s, icmp: 3s, tcp_transitory: 3s, udp_ports: { 7: 10s } }"
+n=$(grep -c "reload: applied live" "$TB_TMP/cgnatd.log")
+kill -HUP "$CGNATD_PID"
+tb_wait 30 test "$(grep -c "reload: applied live" "$TB_TMP/cgnatd.log")" -gt "$n"
+check "reload names the per-port UDP timers as applied live" \
+	grep -q "reload: applied live: timeouts.udp_ports$" "$TB_TMP/cgnatd.log"
+e4=$(in_sub $PY "$WHOAMI" udp $H2 5004 $S1 7)
+left=$(expires $H2 "$e4")
+check "a new session to port 7 gets the port's 10 s timer (${left}s)" \
+	test "${left:-99}" -ge 8 -a "${left:-99}" -le 11
 
 # --- a broken file is refused --------------------------------------------------
 echo "timeouts: { udp: 1x }" >>"$CFG"

@@ -95,6 +95,7 @@ static void test_tunables_and_geometry(void **state)
 	const struct cgnat_cfg *c;
 	struct dpconf dc;
 	char err[256];
+	unsigned int i;
 
 	(void)state;
 	load(two_pools);
@@ -122,7 +123,37 @@ static void test_tunables_and_geometry(void **state)
 	assert_int_equal(c->block_size, 512);
 	assert_int_equal(c->blocks_per_addr, 16);
 	assert_int_equal(c->n_addrs, 6);
+	/* timeouts.udp_ports' default { 53: 30s }, by port, in ns. */
+	assert_ptr_equal(dc.o.udp_timers, dc.udp_timers);
+	assert_int_equal(dc.udp_timers[53], 30000000000ull);
+	for (i = 0; i < CGNAT_UDP_TIMER_PORTS; i++)
+		if (i != 53)
+			assert_int_equal(dc.udp_timers[i], 0);
 	dpconf_free(&dc);
+}
+
+static void test_udp_port_timers(void **state)
+{
+	__u64 ns[CGNAT_UDP_TIMER_PORTS];
+
+	(void)state;
+	load("interfaces: { inside: a, outside: b }\n"
+	     "subscribers: [100.64.0.0/10]\n"
+	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
+	     "timeouts: { udp_ports: { 123: 10s, 0: 1m, 1023: 2h } }\n");
+	memset(ns, 0xff, sizeof(ns));
+	dpconf_udp_timers(ns, &cfg);
+	assert_int_equal(ns[123], 10000000000ull);
+	assert_int_equal(ns[0], 60000000000ull);
+	assert_int_equal(ns[1023], 7200000000000ull);
+	assert_int_equal(ns[53], 0);	/* the default went with the key */
+	assert_int_equal(ns[124], 0);
+	load("interfaces: { inside: a, outside: b }\n"
+	     "subscribers: [100.64.0.0/10]\n"
+	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
+	     "timeouts: { udp_ports: {} }\n");
+	dpconf_udp_timers(ns, &cfg);
+	assert_int_equal(ns[0] | ns[53] | ns[123] | ns[1023], 0);
 }
 
 static void test_policy(void **state)
@@ -185,6 +216,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addresses_and_prefixes),
 		cmocka_unit_test(test_tunables_and_geometry),
+		cmocka_unit_test(test_udp_port_timers),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_ipfix),
 		cmocka_unit_test(test_bad_geometry),

@@ -69,7 +69,7 @@ struct cgnat_cfg {
 	__be32 icmp_src;	/* source of generated ICMP (inside address) */
 	__u8 unreach_type;	/* ICMP sent when no mapping can be made */
 	__u8 unreach_code;	/* (RFC 6888 REQ-11: 3/1); type 0 = none */
-	__u16 pad;
+	__u16 sess_events;	/* log.session_events: raise EVT_SESS_* */
 	__u32 unreach_rate;	/* per second per CPU, 0 = never */
 	__u32 port_lo;		/* first port of block 0, multiple of 64 */
 	__u32 block_size;	/* multiple of 64, 64..4096 */
@@ -263,6 +263,11 @@ enum cgnat_evt_type {
 	EVT_POOL_EMPTY = 4,	/* no first block for a new subscriber */
 	EVT_ADDR_EMPTY = 5,	/* no growth block on the sub's address */
 	EVT_TABLE_FULL = 6,	/* value: enum cgnat_table */
+	/* Per session, only with cfg sess_events; record cgnat_sess_event.
+	 * Never rate-limited: each one is a log row.
+	 */
+	EVT_SESS_CREATE = 7,
+	EVT_SESS_DELETE = 8,
 	/* Raised by the allocator in userspace, same record shape. */
 	EVT_BLOCK_RELEASED = 16, /* value: enum cgnat_release_reason */
 	EVT_BLOCK_INTERIM = 17,	/* a block still held after interim_log */
@@ -296,6 +301,34 @@ struct cgnat_event {
 	__u32 pad;
 };
 _Static_assert(sizeof(struct cgnat_event) == 40, "event layout");
+
+/* Why a session ended (cgnat_sess_event.reason, delete only). */
+enum cgnat_sess_end {
+	CGNAT_SESS_END_EXPIRED = 1,	/* its timer ran out (the sweep) */
+};
+
+/* EVT_SESS_CREATE / EVT_SESS_DELETE record. Same size as cgnat_event and
+ * the same first two fields, so one ring and one reader carry both; the
+ * reader tells them apart by type. The tuple is the session key's
+ * (subscriber view) plus the external endpoint it was translated to; for
+ * ICMP queries the ports are the echo identifiers and rem_port is 0.
+ */
+struct cgnat_sess_event {
+	__u64 time_tai_ns;	/* bpf_ktime_get_tai_ns() at create/delete */
+	__u32 type;		/* EVT_SESS_CREATE, EVT_SESS_DELETE */
+	__be32 int_addr;
+	__be32 ext_addr;
+	__be32 rem_addr;
+	__be16 int_port;
+	__be16 ext_port;
+	__be16 rem_port;
+	__u8 proto;
+	__u8 flags;		/* CGNAT_SF_* of the session */
+	__u32 reason;		/* enum cgnat_sess_end, 0 on create */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct cgnat_sess_event) == sizeof(struct cgnat_event),
+	       "sess_event layout");
 
 /* Fragments (frag.h). A datagram is known by what it arrived with. */
 #define CGNAT_FRAG_TTL_NS (5ull * 1000000000) /* entry life after the first */

@@ -46,6 +46,38 @@ static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
 		    value, first, last);
 }
 
+/* A session was made or removed (log.session_events). Not rate-limited:
+ * each is one log row, and a full ring loses it, counted in
+ * STAT_EVT_LOST like any other event. Callers test cfg->sess_events
+ * first, so with the key off this costs one branch per new session.
+ */
+static __always_inline void evt_sess(__u32 type,
+				     const struct cgnat_sess_key *k,
+				     __be32 ext_addr, __be16 ext_port,
+				     __u8 flags, __u32 reason)
+{
+	struct cgnat_sess_event *e;
+
+	e = bpf_ringbuf_reserve(&cgnat_events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(STAT_EVT_LOST);
+		return;
+	}
+	e->time_tai_ns = bpf_ktime_get_tai_ns();
+	e->type = type;
+	e->int_addr = k->int_addr;
+	e->ext_addr = ext_addr;
+	e->rem_addr = k->rem_addr;
+	e->int_port = k->int_port;
+	e->ext_port = ext_port;
+	e->rem_port = k->rem_port;
+	e->proto = k->proto;
+	e->flags = flags;
+	e->reason = reason;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* True when an event of this type may be sent now (per-CPU limit). */
 static __always_inline int evt_allowed(__u32 type, __u64 now,
 				       const struct cgnat_cfg *cfg)

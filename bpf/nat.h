@@ -289,8 +289,12 @@ nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
 		*err = nat_table_full(CGNAT_TBL_SESSIONS, k->int_addr, now, cfg);
 		return 0;
 	}
-	if (!rc)
+	if (!rc) {
 		stat_inc(STAT_NEW_SESSION);
+		if (cfg->sess_events)
+			evt_sess(EVT_SESS_CREATE, k, ext_addr, ext_port,
+				 flags, 0);
+	}
 	*err = rc ? 1 : 0;
 	return bpf_map_lookup_elem(&cgnat_sessions, k);
 }

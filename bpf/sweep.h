@@ -63,8 +63,12 @@ static __always_inline void sweep_session(const struct cgnat_sess_key *k,
 {
 	struct cgnat_map_key mk = { .addr = k->int_addr, .port = k->int_port,
 				    .proto = k->proto, .dir = CGNAT_DIR_OUT };
+	__u32 zero = 0;
+	struct cgnat_cfg *cfg;
 	__be32 ext_addr;
 	__be16 ext_port;
+	__u8 flags;
+	int gone;
 
 	if (s->expires_ns > c->now) {
 		if (k->kind == CGNAT_SK_FLOW)
@@ -74,14 +78,22 @@ static __always_inline void sweep_session(const struct cgnat_sess_key *k,
 	/* Read before the delete: a freed element may be reused at once. */
 	ext_addr = s->ext_addr;
 	ext_port = s->ext_port;
+	flags = s->flags;
 	if (k->kind == CGNAT_SK_FLOW)
 		sweep_uncharge(k->int_addr);
-	bpf_map_delete_elem(&cgnat_sessions, k);
+	gone = !bpf_map_delete_elem(&cgnat_sessions, k);
 	/* After the session: see rsess.h. */
 	if (k->kind == CGNAT_SK_FLOW && k->proto != IPPROTO_ICMP)
 		rsess_forget(k->proto, ext_addr, ext_port, k->rem_addr,
 			     k->rem_port);
 	c->a.sessions_expired++;
+	/* Only the delete that took it logs the end (two sweeps of one
+	 * set of maps, a restart racing the old daemon, may judge it).
+	 */
+	cfg = bpf_map_lookup_elem(&cgnat_cfg, &zero);
+	if (gone && k->kind == CGNAT_SK_FLOW && cfg && cfg->sess_events)
+		evt_sess(EVT_SESS_DELETE, k, ext_addr, ext_port, flags,
+			 CGNAT_SESS_END_EXPIRED);
 }
 
 static __always_inline void sweep_free_port(const struct cgnat_map *m,

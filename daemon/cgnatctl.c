@@ -88,6 +88,10 @@ static void usage(void)
 		"(IP:PORT TIME per line on stdin)\n"
 		"       cgnatctl [-c FILE | --db PATH] history SUBSCRIBER "
 		"[--from TIME --to TIME]\n"
+		"       cgnatctl [-c FILE | --db PATH] sessions-log "
+		"IP:PORT --at TIME | --from TIME --to TIME\n"
+		"       cgnatctl [-c FILE | --db PATH] sessions-log "
+		"SUBSCRIBER [--from TIME --to TIME]\n"
 		"       options: --json --pin-dir DIR --run-dir DIR\n");
 	exit(2);
 }
@@ -185,6 +189,8 @@ int main(int argc, char **argv)
 		return cmd_lookup(&c);
 	if (!strcmp(cmd, "history"))
 		return cmd_history(&c);
+	if (!strcmp(cmd, "sessions-log"))
+		return cmd_sessions_log(&c);
 	if (!strcmp(cmd, "sessions"))
 		return cmd_sessions(&c);
 	if (!strcmp(cmd, "blocks"))

@@ -31,6 +31,9 @@ struct evlog_rel { /* a release written, awaiting its re-offer */
 struct evlog_stats {
 	__u64 assigned, released, interims, events, duplicates, replaced;
 	__u64 commits, write_errors, ipfix_refused;
+	__u64 sess_created, sess_deleted;
+	__u64 sess_unseen; /* deletes whose create never came */
+	__u64 sess_reconciled; /* open rows closed without their delete */
 };
 
 struct evlog {
@@ -68,6 +71,17 @@ void evlog_ipfix_block(struct evlog *ev, __u8 nat_event, uint64_t ms,
 /* 1 while block id has a release written but not yet acknowledged. */
 int evlog_release_pending(const struct evlog *ev, __u32 block);
 void evlog_free(struct evlog *ev);
+
+/* --- evlog_sess.c: session create/delete (log.session_events) ------- */
+
+/* e is a struct cgnat_sess_event (EVT_SESS_CREATE or _DELETE). */
+int evlog_sess(struct evlog *ev, const struct cgnat_event *e, uint64_t ms);
+/*
+ * Open session rows against the facts, in the caller's batch: all closed
+ * at fresh_ms (new maps) or at now_ms when the key is off; otherwise each
+ * whose session the pinned table no longer has is closed at now_ms.
+ */
+int evlog_sess_reconcile(struct evlog *ev, int64_t fresh_ms, int64_t now_ms);
 
 /* --- reconcile.c: pinned block table against the open rows ------------ */
 
@@ -136,8 +150,6 @@ int cgnatd_detach(struct cgnatd *d);
 
 /* --- reload.c: configuration changes, config_log, exporter ------------ */
 
-/* Warns about keys the data plane cannot honour yet. */
-void cgnatd_warn_unsupported(const struct cgnat_config *cfg);
 /* Warns when nat.unsolicited_syn: icmp cannot send anything. */
 void cgnatd_warn_syn(const struct cgnatd *d);
 /* Pushes the tunables of d->cfg into the data plane's config map. */

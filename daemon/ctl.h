@@ -69,6 +69,12 @@ int cmd_metrics(struct ctl *c);
 /* --- ctl_log.c: lookup, history ------------------------------------------ */
 int cmd_lookup(struct ctl *c);
 int cmd_history(struct ctl *c);
+/* The --at or --from/--to window (need: one is required; otherwise all
+ * time). Prints why not; -EINVAL. */
+int ctl_window(struct ctl *c, int need, int64_t *from, int64_t *to);
+
+/* --- ctl_sesslog.c: the per-session log ---------------------------------- */
+int cmd_sessions_log(struct ctl *c);
 
 /* --- ctl_state.c: sessions, blocks --------------------------------------- */
 int cmd_sessions(struct ctl *c);

@@ -47,7 +47,7 @@ static int parse_time(const char *s, const char *opt, int64_t *ms)
 }
 
 /* --at, or --from and --to; the window for history defaults to all. */
-static int window(struct ctl *c, int need, int64_t *from, int64_t *to)
+int ctl_window(struct ctl *c, int need, int64_t *from, int64_t *to)
 {
 	if (c->at && (c->from || c->to)) {
 		ctl_err("give --at or --from/--to, not both");
@@ -173,7 +173,7 @@ int cmd_lookup(struct ctl *c)
 			"or lookup - (queries on stdin)");
 		return 2;
 	}
-	if (!batch && window(c, 1, &from, &to))
+	if (!batch && ctl_window(c, 1, &from, &to))
 		return 2;
 	st = ctl_store(c);
 	if (!st)
@@ -218,7 +218,7 @@ int cmd_history(struct ctl *c)
 		ctl_err("usage: history SUBSCRIBER [--from TIME --to TIME]");
 		return 2;
 	}
-	if (parse_sub(c->argv[1], &sub) || window(c, 0, &from, &to))
+	if (parse_sub(c->argv[1], &sub) || ctl_window(c, 0, &from, &to))
 		return 2;
 	st = ctl_store(c);
 	if (!st)

@@ -97,6 +97,7 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	/* Answers to unsolicited SYNs share the unreachables' rate. */
 	c->syn_icmp_rate = cfg->nat.unsolicited_syn == CFG_SYN_ICMP ?
 				   cfg->nat.unreachable.rate : 0;
+	c->sess_events = cfg->log.session_events;
 }
 
 void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg)

@@ -249,6 +249,10 @@ int evlog_event(void *ctx, const struct cgnat_event *e, __u64 utc_ms)
 	case EVT_BLOCK_INTERIM:
 		on_interim(ev, e, utc_ms);
 		break;
+	case EVT_SESS_CREATE:
+	case EVT_SESS_DELETE:
+		evlog_sess(ev, e, utc_ms);
+		break;
 	default:
 		evlog_other(ev, e, utc_ms);
 		break;

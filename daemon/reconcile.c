@@ -267,6 +267,8 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why,
 	if (!rc)
 		rc = pass_rows(ev, &rows, 0, rs);
 	if (!rc)
+		rc = evlog_sess_reconcile(ev, fresh_ms, runtime_now_ms());
+	if (!rc)
 		summary(ev, why, rs);
 	free(rows.v);
 	if (ev->batch)

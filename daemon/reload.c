@@ -19,13 +19,6 @@
 #include "daemon/cgnatd.h"
 #include "daemon/log.h"
 
-void cgnatd_warn_unsupported(const struct cgnat_config *cfg)
-{
-	if (cfg->log.session_events)
-		log_warnx("log.session_events: the data plane raises no "
-			  "session events yet; nothing is logged per session");
-}
-
 void cgnatd_warn_syn(const struct cgnatd *d)
 {
 	const struct synpend *sp = &d->run.sp;
@@ -197,6 +190,7 @@ static void key_list(const char *msg, char *out, size_t len)
 static void apply(struct cgnatd *d, const struct cgnat_config *eff)
 {
 	int new_ipfix = dpconf_ipfix_changed(&d->cfg, eff);
+	int sess_off = d->cfg.log.session_events && !eff->log.session_events;
 	struct pb_policy pol;
 
 	d->cfg = *eff;
@@ -210,7 +204,11 @@ static void apply(struct cgnatd *d, const struct cgnat_config *eff)
 		cgnatd_ipfix_start(d);
 		d->ev.ipfix = d->ipfix;
 	}
-	cgnatd_warn_unsupported(&d->cfg);
+	if (sess_off && !evlog_begin(&d->ev)) {
+		/* No delete follows for what is open now (evlog_sess.c). */
+		evlog_sess_reconcile(&d->ev, 0, runtime_now_ms());
+		evlog_flush(&d->ev);
+	}
 	cgnatd_warn_syn(d);
 }
 

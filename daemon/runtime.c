@@ -127,6 +127,10 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 	put(f, "log_commits", ev->s.commits);
 	put(f, "log_write_errors", ev->s.write_errors);
 	put(f, "ipfix_refused", ev->s.ipfix_refused);
+	put(f, "log_sess_created", ev->s.sess_created);
+	put(f, "log_sess_deleted", ev->s.sess_deleted);
+	put(f, "log_sess_unseen", ev->s.sess_unseen);
+	put(f, "log_sess_reconciled", ev->s.sess_reconciled);
 	if (ev->run)
 		put_sweep(f, ev->run);
 	if (ipfix)

@@ -143,7 +143,6 @@ void cgnatd_start(struct cgnatd *d)
 	d->ev.ipfix = d->ipfix;
 	start_dataplane(d);
 	cgnatd_config_log(d, "start");
-	cgnatd_warn_unsupported(&d->cfg);
 	cgnatd_warn_syn(d);
 	runtime_pidfile(d->a.run_dir);
 	now = runtime_now_ms();

@@ -89,7 +89,8 @@ struct ipfix_config {
  *   16/17  sub_addr, ext_addr, port_first, port_last (inclusive), pool_id
  *          when with_pool_id. An interim record is a 16 re-sent for a block
  *          that is still held.
- *   4/5    sub_addr, ext_addr, proto, sub_port, ext_port
+ *   4/5    sub_addr, ext_addr, proto, sub_port, ext_port, rem_addr,
+ *          rem_port (the destination, unchanged by NAT44)
  *   3      pool_id
  *   12     ext_addr, proto
  *   13     quota_event, value (the limit), sub_addr for PER_USER/FRAGMENTS
@@ -111,6 +112,8 @@ struct ipfix_event {
 	uint8_t proto;
 	uint8_t quota_event;
 	uint8_t threshold_event;
+	uint32_t rem_addr;		/* 4/5: destination */
+	uint16_t rem_port;
 };
 
 struct ipfix_collector_stats {

@@ -29,13 +29,17 @@ const struct ipfix_ie ipfix_rec_ies[] = {
 	{ IPFIX_IE_APM_HIGH, 4 },
 	{ IPFIX_IE_USER_HIGH, 4 },
 	{ IPFIX_IE_GLOBAL_HIGH, 4 },
+	{ IPFIX_IE_DST_ADDR, 4 },
+	{ IPFIX_IE_POST_DST_ADDR, 4 },
 	{ IPFIX_IE_PORT_START, 2 },
 	{ IPFIX_IE_PORT_END, 2 },
 	{ IPFIX_IE_SRC_PORT, 2 },
 	{ IPFIX_IE_POST_SRC_PORT, 2 },
+	{ IPFIX_IE_DST_PORT, 2 },
+	{ IPFIX_IE_POST_DST_PORT, 2 },
 	{ IPFIX_IE_NAT_EVENT, 1 },
 	{ IPFIX_IE_PROTO, 1 },
-	{ IPFIX_IE_PADDING, 6 },
+	{ IPFIX_IE_PADDING, 2 },
 	{ 0, 0 },
 };
 
@@ -110,6 +114,21 @@ unsigned int ipfix_kind_ies(const struct ipfix_model_opts *o,
 	for (i = 0; i < 8 && kind_ies[k][i]; i++) {
 		ies[n].id = kind_ies[k][i];
 		ies[n++].len = ie_len(kind_ies[k][i]);
+	}
+	/* Session events are on for administrative reasons, which is when
+	 * RFC 6888 REQ-12 allows destinations; without them the records
+	 * would say what BIB events say (RFC 8158 section 4). NAT44 leaves
+	 * the destination as it is: post-NAT equals pre-NAT.
+	 */
+	if (k == IPFIX_K_SESSION) {
+		static const uint16_t dst[] = {
+			IPFIX_IE_DST_ADDR, IPFIX_IE_POST_DST_ADDR,
+			IPFIX_IE_DST_PORT, IPFIX_IE_POST_DST_PORT};
+
+		for (i = 0; i < 4; i++) {
+			ies[n].id = dst[i];
+			ies[n++].len = ie_len(dst[i]);
+		}
 	}
 	if (k == IPFIX_K_PBA && o->with_pool_id) {
 		ies[n].id = IPFIX_IE_POOL_ID;
@@ -214,6 +233,8 @@ uint16_t ipfix_event_to_rec(const struct ipfix_model_opts *o,
 	rec->proto = ev->proto;
 	rec->src_port = ev->sub_port;
 	rec->post_src_port = ev->ext_port;
+	rec->dst_addr = rec->post_dst_addr = ev->rem_addr;
+	rec->dst_port = rec->post_dst_port = ev->rem_port;
 	rec->quota_event = ev->quota_event;
 	rec->thresh_event = ev->threshold_event;
 	fill_value(ev, rec);

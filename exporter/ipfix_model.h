@@ -18,9 +18,13 @@ enum {
 	IPFIX_IE_PROTO			= 4,
 	IPFIX_IE_SRC_PORT		= 7,
 	IPFIX_IE_SRC_ADDR		= 8,
+	IPFIX_IE_DST_PORT		= 11,
+	IPFIX_IE_DST_ADDR		= 12,
 	IPFIX_IE_PADDING		= 210,
 	IPFIX_IE_POST_SRC_ADDR		= 225,
+	IPFIX_IE_POST_DST_ADDR		= 226,
 	IPFIX_IE_POST_SRC_PORT		= 227,
+	IPFIX_IE_POST_DST_PORT		= 228,
 	IPFIX_IE_NAT_EVENT		= 230,
 	IPFIX_IE_POOL_ID		= 283,
 	IPFIX_IE_OBS_TIME_MS		= 323,
@@ -70,7 +74,7 @@ enum ipfix_kind {
 #define IPFIX_TID_NO_INSTANCE	1
 #define IPFIX_TID_POOL		2
 #define IPFIX_TID_INTERNAL	0xfff0	/* the internal record's template */
-#define IPFIX_MAX_IES		10
+#define IPFIX_MAX_IES		12
 
 /* Which optional IEs this exporter sends; fixed for its lifetime. */
 struct ipfix_model_opts {
@@ -109,16 +113,20 @@ struct ipfix_rec {
 	uint32_t apm_high;		/* 478 */
 	uint32_t user_high;		/* 480 */
 	uint32_t global_high;		/* 481 */
+	uint32_t dst_addr;		/* 12 */
+	uint32_t post_dst_addr;		/* 226 */
 	uint16_t port_start;		/* 361 */
 	uint16_t port_end;		/* 362 */
 	uint16_t src_port;		/* 7 */
 	uint16_t post_src_port;		/* 227 */
+	uint16_t dst_port;		/* 11 */
+	uint16_t post_dst_port;		/* 228 */
 	uint8_t nat_event;		/* 230 */
 	uint8_t proto;			/* 4 */
-	uint8_t pad[6];			/* 210: explicit tail padding */
+	uint8_t pad[2];			/* 210: explicit tail padding */
 };
 
-_Static_assert(sizeof(struct ipfix_rec) == 88, "ipfix_rec has holes");
+_Static_assert(sizeof(struct ipfix_rec) == 96, "ipfix_rec has holes");
 
 /* The internal record's IEs in struct order, ended by {0, 0}. */
 extern const struct ipfix_ie ipfix_rec_ies[];

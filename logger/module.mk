@@ -9,7 +9,7 @@ LOOKUP_FMT_OBJS := $(BUILD)/logger/lookup_fmt.o $(BUILD)/logger/store_names.o \
 	$(TIMEFMT_OBJS)
 STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
 	$(BUILD)/logger/store_sql.o $(BUILD)/logger/store_sync.o \
-	$(BUILD)/logger/store_held.o \
+	$(BUILD)/logger/store_held.o $(BUILD)/logger/store_sess.o \
 	$(BUILD)/logger/store_query.o $(BUILD)/logger/store_migrate.o \
 	$(LOOKUP_FMT_OBJS)
 
@@ -24,6 +24,8 @@ $(BUILD)/tests/test_store_migrate: $(BUILD)/tests/unit/test_store_migrate.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_direct: $(BUILD)/tests/unit/test_store_direct.o \
 	$(STORE_OBJS)
+$(BUILD)/tests/test_store_sess: $(BUILD)/tests/unit/test_store_sess.o \
+	$(STORE_OBJS)
 $(BUILD)/tests/test_store_time: $(BUILD)/tests/unit/test_store_time.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
@@ -31,6 +33,7 @@ $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
 $(BUILD)/tests/test_timefmt: $(BUILD)/tests/unit/test_timefmt.o $(TIMEFMT_OBJS)
 
 STORE_TESTS := $(BUILD)/tests/test_store $(BUILD)/tests/test_store_migrate \
+	$(BUILD)/tests/test_store_sess \
 	$(BUILD)/tests/test_store_direct $(BUILD)/tests/test_store_time \
 	$(BUILD)/tests/test_store_fmt $(BUILD)/tests/test_timefmt
 

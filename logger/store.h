@@ -181,7 +181,7 @@ int store_close_block_at(struct store *st, int64_t id, int64_t released_ms,
 
 /*
  * Retention: delete at most @max_rows released blocks (with their interim
- * rows), events and superseded config_log rows older than
+ * rows), ended sessions, events and superseded config_log rows older than
  * @older_than_ms. Blocks go when released before the cut-off; open blocks
  * are never deleted, nor, per instance, the newest config_log row at or
  * before the cut-off (the configuration the oldest kept rows ran). Call
@@ -215,5 +215,64 @@ int store_history(struct store *st, uint32_t sub_addr, int64_t from_ms,
 /* Names for enum values ("idle", "quota-exceeded"); "unknown" otherwise. */
 const char *store_reason_name(int reason);
 const char *store_event_name(int type);
+
+/* --- store_sess.c: the per-session log (log.session_events) ---------- */
+
+enum store_sess_end {
+	STORE_SESS_OPEN = 0, /* still live */
+	STORE_SESS_EXPIRED = 1, /* its timer ran out (natEvent 5) */
+	STORE_SESS_RECONCILE = 4, /* its delete was never seen: closed at
+				   * the first time it was known gone */
+	STORE_SESS_SHUTDOWN = 5, /* the maps went away (detach, reboot) */
+	STORE_SESS_LOG_OFF = 6, /* logging switched off: not followed on */
+};
+
+/* One session: a row of sessions (ended) or open_sessions (live). The
+ * key is (ext_addr, ext_port, proto, rem_addr, rem_port): at any
+ * instant one live session at most has it. */
+struct store_session {
+	uint32_t instance;
+	uint8_t proto; /* IPPROTO_TCP, _UDP, _ICMP */
+	uint8_t flags; /* 1 made inbound, 2 hairpin */
+	uint32_t int_addr, ext_addr, rem_addr; /* host order */
+	uint16_t int_port, ext_port, rem_port; /* ICMP: identifiers, 0 */
+	int64_t start_ms; /* STORE_MS_NONE: its start was never seen */
+	int64_t end_ms; /* STORE_MS_NONE while live */
+	int end_reason; /* enum store_sess_end */
+};
+
+typedef int (*store_session_cb)(const struct store_session *s, void *ctx);
+
+/* A session began at s->start_ms. -EEXIST if its key is open already
+ * (a delete was lost): close that one first. */
+int store_sess_open(struct store *st, const struct store_session *s);
+
+/*
+ * The session with s's key ended at end_ms. Returns 0 when its open row
+ * was closed, 1 when there was none and the row was written with an
+ * unknown start (int_addr, int_port, flags and instance then come from
+ * s), or -errno.
+ */
+int store_sess_close(struct store *st, const struct store_session *s,
+		     int64_t end_ms, int reason);
+
+/* Close every open session at end_ms (or its start, if later). Returns
+ * how many, or -errno. */
+int store_sess_close_all(struct store *st, int64_t end_ms, int reason);
+
+/* Every open session, for reconciliation (do not write from @cb). */
+int store_sess_open_rows(struct store *st, store_session_cb cb, void *ctx);
+
+/* Sessions on ext_addr:port live at some instant of [from_ms, to_ms]
+ * ([start, end) meets it), in start order; the count or -errno. */
+int store_sess_lookup(struct store *st, uint32_t ext_addr, uint16_t port,
+		      int64_t from_ms, int64_t to_ms, store_session_cb cb,
+		      void *ctx);
+/* The same for the sessions of subscriber int_addr. */
+int store_sess_history(struct store *st, uint32_t int_addr, int64_t from_ms,
+		       int64_t to_ms, store_session_cb cb, void *ctx);
+
+/* "expired", "reconcile", ...; "unknown" otherwise. */
+const char *store_sess_end_name(int reason);
 
 #endif /* CGNAT_LOGGER_STORE_H */

@@ -37,6 +37,15 @@
 	"lo FROM lim WHERE lo <= hi UNION ALL SELECT b + 1 FROM d, lim "  \
 	"WHERE b < hi) "
 
+
+/* Session rows (schema/006_sessions.sql) as store_row_session() reads
+ * them; open ones have no end. */
+#define SESS_COLS                                                      \
+	"ext_addr, ext_port, proto, rem_addr, rem_port, int_addr, "     \
+	"int_port, instance, flags, start_ms"
+#define SESS_CLOSED SESS_COLS ", end_ms, end_reason"
+#define SESS_OPEN SESS_COLS ", NULL, NULL"
+
 const char *const store_sql[STMT_COUNT] = {
 	/* Parameters numbered as STORE_BLOCK_COLS, as in the closed row
 	 * (store_write.c binds both alike). */
@@ -108,4 +117,34 @@ const char *const store_sql[STMT_COUNT] = {
 		"ALL SELECT " OPEN_COLS " FROM open_blocks INDEXED BY "
 		"open_blocks_sub WHERE sub_addr = ?1 AND assigned_ms <= ?3 "
 		"ORDER BY assigned_ms, id",
+	[STMT_SESS_OPEN] = "INSERT INTO open_sessions (" SESS_COLS ") VALUES "
+			   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	/* The open row of a session key, gone from the table. */
+	[STMT_SESS_TAKE] = "DELETE FROM open_sessions WHERE ext_addr = ?1 "
+			   "AND ext_port = ?2 AND proto = ?3 AND rem_addr = "
+			   "?4 AND rem_port = ?5 RETURNING int_addr, "
+			   "int_port, instance, flags, start_ms",
+	[STMT_SESS_CLOSED] = "INSERT INTO sessions (" SESS_CLOSED ") VALUES "
+			     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+			     "?12)",
+	[STMT_SESS_CLOSE_ALL] = "INSERT INTO sessions (" SESS_CLOSED ") "
+				"SELECT " SESS_COLS ", max(start_ms, ?1), ?2 "
+				"FROM open_sessions",
+	[STMT_SESS_DROP_ALL] = "DELETE FROM open_sessions",
+	[STMT_SESS_OPEN_ROWS] = "SELECT " SESS_OPEN " FROM open_sessions",
+	/* Used ext:port at some instant of [?3, ?4]: [start, end) meets it;
+	 * an unseen start may be any time before the end. */
+	[STMT_SESS_LOOKUP] =
+		"SELECT " SESS_CLOSED " FROM sessions WHERE ext_addr = ?1 "
+		"AND ext_port = ?2 AND end_ms > ?3 AND (start_ms IS NULL OR "
+		"start_ms <= ?4) UNION ALL SELECT " SESS_OPEN " FROM "
+		"open_sessions WHERE ext_addr = ?1 AND ext_port = ?2 AND "
+		"start_ms <= ?4 ORDER BY start_ms",
+	[STMT_SESS_HISTORY] =
+		"SELECT " SESS_CLOSED " FROM sessions WHERE int_addr = ?1 "
+		"AND end_ms > ?2 AND (start_ms IS NULL OR start_ms <= ?3) "
+		"UNION ALL SELECT " SESS_OPEN " FROM open_sessions WHERE "
+		"int_addr = ?1 AND start_ms <= ?3 ORDER BY start_ms",
+	[STMT_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE id IN (SELECT id "
+				"FROM sessions WHERE end_ms < ?1 LIMIT ?2)",
 };

@@ -24,11 +24,12 @@ struct dec_rec {
 	uint32_t max_fragments, pool_high, pool_low, apm_high, apm_low;
 	uint32_t user_high, global_high;
 	uint16_t port_start, port_end, src_port, post_src_port;
+	uint16_t dst_port, post_dst_port;
 	uint8_t nat_event, proto;
-	uint8_t pad[2];
+	uint8_t pad[6];
 };
 
-_Static_assert(sizeof(struct dec_rec) == 96, "dec_rec has holes");
+_Static_assert(sizeof(struct dec_rec) == 104, "dec_rec has holes");
 
 static fbInfoElementSpec_t spec[] = {
 	{ "observationTimeMilliseconds", 8, 0 },
@@ -55,9 +56,11 @@ static fbInfoElementSpec_t spec[] = {
 	{ "portRangeEnd", 2, 0 },
 	{ "sourceTransportPort", 2, 0 },
 	{ "postNAPTSourceTransportPort", 2, 0 },
+	{ "destinationTransportPort", 2, 0 },
+	{ "postNAPTDestinationTransportPort", 2, 0 },
 	{ "natEvent", 1, 0 },
 	{ "protocolIdentifier", 1, 0 },
-	{ "paddingOctets", 2, 0 },
+	{ "paddingOctets", 6, 0 },
 	FB_IESPEC_NULL
 };
 
@@ -87,6 +90,8 @@ static void copy_rec(struct ipfix_drec *d, const struct dec_rec *r)
 	d->port_end = r->port_end;
 	d->src_port = r->src_port;
 	d->post_src_port = r->post_src_port;
+	d->dst_port = r->dst_port;
+	d->post_dst_port = r->post_dst_port;
 	d->nat_event = r->nat_event;
 	d->proto = r->proto;
 }
@@ -182,6 +187,7 @@ static const char *ip(uint32_t a, char *buf)
 void ipfix_drec_format(const struct ipfix_drec *r, char *buf, unsigned int len)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char c[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 	unsigned int i;
 	int n;
 
@@ -191,7 +197,8 @@ void ipfix_drec_format(const struct ipfix_drec *r, char *buf, unsigned int len)
 		     " post_sport=%u quota=%u thresh=%u max_sessions=%u"
 		     " max_bib=%u max_per_user=%u max_subscribers=%u"
 		     " max_fragments=%u pool_high=%u pool_low=%u apm_high=%u"
-		     " user_high=%u global_high=%u ies=",
+		     " user_high=%u global_high=%u dst=%s post_dst=%s"
+		     " dport=%u post_dport=%u ies=",
 		     r->domain, r->tid, r->nat_event,
 		     (unsigned long long)r->obs_time_ms, ip(r->src_addr, a),
 		     ip(r->post_src_addr, b), r->port_start, r->port_end,
@@ -199,7 +206,9 @@ void ipfix_drec_format(const struct ipfix_drec *r, char *buf, unsigned int len)
 		     r->post_src_port, r->quota_event, r->thresh_event,
 		     r->max_sessions, r->max_bib, r->max_per_user,
 		     r->max_subscribers, r->max_fragments, r->pool_high,
-		     r->pool_low, r->apm_high, r->user_high, r->global_high);
+		     r->pool_low, r->apm_high, r->user_high, r->global_high,
+		     ip(r->dst_addr, c), ip(r->post_dst_addr, d), r->dst_port,
+		     r->post_dst_port);
 	for (i = 0; i < r->n_ies && n > 0 && (unsigned int)n < len; i++)
 		n += snprintf(buf + n, len - n, "%s%u", i ? "," : "",
 			      r->ies[i]);

@@ -28,6 +28,7 @@ struct ipfix_drec {
 	uint32_t user_high, global_high;
 	uint16_t port_start, port_end, src_port, post_src_port;
 	uint8_t nat_event, proto;
+	uint16_t dst_port, post_dst_port;
 };
 
 /*

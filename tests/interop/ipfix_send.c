@@ -69,7 +69,8 @@ static void send_mix(struct sender *s)
 	struct ipfix_event sess = {
 		.time_ms = T0 + 7, .nat_event = 4, .proto = 17,
 		.sub_addr = IP(100, 64, 0, 30), .sub_port = 5353,
-		.ext_addr = IP(203, 0, 113, 3), .ext_port = 40123 };
+		.ext_addr = IP(203, 0, 113, 3), .ext_port = 40123,
+		.rem_addr = IP(198, 51, 100, 7), .rem_port = 53 };
 	unsigned int i;
 
 	submit(s, &pba);

@@ -71,6 +71,17 @@ static void test_template_ies(void **state)
 			bytes += ies[j].len;
 		}
 		assert_int_equal(bytes, rfc[i].bytes);
+		if (rfc[i].kind == IPFIX_K_SESSION) {
+			/* T5's optional destinations, RFC order and sizes:
+			 * logged only when session events are asked for. */
+			static const uint16_t dst[] = { 12, 226, 11, 228 };
+			static const uint16_t len[] = { 4, 4, 2, 2 };
+
+			for (unsigned int d = 0; d < 4; d++, j++) {
+				assert_int_equal(ies[j].id, dst[d]);
+				assert_int_equal(ies[j].len, len[d]);
+			}
+		}
 		/* natInstanceID (optional) closes every template by default. */
 		assert_int_equal(n, j + 1);
 		assert_int_equal(ies[j].id, 463);
@@ -90,9 +101,12 @@ static void test_template_variants(void **state)
 	assert_int_equal(ies[6].id, 283);
 	n = ipfix_kind_ies(&opts_full, IPFIX_K_ADDR_EXH, ies);
 	assert_int_equal(n, 3);
-	/* No destination IEs anywhere (RFC 6888, 8158-G4). */
+	/* No destination IEs in the default templates (RFC 6888 REQ-12,
+	 * 8158-G4); only the session template, on request, has them. */
 	for (unsigned int k = 0; k < IPFIX_K_COUNT; k++) {
-		n = ipfix_kind_ies(&opts_full, k, ies);
+		n = ipfix_kind_ies(&opts_default, k, ies);
+		if (k == IPFIX_K_SESSION)
+			assert_int_equal(n, 0);
 		for (unsigned int j = 0; j < n; j++) {
 			assert_int_not_equal(ies[j].id, 12);
 			assert_int_not_equal(ies[j].id, 226);
@@ -181,6 +195,34 @@ static void test_event_to_rec(void **state)
 	ev.threshold_event = IPFIX_THRESH_USER_HIGH;
 	assert_int_equal(ipfix_event_to_rec(&opts_full, &ev, &r), 305);
 	assert_int_equal(r.user_high, 95);
+}
+
+/* A NAT44 session record carries both endpoints and the destination,
+ * which NAT44 leaves as it is (post-NAT = pre-NAT). */
+static void test_session_to_rec(void **state)
+{
+	struct ipfix_event ev = {
+		.time_ms = 1700000000456ULL, .nat_event = IPFIX_EV_SESSION_DELETE,
+		.sub_addr = 0x6440000a, .sub_port = 5000,
+		.ext_addr = 0xcb007101, .ext_port = 1025, .proto = 17,
+		.rem_addr = 0xc6336401, .rem_port = 53,
+	};
+	struct ipfix_rec r;
+
+	(void)state;
+	assert_int_equal(ipfix_event_to_rec(&opts_sess, &ev, &r), 260);
+	assert_true(r.obs_time_ms == 1700000000456ULL);
+	assert_int_equal(r.nat_event, 5);
+	assert_int_equal(r.src_addr, 0x6440000a);
+	assert_int_equal(r.src_port, 5000);
+	assert_int_equal(r.post_src_addr, 0xcb007101);
+	assert_int_equal(r.post_src_port, 1025);
+	assert_int_equal(r.proto, 17);
+	assert_int_equal(r.dst_addr, 0xc6336401);
+	assert_int_equal(r.post_dst_addr, 0xc6336401);
+	assert_int_equal(r.dst_port, 53);
+	assert_int_equal(r.post_dst_port, 53);
+	assert_int_equal(r.port_start, 0);
 }
 
 static struct ipfix_event rl_ev(uint8_t e, uint64_t t, uint32_t subj)
@@ -454,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_tids),
 		cmocka_unit_test(test_event_check),
 		cmocka_unit_test(test_event_to_rec),
+		cmocka_unit_test(test_session_to_rec),
 		cmocka_unit_test(test_ratelimit),
 		cmocka_unit_test(test_ratelimit_many_subjects),
 		cmocka_unit_test(test_ring),

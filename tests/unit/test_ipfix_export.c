@@ -106,7 +106,8 @@ static unsigned int golden_events(int full, struct ipfix_event *ev)
 		ev[n++] = (struct ipfix_event){
 			.time_ms = T0 + 30, .nat_event = 4, .proto = 17,
 			.sub_addr = IP(100, 64, 0, 30), .sub_port = 5353,
-			.ext_addr = IP(203, 0, 113, 3), .ext_port = 40123 };
+			.ext_addr = IP(203, 0, 113, 3), .ext_port = 40123,
+			.rem_addr = IP(198, 51, 100, 7), .rem_port = 53 };
 		ev[n] = ev[n - 1];
 		ev[n].nat_event = 5;
 		ev[n++].time_ms += 300000;
@@ -136,6 +137,7 @@ static unsigned int expected_ies(const struct ipfix_event *ev, int full,
 	case 4: case 5:
 		ies[n++] = 8; ies[n++] = 225; ies[n++] = 4; ies[n++] = 7;
 		ies[n++] = 227;
+		ies[n++] = 12; ies[n++] = 226; ies[n++] = 11; ies[n++] = 228;
 		break;
 	case 3:
 		ies[n++] = 283;
@@ -209,8 +211,11 @@ static int check_record(void *arg, const struct ipfix_drec *r)
 	assert_int_equal(r->nat_event, ev->nat_event);
 	assert_true(r->obs_time_ms == ev->time_ms);
 	assert_int_equal(r->instance_id, g->full ? 0 : 7);
-	assert_int_equal(r->dst_addr, 0);
-	assert_int_equal(r->post_dst_addr, 0);
+	/* Destinations only in session records (RFC 6888 REQ-12). */
+	assert_int_equal(r->dst_addr, sess ? ev->rem_addr : 0);
+	assert_int_equal(r->post_dst_addr, sess ? ev->rem_addr : 0);
+	assert_int_equal(r->dst_port, sess ? ev->rem_port : 0);
+	assert_int_equal(r->post_dst_port, sess ? ev->rem_port : 0);
 	if (pba || sess || ev->nat_event == 12)
 		assert_int_equal(r->post_src_addr, ev->ext_addr);
 	if (pba) {

@@ -29,16 +29,16 @@ static const char sql_006[] =
 	"ALTER TABLE blocks ADD COLUMN vrf INTEGER;"
 	"CREATE INDEX blocks_vrf ON blocks (vrf) WHERE vrf IS NOT NULL;";
 /* Creates a table, then fails: the table must not survive. */
-static const char sql_006_bad[] = "CREATE TABLE half_done (x INTEGER);"
+static const char sql_007_bad[] = "CREATE TABLE half_done (x INTEGER);"
 				  "INSERT INTO no_such_table VALUES (1);";
 
 #define N_LATER (SCHEMA_VERSION + 1)
 
-/* This build's files, then 006_vrf. */
+/* This build's files, then 007_vrf. */
 static void fill_list(struct schema_migration *list)
 {
 	memcpy(list, schema_migrations, sizeof(schema_migrations));
-	list[SCHEMA_VERSION] = (struct schema_migration){ N_LATER, "006_vrf",
+	list[SCHEMA_VERSION] = (struct schema_migration){ N_LATER, "007_vrf",
 							  sql_006 };
 }
 
@@ -83,14 +83,14 @@ static void test_from_empty_file(void **state)
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "schema version 0, this build reads "
-				    "version 5 (start cgnatd once to "
+				    "version 6 (start cgnatd once to "
 				    "migrate)"));
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
-	assert_int_equal(store_schema_version(fx->st), 5);
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
 	db = raw_open(fx);
 	assert_int_equal(db_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
-			 5);
+			 SCHEMA_VERSION);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE name IN ('blocks', 'interim', "
 				     "'events', 'config_log', 'open_blocks', "
@@ -130,10 +130,10 @@ static void test_to_later_version(void **state)
 	db = raw_open(fx);
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), 0);
-	assert_int_equal(version, 6);
+	assert_int_equal(version, N_LATER);
 	assert_int_equal(db_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
-			 6);
+			 N_LATER);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM blocks WHERE vrf IS "
 				     "NULL AND sub_addr = 1681915914"),
 			 1);
@@ -143,21 +143,21 @@ static void test_to_later_version(void **state)
 	version = 0;
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), 0);
-	assert_int_equal(version, 6);
+	assert_int_equal(version, N_LATER);
 	sqlite3_close(db);
 
 	/* This build (v5) now refuses the newer file, both ways. */
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
-	assert_non_null(strstr(err, "schema version 6 is newer than this "
-				    "build's 5; refusing to use it"));
+	assert_non_null(strstr(err, "schema version 7 is newer than this "
+				    "build's 6; refusing to use it"));
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "(upgrade cgnatctl)"));
 
 	/* The v5 code paths still read it (the column is additive). */
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	raw_exec(db, "UPDATE meta SET value = 5 WHERE key = 'schema_version'");
+	raw_exec(db, "UPDATE meta SET value = 6 WHERE key = 'schema_version'");
 	sqlite3_close(db);
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_lookup_at(fx->st, EXT_1, 40447, T0, collect, &f),
@@ -179,27 +179,27 @@ static void test_failing_migration_rolls_back(void **state)
 	fx->st = NULL;
 
 	fill_list(list);
-	list[SCHEMA_VERSION].name = "006_bad";
-	list[SCHEMA_VERSION].sql = sql_006_bad;
+	list[SCHEMA_VERSION].name = "007_bad";
+	list[SCHEMA_VERSION].sql = sql_007_bad;
 	db = raw_open(fx);
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), -EINVAL);
-	assert_string_equal(err, "migration 006_bad: no such table: "
+	assert_string_equal(err, "migration 007_bad: no such table: "
 				 "no_such_table");
 	assert_int_equal(version, 0);
 	assert_int_equal(db_int(db, "SELECT value FROM meta WHERE key = "
 				     "'schema_version'"),
-			 5);
+			 SCHEMA_VERSION);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master "
 				     "WHERE name = 'half_done'"),
 			 0);
 	assert_int_equal(sqlite3_get_autocommit(db), 1);
 
 	/* A list with a gap is refused before touching anything. */
-	list[SCHEMA_VERSION].version = 7;
+	list[SCHEMA_VERSION].version = N_LATER + 1;
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), -EINVAL);
-	assert_string_equal(err, "migration 006_bad is numbered 7, expected 6");
+	assert_string_equal(err, "migration 007_bad is numbered 8, expected 7");
 	sqlite3_close(db);
 }
 
@@ -393,6 +393,14 @@ static void test_v2_migrates(void **state)
 
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	/* 006 adds the empty session log beside the blocks. */
+	db = raw_open(fx);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+				    "name IN ('sessions', 'open_sessions', "
+				    "'sessions_text', 'sessions_ext')"),
+			 4);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions"), 0);
+	sqlite3_close(db);
 	after = dump_blocks(fx->path);
 	assert_non_null(before);
 	assert_non_null(after);
@@ -461,6 +469,7 @@ static void test_v4_migrates(void **state)
 	struct store_block b;
 	struct found f = { 0 };
 	int64_t id;
+	sqlite3 *db;
 
 	write_v4_file(fx);
 	before = dump_blocks(fx->path);
@@ -478,7 +487,15 @@ static void test_v4_migrates(void **state)
 		"6,1,1,p,1681915914,3405803784,1280,1535,1764000000450,-,-");
 
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
-	assert_int_equal(store_schema_version(fx->st), 5);
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	/* 006 adds the empty session log beside the blocks. */
+	db = raw_open(fx);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+				    "name IN ('sessions', 'open_sessions', "
+				    "'sessions_text', 'sessions_ext')"),
+			 4);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions"), 0);
+	sqlite3_close(db);
 	after = dump_blocks(fx->path);
 	assert_non_null(after);
 	assert_string_equal(after, before);

@@ -253,19 +253,7 @@ static char pin_dir[64];
 
 static int pinned_size(const char *name)
 {
-	struct bpf_map_info info;
-	__u32 len = sizeof(info);
-	char path[128];
-	int fd, rc;
-
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -1;
-	memset(&info, 0, sizeof(info));
-	rc = bpf_obj_get_info_by_fd(fd, &info, &len);
-	close(fd);
-	return rc ? -1 : (int)info.max_entries;
+	return h_pinned_size(pin_dir, name);
 }
 
 /* Pins of a build before this one (one rate bucket fewer, no pending

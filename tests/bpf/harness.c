@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -205,4 +206,21 @@ int h_sess(struct harness *h, uint8_t proto, uint32_t int_addr,
 
 	return bpf_map_lookup_elem(
 		bpf_map__fd(h->dp.skel->maps.cgnat_sessions), &k, out);
+}
+
+int h_pinned_size(const char *dir, const char *name)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	char path[128];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+	close(fd);
+	return rc ? -1 : (int)info.max_entries;
 }

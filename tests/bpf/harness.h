@@ -65,5 +65,7 @@ int h_sess(struct harness *h, uint8_t proto, uint32_t int_addr,
 	   uint16_t int_port, uint32_t rem_addr, uint16_t rem_port,
 	   struct cgnat_sess *out);
 uint64_t h_now_ns(void);
+/* max_entries of the map pinned as dir/name, or -1. */
+int h_pinned_size(const char *dir, const char *name);
 
 #endif /* CGNAT_TEST_HARNESS_H */

@@ -18,21 +18,6 @@
 
 #include "tests/unit/test_store_util.h"
 
-static int setup(void **state)
-{
-	struct fixture *fx;
-	char err[256];
-
-	if (fixture_dir(state))
-		return -1;
-	fx = *state;
-	if (store_open(fx->path, &fx->st, err, sizeof(err))) {
-		fprintf(stderr, "store_open: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* Count rows with a one-off SQL statement on a separate connection. */
 static int sql_count(struct fixture *fx, const char *sql)
 {
@@ -534,7 +519,7 @@ static void test_prune(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, fixture_rm)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_open, fixture_rm)
 		T(test_open_settings),
 		T(test_open_errors),
 		T(test_lookup_assign_instant),

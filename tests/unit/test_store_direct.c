@@ -24,17 +24,6 @@
 #include "logger/store_internal.h"
 #include "tests/unit/test_store_util.h"
 
-static int setup(void **state)
-{
-	struct fixture *fx;
-	char err[256];
-
-	if (fixture_dir(state))
-		return -1;
-	fx = *state;
-	return store_open(fx->path, &fx->st, err, sizeof(err)) ? -1 : 0;
-}
-
 static void raw_exec(const char *path, const char *sql)
 {
 	sqlite3 *db;
@@ -396,7 +385,7 @@ static void test_held_set(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, fixture_rm)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_open, fixture_rm)
 		T(test_rows_of_a_holding),
 		T(test_writer_checks),
 		T(test_kill_mid_batch),

@@ -21,21 +21,6 @@
 #define REM_1 0xc6336407U /* 198.51.100.7 */
 #define REM_2 0xc0000214U /* 192.0.2.20 */
 
-static int setup(void **state)
-{
-	struct fixture *fx;
-	char err[256];
-
-	if (fixture_dir(state))
-		return -1;
-	fx = *state;
-	if (store_open(fx->path, &fx->st, err, sizeof(err))) {
-		fprintf(stderr, "store_open: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 static struct store_session mksess(uint32_t sub, uint16_t sport,
 				   uint32_t ext, uint16_t eport, uint32_t rem,
 				   uint16_t rport, uint8_t proto)
@@ -263,7 +248,7 @@ static void test_readonly_and_args(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, fixture_rm)
+#define T(f) cmocka_unit_test_setup_teardown(f, fixture_open, fixture_rm)
 	const struct CMUnitTest tests[] = {
 		T(test_open_close),
 		T(test_history_and_protocols),

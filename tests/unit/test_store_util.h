@@ -79,6 +79,22 @@ static inline int fixture_dir(void **state)
 	return 0;
 }
 
+/* cmocka setup: a fresh directory and a store opened in it. */
+static inline int fixture_open(void **state)
+{
+	struct fixture *fx;
+	char err[256];
+
+	if (fixture_dir(state))
+		return -1;
+	fx = *state;
+	if (store_open(fx->path, &fx->st, err, sizeof(err))) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static inline int fixture_rm(void **state)
 {
 	struct fixture *fx = *state;

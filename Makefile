@@ -94,16 +94,23 @@ deps:
 			--no-install-recommends $$missing >/dev/null || exit 1; \
 	fi
 
-test: deps all
+# The targets that install packages first build in a second make: this
+# file's pkg-config flags are computed when it is parsed, so on a machine
+# where `make deps` has just installed libbpf and the rest only a make
+# started after it sees them (the first-run test, tests/demo/firstrun.sh).
+build-after-deps: deps
+	$(Q)$(MAKE) --no-print-directory build-all
+
+test: build-after-deps
 	$(Q)tests/run.sh all
 
 test-unit test-bpf test-netns test-interop: all
 	$(Q)tests/run.sh $(patsubst test-%,%,$@)
 
-bench: deps all
+bench: build-after-deps
 	$(Q)tests/bench/run.sh
 
-demo: deps all
+demo: build-after-deps
 	$(Q)daemon/demo.sh
 
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h')
@@ -117,5 +124,5 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all build-all deps test test-unit test-bpf test-netns test-interop \
+.PHONY: all build-all build-after-deps deps test test-unit test-bpf test-netns test-interop \
 	bench demo check-format format clean

@@ -136,8 +136,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 
 #define BPF_FS_MAGIC 0xcafe4a11
 
-/* Pins need a bpffs at /sys/fs/bpf; some systems do not mount one. */
-static int ensure_bpffs(struct dp *dp, const char *dir)
+int dp_ensure_bpffs(const char *dir, char *err, size_t len)
 {
 	struct statfs sf;
 
@@ -145,9 +144,16 @@ static int ensure_bpffs(struct dp *dp, const char *dir)
 		return 0;
 	if (!statfs("/sys/fs/bpf", &sf) && sf.f_type == BPF_FS_MAGIC)
 		return 0;
-	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return dp_fail(dp, -errno, "mount bpffs on /sys/fs/bpf: %s",
-			    strerror(errno));
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		int e = errno;
+
+		snprintf(err, len,
+			 "no bpffs on /sys/fs/bpf and mounting one failed: %s; "
+			 "mount it (mount -t bpf bpf /sys/fs/bpf) or set "
+			 "--pin-dir to a directory on a mounted bpffs",
+			 strerror(e));
+		return -e;
+	}
 	return 0;
 }
 
@@ -189,7 +195,7 @@ static int set_pins(struct dp *dp, const char *dir)
 	dp->fresh = 1;
 	if (!dir)
 		return 0;
-	if (ensure_bpffs(dp, dir))
+	if (dp_ensure_bpffs(dir, dp->err, sizeof(dp->err)))
 		return -EPERM;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return dp_fail(dp, -errno, "create %s: %s", dir, strerror(errno));

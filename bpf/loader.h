@@ -76,6 +76,13 @@ int dp_open(struct dp *dp, const struct dp_opts *o);
 int dp_attach(struct dp *dp, const struct dp_opts *o);
 void dp_close(struct dp *dp);
 
+/* Mounts a bpffs on /sys/fs/bpf when 'dir' lies under it and none is
+ * mounted there (a new machine, or a mount namespace without one): call it
+ * before anything touches the pin directory. 0 or -errno with a message
+ * for the operator in err.
+ */
+int dp_ensure_bpffs(const char *dir, char *err, size_t len);
+
 /* Detach by removing the pinned links; with 'maps', also the map pins. */
 int dp_unpin(const char *pin_dir, int maps);
 

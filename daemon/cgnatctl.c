@@ -41,7 +41,13 @@ void ctl_err(const char *fmt, ...)
 int ctl_pins(struct ctl *c, struct pins *p)
 {
 	char err[512];
-	int rc = pins_open(p, c->pin_dir, err, sizeof(err));
+	int rc = dp_ensure_bpffs(c->pin_dir, err, sizeof(err));
+
+	if (rc) {
+		ctl_err("%s", err);
+		return 2;
+	}
+	rc = pins_open(p, c->pin_dir, err, sizeof(err));
 
 	if (rc == -ENOENT) {
 		ctl_err("no data plane pinned in %s", c->pin_dir);

@@ -22,11 +22,16 @@
 #include "daemon/log.h"
 #include "daemon/pincheck.h"
 
-/* Held for the life of the process (the fd is never closed). */
+/* Held for the life of the process (the fd is never closed). The bpffs
+ * comes first: on a machine without one the lock would land in sysfs.
+ */
 static int lock_pins(const char *dir)
 {
+	char err[256];
 	int fd;
 
+	if (dp_ensure_bpffs(dir, err, sizeof(err)))
+		fatalx("%s", err);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -321,7 +321,8 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 	rc = cgnat_bpf__load(dp->skel);
 	if (rc) {
 		dp_fail(dp, rc, "load BPF program: %s (pinned maps from an "
-			     "incompatible version? remove %s)",
+			     "incompatible version? cgnatd --detach --pin-dir "
+			     "%s removes them: a cold start)",
 		     strerror(-rc), o->pin_dir ? o->pin_dir : "-");
 		goto err;
 	}
@@ -374,6 +375,38 @@ int dp_add_tx(struct dp *dp, int ifindex)
 	return 0;
 }
 
+/* The ifindex a pinned XDP link is attached to; 0 once the interface has
+ * gone (the kernel severs the link), -errno if unreadable.
+ */
+static int link_ifindex(int fd)
+{
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	return info.type == BPF_LINK_TYPE_XDP ? (int)info.xdp.ifindex : -EINVAL;
+}
+
+static void note_add(struct dp *dp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Appends one thing the load did on its own to dp->note ("; " between). */
+static void note_add(struct dp *dp, const char *fmt, ...)
+{
+	size_t n = strlen(dp->note);
+	va_list ap;
+
+	if (n && n + 2 < sizeof(dp->note)) {
+		strcpy(dp->note + n, "; ");
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(dp->note + n, sizeof(dp->note) - n, fmt, ap);
+	va_end(ap);
+}
+
 /* Attaches 'prog' to 'ifname' via a pinned link, or, when a link is
  * already pinned there (restart, upgrade), swaps the program in place:
  * traffic never stops.
@@ -393,19 +426,51 @@ static int attach_one(struct dp *dp, struct bpf_program *prog,
 	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
-		rc = bpf_link_update(fd, bpf_program__fd(prog), NULL);
+		int was = link_ifindex(fd);
+
+		if (was == *ifindex) {
+			rc = bpf_link_update(fd, bpf_program__fd(prog), NULL);
+			close(fd);
+			if (rc)
+				return dp_fail(dp, rc,
+					    "update XDP link on %s: %s; detach "
+					    "the data plane (cgnatd --detach) "
+					    "and start again",
+					    ifname, strerror(-rc));
+			return 0;
+		}
 		close(fd);
-		if (rc)
-			return dp_fail(dp, rc, "update XDP link on %s: %s",
-				    ifname, strerror(-rc));
-		return 0;
+		/* The interface went away (the link is severed) or its
+		 * name now belongs to another ifindex. Dropping the pin
+		 * drops the old link; the maps stay, so blocks, mappings
+		 * and sessions carry over.
+		 */
+		if (unlink(path))
+			return dp_fail(dp, -errno, "remove stale XDP link %s: "
+				    "%s", path, strerror(errno));
+		if (was > 0)
+			note_add(dp, "pinned XDP link %s was on ifindex %d "
+				 "but %s is now ifindex %d: replaced by a new "
+				 "link, pinned maps kept",
+				 name, was, ifname, *ifindex);
+		else
+			note_add(dp, "pinned XDP link %s was severed (its "
+				 "interface was deleted; %s is now ifindex "
+				 "%d): replaced by a new link, pinned maps kept",
+				 name, ifname, *ifindex);
 	}
 	lo.flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	fd = bpf_link_create(bpf_program__fd(prog), *ifindex, BPF_XDP, &lo);
 	if (fd < 0)
-		return dp_fail(dp, fd, "attach XDP (%s mode) on %s: %s",
+		return dp_fail(dp, fd, "attach XDP (%s mode) on %s: %s; %s",
 			    generic ? "generic" : "native", ifname,
-			    strerror(-fd));
+			    strerror(-fd),
+			    fd == -EBUSY || fd == -EEXIST ?
+			    "another XDP program is attached there: remove it "
+			    "(ip link set dev IF xdp off)" :
+			    generic ? "check the interface is up and usable" :
+			    "if the driver lacks native XDP, set "
+			    "interfaces.xdp_mode: generic");
 	rc = bpf_obj_pin(fd, path);
 	close(fd);	/* the pin keeps the link */
 	if (rc)

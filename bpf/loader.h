@@ -69,7 +69,8 @@ struct dp {
 	int fresh;		/* maps created by this load, not reused */
 	int ifindex_in, ifindex_out;
 	struct dp_sweep sw;
-	char err[256];
+	char err[384];
+	char note[512];	/* what a load repaired on its own, for the log */
 };
 
 int dp_open(struct dp *dp, const struct dp_opts *o);

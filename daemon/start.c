@@ -67,8 +67,11 @@ static void build_options(struct cgnatd *d)
 	int rc;
 
 	if (!if_nametoindex(in) || !if_nametoindex(d->cfg.interfaces.outside))
-		fatalx("%s: interfaces: no interface named %s", d->a.config,
-		       if_nametoindex(in) ? d->cfg.interfaces.outside : in);
+		fatalx("%s: interfaces: no interface named %s: create it, or "
+		       "name the right one in interfaces.%s",
+		       d->a.config,
+		       if_nametoindex(in) ? d->cfg.interfaces.outside : in,
+		       if_nametoindex(in) ? "outside" : "inside");
 	if (dpconf_if_addr(in, &d->icmp_src)) {
 		log_warnx("%s has no IPv4 address: no ICMP errors are sent "
 			  "for refused mappings",
@@ -88,9 +91,13 @@ static void build_options(struct cgnatd *d)
 		d->dc.o.cfg.icmp_src_out = d->dc.o.addrs[0];
 	rc = lock_pins(d->a.pin_dir);
 	if (rc == -EBUSY)
-		fatalx("another cgnatd runs on %s", d->a.pin_dir);
+		fatalx("another cgnatd runs on %s: stop it first, or give "
+		       "this one its own --pin-dir",
+		       d->a.pin_dir);
 	if (rc)
-		fatalx("lock %s: %s", d->a.pin_dir, strerror(-rc));
+		fatalx("lock %s: %s; the pin directory must be creatable on "
+		       "a bpffs (see --pin-dir)",
+		       d->a.pin_dir, strerror(-rc));
 	rc = pincheck(d->a.pin_dir, &d->dc.o, msg, sizeof(msg));
 	if (rc == -ESTALE)
 		fatalx("the data plane pinned in %s was built for another "
@@ -99,7 +106,10 @@ static void build_options(struct cgnatd *d)
 		       "then start",
 		       d->a.pin_dir, msg, d->a.config, d->a.pin_dir);
 	if (rc)
-		fatalx("read pins in %s: %s", d->a.pin_dir, strerror(-rc));
+		fatalx("read pins in %s: %s; if they are left over from "
+		       "something else, cgnatd -c %s --detach --pin-dir %s "
+		       "removes them (a cold start)",
+		       d->a.pin_dir, strerror(-rc), d->a.config, d->a.pin_dir);
 }
 
 static void open_log(struct cgnatd *d)
@@ -108,7 +118,9 @@ static void open_log(struct cgnatd *d)
 
 	mkdir_parent(d->cfg.log.database);
 	if (store_open(d->cfg.log.database, &d->st, err, sizeof(err)))
-		fatalx("log database %s: %s", d->cfg.log.database, err);
+		fatalx("log database %s: %s; its directory must be writable "
+		       "(log.database in %s)",
+		       d->cfg.log.database, err, d->a.config);
 	d->ev.st = d->st;
 	d->ev.cfg = &d->cfg;
 	d->ev.run = &d->run;
@@ -124,6 +136,8 @@ static void start_dataplane(struct cgnatd *d)
 
 	if (dprun_start(&d->run, &d->dc.o, d->cfg.n_pools, evlog_event, &d->ev))
 		fatalx("data plane: %s", d->run.dp.err);
+	if (d->run.dp.note[0])
+		log_warnx("data plane: %s", d->run.dp.note);
 	dpconf_policy(&pol, &d->cfg);
 	dprun_set_policy(&d->run, &pol);
 	fresh = d->run.dp.fresh;

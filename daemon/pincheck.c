@@ -4,12 +4,13 @@
  * built for this configuration. libbpf refuses maps of another size, but
  * a pool of the same size with other addresses, another port geometry
  * or other subscriber prefixes would be silently reused (the tables are
- * only ever added to), and a pinned link stays on the interface it was
- * made for: translation and log would then disagree.
+ * only ever added to): translation and log would then disagree. Pinned
+ * links are not checked here: one on another interface than the
+ * configured one (renamed, deleted and created again, or another name in
+ * the configuration) is replaced at attach (loader.c attach_one).
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,36 +25,6 @@ static void add(char *msg, size_t len, const char *what)
 	size_t n = strlen(msg);
 
 	snprintf(msg + n, len - n, "%s%s", n ? ", " : "", what);
-}
-
-static int link_ifindex(const char *dir, const char *name)
-{
-	struct bpf_link_info li;
-	__u32 n = sizeof(li);
-	char path[512];
-	int fd, idx = -1;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return 0; /* no link: it will be created */
-	memset(&li, 0, sizeof(li));
-	if (!bpf_obj_get_info_by_fd(fd, &li, &n))
-		idx = li.xdp.ifindex;
-	close(fd);
-	return idx;
-}
-
-static void check_links(const char *dir, const struct dp_opts *o, char *msg,
-			size_t len)
-{
-	int in = link_ifindex(dir, "link_inside");
-	int out = link_ifindex(dir, "link_outside");
-
-	if (in && in != (int)if_nametoindex(o->inside))
-		add(msg, len, "interfaces.inside");
-	if (out && out != (int)if_nametoindex(o->outside))
-		add(msg, len, "interfaces.outside");
 }
 
 /* Every pinned prefix must be one of ours (stale ones would translate). */
@@ -107,6 +78,5 @@ int pincheck(const char *dir, const struct dp_opts *o, char *msg, size_t len)
 		add(msg, len, "pools[].addresses");
 	free(addrs);
 	check_prefixes(dir, o, msg, len);
-	check_links(dir, o, msg, len);
 	return msg[0] ? -ESTALE : 0;
 }

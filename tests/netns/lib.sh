@@ -89,28 +89,44 @@ tb_summary() {
 
 tb_up() {
 	ip netns add "$NS_SUB" && ip netns add "$NS_NAT" && ip netns add "$NS_INET" || return 1
+	in_sub ip link set lo up && in_inet ip link set lo up || return 1
+	in_nat sh -e -c "
+		ip link set lo up
+		ip route add blackhole 203.0.113.0/24
+		sysctl -qw net.ipv4.ip_forward=1
+		sysctl -qw net.ipv4.conf.all.rp_filter=0" || return 1
+	in_inet sh -e -c "ip addr add $S1/32 dev lo; ip addr add $S2/32 dev lo" ||
+		return 1
+	tb_links
+}
+
+# The two veth pairs with their addresses and routes; run again after
+# tb_unlink it builds them anew (new ifindexes, new MACs), as a VLAN, bond
+# or driver reload does on a real box.
+tb_links() {
 	ip link add sub0 netns "$NS_SUB" type veth peer name in0 netns "$NS_NAT" || return 1
 	ip link add out0 netns "$NS_NAT" type veth peer name inet0 netns "$NS_INET" || return 1
 	in_sub sh -e -c "
-		ip link set lo up; ip link set sub0 up
+		ip link set sub0 up
 		ip addr add $H1/10 dev sub0; ip addr add $H2/10 dev sub0
 		ip addr add $H3/10 dev sub0
 		ip route add default via 100.64.0.1
 		ethtool -K sub0 gro on tx off >/dev/null" || return 1
 	in_nat sh -e -c "
-		ip link set lo up; ip link set in0 up; ip link set out0 up
+		ip link set in0 up; ip link set out0 up
 		ip addr add 100.64.0.1/10 dev in0; ip addr add 192.0.2.1/24 dev out0
 		ip route add default via 192.0.2.2
-		ip route add blackhole 203.0.113.0/24
-		sysctl -qw net.ipv4.ip_forward=1
-		sysctl -qw net.ipv4.conf.all.rp_filter=0
 		sysctl -qw net.ipv4.conf.in0.rp_filter=0" || return 1
 	in_inet sh -e -c "
-		ip link set lo up; ip link set inet0 up
+		ip link set inet0 up
 		ip addr add 192.0.2.2/24 dev inet0
-		ip addr add $S1/32 dev lo; ip addr add $S2/32 dev lo
 		ip route add 203.0.113.0/24 via 192.0.2.1
 		ethtool -K inet0 gro on tx off >/dev/null" || return 1
+}
+
+# Deletes both veth pairs (each end goes with its peer).
+tb_unlink() {
+	in_nat ip link del in0 && in_nat ip link del out0
 }
 
 # Waits until 'cmd' succeeds, at most $1 tenths of a second.

@@ -131,15 +131,14 @@ static void keep_restart_keys(struct cgnat_config *n,
 
 /*
  * Keys whose change the pinned maps cannot follow even across a restart:
- * they size the maps, fill the address and prefix tables, or name the
- * interfaces the pinned links sit on. cgnatd refuses to start on maps
- * that disagree with them (pincheck.c); the way is a cold start.
+ * they size the maps, fill the address and prefix tables, or set the XDP
+ * mode of the pinned links (an update keeps the mode). cgnatd refuses to
+ * start on maps that disagree with them (pincheck.c); the way is a cold
+ * start. Other interfaces need only a restart: it replaces the links.
  */
 static int cold_key(const char *k)
 {
-	static const char *const cold[] = {"interfaces.inside",
-					   "interfaces.outside",
-					   "interfaces.xdp_mode",
+	static const char *const cold[] = {"interfaces.xdp_mode",
 					   "subscribers",
 					   "pools",
 					   "ports.range",

@@ -18,11 +18,7 @@ CFG=$TB_TMP/cgnat.yaml
 fstype() { stat -f -c %T /sys/fs/bpf; }
 
 check "no bpffs on /sys/fs/bpf at the start ($(fstype))" test "$(fstype)" != bpf_fs
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 tb_yaml "$CFG"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
@@ -33,11 +29,7 @@ check "cgnatctl mounts bpffs and finds nothing pinned ($(fstype): $out)" \
 umount /sys/fs/bpf
 check "bpffs unmounted again ($(fstype))" test "$(fstype)" != bpf_fs
 
-if ! tb_cgnatd "$CFG"; then
-	fail "cgnatd starts without a bpffs mounted"
-	tb_summary
-	exit 1
-fi
+tb_must "cgnatd starts without a bpffs mounted" tb_cgnatd "$CFG"
 pass "cgnatd starts without a bpffs mounted"
 check "cgnatd mounted bpffs on /sys/fs/bpf ($(fstype))" test "$(fstype)" = bpf_fs
 check "its pins are there" test -e "$PIN/link_inside" -a -e "$PIN/cgnat_blocks"

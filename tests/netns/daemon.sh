@@ -15,11 +15,7 @@ NSUBS=30
 SUBS=()
 for i in $(seq 1 $NSUBS); do SUBS+=("100.64.2.$i"); done
 
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 printf 'addr add %s/10 dev sub0\n' "${SUBS[@]}" | in_sub ip -batch -
 IPFIX="ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }"
 tb_yaml "$CFG" "$IPFIX"
@@ -48,12 +44,7 @@ CAP=${TB_PIDS[-1]}
 tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
 COL=${TB_PIDS[-1]}
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
-if ! tb_cgnatd "$CFG"; then
-	fail "cgnatd starts and attaches"
-	cat "$TB_TMP/cgnatd.log"
-	tb_summary
-	exit 1
-fi
+tb_must "cgnatd starts and attaches" tb_cgnatd "$CFG"
 pass "cgnatd starts and attaches (pid $CGNATD_PID)"
 out=$(in_nat "$BIN/cgnatd" -c "$CFG" --foreground --pin-dir "$PIN" \
 	--run-dir "$TB_TMP/run2" 2>&1)

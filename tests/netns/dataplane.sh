@@ -15,11 +15,7 @@ trap 'exit 1' INT TERM
 POOL=203.0.113.1,203.0.113.2,203.0.113.3,203.0.113.4
 in_pool() { [[ $1 =~ ^203\.0\.113\.[1-4]:[0-9]+$ ]] && [ "${1#*:}" -ge 1024 ]; }
 
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet $PY "$WHOAMI" serve $S2 7
 tb_bg inet tcpdump -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 96 ip 2>/dev/null

@@ -175,6 +175,17 @@ tb_cgnatd() {
 	TB_PIDS+=($CGNATD_PID)
 	tb_wait 100 tb_pid_is "$CGNATD_PID"
 }
+# tb_must WHAT CMD...: CMD must succeed, else the test ends here (with
+# cgnatd's log, if any): for the setup the rest of a test stands on.
+tb_must() {
+	local what=$1
+	shift
+	"$@" && return 0
+	fail "$what"
+	[ -f "$TB_TMP/cgnatd.log" ] && cat "$TB_TMP/cgnatd.log"
+	tb_summary
+	exit 1
+}
 tb_pid_is() { [ "$(cat "$RUN/cgnatd.pid" 2>/dev/null)" = "$1" ]; }
 
 # tb_stop_cgnatd [SIGNAL]: stop it (TERM by default) and wait for it.

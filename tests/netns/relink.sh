@@ -17,22 +17,13 @@ trap 'exit 1' INT TERM
 CFG=$TB_TMP/cgnat.yaml
 SUBS=(100.64.4.1 100.64.4.2 100.64.4.3)
 
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 add_subs() { printf 'addr add %s/10 dev sub0\n' "${SUBS[@]}" | in_sub ip -batch -; }
 add_subs
 tb_yaml "$CFG"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
-if ! tb_cgnatd "$CFG"; then
-	fail "cgnatd starts"
-	cat "$TB_TMP/cgnatd.log"
-	tb_summary
-	exit 1
-fi
+tb_must "cgnatd starts" tb_cgnatd "$CFG"
 
 capture() {	# capture FILE: tcpdump on inet0 until the link goes
 	tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$1" -U -s 200 ip 2>/dev/null

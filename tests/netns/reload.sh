@@ -19,22 +19,13 @@ SHORT="testing: { unsafe_short_timers: true }"
 BLOCKS="blocks: { idle_release: 1s, quarantine: 2s }"
 export TB_POOL="203.0.113.1, 203.0.113.2"
 
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 tb_yaml "$CFG" "$IPFIX" "$SHORT" "$BLOCKS" \
 	"timeouts: { udp: 3s, icmp: 3s, tcp_transitory: 3s }"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
-if ! tb_cgnatd "$CFG" --allow-unsafe-timers; then
-	fail "cgnatd starts with --allow-unsafe-timers"
-	cat "$TB_TMP/cgnatd.log"
-	tb_summary
-	exit 1
-fi
+tb_must "cgnatd starts with --allow-unsafe-timers" tb_cgnatd "$CFG" --allow-unsafe-timers
 
 # expires SUB EXT: seconds left on SUB's UDP session mapped to EXT.
 expires() {

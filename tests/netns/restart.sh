@@ -14,23 +14,14 @@ trap 'exit 1' INT TERM
 CFG=$TB_TMP/cgnat.yaml
 SECS=9
 
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 seq -f 'addr add 100.64.3.%g/10 dev sub0' 1 16 | in_sub ip -batch -
 tb_yaml "$CFG" "ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet $PY "$WHOAMI" serve $S2 7
 tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
-if ! tb_cgnatd "$CFG"; then
-	fail "cgnatd starts"
-	cat "$TB_TMP/cgnatd.log"
-	tb_summary
-	exit 1
-fi
+tb_must "cgnatd starts" tb_cgnatd "$CFG"
 
 prog_id() { in_nat ip link show in0 | grep -o 'prog/xdp id [0-9]*'; }
 invariant() {	# invariant WHAT: held blocks and open rows agree

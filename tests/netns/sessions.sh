@@ -25,11 +25,7 @@ config() {
 q() { sqlite3 "$DB" "$@"; }
 now() { date +%s%3N; }
 
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 config true
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg nat tcpdump -i lo -n -U -w "$TB_TMP/ipfix.pcap" udp port 4739 2>/dev/null
@@ -37,12 +33,7 @@ tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
 COLL=${TB_PIDS[-1]}
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
 sleep 0.3 # tcpdump is capturing
-if ! tb_cgnatd "$CFG" --allow-unsafe-timers; then
-	fail "cgnatd starts with session_events on"
-	cat "$TB_TMP/cgnatd.log"
-	tb_summary
-	exit 1
-fi
+tb_must "cgnatd starts with session_events on" tb_cgnatd "$CFG" --allow-unsafe-timers
 check "no 'not yet acted on' warning for log.session_events" \
 	test -z "$(grep session_events "$TB_TMP/cgnatd.log")"
 

@@ -16,20 +16,11 @@ CFG=$TB_TMP/cgnat.yaml
 SYN=$ROOT/tests/netns/syn.py
 export TB_POOL="203.0.113.1, 203.0.113.2"
 
-if ! tb_up; then
-	fail "testbed setup"
-	tb_summary
-	exit 1
-fi
+tb_must "testbed setup" tb_up
 tb_yaml "$CFG" "nat: { filtering: apdf, unsolicited_syn: icmp }"
 tb_bg inet $PY "$WHOAMI" serve $S2 7
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
-if ! tb_cgnatd "$CFG"; then
-	fail "cgnatd starts"
-	cat "$TB_TMP/cgnatd.log"
-	tb_summary
-	exit 1
-fi
+tb_must "cgnatd starts" tb_cgnatd "$CFG"
 check "cgnatd warns nothing about unsolicited_syn at start" \
 	bash -c "! grep -q 'unsolicited_syn' '$TB_TMP/cgnatd.log'"
 

@@ -22,8 +22,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <linux/errqueue.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -174,11 +174,14 @@ static int open_fd(struct ipfix_conn *c)
 		return errno;
 	if (type == SOCK_STREAM)
 		setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/*
+	 * UDP: connected, so ICMP errors come to this socket; RECVERR queues
+	 * one report per refused datagram for udp_drain_errors() to count.
+	 */
 	else if (c->addr.ss_family == AF_INET6)
 		setsockopt(c->fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	else
 		setsockopt(c->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
-	/* A connected UDP socket reports ICMP "port unreachable" as errors. */
 	if (connect(c->fd, (struct sockaddr *)&c->addr, c->addrlen) == 0)
 		return 0;
 	return errno;
@@ -283,9 +286,10 @@ static void msg_drop(struct ipfix_conn *c, struct ipfix_msg *m, int err,
  * Take the ICMP reports off the error queue. Each one names a datagram of
  * ours that did not arrive (port unreachable from the collector's host, or
  * unreachable/too big from a router), quoting its start (the IPFIX header
- * when the sender quoted that much); each is counted once. Reading the queue empty also clears the socket's pending error,
- * and SO_ERROR clears one whose report did not fit the queue, so POLLERR
- * ends here. Returns the number of reports.
+ * when the sender quoted that much); each is counted once. Reading the
+ * queue empty also clears the socket's pending error, and SO_ERROR clears
+ * one whose report did not fit the queue, so POLLERR ends here. Returns
+ * the number of reports.
  */
 static unsigned int udp_drain_errors(struct ipfix_conn *c, uint64_t now)
 {
@@ -295,7 +299,9 @@ static unsigned int udp_drain_errors(struct ipfix_conn *c, uint64_t now)
 	struct msghdr mh;
 	struct cmsghdr *cm;
 	struct sock_extended_err *ee;
-	unsigned int n = 0, i, seq = 0;
+	unsigned int n = 0, i;
+	long seq = -1;	/* last quoted sequence number, -1 none */
+	char sq[24] = "not quoted";
 	socklen_t len = sizeof(int);
 	ssize_t r;
 	int err = 0, last = 0;
@@ -323,8 +329,8 @@ static unsigned int udp_drain_errors(struct ipfix_conn *c, uint64_t now)
 			 * sequence is known when the quote reaches it.
 			 */
 			if (r >= 12)
-				seq = (uint32_t)q[8] << 24 | q[9] << 16 |
-				      q[10] << 8 | q[11];
+				seq = (long)((uint32_t)q[8] << 24 | q[9] << 16 |
+					     q[10] << 8 | q[11]);
 			last = ee->ee_errno;
 			n++;
 		}
@@ -333,11 +339,13 @@ static unsigned int udp_drain_errors(struct ipfix_conn *c, uint64_t now)
 	if (!n)
 		return 0;
 	IPFIX_STAT_ADD(c->st.msgs_refused, n);
-	if (warn_due(c, now))
-		ipfix_log(LOG_WARNING, "ipfix: collector %s port %u/%s: %u "
-			  "message(s) reported not delivered (%s), last "
-			  "sequence %u", c->cfg.host, c->cfg.port, tname(c), n,
-			  strerror(last), seq);
+	if (!warn_due(c, now))
+		return n;
+	if (seq >= 0)
+		snprintf(sq, sizeof(sq), "%ld", seq);
+	ipfix_log(LOG_WARNING, "ipfix: collector %s port %u/%s: %u message(s) "
+		  "reported not delivered (%s), last sequence %s", c->cfg.host,
+		  c->cfg.port, tname(c), n, strerror(last), sq);
 	return n;
 }
 

@@ -5,7 +5,8 @@
  * drops counted, ipfix_submit() never blocks), a TCP collector restarted
  * while records keep coming (templates first on the new connection, every
  * record arrives once, in order), a UDP collector that is down (every
- * datagram sent, each ICMP report counted in msgs_refused, none dropped),
+ * datagram sent, each ICMP report counted in msgs_refused, none dropped;
+ * over IPv4 and IPv6),
  * one that is down and then listens (nothing lost to a stale ICMP error,
  * sequence contiguous from then on), two UDP collectors that get identical
  * datagrams, templates every template_refresh and data on the flush timer,
@@ -311,24 +312,35 @@ static uint64_t cpu_ms(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
+/* A UDP port on ::1 that nobody listens on. */
+static uint16_t closed_port6(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin6_port);
+}
+
 /*
  * Closed port: every datagram goes out, each is refused and counted once,
  * and a report left on the socket does not make the thread spin.
  */
-static void test_udp_down_counts_refused(void **state)
+static void udp_down_counts_refused(const char *host, uint16_t port)
 {
 	struct ipfix_config cfg;
 	struct ipfix_exporter *exp;
 	struct ipfix_stats st;
 	uint64_t cpu;
-	uint16_t port;
 	unsigned int round;
-	int fd;
 
-	(void)state;
-	fd = bound(SOCK_DGRAM, 0, &port);
-	close(fd);
 	config(&cfg, IPFIX_UDP, port);
+	strcpy(cfg.collectors[0].host, host);
 	assert_int_equal(ipfix_create(&cfg, &exp), 0);
 	assert_int_equal(ipfix_start(exp), 0);
 	for (round = 0; round < 5; round++) {
@@ -345,6 +357,21 @@ static void test_udp_down_counts_refused(void **state)
 	sleep_ms(300);		/* idle, the last report long since queued */
 	assert_true(cpu_ms() - cpu < 100);
 	ipfix_destroy(exp);
+}
+
+static void test_udp_down_counts_refused(void **state)
+{
+	uint16_t port;
+
+	(void)state;
+	close(bound(SOCK_DGRAM, 0, &port));
+	udp_down_counts_refused("127.0.0.1", port);
+}
+
+static void test_udp6_down_counts_refused(void **state)
+{
+	(void)state;
+	udp_down_counts_refused("::1", closed_port6());
 }
 
 static uint32_t dg_seq(const uint8_t *d)
@@ -538,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_down_never_blocks),
 		cmocka_unit_test(test_tcp_restart_loses_nothing),
 		cmocka_unit_test(test_udp_down_counts_refused),
+		cmocka_unit_test(test_udp6_down_counts_refused),
 		cmocka_unit_test(test_udp_closed_then_listens),
 		cmocka_unit_test(test_udp_two_collectors),
 		cmocka_unit_test(test_slow_tcp_does_not_stall_udp),

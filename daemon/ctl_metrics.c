@@ -176,6 +176,24 @@ static void collectors(struct ctl *c)
 	}
 }
 
+/* UDP: messages sent that an ICMP report said did not arrive. */
+static void collectors_refused(struct ctl *c)
+{
+	char k[64], l[64];
+	long long v;
+	int n;
+
+	help("cgnatd_ipfix_collector_messages_refused_total", "counter",
+	     "IPFIX messages sent over UDP that ICMP reported not delivered");
+	for (n = 0; n < 8; n++) {
+		snprintf(k, sizeof(k), "ipfix_collector_%d_msgs_refused", n);
+		if (daemon_stats(c->run_dir, k, &v))
+			return;
+		snprintf(l, sizeof(l), "collector=\"%d\"", n);
+		sample("cgnatd_ipfix_collector_messages_refused_total", l, v);
+	}
+}
+
 static void daemon_counters(struct ctl *c)
 {
 	char l[64];
@@ -193,6 +211,7 @@ static void daemon_counters(struct ctl *c)
 	}
 	sweep_gauges(c);
 	collectors(c);
+	collectors_refused(c);
 }
 
 static void state(struct ctl *c, const struct pins *p, const struct ctl_use *u)

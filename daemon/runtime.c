@@ -83,6 +83,8 @@ static void put_ipfix(FILE *f, struct ipfix_exporter *ipfix)
 		put(f, k, s.coll[i].records_sent);
 		snprintf(k, sizeof(k), "ipfix_collector_%u_records_dropped", i);
 		put(f, k, s.coll[i].records_dropped);
+		snprintf(k, sizeof(k), "ipfix_collector_%u_msgs_refused", i);
+		put(f, k, s.coll[i].msgs_refused);
 		snprintf(k, sizeof(k), "ipfix_collector_%u_connected", i);
 		put(f, k, s.coll[i].connected);
 	}

@@ -297,6 +297,7 @@ static void conn_stats(struct ipfix_conn *c, struct ipfix_collector_stats *o)
 	o->reconnects = __atomic_load_n(&s->reconnects, __ATOMIC_RELAXED);
 	o->connect_failures = __atomic_load_n(&s->connect_failures,
 					      __ATOMIC_RELAXED);
+	o->msgs_refused = __atomic_load_n(&s->msgs_refused, __ATOMIC_RELAXED);
 	o->queued_msgs = __atomic_load_n(&s->queued_msgs, __ATOMIC_RELAXED);
 	o->connected = __atomic_load_n(&s->connected, __ATOMIC_RELAXED);
 }

@@ -124,6 +124,8 @@ struct ipfix_collector_stats {
 	uint64_t template_msgs;		/* template messages among msgs_sent */
 	uint64_t reconnects;		/* connections made after the first */
 	uint64_t connect_failures;
+	uint64_t msgs_refused;		/* UDP: sent, then reported by ICMP
+					 * as not delivered (best effort) */
 	uint32_t queued_msgs;		/* waiting now */
 	int connected;			/* 1 when the last connect succeeded */
 };

@@ -7,11 +7,22 @@
  * vanished. Before each TCP message we peek for EOF, so a collector that
  * was stopped cleanly costs no record: the message stays queued, we
  * reconnect with exponential backoff and send templates first. A message
- * cut by a reset is re-sent whole on the next connection. UDP sends that
- * are refused (collector down) are dropped and counted.
+ * cut by a reset is re-sent whole on the next connection.
+ *
+ * UDP keeps its connected socket, so the kernel tells us about ICMP
+ * errors, and asks for them on the error queue (IP_RECVERR): a send() that
+ * fails with ECONNREFUSED is only reporting an ICMP "port unreachable" for
+ * an EARLIER datagram (UDP has no connection to refuse this one); the
+ * failed send cleared that pending error, so the message is sent again at
+ * once instead of dropped. The error queue holds one report per refused
+ * datagram, quoting its start, i.e. the IPFIX header: those are counted
+ * (msgs_refused), which a send-on-unconnected-socket design could not do.
+ * It is drained on POLLERR and after a failed send, so a report never
+ * leaves poll() spinning.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,7 +36,9 @@
 
 #define CONNECT_TIMEOUT_MS	5000
 #define WRITES_PER_SERVICE	64
-#define DROP_WARN_MS		60000	/* at most one drop warning a minute */
+#define DROP_WARN_MS		60000	/* at most one warning a minute */
+#define UDP_SEND_TRIES		8	/* each retry clears one stale report */
+#define ERRQ_PER_DRAIN		256	/* the rest on the next POLLERR */
 
 static const char *tname(const struct ipfix_conn *c)
 {
@@ -161,7 +174,14 @@ static int open_fd(struct ipfix_conn *c)
 		return errno;
 	if (type == SOCK_STREAM)
 		setsockopt(c->fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	/* A connected UDP socket reports ICMP "port unreachable" as errors. */
+	/*
+	 * UDP: connected, so ICMP errors come to this socket; RECVERR queues
+	 * one report per refused datagram for udp_drain_errors() to count.
+	 */
+	else if (c->addr.ss_family == AF_INET6)
+		setsockopt(c->fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(c->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	if (connect(c->fd, (struct sockaddr *)&c->addr, c->addrlen) == 0)
 		return 0;
 	return errno;
@@ -243,17 +263,119 @@ static void msg_release(struct ipfix_conn *c, struct ipfix_msg *m, int sent)
 	ipfix_msg_put(m);
 }
 
-/* UDP refused (collector down) or a file write error: drop, say so. */
+static int warn_due(struct ipfix_conn *c, uint64_t now)
+{
+	if (c->warned_ms && now - c->warned_ms < DROP_WARN_MS)
+		return 0;
+	c->warned_ms = now ? now : 1;
+	return 1;
+}
+
+/* A file write error or a UDP send error that is our own: drop, say so. */
 static void msg_drop(struct ipfix_conn *c, struct ipfix_msg *m, int err,
 		     uint64_t now)
 {
-	if (!c->warned_ms || now - c->warned_ms >= DROP_WARN_MS) {
+	if (warn_due(c, now))
 		ipfix_log(LOG_WARNING, "ipfix: send to %s port %u/%s: %s; "
 			  "dropping records", c->cfg.host, c->cfg.port,
 			  tname(c), strerror(err));
-		c->warned_ms = now ? now : 1;
-	}
 	msg_release(c, m, 0);
+}
+
+/*
+ * Take the ICMP reports off the error queue. Each one names a datagram of
+ * ours that did not arrive (port unreachable from the collector's host, or
+ * unreachable/too big from a router), quoting its start (the IPFIX header
+ * when the sender quoted that much); each is counted once. Reading the
+ * queue empty also clears the socket's pending error, and SO_ERROR clears
+ * one whose report did not fit the queue, so POLLERR ends here. Returns
+ * the number of reports.
+ */
+static unsigned int udp_drain_errors(struct ipfix_conn *c, uint64_t now)
+{
+	char ctl[512];
+	uint8_t q[16];
+	struct iovec iov = { q, sizeof(q) };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	struct sock_extended_err *ee;
+	unsigned int n = 0, i;
+	long seq = -1;	/* last quoted sequence number, -1 none */
+	char sq[24] = "not quoted";
+	socklen_t len = sizeof(int);
+	ssize_t r;
+	int err = 0, last = 0;
+
+	for (i = 0; i < ERRQ_PER_DRAIN; i++) {
+		mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
+				      .msg_control = ctl,
+				      .msg_controllen = sizeof(ctl) };
+		r = recvmsg(c->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (r < 0)
+			break;
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (!((cm->cmsg_level == IPPROTO_IP &&
+			       cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == IPPROTO_IPV6 &&
+			       cm->cmsg_type == IPV6_RECVERR)))
+				continue;
+			ee = (struct sock_extended_err *)CMSG_DATA(cm);
+			if (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+			    ee->ee_origin != SO_EE_ORIGIN_ICMP6)
+				continue;
+			/*
+			 * The socket is connected and sends only IPFIX, so
+			 * every report is about one of our messages; its
+			 * sequence is known when the quote reaches it.
+			 */
+			if (r >= 12)
+				seq = (long)((uint32_t)q[8] << 24 | q[9] << 16 |
+					     q[10] << 8 | q[11]);
+			last = ee->ee_errno;
+			n++;
+		}
+	}
+	getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (!n)
+		return 0;
+	IPFIX_STAT_ADD(c->st.msgs_refused, n);
+	if (!warn_due(c, now))
+		return n;
+	if (seq >= 0)
+		snprintf(sq, sizeof(sq), "%ld", seq);
+	ipfix_log(LOG_WARNING, "ipfix: collector %s port %u/%s: %u message(s) "
+		  "reported not delivered (%s), last sequence %s", c->cfg.host,
+		  c->cfg.port, tname(c), n, strerror(last), sq);
+	return n;
+}
+
+/*
+ * UDP send. An error may be a stale ICMP report about an earlier datagram,
+ * which the failed send has now cleared: send again. ECONNREFUSED is always
+ * one (UDP has nobody to refuse the datagram being sent); any other error
+ * is one when a report was waiting. A real error (no route, firewall)
+ * comes back on the retry with no report, and is returned.
+ */
+static ssize_t udp_send(struct ipfix_conn *c, const struct ipfix_msg *m,
+			uint64_t now)
+{
+	unsigned int i;
+	ssize_t n = -1;
+	int err, stale;
+
+	for (i = 0; i < UDP_SEND_TRIES; i++) {
+		n = send(c->fd, m->data, m->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n >= 0)
+			return n;
+		err = errno;
+		if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+			return n;
+		stale = udp_drain_errors(c, now) || err == ECONNREFUSED;
+		errno = err;
+		if (i && !stale)
+			break;
+	}
+	return n;
 }
 
 /* Returns 1 to go on with the next message, 0 to stop for now. */
@@ -268,6 +390,8 @@ static int write_one(struct ipfix_conn *c, struct ipfix_msg *m, uint64_t now)
 	}
 	if (c->cfg.transport == IPFIX_FILE)
 		n = write(c->fd, m->data + c->off, m->len - c->off);
+	else if (!tcp)
+		n = udp_send(c, m, now);
 	else
 		n = send(c->fd, m->data + c->off, m->len - c->off,
 			 MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -281,6 +405,8 @@ static int write_one(struct ipfix_conn *c, struct ipfix_msg *m, uint64_t now)
 			conn_fail(c, now, "lost", err);
 			return 0;
 		}
+		if (err == ECONNREFUSED)
+			return 0;	/* reports still coming: next pass */
 		msg_drop(c, m, err, now);
 		return 1;
 	}
@@ -347,9 +473,9 @@ short ipfix_conn_poll_events(const struct ipfix_conn *c)
 		return POLLOUT;
 	if (c->state != IPFIX_CONN_UP)
 		return 0;
-	/* UDP: only when blocked, or a queued ICMP error would spin poll. */
+	/* UDP: POLLERR (always reported) brings the ICMP reports. */
 	if (c->cfg.transport == IPFIX_UDP)
-		return c->blocked ? POLLOUT : 0;
+		return c->blocked ? POLLOUT : POLLERR;
 	return POLLIN | (c->blocked ? POLLOUT : 0);
 }
 
@@ -372,7 +498,7 @@ void ipfix_conn_on_poll(struct ipfix_conn *c, short revents, uint64_t now)
 	    tcp_peer_gone(c, &err))
 		conn_fail(c, now, "lost", err);
 	if (c->cfg.transport == IPFIX_UDP && (revents & POLLERR))
-		c->blocked = 0;	/* the next send reports the error */
+		udp_drain_errors(c, now);
 }
 
 uint64_t ipfix_conn_deadline(const struct ipfix_conn *c)

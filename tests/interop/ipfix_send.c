@@ -119,11 +119,12 @@ static void print_stats(struct sender *s)
 	       (unsigned long long)st.encoded);
 	for (i = 0; i < st.ncollectors; i++)
 		printf(" c%u_sent=%llu c%u_dropped=%llu c%u_reconnects=%llu "
-		       "c%u_tmpl=%llu", i,
+		       "c%u_tmpl=%llu c%u_refused=%llu", i,
 		       (unsigned long long)st.coll[i].records_sent, i,
 		       (unsigned long long)st.coll[i].records_dropped, i,
 		       (unsigned long long)st.coll[i].reconnects, i,
-		       (unsigned long long)st.coll[i].template_msgs);
+		       (unsigned long long)st.coll[i].template_msgs, i,
+		       (unsigned long long)st.coll[i].msgs_refused);
 	printf("\n");
 }
 

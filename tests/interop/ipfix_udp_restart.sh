@@ -5,6 +5,9 @@
 # on misses nothing. Control run: with a 10 min refresh the restarted
 # nfcapd decodes nothing in the same time, so it is the refresh that heals.
 # The sender keeps exporting 50 port blocks a second across the restart.
+# While nfcapd is down its port answers ICMP port unreachable: no message
+# is dropped for that stale error (c0_dropped=0), the reports are counted
+# (c0_refused), and the sender counts every record as sent.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/interop/ipfix_common.bash
@@ -34,7 +37,7 @@ contiguous() {	# contiguous FILE: the indexes have no hole
 	awk 'NR > 1 && $1 != prev + 1 { exit 1 } { prev = $1 }' "$1"
 }
 
-# run NAME REFRESH_MS: 1 s of traffic, restart nfcapd, 2 more seconds.
+# run NAME REFRESH_MS: 1 s of traffic, nfcapd down 0.5 s, 2 more seconds.
 run() {
 	local name=$1 refresh=$2
 	port_free $PORT || fail "port $PORT is busy"
@@ -43,6 +46,7 @@ run() {
 	send_async "rate $((3 * RATE)) $RATE"
 	sleep 1
 	stop_pid "$NFCAPD"
+	sleep 0.5	# down: its port answers ICMP port unreachable
 	start_nfcapd "$T/$name.2"
 	wait_answer "done rate" 20 || fail "$name: sender did not finish"
 	send_cmd "flush 3000" "flush ok"
@@ -75,6 +79,14 @@ gap=$(( ${first2:-99999} - ${last1:-0} - 1 ))
 echo "records lost around the restart: $gap (at $RATE/s, refresh 1 s)"
 check "loss limited to the downtime plus one refresh (<= $((2 * RATE)))" \
 	test "$gap" -le $((2 * RATE))
+stats=$(grep '^stats ' "$T/refresh.send" | tail -n 1)
+echo "sender: $stats"
+check "no record dropped for a stale ICMP error" \
+	grep -q " c0_sent=$((3 * RATE)) c0_dropped=0 " "$T/refresh.send"
+refused=$(sed -n 's/.* c0_refused=\([0-9]*\).*/\1/p' <<<"$stats")
+echo "messages reported refused while nfcapd was down: ${refused:-?}"
+check "refused messages counted, no more than the records lost" \
+	test "${refused:-0}" -ge 1 -a "${refused:-99999}" -le "$gap"
 
 run norefresh 600000
 check "control: without a refresh the restarted nfcapd decodes nothing" \

@@ -124,6 +124,8 @@ check "metrics: the last sweep's entries by table" grep -qE \
 	'^cgnatd_sweep_last_entries\{table="sessions",result="seen"\} [1-9]' <<<"$m"
 check "metrics: subscribers gauge" grep -q "^cgnat_subscribers $((NSUBS + 1))$" <<<"$m"
 check "metrics: drops by reason" grep -q '^cgnat_drops_total{reason="spoof"} ' <<<"$m"
+check "metrics: UDP collector listening, no message reported refused" \
+	grep -q '^cgnatd_ipfix_collector_messages_refused_total{collector="0"} 0$' <<<"$m"
 check "metrics: counters typed for Prometheus" \
 	grep -q '^# TYPE cgnat_dataplane_total counter' <<<"$m"
 check "metrics --json: the same samples as JSON" test "$(ctl -c "$CFG" --json metrics |

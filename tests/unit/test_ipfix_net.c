@@ -4,8 +4,11 @@
  * collector on 127.0.0.1: a TCP collector that is down (bounded queue,
  * drops counted, ipfix_submit() never blocks), a TCP collector restarted
  * while records keep coming (templates first on the new connection, every
- * record arrives once, in order), a UDP collector that is down (refused
- * sends dropped and counted), two UDP collectors that get identical
+ * record arrives once, in order), a UDP collector that is down (every
+ * datagram sent, each ICMP report counted in msgs_refused, none dropped;
+ * over IPv4 and IPv6),
+ * one that is down and then listens (nothing lost to a stale ICMP error,
+ * sequence contiguous from then on), two UDP collectors that get identical
  * datagrams, templates every template_refresh and data on the flush timer,
  * and a TCP collector too slow to read that costs a UDP collector nothing.
  */
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -268,38 +272,6 @@ static void test_tcp_restart_loses_nothing(void **state)
 	check_streams(a, alen, b, blen);
 }
 
-static void test_udp_down_counts_drops(void **state)
-{
-	struct ipfix_config cfg;
-	struct ipfix_exporter *exp;
-	struct ipfix_stats st;
-	struct ipfix_event ev;
-	uint16_t port;
-	unsigned int i, round;
-	int fd;
-
-	(void)state;
-	fd = bound(SOCK_DGRAM, 0, &port);
-	close(fd);
-	config(&cfg, IPFIX_UDP, port);
-	assert_int_equal(ipfix_create(&cfg, &exp), 0);
-	assert_int_equal(ipfix_start(exp), 0);
-	for (round = 0; round < 5; round++) {
-		for (i = 0; i < 10; i++) {
-			ev = pba_ev(round * 10 + i);
-			assert_int_equal(ipfix_submit(exp, &ev), 0);
-		}
-		/* Refused datagrams are dropped, so flush completes. */
-		assert_int_equal(ipfix_flush(exp, 1000), 0);
-		sleep_ms(20);	/* lets the ICMP error come back */
-	}
-	ipfix_stats(exp, &st);
-	assert_int_equal(st.coll[0].records_sent + st.coll[0].records_dropped,
-			 50);
-	assert_true(st.coll[0].records_dropped >= 30);
-	ipfix_destroy(exp);
-}
-
 /* Receive datagrams until ms of silence; returns how many. */
 static unsigned int recv_all(int fd, uint8_t (*dg)[1500], size_t *len,
 			     unsigned int max, int ms)
@@ -314,6 +286,162 @@ static unsigned int recv_all(int fd, uint8_t (*dg)[1500], size_t *len,
 		len[n++] = r;
 	}
 	return n;
+}
+
+/* Stats once msgs_refused has caught up with msgs_sent, or after ms. */
+static void refused_settled(struct ipfix_exporter *exp, struct ipfix_stats *st,
+			    int ms)
+{
+	uint64_t until = now_ms() + ms;
+
+	for (;;) {
+		ipfix_stats(exp, st);
+		if (st->coll[0].msgs_refused >= st->coll[0].msgs_sent ||
+		    now_ms() >= until)
+			return;
+		sleep_ms(5);
+	}
+}
+
+static uint64_t cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000ULL +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/* A UDP port on ::1 that nobody listens on. */
+static uint16_t closed_port6(void)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+				   .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	close(fd);
+	return ntohs(sa.sin6_port);
+}
+
+/*
+ * Closed port: every datagram goes out, each is refused and counted once,
+ * and a report left on the socket does not make the thread spin.
+ */
+static void udp_down_counts_refused(const char *host, uint16_t port)
+{
+	struct ipfix_config cfg;
+	struct ipfix_exporter *exp;
+	struct ipfix_stats st;
+	uint64_t cpu;
+	unsigned int round;
+
+	config(&cfg, IPFIX_UDP, port);
+	strcpy(cfg.collectors[0].host, host);
+	assert_int_equal(ipfix_create(&cfg, &exp), 0);
+	assert_int_equal(ipfix_start(exp), 0);
+	for (round = 0; round < 5; round++) {
+		submit_range(exp, round * 10, round * 10 + 10);
+		assert_int_equal(ipfix_flush(exp, 1000), 0);
+		sleep_ms(20);	/* lets the ICMP report come back */
+	}
+	refused_settled(exp, &st, 1000);
+	assert_int_equal(st.coll[0].records_sent, 50);
+	assert_int_equal(st.coll[0].records_dropped, 0);
+	assert_int_equal(st.coll[0].msgs_sent, 6);	/* templates + 5 */
+	assert_int_equal(st.coll[0].msgs_refused, 6);
+	cpu = cpu_ms();
+	sleep_ms(300);		/* idle, the last report long since queued */
+	assert_true(cpu_ms() - cpu < 100);
+	ipfix_destroy(exp);
+}
+
+static void test_udp_down_counts_refused(void **state)
+{
+	uint16_t port;
+
+	(void)state;
+	close(bound(SOCK_DGRAM, 0, &port));
+	udp_down_counts_refused("127.0.0.1", port);
+}
+
+static void test_udp6_down_counts_refused(void **state)
+{
+	(void)state;
+	udp_down_counts_refused("::1", closed_port6());
+}
+
+static uint32_t dg_seq(const uint8_t *d)
+{
+	return (uint32_t)d[8] << 24 | d[9] << 16 | d[10] << 8 | d[11];
+}
+
+/*
+ * The collector's port is closed for a while (each datagram draws an ICMP
+ * port unreachable, which used to fail the NEXT send and drop that
+ * message), then it listens: nothing is dropped, every message sent from
+ * then on arrives with contiguous sequence numbers, and msgs_refused is
+ * exactly the number sent while it was closed.
+ */
+static void test_udp_closed_then_listens(void **state)
+{
+	static uint8_t dg[64][1500];
+	size_t len[64];
+	struct ipfix_config cfg;
+	struct ipfix_exporter *exp;
+	struct ipfix_stats st;
+	uint64_t sent_closed;
+	uint32_t want;
+	uint16_t port;
+	unsigned int i, n, data = 0;
+	int fd;
+
+	(void)state;
+	fd = bound(SOCK_DGRAM, 0, &port);
+	close(fd);
+	config(&cfg, IPFIX_UDP, port);
+	assert_int_equal(ipfix_create(&cfg, &exp), 0);
+	assert_int_equal(ipfix_start(exp), 0);
+	/* Closed: single messages, then a burst written in one pass. */
+	for (i = 0; i < 10; i++) {
+		submit_range(exp, i, i + 1);
+		assert_int_equal(ipfix_flush(exp, 1000), 0);
+		sleep_ms(5);
+	}
+	submit_range(exp, 10, 300);
+	assert_int_equal(ipfix_flush(exp, 1000), 0);
+	refused_settled(exp, &st, 1000);
+	sent_closed = st.coll[0].msgs_sent;
+	assert_true(sent_closed >= 1 + 10 + 2);
+	assert_int_equal(st.coll[0].records_sent, 300);
+	assert_int_equal(st.coll[0].records_dropped, 0);
+	assert_int_equal(st.coll[0].msgs_refused, sent_closed);
+	/* The collector listens; one message per event from now on. */
+	fd = bound(SOCK_DGRAM, port, NULL);
+	for (i = 300; i < 340; i++) {
+		submit_range(exp, i, i + 1);
+		assert_int_equal(ipfix_flush(exp, 1000), 0);
+	}
+	n = recv_all(fd, dg, len, 64, 200);
+	ipfix_stats(exp, &st);
+	assert_int_equal(st.coll[0].records_dropped, 0);
+	assert_int_equal(st.coll[0].records_sent, 340);
+	assert_int_equal(st.coll[0].msgs_refused, sent_closed);
+	assert_int_equal(n, st.coll[0].msgs_sent - sent_closed);
+	/* A data message's sequence is the index of its first record. */
+	for (want = 300, i = 0; i < n; i++) {
+		assert_int_equal(dg_seq(dg[i]), want);
+		if ((dg[i][16] << 8 | dg[i][17]) != 2) {
+			want++;
+			data++;
+		}
+	}
+	assert_int_equal(data, 40);
+	ipfix_destroy(exp);
+	close(fd);
 }
 
 static void test_udp_two_collectors(void **state)
@@ -436,7 +564,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tcp_down_never_blocks),
 		cmocka_unit_test(test_tcp_restart_loses_nothing),
-		cmocka_unit_test(test_udp_down_counts_drops),
+		cmocka_unit_test(test_udp_down_counts_refused),
+		cmocka_unit_test(test_udp6_down_counts_refused),
+		cmocka_unit_test(test_udp_closed_then_listens),
 		cmocka_unit_test(test_udp_two_collectors),
 		cmocka_unit_test(test_slow_tcp_does_not_stall_udp),
 	};

@@ -9,6 +9,8 @@
  * u64 milliseconds (fields named *_ms), functions return 0 or -errno and,
  * on error, write one line "FILE:LINE:COLUMN: key.path: what is wrong (what
  * would be valid)" into the caller's buffer. Lines and columns are 1-based.
+ * The *_all loaders keep going after an error, as a compiler does, and
+ * return every error found in a struct cfg_errors.
  * Nothing in struct cgnat_config points to the heap, so it may be copied
  * with memcpy; cfg_free() exists so that may change without an API change.
  */
@@ -213,6 +215,24 @@ struct cgnat_config {
 	struct cfg_testing testing;
 };
 
+#define CFG_ERR_LEN 512		/* one message */
+#define CFG_ERRORS_MAX 50	/* messages kept; the rest are only counted */
+
+/* One error: "FILE:LINE:COLUMN: key.path: problem (fix)" and its mark. */
+struct cfg_error {
+	struct cfg_mark mark;	/* 0/0: not about a place (file unreadable) */
+	unsigned int seq;	/* order found, breaks ties in file order */
+	char msg[CFG_ERR_LEN];
+};
+
+/* Every error one load found; v[] is sorted in file order. */
+struct cfg_errors {
+	unsigned int n;		/* errors found, may exceed kept */
+	unsigned int kept;	/* entries of v[] */
+	struct cfg_error v[CFG_ERRORS_MAX];
+	char first[CFG_ERR_LEN]; /* the first found: what cfg_load_file() says */
+};
+
 /* --- cfg.c: entry points ------------------------------------------------ */
 
 /*
@@ -232,6 +252,24 @@ int cfg_load_string(const char *name, const char *yaml, size_t len,
 /* As cfg_load_string() on the contents of path; -errno if unreadable. */
 int cfg_load_file(const char *path, struct cgnat_config *cfg, char *err,
 		  size_t errlen);
+
+/*
+ * As cfg_load_string() and cfg_load_file(), but report every error found:
+ * loading goes on after an error wherever that is safe (see cfg_err.c),
+ * and a YAML syntax error is reported with the errors of the text before
+ * it. errs is filled in either case (errs->n == 0 on success).
+ */
+int cfg_load_string_all(const char *name, const char *yaml, size_t len,
+			struct cgnat_config *cfg, struct cfg_errors *errs);
+int cfg_load_file_all(const char *path, struct cgnat_config *cfg,
+		      struct cfg_errors *errs);
+
+/* "3 errors", or "60 errors (50 shown)". */
+void cfg_errors_summary(const struct cfg_errors *errs, char *buf, size_t len);
+/* Each kept message on a line, "... and N more" if some were not kept, then
+ * the summary line.
+ */
+void cfg_errors_print(FILE *out, const struct cfg_errors *errs);
 
 /* Release what loading allocated (nothing today) and reset to defaults. */
 void cfg_free(struct cgnat_config *cfg);

@@ -309,7 +309,9 @@ int cfg_parse_bool(const char *s, bool *out);
 int cfg_parse_ipv4(const char *s, uint32_t *addr);
 /* "a.b.c.d/len" or "a.b.c.d" (a /32). Host bits are returned as written. */
 int cfg_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
-/* "first-last" with both in 0..65535 and first <= last. */
+/* "first-last" with both in 0..65535 and first <= last; -ERANGE if
+ * first > last, -EINVAL for anything else.
+ */
 int cfg_parse_port_range(const char *s, uint32_t *first, uint32_t *last);
 /* "a.b.c.d/len", or "a.b.c.d" for a /32. */
 void cfg_format_prefix(uint32_t addr, uint8_t len, char *buf, size_t buflen);

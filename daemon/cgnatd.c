@@ -106,12 +106,28 @@ static void parse_args(struct cgnatd_args *a, int argc, char **argv)
 		usage();
 }
 
+/*
+ * Every error in the file, as a compiler lists them: plain
+ * FILE:LINE:COLUMN lines on stderr for --check, log lines for a start.
+ */
 static void load_config(struct cgnatd *d)
 {
-	char err[512];
+	static struct cfg_errors errs;
+	char sum[64];
+	unsigned int i;
 
-	if (cfg_load_file(d->a.config, &d->cfg, err, sizeof(err)))
-		fatalx("%s", err);
+	if (cfg_load_file_all(d->a.config, &d->cfg, &errs)) {
+		if (d->a.check) {
+			cfg_errors_print(stderr, &errs);
+			exit(1);
+		}
+		for (i = 0; i < errs.kept; i++)
+			log_warnx("%s", errs.v[i].msg);
+		if (errs.n > errs.kept)
+			log_warnx("... and %u more", errs.n - errs.kept);
+		cfg_errors_summary(&errs, sum, sizeof(sum));
+		fatalx("%s: %s, not started", d->a.config, sum);
+	}
 	if (d->cfg.testing.unsafe_short_timers && !d->a.allow_unsafe)
 		fatalx("%s: testing.unsafe_short_timers lowers the RFC timer "
 		       "floors and is for test suites only; refusing without "

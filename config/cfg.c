@@ -107,6 +107,31 @@ static int syntax_err(struct cfg_ctx *ctx, const yaml_parser_t *p,
 	return cfg_errf(ctx, m, "", "YAML syntax error: %s", problem);
 }
 
+/*
+ * Where the text before a syntax error ends: the start of the line where
+ * the broken construct began (libyaml's context mark, else the problem
+ * mark). Sets ctx->partial and ctx->end (past the last non-blank byte).
+ */
+static size_t set_partial(struct cfg_ctx *ctx, const yaml_parser_t *p,
+			  const char *text, size_t len)
+{
+	size_t cut = p->problem_mark.index;
+
+	if (p->error == YAML_READER_ERROR)
+		cut = p->problem_offset;
+	else if (p->context && p->context_mark.index < cut)
+		cut = p->context_mark.index;
+	if (cut > len)
+		cut = len;
+	while (cut && text[cut - 1] != '\n')
+		cut--;
+	ctx->partial = true;
+	ctx->end = cut;
+	while (ctx->end && strchr(" \t\r\n", text[ctx->end - 1]))
+		ctx->end--;
+	return cut;
+}
+
 /* The stream must hold exactly one document. */
 static int check_single_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
 			    const char *text, size_t len)
@@ -115,8 +140,10 @@ static int check_single_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
 	yaml_node_t *root;
 	int ret = 0;
 
-	if (!yaml_parser_load(parser, &next))
+	if (!yaml_parser_load(parser, &next)) {
+		set_partial(ctx, parser, text, len);
 		return syntax_err(ctx, parser, text, len);
+	}
 	root = yaml_document_get_root_node(&next);
 	if (root)
 		ret = cfg_node_errf(ctx, root, "",
@@ -129,6 +156,11 @@ static int walk_doc(struct cfg_ctx *ctx)
 {
 	yaml_node_t *root = yaml_document_get_root_node(ctx->doc);
 
+	/* Before a syntax error, a root that is not a mapping is the
+	 * broken construct itself.
+	 */
+	if (ctx->partial && root->type != YAML_MAPPING_NODE)
+		return -EINVAL;
 	cfg_mark_set(ctx, "", cfg_node_mark(root), NULL);
 	cfg_walk_map(ctx, root, "", cfg_root_keys, ctx->cfg,
 		     "interfaces: { inside: eth1, outside: eth0 }");
@@ -153,34 +185,21 @@ static int load_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
 	return walk_doc(ctx);
 }
 
-/*
- * After a syntax error, walk the text before it: up to the start of the
- * line where the broken construct began (libyaml's context mark, else the
- * problem mark). If that prefix does not parse either, only the syntax
- * error is reported.
- */
+/* After a syntax error, walk the text before it, if that parses. */
 static void walk_before(struct cfg_ctx *ctx, const yaml_parser_t *p,
 			const char *text, size_t len)
 {
-	size_t cut = p->problem_mark.index;
+	size_t cut = set_partial(ctx, p, text, len);
 	yaml_parser_t parser;
 	yaml_document_t doc;
 
-	if (p->error == YAML_READER_ERROR)
-		cut = p->problem_offset;
-	else if (p->context && p->context_mark.index < cut)
-		cut = p->context_mark.index;
-	if (p->error == YAML_MEMORY_ERROR || cut > len)
-		return;
-	while (cut && text[cut - 1] != '\n')
-		cut--;
-	if (!cut || !yaml_parser_initialize(&parser))
+	if (p->error == YAML_MEMORY_ERROR || !cut ||
+	    !yaml_parser_initialize(&parser))
 		return;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 				     cut);
 	if (yaml_parser_load(&parser, &doc)) {
 		ctx->doc = &doc;
-		ctx->partial = true;
 		if (yaml_document_get_root_node(&doc))
 			walk_doc(ctx);
 		yaml_document_delete(&doc);

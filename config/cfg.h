@@ -243,8 +243,8 @@ void cfg_defaults(struct cgnat_config *cfg);
 
 /*
  * Parse and validate YAML text. name is the file name used in messages.
- * Returns 0, -EINVAL for any problem with the text (err says which), or
- * -ENOMEM. On error *cfg is unspecified but may be passed to cfg_free().
+ * Returns 0, -EINVAL for any problem with the text (err names the first
+ * found; cfg_load_string_all() lists them all), or -ENOMEM. On error *cfg is unspecified but may be passed to cfg_free().
  */
 int cfg_load_string(const char *name, const char *yaml, size_t len,
 		    struct cgnat_config *cfg, char *err, size_t errlen);

@@ -45,6 +45,7 @@ struct cfg_ctx {
 	 * so missing keys and checks across keys are not reported.
 	 */
 	bool partial;
+	size_t end;		/* partial: just past the last text walked */
 };
 
 enum cfg_kind {

@@ -430,13 +430,16 @@ struct check {
 int cfg_validate(struct cfg_ctx *ctx)
 {
 	static const struct check checks[] = {
-		{ check_interfaces, { "interfaces" } },
+		{ check_interfaces,
+		  { "interfaces.inside", "interfaces.outside" } },
 		{ check_ports, { "ports" } },
 		{ check_floors, { NULL } },	/* skips per timer */
 		{ check_subscribers, { "subscribers" } },
 		{ check_pools, { "subscribers", "pools" } },
-		{ check_thresholds, { "thresholds" } },
-		{ check_limits, { "limits" } },
+		{ check_thresholds,
+		  { "thresholds.pool_low", "thresholds.pool_high" } },
+		{ check_limits,
+		  { "limits.sessions", "limits.sessions_per_subscriber" } },
 		{ check_collectors, { "ipfix.collectors" } },
 	};
 	size_t i, j;

@@ -212,6 +212,14 @@ static int walk_pair(struct cfg_ctx *ctx, yaml_node_pair_t *pair,
 
 	if (!name || !*name)
 		return cfg_type_err(ctx, kn, path, "a key name");
+	/* "key:" on the last line before a syntax error: its value is on
+	 * the broken lines, not empty.
+	 */
+	if (ctx->partial && vn->type == YAML_SCALAR_NODE &&
+	    !vn->data.scalar.length &&
+	    vn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    vn->start_mark.index >= ctx->end)
+		return 0;
 	for (i = 0; keys[i].name && strcmp(keys[i].name, name); i++)
 		;
 	if (!keys[i].name) {

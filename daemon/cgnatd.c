@@ -108,9 +108,10 @@ static void parse_args(struct cgnatd_args *a, int argc, char **argv)
 
 /*
  * Every error in the file, as a compiler lists them: plain
- * FILE:LINE:COLUMN lines on stderr for --check, log lines for a start.
+ * FILE:LINE:COLUMN lines on stderr for --check (then -1), log lines for a
+ * start.
  */
-static void load_config(struct cgnatd *d)
+static int load_config(struct cgnatd *d)
 {
 	static struct cfg_errors errs;
 	char sum[64];
@@ -119,7 +120,7 @@ static void load_config(struct cgnatd *d)
 	if (cfg_load_file_all(d->a.config, &d->cfg, &errs)) {
 		if (d->a.check) {
 			cfg_errors_print(stderr, &errs);
-			exit(1);
+			return -1;
 		}
 		for (i = 0; i < errs.kept; i++)
 			log_warnx("%s", errs.v[i].msg);
@@ -133,6 +134,7 @@ static void load_config(struct cgnatd *d)
 		       "floors and is for test suites only; refusing without "
 		       "--allow-unsafe-timers",
 		       d->a.config);
+	return 0;
 }
 
 /*
@@ -283,8 +285,8 @@ int main(int argc, char **argv)
 
 	parse_args(&d.a, argc, argv);
 	log_init("cgnatd", 1, d.a.verbose);
-	if (d.a.config)
-		load_config(&d);
+	if (d.a.config && load_config(&d))
+		return 1;
 	if (d.a.check) {
 		if (cfg_dump(stdout, &d.cfg))
 			return 1;

@@ -150,6 +150,13 @@ static void test_before_syntax_error(void **state)
 		"c.yaml:2:19: nat.filtering: 'full' is not valid (one of endpoint-independent, address-dependent, address-and-port-dependent, eif, adf, apdf)",
 		"c.yaml:5:6: YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence at 4:14)",
 	};
+	static const char *const tab[] = {
+		"c.yaml:1:11: instance: 'x' is not an unsigned integer (0..4294967295)",
+		"c.yaml:3:1: YAML syntax error: found character that cannot start any token (indent with spaces, not tabs)",
+	};
+	static const char *const root[] = {
+		"c.yaml:2:1: YAML syntax error: did not find expected <document start>",
+	};
 	char err[CFG_ERR_LEN];
 	const char *y = "instance: x\n"
 			"nat: { filtering: full }\n"
@@ -165,6 +172,13 @@ static void test_before_syntax_error(void **state)
 					 sizeof(err)),
 			 -EINVAL);
 	assert_string_equal(err, want[2]);
+	/* "timeouts:" just before the broken lines is not an empty value,
+	 * nor a lone scalar before a broken mapping a wrong root.
+	 */
+	load("instance: x\ntimeouts:\n\t- udp\n");
+	expect_msgs(tab, 2);
+	load("instance\n: x\n");
+	expect_msgs(root, 1);
 }
 
 static void test_cap(void **state)

@@ -92,13 +92,16 @@ void cfg_plain_err(struct cfg_errors *errs, const char *fmt, ...)
 {
 	struct cfg_mark none = { 0, 0 };
 	struct cfg_error *e = add_error(errs, none);
+	char *msg = e ? e->msg : errs->n == 1 ? errs->first : NULL;
 	va_list ap;
 
+	if (!msg)
+		return;
 	va_start(ap, fmt);
-	vsnprintf(e ? e->msg : errs->first, CFG_ERR_LEN, fmt, ap);
+	vsnprintf(msg, CFG_ERR_LEN, fmt, ap);
 	va_end(ap);
-	if (e && errs->n == 1)
-		memcpy(errs->first, e->msg, CFG_ERR_LEN);
+	if (errs->n == 1 && msg != errs->first)
+		memcpy(errs->first, msg, CFG_ERR_LEN);
 }
 
 /* f is path, or a key path above or below it. */

@@ -12,8 +12,9 @@
  * Each check names the keys it reads and is skipped when one of them
  * already had an error in the walk: a value that failed to parse holds its
  * default or garbage, and relating it to other keys would only produce
- * bogus follow-on errors. The checks are independent of each other, so all
- * of them run.
+ * bogus follow-on errors. An error found here blames its key in the same
+ * way, so overlapping subscribers, say, skip the pool plan that reads
+ * them; every other check still runs.
  */
 #include <errno.h>
 #include <stddef.h>

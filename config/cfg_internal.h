@@ -126,6 +126,7 @@ void cfg_path_index(char *buf, size_t len, const char *path, unsigned int i);
 yaml_node_t *cfg_node(struct cfg_ctx *ctx, int index);
 /* The scalar's text, or NULL if node is not a scalar without NUL bytes. */
 const char *cfg_scalar(const yaml_node_t *node);
+/* Walk every pair of a mapping, reporting each error; -EINVAL if any. */
 int cfg_walk_map(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		 const struct cfg_key *keys, void *base, const char *hint);
 /* Parse node as key k describes and store it at field. */

@@ -4,7 +4,8 @@
  * or a string through libyaml into a document (which gives every node its
  * line and column), handing the document to the walker and the result to
  * the validator. YAML syntax errors are reported here, at libyaml's
- * problem mark. Reading the file is the module's only I/O.
+ * problem mark, with the errors of the text before them. Reading the file
+ * is the module's only I/O.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -87,7 +88,7 @@ static int syntax_err(struct cfg_ctx *ctx, const yaml_parser_t *p,
 	};
 
 	if (p->error == YAML_MEMORY_ERROR) {
-		snprintf(ctx->err, ctx->errlen, "%s: out of memory", ctx->name);
+		cfg_plain_err(ctx->errs, "%s: out of memory", ctx->name);
 		return -ENOMEM;
 	}
 	if (p->error == YAML_READER_ERROR)
@@ -106,6 +107,31 @@ static int syntax_err(struct cfg_ctx *ctx, const yaml_parser_t *p,
 	return cfg_errf(ctx, m, "", "YAML syntax error: %s", problem);
 }
 
+/*
+ * Where the text before a syntax error ends: the start of the line where
+ * the broken construct began (libyaml's context mark, else the problem
+ * mark). Sets ctx->partial and ctx->end (past the last non-blank byte).
+ */
+static size_t set_partial(struct cfg_ctx *ctx, const yaml_parser_t *p,
+			  const char *text, size_t len)
+{
+	size_t cut = p->problem_mark.index;
+
+	if (p->error == YAML_READER_ERROR)
+		cut = p->problem_offset;
+	else if (p->context && p->context_mark.index < cut)
+		cut = p->context_mark.index;
+	if (cut > len)
+		cut = len;
+	while (cut && text[cut - 1] != '\n')
+		cut--;
+	ctx->partial = true;
+	ctx->end = cut;
+	while (ctx->end && strchr(" \t\r\n", text[ctx->end - 1]))
+		ctx->end--;
+	return cut;
+}
+
 /* The stream must hold exactly one document. */
 static int check_single_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
 			    const char *text, size_t len)
@@ -114,8 +140,10 @@ static int check_single_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
 	yaml_node_t *root;
 	int ret = 0;
 
-	if (!yaml_parser_load(parser, &next))
+	if (!yaml_parser_load(parser, &next)) {
+		set_partial(ctx, parser, text, len);
 		return syntax_err(ctx, parser, text, len);
+	}
 	root = yaml_document_get_root_node(&next);
 	if (root)
 		ret = cfg_node_errf(ctx, root, "",
@@ -124,51 +152,90 @@ static int check_single_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
 	return ret;
 }
 
+static int walk_doc(struct cfg_ctx *ctx)
+{
+	yaml_node_t *root = yaml_document_get_root_node(ctx->doc);
+
+	/* Before a syntax error, a root that is not a mapping is the
+	 * broken construct itself.
+	 */
+	if (ctx->partial && root->type != YAML_MAPPING_NODE)
+		return -EINVAL;
+	cfg_mark_set(ctx, "", cfg_node_mark(root), NULL);
+	cfg_walk_map(ctx, root, "", cfg_root_keys, ctx->cfg,
+		     "interfaces: { inside: eth1, outside: eth0 }");
+	if (!ctx->partial)
+		cfg_validate(ctx);
+	return ctx->errs->n ? -EINVAL : 0;
+}
+
 static int load_doc(struct cfg_ctx *ctx, yaml_parser_t *parser,
 		    const char *text, size_t len)
 {
-	yaml_node_t *root = yaml_document_get_root_node(ctx->doc);
 	struct cfg_mark first = { 1, 1 };
 	int ret;
 
-	if (!root)
+	if (!yaml_document_get_root_node(ctx->doc))
 		return cfg_errf(ctx, first, "",
 				"the configuration is empty (it needs at least interfaces, subscribers and pools)");
 	ret = check_single_doc(ctx, parser, text, len);
-	if (ret)
+	/* A second document is reported, the first still checked. */
+	if (ret == -ENOMEM)
 		return ret;
-	cfg_mark_set(ctx, "", cfg_node_mark(root), NULL);
-	ret = cfg_walk_map(ctx, root, "", cfg_root_keys, ctx->cfg,
-			   "interfaces: { inside: eth1, outside: eth0 }");
-	return ret ? ret : cfg_validate(ctx);
+	return walk_doc(ctx);
 }
 
-int cfg_load_string(const char *name, const char *yaml, size_t len,
-		    struct cgnat_config *cfg, char *err, size_t errlen)
+/* After a syntax error, walk the text before it, if that parses. */
+static void walk_before(struct cfg_ctx *ctx, const yaml_parser_t *p,
+			const char *text, size_t len)
+{
+	size_t cut = set_partial(ctx, p, text, len);
+	yaml_parser_t parser;
+	yaml_document_t doc;
+
+	if (p->error == YAML_MEMORY_ERROR || !cut ||
+	    !yaml_parser_initialize(&parser))
+		return;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     cut);
+	if (yaml_parser_load(&parser, &doc)) {
+		ctx->doc = &doc;
+		if (yaml_document_get_root_node(&doc))
+			walk_doc(ctx);
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+}
+
+int cfg_load_string_all(const char *name, const char *yaml, size_t len,
+			struct cgnat_config *cfg, struct cfg_errors *errs)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	struct cfg_ctx *ctx;
 	int ret;
 
-	if (errlen)
-		err[0] = '\0';
+	memset(errs, 0, sizeof(*errs));
 	cfg_defaults(cfg);
 	snprintf(cfg->source, sizeof(cfg->source), "%s", name);
 	ctx = calloc(1, sizeof(*ctx));
-	if (!ctx)
+	if (!ctx) {
+		cfg_plain_err(errs, "%s: out of memory", name);
 		return -ENOMEM;
+	}
 	ctx->name = name;
 	ctx->cfg = cfg;
-	ctx->err = err;
-	ctx->errlen = errlen;
+	ctx->errs = errs;
 	ctx->doc = &doc;
 	ret = -ENOMEM;
-	if (!yaml_parser_initialize(&parser))
+	if (!yaml_parser_initialize(&parser)) {
+		cfg_plain_err(errs, "%s: out of memory", name);
 		goto out_ctx;
+	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 	if (!yaml_parser_load(&parser, &doc)) {
 		ret = syntax_err(ctx, &parser, yaml, len);
+		walk_before(ctx, &parser, yaml, len);
 		goto out_parser;
 	}
 	ret = load_doc(ctx, &parser, yaml, len);
@@ -177,6 +244,34 @@ out_parser:
 	yaml_parser_delete(&parser);
 out_ctx:
 	free(ctx);
+	cfg_errors_sort(errs);
+	return ret;
+}
+
+/* The first error found, as the loaders before the *_all ones said it. */
+static int first_err(int ret, const struct cfg_errors *errs, char *err,
+		     size_t errlen)
+{
+	if (errlen)
+		snprintf(err, errlen, "%s", ret ? errs->first : "");
+	return ret;
+}
+
+int cfg_load_string(const char *name, const char *yaml, size_t len,
+		    struct cgnat_config *cfg, char *err, size_t errlen)
+{
+	struct cfg_errors *errs = malloc(sizeof(*errs));
+	int ret;
+
+	if (!errs) {
+		cfg_defaults(cfg);
+		if (errlen)
+			snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	ret = cfg_load_string_all(name, yaml, len, cfg, errs);
+	first_err(ret, errs, err, errlen);
+	free(errs);
 	return ret;
 }
 
@@ -214,30 +309,50 @@ static int read_all(FILE *f, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-int cfg_load_file(const char *path, struct cgnat_config *cfg, char *err,
-		  size_t errlen)
+int cfg_load_file_all(const char *path, struct cgnat_config *cfg,
+		      struct cfg_errors *errs)
 {
 	size_t len;
 	char *text;
 	FILE *f;
 	int ret;
 
+	memset(errs, 0, sizeof(*errs));
 	cfg_defaults(cfg);
 	f = fopen(path, "r");
 	if (!f) {
 		ret = -errno;
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-			 strerror(errno));
+		cfg_plain_err(errs, "%s: cannot open: %s", path,
+			      strerror(errno));
 		return ret;
 	}
 	ret = read_all(f, CFG_FILE_MAX, &text, &len);
 	fclose(f);
 	if (ret) {
-		snprintf(err, errlen, "%s: cannot read: %s", path,
-			 ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+		cfg_plain_err(errs, "%s: cannot read: %s", path,
+			      ret == -EFBIG ? "larger than 1 MiB" :
+					      strerror(-ret));
 		return ret;
 	}
-	ret = cfg_load_string(path, text, len, cfg, err, errlen);
+	ret = cfg_load_string_all(path, text, len, cfg, errs);
 	free(text);
+	return ret;
+}
+
+int cfg_load_file(const char *path, struct cgnat_config *cfg, char *err,
+		  size_t errlen)
+{
+	struct cfg_errors *errs = malloc(sizeof(*errs));
+	int ret;
+
+	if (!errs) {
+		cfg_defaults(cfg);
+		if (errlen)
+			snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	ret = cfg_load_file_all(path, cfg, errs);
+	first_err(ret, errs, err, errlen);
+	free(errs);
 	return ret;
 }

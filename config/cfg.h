@@ -9,6 +9,8 @@
  * u64 milliseconds (fields named *_ms), functions return 0 or -errno and,
  * on error, write one line "FILE:LINE:COLUMN: key.path: what is wrong (what
  * would be valid)" into the caller's buffer. Lines and columns are 1-based.
+ * The *_all loaders keep going after an error, as a compiler does, and
+ * return every error found in a struct cfg_errors.
  * Nothing in struct cgnat_config points to the heap, so it may be copied
  * with memcpy; cfg_free() exists so that may change without an API change.
  */
@@ -213,6 +215,24 @@ struct cgnat_config {
 	struct cfg_testing testing;
 };
 
+#define CFG_ERR_LEN 512		/* one message */
+#define CFG_ERRORS_MAX 50	/* messages kept; the rest are only counted */
+
+/* One error: "FILE:LINE:COLUMN: key.path: problem (fix)" and its mark. */
+struct cfg_error {
+	struct cfg_mark mark;	/* 0/0: not about a place (file unreadable) */
+	unsigned int seq;	/* order found, breaks ties in file order */
+	char msg[CFG_ERR_LEN];
+};
+
+/* Every error one load found; v[] is sorted in file order. */
+struct cfg_errors {
+	unsigned int n;		/* errors found, may exceed kept */
+	unsigned int kept;	/* entries of v[] */
+	struct cfg_error v[CFG_ERRORS_MAX];
+	char first[CFG_ERR_LEN]; /* the first found: what cfg_load_file() says */
+};
+
 /* --- cfg.c: entry points ------------------------------------------------ */
 
 /*
@@ -223,8 +243,8 @@ void cfg_defaults(struct cgnat_config *cfg);
 
 /*
  * Parse and validate YAML text. name is the file name used in messages.
- * Returns 0, -EINVAL for any problem with the text (err says which), or
- * -ENOMEM. On error *cfg is unspecified but may be passed to cfg_free().
+ * Returns 0, -EINVAL for any problem with the text (err names the first
+ * found; cfg_load_string_all() lists them all), or -ENOMEM. On error *cfg is unspecified but may be passed to cfg_free().
  */
 int cfg_load_string(const char *name, const char *yaml, size_t len,
 		    struct cgnat_config *cfg, char *err, size_t errlen);
@@ -232,6 +252,24 @@ int cfg_load_string(const char *name, const char *yaml, size_t len,
 /* As cfg_load_string() on the contents of path; -errno if unreadable. */
 int cfg_load_file(const char *path, struct cgnat_config *cfg, char *err,
 		  size_t errlen);
+
+/*
+ * As cfg_load_string() and cfg_load_file(), but report every error found:
+ * loading goes on after an error wherever that is safe (see cfg_err.c),
+ * and a YAML syntax error is reported with the errors of the text before
+ * it. errs is filled in either case (errs->n == 0 on success).
+ */
+int cfg_load_string_all(const char *name, const char *yaml, size_t len,
+			struct cgnat_config *cfg, struct cfg_errors *errs);
+int cfg_load_file_all(const char *path, struct cgnat_config *cfg,
+		      struct cfg_errors *errs);
+
+/* "3 errors", or "60 errors (50 shown)". */
+void cfg_errors_summary(const struct cfg_errors *errs, char *buf, size_t len);
+/* Each kept message on a line, "... and N more" if some were not kept, then
+ * the summary line.
+ */
+void cfg_errors_print(FILE *out, const struct cfg_errors *errs);
 
 /* Release what loading allocated (nothing today) and reset to defaults. */
 void cfg_free(struct cgnat_config *cfg);
@@ -271,7 +309,9 @@ int cfg_parse_bool(const char *s, bool *out);
 int cfg_parse_ipv4(const char *s, uint32_t *addr);
 /* "a.b.c.d/len" or "a.b.c.d" (a /32). Host bits are returned as written. */
 int cfg_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
-/* "first-last" with both in 0..65535 and first <= last. */
+/* "first-last" with both in 0..65535 and first <= last; -ERANGE if
+ * first > last, -EINVAL for anything else.
+ */
 int cfg_parse_port_range(const char *s, uint32_t *first, uint32_t *last);
 /* "a.b.c.d/len", or "a.b.c.d" for a /32. */
 void cfg_format_prefix(uint32_t addr, uint8_t len, char *buf, size_t buflen);

@@ -30,13 +30,22 @@ struct cfg_marks {
 	struct cfg_mark_entry v[CFG_MARKS_MAX];
 };
 
+#define CFG_FAILED_MAX 64	/* key paths that had an error */
+
 struct cfg_ctx {
 	const char *name;	/* file name for messages */
 	yaml_document_t *doc;
 	struct cgnat_config *cfg;
 	struct cfg_marks marks;
-	char *err;
-	size_t errlen;
+	struct cfg_errors *errs;
+	/* Key paths whose value had an error: checks that read them skip. */
+	unsigned int n_failed;
+	char failed[CFG_FAILED_MAX][CFG_KPATH_LEN];
+	/* Walking the text before a syntax error: keys after it are unseen,
+	 * so missing keys and checks across keys are not reported.
+	 */
+	bool partial;
+	size_t end;		/* partial: just past the last text walked */
 };
 
 enum cfg_kind {
@@ -78,9 +87,23 @@ struct cfg_key {
 
 /* --- cfg_err.c ---------------------------------------------------------- */
 
-/* Format "name:line:col: path: message" into ctx->err; returns -EINVAL. */
+/*
+ * Record "name:line:col: path: message" in ctx->errs and path as failed;
+ * returns -EINVAL. Loading goes on after it.
+ */
 int cfg_errf(struct cfg_ctx *ctx, struct cfg_mark m, const char *path,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* As cfg_errf(), but mark blame failed instead of path (NULL: nothing). */
+int cfg_blame_errf(struct cfg_ctx *ctx, struct cfg_mark m, const char *path,
+		   const char *blame, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* An error with no position in the text (out of memory, unreadable). */
+void cfg_plain_err(struct cfg_errors *errs, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Whether path, a value inside it, or a value enclosing it had an error. */
+bool cfg_failed(const struct cfg_ctx *ctx, const char *path);
+/* Sort errs->v into file order, once loading is done. */
+void cfg_errors_sort(struct cfg_errors *errs);
 /* As cfg_errf() at the start of node. */
 int cfg_node_errf(struct cfg_ctx *ctx, const yaml_node_t *node,
 		  const char *path, const char *fmt, ...)
@@ -103,6 +126,7 @@ void cfg_path_index(char *buf, size_t len, const char *path, unsigned int i);
 yaml_node_t *cfg_node(struct cfg_ctx *ctx, int index);
 /* The scalar's text, or NULL if node is not a scalar without NUL bytes. */
 const char *cfg_scalar(const yaml_node_t *node);
+/* Walk every pair of a mapping, reporting each error; -EINVAL if any. */
 int cfg_walk_map(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		 const struct cfg_key *keys, void *base, const char *hint);
 /* Parse node as key k describes and store it at field. */

@@ -48,7 +48,7 @@ int cfg_parse_prefix_list(struct cfg_ctx *ctx, yaml_node_t *node,
 	char what[64], sub[CFG_KPATH_LEN];
 	yaml_node_item_t *it;
 	unsigned int i = 0;
-	int ret;
+	int ret = 0;
 
 	snprintf(what, sizeof(what), "a list (e.g. [%s])", example);
 	if (node->type != YAML_SEQUENCE_NODE)
@@ -57,6 +57,9 @@ int cfg_parse_prefix_list(struct cfg_ctx *ctx, yaml_node_t *node,
 		return cfg_node_errf(ctx, node, path,
 				     "needs at least one entry (e.g. [%s])",
 				     example);
+	/* A bad entry is reported and the next one checked; list->n counts
+	 * them all, as the list is only used if it had no error.
+	 */
 	list->n = 0;
 	for (it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++, i++) {
@@ -67,12 +70,11 @@ int cfg_parse_prefix_list(struct cfg_ctx *ctx, yaml_node_t *node,
 					     "more than %d entries (merge neighbours into wider prefixes)",
 					     CFG_MAX_PREFIXES);
 		cfg_path_index(sub, sizeof(sub), path, i);
-		ret = parse_prefix_node(ctx, n, sub, &list->v[i], example);
-		if (ret)
-			return ret;
+		if (parse_prefix_node(ctx, n, sub, &list->v[i], example))
+			ret = -EINVAL;
 		list->n = i + 1;
 	}
-	return 0;
+	return ret;
 }
 
 /* Check node is a list of at most max entries. */
@@ -125,13 +127,15 @@ int cfg_parse_pools(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		pool->mark = cfg_node_mark(n);
 		cfg_path_index(sub, sizeof(sub), path, i);
 		cfg_mark_set(ctx, sub, pool->mark, NULL);
-		ret = cfg_walk_map(ctx, n, sub, cfg_pool_keys, pool,
-				   "{ name: default, addresses: [203.0.113.0/28] }");
-		if (ret)
-			return ret;
+		/* On to the next pool after an error; pools are then not
+		 * checked against each other (cfg_validate.c).
+		 */
+		if (cfg_walk_map(ctx, n, sub, cfg_pool_keys, pool,
+				 "{ name: default, addresses: [203.0.113.0/28] }"))
+			ret = -EINVAL;
 		cfg->n_pools = i + 1;
 	}
-	return 0;
+	return ret;
 }
 
 #define COLLECTOR_EXAMPLE "[ { address: 127.0.0.1, port: 4739 } ]"
@@ -161,13 +165,12 @@ int cfg_parse_collectors(struct cfg_ctx *ctx, yaml_node_t *node,
 		c->mark = cfg_node_mark(n);
 		cfg_path_index(sub, sizeof(sub), path, i);
 		cfg_mark_set(ctx, sub, c->mark, NULL);
-		ret = cfg_walk_map(ctx, n, sub, cfg_collector_keys, c,
-				   "{ address: 127.0.0.1, port: 4739 }");
-		if (ret)
-			return ret;
+		if (cfg_walk_map(ctx, n, sub, cfg_collector_keys, c,
+				 "{ address: 127.0.0.1, port: 4739 }"))
+			ret = -EINVAL;
 		ipfix->n_collectors = i + 1;
 	}
-	return 0;
+	return ret;
 }
 
 static const struct cfg_key udp_port_timeout = {
@@ -219,7 +222,7 @@ int cfg_parse_udp_ports(struct cfg_ctx *ctx, yaml_node_t *node,
 {
 	struct cfg_timeouts *t = field;
 	yaml_node_pair_t *pair;
-	int ret;
+	int ret = 0;
 
 	if (node->type != YAML_MAPPING_NODE)
 		return cfg_type_err(ctx, node, path,
@@ -227,9 +230,8 @@ int cfg_parse_udp_ports(struct cfg_ctx *ctx, yaml_node_t *node,
 	t->n_udp_ports = 0;
 	for (pair = node->data.mapping.pairs.start;
 	     pair < node->data.mapping.pairs.top; pair++) {
-		ret = parse_udp_port(ctx, pair, path, t);
-		if (ret)
-			return ret;
+		if (parse_udp_port(ctx, pair, path, t))
+			ret = -EINVAL;
 	}
-	return 0;
+	return ret;
 }

@@ -92,11 +92,17 @@ static int parse_ports_range(struct cfg_ctx *ctx, yaml_node_t *node,
 	struct cfg_ports *ports = field;
 	const char *s = cfg_scalar(node);
 	uint32_t first, last;
+	int ret;
 
 	if (!s || !*s)
 		return cfg_type_err(ctx, node, path,
 				    "a port range (e.g. 1024-65535)");
-	if (cfg_parse_port_range(s, &first, &last))
+	ret = cfg_parse_port_range(s, &first, &last);
+	if (ret == -ERANGE)
+		return cfg_node_errf(ctx, node, path,
+				     "%.40s is out of order (write the lower port first, FIRST-LAST, e.g. 1024-65535)",
+				     s);
+	if (ret)
 		return cfg_node_errf(ctx, node, path,
 				     "'%.40s' is not a port range (FIRST-LAST within 1024-65535, e.g. 1024-65535)",
 				     s);

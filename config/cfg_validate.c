@@ -6,8 +6,15 @@
  * the address plan (pools against subscribers and against each other) and
  * a few consistency rules. No I/O: it reads the config and the recorded
  * source positions, fills the pool subscribers left to their default, and
- * writes at most one message. A key left at its default is reported at
- * the mapping that would hold it.
+ * reports at most one error per check. A key left at its default is
+ * reported at the mapping that would hold it.
+ *
+ * Each check names the keys it reads and is skipped when one of them
+ * already had an error in the walk: a value that failed to parse holds its
+ * default or garbage, and relating it to other keys would only produce
+ * bogus follow-on errors. An error found here blames its key in the same
+ * way, so overlapping subscribers, say, skip the pool plan that reads
+ * them; every other check still runs.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -89,6 +96,7 @@ static int check_floors(struct cfg_ctx *ctx)
 	bool unsafe = ctx->cfg->testing.unsafe_short_timers;
 	const struct cfg_mark_entry *e;
 	char val[CFG_TEXT_LEN], min[24];
+	int ret = 0;
 	size_t i;
 
 	for (i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
@@ -97,7 +105,9 @@ static int check_floors(struct cfg_ctx *ctx)
 		uint64_t v = *(const uint64_t *)field;
 		uint64_t floor = unsafe ? CFG_FLOOR_UNSAFE_MS : f->floor_ms;
 
-		if (v >= floor)
+		/* A floor compares one timer with the testing flag. */
+		if (v >= floor || cfg_failed(ctx, f->path) ||
+		    cfg_failed(ctx, "testing.unsafe_short_timers"))
 			continue;
 		e = cfg_mark_find(ctx, f->path);
 		if (e && *e->text)
@@ -105,13 +115,13 @@ static int check_floors(struct cfg_ctx *ctx)
 		else
 			cfg_format_duration(v, val, sizeof(val));
 		cfg_format_duration(floor, min, sizeof(min));
-		return cfg_errf(ctx, cfg_mark_near(ctx, f->path), f->path,
-				"%s is below the %s floor of %s (set %s or more)",
-				val, unsafe ? "testing.unsafe_short_timers" :
-					      f->rule,
-				min, min);
+		ret = cfg_errf(ctx, cfg_mark_near(ctx, f->path), f->path,
+			       "%s is below the %s floor of %s (set %s or more)",
+			       val, unsafe ? "testing.unsafe_short_timers" :
+					     f->rule,
+			       min, min);
 	}
-	return 0;
+	return ret;
 }
 
 static uint32_t last_addr(const struct cfg_prefix *p)
@@ -357,11 +367,9 @@ static int check_pools(struct cfg_ctx *ctx)
 	return ret;
 }
 
-static int check_limits(struct cfg_ctx *ctx)
+static int check_thresholds(struct cfg_ctx *ctx)
 {
-	const struct cgnat_config *cfg = ctx->cfg;
-	const struct cfg_thresholds *t = &cfg->thresholds;
-	const struct cfg_limits *l = &cfg->limits;
+	const struct cfg_thresholds *t = &ctx->cfg->thresholds;
 	const char *p;
 
 	if (t->pool_low >= t->pool_high) {
@@ -371,6 +379,14 @@ static int check_limits(struct cfg_ctx *ctx)
 				"pool_low %u must be below pool_high %u",
 				t->pool_low, t->pool_high);
 	}
+	return 0;
+}
+
+static int check_limits(struct cfg_ctx *ctx)
+{
+	const struct cfg_limits *l = &ctx->cfg->limits;
+	const char *p;
+
 	if (l->sessions_per_subscriber > l->sessions) {
 		p = set_path(ctx, "limits.sessions_per_subscriber",
 			     "limits.sessions");
@@ -406,20 +422,37 @@ static int check_collectors(struct cfg_ctx *ctx)
 	return 0;
 }
 
+/* A check and the key paths it reads (a path covers the keys below it). */
+struct check {
+	int (*fn)(struct cfg_ctx *ctx);
+	const char *reads[3];
+};
+
 int cfg_validate(struct cfg_ctx *ctx)
 {
-	static int (*const checks[])(struct cfg_ctx *) = {
-		check_interfaces,  check_ports,	 check_floors,
-		check_subscribers, check_pools,	 check_limits,
-		check_collectors,
+	static const struct check checks[] = {
+		{ check_interfaces,
+		  { "interfaces.inside", "interfaces.outside" } },
+		{ check_ports, { "ports" } },
+		{ check_floors, { NULL } },	/* skips per timer */
+		{ check_subscribers, { "subscribers" } },
+		{ check_pools, { "subscribers", "pools" } },
+		{ check_thresholds,
+		  { "thresholds.pool_low", "thresholds.pool_high" } },
+		{ check_limits,
+		  { "limits.sessions", "limits.sessions_per_subscriber" } },
+		{ check_collectors, { "ipfix.collectors" } },
 	};
-	size_t i;
-	int ret;
+	size_t i, j;
+	int ret = 0;
 
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		ret = checks[i](ctx);
-		if (ret)
-			return ret;
+		for (j = 0; j < 3 && checks[i].reads[j]; j++) {
+			if (cfg_failed(ctx, checks[i].reads[j]))
+				break;
+		}
+		if ((j == 3 || !checks[i].reads[j]) && checks[i].fn(ctx))
+			ret = -EINVAL;
 	}
-	return 0;
+	return ret;
 }

@@ -157,8 +157,10 @@ int cfg_parse_port_range(const char *s, uint32_t *first, uint32_t *last)
 
 	if (parse_digits(s, 65535, &a, &end) || *end != '-')
 		return -EINVAL;
-	if (parse_digits(end + 1, 65535, &b, &end) || *end || a > b)
+	if (parse_digits(end + 1, 65535, &b, &end) || *end)
 		return -EINVAL;
+	if (a > b)
+		return -ERANGE;
 	*first = (uint32_t)a;
 	*last = (uint32_t)b;
 	return 0;

@@ -159,12 +159,17 @@ int cfg_walk_value(struct cfg_ctx *ctx, const struct cfg_key *k,
 	return -EINVAL;
 }
 
+/*
+ * An unknown key is ignored. When it looks like a typo of a valid key, that
+ * key is blamed (its checks across keys are skipped) and its index returned
+ * so that it is not also reported missing; else -1.
+ */
 static int unknown_key(struct cfg_ctx *ctx, yaml_node_t *kn, const char *path,
 		       const struct cfg_key *keys, const char *name)
 {
 	const struct cfg_key *k, *best = NULL;
 	unsigned int d, best_d = ~0U, limit = (unsigned int)strlen(name) / 3;
-	char valid[256] = "";
+	char valid[256] = "", blame[CFG_KPATH_LEN];
 	size_t n = 0;
 
 	for (k = keys; k->name; k++) {
@@ -175,21 +180,28 @@ static int unknown_key(struct cfg_ctx *ctx, yaml_node_t *kn, const char *path,
 		}
 	}
 	limit = limit < 1 ? 1 : limit > 3 ? 3 : limit;
-	if (best && best_d <= limit)
-		return cfg_node_errf(ctx, kn, path,
-				     "unknown key '%s' (did you mean '%s'?)",
-				     name, best->name);
+	if (best && best_d <= limit) {
+		cfg_path_key(blame, sizeof(blame), path, best->name);
+		cfg_blame_errf(ctx, cfg_node_mark(kn), path, blame,
+			       "unknown key '%s' (did you mean '%s'?)", name,
+			       best->name);
+		return (int)(best - keys);
+	}
 	for (k = keys; k->name && n < sizeof(valid); k++)
 		n += (size_t)snprintf(valid + n, sizeof(valid) - n, "%s%s",
 				      n ? ", " : "", k->name);
-	return cfg_node_errf(ctx, kn, path,
-			     "unknown key '%.40s' (valid keys: %s)", name,
-			     valid);
+	cfg_blame_errf(ctx, cfg_node_mark(kn), path, NULL,
+		       "unknown key '%.40s' (valid keys: %s)", name, valid);
+	return -1;
 }
 
+/*
+ * One key: value. seen[i] is set once key i is given; guessed[i] once an
+ * unknown key looked like a typo of it.
+ */
 static int walk_pair(struct cfg_ctx *ctx, yaml_node_pair_t *pair,
 		     const char *path, const struct cfg_key *keys, void *base,
-		     yaml_node_t **seen)
+		     yaml_node_t **seen, bool *guessed)
 {
 	yaml_node_t *kn = cfg_node(ctx, pair->key);
 	yaml_node_t *vn = cfg_node(ctx, pair->value);
@@ -200,10 +212,22 @@ static int walk_pair(struct cfg_ctx *ctx, yaml_node_pair_t *pair,
 
 	if (!name || !*name)
 		return cfg_type_err(ctx, kn, path, "a key name");
+	/* "key:" on the last line before a syntax error: its value is on
+	 * the broken lines, not empty.
+	 */
+	if (ctx->partial && vn->type == YAML_SCALAR_NODE &&
+	    !vn->data.scalar.length &&
+	    vn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    vn->start_mark.index >= ctx->end)
+		return 0;
 	for (i = 0; keys[i].name && strcmp(keys[i].name, name); i++)
 		;
-	if (!keys[i].name)
-		return unknown_key(ctx, kn, path, keys, name);
+	if (!keys[i].name) {
+		i = unknown_key(ctx, kn, path, keys, name);
+		if (i >= 0)
+			guessed[i] = true;
+		return -EINVAL;
+	}
 	cfg_path_key(sub, sizeof(sub), path, name);
 	if (seen[i]) {
 		first = cfg_node_mark(seen[i]);
@@ -217,13 +241,15 @@ static int walk_pair(struct cfg_ctx *ctx, yaml_node_pair_t *pair,
 			      (char *)base + keys[i].off);
 }
 
+/* Every pair is walked, also after an error: each is reported. */
 int cfg_walk_map(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		 const struct cfg_key *keys, void *base, const char *hint)
 {
 	yaml_node_t *seen[CFG_KEYS_MAX] = { NULL };
+	bool guessed[CFG_KEYS_MAX] = { false };
 	yaml_node_pair_t *pair;
-	char what[128];
-	int i, ret;
+	char what[128], sub[CFG_KPATH_LEN];
+	int i, ret = 0;
 
 	if (node->type != YAML_MAPPING_NODE) {
 		snprintf(what, sizeof(what), "a mapping%s%s%s",
@@ -233,16 +259,17 @@ int cfg_walk_map(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 	}
 	for (pair = node->data.mapping.pairs.start;
 	     pair < node->data.mapping.pairs.top; pair++) {
-		ret = walk_pair(ctx, pair, path, keys, base, seen);
-		if (ret)
-			return ret;
+		if (walk_pair(ctx, pair, path, keys, base, seen, guessed))
+			ret = -EINVAL;
 	}
-	for (i = 0; keys[i].name; i++) {
-		if ((keys[i].flags & CFG_F_REQUIRED) && !seen[i])
-			return cfg_node_errf(ctx, node, path,
-					     "missing required key '%s' (e.g. %s: %s)",
-					     keys[i].name, keys[i].name,
-					     keys[i].hint);
+	/* Before a syntax error, a key may just be further down the file. */
+	for (i = 0; !ctx->partial && keys[i].name; i++) {
+		if (!(keys[i].flags & CFG_F_REQUIRED) || seen[i] || guessed[i])
+			continue;
+		cfg_path_key(sub, sizeof(sub), path, keys[i].name);
+		ret = cfg_blame_errf(ctx, cfg_node_mark(node), path, sub,
+				     "missing required key '%s' (e.g. %s: %s)",
+				     keys[i].name, keys[i].name, keys[i].hint);
 	}
-	return 0;
+	return ret;
 }

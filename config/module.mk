@@ -6,7 +6,8 @@ CFG_OBJS := $(addprefix $(BUILD)/config/, cfg.o cfg_diff.o cfg_dump.o \
 	cfg_err.o cfg_lists.o cfg_schema.o cfg_validate.o cfg_values.o \
 	cfg_yaml.o)
 
-CFG_TESTS := $(addprefix $(BUILD)/tests/, test_config test_config_diff \
+CFG_TESTS := $(addprefix $(BUILD)/tests/, test_config test_config_all \
+	test_config_diff \
 	test_config_errors test_config_pools test_config_values)
 
 # The tests open config/*.yaml and tests/unit/data/config/*.yaml by

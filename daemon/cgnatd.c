@@ -106,17 +106,35 @@ static void parse_args(struct cgnatd_args *a, int argc, char **argv)
 		usage();
 }
 
-static void load_config(struct cgnatd *d)
+/*
+ * Every error in the file, as a compiler lists them: plain
+ * FILE:LINE:COLUMN lines on stderr for --check (then -1), log lines for a
+ * start.
+ */
+static int load_config(struct cgnatd *d)
 {
-	char err[512];
+	static struct cfg_errors errs;
+	char sum[64];
+	unsigned int i;
 
-	if (cfg_load_file(d->a.config, &d->cfg, err, sizeof(err)))
-		fatalx("%s", err);
+	if (cfg_load_file_all(d->a.config, &d->cfg, &errs)) {
+		if (d->a.check) {
+			cfg_errors_print(stderr, &errs);
+			return -1;
+		}
+		for (i = 0; i < errs.kept; i++)
+			log_warnx("%s", errs.v[i].msg);
+		if (errs.n > errs.kept)
+			log_warnx("... and %u more", errs.n - errs.kept);
+		cfg_errors_summary(&errs, sum, sizeof(sum));
+		fatalx("%s: %s, not started", d->a.config, sum);
+	}
 	if (d->cfg.testing.unsafe_short_timers && !d->a.allow_unsafe)
 		fatalx("%s: testing.unsafe_short_timers lowers the RFC timer "
 		       "floors and is for test suites only; refusing without "
 		       "--allow-unsafe-timers",
 		       d->a.config);
+	return 0;
 }
 
 /*
@@ -267,8 +285,8 @@ int main(int argc, char **argv)
 
 	parse_args(&d.a, argc, argv);
 	log_init("cgnatd", 1, d.a.verbose);
-	if (d.a.config)
-		load_config(&d);
+	if (d.a.config && load_config(&d))
+		return 1;
 	if (d.a.check) {
 		if (cfg_dump(stdout, &d.cfg))
 			return 1;

@@ -228,15 +228,30 @@ static void warn_not_applied(const char *diff)
 void cgnatd_reload(struct cgnatd *d)
 {
 	struct cgnat_config *n = malloc(sizeof(*n)), *eff = malloc(sizeof(*n));
-	char err[512], all[1024], applied[1024], keys[1024];
+	struct cfg_errors *errs = malloc(sizeof(*errs));
+	char all[1024], applied[1024], keys[1024];
+	unsigned int i;
 
-	if (!n || !eff) {
+	if (!n || !eff || !errs) {
 		log_warnx("reload: out of memory");
 		goto out;
 	}
-	if (cfg_load_file(d->a.config, n, err, sizeof(err))) {
-		log_warnx("reload refused, running configuration kept: %s",
-			  err);
+	if (cfg_load_file_all(d->a.config, n, errs)) {
+		/* Every error in file order, so one edit fixes them all;
+		 * the closing line names the first found, as it always has.
+		 */
+		for (i = 0; errs->n > 1 && i < errs->kept; i++)
+			log_warnx("reload: %s", errs->v[i].msg);
+		if (errs->n > errs->kept)
+			log_warnx("reload: ... and %u more",
+				  errs->n - errs->kept);
+		if (errs->n > 1)
+			snprintf(keys, sizeof(keys), " (%u errors, all above)",
+				 errs->n);
+		else
+			keys[0] = '\0';
+		log_warnx("reload refused, running configuration kept: %s%s",
+			  errs->first, keys);
 		goto out;
 	}
 	if (n->testing.unsafe_short_timers && !d->a.allow_unsafe) {
@@ -265,4 +280,5 @@ void cgnatd_reload(struct cgnatd *d)
 out:
 	free(n);
 	free(eff);
+	free(errs);
 }

@@ -108,6 +108,20 @@ tb_wait 30 grep -q "reload refused" "$TB_TMP/cgnatd.log"
 check "a broken file is refused, naming file:line:column" grep -qE \
 	"reload refused, running configuration kept: .*cgnat.yaml:[0-9]+:[0-9]+:" \
 	"$TB_TMP/cgnatd.log"
+# Two errors: both logged, each at its line, then the refusal.
+echo "nat: { filtring: eif }" >>"$CFG"
+n=$(wc -l <"$CFG")
+kill -HUP "$CGNATD_PID"
+tb_wait 30 grep -q "(2 errors, all above)" "$TB_TMP/cgnatd.log"
+check "with two errors, the second is logged too (line $n)" grep -qE \
+	"reload: .*cgnat.yaml:$n:8: nat: unknown key 'filtring'" \
+	"$TB_TMP/cgnatd.log"
+check "and the first" grep -qE \
+	"reload: .*cgnat.yaml:$((n - 1)):[0-9]+: timeouts" "$TB_TMP/cgnatd.log"
+check "then the refusal with the count" grep -q \
+	"reload refused, running configuration kept: .*(2 errors, all above)" \
+	"$TB_TMP/cgnatd.log"
+sed -i '$d' "$CFG"
 check "cgnatd still runs" kill -0 "$CGNATD_PID"
 e1c=$(in_sub $PY "$WHOAMI" udp $H1 5001 $S1 7)
 check "and still translates with the same mapping ($e1c)" test "$e1c" = "$e1"

@@ -176,7 +176,7 @@ static void test_port_range(void **state)
 	assert_int_equal(cfg_parse_port_range("2048-2048", &first, &last), 0);
 	assert_int_equal(first, 2048);
 	assert_int_equal(cfg_parse_port_range("2000-1999", &first, &last),
-			 -EINVAL);
+			 -ERANGE);
 	assert_int_equal(cfg_parse_port_range("1024-65536", &first, &last),
 			 -EINVAL);
 	assert_int_equal(cfg_parse_port_range("1024", &first, &last), -EINVAL);

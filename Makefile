@@ -105,7 +105,7 @@ build-after-deps: deps
 test: build-after-deps
 	$(Q)tests/run.sh all
 
-test-unit test-bpf test-netns test-interop: all
+test-unit test-bpf test-netns test-central test-interop: all
 	$(Q)tests/run.sh $(patsubst test-%,%,$@)
 
 bench: build-after-deps

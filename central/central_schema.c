@@ -72,7 +72,8 @@ int central_migrate(struct pgc *p, int *from, int *to)
 
 	*from = *to = 0;
 	if (pgc_cmd(p,
-		    "BEGIN; SELECT pg_advisory_xact_lock(hashtext("
+		    "SET client_min_messages = warning; BEGIN; "
+		    "SELECT pg_advisory_xact_lock(hashtext("
 		    "'cgnat.migrate')); CREATE SCHEMA IF NOT EXISTS cgnat; "
 		    "CREATE TABLE IF NOT EXISTS cgnat.schema_migrations ("
 		    "version integer PRIMARY KEY, name text NOT NULL, "

@@ -8,6 +8,8 @@
  *   ship_feed DB URL NODE write N SEED EXT_BASE   (no shipping)
  *   ship_feed DB URL NODE ship TIMEOUT_S          (until 0 rows behind)
  *   ship_feed DB URL NODE both N SEED EXT_BASE TIMEOUT_S
+ *   ship_feed - URL - lookup N EXT_BASE   (N random central lookups over
+ *                                          the last two days: p50, p99 us)
  *
  * Holdings: N blocks of 256 ports on 16 addresses from EXT_BASE, over
  * the two days before now; each assigned, most released after 1 s to
@@ -19,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "central/central.h"
 #include "central/ship.h"
 #include "daemon/log.h"
 #include "logger/store.h"
@@ -124,12 +127,65 @@ static int ship(const char *db, const char *url, const char *node, int secs)
 	return 0;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int count(const struct store_block *b, const char *node, void *ctx)
+{
+	(void)b;
+	(void)node;
+	++*(int *)ctx;
+	return 0;
+}
+
+/* N point lookups at random blocks and times: latency percentiles. */
+static int lookups(const char *url, int n, uint32_t base)
+{
+	struct pgc p = {.stop_fd = -1, .timeout_ms = 30000};
+	long long *us = calloc((size_t)n, sizeof(*us));
+	int64_t now = now_ms(), t;
+	struct timespec a, b;
+	int i, found = 0;
+
+	if (!us || pgc_connect(&p, url)) {
+		fprintf(stderr, "ship_feed: %s\n", p.err);
+		return 1;
+	}
+	srand(99);
+	for (i = 0; i < n; i++) {
+		t = now - (int64_t)(rand() % (2 * 86400)) * 1000;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if (central_lookup(&p, base + (uint32_t)(rand() % 16),
+				   (uint16_t)(1024 + rand() % 64000), t, t,
+				   count, &found) < 0) {
+			fprintf(stderr, "ship_feed: %s\n", p.err);
+			return 1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		us[i] = (b.tv_sec - a.tv_sec) * 1000000LL +
+			(b.tv_nsec - a.tv_nsec) / 1000;
+	}
+	qsort(us, (size_t)n, sizeof(*us), cmp_ll);
+	printf("lookups %d found %d p50_us %lld p99_us %lld\n", n, found,
+	       us[n / 2], us[n * 99 / 100]);
+	pgc_close(&p);
+	free(us);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_init("ship_feed", 1, 0);
 	if (argc >= 8 && !strcmp(argv[4], "write"))
 		return feed(argv[1], atoi(argv[5]), (unsigned)atoi(argv[6]),
 			    (uint32_t)strtoul(argv[7], NULL, 0));
+	if (argc >= 6 && !strcmp(argv[3], "lookup"))
+		return lookups(argv[2], atoi(argv[4]),
+			       (uint32_t)strtoul(argv[5], NULL, 0));
 	if (argc >= 6 && !strcmp(argv[4], "ship"))
 		return ship(argv[1], argv[2], argv[3], atoi(argv[5]));
 	if (argc >= 9 && !strcmp(argv[4], "both"))

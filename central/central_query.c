@@ -15,15 +15,15 @@
 
 #include "central/central.h"
 
-#define COLS                                                           \
-	"h.id, h.instance, h.pool_id, h.pool, h.sub_addr, h.ext_addr, " \
-	"h.port_first, h.port_last, h.assigned_ms, h.released_ms, "     \
+#define COLS                                                                   \
+	"h.id, h.instance, h.pool_id, h.pool, h.sub_addr, h.ext_addr, "        \
+	"h.port_first, h.port_last, h.assigned_ms, h.released_ms, "            \
 	"h.release_reason, n.name"
 
 /* A block of ext_addr $1 containing port $2, assigned by $4. */
-#define SLOT                                                          \
-	"ext_addr = $1 AND port_first BETWEEN $2::integer - (SELECT " \
-	"coalesce(max(max_span), 65535) FROM cgnat.nodes) AND $2 AND " \
+#define SLOT                                                                   \
+	"ext_addr = $1 AND port_first BETWEEN $2::integer - (SELECT "          \
+	"coalesce(max(max_span), 65535) FROM cgnat.nodes) AND $2 AND "         \
 	"port_last >= $2 AND assigned_ms <= $4"
 
 static const char lookup_sql[] =
@@ -45,9 +45,9 @@ static const char history_sql[] =
 
 static long long num(const PGresult *r, int row, int col, long long none)
 {
-	return PQgetisnull(r, row, col) ? none :
-					  strtoll(PQgetvalue(r, row, col),
-						  NULL, 10);
+	return PQgetisnull(r, row, col)
+		       ? none
+		       : strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
 static int run(struct pgc *p, const char *sql, int nv, const char *const *vals,

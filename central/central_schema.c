@@ -99,8 +99,8 @@ int central_migrate(struct pgc *p, int *from, int *to)
 	for (i = v; i < PG_SCHEMA_VERSION; i++) {
 		if (pgc_cmd(p, m[i].sql, -1, NULL)) {
 			snprintf(err, sizeof(err), "%s", p->err);
-			snprintf(p->err, sizeof(p->err), "migration %.30s: %.200s",
-				 m[i].name, err);
+			snprintf(p->err, sizeof(p->err),
+				 "migration %.30s: %.200s", m[i].name, err);
 			goto fail;
 		}
 		snprintf(ver, sizeof(ver), "%d", m[i].version);

@@ -165,14 +165,14 @@ static PGresult *collect(struct pgc *p, long long deadline, const char *what,
 	}
 	if (failed || !keep || PQresultStatus(keep) != want) {
 		if (keep && !failed) {
-			const char *c = PQresultErrorField(keep,
-							   PG_DIAG_SQLSTATE);
+			const char *c =
+				PQresultErrorField(keep, PG_DIAG_SQLSTATE);
 
 			snprintf(p->state, sizeof(p->state), "%s", c ? c : "");
 			set_err(p, what,
-				PQresultErrorMessage(keep)[0] ?
-					PQresultErrorMessage(keep) :
-					PQresStatus(PQresultStatus(keep)));
+				PQresultErrorMessage(keep)[0]
+					? PQresultErrorMessage(keep)
+					: PQresStatus(PQresultStatus(keep)));
 		}
 		PQclear(keep);
 		if (failed || PQstatus(p->conn) == CONNECTION_BAD)
@@ -193,9 +193,9 @@ PGresult *pgc_exec(struct pgc *p, const char *sql, int n,
 		set_err(p, "query", "not connected");
 		return NULL;
 	}
-	ok = n < 0 ? PQsendQuery(p->conn, sql) :
-		     PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL,
-				       NULL, 0);
+	ok = n < 0 ? PQsendQuery(p->conn, sql)
+		   : PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL, NULL,
+				       0);
 	if (!ok) {
 		set_err(p, "query", PQerrorMessage(p->conn));
 		pgc_close(p);

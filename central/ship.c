@@ -101,8 +101,8 @@ static int ensure_days(struct ship *sh, int64_t lo, int64_t hi)
 	day_text(lo, a, sizeof(a));
 	day_text(hi, b, sizeof(b));
 	r = pgc_exec(&sh->p,
-		     "SELECT cgnat.ensure_partitions($1::date, $2::date)", 2,
-		     v, PGRES_TUPLES_OK);
+		     "SELECT cgnat.ensure_partitions($1::date, $2::date)", 2, v,
+		     PGRES_TUPLES_OK);
 	if (!r)
 		return -1;
 	PQclear(r);
@@ -160,8 +160,9 @@ static int session_start(struct ship *sh)
 	if (pgc_connect(&sh->p, sh->url) || central_schema_check(&sh->p) ||
 	    register_node(sh) ||
 	    pgc_cmd(&sh->p,
-		    "CREATE TEMPORARY TABLE IF NOT EXISTS ship_stage ("
-		    SHIP_STAGE_COLS ") ON COMMIT DELETE ROWS", -1, NULL) ||
+		    "CREATE TEMPORARY TABLE IF NOT EXISTS ship_stage "
+		    "(" SHIP_STAGE_COLS ") ON COMMIT DELETE ROWS",
+		    -1, NULL) ||
 	    ensure_days(sh, today - 1, today + 3)) {
 		sh->hwm = -1;
 		pgc_close(&sh->p);
@@ -194,8 +195,8 @@ static int ship_one(struct ship *sh)
 	if (pgc_cmd(&sh->p, "BEGIN", -1, NULL) ||
 	    pgc_copy(&sh->p, "COPY ship_stage FROM STDIN", b->buf, b->len))
 		goto fail;
-	r = pgc_exec(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2)", 2,
-		     v, PGRES_TUPLES_OK);
+	r = pgc_exec(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2)", 2, v,
+		     PGRES_TUPLES_OK);
 	if (!r)
 		goto fail;
 	sh->hwm = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -249,8 +250,7 @@ static void recovered(struct ship *sh)
 	was = sh->s.error[0] != '\0';
 	sh->s.error[0] = '\0';
 	pthread_mutex_unlock(&sh->mu);
-	log_info("central log: connected to %s as node %s (mark %" PRId64
-		 ")%s",
+	log_info("central log: connected to %s as node %s (mark %" PRId64 ")%s",
 		 PQhost(sh->p.conn) ? PQhost(sh->p.conn) : "?", sh->node,
 		 sh->hwm, was ? "; shipping the backlog" : "");
 }

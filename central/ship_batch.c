@@ -69,11 +69,24 @@ static void put_text(struct ship_batch *b, const char *s, char sep)
 	}
 	for (; *s; s++) {
 		switch (*s) {
-		case '\\': *o++ = '\\'; *o++ = '\\'; break;
-		case '\t': *o++ = '\\'; *o++ = 't'; break;
-		case '\n': *o++ = '\\'; *o++ = 'n'; break;
-		case '\r': *o++ = '\\'; *o++ = 'r'; break;
-		default: *o++ = *s;
+		case '\\':
+			*o++ = '\\';
+			*o++ = '\\';
+			break;
+		case '\t':
+			*o++ = '\\';
+			*o++ = 't';
+			break;
+		case '\n':
+			*o++ = '\\';
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = '\\';
+			*o++ = 'r';
+			break;
+		default:
+			*o++ = *s;
 		}
 	}
 	*o++ = sep;
@@ -95,8 +108,8 @@ int ship_batch_add(struct ship_batch *b, const struct store_ship_row *r)
 	const struct store_block *k = &r->b;
 	int blk = r->op != STORE_SHIP_CONFIG;
 	int full = r->op == STORE_SHIP_ASSIGN || r->op == STORE_SHIP_RELEASE;
-	size_t text = 2 * (strlen(k->pool) + (r->config ? strlen(r->config) :
-							    0));
+	size_t text =
+		2 * (strlen(k->pool) + (r->config ? strlen(r->config) : 0));
 
 	if (b->rows && r->seq <= b->last_seq)
 		return -EINVAL;

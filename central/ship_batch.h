@@ -16,10 +16,10 @@
 #define SHIP_DAY_MS 86400000LL
 
 /* The staging table's columns, as COPY and ship_apply() expect them. */
-#define SHIP_STAGE_COLS                                                  \
-	"seq bigint, op smallint, time_ms bigint, block_id bigint, "      \
-	"instance bigint, pool_id bigint, pool text, sub_addr bigint, "   \
-	"ext_addr bigint, port_first integer, port_last integer, "        \
+#define SHIP_STAGE_COLS                                                        \
+	"seq bigint, op smallint, time_ms bigint, block_id bigint, "           \
+	"instance bigint, pool_id bigint, pool text, sub_addr bigint, "        \
+	"ext_addr bigint, port_first integer, port_last integer, "             \
 	"assigned_ms bigint, reason smallint, config text"
 
 struct ship_batch {
@@ -28,7 +28,8 @@ struct ship_batch {
 	int rows;
 	int64_t first_seq, last_seq;
 	/* Days (ms / SHIP_DAY_MS) of the partitioned rows: short closed
-	 * holdings by assign day, interim rows by their day. min > max: none. */
+	 * holdings by assign day, interim rows by their day. min > max: none.
+	 */
 	int64_t min_day, max_day;
 };
 

@@ -69,8 +69,7 @@ static void matches_free(struct matches *m)
 }
 
 /* The node names of m for the formatter, or NULL (local log). */
-static const char *const *nodes_of(const struct src *s,
-				   const struct matches *m)
+static const char *const *nodes_of(const struct src *s, const struct matches *m)
 {
 	return s->pg ? (const char *const *)m->node : NULL;
 }
@@ -157,8 +156,8 @@ static int print_lookup(struct ctl *c, const struct src *s,
 		puts(buf);
 	}
 	for (i = 0; !c->json && i < m->n; i++) {
-		lookup_fmt_text_node(q, &m->v[i], nodes ? nodes[i] : NULL,
-				     buf, LOOKUP_FMT_LINE_LEN);
+		lookup_fmt_text_node(q, &m->v[i], nodes ? nodes[i] : NULL, buf,
+				     LOOKUP_FMT_LINE_LEN);
 		puts(buf);
 	}
 	free(buf);
@@ -265,9 +264,8 @@ static void print_history_json(uint32_t sub, int64_t from, int64_t to,
 	       "\"holdings\":[",
 	       a, f, t);
 	for (i = 0; i < m->n; i++) {
-		lookup_fmt_block_json_node(&m->v[i],
-					   s->pg ? m->node[i] : NULL, buf,
-					   sizeof(buf));
+		lookup_fmt_block_json_node(&m->v[i], s->pg ? m->node[i] : NULL,
+					   buf, sizeof(buf));
 		printf("%s%s", i ? "," : "", buf);
 	}
 	printf("]}\n");

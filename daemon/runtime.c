@@ -112,7 +112,8 @@ static void put_ship(FILE *f, struct ship *ship)
 	put(f, "central_acked_seq", s.acked_seq < 0 ? 0 : s.acked_seq);
 	put(f, "central_last_seq", s.last_seq);
 	put(f, "central_rows_behind", s.rows_behind);
-	put(f, "central_oldest_unshipped_ms", s.oldest_ms < 0 ? 0 : s.oldest_ms);
+	put(f, "central_oldest_unshipped_ms",
+	    s.oldest_ms < 0 ? 0 : s.oldest_ms);
 	put(f, "central_rows_shipped", s.rows_shipped);
 	put(f, "central_batches", s.batches);
 	put(f, "central_failures", s.failures);

@@ -73,7 +73,7 @@ int lookup_fmt_json_nodes(const struct lookup_query *q,
 			  size_t len);
 int lookup_fmt_block_json_node(const struct store_block *b, const char *node,
 			       char *buf, size_t len);
-int lookup_fmt_history_text_node(const struct store_block *b,
-				 const char *node, char *buf, size_t len);
+int lookup_fmt_history_text_node(const struct store_block *b, const char *node,
+				 char *buf, size_t len);
 
 #endif /* CGNAT_LOGGER_LOOKUP_FMT_H */

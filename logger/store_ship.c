@@ -78,9 +78,9 @@ int store_ship_config(struct store *st, int64_t time_ms, uint32_t instance,
 
 static int64_t col_or(sqlite3_stmt *s, int i, int64_t none)
 {
-	return sqlite3_column_type(s, i) == SQLITE_NULL ?
-		       none :
-		       sqlite3_column_int64(s, i);
+	return sqlite3_column_type(s, i) == SQLITE_NULL
+		       ? none
+		       : sqlite3_column_int64(s, i);
 }
 
 int store_ship_read(struct store *st, int64_t after, int max, store_ship_cb cb,
@@ -112,8 +112,8 @@ int store_ship_read(struct store *st, int64_t after, int max, store_ship_cb cb,
 		r.b.port_first = (uint16_t)col_or(s, 9, 0);
 		r.b.port_last = (uint16_t)col_or(s, 10, 0);
 		r.b.assigned_ms = col_or(s, 11, STORE_MS_NONE);
-		r.b.released_ms = r.op == STORE_SHIP_RELEASE ? r.time_ms :
-							       STORE_MS_NONE;
+		r.b.released_ms =
+			r.op == STORE_SHIP_RELEASE ? r.time_ms : STORE_MS_NONE;
 		r.b.release_reason = (int)col_or(s, 12, 0);
 		r.config = (const char *)sqlite3_column_text(s, 13);
 		n++;
@@ -185,8 +185,8 @@ int store_ship_first(struct store *st, int64_t after, int64_t *first,
 
 int store_ship_oldest(struct store *st, int64_t *time_ms)
 {
-	return one_row(st, STMT_SHIP_OLDEST, NULL, STORE_MS_NONE, time_ms,
-		       NULL, "ship oldest");
+	return one_row(st, STMT_SHIP_OLDEST, NULL, STORE_MS_NONE, time_ms, NULL,
+		       "ship oldest");
 }
 
 int store_ship_epoch(struct store *st, int64_t *epoch)

@@ -51,11 +51,13 @@ static int feed(const char *db, int n, unsigned seed, uint32_t base)
 	for (i = 0; i < n && !ret; i++) {
 		/* a block per i: address i % 16, slot i / 16 (distinct) */
 		struct store_block b = {
-			.instance = 1, .pool_id = 0,
+			.instance = 1,
+			.pool_id = 0,
 			.sub_addr = 0x64400000u + (uint32_t)(rand() % 4000),
 			.ext_addr = base + (uint32_t)(i % 16),
 			.port_first = (uint16_t)(1024 + 256 * ((i / 16) % 250)),
-			.assigned_ms = t + (int64_t)i * (86400000LL / (n / 2 + 1)),
+			.assigned_ms =
+				t + (int64_t)i * (86400000LL / (n / 2 + 1)),
 			.released_ms = STORE_MS_NONE,
 		};
 		int64_t dur;
@@ -72,8 +74,8 @@ static int feed(const char *db, int n, unsigned seed, uint32_t base)
 			break;
 		if (i % 50 == 7)
 			continue; /* stays open */
-		dur = i % 40 == 3 ? 86400000LL + rand() % 3600000 :
-				    1000 + rand() % (20 * 3600000);
+		dur = i % 40 == 3 ? 86400000LL + rand() % 3600000
+				  : 1000 + rand() % (20 * 3600000);
 		if (i % 500 == 1)
 			ret = store_interim(st, b.ext_addr, b.port_first,
 					    b.assigned_ms + 500);
@@ -86,7 +88,8 @@ static int feed(const char *db, int n, unsigned seed, uint32_t base)
 		}
 	}
 	if (!ret)
-		ret = store_config_log(st, now_ms(), 1, "a: 1\n\tb: \"x\\y\"\n");
+		ret = store_config_log(st, now_ms(), 1,
+				       "a: 1\n\tb: \"x\\y\"\n");
 	if (!ret)
 		ret = store_commit(st);
 	if (ret)

@@ -86,9 +86,10 @@ static void test_rows(void **state)
 		 (long long)T0 + 60000, (long long)T0);
 	assert_string_equal(line(&b, 1), want);
 	/* An interim row names the holding by id; the rest is NULL. */
-	snprintf(want, sizeof(want),
-		 "7\t3\t%lld\t7\t1\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N",
-		 (long long)T0 + 120000);
+	snprintf(
+		want, sizeof(want),
+		"7\t3\t%lld\t7\t1\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N",
+		(long long)T0 + 120000);
 	assert_string_equal(line(&b, 2), want);
 	/* The configuration is one line: newline, tab, backslash, CR
 	 * escaped as COPY reads them. */

@@ -68,7 +68,8 @@ static void test_queue(void **state)
 	assert_int_equal(store_block_assign(fx->st, &b, &id), 0);
 	assert_int_equal(store_interim(fx->st, EXT_1, 1024, T0 + 500), 0);
 	assert_int_equal(store_block_release(fx->st, EXT_1, 1024, T0 + 1000,
-					     STORE_REL_IDLE), 0);
+					     STORE_REL_IDLE),
+			 0);
 	assert_int_equal(store_config_log(fx->st, T0 + 2000, 1, "x: 1\n"), 0);
 	/* A rolled-back batch queues nothing. */
 	b.port_first = 1280;
@@ -98,8 +99,7 @@ static void test_queue(void **state)
 
 	/* After a mark, and limited. */
 	rs.n = 0;
-	assert_int_equal(store_ship_read(fx->st, rs.r[1].seq, 1, keep, &rs),
-			 1);
+	assert_int_equal(store_ship_read(fx->st, rs.r[1].seq, 1, keep, &rs), 1);
 	assert_int_equal(rs.r[0].op, STORE_SHIP_RELEASE);
 
 	/* Acks delete up to the mark only; the oldest time follows. */

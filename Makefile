@@ -9,7 +9,7 @@ CLANG    ?= clang
 BPFTOOL  ?= bpftool
 PYTHON   ?= /usr/bin/python3
 
-PKGS       := libbpf libfixbuf yaml-0.1 sqlite3
+PKGS       := libbpf libfixbuf yaml-0.1 sqlite3 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lelf -lz
 CMOCKA_LIBS := -lcmocka
@@ -42,7 +42,7 @@ all: build-all
 
 include bpf/module.mk
 include $(wildcard allocator/module.mk logger/module.mk exporter/module.mk \
-	config/module.mk schema/module.mk daemon/module.mk \
+	config/module.mk schema/module.mk central/module.mk daemon/module.mk \
 	tests/*/module.mk)
 
 build-all: $(BPF_OBJS) $(SKELS) $(BINS) $(UNIT_TESTS) $(TEST_BINS)
@@ -79,7 +79,8 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libfixbuf-dev libfixbuf-tools libyaml-dev libsqlite3-dev sqlite3 \
 	libcmocka-dev pkg-config iproute2 ethtool tcpdump tshark nfdump \
 	pmacct python3-scapy socat iperf3 nftables iptables make gcc \
-	python3-matplotlib iputils-ping iputils-tracepath procps
+	python3-matplotlib iputils-ping iputils-tracepath procps \
+	libpq-dev postgresql
 
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \
@@ -104,7 +105,7 @@ build-after-deps: deps
 test: build-after-deps
 	$(Q)tests/run.sh all
 
-test-unit test-bpf test-netns test-interop: all
+test-unit test-bpf test-netns test-central test-interop: all
 	$(Q)tests/run.sh $(patsubst test-%,%,$@)
 
 bench: build-after-deps

@@ -172,10 +172,18 @@ struct cfg_thresholds {
 	uint8_t subscriber_high;
 };
 
+/* log.central: the fleet log in PostgreSQL; off while url is "". */
+#define CFG_URL_LEN 512
+struct cfg_central {
+	char url[CFG_URL_LEN];		/* postgresql://... (libpq URI) */
+	char node[CFG_NAME_LEN * 2];	/* this box's name in the fleet */
+};
+
 struct cfg_log {
 	char database[CFG_PATH_LEN];	/* absolute path */
 	uint64_t retention_ms;		/* 0 = keep forever */
 	bool session_events;
+	struct cfg_central central;
 };
 
 struct cfg_collector {

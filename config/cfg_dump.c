@@ -57,6 +57,32 @@ static void put_prefixes(FILE *out, const char *indent, const char *key,
 }
 
 /* Plain if the path is made of safe characters, else double-quoted. */
+static void put_path(FILE *out, const char *s);
+
+/* log.central, with a password in the URL replaced by "********": the
+ * dump goes into config_log, which the fleet keeps for years. */
+static void put_central(FILE *out, const struct cfg_central *c)
+{
+	const char *at, *colon, *auth;
+	char url[CFG_URL_LEN + 16];
+
+	if (!c->url[0])
+		return;
+	snprintf(url, sizeof(url), "%s", c->url);
+	auth = strstr(url, "://");
+	auth = auth ? auth + 3 : url;
+	at = strchr(auth, '@');
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon)
+		snprintf(url + (colon - url), sizeof(url) - (size_t)(colon - url),
+			 ":********%s", c->url + (at - url));
+	fputs("  central:\n    url: ", out);
+	put_path(out, url);
+	fputs("\n    node: ", out);
+	put_path(out, c->node);
+	fputc('\n', out);
+}
+
 static void put_path(FILE *out, const char *s)
 {
 	const char *p;
@@ -166,6 +192,7 @@ static void dump_rest(FILE *out, const struct cgnat_config *cfg)
 	put_dur(out, "  ", "retention", cfg->log.retention_ms);
 	fprintf(out, "  session_events: %s\n",
 		bool_name(cfg->log.session_events));
+	put_central(out, &cfg->log.central);
 	fprintf(out, "ipfix:\n  observation_domain: %u\n",
 		x->observation_domain);
 	put_dur(out, "  ", "template_refresh", x->template_refresh_ms);

@@ -312,12 +312,49 @@ static const struct cfg_key thresholds_keys[] = {
 	{ .name = NULL },
 };
 
+/* A libpq URI: the shipper and cgnatctl hand it to libpq as is. */
+static int parse_pg_url(struct cfg_ctx *ctx, yaml_node_t *node,
+			const char *path, void *field)
+{
+	const char *s = cfg_scalar(node);
+
+	if (!s || !*s)
+		return cfg_type_err(ctx, node, path, "a postgresql:// URL");
+	if (strncmp(s, "postgresql://", 13) && strncmp(s, "postgres://", 11))
+		return cfg_node_errf(ctx, node, path,
+				     "'%.40s' is not a PostgreSQL URL (e.g. postgresql://cgnat@db.example.net/cgnat)",
+				     s);
+	if (strlen(s) >= CFG_URL_LEN)
+		return cfg_node_errf(ctx, node, path,
+				     "URL is longer than %d characters",
+				     CFG_URL_LEN - 1);
+	strcpy(field, s);
+	return 0;
+}
+
+static int parse_node_name(struct cfg_ctx *ctx, yaml_node_t *node,
+			   const char *path, void *field)
+{
+	return parse_name(ctx, node, path, field, CFG_NAME_LEN * 2,
+			  "a node name");
+}
+
+static const struct cfg_key central_keys[] = {
+	K_FUNC("url", struct cfg_central, url, parse_pg_url, CFG_F_REQUIRED,
+	       "postgresql://cgnat@db.example.net/cgnat"),
+	K_FUNC("node", struct cfg_central, node, parse_node_name,
+	       CFG_F_REQUIRED, "cgnat-fra-1"),
+	{ .name = NULL },
+};
+
 static const struct cfg_key log_keys[] = {
 	K_FUNC("database", struct cfg_log, database, parse_db_path, 0,
 	       "/var/lib/cgnat/cgnat.db"),
 	K_DUR("retention", struct cfg_log, retention_ms, HOUR, 3650 * DAY,
 	      CFG_F_ZERO_OFF),
 	K_BOOL("session_events", struct cfg_log, session_events),
+	K_MAP("central", struct cfg_log, central, central_keys,
+	      "{ url: postgresql://cgnat@db.example.net/cgnat, node: cgnat-fra-1 }"),
 	{ .name = NULL },
 };
 

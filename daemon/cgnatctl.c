@@ -11,6 +11,9 @@
  *   cgnatctl [-c FILE | --db PATH] lookup -   (lines "IP:PORT TIME" or
  *                                             "IP:PORT FROM TO" on stdin)
  *   cgnatctl [-c FILE | --db PATH] history SUBSCRIBER [--from T --to T]
+ *   lookup and history with --central URL (or --fleet: the config's
+ *   log.central.url) answer from the fleet log in PostgreSQL
+ *   cgnatctl --central URL | --fleet central-migrate
  *   common: --json, --pin-dir DIR, --run-dir DIR
  *
  * Exit status: 0 ok or found, 1 not found (or no data plane pinned),
@@ -98,7 +101,10 @@ static void usage(void)
 		"IP:PORT --at TIME | --from TIME --to TIME\n"
 		"       cgnatctl [-c FILE | --db PATH] sessions-log "
 		"SUBSCRIBER [--from TIME --to TIME]\n"
-		"       options: --json --pin-dir DIR --run-dir DIR\n");
+		"       cgnatctl --central URL | --fleet central-migrate\n"
+		"       options: --json --pin-dir DIR --run-dir DIR\n"
+		"                --central URL | --fleet (lookup, history: "
+		"the fleet log)\n");
 	exit(2);
 }
 
@@ -109,6 +115,7 @@ static void parse_args(struct ctl *c, int argc, char **argv)
 		{"pin-dir", 1, 0, 'P'}, {"run-dir", 1, 0, 'R'},
 		{"json", 0, 0, 'j'},	{"at", 1, 0, 'a'},
 		{"from", 1, 0, 'f'},	{"to", 1, 0, 't'},
+		{"central", 1, 0, 'C'}, {"fleet", 0, 0, 'F'},
 		{"help", 0, 0, 'h'},	{0, 0, 0, 0},
 	};
 	int o;
@@ -140,6 +147,12 @@ static void parse_args(struct ctl *c, int argc, char **argv)
 			break;
 		case 't':
 			c->to = optarg;
+			break;
+		case 'C':
+			c->central = optarg;
+			break;
+		case 'F':
+			c->fleet = 1;
 			break;
 		default:
 			usage();
@@ -173,6 +186,15 @@ static int load_config(struct ctl *c)
 		snprintf(db, sizeof(db), "%s", c->cfg.log.database);
 		c->db = db;
 	}
+	if (c->fleet && !c->central) {
+		if (!c->cfg.log.central.url[0]) {
+			ctl_err("--fleet: no log.central.url in %s; give "
+				"--central URL",
+				c->config ? c->config : "the configuration");
+			return 2;
+		}
+		c->central = c->cfg.log.central.url;
+	}
 	return 0;
 }
 
@@ -201,6 +223,8 @@ int main(int argc, char **argv)
 		return cmd_sessions(&c);
 	if (!strcmp(cmd, "blocks"))
 		return cmd_blocks(&c);
+	if (!strcmp(cmd, "central-migrate"))
+		return cmd_central_migrate(&c);
 	ctl_err("unknown command '%s'", cmd);
 	usage();
 }

@@ -217,15 +217,18 @@ static void housekeeping(struct cgnatd *d)
 
 	if (now >= d->next_check_ms) {
 		check_lost(d);
+		cgnatd_fleet_tick(d);
 		d->next_check_ms = now + 1000;
 	}
 	if (now >= d->next_stats_ms) {
 		runtime_stats(d->a.run_dir, &d->ev, d->ipfix, d->started_ms,
-			      d->reload_ms, d->reconciles);
+			      d->reload_ms, d->reconciles, d->ship);
 		d->next_stats_ms = now + 5000;
 	}
 	if (d->cfg.log.retention_ms && now >= d->next_prune_ms) {
-		n = store_prune(d->st, now - (int64_t)d->cfg.log.retention_ms,
+		n = store_prune(d->st,
+				cgnatd_fleet_prune_cutoff(
+					d, now - (int64_t)d->cfg.log.retention_ms),
 				PRUNE_BATCH);
 		if (n < 0)
 			log_warnx("retention: %s", store_errmsg(d->st));
@@ -266,6 +269,7 @@ static void stop(struct cgnatd *d)
 {
 	runtime_notify("STOPPING=1");
 	evlog_flush(&d->ev);
+	cgnatd_fleet_stop(d);
 	if (d->ipfix)
 		ipfix_destroy(d->ipfix);
 	dprun_stop(&d->run); /* links and maps stay pinned */

@@ -15,6 +15,7 @@
 #include "config/cfg.h"
 #include "daemon/dpconf.h"
 #include "daemon/dprun.h"
+#include "central/ship.h"
 #include "exporter/ipfix.h"
 #include "logger/store.h"
 
@@ -111,7 +112,7 @@ void runtime_remove(const char *dir);
 /* Writes the daemon's own counters for cgnatctl metrics/status. */
 void runtime_stats(const char *dir, const struct evlog *ev,
 		   struct ipfix_exporter *ipfix, int64_t started_ms,
-		   int64_t reload_ms, __u64 reconciles);
+		   int64_t reload_ms, __u64 reconciles, struct ship *ship);
 void runtime_notify(const char *state);
 int64_t runtime_now_ms(void);
 
@@ -137,7 +138,19 @@ struct cgnatd {
 	__u64 reconciles;
 	int64_t started_ms, reload_ms;
 	int64_t next_check_ms, next_prune_ms, next_cfglog_ms, next_stats_ms;
+	struct ship *ship; /* log.central; NULL when off */
+	int64_t ship_deleted; /* ship queue deleted up to this seq */
 };
+
+/* --- fleet.c: log.central (the shipper thread, acks, retention) ------ */
+
+/* With log.central: queue rows for PostgreSQL and start the shipper. */
+void cgnatd_fleet_start(struct cgnatd *d);
+/* Delete the queued rows PostgreSQL acknowledged (a bounded batch). */
+void cgnatd_fleet_tick(struct cgnatd *d);
+/* The retention cut-off held back to the oldest row still queued. */
+int64_t cgnatd_fleet_prune_cutoff(struct cgnatd *d, int64_t cutoff);
+void cgnatd_fleet_stop(struct cgnatd *d);
 
 /* --- start.c: bring-up, detach --------------------------------------- */
 

@@ -22,6 +22,8 @@ struct ctl {
 	const char *run_dir;
 	const char *at, *from, *to; /* time options, as typed */
 	int json;
+	const char *central; /* --central URL (or --fleet: log.central.url) */
+	int fleet;
 	int have_cfg;
 	struct cgnat_config cfg;
 	int argc; /* positional arguments after the */
@@ -72,6 +74,14 @@ int cmd_history(struct ctl *c);
 /* The --at or --from/--to window (need: one is required; otherwise all
  * time). Prints why not; -EINVAL. */
 int ctl_window(struct ctl *c, int need, int64_t *from, int64_t *to);
+
+/* --- ctl_central.c: the fleet log in PostgreSQL ------------------------ */
+struct pgc;
+/* Connect to c->central and check its schema; prints why not. NULL on
+ * failure. ctl_central_close() frees it. */
+struct pgc *ctl_central(struct ctl *c);
+void ctl_central_close(struct pgc *p);
+int cmd_central_migrate(struct ctl *c);
 
 /* --- ctl_sesslog.c: the per-session log ---------------------------------- */
 int cmd_sessions_log(struct ctl *c);

@@ -3,26 +3,37 @@
  * ctl_log.c - the answers from the compliance log: lookup of an external
  * IP:PORT at an instant or over a window, and a subscriber's history.
  * Formatting is logger/lookup_fmt.c's, so the daemon's tests and the
- * operator see the same lines.
+ * operator see the same lines. With --central (or --fleet) the answers
+ * come from the fleet log in PostgreSQL with the same semantics and
+ * lines, each naming the node that held the block.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "central/central.h"
 #include "daemon/ctl.h"
 #include "logger/lookup_fmt.h"
 #include "logger/timefmt.h"
 
 struct matches {
 	struct store_block *v;
+	char **node; /* per match; NULL for the local log */
 	size_t n, cap;
 };
 
-static int keep(const struct store_block *b, void *ctx)
+/* Where the answers come from: the local SQLite log or the fleet's. */
+struct src {
+	struct store *st;
+	struct pgc *pg;
+};
+
+static int keep_node(const struct store_block *b, const char *node, void *ctx)
 {
 	struct matches *m = ctx;
 	struct store_block *v;
+	char **nv;
 
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 8;
@@ -30,9 +41,60 @@ static int keep(const struct store_block *b, void *ctx)
 		if (!v)
 			return -ENOMEM;
 		m->v = v;
+		nv = realloc(m->node, m->cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		m->node = nv;
 	}
+	m->node[m->n] = node ? strdup(node) : NULL;
+	if (node && !m->node[m->n])
+		return -ENOMEM;
 	m->v[m->n++] = *b;
 	return 0;
+}
+
+static int keep(const struct store_block *b, void *ctx)
+{
+	return keep_node(b, NULL, ctx);
+}
+
+static void matches_free(struct matches *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->node[i]);
+	free(m->node);
+	free(m->v);
+}
+
+/* The node names of m for the formatter, or NULL (local log). */
+static const char *const *nodes_of(const struct src *s, const struct matches *m)
+{
+	return s->pg ? (const char *const *)m->node : NULL;
+}
+
+static const char *errmsg(const struct src *s)
+{
+	return s->pg ? s->pg->err : store_errmsg(s->st);
+}
+
+static int src_open(struct ctl *c, struct src *s)
+{
+	s->st = NULL;
+	s->pg = NULL;
+	if (c->central) {
+		s->pg = ctl_central(c);
+		return s->pg ? 0 : -1;
+	}
+	s->st = ctl_store(c);
+	return s->st ? 0 : -1;
+}
+
+static void src_close(struct src *s)
+{
+	store_close(s->st);
+	ctl_central_close(s->pg);
 }
 
 static int parse_time(const char *s, const char *opt, int64_t *ms)
@@ -76,9 +138,10 @@ int ctl_window(struct ctl *c, int need, int64_t *from, int64_t *to)
 	return 0;
 }
 
-static int print_lookup(struct ctl *c, const struct lookup_query *q,
-			const struct matches *m)
+static int print_lookup(struct ctl *c, const struct src *s,
+			const struct lookup_query *q, const struct matches *m)
 {
+	const char *const *nodes = nodes_of(s, m);
 	size_t len = LOOKUP_FMT_JSON_LEN * (m->n + 1), i;
 	char *buf =
 		malloc(len > LOOKUP_FMT_LINE_LEN ? len : LOOKUP_FMT_LINE_LEN);
@@ -86,14 +149,15 @@ static int print_lookup(struct ctl *c, const struct lookup_query *q,
 	if (!buf)
 		return 2;
 	if (c->json) {
-		lookup_fmt_json(q, m->v, m->n, buf, len);
+		lookup_fmt_json_nodes(q, m->v, nodes, m->n, buf, len);
 		puts(buf);
 	} else if (!m->n) {
 		lookup_fmt_text(q, NULL, buf, LOOKUP_FMT_LINE_LEN);
 		puts(buf);
 	}
 	for (i = 0; !c->json && i < m->n; i++) {
-		lookup_fmt_text(q, &m->v[i], buf, LOOKUP_FMT_LINE_LEN);
+		lookup_fmt_text_node(q, &m->v[i], nodes ? nodes[i] : NULL, buf,
+				     LOOKUP_FMT_LINE_LEN);
 		puts(buf);
 	}
 	free(buf);
@@ -101,7 +165,7 @@ static int print_lookup(struct ctl *c, const struct lookup_query *q,
 }
 
 /* One query on an open store: prints the answer, returns 0/1/2. */
-static int lookup_one(struct ctl *c, struct store *st, const char *ep,
+static int lookup_one(struct ctl *c, const struct src *s, const char *ep,
 		      int64_t from, int64_t to)
 {
 	char err[TIMEFMT_ERR_LEN];
@@ -114,19 +178,22 @@ static int lookup_one(struct ctl *c, struct store *st, const char *ep,
 		ctl_err("%s", err);
 		return 2;
 	}
-	if (q.from_ms == q.to_ms)
-		rc = store_lookup_at(st, q.ext_addr, q.port, q.from_ms, keep,
+	if (s->pg)
+		rc = central_lookup(s->pg, q.ext_addr, q.port, q.from_ms,
+				    q.to_ms, keep_node, &m);
+	else if (q.from_ms == q.to_ms)
+		rc = store_lookup_at(s->st, q.ext_addr, q.port, q.from_ms, keep,
 				     &m);
 	else
-		rc = store_lookup_range(st, q.ext_addr, q.port, q.from_ms,
+		rc = store_lookup_range(s->st, q.ext_addr, q.port, q.from_ms,
 					q.to_ms, keep, &m);
 	if (rc < 0) {
-		ctl_err("lookup: %s", store_errmsg(st));
+		ctl_err("lookup: %s", errmsg(s));
 		rc = 2;
 	} else {
-		rc = print_lookup(c, &q, &m);
+		rc = print_lookup(c, s, &q, &m);
 	}
-	free(m.v);
+	matches_free(&m);
 	return rc;
 }
 
@@ -136,7 +203,7 @@ static int lookup_one(struct ctl *c, struct store *st, const char *ep,
  * abuse reports that come as lists. Exit 0 if every query found a
  * holding, 1 if one did not, 2 if a line was malformed.
  */
-static int lookup_batch(struct ctl *c, struct store *st)
+static int lookup_batch(struct ctl *c, const struct src *s)
 {
 	char line[512], ep[64], t1[128], t2[128];
 	int64_t from, to;
@@ -154,7 +221,7 @@ static int lookup_batch(struct ctl *c, struct store *st)
 		}
 		if (n == 2)
 			to = from;
-		r = lookup_one(c, st, ep, from, to);
+		r = lookup_one(c, s, ep, from, to);
 		rc = r > rc ? r : rc;
 	}
 	fflush(stdout);
@@ -164,7 +231,7 @@ static int lookup_batch(struct ctl *c, struct store *st)
 int cmd_lookup(struct ctl *c)
 {
 	int64_t from = 0, to = 0;
-	struct store *st;
+	struct src s;
 	int batch, rc;
 
 	batch = c->argc == 2 && !strcmp(c->argv[1], "-");
@@ -175,17 +242,16 @@ int cmd_lookup(struct ctl *c)
 	}
 	if (!batch && ctl_window(c, 1, &from, &to))
 		return 2;
-	st = ctl_store(c);
-	if (!st)
+	if (src_open(c, &s))
 		return 2;
-	rc = batch ? lookup_batch(c, st)
-		   : lookup_one(c, st, c->argv[1], from, to);
-	store_close(st);
+	rc = batch ? lookup_batch(c, &s)
+		   : lookup_one(c, &s, c->argv[1], from, to);
+	src_close(&s);
 	return rc;
 }
 
 static void print_history_json(uint32_t sub, int64_t from, int64_t to,
-			       const struct matches *m)
+			       const struct src *s, const struct matches *m)
 {
 	char a[TIMEFMT_ADDR_LEN], f[TIMEFMT_LEN], t[TIMEFMT_LEN];
 	char buf[LOOKUP_FMT_JSON_LEN];
@@ -198,7 +264,8 @@ static void print_history_json(uint32_t sub, int64_t from, int64_t to,
 	       "\"holdings\":[",
 	       a, f, t);
 	for (i = 0; i < m->n; i++) {
-		lookup_fmt_block_json(&m->v[i], buf, sizeof(buf));
+		lookup_fmt_block_json_node(&m->v[i], s->pg ? m->node[i] : NULL,
+					   buf, sizeof(buf));
 		printf("%s%s", i ? "," : "", buf);
 	}
 	printf("]}\n");
@@ -209,7 +276,7 @@ int cmd_history(struct ctl *c)
 	char buf[LOOKUP_FMT_LINE_LEN];
 	struct matches m = {0};
 	int64_t from, to;
-	struct store *st;
+	struct src s;
 	uint32_t sub;
 	size_t i;
 	int rc;
@@ -220,25 +287,26 @@ int cmd_history(struct ctl *c)
 	}
 	if (parse_sub(c->argv[1], &sub) || ctl_window(c, 0, &from, &to))
 		return 2;
-	st = ctl_store(c);
-	if (!st)
+	if (src_open(c, &s))
 		return 2;
-	rc = store_history(st, sub, from, to, keep, &m);
+	rc = s.pg ? central_history(s.pg, sub, from, to, keep_node, &m)
+		  : store_history(s.st, sub, from, to, keep, &m);
 	if (rc < 0) {
-		ctl_err("history: %s", store_errmsg(st));
-		store_close(st);
-		free(m.v);
+		ctl_err("history: %s", errmsg(&s));
+		src_close(&s);
+		matches_free(&m);
 		return 2;
 	}
 	if (c->json)
-		print_history_json(sub, from, to, &m);
+		print_history_json(sub, from, to, &s, &m);
 	for (i = 0; !c->json && i < m.n; i++) {
-		lookup_fmt_history_text(&m.v[i], buf, sizeof(buf));
+		lookup_fmt_history_text_node(&m.v[i], s.pg ? m.node[i] : NULL,
+					     buf, sizeof(buf));
 		puts(buf);
 	}
 	if (!c->json && !m.n)
 		printf("no holdings of %s in that window\n", c->argv[1]);
-	store_close(st);
-	free(m.v);
+	src_close(&s);
+	matches_free(&m);
 	return m.n ? 0 : 1;
 }

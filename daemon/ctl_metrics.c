@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bpf/loader.h"
 #include "daemon/ctl.h"
@@ -194,6 +195,29 @@ static void collectors_refused(struct ctl *c)
 	}
 }
 
+/* log.central: the fleet shipper's backlog (absent when it is off). */
+static void central_gauges(struct ctl *c)
+{
+	long long on = 0, v;
+
+	if (daemon_stats(c->run_dir, "central_enabled", &on) || !on)
+		return;
+	if (!daemon_stats(c->run_dir, "central_connected", &v))
+		gauge("cgnatd_central_connected",
+		      "1 while the shipper is connected to PostgreSQL", v);
+	if (!daemon_stats(c->run_dir, "central_rows_behind", &v))
+		gauge("cgnatd_central_rows_behind",
+		      "log rows queued locally that PostgreSQL does not have",
+		      v);
+	if (!daemon_stats(c->run_dir, "central_oldest_unshipped_ms", &v))
+		gauge("cgnatd_central_oldest_unshipped_age_seconds",
+		      "age of the oldest row PostgreSQL does not have (0: none)",
+		      v ? (long long)time(NULL) - v / 1000 : 0);
+	if (!daemon_stats(c->run_dir, "central_rows_shipped", &v))
+		gauge("cgnatd_central_rows_shipped",
+		      "rows shipped to PostgreSQL since cgnatd started", v);
+}
+
 static void daemon_counters(struct ctl *c)
 {
 	char l[64];
@@ -212,6 +236,7 @@ static void daemon_counters(struct ctl *c)
 	sweep_gauges(c);
 	collectors(c);
 	collectors_refused(c);
+	central_gauges(c);
 }
 
 static void state(struct ctl *c, const struct pins *p, const struct ctl_use *u)

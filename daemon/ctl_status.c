@@ -183,6 +183,25 @@ static void text_counters(const struct pins *p)
 		printf("  none\n");
 }
 
+/* log.central: the shipper's backlog, from cgnatd's stats file. */
+static void text_central(struct ctl *c)
+{
+	long long on = 0, conn = 0, behind = 0, oldest = 0, acked = 0;
+
+	if (daemon_stats(c->run_dir, "central_enabled", &on) || !on)
+		return;
+	daemon_stats(c->run_dir, "central_connected", &conn);
+	daemon_stats(c->run_dir, "central_rows_behind", &behind);
+	daemon_stats(c->run_dir, "central_oldest_unshipped_ms", &oldest);
+	daemon_stats(c->run_dir, "central_acked_seq", &acked);
+	printf("central log:  %s, %lld rows behind", conn ? "connected" :
+		"NOT CONNECTED (rows stay queued locally)", behind);
+	if (behind && oldest)
+		printf(", oldest unshipped %llds ago",
+		       (long long)time(NULL) - oldest / 1000);
+	printf(", acknowledged up to %lld\n", acked);
+}
+
 static void text_status(struct ctl *c, const struct pins *p,
 			const struct ctl_use *u)
 {
@@ -198,6 +217,7 @@ static void text_status(struct ctl *c, const struct pins *p,
 		       u->open_rows == u->held
 			       ? "consistent"
 			       : "DIFFERENT (cgnatd reconciles)");
+	text_central(c);
 	text_pools(c, p, u);
 	text_counters(p);
 }

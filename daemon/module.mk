@@ -15,11 +15,14 @@ BINS += $(BUILD)/bin/cgnat-dp
 # Shared by cgnatd and cgnatctl.
 DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o)
 CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
-	evlog.o evlog_misc.o evlog_sess.o reconcile.o runtime.o pincheck.o) \
-	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS)
+	evlog.o evlog_misc.o evlog_sess.o reconcile.o runtime.o pincheck.o \
+	fleet.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
+	$(CENTRAL_OBJS)
 CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
-	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o) \
-	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS)
+	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o \
+	ctl_central.o) \
+	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS) \
+	$(CENTRAL_QUERY_OBJS)
 
 $(CGNATD_OBJS) $(CGNATCTL_OBJS): $(BUILD)/bpf/cgnat.skel.h \
 	$(BUILD)/schema/migrations.h
@@ -65,6 +68,7 @@ UNIT_TESTS += $(BUILD)/tests/test_dpconf
 TEST_EVLOG_OBJS := $(addprefix $(BUILD)/daemon/, evlog.o evlog_misc.o \
 	evlog_sess.o \
 	reconcile.o runtime.o log.o dpconf.o) $(DPRUN_OBJS) $(STORE_OBJS) \
+	$(CENTRAL_OBJS) \
 	$(IPFIX_OBJS) $(CFG_OBJS)
 $(BUILD)/tests/test_evlog: $(BUILD)/tests/unit/test_evlog.o $(TEST_EVLOG_OBJS)
 	$(call msg,LINK,$@)

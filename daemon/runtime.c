@@ -103,9 +103,27 @@ static void put_sweep(FILE *f, const struct dprun *r)
 	put(f, "sweep_last_rsess_deleted", r->last.rsess_deleted);
 }
 
+/* log.central: the shipper's backlog (cgnatctl status and metrics). */
+static void put_ship(FILE *f, struct ship *ship)
+{
+	struct ship_stats s;
+
+	ship_get_stats(ship, &s);
+	put(f, "central_enabled", 1);
+	put(f, "central_connected", s.connected);
+	put(f, "central_acked_seq", s.acked_seq < 0 ? 0 : s.acked_seq);
+	put(f, "central_last_seq", s.last_seq);
+	put(f, "central_rows_behind", s.rows_behind);
+	put(f, "central_oldest_unshipped_ms",
+	    s.oldest_ms < 0 ? 0 : s.oldest_ms);
+	put(f, "central_rows_shipped", s.rows_shipped);
+	put(f, "central_batches", s.batches);
+	put(f, "central_failures", s.failures);
+}
+
 void runtime_stats(const char *dir, const struct evlog *ev,
 		   struct ipfix_exporter *ipfix, int64_t started_ms,
-		   int64_t reload_ms, __u64 reconciles)
+		   int64_t reload_ms, __u64 reconciles, struct ship *ship)
 {
 	char path[512], tmp[520];
 	FILE *f;
@@ -137,6 +155,8 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 		put_sweep(f, ev->run);
 	if (ipfix)
 		put_ipfix(f, ipfix);
+	if (ship)
+		put_ship(f, ship);
 	if (fclose(f) || rename(tmp, path))
 		unlink(tmp);
 }

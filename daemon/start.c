@@ -158,6 +158,7 @@ void cgnatd_start(struct cgnatd *d)
 	d->started_ms = runtime_now_ms();
 	build_options(d);
 	open_log(d);
+	cgnatd_fleet_start(d);
 	cgnatd_ipfix_start(d);
 	d->ev.ipfix = d->ipfix;
 	start_dataplane(d);

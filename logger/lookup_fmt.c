@@ -88,6 +88,13 @@ static void put_when(struct writer *w, const struct lookup_query *q)
 int lookup_fmt_text(const struct lookup_query *q, const struct store_block *b,
 		    char *buf, size_t len)
 {
+	return lookup_fmt_text_node(q, b, NULL, buf, len);
+}
+
+int lookup_fmt_text_node(const struct lookup_query *q,
+			 const struct store_block *b, const char *node,
+			 char *buf, size_t len)
+{
 	char ext[TIMEFMT_ADDR_LEN], sub[TIMEFMT_ADDR_LEN],
 		blk[TIMEFMT_ADDR_LEN];
 	char as[TIMEFMT_LEN], rel[TIMEFMT_LEN];
@@ -108,6 +115,8 @@ int lookup_fmt_text(const struct lookup_query *q, const struct store_block *b,
 	timefmt_format(b->released_ms, rel, sizeof(rel));
 	put(&w, " -> subscriber %s (block %s:%u-%u, assigned %s, released %s)",
 	    sub, blk, b->port_first, b->port_last, as, rel);
+	if (node)
+		put(&w, " node %s", node);
 	return writer_done(&w);
 }
 
@@ -123,7 +132,8 @@ static void put_time_members(struct writer *w, const char *name, int64_t ms)
 	put(w, "\"%s\":\"%s\",\"%s_ms\":%lld", name, t, name, (long long)ms);
 }
 
-static void put_block(struct writer *w, const struct store_block *b)
+static void put_block(struct writer *w, const struct store_block *b,
+		      const char *node)
 {
 	char sub[TIMEFMT_ADDR_LEN], ext[TIMEFMT_ADDR_LEN];
 
@@ -144,22 +154,40 @@ static void put_block(struct writer *w, const struct store_block *b)
 	put(w, ",\"instance\":%u,\"pool_id\":%u,\"pool\":", b->instance,
 	    b->pool_id);
 	put_json_str(w, b->pool);
+	if (node) {
+		put(w, ",\"node\":");
+		put_json_str(w, node);
+	}
 	put(w, "}");
 }
 
 int lookup_fmt_block_json(const struct store_block *b, char *buf, size_t len)
 {
+	return lookup_fmt_block_json_node(b, NULL, buf, len);
+}
+
+int lookup_fmt_block_json_node(const struct store_block *b, const char *node,
+			       char *buf, size_t len)
+{
 	struct writer w;
 
 	if (writer_init(&w, buf, len) < 0)
 		return -ENOSPC;
-	put_block(&w, b);
+	put_block(&w, b, node);
 	return writer_done(&w);
 }
 
 int lookup_fmt_json(const struct lookup_query *q,
 		    const struct store_block *blocks, size_t n, char *buf,
 		    size_t len)
+{
+	return lookup_fmt_json_nodes(q, blocks, NULL, n, buf, len);
+}
+
+int lookup_fmt_json_nodes(const struct lookup_query *q,
+			  const struct store_block *blocks,
+			  const char *const *nodes, size_t n, char *buf,
+			  size_t len)
 {
 	char ext[TIMEFMT_ADDR_LEN], a[TIMEFMT_LEN], b[TIMEFMT_LEN];
 	struct writer w;
@@ -183,7 +211,7 @@ int lookup_fmt_json(const struct lookup_query *q,
 	for (i = 0; i < n; i++) {
 		if (i)
 			put(&w, ",");
-		put_block(&w, &blocks[i]);
+		put_block(&w, &blocks[i], nodes ? nodes[i] : NULL);
 	}
 	put(&w, "]");
 	if (q->from_ms == q->to_ms && n > 1)
@@ -196,6 +224,12 @@ int lookup_fmt_json(const struct lookup_query *q,
 }
 
 int lookup_fmt_history_text(const struct store_block *b, char *buf, size_t len)
+{
+	return lookup_fmt_history_text_node(b, NULL, buf, len);
+}
+
+int lookup_fmt_history_text_node(const struct store_block *b,
+				 const char *node, char *buf, size_t len)
 {
 	char sub[TIMEFMT_ADDR_LEN], ext[TIMEFMT_ADDR_LEN];
 	char as[TIMEFMT_LEN], rel[TIMEFMT_LEN];
@@ -212,5 +246,7 @@ int lookup_fmt_history_text(const struct store_block *b, char *buf, size_t len)
 	    b->released_ms == STORE_MS_NONE ?
 		    "-" :
 		    store_reason_name(b->release_reason));
+	if (node)
+		put(&w, " node %s", node);
 	return writer_done(&w);
 }

@@ -16,7 +16,7 @@
 #include "logger/store.h"
 
 #define LOOKUP_FMT_LINE_LEN 256
-#define LOOKUP_FMT_JSON_LEN 640
+#define LOOKUP_FMT_JSON_LEN 768
 
 /* What was asked. A point lookup has from_ms == to_ms. */
 struct lookup_query {
@@ -57,5 +57,23 @@ int lookup_fmt_block_json(const struct store_block *b, char *buf, size_t len);
  * with "-" as release time and reason while held.
  */
 int lookup_fmt_history_text(const struct store_block *b, char *buf, size_t len);
+
+/*
+ * The same answers from the fleet log (cgnatctl --central): each holding
+ * also names the node that held it, as " node NAME" at the end of a text
+ * line and as a "node" member of a JSON block. A NULL node (or nodes)
+ * prints exactly what the functions above print.
+ */
+int lookup_fmt_text_node(const struct lookup_query *q,
+			 const struct store_block *b, const char *node,
+			 char *buf, size_t len);
+int lookup_fmt_json_nodes(const struct lookup_query *q,
+			  const struct store_block *blocks,
+			  const char *const *nodes, size_t n, char *buf,
+			  size_t len);
+int lookup_fmt_block_json_node(const struct store_block *b, const char *node,
+			       char *buf, size_t len);
+int lookup_fmt_history_text_node(const struct store_block *b, const char *node,
+				 char *buf, size_t len);
 
 #endif /* CGNAT_LOGGER_LOOKUP_FMT_H */

@@ -11,6 +11,7 @@ STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
 	$(BUILD)/logger/store_sql.o $(BUILD)/logger/store_sync.o \
 	$(BUILD)/logger/store_held.o $(BUILD)/logger/store_sess.o \
 	$(BUILD)/logger/store_query.o $(BUILD)/logger/store_migrate.o \
+	$(BUILD)/logger/store_ship.o \
 	$(LOOKUP_FMT_OBJS)
 
 # The migrations are compiled in; the literal path because schema/module.mk
@@ -28,12 +29,14 @@ $(BUILD)/tests/test_store_sess: $(BUILD)/tests/unit/test_store_sess.o \
 	$(STORE_OBJS)
 $(BUILD)/tests/test_store_time: $(BUILD)/tests/unit/test_store_time.o \
 	$(STORE_OBJS)
+$(BUILD)/tests/test_store_ship: $(BUILD)/tests/unit/test_store_ship.o \
+	$(STORE_OBJS)
 $(BUILD)/tests/test_store_fmt: $(BUILD)/tests/unit/test_store_fmt.o \
 	$(LOOKUP_FMT_OBJS)
 $(BUILD)/tests/test_timefmt: $(BUILD)/tests/unit/test_timefmt.o $(TIMEFMT_OBJS)
 
 STORE_TESTS := $(BUILD)/tests/test_store $(BUILD)/tests/test_store_migrate \
-	$(BUILD)/tests/test_store_sess \
+	$(BUILD)/tests/test_store_sess $(BUILD)/tests/test_store_ship \
 	$(BUILD)/tests/test_store_direct $(BUILD)/tests/test_store_time \
 	$(BUILD)/tests/test_store_fmt $(BUILD)/tests/test_timefmt
 

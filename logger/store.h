@@ -275,4 +275,51 @@ int store_sess_history(struct store *st, uint32_t int_addr, int64_t from_ms,
 /* "expired", "reconcile", ...; "unknown" otherwise. */
 const char *store_sess_end_name(int reason);
 
+/* --- store_ship.c: the queue the fleet shipper reads (log.central) --- */
+
+enum store_ship_op {
+	STORE_SHIP_ASSIGN = 1,
+	STORE_SHIP_RELEASE = 2,
+	STORE_SHIP_INTERIM = 3,
+	STORE_SHIP_CONFIG = 4,
+};
+
+/* One row of ship_queue. b is the holding (ops 1-3; for a release
+ * complete with its release time and reason), config the text (op 4). */
+struct store_ship_row {
+	int64_t seq;
+	int op; /* enum store_ship_op */
+	int64_t time_ms; /* assigned, released, interim or config time */
+	struct store_block b;
+	const char *config; /* op 4, valid during the callback */
+};
+
+typedef int (*store_ship_cb)(const struct store_ship_row *r, void *ctx);
+
+/* Writer: from now on copy every block event and configuration record
+ * into ship_queue in the transaction that writes it (off by default). */
+void store_ship_enable(struct store *st, int on);
+
+/* Rows with seq > @after in seq order, at most @max; the count or
+ * -errno. Read-only handles too. */
+int store_ship_read(struct store *st, int64_t after, int max, store_ship_cb cb,
+		    void *ctx);
+
+/* Writer: delete at most @max_rows rows with seq <= @upto (PostgreSQL
+ * has them). Returns how many. */
+int store_ship_ack(struct store *st, int64_t upto, int max_rows);
+
+/* The last seq handed out (0: none ever), and the seq and time of the
+ * first row after @after (*first = 0 when there is none). */
+int store_ship_last(struct store *st, int64_t *last);
+int store_ship_first(struct store *st, int64_t after, int64_t *first,
+		     int64_t *time_ms);
+
+/* The oldest event time still queued (STORE_MS_NONE: queue empty):
+ * retention keeps everything from there on. */
+int store_ship_oldest(struct store *st, int64_t *time_ms);
+
+/* This database's ship epoch (schema/007_ship_queue.sql). */
+int store_ship_epoch(struct store *st, int64_t *epoch);
+
 #endif /* CGNAT_LOGGER_STORE_H */

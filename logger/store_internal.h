@@ -43,6 +43,13 @@ enum store_stmt_id {
 	STMT_SESS_LOOKUP,
 	STMT_SESS_HISTORY,
 	STMT_PRUNE_SESSIONS,
+	STMT_SHIP_PUT,		/* store_ship.c from here */
+	STMT_SHIP_READ,
+	STMT_SHIP_ACK,
+	STMT_SHIP_LAST,
+	STMT_SHIP_FIRST,
+	STMT_SHIP_OLDEST,
+	STMT_SHIP_EPOCH,
 	STMT_COUNT
 };
 
@@ -52,6 +59,7 @@ struct store {
 	bool readonly;
 	bool in_tx;
 	bool tx_broken; /* a write failed half-way: the batch must not commit */
+	bool ship; /* log.central: copy block and config rows to ship_queue */
 	int version;
 	int max_span; /* cached meta.max_block_span, -1 until read */
 	/* Writer only: open holdings, valid while held_ok; the next row id
@@ -108,6 +116,15 @@ int store_held_check(struct store *st);
 /* The next row id into *id, reserving a run of ids in meta first when
  * the reserved ones are used up (same transaction as the row). */
 int store_next_id(struct store *st, int64_t *id);
+
+/* store_ship.c: append the image of a block event (op 1 assign, 2
+ * release, 3 interim at time_ms) or a configuration record to
+ * ship_queue when st->ship; a failure marks the batch broken, so that
+ * no row commits without its copy. 0 or -errno. */
+int store_ship_block(struct store *st, int op, const struct store_block *b,
+		     int64_t time_ms);
+int store_ship_config(struct store *st, int64_t time_ms, uint32_t instance,
+		      const char *text);
 
 /* Step a statement that returns no rows; 0 or -errno with context. */
 int store_step_done(struct store *st, sqlite3_stmt *s, const char *what);

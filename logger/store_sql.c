@@ -147,4 +147,25 @@ const char *const store_sql[STMT_COUNT] = {
 		"int_addr = ?1 AND start_ms <= ?3 ORDER BY start_ms",
 	[STMT_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE id IN (SELECT id "
 				"FROM sessions WHERE end_ms < ?1 LIMIT ?2)",
+	/* schema/007_ship_queue.sql */
+	[STMT_SHIP_PUT] = "INSERT INTO ship_queue (op, time_ms, block_id, "
+			  "instance, pool_id, pool, sub_addr, ext_addr, "
+			  "port_first, port_last, assigned_ms, reason, config) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+			  "?11, ?12, ?13)",
+	[STMT_SHIP_READ] = "SELECT seq, op, time_ms, block_id, instance, "
+			   "pool_id, pool, sub_addr, ext_addr, port_first, "
+			   "port_last, assigned_ms, reason, config FROM "
+			   "ship_queue WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[STMT_SHIP_ACK] = "DELETE FROM ship_queue WHERE seq IN (SELECT seq "
+			  "FROM ship_queue WHERE seq <= ?1 ORDER BY seq LIMIT "
+			  "?2)",
+	/* seq never goes back (AUTOINCREMENT): the last one handed out,
+	 * also when the queue is empty. */
+	[STMT_SHIP_LAST] = "SELECT coalesce((SELECT seq FROM sqlite_sequence "
+			   "WHERE name = 'ship_queue'), 0)",
+	[STMT_SHIP_FIRST] = "SELECT seq, time_ms FROM ship_queue WHERE seq > "
+			    "?1 ORDER BY seq LIMIT 1",
+	[STMT_SHIP_OLDEST] = "SELECT min(time_ms) FROM ship_queue",
+	[STMT_SHIP_EPOCH] = "SELECT value FROM meta WHERE key = 'ship_epoch'",
 };

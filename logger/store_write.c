@@ -155,6 +155,9 @@ static int assign_row(struct store *st, struct store_block *row)
 	if (ret < 0)
 		return ret;
 	ret = insert_open(st, row);
+	if (!ret)
+		ret = store_ship_block(st, STORE_SHIP_ASSIGN, row,
+				       row->assigned_ms);
 	if (ret < 0)
 		held_del_id(&st->held, row->id);
 	return ret;
@@ -251,6 +254,8 @@ static int close_row(struct store *st, struct store_block *row, int64_t ms,
 	if (ret < 0)
 		return ret;
 	ret = delete_open(st, row);
+	if (!ret)
+		ret = store_ship_block(st, STORE_SHIP_RELEASE, row, ms);
 	if (ret < 0) {
 		st->tx_broken = true;
 		return ret;
@@ -319,6 +324,8 @@ static int interim_row(struct store *st, uint32_t ext_addr, uint16_t port_first,
 	sqlite3_bind_int64(s, 1, row.id);
 	sqlite3_bind_int64(s, 2, time_ms);
 	ret = store_step_done(st, s, "interim");
+	if (!ret)
+		ret = store_ship_block(st, STORE_SHIP_INTERIM, &row, time_ms);
 	if (ret == -EEXIST)
 		return store_fail(
 			st, ret, "interim %s: already recorded",
@@ -394,7 +401,8 @@ int store_config_log(struct store *st, int64_t now_ms, uint32_t instance,
 	sqlite3_bind_int64(s, 1, now_ms);
 	sqlite3_bind_int64(s, 2, instance);
 	sqlite3_bind_text(s, 3, text, -1, SQLITE_STATIC);
-	return store_step_done(st, s, "config log");
+	ret = store_step_done(st, s, "config log");
+	return ret < 0 ? ret : store_ship_config(st, now_ms, instance, text);
 }
 
 int store_open_blocks(struct store *st, store_block_cb cb, void *ctx)

@@ -11,3 +11,12 @@ $(SCHEMA_HDR): $(SCHEMA_SQL) schema/embed.sh
 	$(call msg,GEN,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)sh schema/embed.sh $@ $(SCHEMA_SQL)
+
+# schema/pg/: the PostgreSQL fleet log (central/), the same way.
+PG_SCHEMA_SQL := $(sort $(wildcard schema/pg/[0-9][0-9][0-9]_*.sql))
+PG_SCHEMA_HDR := $(BUILD)/schema/pg_migrations.h
+
+$(PG_SCHEMA_HDR): $(PG_SCHEMA_SQL) schema/embed.sh
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sh schema/embed.sh -n pg_schema $@ $(PG_SCHEMA_SQL)

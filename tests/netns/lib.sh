@@ -157,7 +157,7 @@ tb_yaml() {
 		echo "pools:"
 		echo "  - name: test"
 		echo "    addresses: [${TB_POOL:-203.0.113.1, 203.0.113.2, 203.0.113.3, 203.0.113.4}]"
-		echo "log: { database: $DB }"
+		echo "log: { database: $DB${TB_LOG:+, $TB_LOG} }"
 		printf '%s\n' "$@"
 	} >"$f"
 }

@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -362,6 +364,36 @@ static void test_cross_key_limits(void **state)
 	assert_int_equal(cfg.limits.sessions_per_subscriber, 0);
 }
 
+/* log.central: both keys, a PostgreSQL URL, a plain node name; the
+ * password never reaches the dump (it goes into config_log). */
+static void test_log_central(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	expect_ok(BASE "log: { central: { url: \"postgresql://cgnat:s3cret@db/cgnat\", node: fra-1 } }\n");
+	assert_string_equal(cfg.log.central.url,
+			    "postgresql://cgnat:s3cret@db/cgnat");
+	assert_string_equal(cfg.log.central.node, "fra-1");
+	f = open_memstream(&text, &len);
+	assert_int_equal(cfg_dump(f, &cfg), 0);
+	fclose(f);
+	assert_null(strstr(text, "s3cret"));
+	assert_non_null(strstr(text, "postgresql://cgnat:********@db/cgnat"));
+	assert_non_null(strstr(text, "node: fra-1"));
+	free(text);
+	expect_ok(BASE);
+	assert_string_equal(cfg.log.central.url, ""); /* off by default */
+	expect_err(BASE "log: { central: { url: http://db/x, node: a } }\n",
+		   "cgnat.yaml:5:24: log.central.url: 'http://db/x' is not a PostgreSQL URL (e.g. postgresql://cgnat@db.example.net/cgnat)");
+	expect_err(BASE "log: { central: { url: postgresql://db/x } }\n",
+		   "cgnat.yaml:5:17: log.central: missing required key 'node' (e.g. node: cgnat-fra-1)");
+	expect_err(BASE "log: { central: { url: postgresql://db/x, node: 'a b' } }\n",
+		   "cgnat.yaml:5:49: log.central.node: 'a b' is not a node name (1 to 63 letters, digits, '_', '-' or '.', starting with a letter or digit)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_interfaces_and_paths),
 		cmocka_unit_test(test_cross_key_limits),
 		cmocka_unit_test(test_mss_clamp),
+		cmocka_unit_test(test_log_central),
 	};
 
 	return cmocka_run_group_tests_name("config_errors", tests, NULL, NULL);

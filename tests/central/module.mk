@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/central/: the fleet log against a real PostgreSQL the test starts
+# (lib_pg.bash). ship_feed writes a local log and runs the shipper thread.
+$(BUILD)/bin/ship_feed: $(BUILD)/tests/central/ship_feed.o $(CENTRAL_OBJS) \
+		$(STORE_OBJS) $(BUILD)/daemon/log.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+TEST_BINS += $(BUILD)/bin/ship_feed

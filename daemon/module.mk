@@ -97,3 +97,11 @@ $(BUILD)/tests/test_synicmp: $(BUILD)/tests/unit/test_synicmp.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_synicmp
+
+# cmocka: the HA sync protocol core (pure: no sockets, no maps).
+$(BUILD)/tests/test_hasync: $(BUILD)/tests/unit/test_hasync.o \
+		$(BUILD)/daemon/hasync.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_hasync

@@ -282,6 +282,45 @@ static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 	return 0;
 }
 
+/* Deletes every key of a hash map (keys of up to 16 bytes). */
+static int clear_hash(int fd)
+{
+	__u8 k[16];
+
+	while (!bpf_map_get_next_key(fd, NULL, k))
+		if (bpf_map_delete_elem(fd, k))
+			return -errno;
+	return 0;
+}
+
+int hst_clear(struct dp *dp)
+{
+	__u32 nb = bpf_map__max_entries(dp->skel->maps.cgnat_blocks);
+	__u32 np = bpf_map__max_entries(dp->skel->maps.cgnat_ports);
+	__be32 addr;
+	__u32 idx;
+	int rc;
+
+	rc = clear_hash(FD(dp, cgnat_sessions));
+	if (!rc)
+		rc = clear_hash(FD(dp, cgnat_rsess));
+	if (!rc)
+		rc = clear_hash(FD(dp, cgnat_mappings));
+	if (rc)
+		return rc;
+	memset(dp->v.ports, 0, np * sizeof(*dp->v.ports));
+	memset(dp->v.blocks, 0, nb * sizeof(*dp->v.blocks));
+	while (!bpf_map_get_next_key(FD(dp, cgnat_sub_idx), NULL, &addr)) {
+		if (bpf_map_lookup_elem(FD(dp, cgnat_sub_idx), &addr, &idx) ||
+		    bpf_map_delete_elem(FD(dp, cgnat_sub_idx), &addr))
+			return -errno;
+		memset(&dp->v.subs[idx], 0, sizeof(dp->v.subs[idx]));
+		if (bpf_map_update_elem(FD(dp, cgnat_sub_free), NULL, &idx, 0))
+			return -errno;
+	}
+	return 0;
+}
+
 int hst_apply(struct dp *dp, const struct hs_rec *r, __u64 now_ns,
 	      __u64 boot_ns)
 {
@@ -299,8 +338,9 @@ int hst_apply(struct dp *dp, const struct hs_rec *r, __u64 now_ns,
 		rc = dp_sess_delete(dp, &r->sess.key);
 		return rc == -ENOENT ? 0 : rc;
 	case HS_BULK_START:
+		return hst_clear(dp);
 	case HS_BULK_END:
-		return 0;	/* the caller's: clearing, readiness */
+		return 0;	/* readiness: hs_rx's */
 	}
 	return -EINVAL;
 }

@@ -27,5 +27,10 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
  */
 int hst_apply(struct dp *dp, const struct hs_rec *r, __u64 now_ns,
 	      __u64 boot_ns);
+/* BULK_START on the standby: forgets every block holding, mapping,
+ * session and subscriber slot (slots back to the free queue), as a cold
+ * start would, so what the bulk brings is all there is.
+ */
+int hst_clear(struct dp *dp);
 
 #endif

@@ -214,6 +214,26 @@ static void test_standby_takes_over_flows(void **st)
 				&sb), -ENOENT);
 	back = spec(17, S1, 53, ip_str(ext_u, 0), pu, H_OUTSIDE);
 	assert_int_not_equal(run(H_OUTSIDE, &back, out, &olen), XDP_REDIRECT);
+
+	/* A new bulk sync forgets it all first; slots go back to the free
+	 * queue, so the same bulk applies again and serves again.
+	 */
+	assert_int_equal(hst_apply(&H.dp, &recs[0], h_now_ns(), boot_ns()), 0);
+	assert_int_equal(recs[0].type, HS_BULK_START);
+	assert_int_equal(h_sess(&H, 6, pkt_ip(H2), 40000, pkt_ip(S1), 443,
+				&sb), -ENOENT);
+	assert_int_equal(H.dp.v.blocks[bid].owner, 0);
+	assert_int_equal(H.dp.v.blocks[bid].assigned_tai_ns, 0);
+	assert_int_equal(H.dp.v.ports[CGNAT_P_TCP].w[pt / 64], 0);
+	back = spec(6, S1, 443, ip_str(ext_t, 0), pt, H_OUTSIDE);
+	back.tcp_flags = 0x10;
+	assert_int_not_equal(run(H_OUTSIDE, &back, out, &olen), XDP_REDIRECT);
+	for (i = 0; i < (__u32)nrecs; i++)
+		if (recs[i].type == HS_SESS_DEL || recs[i].type == HS_MAP_DEL)
+			recs[i].type = recs[i].type - 1;
+	apply_all();
+	xlate_in(back, H2, 40000);
+	xlate_in(spec(17, S1, 53, ip_str(ext_u, 0), pu, H_OUTSIDE), H1, 5000);
 }
 
 static void test_out_of_order_refused(void **st)

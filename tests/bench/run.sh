@@ -26,6 +26,9 @@ run "data plane ns/packet (BPF_PROG_TEST_RUN)" \
 	run "compliance log (SQLite)" "$BUILD/bin/bench_store" "$OUT/store.json"
 [ -x "$BUILD/bin/bench_ipfix" ] &&
 	run "IPFIX export" "$BUILD/bin/bench_ipfix" "$OUT/ipfix.json"
+[ -x "$BUILD/bin/bench_ha" ] &&
+	run "HA state sync (protocol, standby apply, bulk of 1M sessions)" \
+		"$BUILD/bin/bench_ha" "$OUT/ha.json"
 run "live throughput: cgnat beside XDP, kernel and nftables (netns, one core)" \
 	tests/bench/live.sh "$OUT"
 echo "numbers written to $OUT/"

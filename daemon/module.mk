@@ -105,3 +105,11 @@ $(BUILD)/tests/test_hasync: $(BUILD)/tests/unit/test_hasync.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_hasync
+
+# cmocka: the sync channel over TCP on 127.0.0.1.
+$(BUILD)/tests/test_halink: $(BUILD)/tests/unit/test_halink.o \
+		$(BUILD)/daemon/halink.o $(BUILD)/daemon/hasync.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_halink

@@ -47,16 +47,41 @@ static void block_rec(const struct cgnat_block *b, __u32 id, __u64 boot_ns,
 						 boot_ns);
 }
 
-int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
-	     void *ctx, __u64 *n)
+static void map_rec(const struct cgnat_map_key *k, const struct cgnat_map *v,
+		    __u64 now_ns, struct hs_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = HS_MAP;
+	r->map.int_addr = k->addr;
+	r->map.int_port = k->port;
+	r->map.proto = k->proto;
+	r->map.ext_addr = v->addr;
+	r->map.ext_port = v->port;
+	r->map.age_ms = now_ns > v->created_ns ?
+				(now_ns - v->created_ns) / 1000000 : 0;
+}
+
+static void sess_rec(const struct cgnat_sess_key *k,
+		     const struct cgnat_sess *v, __u64 now_ns,
+		     struct hs_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = HS_SESS;
+	r->sess.key = *k;
+	r->sess.ext_addr = v->ext_addr;
+	r->sess.ext_port = v->ext_port;
+	r->sess.tcp_seen = v->tcp_seen;
+	r->sess.flags = v->flags;
+	r->sess.remaining_ms = hs_remaining_ms(v->expires_ns, now_ns);
+}
+
+static int emit_blocks(struct dp *dp, __u64 boot_ns, hst_emit_fn emit,
+		       void *ctx, __u64 *n)
 {
 	__u32 nb = bpf_map__max_entries(dp->skel->maps.cgnat_blocks), id;
-	struct cgnat_map_key mk, *mp = NULL;
-	struct cgnat_sess_key sk, *sp = NULL;
 	struct hs_rec r;
 	int rc;
 
-	*n = 0;
 	for (id = 0; id < nb; id++) {
 		const struct cgnat_block *b = &dp->v.blocks[id];
 
@@ -67,6 +92,77 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
 			return rc;
 		(*n)++;
 	}
+	return 0;
+}
+
+int hst_refresh_step(struct dp *dp, struct hst_cursor *c, __u64 now_ns,
+		     __u64 boot_ns, hst_emit_fn emit, void *ctx, __u64 *n)
+{
+	static union {
+		struct cgnat_map_key m[HST_BATCH];
+		struct cgnat_sess_key s[HST_BATCH];
+	} keys;
+	static union {
+		struct cgnat_map m[HST_BATCH];
+		struct cgnat_sess s[HST_BATCH];
+	} vals;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	__u32 cnt = HST_BATCH, i;
+	__u64 next = 0;
+	struct hs_rec r;
+	int rc, last;
+
+	*n = 0;
+	if (c->phase == 0) {
+		rc = emit_blocks(dp, boot_ns, emit, ctx, n);
+		if (!rc) {
+			c->phase = 1;
+			c->more = 0;
+		}
+		return rc;
+	}
+	rc = bpf_map_lookup_batch(c->phase == 1 ? FD(dp, cgnat_mappings) :
+						  FD(dp, cgnat_sessions),
+				  c->more ? &c->token : NULL, &next, &keys,
+				  &vals, &cnt, &o);
+	last = rc == -ENOENT;	/* the table's end; cnt entries still came */
+	if (rc && !last)
+		return rc;
+	for (i = 0; i < cnt; i++) {
+		if (c->phase == 1) {
+			if (keys.m[i].dir != CGNAT_DIR_OUT ||
+			    vals.m[i].state != CGNAT_MAP_LIVE)
+				continue;
+			map_rec(&keys.m[i], &vals.m[i], now_ns, &r);
+		} else {
+			if (vals.s[i].expires_ns <= now_ns)
+				continue;
+			sess_rec(&keys.s[i], &vals.s[i], now_ns, &r);
+		}
+		if ((rc = emit(&r, ctx)))
+			return rc;
+		(*n)++;
+	}
+	c->token = next;
+	c->more = !last;
+	if (!last)
+		return 0;
+	c->phase = c->phase == 1 ? 2 : 0;
+	c->more = 0;
+	return c->phase == 0;
+}
+
+int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
+	     void *ctx, __u64 *n)
+{
+	struct cgnat_map_key mk, *mp = NULL;
+	struct cgnat_sess_key sk, *sp = NULL;
+	struct hs_rec r;
+	int rc;
+
+	*n = 0;
+	if ((rc = emit_blocks(dp, boot_ns, emit, ctx, n)))
+		return rc;
 	while (!bpf_map_get_next_key(FD(dp, cgnat_mappings), mp, &mk)) {
 		struct cgnat_map v;
 
@@ -75,15 +171,7 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
 		    bpf_map_lookup_elem(FD(dp, cgnat_mappings), &mk, &v) ||
 		    v.state != CGNAT_MAP_LIVE)
 			continue;
-		memset(&r, 0, sizeof(r));
-		r.type = HS_MAP;
-		r.map.int_addr = mk.addr;
-		r.map.int_port = mk.port;
-		r.map.proto = mk.proto;
-		r.map.ext_addr = v.addr;
-		r.map.ext_port = v.port;
-		r.map.age_ms = now_ns > v.created_ns ?
-				       (now_ns - v.created_ns) / 1000000 : 0;
+		map_rec(&mk, &v, now_ns, &r);
 		if ((rc = emit(&r, ctx)))
 			return rc;
 		(*n)++;
@@ -95,14 +183,7 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
 		if (bpf_map_lookup_elem(FD(dp, cgnat_sessions), &sk, &v) ||
 		    v.expires_ns <= now_ns)
 			continue;	/* expired: the sweep's, not ours */
-		memset(&r, 0, sizeof(r));
-		r.type = HS_SESS;
-		r.sess.key = sk;
-		r.sess.ext_addr = v.ext_addr;
-		r.sess.ext_port = v.ext_port;
-		r.sess.tcp_seen = v.tcp_seen;
-		r.sess.flags = v.flags;
-		r.sess.remaining_ms = hs_remaining_ms(v.expires_ns, now_ns);
+		sess_rec(&sk, &v, now_ns, &r);
 		if ((rc = emit(&r, ctx)))
 			return rc;
 		(*n)++;

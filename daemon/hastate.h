@@ -27,6 +27,25 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
  */
 int hst_apply(struct dp *dp, const struct hs_rec *r, __u64 now_ns,
 	      __u64 boot_ns);
+/* The active's refresh: every live entry sent again once per cycle, a
+ * batch (BPF_MAP_LOOKUP_BATCH, up to HST_BATCH entries) per call, so sync
+ * traffic is (entries / cycle time) whatever the packet rate. It also
+ * repairs anything a lost event left out; an entry that stops being
+ * refreshed expires on the standby's own clock after a takeover.
+ * Order within a cycle: blocks, mappings, sessions.
+ */
+#define HST_BATCH 256
+
+struct hst_cursor {
+	int phase;		/* 0 blocks, 1 mappings, 2 sessions */
+	int more;		/* the phase's batch reads have not ended */
+	__u64 token;
+};
+
+/* One step; 1 when it finished a cycle, 0 if not, or -errno / emit's. */
+int hst_refresh_step(struct dp *dp, struct hst_cursor *c, __u64 now_ns,
+		     __u64 boot_ns, hst_emit_fn emit, void *ctx, __u64 *n);
+
 /* BULK_START on the standby: forgets every block holding, mapping,
  * session and subscriber slot (slots back to the free queue), as a cold
  * start would, so what the bulk brings is all there is.

@@ -94,6 +94,19 @@ static void sync_out(void)
 	hs_tx_free(&t);
 }
 
+/* Keeps blocks, the mapping and the session of H1:6123 only. */
+static int to_recs(struct hs_rec *r, void *ctx)
+{
+	(void)ctx;
+	if (r->type == HS_BLOCK ||
+	    (r->type == HS_MAP && r->map.int_port == htons(6123)) ||
+	    (r->type == HS_SESS && r->sess.key.int_port == htons(6123))) {
+		assert_true(nrecs < MAX_RECS);
+		recs[nrecs++] = *r;
+	}
+	return 0;
+}
+
 static void apply_all(void)
 {
 	for (int i = 0; i < nrecs; i++)
@@ -236,6 +249,69 @@ static void test_standby_takes_over_flows(void **st)
 	xlate_in(spec(17, S1, 53, ip_str(ext_u, 0), pu, H_OUTSIDE), H1, 5000);
 }
 
+static int emit_count(struct hs_rec *r, void *ctx)
+{
+	int *c = ctx;
+
+	c[r->type]++;
+	if (r->type == HS_SESS && r->sess.key.int_port == htons(6123))
+		recs[0] = *r;
+	return 0;
+}
+
+/* The periodic refresh: a whole cycle in bounded batches sends every live
+ * block, mapping and session once, and wraps around.
+ */
+static void test_refresh_cycle(void **st)
+{
+	struct hst_cursor c = { 0 };
+	int cnt[HS_TYPE_MAX] = { 0 }, full[HS_TYPE_MAX] = { 0 };
+	int steps = 0, rc, i;
+	__u64 n, tot;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t port;
+
+	(void)st;
+	for (i = 0; i < 300; i++) {
+		struct pkt_spec u = spec(17, H1, 6000 + i, S1, 53, H_INSIDE);
+
+		assert_int_equal(run(H_INSIDE, &u, out, &olen), XDP_REDIRECT);
+	}
+	assert_int_equal(hst_scan(&H.dp, h_now_ns(), boot_ns(), emit_count,
+				  full, &tot), 0);
+	assert_int_equal(full[HS_MAP], 300);
+	assert_int_equal(full[HS_SESS], 300);
+	assert_true(full[HS_BLOCK] >= 2);	/* 300 ports: two blocks */
+	do {
+		rc = hst_refresh_step(&H.dp, &c, h_now_ns(), boot_ns(),
+				      emit_count, cnt, &n);
+		assert_true(rc >= 0);
+		assert_true(n <= HST_BATCH || (steps == 0 && c.phase == 1));
+		steps++;
+	} while (rc == 0 && steps < 100);
+	assert_int_equal(rc, 1);
+	assert_int_equal(c.phase, 0);		/* wraps to blocks */
+	assert_memory_equal(cnt, full, sizeof(cnt));
+	assert_true(steps >= 1 + 3 + 2);	/* 600 halves, 300 sessions */
+
+	/* What the cycle sent for one flow serves it on a fresh standby. */
+	port = ntohs(recs[0].sess.ext_port);
+	ext = recs[0].sess.ext_addr;
+	nrecs = 0;
+	memset(cnt, 0, sizeof(cnt));
+	c = (struct hst_cursor){ 0 };
+	do {
+		rc = hst_refresh_step(&H.dp, &c, h_now_ns(), boot_ns(),
+				      to_recs, NULL, &n);
+	} while (rc == 0);
+	teardown(st);
+	assert_int_equal(h_load(&H, 1, 256, 8, 0), 0);
+	apply_all();
+	xlate_in(spec(17, S1, 53, ip_str(ext, 0), port, H_OUTSIDE), H1, 6123);
+}
+
 static void test_out_of_order_refused(void **st)
 {
 	struct hs_rec r = { .type = HS_MAP, .map = { pkt_ip(H3), 0, htons(1),
@@ -258,6 +334,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_standby_takes_over_flows,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_cycle, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_refused,
 						setup_empty, teardown),
 	};

@@ -113,3 +113,14 @@ $(BUILD)/tests/test_halink: $(BUILD)/tests/unit/test_halink.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_halink
+
+# The interim HA sync process on the pinned maps.
+$(BUILD)/bin/cgnat-hasync: $(BUILD)/daemon/cgnat_hasync.o \
+		$(BUILD)/daemon/hastate.o $(BUILD)/daemon/halink.o \
+		$(BUILD)/daemon/hasync.o $(BUILD)/daemon/dpconf.o $(DP_OBJS) \
+		$(IPFIX_OBJS) $(CFG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+$(BUILD)/daemon/cgnat_hasync.o: $(BUILD)/bpf/cgnat.skel.h
+BINS += $(BUILD)/bin/cgnat-hasync

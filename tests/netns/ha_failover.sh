@@ -16,7 +16,10 @@
 # takes over on B's pins. A TCP transfer must finish with its sha256
 # intact, a UDP stream loses at most 1 s of packets (the gap is printed),
 # H1's UDP mapping keeps its external address:port, and lookup on B names
-# H1 for it.
+# H1 for it. Then failback: A rejoins as the standby, gets a bulk sync
+# (its stale state replaced), and a second failover back to A keeps a new
+# TCP transfer and UDP stream, H1's endpoint and one B made; lookup on A
+# names H1 for both.
 set -u
 . "$(dirname "$0")/lib.sh"
 NS_NATB=${TB}natb
@@ -153,8 +156,66 @@ check "UDP stream across the failover: gap at most 1 s ($lost lost of $sent)" \
 	test "${sent:-0}" -gt 0 -a "$lost" -le 200
 b1=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S1 7)
 check "H1:5000 keeps its external endpoint on B ($r1 = $b1)" test "$b1" = "$r1"
+rB=$(in_sub $PY "$WHOAMI" udp $H1 5002 $S1 7)
+check "B maps a new flow H1:5002 ($rB)" grep -q '^203\.0\.113\.' <<<"$rB"
 sleep 0.5
 l=$(nsenter --net=/var/run/netns/"$NS_NATB" "$BIN/cgnatctl" --pin-dir "$PIN_B" \
 	--run-dir "$B_TMP/run" --db "$DB_B" lookup "$r1" --at "$(date +%s)" 2>&1)
 check "lookup $r1 on B names H1 ($l)" grep -q "$H1" <<<"$l"
+
+# --- failback ------------------------------------------------------------------
+# A comes back as the standby: its cgnatd stops, its links come up (no
+# traffic: the routes point at B), it rejoins and gets a bulk sync that
+# replaces its stale state with B's.
+tb_stop_cgnatd TERM
+in_nat ip link set in0 up
+in_nat ip link set out0 up
+# A link down took A's default route with it; its network config puts
+# it back, as a box's boot would.
+in_nat ip route replace default via 192.0.2.2
+nsenter --net=/var/run/netns/"$NS_NATB" "$BIN/cgnat-hasync" -c "$CFG_B" \
+	--pin-dir "$PIN_B" active 192.0.2.254 7400 200 >"$B_TMP/hasync-a.log" 2>&1 &
+TB_PIDS+=($!)
+nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnat-hasync" -c "$CFG" \
+	--pin-dir "$PIN" standby 192.0.2.254 7400 >"$TB_TMP/hasync-sb.out" \
+	2>"$TB_TMP/hasync-sb.log" &
+SA=$!
+TB_PIDS+=($SA)
+check "A rejoins and is ready after a bulk sync" \
+	tb_wait 100 grep -q '^ready' "$TB_TMP/hasync-sb.out"
+check "B's sync process sent A a bulk sync" grep -q "bulk sync" "$B_TMP/hasync-a.log"
+
+in_sub $PY "$TRAFFIC" tcpstream $H3 $S2 7 $SECS >"$TB_TMP/tcp2" 2>&1 &
+P1=$!
+in_sub $PY "$TRAFFIC" stream $H2 $S1 7 $SECS 200 >"$TB_TMP/udp2" 2>&1 &
+P2=$!
+TB_PIDS+=($P1 $P2)
+sleep 2
+in_natb ip link set in0 down
+in_natb ip link set out0 down
+in_sub ip route replace default via 100.64.0.1 dev subA0 onlink ||
+	fail "subscriber route back to A"
+in_inet ip route replace 203.0.113.0/24 via 192.0.2.1 dev inetA0 onlink ||
+	fail "internet route back to A"
+sleep 1
+kill "$SA"
+wait "$SA" 2>/dev/null
+check "cgnatd A takes over again" tb_cgnatd "$CFG"
+wait $P1 $P2
+check "TCP transfer across the failback intact ($(cat "$TB_TMP/tcp2"))" \
+	grep -q "^ok " "$TB_TMP/tcp2"
+read -r _ sent _ got <<<"$(cat "$TB_TMP/udp2")"
+lost=$((${sent:-0} - ${got:-0}))
+echo "failback gap: $lost UDP packets at 200/s = $((lost * 5)) ms"
+check "UDP stream across the failback: gap at most 1 s ($lost lost of $sent)" \
+	test "${sent:-0}" -gt 0 -a "$lost" -le 200
+a1=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S1 7)
+check "after failback H1:5000 still has $r1 ($a1)" test "$a1" = "$r1"
+a2=$(in_sub $PY "$WHOAMI" udp $H1 5002 $S1 7)
+check "after failback H1:5002 (made on B) still has $rB ($a2)" test "$a2" = "$rB"
+sleep 0.5
+for e in "$r1" "$rB"; do
+	l=$(ctl lookup "$e" --at "$(date +%s)" 2>&1)
+	check "lookup $e on A names H1 ($l)" grep -q "$H1" <<<"$l"
+done
 tb_summary

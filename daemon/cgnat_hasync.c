@@ -8,9 +8,12 @@
  *       listens on ADDR:PORT; a standby that connects gets a bulk sync
  *       (or a resume), then every live block, mapping and session again
  *       each PERIOD_MS (default 500), in batches.
- *   cgnat-hasync -c CFG --pin-dir DIR standby ADDR PORT
+ *   cgnat-hasync -c CFG --pin-dir DIR [--state FILE] standby ADDR PORT
  *       connects to the active (again and again), applies what comes into
- *       the pinned maps, prints "ready" once a bulk sync completed.
+ *       the pinned maps, prints "ready" once a bulk sync completed; FILE
+ *       holds "syncing" until then (and while a new bulk runs), "ready"
+ *       after: what a keepalived track script reads to keep a box that
+ *       lacks the state from becoming active.
  *
  * Takeover is cgnatd started on the standby's pins: the restart path
  * keeps what is there and logs the synced holdings.
@@ -140,11 +143,29 @@ static int sb_apply(const struct hs_rec *r, void *ctx)
 	return hst_apply(ctx, r, clk(CLOCK_MONOTONIC), clk(CLOCK_BOOTTIME));
 }
 
-static int run_standby(struct dp *dp, const char *addr, int port)
+/* Replaced whole (rename), so a reader never sees half a word. */
+static void put_state(const char *file, const char *word)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (!file)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "%s\n", word);
+	if (fclose(f) == 0)
+		rename(tmp, file);
+}
+
+static int run_standby(struct dp *dp, const char *addr, int port,
+		       const char *state)
 {
 	struct hs_rx rx;
 	struct hl_conn c;
-	int rc, said = 0;
+	int rc, said = 0, was = -1;
 
 	hs_rx_init(&rx);
 	while (!stop) {
@@ -157,6 +178,10 @@ static int run_standby(struct dp *dp, const char *addr, int port)
 
 			poll(&pf, 1, 100);
 			rc = hl_standby_pump(&c, &rx, sb_apply, dp);
+			if (rx.ready != was) {
+				put_state(state, rx.ready ? "ready" : "syncing");
+				was = rx.ready;
+			}
 			if (rx.ready && !said) {
 				printf("ready\n");
 				fflush(stdout);
@@ -172,7 +197,7 @@ static int run_standby(struct dp *dp, const char *addr, int port)
 
 int main(int argc, char **argv)
 {
-	const char *cfgf = NULL, *pin = "/sys/fs/bpf/cgnat";
+	const char *cfgf = NULL, *pin = "/sys/fs/bpf/cgnat", *state = NULL;
 	static struct cgnat_config cfg;
 	struct dpconf dc;
 	struct dp dp;
@@ -184,10 +209,12 @@ int main(int argc, char **argv)
 			cfgf = argv[i + 1];
 		else if (!strcmp(argv[i], "--pin-dir"))
 			pin = argv[i + 1];
+		else if (!strcmp(argv[i], "--state"))
+			state = argv[i + 1];
 	}
 	if (!cfgf || argc - i < 3 ||
 	    (strcmp(argv[i], "active") && strcmp(argv[i], "standby"))) {
-		fprintf(stderr, "usage: cgnat-hasync -c CONFIG [--pin-dir DIR] "
+		fprintf(stderr, "usage: cgnat-hasync -c CONFIG [--pin-dir DIR] [--state FILE] "
 				"active|standby ADDR PORT [PERIOD_MS]\n");
 		return 2;
 	}
@@ -218,7 +245,7 @@ int main(int argc, char **argv)
 		rc = run_active(&dp, argv[i + 1], atoi(argv[i + 2]),
 				argc - i > 3 ? atoi(argv[i + 3]) : 500);
 	else
-		rc = run_standby(&dp, argv[i + 1], atoi(argv[i + 2]));
+		rc = run_standby(&dp, argv[i + 1], atoi(argv[i + 2]), state);
 	dp_close(&dp);
 	dpconf_free(&dc);
 	return rc;

@@ -116,11 +116,14 @@ check "A translates H1:5000 ($r1)" grep -q '^203\.0\.113\.' <<<"$r1"
 nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnat-hasync" -c "$CFG" --pin-dir "$PIN" active 192.0.2.253 \
 	7400 200 >"$TB_TMP/hasync.log" 2>&1 &
 TB_PIDS+=($!)
-nsenter --net=/var/run/netns/"$NS_NATB" "$BIN/cgnat-hasync" -c "$CFG_B" --pin-dir "$PIN_B" standby \
+nsenter --net=/var/run/netns/"$NS_NATB" "$BIN/cgnat-hasync" -c "$CFG_B" \
+	--pin-dir "$PIN_B" --state "$B_TMP/ha.state" standby \
 	192.0.2.253 7400 >"$B_TMP/hasync.out" 2>"$B_TMP/hasync.log" &
 SB=$!
 TB_PIDS+=($SB)
 check "standby B is ready" tb_wait 100 grep -q '^ready' "$B_TMP/hasync.out"
+check "B's state file says ready (for a keepalived track script)" \
+	grep -qx ready "$B_TMP/ha.state"
 
 in_sub $PY "$TRAFFIC" tcpstream $H3 $S2 7 $SECS >"$TB_TMP/tcp" 2>&1 &
 P1=$!

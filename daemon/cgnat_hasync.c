@@ -66,7 +66,7 @@ static int act_emit(struct hs_rec *r, void *ctx)
 		rc = hl_active_pump(&a->c, &a->tx);
 		if (rc < 0)
 			return rc;
-		pf = (struct pollfd){ .fd = a->c.fd, .events = POLLIN | POLLOUT };
+		pf = (struct pollfd){.fd = a->c.fd, .events = POLLIN | POLLOUT};
 		poll(&pf, 1, 100);
 		if (stop)
 			return -EINTR;
@@ -76,8 +76,8 @@ static int act_emit(struct hs_rec *r, void *ctx)
 
 static int run_active(struct dp *dp, const char *addr, int port, int period)
 {
-	struct act a = { .dp = dp };
-	struct hs_rec end = { .type = HS_BULK_END };
+	struct act a = {.dp = dp};
+	struct hs_rec end = {.type = HS_BULK_END};
 	struct hst_cursor cur;
 	enum hs_mode m;
 	__u64 n, next;
@@ -109,9 +109,9 @@ static int run_active(struct dp *dp, const char *addr, int port, int period)
 				rc = act_emit(&end, &a);
 		}
 		next = 0;
-		cur = (struct hst_cursor){ 0 };
+		cur = (struct hst_cursor){0};
 		while (!rc && !stop) {
-			struct pollfd pf = { .fd = a.c.fd, .events = POLLIN };
+			struct pollfd pf = {.fd = a.c.fd, .events = POLLIN};
 
 			if (clk(CLOCK_MONOTONIC) >= next) {
 				do {
@@ -174,12 +174,13 @@ static int run_standby(struct dp *dp, const char *addr, int port,
 			continue;
 		}
 		do {
-			struct pollfd pf = { .fd = c.fd, .events = POLLIN };
+			struct pollfd pf = {.fd = c.fd, .events = POLLIN};
 
 			poll(&pf, 1, 100);
 			rc = hl_standby_pump(&c, &rx, sb_apply, dp);
 			if (rx.ready != was) {
-				put_state(state, rx.ready ? "ready" : "syncing");
+				put_state(state,
+					  rx.ready ? "ready" : "syncing");
 				was = rx.ready;
 			}
 			if (rx.ready && !said) {
@@ -214,7 +215,8 @@ int main(int argc, char **argv)
 	}
 	if (!cfgf || argc - i < 3 ||
 	    (strcmp(argv[i], "active") && strcmp(argv[i], "standby"))) {
-		fprintf(stderr, "usage: cgnat-hasync -c CONFIG [--pin-dir DIR] [--state FILE] "
+		fprintf(stderr, "usage: cgnat-hasync -c CONFIG [--pin-dir DIR] "
+				"[--state FILE] "
 				"active|standby ADDR PORT [PERIOD_MS]\n");
 		return 2;
 	}
@@ -228,8 +230,10 @@ int main(int argc, char **argv)
 	}
 	/* The same pins as the data plane: libbpf reuses them. */
 	if (access(pin, F_OK)) {
-		fprintf(stderr, "cgnat-hasync: nothing pinned in %s: start "
-				"cgnatd there first\n", pin);
+		fprintf(stderr,
+			"cgnat-hasync: nothing pinned in %s: start "
+			"cgnatd there first\n",
+			pin);
 		return 1;
 	}
 	memset(&dp, 0, sizeof(dp));
@@ -238,8 +242,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* No SA_RESTART: a blocked accept or poll returns on SIGTERM. */
-	sigaction(SIGTERM, &(struct sigaction){ .sa_handler = on_term }, NULL);
-	sigaction(SIGINT, &(struct sigaction){ .sa_handler = on_term }, NULL);
+	sigaction(SIGTERM, &(struct sigaction){.sa_handler = on_term}, NULL);
+	sigaction(SIGINT, &(struct sigaction){.sa_handler = on_term}, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(argv[i], "active"))
 		rc = run_active(&dp, argv[i + 1], atoi(argv[i + 2]),

@@ -67,7 +67,7 @@ int hl_port(int fd)
 static int hl_write_all(int fd, const void *buf, size_t len)
 {
 	const __u8 *p = buf;
-	struct pollfd pf = { .fd = fd, .events = POLLOUT };
+	struct pollfd pf = {.fd = fd, .events = POLLOUT};
 	ssize_t n;
 
 	while (len) {
@@ -78,8 +78,8 @@ static int hl_write_all(int fd, const void *buf, size_t len)
 			continue;
 		}
 		if (n < 0)
-			return errno == EPIPE || errno == ECONNRESET ? -EPIPE :
-								      -errno;
+			return errno == EPIPE || errno == ECONNRESET ? -EPIPE
+								     : -errno;
 		p += n;
 		len -= n;
 	}
@@ -118,7 +118,7 @@ static void hl_eat(struct hl_conn *c, size_t n)
 int hl_accept(int lfd, struct hl_conn *c, struct hs_tx *t, __u64 bulk_hint,
 	      int timeout_ms, enum hs_mode *mode)
 {
-	struct pollfd pf = { .events = POLLIN };
+	struct pollfd pf = {.events = POLLIN};
 	struct hs_rec peer, out;
 	int n, rc;
 
@@ -211,7 +211,7 @@ int hl_connect(struct hl_conn *c, const char *addr, int port,
 int hl_standby_pump(struct hl_conn *c, struct hs_rx *r, hs_apply_fn fn,
 		    void *ctx)
 {
-	struct hs_rec ack = { .type = HS_ACK };
+	struct hs_rec ack = {.type = HS_ACK};
 	int rc, used;
 
 	while ((rc = hl_read(c)) > 0) {

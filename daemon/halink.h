@@ -12,10 +12,10 @@
 #include "daemon/hasync.h"
 
 struct hl_conn {
-	int fd;			/* -1: not connected */
-	__u8 in[4096];		/* a partial frame carried to the next read */
+	int fd; /* -1: not connected */
+	__u8 in[4096]; /* a partial frame carried to the next read */
 	size_t nin;
-	__u64 acked_sent;	/* standby: last ack written */
+	__u64 acked_sent; /* standby: last ack written */
 };
 
 /* Active: a listening socket on addr:port (port 0: any, see hl_port). */

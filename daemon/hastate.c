@@ -27,8 +27,9 @@ static __u32 hst_bpa(struct dp *dp)
 
 static __u32 hst_pidx(__u8 proto)
 {
-	return proto == 6 ? CGNAT_P_TCP : proto == 17 ? CGNAT_P_UDP :
-	       CGNAT_P_ICMP;
+	return proto == 6    ? CGNAT_P_TCP
+	       : proto == 17 ? CGNAT_P_UDP
+			     : CGNAT_P_ICMP;
 }
 
 /* ---- reading (active) ---- */
@@ -43,8 +44,8 @@ static void block_rec(const struct cgnat_block *b, __u32 id, __u64 boot_ns,
 	r->block.held = b->owner != 0;
 	r->block.assigned_tai_ns = b->assigned_tai_ns;
 	r->block.released_tai_ns = b->released_tai_ns;
-	r->block.quarantine_ms = hs_remaining_ms(b->quarantine_until_ns,
-						 boot_ns);
+	r->block.quarantine_ms =
+		hs_remaining_ms(b->quarantine_until_ns, boot_ns);
 }
 
 static void map_rec(const struct cgnat_map_key *k, const struct cgnat_map *v,
@@ -57,13 +58,12 @@ static void map_rec(const struct cgnat_map_key *k, const struct cgnat_map *v,
 	r->map.proto = k->proto;
 	r->map.ext_addr = v->addr;
 	r->map.ext_port = v->port;
-	r->map.age_ms = now_ns > v->created_ns ?
-				(now_ns - v->created_ns) / 1000000 : 0;
+	r->map.age_ms =
+		now_ns > v->created_ns ? (now_ns - v->created_ns) / 1000000 : 0;
 }
 
-static void sess_rec(const struct cgnat_sess_key *k,
-		     const struct cgnat_sess *v, __u64 now_ns,
-		     struct hs_rec *r)
+static void sess_rec(const struct cgnat_sess_key *k, const struct cgnat_sess *v,
+		     __u64 now_ns, struct hs_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->type = HS_SESS;
@@ -121,11 +121,10 @@ int hst_refresh_step(struct dp *dp, struct hst_cursor *c, __u64 now_ns,
 		}
 		return rc;
 	}
-	rc = bpf_map_lookup_batch(c->phase == 1 ? FD(dp, cgnat_mappings) :
-						  FD(dp, cgnat_sessions),
-				  c->more ? &c->token : NULL, &next, &keys,
-				  &vals, &cnt, &o);
-	last = rc == -ENOENT;	/* the table's end; cnt entries still came */
+	rc = bpf_map_lookup_batch(
+		c->phase == 1 ? FD(dp, cgnat_mappings) : FD(dp, cgnat_sessions),
+		c->more ? &c->token : NULL, &next, &keys, &vals, &cnt, &o);
+	last = rc == -ENOENT; /* the table's end; cnt entries still came */
 	if (rc && !last)
 		return rc;
 	for (i = 0; i < cnt; i++) {
@@ -182,7 +181,7 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
 		sp = &sk;
 		if (bpf_map_lookup_elem(FD(dp, cgnat_sessions), &sk, &v) ||
 		    v.expires_ns <= now_ns)
-			continue;	/* expired: the sweep's, not ours */
+			continue; /* expired: the sweep's, not ours */
 		sess_rec(&sk, &v, now_ns, &r);
 		if ((rc = emit(&r, ctx)))
 			return rc;
@@ -198,7 +197,7 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
  */
 static int sub_slot(struct dp *dp, __be32 addr, int create, __u32 *idx)
 {
-	struct cgnat_sub_prefix pk = { .prefixlen = 32, .addr = addr };
+	struct cgnat_sub_prefix pk = {.prefixlen = 32, .addr = addr};
 	__u32 pool = 0, v;
 
 	if (!bpf_map_lookup_elem(FD(dp, cgnat_sub_idx), &addr, idx))
@@ -240,18 +239,17 @@ static void sub_blocks(struct cgnat_sub *s, __u32 id, int held)
 		s->block[free_i] = id + 1;
 }
 
-static int apply_block(struct dp *dp, const struct hs_block *r,
-		       __u64 boot_ns)
+static int apply_block(struct dp *dp, const struct hs_block *r, __u64 boot_ns)
 {
 	__u32 nb = bpf_map__max_entries(dp->skel->maps.cgnat_blocks), idx;
 	struct cgnat_block *b;
 	int rc;
 
 	if (r->id >= nb)
-		return -ERANGE;	/* the two boxes' pools differ */
+		return -ERANGE; /* the two boxes' pools differ */
 	b = &dp->v.blocks[r->id];
-	if (b->owner && b->owner - 1 < bpf_map__max_entries(
-					      dp->skel->maps.cgnat_subs) &&
+	if (b->owner &&
+	    b->owner - 1 < bpf_map__max_entries(dp->skel->maps.cgnat_subs) &&
 	    (!r->held || dp->v.subs[b->owner - 1].addr != r->sub_addr))
 		sub_blocks(&dp->v.subs[b->owner - 1], r->id, 0);
 	if (r->held) {
@@ -265,20 +263,19 @@ static int apply_block(struct dp *dp, const struct hs_block *r,
 	b->sub_addr = r->sub_addr;
 	b->assigned_tai_ns = r->assigned_tai_ns;
 	b->released_tai_ns = r->released_tai_ns;
-	b->quarantine_until_ns = r->quarantine_ms ?
-				 hs_expires_ns(r->quarantine_ms, boot_ns) : 0;
+	b->quarantine_until_ns =
+		r->quarantine_ms ? hs_expires_ns(r->quarantine_ms, boot_ns) : 0;
 	b->owner = r->held ? idx + 1 : 0;
 	return 0;
 }
 
-static int port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto,
-		    int set)
+static int port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto, int set)
 {
 	__u32 ai, p = ntohs(port);
 	__u64 *w;
 
 	if (bpf_map_lookup_elem(FD(dp, cgnat_addr_idx), &ext, &ai))
-		return -ERANGE;	/* not one of this box's pool addresses */
+		return -ERANGE; /* not one of this box's pool addresses */
 	w = &dp->v.ports[ai * CGNAT_NPROTO + hst_pidx(proto)].w[p / 64];
 	if (set)
 		__atomic_fetch_or(w, 1ull << (p % 64), __ATOMIC_SEQ_CST);
@@ -291,9 +288,11 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 		     __u64 now_ns)
 {
 	int fm = FD(dp, cgnat_mappings);
-	struct cgnat_map_key ok = { .addr = r->int_addr, .port = r->int_port,
-				    .proto = r->proto, .dir = CGNAT_DIR_OUT };
-	struct cgnat_map_key ik = { .proto = r->proto, .dir = CGNAT_DIR_IN };
+	struct cgnat_map_key ok = {.addr = r->int_addr,
+				   .port = r->int_port,
+				   .proto = r->proto,
+				   .dir = CGNAT_DIR_OUT};
+	struct cgnat_map_key ik = {.proto = r->proto, .dir = CGNAT_DIR_IN};
 	struct cgnat_map ov, iv;
 	__u32 idx;
 	int rc;
@@ -316,7 +315,7 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	ov.port = r->ext_port;
 	ov.sub_idx = idx;
 	ov.state = CGNAT_MAP_LIVE;
-	ov.epoch = CGNAT_EPOCH_IN_USE;	/* the next sweep judges it */
+	ov.epoch = CGNAT_EPOCH_IN_USE; /* the next sweep judges it */
 	ov.created_ns = now_ns - (__u64)r->age_ms * 1000000;
 	memset(&iv, 0, sizeof(iv));
 	iv.addr = r->int_addr;
@@ -348,7 +347,7 @@ static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 		 */
 		dp_sess_delete(dp, &r->key);
 	}
-	memset(&s, 0, sizeof(s));	/* next hops: never synced */
+	memset(&s, 0, sizeof(s)); /* next hops: never synced */
 	s.expires_ns = hs_expires_ns(r->remaining_ms, now_ns);
 	s.ext_addr = r->ext_addr;
 	s.ext_port = r->ext_port;
@@ -421,7 +420,7 @@ int hst_apply(struct dp *dp, const struct hs_rec *r, __u64 now_ns,
 	case HS_BULK_START:
 		return hst_clear(dp);
 	case HS_BULK_END:
-		return 0;	/* readiness: hs_rx's */
+		return 0; /* readiness: hs_rx's */
 	}
 	return -EINVAL;
 }

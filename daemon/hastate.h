@@ -37,8 +37,8 @@ int hst_apply(struct dp *dp, const struct hs_rec *r, __u64 now_ns,
 #define HST_BATCH 256
 
 struct hst_cursor {
-	int phase;		/* 0 blocks, 1 mappings, 2 sessions */
-	int more;		/* the phase's batch reads have not ended */
+	int phase; /* 0 blocks, 1 mappings, 2 sessions */
+	int more; /* the phase's batch reads have not ended */
 	__u64 token;
 };
 

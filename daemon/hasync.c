@@ -12,12 +12,16 @@
 #include "daemon/hasync.h"
 
 static const __u8 hs_body_len[HS_TYPE_MAX] = {
-	[HS_HELLO] = 32, [HS_ACK] = 8, [HS_BULK_START] = 8,
+	[HS_HELLO] = 32,   [HS_ACK] = 8,    [HS_BULK_START] = 8,
 	[HS_BULK_END] = 8, [HS_BLOCK] = 32, [HS_MAP] = 20,
-	[HS_MAP_DEL] = 8, [HS_SESS] = 28, [HS_SESS_DEL] = 16,
+	[HS_MAP_DEL] = 8,  [HS_SESS] = 28,  [HS_SESS_DEL] = 16,
 };
 
-static void put16(__u8 *p, __u16 v) { p[0] = v >> 8; p[1] = v; }
+static void put16(__u8 *p, __u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
 static void put32(__u8 *p, __u32 v)
 {
 	put16(p, v >> 16);
@@ -28,7 +32,10 @@ static void put64(__u8 *p, __u64 v)
 	put32(p, v >> 32);
 	put32(p + 4, v);
 }
-static __u16 get16(const __u8 *p) { return (__u16)(p[0] << 8 | p[1]); }
+static __u16 get16(const __u8 *p)
+{
+	return (__u16)(p[0] << 8 | p[1]);
+}
 static __u32 get32(const __u8 *p)
 {
 	return (__u32)get16(p) << 16 | get16(p + 2);
@@ -124,8 +131,8 @@ int hs_decode(const void *buf, size_t len, struct hs_rec *r)
 
 	if (len < HS_HDR_LEN)
 		return 0;
-	if (get16(p) != HS_MAGIC || p[2] != HS_VERSION ||
-	    p[3] == 0 || p[3] >= HS_TYPE_MAX)
+	if (get16(p) != HS_MAGIC || p[2] != HS_VERSION || p[3] == 0 ||
+	    p[3] >= HS_TYPE_MAX)
 		return -EPROTO;
 	n = get32(p + 4);
 	if (n != HS_HDR_LEN + (__u32)hs_body_len[p[3]])
@@ -194,7 +201,7 @@ __u32 hs_remaining_ms(__u64 expires_ns, __u64 now_ns)
 	if (expires_ns <= now_ns)
 		return 0;
 	d = expires_ns - now_ns;
-	ms = d / 1000000 + (d % 1000000 != 0);	/* rounded up: never early */
+	ms = d / 1000000 + (d % 1000000 != 0); /* rounded up: never early */
 	return ms > 0xffffffffu ? 0xffffffffu : (__u32)ms;
 }
 
@@ -210,7 +217,7 @@ int hs_refresh_due(__u32 sent_remaining_ms, __u64 sent_at_ms,
 	__u64 believed = sent_at_ms + sent_remaining_ms;
 	__u64 actual = now_ms + now_remaining_ms;
 
-	if (actual < believed)	/* shortened (TCP FIN/RST timers): now */
+	if (actual < believed) /* shortened (TCP FIN/RST timers): now */
 		return 1;
 	return actual - believed > timeout_ms / 4;
 }
@@ -256,7 +263,7 @@ int hs_tx_push(struct hs_tx *t, struct hs_rec *r)
 	if (r->type < HS_BULK_START || r->type >= HS_TYPE_MAX)
 		return -EINVAL;
 	r->seq = t->next_seq++;
-	if (t->lost)		/* no connection can resume: just count */
+	if (t->lost) /* no connection can resume: just count */
 		return -ENOBUFS;
 	if (t->cap - t->len < HS_FRAME_MAX) {
 		t->lost = 1;
@@ -303,7 +310,7 @@ enum hs_mode hs_tx_accept(struct hs_tx *t, const struct hs_hello *peer,
 			  __u64 bulk_count, struct hs_rec *hello_out)
 {
 	enum hs_mode m = HS_BULK;
-	struct hs_rec bs = { .type = HS_BULK_START, .count = bulk_count };
+	struct hs_rec bs = {.type = HS_BULK_START, .count = bulk_count};
 
 	/* Resumable: same stream, nothing the peer lacks was dropped. */
 	if (!t->lost && peer->epoch == t->epoch &&
@@ -319,7 +326,7 @@ enum hs_mode hs_tx_accept(struct hs_tx *t, const struct hs_hello *peer,
 	if (m == HS_BULK) {
 		t->lost = 0;
 		tx_clear(t);
-		t->acked = t->next_seq - 1;	/* nothing before counts */
+		t->acked = t->next_seq - 1; /* nothing before counts */
 		hello_out->hello.flags = HS_HF_BULK;
 		hello_out->hello.seq = t->next_seq;
 		hs_tx_push(t, &bs);
@@ -368,14 +375,14 @@ static int rx_hello(struct hs_rx *r, const struct hs_hello *h)
 		r->last_seq = h->seq - 1;
 		r->ready = 0;
 	} else if (h->epoch != r->epoch || h->seq != r->last_seq + 1) {
-		return -EPROTO;	/* a resume of a stream we do not have */
+		return -EPROTO; /* a resume of a stream we do not have */
 	}
 	r->expect_seq = h->seq;
 	return 0;
 }
 
-int hs_rx_feed(struct hs_rx *r, const void *buf, size_t len,
-	       hs_apply_fn fn, void *ctx)
+int hs_rx_feed(struct hs_rx *r, const void *buf, size_t len, hs_apply_fn fn,
+	       void *ctx)
 {
 	const __u8 *p = buf;
 	size_t used = 0;

@@ -23,50 +23,50 @@
 #include <stddef.h>
 #include "bpf/cgnat_abi.h"
 
-#define HS_MAGIC 0x4841		/* "HA" */
+#define HS_MAGIC 0x4841 /* "HA" */
 #define HS_VERSION 1
 #define HS_HDR_LEN 16
-#define HS_FRAME_MAX 64		/* the largest record with its header */
+#define HS_FRAME_MAX 64 /* the largest record with its header */
 
 enum hs_type {
-	HS_HELLO = 1,		/* both ends, first on a connection; seq 0 */
-	HS_ACK = 2,		/* standby -> active, cumulative; seq 0 */
-	HS_BULK_START = 3,	/* standby forgets all synced state */
-	HS_BULK_END = 4,	/* standby has everything: eligible */
-	HS_BLOCK = 5,		/* one port block's whole state */
-	HS_MAP = 6,		/* EIM mapping upsert (its port bit with it) */
+	HS_HELLO = 1, /* both ends, first on a connection; seq 0 */
+	HS_ACK = 2, /* standby -> active, cumulative; seq 0 */
+	HS_BULK_START = 3, /* standby forgets all synced state */
+	HS_BULK_END = 4, /* standby has everything: eligible */
+	HS_BLOCK = 5, /* one port block's whole state */
+	HS_MAP = 6, /* EIM mapping upsert (its port bit with it) */
 	HS_MAP_DEL = 7,
-	HS_SESS = 8,		/* session upsert, also the batched refresh */
+	HS_SESS = 8, /* session upsert, also the batched refresh */
 	HS_SESS_DEL = 9,
 	HS_TYPE_MAX = 10,
 };
 
 /* HELLO flags. */
-#define HS_HF_BULK 0x1		/* active -> standby: a bulk sync follows */
+#define HS_HF_BULK 0x1 /* active -> standby: a bulk sync follows */
 
 struct hs_hello {
-	__u64 node;		/* sender's node id (for status) */
-	__u64 epoch;		/* stream id: random per active run */
-	__u64 seq;		/* standby: last applied; active: next to send */
-	__u32 flags;		/* HS_HF_* */
+	__u64 node; /* sender's node id (for status) */
+	__u64 epoch; /* stream id: random per active run */
+	__u64 seq; /* standby: last applied; active: next to send */
+	__u32 flags; /* HS_HF_* */
 };
 
 struct hs_block {
-	__u32 id;		/* global block id: same config on both boxes */
-	__be32 sub_addr;	/* holder by address (kept after release) */
-	__u8 held;		/* 1 = assigned, 0 = free or in quarantine */
-	__u64 assigned_tai_ns;	/* wall clock: the same holding on both */
+	__u32 id; /* global block id: same config on both boxes */
+	__be32 sub_addr; /* holder by address (kept after release) */
+	__u8 held; /* 1 = assigned, 0 = free or in quarantine */
+	__u64 assigned_tai_ns; /* wall clock: the same holding on both */
 	__u64 released_tai_ns;
-	__u32 quarantine_ms;	/* remaining, 0 = none */
+	__u32 quarantine_ms; /* remaining, 0 = none */
 };
 
-struct hs_map {			/* key: int_addr, int_port, proto */
+struct hs_map { /* key: int_addr, int_port, proto */
 	__be32 int_addr;
 	__be32 ext_addr;
 	__be16 int_port;
 	__be16 ext_port;
 	__u8 proto;
-	__u32 age_ms;		/* since created */
+	__u32 age_ms; /* since created */
 };
 
 struct hs_sess {
@@ -75,17 +75,17 @@ struct hs_sess {
 	__be16 ext_port;
 	__u8 tcp_seen;
 	__u8 flags;
-	__u32 remaining_ms;	/* until expiry, from the sender's "now" */
+	__u32 remaining_ms; /* until expiry, from the sender's "now" */
 };
 
 struct hs_rec {
-	__u8 type;		/* enum hs_type */
-	__u64 seq;		/* 0 for HELLO and ACK */
+	__u8 type; /* enum hs_type */
+	__u64 seq; /* 0 for HELLO and ACK */
 	union {
 		struct hs_hello hello;
-		__u64 ack;	/* ACK: last seq applied */
-		__u64 count;	/* BULK_START: entries to come (a hint for
-				 * progress); BULK_END: entries sent */
+		__u64 ack; /* ACK: last seq applied */
+		__u64 count; /* BULK_START: entries to come (a hint for
+			      * progress); BULK_END: entries sent */
 		struct hs_block block;
 		struct hs_map map;
 		struct hs_sess sess;
@@ -115,19 +115,19 @@ int hs_refresh_due(__u32 sent_remaining_ms, __u64 sent_at_ms,
 /* ---- active side ---- */
 
 enum hs_mode {
-	HS_RESUME = 1,		/* retransmit from the peer's seq + 1 */
-	HS_BULK = 2,		/* send everything again */
+	HS_RESUME = 1, /* retransmit from the peer's seq + 1 */
+	HS_BULK = 2, /* send everything again */
 };
 
 struct hs_tx {
 	__u64 node, epoch;
-	__u64 next_seq;		/* next to assign, from 1 */
-	__u64 acked;		/* cumulative ack of this epoch's stream */
-	__u8 *buf;		/* encoded frames not yet acked, in order */
+	__u64 next_seq; /* next to assign, from 1 */
+	__u64 acked; /* cumulative ack of this epoch's stream */
+	__u8 *buf; /* encoded frames not yet acked, in order */
 	size_t cap, len;
-	size_t sent;		/* bytes of buf already handed to the socket */
-	__u64 base_seq;		/* seq of the frame at buf[0] */
-	int lost;		/* overflowed: next connection gets a bulk */
+	size_t sent; /* bytes of buf already handed to the socket */
+	__u64 base_seq; /* seq of the frame at buf[0] */
+	int lost; /* overflowed: next connection gets a bulk */
 };
 
 int hs_tx_init(struct hs_tx *t, size_t cap, __u64 node, __u64 epoch);
@@ -158,12 +158,12 @@ __u64 hs_tx_lag(const struct hs_tx *t);
 typedef int (*hs_apply_fn)(const struct hs_rec *r, void *ctx);
 
 struct hs_rx {
-	__u64 epoch;		/* of the stream last applied, 0 = none */
-	__u64 last_seq;		/* last applied of that stream */
-	__u64 expect_seq;	/* next acceptable, 0 until a HELLO */
+	__u64 epoch; /* of the stream last applied, 0 = none */
+	__u64 last_seq; /* last applied of that stream */
+	__u64 expect_seq; /* next acceptable, 0 until a HELLO */
 	int in_bulk;
-	int ready;		/* a bulk sync completed in this epoch */
-	__u64 bulk_total, bulk_done;	/* progress */
+	int ready; /* a bulk sync completed in this epoch */
+	__u64 bulk_total, bulk_done; /* progress */
 };
 
 void hs_rx_init(struct hs_rx *r);
@@ -176,8 +176,8 @@ void hs_rx_hello(const struct hs_rx *r, __u64 node, struct hs_rec *out);
  * fn's negative error, after which the connection must be dropped;
  * last_seq then is the last record fn accepted.
  */
-int hs_rx_feed(struct hs_rx *r, const void *buf, size_t len,
-	       hs_apply_fn fn, void *ctx);
+int hs_rx_feed(struct hs_rx *r, const void *buf, size_t len, hs_apply_fn fn,
+	       void *ctx);
 /* A connection ended: the next one starts with a HELLO again. */
 void hs_rx_disconnect(struct hs_rx *r);
 

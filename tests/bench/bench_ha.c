@@ -55,7 +55,7 @@ static void synth(__u64 i, __u64 nsess, __u32 bpa, struct hs_rec *r)
 	memset(r, 0, sizeof(*r));
 	if (i < SUBS) {
 		r->type = HS_BLOCK;
-		r->block.id = (i % 4) * bpa + i / 4;	/* on 4 addresses */
+		r->block.id = (i % 4) * bpa + i / 4; /* on 4 addresses */
 		r->block.sub_addr = htonl(0x64400000 + i);
 		r->block.held = 1;
 		r->block.assigned_tai_ns = 1764900000000000000ull + i;
@@ -143,14 +143,15 @@ int main(int argc, char **argv)
 	static struct harness a, b;
 	struct hs_tx tx;
 	struct hs_rx rx;
-	struct hs_rec r, hello, ho, end = { .type = HS_BULK_END };
+	struct hs_rec r, hello, ho, end = {.type = HS_BULK_END};
 	struct bulk bk;
 	double t0, proto_s, apply_s, bulk_s;
 	__u8 buf[HS_FRAME_MAX];
 	size_t flow_bytes = 0, len;
 	const void *p;
-	__u32 bpa, size = (nsess > SUBS * MAPS_PER_SUB ? nsess :
-			   SUBS * MAPS_PER_SUB) + 1024;
+	__u32 bpa, size = (nsess > SUBS * MAPS_PER_SUB ? nsess
+						       : SUBS * MAPS_PER_SUB) +
+			  1024;
 	FILE *f;
 
 	if (argc < 2) {
@@ -170,7 +171,8 @@ int main(int argc, char **argv)
 		synth(i, nsess, 1008, &r);
 		if (!hs_tx_room(&tx)) {
 			p = hs_tx_pending(&tx, &len);
-			if (hs_rx_feed(&rx, p, len, count_only, &got) != (int)len)
+			if (hs_rx_feed(&rx, p, len, count_only, &got) !=
+			    (int)len)
 				return 1;
 			hs_tx_wrote(&tx, len);
 			hs_tx_ack(&tx, rx.last_seq);
@@ -185,14 +187,15 @@ int main(int argc, char **argv)
 	if (got != total + 1)
 		return fprintf(stderr, "protocol: %llu of %llu\n",
 			       (unsigned long long)got,
-			       (unsigned long long)total + 1), 1;
+			       (unsigned long long)total + 1),
+		       1;
 
 	/* One flow's life on the wire. */
 	for (i = 0; i < 4; i++) {
 		synth(i == 0 || i == 3 ? SUBS : SUBS + SUBS * MAPS_PER_SUB,
 		      nsess, 1008, &r);
 		if (i >= 2)
-			r.type++;	/* the deletes */
+			r.type++; /* the deletes */
 		r.seq = 1;
 		flow_bytes += hs_encode(&r, buf);
 	}
@@ -206,7 +209,8 @@ int main(int argc, char **argv)
 		synth(i, nsess, bpa, &r);
 		if (hst_apply(&a.dp, &r, h_now_ns(), boot_ns()))
 			return fprintf(stderr, "apply %llu: failed\n",
-				       (unsigned long long)i), 1;
+				       (unsigned long long)i),
+			       1;
 	}
 	apply_s = now_s() - t0;
 
@@ -233,7 +237,8 @@ int main(int argc, char **argv)
 	if (n != total)
 		return fprintf(stderr, "bulk: scanned %llu of %llu\n",
 			       (unsigned long long)n,
-			       (unsigned long long)total), 1;
+			       (unsigned long long)total),
+		       1;
 
 	printf("%-44s %12s\n", "HA sync", "");
 	printf("%-44s %12.0f\n", "protocol records/s (encode+decode, memory)",
@@ -250,9 +255,10 @@ int main(int argc, char **argv)
 	f = fopen(argv[1], "w");
 	if (!f)
 		return 1;
-	fprintf(f, "{\"records\": %llu, \"sessions\": %llu, "
-		   "\"protocol_rps\": %.0f, \"apply_rps\": %.0f, "
-		   "\"bulk_s\": %.3f, \"flow_bytes\": %zu}\n",
+	fprintf(f,
+		"{\"records\": %llu, \"sessions\": %llu, "
+		"\"protocol_rps\": %.0f, \"apply_rps\": %.0f, "
+		"\"bulk_s\": %.3f, \"flow_bytes\": %zu}\n",
 		(unsigned long long)total, (unsigned long long)nsess,
 		total / proto_s, total / apply_s, bulk_s, flow_bytes);
 	fclose(f);

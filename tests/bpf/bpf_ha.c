@@ -58,7 +58,7 @@ static void sync_out(void)
 {
 	struct hs_tx t;
 	struct hs_rx rx;
-	struct hs_rec hello, ho, end = { .type = HS_BULK_END };
+	struct hs_rec hello, ho, end = {.type = HS_BULK_END};
 	__u8 buf[HS_FRAME_MAX], carry[8192];
 	const __u8 *p;
 	size_t len, n, nc = 0;
@@ -72,8 +72,8 @@ static void sync_out(void)
 	assert_int_equal(hs_tx_accept(&t, &hello.hello, 0, &ho), HS_BULK);
 	n = hs_encode(&ho, buf);
 	assert_int_equal(hs_rx_feed(&rx, buf, n, collect, NULL), (int)n);
-	assert_int_equal(hst_scan(&H.dp, h_now_ns(), boot_ns(), to_tx, &t,
-				  &count), 0);
+	assert_int_equal(
+		hst_scan(&H.dp, h_now_ns(), boot_ns(), to_tx, &t, &count), 0);
 	end.count = count;
 	assert_int_equal(hs_tx_push(&t, &end), 0);
 	p = hs_tx_pending(&t, &len);
@@ -110,8 +110,8 @@ static int to_recs(struct hs_rec *r, void *ctx)
 static void apply_all(void)
 {
 	for (int i = 0; i < nrecs; i++)
-		assert_int_equal(hst_apply(&H.dp, &recs[i], h_now_ns(),
-					   boot_ns()), 0);
+		assert_int_equal(
+			hst_apply(&H.dp, &recs[i], h_now_ns(), boot_ns()), 0);
 }
 
 static int count_type(__u8 type)
@@ -140,12 +140,11 @@ static void test_standby_takes_over_flows(void **st)
 	pu = xlate_out(&u, &ext_u);
 	pt = xlate_out(&t, &ext_t);
 	back = spec(6, S1, 443, ip_str(ext_t, 0), pt, H_OUTSIDE);
-	back.tcp_flags = 0x12;		/* SYN-ACK: established */
+	back.tcp_flags = 0x12; /* SYN-ACK: established */
 	xlate_in(back, H2, 40000);
-	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53,
-				&sa), 0);
-	for (i = 0; i < bpf_map__max_entries(H.dp.skel->maps.cgnat_blocks);
-	     i++)
+	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53, &sa),
+			 0);
+	for (i = 0; i < bpf_map__max_entries(H.dp.skel->maps.cgnat_blocks); i++)
 		if (H.dp.v.blocks[i].owner &&
 		    H.dp.v.blocks[i].sub_addr == pkt_ip(H1))
 			bid = i;
@@ -157,7 +156,7 @@ static void test_standby_takes_over_flows(void **st)
 	/* Blocks before mappings before sessions. */
 	assert_int_equal(recs[0].type, HS_BULK_START);
 	assert_int_equal(recs[1].type, HS_BLOCK);
-	assert_int_equal(count_type(HS_BLOCK), 2);	/* H1's and H2's */
+	assert_int_equal(count_type(HS_BLOCK), 2); /* H1's and H2's */
 	assert_int_equal(count_type(HS_MAP), 2);
 	assert_true(count_type(HS_SESS) >= 2);
 	for (i = 1; i + 1 < (__u32)nrecs; i++)
@@ -167,29 +166,28 @@ static void test_standby_takes_over_flows(void **st)
 	/* The standby: a fresh load, nothing granted, nothing of its own. */
 	teardown(st);
 	assert_int_equal(h_load(&H, 1, 256, 8, 0), 0);
-	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53,
-				&sb), -ENOENT);
+	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53, &sb),
+			 -ENOENT);
 	apply_all();
 
 	/* Same holding: block, holder by address, assigned time. */
 	assert_int_equal(H.dp.v.blocks[bid].sub_addr, pkt_ip(H1));
 	assert_true(H.dp.v.blocks[bid].owner != 0);
-	assert_true(H.dp.v.blocks[bid].assigned_tai_ns ==
-		    blk.assigned_tai_ns);
+	assert_true(H.dp.v.blocks[bid].assigned_tai_ns == blk.assigned_tai_ns);
 	assert_int_equal(H.dp.v.subs[H.dp.v.blocks[bid].owner - 1].addr,
 			 pkt_ip(H1));
 	/* Same expiry in time remaining (the sync took under 1 s here). */
-	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53,
-				&sb), 0);
+	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53, &sb),
+			 0);
 	assert_int_equal(sb.ext_port, htons(pu));
 	assert_true(sb.expires_ns + (h_now_ns() - before) + 1000000 >=
 		    sa.expires_ns);
-	assert_true(sb.expires_ns <= sa.expires_ns + (h_now_ns() - before) +
-					      1000000);
+	assert_true(sb.expires_ns <=
+		    sa.expires_ns + (h_now_ns() - before) + 1000000);
 
 	/* Inbound to the synced endpoints reaches the subscribers ... */
 	xlate_in(spec(17, S1, 53, ip_str(ext_u, 0), pu, H_OUTSIDE), H1, 5000);
-	back.tcp_flags = 0x10;		/* ACK of an established flow */
+	back.tcp_flags = 0x10; /* ACK of an established flow */
 	xlate_in(back, H2, 40000);
 	/* ... and outbound keeps its external address:port. */
 	assert_int_equal(xlate_out(&u, &ext_n), pu);
@@ -214,17 +212,19 @@ static void test_standby_takes_over_flows(void **st)
 		    recs[i].sess.key.int_port == htons(5000)) {
 			recs[i].type = HS_SESS_DEL;
 			assert_int_equal(hst_apply(&H.dp, &recs[i], h_now_ns(),
-						   boot_ns()), 0);
+						   boot_ns()),
+					 0);
 		}
 		if (recs[i].type == HS_MAP &&
 		    recs[i].map.int_port == htons(5000)) {
 			recs[i].type = HS_MAP_DEL;
 			assert_int_equal(hst_apply(&H.dp, &recs[i], h_now_ns(),
-						   boot_ns()), 0);
+						   boot_ns()),
+					 0);
 		}
 	}
-	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53,
-				&sb), -ENOENT);
+	assert_int_equal(h_sess(&H, 17, pkt_ip(H1), 5000, pkt_ip(S1), 53, &sb),
+			 -ENOENT);
 	back = spec(17, S1, 53, ip_str(ext_u, 0), pu, H_OUTSIDE);
 	assert_int_not_equal(run(H_OUTSIDE, &back, out, &olen), XDP_REDIRECT);
 
@@ -233,8 +233,8 @@ static void test_standby_takes_over_flows(void **st)
 	 */
 	assert_int_equal(hst_apply(&H.dp, &recs[0], h_now_ns(), boot_ns()), 0);
 	assert_int_equal(recs[0].type, HS_BULK_START);
-	assert_int_equal(h_sess(&H, 6, pkt_ip(H2), 40000, pkt_ip(S1), 443,
-				&sb), -ENOENT);
+	assert_int_equal(h_sess(&H, 6, pkt_ip(H2), 40000, pkt_ip(S1), 443, &sb),
+			 -ENOENT);
 	assert_int_equal(H.dp.v.blocks[bid].owner, 0);
 	assert_int_equal(H.dp.v.blocks[bid].assigned_tai_ns, 0);
 	assert_int_equal(H.dp.v.ports[CGNAT_P_TCP].w[pt / 64], 0);
@@ -264,8 +264,8 @@ static int emit_count(struct hs_rec *r, void *ctx)
  */
 static void test_refresh_cycle(void **st)
 {
-	struct hst_cursor c = { 0 };
-	int cnt[HS_TYPE_MAX] = { 0 }, full[HS_TYPE_MAX] = { 0 };
+	struct hst_cursor c = {0};
+	int cnt[HS_TYPE_MAX] = {0}, full[HS_TYPE_MAX] = {0};
 	int steps = 0, rc, i;
 	__u64 n, tot;
 	uint8_t out[512];
@@ -279,11 +279,12 @@ static void test_refresh_cycle(void **st)
 
 		assert_int_equal(run(H_INSIDE, &u, out, &olen), XDP_REDIRECT);
 	}
-	assert_int_equal(hst_scan(&H.dp, h_now_ns(), boot_ns(), emit_count,
-				  full, &tot), 0);
+	assert_int_equal(
+		hst_scan(&H.dp, h_now_ns(), boot_ns(), emit_count, full, &tot),
+		0);
 	assert_int_equal(full[HS_MAP], 300);
 	assert_int_equal(full[HS_SESS], 300);
-	assert_true(full[HS_BLOCK] >= 2);	/* 300 ports: two blocks */
+	assert_true(full[HS_BLOCK] >= 2); /* 300 ports: two blocks */
 	do {
 		rc = hst_refresh_step(&H.dp, &c, h_now_ns(), boot_ns(),
 				      emit_count, cnt, &n);
@@ -292,19 +293,19 @@ static void test_refresh_cycle(void **st)
 		steps++;
 	} while (rc == 0 && steps < 100);
 	assert_int_equal(rc, 1);
-	assert_int_equal(c.phase, 0);		/* wraps to blocks */
+	assert_int_equal(c.phase, 0); /* wraps to blocks */
 	assert_memory_equal(cnt, full, sizeof(cnt));
-	assert_true(steps >= 1 + 3 + 2);	/* 600 halves, 300 sessions */
+	assert_true(steps >= 1 + 3 + 2); /* 600 halves, 300 sessions */
 
 	/* What the cycle sent for one flow serves it on a fresh standby. */
 	port = ntohs(recs[0].sess.ext_port);
 	ext = recs[0].sess.ext_addr;
 	nrecs = 0;
 	memset(cnt, 0, sizeof(cnt));
-	c = (struct hst_cursor){ 0 };
+	c = (struct hst_cursor){0};
 	do {
-		rc = hst_refresh_step(&H.dp, &c, h_now_ns(), boot_ns(),
-				      to_recs, NULL, &n);
+		rc = hst_refresh_step(&H.dp, &c, h_now_ns(), boot_ns(), to_recs,
+				      NULL, &n);
 	} while (rc == 0);
 	teardown(st);
 	assert_int_equal(h_load(&H, 1, 256, 8, 0), 0);
@@ -314,8 +315,8 @@ static void test_refresh_cycle(void **st)
 
 static void test_out_of_order_refused(void **st)
 {
-	struct hs_rec r = { .type = HS_MAP, .map = { pkt_ip(H3), 0, htons(1),
-				    0, 17, 0 } };
+	struct hs_rec r = {.type = HS_MAP,
+			   .map = {pkt_ip(H3), 0, htons(1), 0, 17, 0}};
 
 	(void)st;
 	r.map.ext_addr = H.addrs[0];
@@ -323,10 +324,10 @@ static void test_out_of_order_refused(void **st)
 	/* A mapping of a subscriber with no block: the stream is broken. */
 	assert_int_equal(hst_apply(&H.dp, &r, h_now_ns(), boot_ns()), -ENOENT);
 	/* A block id beyond this box's pool: the configurations differ. */
-	r = (struct hs_rec){ .type = HS_BLOCK, .block = { .id = 1u << 30,
-		.sub_addr = pkt_ip(H3), .held = 1 } };
-	assert_int_equal(hst_apply(&H.dp, &r, h_now_ns(), boot_ns()),
-			 -ERANGE);
+	r = (struct hs_rec){
+		.type = HS_BLOCK,
+		.block = {.id = 1u << 30, .sub_addr = pkt_ip(H3), .held = 1}};
+	assert_int_equal(hst_apply(&H.dp, &r, h_now_ns(), boot_ns()), -ERANGE);
 }
 
 int main(void)

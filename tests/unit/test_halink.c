@@ -4,8 +4,8 @@
  * 127.0.0.1 (both ends in this process, pumped in turn): a bulk sync of
  * 5000 records arrives whole and in order and acks bring the active's lag
  * to 0; the standby's connection dropped with records in flight resumes
- * right after the last one it applied (no gap, no duplicate); a restarted active gets a bulk; a peer
- * that sends garbage instead of a HELLO is refused.
+ * right after the last one it applied (no gap, no duplicate); a restarted
+ * active gets a bulk; a peer that sends garbage instead of a HELLO is refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +40,7 @@ static int apply(const struct hs_rec *r, void *ctx)
 static void push(struct hs_tx *t, int from, int to)
 {
 	for (int i = from; i < to; i++) {
-		struct hs_rec r = { .type = HS_SESS };
+		struct hs_rec r = {.type = HS_SESS};
 
 		r.sess.key.proto = 17;
 		r.sess.key.int_port = htons(i);
@@ -66,7 +66,7 @@ static void test_bulk_resume_restart(void **state)
 	struct hs_tx t, t2;
 	struct hs_rx rx;
 	struct hl_conn a, s;
-	struct hs_rec end = { .type = HS_BULK_END };
+	struct hs_rec end = {.type = HS_BULK_END};
 	enum hs_mode m;
 	int lfd, port, i;
 
@@ -86,7 +86,7 @@ static void test_bulk_resume_restart(void **state)
 	hs_tx_push(&t, &end);
 	pump(&a, &t, &s, &rx);
 	assert_true(rx.ready);
-	assert_int_equal(nseen, N + 2);		/* BULK_START, N, BULK_END */
+	assert_int_equal(nseen, N + 2); /* BULK_START, N, BULK_END */
 	for (i = 0; i < nseen; i++)
 		assert_true(seen_seq[i] == (__u64)i + 1);
 
@@ -109,7 +109,7 @@ static void test_bulk_resume_restart(void **state)
 	assert_int_equal(hl_accept(lfd, &a, &t, N, 1000, &m), 0);
 	assert_int_equal(m, HS_RESUME);
 	pump(&a, &t, &s, &rx);
-	assert_int_equal(nseen, 6);		/* each once, in order */
+	assert_int_equal(nseen, 6); /* each once, in order */
 	for (i = 0; i < 6; i++)
 		assert_int_equal(seen_port[i], N + 4 + i);
 	assert_true(rx.ready);
@@ -136,7 +136,7 @@ static void test_bulk_resume_restart(void **state)
 
 static void test_garbage_refused(void **state)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct hs_tx t;
 	struct hl_conn a;
 	enum hs_mode m;

@@ -22,7 +22,7 @@
 /* What the standby applied, in order. */
 static struct hs_rec applied[256];
 static int napplied;
-static int fail_at_seq;		/* apply error on this seq, 0 = never */
+static int fail_at_seq; /* apply error on this seq, 0 = never */
 
 static int apply(const struct hs_rec *r, void *ctx)
 {
@@ -42,7 +42,7 @@ static void reset_applied(void)
 
 static struct hs_rec sess_rec(int i)
 {
-	struct hs_rec r = { .type = HS_SESS };
+	struct hs_rec r = {.type = HS_SESS};
 
 	r.sess.key.int_addr = htonl(0x64400000 + i);
 	r.sess.key.rem_addr = htonl(0xc6336407);
@@ -118,22 +118,26 @@ static void test_roundtrip(void **state)
 	struct hs_rec r;
 
 	(void)state;
-	r = (struct hs_rec){ .type = HS_HELLO, .hello = { 0x1122334455667788ull,
-		0xdeadbeefcafef00dull, 42, HS_HF_BULK } };
+	r = (struct hs_rec){.type = HS_HELLO,
+			    .hello = {0x1122334455667788ull,
+				      0xdeadbeefcafef00dull, 42, HS_HF_BULK}};
 	roundtrip(r, 48);
-	r = (struct hs_rec){ .type = HS_ACK, .ack = 1ull << 40 };
+	r = (struct hs_rec){.type = HS_ACK, .ack = 1ull << 40};
 	roundtrip(r, 24);
-	r = (struct hs_rec){ .type = HS_BULK_START, .seq = 7, .count = 1000000 };
+	r = (struct hs_rec){.type = HS_BULK_START, .seq = 7, .count = 1000000};
 	roundtrip(r, 24);
-	r = (struct hs_rec){ .type = HS_BULK_END, .seq = 8, .count = 999999 };
+	r = (struct hs_rec){.type = HS_BULK_END, .seq = 8, .count = 999999};
 	roundtrip(r, 24);
-	r = (struct hs_rec){ .type = HS_BLOCK, .seq = 9, .block = { 4095,
-		htonl(0x64400001), 1, 1764900000123456789ull,
-		1764800000000000000ull, 120000 } };
+	r = (struct hs_rec){.type = HS_BLOCK,
+			    .seq = 9,
+			    .block = {4095, htonl(0x64400001), 1,
+				      1764900000123456789ull,
+				      1764800000000000000ull, 120000}};
 	roundtrip(r, 48);
-	r = (struct hs_rec){ .type = HS_MAP, .seq = 10, .map = {
-		htonl(0x64400001), htonl(0xcb007105), htons(5353),
-		htons(61000), 17, 3600000 } };
+	r = (struct hs_rec){.type = HS_MAP,
+			    .seq = 10,
+			    .map = {htonl(0x64400001), htonl(0xcb007105),
+				    htons(5353), htons(61000), 17, 3600000}};
 	roundtrip(r, 36);
 	r.type = HS_MAP_DEL;
 	roundtrip(r, 24);
@@ -154,16 +158,16 @@ static void test_bad_frames(void **state)
 	r.seq = 5;
 	n = hs_encode(&r, buf);
 	memcpy(bad, buf, n);
-	bad[0] ^= 1;			/* magic */
+	bad[0] ^= 1; /* magic */
 	assert_int_equal(hs_decode(bad, n, &d), -EPROTO);
 	memcpy(bad, buf, n);
-	bad[2] = HS_VERSION + 1;	/* a newer peer */
+	bad[2] = HS_VERSION + 1; /* a newer peer */
 	assert_int_equal(hs_decode(bad, n, &d), -EPROTO);
 	memcpy(bad, buf, n);
-	bad[3] = HS_TYPE_MAX;		/* unknown type */
+	bad[3] = HS_TYPE_MAX; /* unknown type */
 	assert_int_equal(hs_decode(bad, n, &d), -EPROTO);
 	memcpy(bad, buf, n);
-	bad[7]++;			/* length not the type's */
+	bad[7]++; /* length not the type's */
 	assert_int_equal(hs_decode(bad, n, &d), -EPROTO);
 	/* A header alone is enough to reject, before the body comes. */
 	assert_int_equal(hs_decode(bad, HS_HDR_LEN, &d), -EPROTO);
@@ -171,7 +175,7 @@ static void test_bad_frames(void **state)
 	r.seq = 0;
 	n = hs_encode(&r, buf);
 	assert_int_equal(hs_decode(buf, n, &d), -EPROTO);
-	r = (struct hs_rec){ .type = HS_ACK, .seq = 3, .ack = 2 };
+	r = (struct hs_rec){.type = HS_ACK, .seq = 3, .ack = 2};
 	n = hs_encode(&r, buf);
 	assert_int_equal(hs_decode(buf, n, &d), -EPROTO);
 }
@@ -201,8 +205,7 @@ static void test_times(void **state)
 /* Moves every pending byte of t into rx in chunks of 'chunk' bytes,
  * keeping partial frames as a socket reader would; returns the rx result.
  */
-static int pump(struct hs_tx *t, struct hs_rx *rx, size_t chunk,
-		size_t limit)
+static int pump(struct hs_tx *t, struct hs_rx *rx, size_t chunk, size_t limit)
 {
 	static __u8 carry[4096];
 	static size_t ncarry;
@@ -210,7 +213,7 @@ static int pump(struct hs_tx *t, struct hs_rx *rx, size_t chunk,
 	const __u8 *p;
 	int used;
 
-	if (chunk == 0) {	/* connection reset: partial bytes lost */
+	if (chunk == 0) { /* connection reset: partial bytes lost */
 		ncarry = 0;
 		return 0;
 	}
@@ -234,8 +237,7 @@ static int pump(struct hs_tx *t, struct hs_rx *rx, size_t chunk,
 }
 
 /* Connects: the standby's HELLO to the active, the active's back. */
-static enum hs_mode connect_pair(struct hs_tx *t, struct hs_rx *rx,
-				 __u64 count)
+static enum hs_mode connect_pair(struct hs_tx *t, struct hs_rx *rx, __u64 count)
 {
 	struct hs_rec hi, ho;
 	__u8 buf[HS_FRAME_MAX];
@@ -266,7 +268,7 @@ static void test_stream(void **state)
 {
 	struct hs_tx t;
 	struct hs_rx rx;
-	struct hs_rec end = { .type = HS_BULK_END, .count = 20 };
+	struct hs_rec end = {.type = HS_BULK_END, .count = 20};
 	size_t len;
 
 	(void)state;
@@ -277,7 +279,7 @@ static void test_stream(void **state)
 	push_sess(&t, 0, 20);
 	assert_int_equal(hs_tx_push(&t, &end), 0);
 	assert_false(rx.ready);
-	assert_int_equal(pump(&t, &rx, 7, ~0ul), 0);	/* odd chunks */
+	assert_int_equal(pump(&t, &rx, 7, ~0ul), 0); /* odd chunks */
 	assert_true(rx.ready);
 	assert_int_equal(rx.bulk_done, 20);
 	assert_int_equal(rx.bulk_total, 20);
@@ -298,9 +300,9 @@ static void test_stream(void **state)
 	assert_int_equal(hs_tx_lag(&t), 22);
 	assert_int_equal(hs_tx_ack(&t, 10), 0);
 	assert_int_equal(hs_tx_lag(&t), 12);
-	assert_int_equal(hs_tx_ack(&t, 9), 0);		/* stale: ignored */
+	assert_int_equal(hs_tx_ack(&t, 9), 0); /* stale: ignored */
 	assert_int_equal(hs_tx_lag(&t), 12);
-	assert_int_equal(hs_tx_ack(&t, 23), -EPROTO);	/* never sent */
+	assert_int_equal(hs_tx_ack(&t, 23), -EPROTO); /* never sent */
 	assert_int_equal(hs_tx_ack(&t, rx.last_seq), 0);
 	assert_int_equal(hs_tx_lag(&t), 0);
 	assert_int_equal(t.len, 0);
@@ -313,7 +315,7 @@ static void test_resume_mid_frame(void **state)
 {
 	struct hs_tx t;
 	struct hs_rx rx;
-	struct hs_rec end = { .type = HS_BULK_END };
+	struct hs_rec end = {.type = HS_BULK_END};
 
 	(void)state;
 	reset_applied();
@@ -321,16 +323,15 @@ static void test_resume_mid_frame(void **state)
 	hs_rx_init(&rx);
 	connect_pair(&t, &rx, 0);
 	assert_int_equal(hs_tx_push(&t, &end), 0);
-	push_sess(&t, 0, 10);				/* seq 3..12 */
+	push_sess(&t, 0, 10); /* seq 3..12 */
 	/* The connection dies 5 bytes into the 7th session frame. */
-	assert_int_equal(pump(&t, &rx, 3,
-			      24 + 24 + 6 * 44 + 5), 0);
+	assert_int_equal(pump(&t, &rx, 3, 24 + 24 + 6 * 44 + 5), 0);
 	assert_true(rx.last_seq == 8);
-	hs_tx_ack(&t, 4);				/* an ack got through */
-	push_sess(&t, 10, 12);				/* seq 13..14 */
+	hs_tx_ack(&t, 4); /* an ack got through */
+	push_sess(&t, 10, 12); /* seq 13..14 */
 	napplied = 0;
 	assert_int_equal(connect_pair(&t, &rx, 0), HS_RESUME);
-	assert_true(rx.ready);				/* still ready */
+	assert_true(rx.ready); /* still ready */
 	assert_int_equal(pump(&t, &rx, 5, ~0ul), 0);
 	/* 9..14, each once, in order. */
 	assert_int_equal(napplied, 6);
@@ -340,7 +341,7 @@ static void test_resume_mid_frame(void **state)
 		assert_true(applied[i].seq == (__u64)i + 9);
 		assert_memory_equal(&applied[i].sess, &w.sess, sizeof(w.sess));
 	}
-	assert_true(hs_tx_lag(&t) == 14 - 8);	/* acked 8 in the HELLO */
+	assert_true(hs_tx_lag(&t) == 14 - 8); /* acked 8 in the HELLO */
 	hs_tx_free(&t);
 }
 
@@ -348,7 +349,7 @@ static void test_standby_restarts(void **state)
 {
 	struct hs_tx t;
 	struct hs_rx rx;
-	struct hs_rec end = { .type = HS_BULK_END };
+	struct hs_rec end = {.type = HS_BULK_END};
 
 	(void)state;
 	reset_applied();
@@ -385,7 +386,7 @@ static void test_active_restarts_and_overflow(void **state)
 {
 	struct hs_tx t, t2;
 	struct hs_rx rx;
-	struct hs_rec end = { .type = HS_BULK_END };
+	struct hs_rec end = {.type = HS_BULK_END};
 	int i, err = 0;
 
 	(void)state;
@@ -436,14 +437,13 @@ static void test_protocol_errors(void **state)
 	n = hs_encode(&r, buf);
 	assert_int_equal(hs_rx_feed(&rx, buf, n, apply, NULL), -EPROTO);
 	/* A resume of a stream the standby does not have. */
-	hello = (struct hs_rec){ .type = HS_HELLO,
-				 .hello = { 1, 0xabc, 5, 0 } };
+	hello = (struct hs_rec){.type = HS_HELLO, .hello = {1, 0xabc, 5, 0}};
 	n = hs_encode(&hello, buf);
 	assert_int_equal(hs_rx_feed(&rx, buf, n, apply, NULL), -EPROTO);
 	/* A gap in the sequence. */
 	hello.hello.flags = HS_HF_BULK;
 	n = hs_encode(&hello, buf);
-	r = (struct hs_rec){ .type = HS_BULK_START, .seq = 5 };
+	r = (struct hs_rec){.type = HS_BULK_START, .seq = 5};
 	n += hs_encode(&r, buf + n);
 	assert_int_equal(hs_rx_feed(&rx, buf, n, apply, NULL), (int)n);
 	r = sess_rec(0);
@@ -455,7 +455,7 @@ static void test_protocol_errors(void **state)
 	hello.hello.seq = 1;
 	n = hs_encode(&hello, buf);
 	assert_int_equal(hs_rx_feed(&rx, buf, n, apply, NULL), (int)n);
-	r = (struct hs_rec){ .type = HS_BULK_END, .seq = 1 };
+	r = (struct hs_rec){.type = HS_BULK_END, .seq = 1};
 	n = hs_encode(&r, buf);
 	assert_int_equal(hs_rx_feed(&rx, buf, n, apply, NULL), -EPROTO);
 	assert_false(rx.ready);
@@ -464,8 +464,8 @@ static void test_protocol_errors(void **state)
 	reset_applied();
 	assert_int_equal(hs_tx_init(&t, 4096, 1, 0xabc), 0);
 	hs_rx_init(&rx);
-	connect_pair(&t, &rx, 0);			/* BULK_START = 1 */
-	push_sess(&t, 0, 4);				/* 2..5 */
+	connect_pair(&t, &rx, 0); /* BULK_START = 1 */
+	push_sess(&t, 0, 4); /* 2..5 */
 	fail_at_seq = 4;
 	assert_int_equal(pump(&t, &rx, 64, ~0ul), -EIO);
 	assert_true(rx.last_seq == 3);

@@ -101,3 +101,30 @@ $(BUILD)/tests/test_synicmp: $(BUILD)/tests/unit/test_synicmp.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_synicmp
+
+# cmocka: the HA sync protocol core (pure: no sockets, no maps).
+$(BUILD)/tests/test_hasync: $(BUILD)/tests/unit/test_hasync.o \
+		$(BUILD)/daemon/hasync.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_hasync
+
+# cmocka: the sync channel over TCP on 127.0.0.1.
+$(BUILD)/tests/test_halink: $(BUILD)/tests/unit/test_halink.o \
+		$(BUILD)/daemon/halink.o $(BUILD)/daemon/hasync.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_halink
+
+# The interim HA sync process on the pinned maps.
+$(BUILD)/bin/cgnat-hasync: $(BUILD)/daemon/cgnat_hasync.o \
+		$(BUILD)/daemon/hastate.o $(BUILD)/daemon/halink.o \
+		$(BUILD)/daemon/hasync.o $(BUILD)/daemon/dpconf.o $(DP_OBJS) \
+		$(IPFIX_OBJS) $(CFG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+$(BUILD)/daemon/cgnat_hasync.o: $(BUILD)/bpf/cgnat.skel.h
+BINS += $(BUILD)/bin/cgnat-hasync

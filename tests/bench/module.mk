@@ -29,3 +29,12 @@ $(BUILD)/bin/bench_tcp_cps: $(BUILD)/tests/bench/tcp_cps.o
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@
 TEST_BINS += $(BUILD)/bin/bench_live $(BUILD)/bin/bench_tcp_cps
+
+# HA state sync: protocol, apply and bulk-sync rates.
+$(BUILD)/bin/bench_ha: $(BUILD)/tests/bench/bench_ha.o $(BUILD)/daemon/hastate.o \
+		$(BUILD)/daemon/hasync.o $(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
+$(BUILD)/tests/bench/bench_ha.o: $(BUILD)/bpf/cgnat.skel.h
+TEST_BINS += $(BUILD)/bin/bench_ha

@@ -19,3 +19,12 @@ $(BUILD)/tests/bpf_nh: $(BUILD)/tests/bpf/bpf_nh.o $(BUILD)/daemon/nlwatch.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 TEST_BINS += $(BUILD)/tests/bpf_nh
+
+# HA state sync: records out of one load, through the protocol, into another.
+$(BUILD)/tests/bpf_ha: $(BUILD)/tests/bpf/bpf_ha.o $(BUILD)/tests/bpf/nat_util.o \
+		$(BUILD)/daemon/hastate.o $(BUILD)/daemon/hasync.o $(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/daemon/hastate.o: $(BUILD)/bpf/cgnat.skel.h
+TEST_BINS += $(BUILD)/tests/bpf_ha

@@ -25,23 +25,36 @@ static int put(struct store *st, sqlite3_stmt *s)
 	return ret;
 }
 
-int store_ship_block(struct store *st, int op, const struct store_block *b,
-		     int64_t time_ms)
+/* The queue insert with what every row kind has bound: 1 to go on, 0 when
+ * shipping is off, -errno (the batch then cannot commit).
+ */
+static int put_begin(struct store *st, int op, int64_t time_ms,
+		     int64_t instance, sqlite3_stmt **s)
 {
-	sqlite3_stmt *s;
 	int ret;
 
 	if (!st->ship)
 		return 0;
-	ret = store_stmt(st, STMT_SHIP_PUT, &s);
+	ret = store_stmt(st, STMT_SHIP_PUT, s);
 	if (ret < 0) {
 		st->tx_broken = true;
 		return ret;
 	}
-	sqlite3_bind_int(s, 1, op);
-	sqlite3_bind_int64(s, 2, time_ms);
+	sqlite3_bind_int(*s, 1, op);
+	sqlite3_bind_int64(*s, 2, time_ms);
+	sqlite3_bind_int64(*s, 4, instance);
+	return 1;
+}
+
+int store_ship_block(struct store *st, int op, const struct store_block *b,
+		     int64_t time_ms)
+{
+	sqlite3_stmt *s;
+	int ret = put_begin(st, op, time_ms, b->instance, &s);
+
+	if (ret <= 0)
+		return ret;
 	sqlite3_bind_int64(s, 3, b->id);
-	sqlite3_bind_int64(s, 4, b->instance);
 	if (op == STORE_SHIP_INTERIM)
 		return put(st, s); /* the holding is known by its id */
 	sqlite3_bind_int64(s, 5, b->pool_id);
@@ -60,18 +73,10 @@ int store_ship_config(struct store *st, int64_t time_ms, uint32_t instance,
 		      const char *text)
 {
 	sqlite3_stmt *s;
-	int ret;
+	int ret = put_begin(st, STORE_SHIP_CONFIG, time_ms, instance, &s);
 
-	if (!st->ship)
-		return 0;
-	ret = store_stmt(st, STMT_SHIP_PUT, &s);
-	if (ret < 0) {
-		st->tx_broken = true;
+	if (ret <= 0)
 		return ret;
-	}
-	sqlite3_bind_int(s, 1, STORE_SHIP_CONFIG);
-	sqlite3_bind_int64(s, 2, time_ms);
-	sqlite3_bind_int64(s, 4, instance);
 	sqlite3_bind_text(s, 13, text, -1, SQLITE_STATIC);
 	return put(st, s);
 }

@@ -320,10 +320,11 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 		goto err;
 	rc = cgnat_bpf__load(dp->skel);
 	if (rc) {
-		dp_fail(dp, rc, "load BPF program: %s (pinned maps from an "
-			     "incompatible version? cgnatd --detach --pin-dir "
-			     "%s removes them: a cold start)",
-		     strerror(-rc), o->pin_dir ? o->pin_dir : "-");
+		dp_fail(dp, rc,
+			"load BPF program: %s (pinned maps from an "
+			"incompatible version? cgnatd --detach --pin-dir "
+			"%s removes them: a cold start)",
+			strerror(-rc), o->pin_dir ? o->pin_dir : "-");
 		goto err;
 	}
 	rc = map_views(dp);
@@ -432,11 +433,12 @@ static int attach_one(struct dp *dp, struct bpf_program *prog,
 			rc = bpf_link_update(fd, bpf_program__fd(prog), NULL);
 			close(fd);
 			if (rc)
-				return dp_fail(dp, rc,
-					    "update XDP link on %s: %s; detach "
-					    "the data plane (cgnatd --detach) "
-					    "and start again",
-					    ifname, strerror(-rc));
+				return dp_fail(
+					dp, rc,
+					"update XDP link on %s: %s; detach "
+					"the data plane (cgnatd --detach) "
+					"and start again",
+					ifname, strerror(-rc));
 			return 0;
 		}
 		close(fd);
@@ -446,31 +448,35 @@ static int attach_one(struct dp *dp, struct bpf_program *prog,
 		 * and sessions carry over.
 		 */
 		if (unlink(path))
-			return dp_fail(dp, -errno, "remove stale XDP link %s: "
-				    "%s", path, strerror(errno));
+			return dp_fail(dp, -errno, "remove stale XDP link %s: %s",
+				       path, strerror(errno));
 		if (was > 0)
-			note_add(dp, "pinned XDP link %s was on ifindex %d "
+			note_add(dp,
+				 "pinned XDP link %s was on ifindex %d "
 				 "but %s is now ifindex %d: replaced by a new "
 				 "link, pinned maps kept",
 				 name, was, ifname, *ifindex);
 		else
-			note_add(dp, "pinned XDP link %s was severed (its "
-				 "interface was deleted; %s is now ifindex "
-				 "%d): replaced by a new link, pinned maps kept",
-				 name, ifname, *ifindex);
+			note_add(
+				dp,
+				"pinned XDP link %s was severed (its "
+				"interface was deleted; %s is now ifindex "
+				"%d): replaced by a new link, pinned maps kept",
+				name, ifname, *ifindex);
 	}
 	lo.flags = generic ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE;
 	fd = bpf_link_create(bpf_program__fd(prog), *ifindex, BPF_XDP, &lo);
 	if (fd < 0)
-		return dp_fail(dp, fd, "attach XDP (%s mode) on %s: %s; %s",
-			    generic ? "generic" : "native", ifname,
-			    strerror(-fd),
-			    fd == -EBUSY || fd == -EEXIST ?
-			    "another XDP program is attached there: remove it "
-			    "(ip link set dev IF xdp off)" :
-			    generic ? "check the interface is up and usable" :
-			    "if the driver lacks native XDP, set "
-			    "interfaces.xdp_mode: generic");
+		return dp_fail(
+			dp, fd, "attach XDP (%s mode) on %s: %s; %s",
+			generic ? "generic" : "native", ifname, strerror(-fd),
+			fd == -EBUSY || fd == -EEXIST
+				? "another XDP program is attached there: "
+				  "remove it "
+				  "(ip link set dev IF xdp off)"
+			: generic ? "check the interface is up and usable"
+				  : "if the driver lacks native XDP, set "
+				    "interfaces.xdp_mode: generic");
 	rc = bpf_obj_pin(fd, path);
 	close(fd);	/* the pin keeps the link */
 	if (rc)

@@ -70,7 +70,7 @@ struct dp {
 	int ifindex_in, ifindex_out;
 	struct dp_sweep sw;
 	char err[384];
-	char note[512];	/* what a load repaired on its own, for the log */
+	char note[512]; /* what a load repaired on its own, for the log */
 };
 
 int dp_open(struct dp *dp, const struct dp_opts *o);

@@ -138,10 +138,8 @@ static void keep_restart_keys(struct cgnat_config *n,
  */
 static int cold_key(const char *k)
 {
-	static const char *const cold[] = {"interfaces.xdp_mode",
-					   "subscribers",
-					   "pools",
-					   "ports.range",
+	static const char *const cold[] = {"interfaces.xdp_mode", "subscribers",
+					   "pools", "ports.range",
 					   "ports.block_size"};
 	size_t i;
 

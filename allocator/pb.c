@@ -131,6 +131,14 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 	}
 }
 
+void pb_withdraw(struct pb *pb, const struct pb_views *v)
+{
+	__u32 total = nslots_addr(pb) + CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH, i;
+
+	for (i = 0; i < total; i++)
+		__atomic_exchange_n(slot_ptr(pb, v, i), 0, __ATOMIC_ACQ_REL);
+}
+
 /* Looks for block 'id' in the growth slots of its address, where the
  * data plane returns a grant it could not use.
  */

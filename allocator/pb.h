@@ -113,6 +113,12 @@ void pb_set_state(struct pb *pb, __u32 id, enum pb_state st);
 /* Rebuilds the state from the shared arrays (start, restart). */
 void pb_rebuild(struct pb *pb, const struct pb_views *v);
 
+/* Empties every grant slot: a standby grants nothing. A block the data
+ * plane took meanwhile shows in the block table; pb_rebuild() before the
+ * next pb_refill() counts the rest free again.
+ */
+void pb_withdraw(struct pb *pb, const struct pb_views *v);
+
 /* Follows the data plane: blocks that left their slots become assigned
  * (owner set) or, after PB_LIMBO_MS without owner, free again. Returns
  * the number of newly assigned blocks.

@@ -53,6 +53,9 @@ void cfg_defaults(struct cgnat_config *cfg)
 	cfg->ipfix.observation_domain = 1;
 	cfg->ipfix.template_refresh_ms = 60 * 1000;
 	cfg->ipfix.pool_id = true;
+	cfg->ha.port = 7400;
+	cfg->ha.refresh_ms = 10 * 1000;
+	cfg->ha.alone_ms = 10 * 1000;
 }
 
 void cfg_free(struct cgnat_config *cfg)

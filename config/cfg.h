@@ -201,6 +201,16 @@ struct cfg_ipfix {
 	struct cfg_collector collectors[CFG_MAX_COLLECTORS];
 };
 
+/* ha: an active/standby pair (README, "High availability"); off while
+ * address is 0. Addresses in host byte order. */
+struct cfg_ha {
+	uint32_t address;		/* this box on the sync link */
+	uint32_t peer;			/* the other box on the sync link */
+	uint16_t port;			/* sync port, the same on both */
+	uint64_t refresh_ms;		/* every entry sent again this often */
+	uint64_t alone_ms;		/* standby: eligible without a peer */
+};
+
 struct cfg_testing {
 	bool unsafe_short_timers;
 };
@@ -220,6 +230,7 @@ struct cgnat_config {
 	struct cfg_thresholds thresholds;
 	struct cfg_log log;
 	struct cfg_ipfix ipfix;
+	struct cfg_ha ha;
 	struct cfg_testing testing;
 };
 

@@ -92,6 +92,11 @@ static const struct field fields[] = {
 	LIVE("ipfix.observation_domain", ipfix.observation_domain),
 	LIVE("ipfix.template_refresh", ipfix.template_refresh_ms),
 	LIVE("ipfix.pool_id", ipfix.pool_id),
+	RESTART("ha.address", ha.address),
+	RESTART("ha.peer", ha.peer),
+	RESTART("ha.port", ha.port),
+	LIVE("ha.refresh", ha.refresh_ms),
+	LIVE("ha.alone_after", ha.alone_ms),
 	RESTART("testing.unsafe_short_timers", testing.unsafe_short_timers),
 };
 

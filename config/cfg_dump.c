@@ -205,6 +205,14 @@ static void dump_rest(FILE *out, const struct cgnat_config *cfg)
 			addr, c->port,
 			c->transport == CFG_TRANSPORT_TCP ? "tcp" : "udp");
 	}
+	if (cfg->ha.address) {
+		cfg_format_ipv4(cfg->ha.address, addr, sizeof(addr));
+		fprintf(out, "ha:\n  address: %s\n", addr);
+		cfg_format_ipv4(cfg->ha.peer, addr, sizeof(addr));
+		fprintf(out, "  peer: %s\n  port: %u\n", addr, cfg->ha.port);
+		put_dur(out, "  ", "refresh", cfg->ha.refresh_ms);
+		put_dur(out, "  ", "alone_after", cfg->ha.alone_ms);
+	}
 	fprintf(out, "testing:\n  unsafe_short_timers: %s\n",
 		bool_name(cfg->testing.unsafe_short_timers));
 }

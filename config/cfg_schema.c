@@ -378,6 +378,17 @@ static const struct cfg_key ipfix_keys[] = {
 	{ .name = NULL },
 };
 
+static const struct cfg_key ha_keys[] = {
+	K_FUNC("address", struct cfg_ha, address, parse_collector_addr,
+	       CFG_F_REQUIRED, "192.0.2.253"),
+	K_FUNC("peer", struct cfg_ha, peer, parse_collector_addr,
+	       CFG_F_REQUIRED, "192.0.2.254"),
+	K_UINT("port", struct cfg_ha, port, 1, 65535),
+	K_DUR("refresh", struct cfg_ha, refresh_ms, SEC, HOUR, 0),
+	K_DUR("alone_after", struct cfg_ha, alone_ms, SEC, DAY, 0),
+	{ .name = NULL },
+};
+
 static const struct cfg_key testing_keys[] = {
 	K_BOOL("unsafe_short_timers", struct cfg_testing, unsafe_short_timers),
 	{ .name = NULL },
@@ -403,6 +414,8 @@ const struct cfg_key cfg_root_keys[] = {
 	      "{ pool_high: 90, pool_low: 75 }"),
 	K_MAP("log", C, log, log_keys, "{ database: /var/lib/cgnat/cgnat.db }"),
 	K_MAP("ipfix", C, ipfix, ipfix_keys, "{ observation_domain: 1 }"),
+	K_MAP("ha", C, ha, ha_keys,
+	      "{ address: 192.0.2.253, peer: 192.0.2.254 }"),
 	K_MAP("testing", C, testing, testing_keys,
 	      "{ unsafe_short_timers: false }"),
 	{ .name = NULL },

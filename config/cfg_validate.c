@@ -422,6 +422,17 @@ static int check_collectors(struct cfg_ctx *ctx)
 	return 0;
 }
 
+static int check_ha(struct cfg_ctx *ctx)
+{
+	const struct cfg_ha *h = &ctx->cfg->ha;
+
+	if (!h->address || h->address != h->peer)
+		return 0;
+	return cfg_errf(ctx, cfg_mark_near(ctx, "ha.peer"), "ha.peer",
+			"the peer is this box's own ha.address: name the "
+			"other box's address on the sync link");
+}
+
 /* A check and the key paths it reads (a path covers the keys below it). */
 struct check {
 	int (*fn)(struct cfg_ctx *ctx);
@@ -442,6 +453,7 @@ int cfg_validate(struct cfg_ctx *ctx)
 		{ check_limits,
 		  { "limits.sessions", "limits.sessions_per_subscriber" } },
 		{ check_collectors, { "ipfix.collectors" } },
+		{ check_ha, { "ha.address", "ha.peer" } },
 	};
 	size_t i, j;
 	int ret = 0;

@@ -14,6 +14,7 @@
  *   lookup and history with --central URL (or --fleet: the config's
  *   log.central.url) answer from the fleet log in PostgreSQL
  *   cgnatctl --central URL | --fleet central-migrate
+ *   cgnatctl ha active | standby | ready | handover | status
  *   common: --json, --pin-dir DIR, --run-dir DIR
  *
  * Exit status: 0 ok or found, 1 not found (or no data plane pinned),
@@ -97,6 +98,8 @@ static void usage(void)
 		"(IP:PORT TIME per line on stdin)\n"
 		"       cgnatctl [-c FILE | --db PATH] history SUBSCRIBER "
 		"[--from TIME --to TIME]\n"
+		"       cgnatctl [--run-dir DIR] ha active | standby | ready | "
+		"handover | status\n"
 		"       cgnatctl [-c FILE | --db PATH] sessions-log "
 		"IP:PORT --at TIME | --from TIME --to TIME\n"
 		"       cgnatctl [-c FILE | --db PATH] sessions-log "
@@ -225,6 +228,8 @@ int main(int argc, char **argv)
 		return cmd_blocks(&c);
 	if (!strcmp(cmd, "central-migrate"))
 		return cmd_central_migrate(&c);
+	if (!strcmp(cmd, "ha"))
+		return cmd_ha(&c);
 	ctl_err("unknown command '%s'", cmd);
 	usage();
 }

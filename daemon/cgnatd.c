@@ -204,7 +204,7 @@ static void check_lost(struct cgnatd *d)
 	}
 	if (d->ev.need_reconcile) {
 		d->reconciles++;
-		reconcile(&d->ev, 0, "after lost events or a failed write",
+		reconcile(&d->ev, 0, "after lost events or a failed write", 0,
 			  &rs);
 	}
 }
@@ -240,27 +240,35 @@ static void housekeeping(struct cgnatd *d)
 	}
 }
 
-enum { SLOT_EVENTS, SLOT_MAX };
+enum { SLOT_EVENTS, SLOT_CTL, SLOT_HA, SLOT_MAX = SLOT_HA + 2 };
 
 static void loop(struct cgnatd *d)
 {
 	struct pollfd pfd[SLOT_MAX];
-	int rc;
+	int rc, n;
 
 	pfd[SLOT_EVENTS].fd = dprun_fd(&d->run);	/* events, netlink */
 	pfd[SLOT_EVENTS].events = POLLIN;
+	pfd[SLOT_CTL].fd = d->ctl_fd;			/* -1: ignored */
+	pfd[SLOT_CTL].events = POLLIN;
 	while (!sig_stop) {
 		if (sig_hup) {
 			sig_hup = 0;
 			cgnatd_reload(d);
 		}
-		if (poll(pfd, SLOT_MAX, dprun_busy(&d->run) ? 0 : 100) < 0 &&
+		pfd[SLOT_CTL].revents = 0;
+		n = SLOT_HA + cgnatd_ha_fds(d, pfd + SLOT_HA);
+		if (poll(pfd, n, dprun_busy(&d->run) ? 0 : 100) < 0 &&
 		    errno != EINTR)
 			fatal("poll");
+		d->poll_ms = runtime_now_ms();
 		rc = dprun_poll(&d->run, 0);
 		if (rc)
 			log_warnx("data plane poll: %s", strerror(-rc));
 		evlog_flush(&d->ev);
+		if (pfd[SLOT_CTL].revents & POLLIN)
+			cgnatd_ctl_accept(d);
+		cgnatd_ha_tick(d);
 		housekeeping(d);
 	}
 }
@@ -269,6 +277,9 @@ static void stop(struct cgnatd *d)
 {
 	runtime_notify("STOPPING=1");
 	evlog_flush(&d->ev);
+	cgnatd_ha_stop(d);
+	if (d->ctl_fd >= 0)
+		close(d->ctl_fd);
 	cgnatd_fleet_stop(d);
 	if (d->ipfix)
 		ipfix_destroy(d->ipfix);

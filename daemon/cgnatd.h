@@ -11,10 +11,12 @@
 #define CGNAT_DAEMON_CGNATD_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config/cfg.h"
 #include "daemon/dpconf.h"
 #include "daemon/dprun.h"
+#include "daemon/ha.h"
 #include "central/ship.h"
 #include "exporter/ipfix.h"
 #include "logger/store.h"
@@ -46,6 +48,8 @@ struct evlog {
 	int batch; /* a transaction is open */
 	int failed; /* a write failed in this batch */
 	int need_reconcile; /* set after a failed batch */
+	int no_ipfix; /* HA standby: the active exports, not this box */
+	int64_t gone_ms; /* HA: rows only this box knew end here, not now */
 	unsigned int n_pend, cap_pend;
 	struct ipfix_event *pend; /* sent once the batch commits */
 	unsigned int n_rel;
@@ -98,7 +102,9 @@ struct reconcile_stats {
  * then closed at fresh_ms (taken before the maps existed) as a shutdown.
  * Flushes the round's batch, then runs in a batch of its own.
  */
-int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why,
+#define RC_ANNOUNCE 0x1 /* every held block to IPFIX again (start, takeover) */
+#define RC_QUIET 0x2 /* a summary row only when something changed */
+int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 	      struct reconcile_stats *rs);
 
 /* Block id -> external address (host order), port range and pool. */
@@ -140,7 +146,41 @@ struct cgnatd {
 	int64_t next_check_ms, next_prune_ms, next_cfglog_ms, next_stats_ms;
 	struct ship *ship; /* log.central; NULL when off */
 	int64_t ship_deleted; /* ship queue deleted up to this seq */
+	struct ha *ha; /* ha section; NULL when off */
+	int ctl_fd; /* control socket, -1 if none */
+	int64_t poll_ms; /* when this loop round's poll began */
 };
+
+/* --- ha.c: the active/standby pair (ha.h) ----------------------------- */
+
+/* Reads the role (ha.role in the run dir; standby without one) before
+ * the data plane starts; cgnatd_ha_start() applies it after. */
+void cgnatd_ha_init(struct cgnatd *d);
+void cgnatd_ha_start(struct cgnatd *d);
+/* Takeover (to active) or giving up the role; msg is the reply. */
+int cgnatd_ha_set_role(struct cgnatd *d, enum ha_role role, const char *why,
+		       char *msg, size_t len);
+/* 1 when this box may be elected active (keepalived's track script). */
+int cgnatd_ha_ready(struct cgnatd *d, char *msg, size_t len);
+/* Starts a planned handover; 1: fd gets its reply once drained. */
+int cgnatd_ha_handover(struct cgnatd *d, int fd, char *msg, size_t len);
+/* A ring-buffer event: the active syncs it at once. */
+void cgnatd_ha_event(struct cgnatd *d, const struct cgnat_event *e);
+void cgnatd_ha_tick(struct cgnatd *d);
+/* The fds to poll (at most 2) into p; their count. */
+struct pollfd;
+int cgnatd_ha_fds(struct cgnatd *d, struct pollfd *p);
+/* "key value" lines for cgnatctl status and metrics. */
+void cgnatd_ha_status(struct cgnatd *d, FILE *f);
+void cgnatd_ha_stop(struct cgnatd *d);
+
+/* --- ctlsock.c: RUN_DIR/cgnatd.sock ----------------------------------- */
+
+int ctlsock_open(const char *run_dir);
+/* Writes text and a newline to fd, closes it. */
+void ctlsock_reply(int fd, const char *text);
+/* The listening socket is readable: one request. */
+void cgnatd_ctl_accept(struct cgnatd *d);
 
 /* --- fleet.c: log.central (the shipper thread, acks, retention) ------ */
 

@@ -83,6 +83,17 @@ struct pgc *ctl_central(struct ctl *c);
 void ctl_central_close(struct pgc *p);
 int cmd_central_migrate(struct ctl *c);
 
+/* --- ctl_ha.c: the HA pair, through cgnatd's control socket ---------- */
+/* Sends one request line, reads the reply (up to timeout_ms). 0/-errno. */
+int ctl_ha_request(const char *run_dir, const char *req, char *buf,
+		   size_t len, int timeout_ms);
+int cmd_ha(struct ctl *c);
+/* status's HA line(s); nothing without an ha section or a cgnatd. */
+void ctl_ha_text(struct ctl *c);
+void ctl_ha_metrics(struct ctl *c,
+		    void (*gauge)(const char *name, const char *text,
+				  unsigned long long v));
+
 /* --- ctl_sesslog.c: the per-session log ---------------------------------- */
 int cmd_sessions_log(struct ctl *c);
 

@@ -237,6 +237,7 @@ static void daemon_counters(struct ctl *c)
 	collectors(c);
 	collectors_refused(c);
 	central_gauges(c);
+	ctl_ha_metrics(c, gauge);
 }
 
 static void state(struct ctl *c, const struct pins *p, const struct ctl_use *u)

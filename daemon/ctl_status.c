@@ -218,6 +218,7 @@ static void text_status(struct ctl *c, const struct pins *p,
 			       ? "consistent"
 			       : "DIFFERENT (cgnatd reconciles)");
 	text_central(c);
+	ctl_ha_text(c);
 	text_pools(c, p, u);
 	text_counters(p);
 }

@@ -97,7 +97,8 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	/* Answers to unsolicited SYNs share the unreachables' rate. */
 	c->syn_icmp_rate = cfg->nat.unsolicited_syn == CFG_SYN_ICMP ?
 				   cfg->nat.unreachable.rate : 0;
-	c->sess_events = cfg->log.session_events;
+	/* HA syncs new flows and deletes from the same events. */
+	c->sess_events = cfg->log.session_events || cfg->ha.address;
 }
 
 void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg)

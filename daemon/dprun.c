@@ -291,7 +291,7 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 
 int dprun_busy(const struct dprun *r)
 {
-	return r->dp.sw.pass != 0;
+	return !r->standby && r->dp.sw.pass != 0;
 }
 
 /* Hands the allocator's events to the owner. Releases that were not
@@ -330,6 +330,10 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	rc = ring_buffer__consume(r->rb);
 	if (rc < 0 && rc != -EINTR)
 		return rc;
+	if (r->standby) {
+		fh_expire(&r->fh, dprun_mono_ms());
+		return 0;
+	}
 	dprun_now(&now);
 	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
 	rc = sweep_work(r, &now);
@@ -342,6 +346,21 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	frag_stats(r);
 	syn_work(r);
 	return 0;
+}
+
+void dprun_set_standby(struct dprun *r, int standby)
+{
+	struct pb_now now;
+
+	r->standby = standby;
+	if (standby) {
+		pb_withdraw(&r->pb, &r->pv);
+		return;
+	}
+	pb_rebuild(&r->pb, &r->pv);
+	dprun_now(&now);
+	pb_rebuild_life(&r->pb, &r->pv, &now);
+	r->last_sweep_ms = 0; /* a sweep at once, on the synced expiries */
 }
 
 void dprun_stop(struct dprun *r)

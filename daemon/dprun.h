@@ -50,6 +50,7 @@ struct dprun {
 	__u64 last_sweep_ns;	/* from its start to its end */
 	__u64 sweeps;		/* sweeps completed since start */
 	struct synpend sp;	/* unsolicited SYNs: ICMP 3/3 after 6 s */
+	int standby;		/* HA standby: no grants, sweep, lifecycle */
 };
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
@@ -78,6 +79,12 @@ int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
  * dprun_poll(), which then does not wait, so poll without a timeout.
  */
 int dprun_busy(const struct dprun *r);
+/* HA: standby withdraws every grant and stops the allocator, the sweep
+ * and the block lifecycle (the active's records say what changes);
+ * active rebuilds the allocator from the block table and runs them all.
+ */
+void dprun_set_standby(struct dprun *r, int standby);
+
 /* Current clocks for the allocator. */
 void dprun_now(struct pb_now *now);
 void dprun_stop(struct dprun *r);

@@ -53,7 +53,7 @@ void evlog_ipfix_queue(struct evlog *ev, const struct ipfix_event *ie)
 {
 	struct ipfix_event *p;
 
-	if (!ev->ipfix)
+	if (!ev->ipfix || ev->no_ipfix)
 		return;
 	if (ev->n_pend == ev->cap_pend) {
 		unsigned int cap = ev->cap_pend ? 2 * ev->cap_pend : 256;
@@ -251,7 +251,9 @@ int evlog_event(void *ctx, const struct cgnat_event *e, __u64 utc_ms)
 		break;
 	case EVT_SESS_CREATE:
 	case EVT_SESS_DELETE:
-		evlog_sess(ev, e, utc_ms);
+		/* Also raised for HA's sync alone (dpconf_tunables). */
+		if (ev->cfg->log.session_events)
+			evlog_sess(ev, e, utc_ms);
 		break;
 	default:
 		evlog_other(ev, e, utc_ms);

@@ -183,26 +183,44 @@ int hl_active_pump(struct hl_conn *c, struct hs_tx *t)
 }
 
 int hl_connect(struct hl_conn *c, const char *addr, int port,
-	       const struct hs_rx *r, __u64 node)
+	       const struct hs_rx *r, __u64 node, int timeout_ms)
 {
 	struct sockaddr_in sa;
-	struct hs_rec h;
+	struct pollfd pf;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	if (hl_addr(addr, port, &sa))
 		return -EINVAL;
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->fd < 0)
 		return -errno;
-	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa))) {
+	hl_tune(c->fd);
+	c->connecting = 1;
+	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    errno != EINPROGRESS) {
 		rc = -errno;
-		close(c->fd);
-		c->fd = -1;
+		hl_close(c, NULL);
 		return rc;
 	}
-	hl_tune(c->fd);
+	pf = (struct pollfd){.fd = c->fd, .events = POLLOUT};
+	if (poll(&pf, 1, timeout_ms) <= 0)
+		return -EINPROGRESS;
+	return hl_connect_finish(c, r, node);
+}
+
+int hl_connect_finish(struct hl_conn *c, const struct hs_rx *r, __u64 node)
+{
+	struct hs_rec h;
+	socklen_t l = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) || err) {
+		hl_close(c, NULL);
+		return err ? -err : -errno;
+	}
+	c->connecting = 0;
 	hs_rx_hello(r, node, &h);
 	c->acked_sent = r->last_seq;
 	return hl_send_rec(c->fd, &h);
@@ -236,6 +254,7 @@ void hl_close(struct hl_conn *c, struct hs_rx *r)
 		close(c->fd);
 	c->fd = -1;
 	c->nin = 0;
+	c->connecting = 0;
 	if (r)
 		hs_rx_disconnect(r);
 }

@@ -16,6 +16,7 @@ struct hl_conn {
 	__u8 in[4096]; /* a partial frame carried to the next read */
 	size_t nin;
 	__u64 acked_sent; /* standby: last ack written */
+	int connecting; /* standby: connect() under way */
 };
 
 /* Active: a listening socket on addr:port (port 0: any, see hl_port). */
@@ -32,9 +33,13 @@ int hl_accept(int lfd, struct hl_conn *c, struct hs_tx *t, __u64 bulk_hint,
  */
 int hl_active_pump(struct hl_conn *c, struct hs_tx *t);
 
-/* Standby: connects to the active and sends its HELLO. */
+/* Standby: connects to the active (nonblocking) and sends its HELLO.
+ * 0 once connected; -EINPROGRESS when timeout_ms passed first: wait for
+ * POLLOUT on c->fd, then hl_connect_finish(). Else -errno (closed).
+ */
 int hl_connect(struct hl_conn *c, const char *addr, int port,
-	       const struct hs_rx *r, __u64 node);
+	       const struct hs_rx *r, __u64 node, int timeout_ms);
+int hl_connect_finish(struct hl_conn *c, const struct hs_rx *r, __u64 node);
 /* Standby: reads, applies through fn, acks. -EPIPE / -EPROTO / fn's error:
  * close (hl_close also tells hs_rx) and connect again.
  */

@@ -25,6 +25,16 @@ static __u32 hst_bpa(struct dp *dp)
 	return c.blocks_per_addr;
 }
 
+static int hst_geom(struct dp *dp, struct cgnat_cfg *c)
+{
+	__u32 k = 0;
+
+	if (bpf_map_lookup_elem(FD(dp, cgnat_cfg), &k, c) ||
+	    !c->blocks_per_addr || !c->block_size)
+		return -ENOENT;
+	return 0;
+}
+
 static __u32 hst_pidx(__u8 proto)
 {
 	return proto == 6    ? CGNAT_P_TCP
@@ -188,6 +198,35 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
 		(*n)++;
 	}
 	return 0;
+}
+
+void hst_block(struct dp *dp, __u32 id, __u64 boot_ns, struct hs_rec *r)
+{
+	block_rec(&dp->v.blocks[id], id, boot_ns, r);
+}
+
+int hst_flow(struct dp *dp, const struct cgnat_sess_key *k, __u64 now_ns,
+	     hst_emit_fn emit, void *ctx)
+{
+	struct cgnat_map_key mk = {.addr = k->int_addr,
+				   .port = k->int_port,
+				   .proto = k->proto,
+				   .dir = CGNAT_DIR_OUT};
+	struct cgnat_map mv;
+	struct cgnat_sess sv;
+	struct hs_rec r;
+	int rc;
+
+	if (!bpf_map_lookup_elem(FD(dp, cgnat_mappings), &mk, &mv) &&
+	    mv.state == CGNAT_MAP_LIVE) {
+		map_rec(&mk, &mv, now_ns, &r);
+		if ((rc = emit(&r, ctx)))
+			return rc;
+	}
+	if (bpf_map_lookup_elem(FD(dp, cgnat_sessions), k, &sv))
+		return 0; /* gone already: its delete follows */
+	sess_rec(k, &sv, now_ns, &r);
+	return emit(&r, ctx);
 }
 
 /* ---- writing (standby) ---- */
@@ -362,6 +401,89 @@ static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 	return 0;
 }
 
+/* 1 when ext:port lies in a block that int_addr's subscriber holds. */
+static int hst_owns(struct dp *dp, const struct cgnat_cfg *g, __be32 int_addr,
+		    __be32 ext, __be16 port)
+{
+	__u32 ai, idx, id, p = ntohs(port);
+
+	if (bpf_map_lookup_elem(FD(dp, cgnat_addr_idx), &ext, &ai) ||
+	    p < g->port_lo || sub_slot(dp, int_addr, 0, &idx))
+		return 0;
+	if ((p - g->port_lo) / g->block_size >= g->blocks_per_addr)
+		return 0;
+	id = ai * g->blocks_per_addr + (p - g->port_lo) / g->block_size;
+	return dp->v.blocks[id].owner == idx + 1;
+}
+
+int hst_purge(struct dp *dp, __u64 *maps, __u64 *sessions)
+{
+	static union {
+		struct cgnat_map_key m[HST_BATCH];
+		struct cgnat_sess_key s[HST_BATCH];
+	} keys;
+	static union {
+		struct cgnat_map m[HST_BATCH];
+		struct cgnat_sess s[HST_BATCH];
+	} vals;
+	struct hs_rec del = {.type = HS_MAP_DEL};
+	struct cgnat_cfg g;
+	int phase, rc, last;
+
+	*maps = *sessions = 0;
+	if ((rc = hst_geom(dp, &g)))
+		return rc;
+	for (phase = 1; phase <= 2; phase++) {
+		int fd = phase == 1 ? FD(dp, cgnat_mappings)
+				    : FD(dp, cgnat_sessions);
+		__u64 tok = 0, next = 0;
+		int more = 0;
+
+		do {
+			LIBBPF_OPTS(bpf_map_batch_opts, o);
+			__u32 cnt = HST_BATCH, i;
+
+			rc = bpf_map_lookup_batch(fd, more ? &tok : NULL,
+						  &next, &keys, &vals, &cnt,
+						  &o);
+			last = rc == -ENOENT;
+			if (rc && !last)
+				return rc;
+			for (i = 0; i < cnt; i++) {
+				if (phase == 1) {
+					const struct cgnat_map_key *k =
+						&keys.m[i];
+
+					if (k->dir != CGNAT_DIR_OUT ||
+					    hst_owns(dp, &g, k->addr,
+						     vals.m[i].addr,
+						     vals.m[i].port))
+						continue;
+					del.map.int_addr = k->addr;
+					del.map.int_port = k->port;
+					del.map.proto = k->proto;
+					apply_map(dp, &del.map, 1, 0);
+					(*maps)++;
+				} else {
+					const struct cgnat_sess_key *k =
+						&keys.s[i];
+
+					if (k->kind != CGNAT_SK_FLOW ||
+					    hst_owns(dp, &g, k->int_addr,
+						     vals.s[i].ext_addr,
+						     vals.s[i].ext_port))
+						continue;
+					dp_sess_delete(dp, k);
+					(*sessions)++;
+				}
+			}
+			tok = next;
+			more = 1;
+		} while (!last);
+	}
+	return 0;
+}
+
 /* Deletes every key of a hash map (keys of up to 16 bytes). */
 static int clear_hash(int fd)
 {
@@ -420,7 +542,8 @@ int hst_apply(struct dp *dp, const struct hs_rec *r, __u64 now_ns,
 	case HS_BULK_START:
 		return hst_clear(dp);
 	case HS_BULK_END:
-		return 0; /* readiness: hs_rx's */
+	case HS_MARK:
+		return 0; /* readiness and the sync point: hs_rx's */
 	}
 	return -EINVAL;
 }

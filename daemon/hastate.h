@@ -46,6 +46,20 @@ struct hst_cursor {
 int hst_refresh_step(struct dp *dp, struct hst_cursor *c, __u64 now_ns,
 		     __u64 boot_ns, hst_emit_fn emit, void *ctx, __u64 *n);
 
+/* The record of block id's current state (events: assign, release). */
+void hst_block(struct dp *dp, __u32 id, __u64 boot_ns, struct hs_rec *r);
+/* A new flow (session event): its mapping, then its session, as they
+ * are now; nothing for what is gone already (its delete follows).
+ */
+int hst_flow(struct dp *dp, const struct cgnat_sess_key *k, __u64 now_ns,
+	     hst_emit_fn emit, void *ctx);
+/* Takeover: deletes every mapping and session whose external port lies
+ * outside a block its subscriber holds (a delete the active never sent,
+ * a block re-granted since), so no port can serve two subscribers.
+ * Counts in *maps, *sessions.
+ */
+int hst_purge(struct dp *dp, __u64 *maps, __u64 *sessions);
+
 /* BULK_START on the standby: forgets every block holding, mapping,
  * session and subscriber slot (slots back to the free queue), as a cold
  * start would, so what the bulk brings is all there is.

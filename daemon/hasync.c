@@ -15,6 +15,7 @@ static const __u8 hs_body_len[HS_TYPE_MAX] = {
 	[HS_HELLO] = 32,   [HS_ACK] = 8,    [HS_BULK_START] = 8,
 	[HS_BULK_END] = 8, [HS_BLOCK] = 32, [HS_MAP] = 20,
 	[HS_MAP_DEL] = 8,  [HS_SESS] = 28,  [HS_SESS_DEL] = 16,
+	[HS_MARK] = 8,
 };
 
 static void put16(__u8 *p, __u16 v)
@@ -91,6 +92,9 @@ size_t hs_encode(const struct hs_rec *r, void *buf)
 	case HS_BULK_END:
 		put64(b, r->count);
 		break;
+	case HS_MARK:
+		put64(b, r->mark_ms);
+		break;
 	case HS_BLOCK:
 		put32(b, r->block.id);
 		memcpy(b + 4, &r->block.sub_addr, 4);
@@ -155,6 +159,9 @@ int hs_decode(const void *buf, size_t len, struct hs_rec *r)
 	case HS_BULK_START:
 	case HS_BULK_END:
 		r->count = get64(b);
+		break;
+	case HS_MARK:
+		r->mark_ms = get64(b);
 		break;
 	case HS_BLOCK:
 		r->block.id = get32(b);
@@ -410,6 +417,8 @@ int hs_rx_feed(struct hs_rx *r, const void *buf, size_t len, hs_apply_fn fn,
 			} else if (rec.type == HS_BULK_END) {
 				r->in_bulk = 0;
 				r->ready = 1;
+			} else if (rec.type == HS_MARK) {
+				r->mark_ms = rec.mark_ms;
 			} else if (r->in_bulk) {
 				r->bulk_done++;
 			}

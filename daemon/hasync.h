@@ -24,7 +24,7 @@
 #include "bpf/cgnat_abi.h"
 
 #define HS_MAGIC 0x4841 /* "HA" */
-#define HS_VERSION 1
+#define HS_VERSION 2
 #define HS_HDR_LEN 16
 #define HS_FRAME_MAX 64 /* the largest record with its header */
 
@@ -38,7 +38,8 @@ enum hs_type {
 	HS_MAP_DEL = 7,
 	HS_SESS = 8, /* session upsert, also the batched refresh */
 	HS_SESS_DEL = 9,
-	HS_TYPE_MAX = 10,
+	HS_MARK = 10, /* every data-plane event up to mark_ms precedes this */
+	HS_TYPE_MAX = 11,
 };
 
 /* HELLO flags. */
@@ -89,6 +90,7 @@ struct hs_rec {
 		struct hs_block block;
 		struct hs_map map;
 		struct hs_sess sess;
+		__u64 mark_ms; /* MARK: UTC ms, the sync point it proves */
 	};
 };
 
@@ -164,6 +166,7 @@ struct hs_rx {
 	int in_bulk;
 	int ready; /* a bulk sync completed in this epoch */
 	__u64 bulk_total, bulk_done; /* progress */
+	__u64 mark_ms; /* the last MARK applied: synced up to here */
 };
 
 void hs_rx_init(struct hs_rx *r);

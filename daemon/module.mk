@@ -16,11 +16,11 @@ BINS += $(BUILD)/bin/cgnat-dp
 DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o)
 CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
 	evlog.o evlog_misc.o evlog_sess.o reconcile.o runtime.o pincheck.o \
-	fleet.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
+	fleet.o ha.o ctlsock.o halink.o hasync.o hastate.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
 	$(CENTRAL_OBJS)
 CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
 	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o \
-	ctl_central.o) \
+	ctl_central.o ctl_ha.o) \
 	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS) \
 	$(CENTRAL_QUERY_OBJS)
 
@@ -118,13 +118,3 @@ $(BUILD)/tests/test_halink: $(BUILD)/tests/unit/test_halink.o \
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_halink
 
-# The interim HA sync process on the pinned maps.
-$(BUILD)/bin/cgnat-hasync: $(BUILD)/daemon/cgnat_hasync.o \
-		$(BUILD)/daemon/hastate.o $(BUILD)/daemon/halink.o \
-		$(BUILD)/daemon/hasync.o $(BUILD)/daemon/dpconf.o $(DP_OBJS) \
-		$(IPFIX_OBJS) $(CFG_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
-$(BUILD)/daemon/cgnat_hasync.o: $(BUILD)/bpf/cgnat.skel.h
-BINS += $(BUILD)/bin/cgnat-hasync

@@ -203,7 +203,8 @@ static int pass_rows(struct evlog *ev, struct rc_rows *rows, int64_t fresh_ms,
 		else
 			rs->closed_now++;
 		if (at < 0)
-			at = fresh_ms ? fresh_ms : runtime_now_ms();
+			at = fresh_ms ? fresh_ms
+			     : ev->gone_ms ? ev->gone_ms : runtime_now_ms();
 		if (at < r->assigned_ms)
 			at = r->assigned_ms;
 		if (store_close_block_at(ev->st, r->id, at,
@@ -240,7 +241,7 @@ static void summary(struct evlog *ev, const char *why,
 		evlog_write_failed(ev, "reconcile event");
 }
 
-int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why,
+int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 	      struct reconcile_stats *rs)
 {
 	struct rc_rows rows = {.instance = ev->cfg->instance};
@@ -262,13 +263,14 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why,
 		rc = pass_rows(ev, &rows, fresh_ms, rs);
 		rows.n = 0;
 	}
-	if (!rc)	/* announce at start only, not after lost events */
-		rc = pass_blocks(ev, &rows, !strncmp(why, "start", 5), rs);
+	if (!rc)
+		rc = pass_blocks(ev, &rows, flags & RC_ANNOUNCE, rs);
 	if (!rc)
 		rc = pass_rows(ev, &rows, 0, rs);
 	if (!rc)
 		rc = evlog_sess_reconcile(ev, fresh_ms, runtime_now_ms());
-	if (!rc)
+	if (!rc && (!(flags & RC_QUIET) || rs->added || rs->replaced ||
+		    rs->closed_map || rs->closed_now))
 		summary(ev, why, rs);
 	free(rows.v);
 	if (ev->batch)

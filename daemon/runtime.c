@@ -60,6 +60,8 @@ void runtime_remove(const char *dir)
 	unlink(path);
 	path_in(path, sizeof(path), dir, "cgnatd.stats");
 	unlink(path);
+	path_in(path, sizeof(path), dir, "cgnatd.sock");
+	unlink(path);
 }
 
 static void put(FILE *f, const char *k, unsigned long long v)

@@ -127,6 +127,16 @@ static void open_log(struct cgnatd *d)
 	d->ev.dc = &d->dc;
 }
 
+/* The data plane's events: to the log, then (active) to the standby. */
+static int cgnatd_event(void *ctx, const struct cgnat_event *e, __u64 utc_ms)
+{
+	struct cgnatd *d = ctx;
+	int rc = evlog_event(&d->ev, e, utc_ms);
+
+	cgnatd_ha_event(d, e);
+	return rc;
+}
+
 static void start_dataplane(struct cgnatd *d)
 {
 	struct reconcile_stats rs;
@@ -134,7 +144,7 @@ static void start_dataplane(struct cgnatd *d)
 	__u64 v[STAT_MAX];
 	int fresh;
 
-	if (dprun_start(&d->run, &d->dc.o, d->cfg.n_pools, evlog_event, &d->ev))
+	if (dprun_start(&d->run, &d->dc.o, d->cfg.n_pools, cgnatd_event, d))
 		fatalx("data plane: %s", d->run.dp.err);
 	if (d->run.dp.note[0])
 		log_warnx("data plane: %s", d->run.dp.note);
@@ -146,7 +156,7 @@ static void start_dataplane(struct cgnatd *d)
 	d->reconciles++;
 	if (reconcile(&d->ev, fresh ? d->started_ms : 0,
 		      fresh ? "start on new maps" : "start on pinned maps",
-		      &rs))
+		      RC_ANNOUNCE, &rs))
 		log_warnx("reconcile at start failed; retrying every second");
 }
 
@@ -161,10 +171,17 @@ void cgnatd_start(struct cgnatd *d)
 	cgnatd_fleet_start(d);
 	cgnatd_ipfix_start(d);
 	d->ev.ipfix = d->ipfix;
+	cgnatd_ha_init(d);
 	start_dataplane(d);
+	cgnatd_ha_start(d);
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);
 	runtime_pidfile(d->a.run_dir);
+	d->ctl_fd = ctlsock_open(d->a.run_dir);
+	if (d->ctl_fd < 0)
+		log_warnx("control socket in %s: %s; cgnatctl ha cannot reach "
+			  "this cgnatd",
+			  d->a.run_dir, strerror(-d->ctl_fd));
 	now = runtime_now_ms();
 	d->next_check_ms = now + 1000;
 	d->next_cfglog_ms = now + 86400000;

@@ -49,6 +49,8 @@ enum store_event_type {
 	STORE_EVT_RB_OVERRUN = 5, /* ring-buffer records were lost */
 	STORE_EVT_RECONCILE = 6, /* start-up reconciliation summary */
 	STORE_EVT_INTERIM = 7, /* an interim pass over held blocks */
+	STORE_EVT_HA_TAKEOVER = 8, /* value: synced up to (UTC ms) */
+	STORE_EVT_HA_ROLE = 9, /* value: 1 standby, 2 active */
 };
 
 /* One holding: a row of blocks (closed) or open_blocks (open). */

@@ -33,6 +33,8 @@ const char *store_event_name(int type)
 		[STORE_EVT_RB_OVERRUN] = "ringbuf-overrun",
 		[STORE_EVT_RECONCILE] = "reconciliation",
 		[STORE_EVT_INTERIM] = "interim",
+		[STORE_EVT_HA_TAKEOVER] = "ha-takeover",
+		[STORE_EVT_HA_ROLE] = "ha-role",
 	};
 
 	if (type <= 0 || type >= (int)(sizeof(names) / sizeof(names[0])))

@@ -247,7 +247,7 @@ static void test_reconcile(void **state)
 				     .released_tai_ns = t0 + 7000000000ull};
 	memset(&t->blocks[2], 0, sizeof(t->blocks[2])); /* free: close now */
 	hold(t, 3, SUB_B, t0 + 9000000000ull); /* other holder: replace */
-	assert_int_equal(reconcile(&t->ev, 0, "test", &rs), 0);
+	assert_int_equal(reconcile(&t->ev, 0, "test", 0, &rs), 0);
 	assert_int_equal(rs.held, 2);
 	assert_int_equal(rs.open, 3);
 	assert_int_equal(rs.added, 2);
@@ -272,7 +272,7 @@ static void test_reconcile(void **state)
 			 dprun_tai_to_utc_ms(t0 + 9000000000ull));
 	assert_int_equal(r.b[1].sub_addr, SUB_B);
 	/* Agreeing now: a second pass changes nothing. */
-	assert_int_equal(reconcile(&t->ev, 0, "again", &rs), 0);
+	assert_int_equal(reconcile(&t->ev, 0, "again", 0, &rs), 0);
 	assert_int_equal(rs.added + rs.replaced + rs.closed_map + rs.closed_now,
 			 0);
 }
@@ -286,7 +286,7 @@ static void test_reconcile_leaves_alone(void **state)
 					    .sub_addr = htonl(SUB_A)};
 	hold(t, 1, SUB_B, tai_now());
 	t->ev.rel[t->ev.n_rel++] = (struct evlog_rel){.block = 1};
-	assert_int_equal(reconcile(&t->ev, 0, "test", &rs), 0);
+	assert_int_equal(reconcile(&t->ev, 0, "test", 0, &rs), 0);
 	assert_int_equal(rs.held, 0);
 	assert_int_equal(committed(t, 0).n, 0);
 	assert_int_equal(committed(t, 1).n, 0);
@@ -306,7 +306,7 @@ static void test_reconcile_fresh(void **state)
 	/* New maps; B already took the same block since. */
 	memset(t->blocks, 0, sizeof(t->blocks));
 	hold(t, 1, SUB_B, tai_now());
-	assert_int_equal(reconcile(&t->ev, fresh, "fresh", &rs), 0);
+	assert_int_equal(reconcile(&t->ev, fresh, "fresh", 0, &rs), 0);
 	r = committed(t, 1);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.b[0].released_ms, fresh);

@@ -79,7 +79,7 @@ static void test_bulk_resume_restart(void **state)
 	hs_rx_init(&rx);
 
 	/* Join: bulk. */
-	assert_int_equal(hl_connect(&s, "127.0.0.1", port, &rx, 2), 0);
+	assert_int_equal(hl_connect(&s, "127.0.0.1", port, &rx, 2, 1000), 0);
 	assert_int_equal(hl_accept(lfd, &a, &t, N, 1000, &m), 0);
 	assert_int_equal(m, HS_BULK);
 	push(&t, 0, N);
@@ -105,7 +105,7 @@ static void test_bulk_resume_restart(void **state)
 	hl_close(&a, NULL);
 	assert_true(hs_tx_lag(&t) >= 6);
 	nseen = 0;
-	assert_int_equal(hl_connect(&s, "127.0.0.1", port, &rx, 2), 0);
+	assert_int_equal(hl_connect(&s, "127.0.0.1", port, &rx, 2, 1000), 0);
 	assert_int_equal(hl_accept(lfd, &a, &t, N, 1000, &m), 0);
 	assert_int_equal(m, HS_RESUME);
 	pump(&a, &t, &s, &rx);
@@ -118,7 +118,7 @@ static void test_bulk_resume_restart(void **state)
 	hl_close(&s, &rx);
 	hl_close(&a, NULL);
 	assert_int_equal(hs_tx_init(&t2, 1 << 20, 1, 0x52), 0);
-	assert_int_equal(hl_connect(&s, "127.0.0.1", port, &rx, 2), 0);
+	assert_int_equal(hl_connect(&s, "127.0.0.1", port, &rx, 2, 1000), 0);
 	assert_int_equal(hl_accept(lfd, &a, &t2, 0, 1000, &m), 0);
 	assert_int_equal(m, HS_BULK);
 	hs_tx_push(&t2, &end);

@@ -17,7 +17,9 @@
       behind its flow (from the "sub=" payloads) must be what
       `CMD lookup - --json` names for EXT:PORT at its capture time (and
       the first ten again with `CMD lookup EXT:PORT --at TIME`); prints
-      "packets N checked N unknown N wrong N" and the first mismatches.
+      "packets N checked N unknown N wrong N shared N" (shared: external
+      endpoints seen carrying two subscribers' tags) and the first
+      mismatches.
 """
 import hashlib
 import json
@@ -233,8 +235,12 @@ def lookups(path, cmd):
         if r1.returncode != 0 or m[0]["subscriber"] != sub:
             wrong += 1
             bad.append("single lookup %s: %s" % (q, r1.stdout.strip()))
-    print("packets %d checked %d unknown %d wrong %d" %
-          (len(pkts), len(want), unknown, wrong))
+    owners = {}
+    for (proto, ext, rem), sub in flows.items():
+        owners.setdefault((proto, ext), set()).add(sub)
+    shared = sum(1 for s in owners.values() if len(s) > 1)
+    print("packets %d checked %d unknown %d wrong %d shared %d" %
+          (len(pkts), len(want), unknown, wrong, shared))
     for b in bad[:5]:
         print("  " + b)
 

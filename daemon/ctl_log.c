@@ -138,8 +138,43 @@ int ctl_window(struct ctl *c, int need, int64_t *from, int64_t *to)
 	return 0;
 }
 
+/* Was the time asked inside an HA takeover's unsynchronised window?
+ * Then the answer says so rather than let "not found" (or one holding)
+ * look final: a JSON member, or a text line. note[0] = 0 if not.
+ */
+static void ha_window(struct ctl *c, const struct src *s,
+		      const struct lookup_query *q, int found, char *note,
+		      size_t len)
+{
+	int64_t synced, at;
+	char a[TIMEFMT_LEN], b[TIMEFMT_LEN];
+
+	note[0] = 0;
+	if (!s->st ||
+	    store_ha_window(s->st, q->from_ms, q->to_ms, &synced, &at) != 1)
+		return;
+	timefmt_format(synced, a, sizeof(a));
+	timefmt_format(at, b, sizeof(b));
+	if (c->json)
+		snprintf(note, len,
+			 "\"ha_unsynced_window\":{\"synced_to\":\"%s\","
+			 "\"takeover\":\"%s\"}",
+			 synced ? a : "never", b);
+	else
+		snprintf(note, len,
+			 "note: %s an HA unsynchronised window (synced up to "
+			 "%s, takeover at %s): the previous active may have "
+			 "assigned ports then that this log lacks; %s",
+			 q->from_ms == q->to_ms ? "that time falls in"
+						: "that window meets",
+			 synced ? a : "never", b,
+			 found ? "ask its log too"
+			       : "unknown here, not nobody: ask its log");
+}
+
 static int print_lookup(struct ctl *c, const struct src *s,
-			const struct lookup_query *q, const struct matches *m)
+			const struct lookup_query *q, const struct matches *m,
+			const char *note)
 {
 	const char *const *nodes = nodes_of(s, m);
 	size_t len = LOOKUP_FMT_JSON_LEN * (m->n + 1), i;
@@ -150,7 +185,12 @@ static int print_lookup(struct ctl *c, const struct src *s,
 		return 2;
 	if (c->json) {
 		lookup_fmt_json_nodes(q, m->v, nodes, m->n, buf, len);
-		puts(buf);
+		if (note[0] && buf[0] && buf[strlen(buf) - 1] == '}') {
+			buf[strlen(buf) - 1] = 0;
+			printf("%s,%s}\n", buf, note);
+		} else {
+			puts(buf);
+		}
 	} else if (!m->n) {
 		lookup_fmt_text(q, NULL, buf, LOOKUP_FMT_LINE_LEN);
 		puts(buf);
@@ -160,6 +200,8 @@ static int print_lookup(struct ctl *c, const struct src *s,
 				     LOOKUP_FMT_LINE_LEN);
 		puts(buf);
 	}
+	if (!c->json && note[0])
+		puts(note);
 	free(buf);
 	return m->n ? 0 : 1;
 }
@@ -171,6 +213,7 @@ static int lookup_one(struct ctl *c, const struct src *s, const char *ep,
 	char err[TIMEFMT_ERR_LEN];
 	struct lookup_query q = {.from_ms = from, .to_ms = to};
 	struct matches m = {0};
+	char note[320];
 	int rc;
 
 	if (timefmt_parse_endpoint(ep, &q.ext_addr, &q.port, err,
@@ -191,7 +234,8 @@ static int lookup_one(struct ctl *c, const struct src *s, const char *ep,
 		ctl_err("lookup: %s", errmsg(s));
 		rc = 2;
 	} else {
-		rc = print_lookup(c, s, &q, &m);
+		ha_window(c, s, &q, m.n != 0, note, sizeof(note));
+		rc = print_lookup(c, s, &q, &m, note);
 	}
 	matches_free(&m);
 	return rc;

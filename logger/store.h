@@ -162,6 +162,14 @@ int store_interim(struct store *st, uint32_t ext_addr, uint16_t port_first,
 /* Append an event row. -EINVAL for an unknown type or negative time. */
 int store_event(struct store *st, const struct store_event *e);
 
+/*
+ * HA: the first takeover whose unsynchronised window (synced_ms,
+ * takeover_ms] meets [from_ms, to_ms]: holdings the previous active made
+ * in it may be missing from this log. 1 found, 0 none, -errno.
+ */
+int store_ha_window(struct store *st, int64_t from_ms, int64_t to_ms,
+		    int64_t *synced_ms, int64_t *takeover_ms);
+
 /* Append the effective configuration @text (RFC 7422 section 3). */
 int store_config_log(struct store *st, int64_t now_ms, uint32_t instance,
 		     const char *text);

@@ -61,3 +61,32 @@ int store_history(struct store *st, uint32_t sub_addr, int64_t from_ms,
 	sqlite3_bind_int64(s, 3, to_ms);
 	return store_iterate(st, s, cb, ctx, "history");
 }
+
+int store_ha_window(struct store *st, int64_t from_ms, int64_t to_ms,
+		    int64_t *synced_ms, int64_t *takeover_ms)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	/* Rare (a lookup's note): not worth a cached statement. */
+	rc = sqlite3_prepare_v2(st->db,
+				"SELECT COALESCE(value, 0), time_ms FROM events "
+				"WHERE type = ?1 AND time_ms >= ?2 AND "
+				"COALESCE(value, 0) < ?3 ORDER BY time_ms "
+				"LIMIT 1",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail_sqlite(st, rc, "ha window");
+	sqlite3_bind_int(s, 1, STORE_EVT_HA_TAKEOVER);
+	sqlite3_bind_int64(s, 2, from_ms);
+	sqlite3_bind_int64(s, 3, to_ms);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*synced_ms = sqlite3_column_int64(s, 0);
+		*takeover_ms = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : store_fail_sqlite(st, rc, "ha window");
+}

@@ -253,6 +253,13 @@ ev=$(ha b --json history $H1 2>/dev/null; sqlite3 "$B_TMP/cgnat.db" \
 check "B's log has the takeover row ($(tail -1 <<<"$ev"))" \
 	grep -q "takeover (cgnatctl): synced up to 20" <<<"$ev"
 
+w=$(sqlite3 "$B_TMP/cgnat.db" "SELECT (value + time_ms) / 2 FROM events WHERE type = 8 LIMIT 1")
+l=$(ha b lookup "$r1" --at "@$((w / 1000)).$(printf %03d $((w % 1000)))" 2>&1)
+check "a lookup inside B's unsynchronised window says so ($(tail -1 <<<"$l"))" \
+	grep -q "^note: that time falls in an HA unsynchronised window" <<<"$l"
+l=$(ha b --json lookup "$r1" --at "@$((w / 1000)).$(printf %03d $((w % 1000)))" 2>&1)
+check "... and in JSON" grep -q '"ha_unsynced_window":{"synced_to":"20' <<<"$l"
+
 # --- failback: A rejoins as the standby ----------------------------------------
 in_nat ip link set in0 up
 in_nat ip link set out0 up

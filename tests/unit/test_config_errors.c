@@ -69,7 +69,7 @@ static void test_unknown_key(void **state)
 	expect_err(BASE "blocks: { idle: 60s }\n",
 		   "cgnat.yaml:5:11: blocks: unknown key 'idle' (valid keys: idle_release, keep_last, lifetime, quarantine, interim_log, max_quarantined)");
 	expect_err(BASE "udp_timeout: 119\n",
-		   "cgnat.yaml:5:1: unknown key 'udp_timeout' (valid keys: instance, interfaces, subscribers, pools, ports, blocks, nat, timeouts, limits, thresholds, log, ipfix, testing)");
+		   "cgnat.yaml:5:1: unknown key 'udp_timeout' (valid keys: instance, interfaces, subscribers, pools, ports, blocks, nat, timeouts, limits, thresholds, log, ipfix, ha, testing)");
 }
 
 static void test_wrong_type(void **state)
@@ -394,6 +394,36 @@ static void test_log_central(void **state)
 		   "cgnat.yaml:5:49: log.central.node: 'a b' is not a node name (1 to 63 letters, digits, '_', '-' or '.', starting with a letter or digit)");
 }
 
+/* ha: both addresses, distinct; the rest has defaults; the dump reads
+ * back the same. */
+static void test_ha(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	expect_ok(BASE);
+	assert_int_equal(cfg.ha.address, 0); /* off by default */
+	expect_ok(BASE "ha: { address: 192.0.2.253, peer: 192.0.2.254, refresh: 5s }\n");
+	assert_int_equal(cfg.ha.address, 0xc00002fd);
+	assert_int_equal(cfg.ha.peer, 0xc00002fe);
+	assert_int_equal(cfg.ha.port, 7400);
+	assert_int_equal(cfg.ha.refresh_ms, 5000);
+	assert_int_equal(cfg.ha.alone_ms, 10000);
+	f = open_memstream(&text, &len);
+	assert_int_equal(cfg_dump(f, &cfg), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "ha:\n  address: 192.0.2.253\n  peer: 192.0.2.254\n  port: 7400\n"));
+	free(text);
+	expect_err(BASE "ha: { address: 192.0.2.253 }\n",
+		   "cgnat.yaml:5:5: ha: missing required key 'peer' (e.g. peer: 192.0.2.254)");
+	expect_err(BASE "ha: { address: 192.0.2.253, peer: 192.0.2.253 }\n",
+		   "cgnat.yaml:5:35: ha.peer: the peer is this box's own ha.address: name the other box's address on the sync link");
+	expect_err(BASE "ha: { address: 192.0.2.253, peer: box2 }\n",
+		   "cgnat.yaml:5:35: ha.peer: 'box2' is not an IPv4 address (e.g. 127.0.0.1)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_cross_key_limits),
 		cmocka_unit_test(test_mss_clamp),
 		cmocka_unit_test(test_log_central),
+		cmocka_unit_test(test_ha),
 	};
 
 	return cmocka_run_group_tests_name("config_errors", tests, NULL, NULL);

@@ -146,7 +146,11 @@ static void test_roundtrip(void **state)
 	roundtrip(r, 44);
 	r.type = HS_SESS_DEL;
 	roundtrip(r, 32);
+	r = (struct hs_rec){.type = HS_MARK, .seq = 11,
+			    .mark_ms = 1764900000123ull};
+	roundtrip(r, 24);
 }
+
 
 static void test_bad_frames(void **state)
 {
@@ -308,6 +312,38 @@ static void test_stream(void **state)
 	assert_int_equal(t.len, 0);
 	hs_tx_pending(&t, &len);
 	assert_int_equal(len, 0);
+	hs_tx_free(&t);
+}
+
+/* A MARK is sequenced and acked like data, says how far the stream
+ * covers the active's events, and is no entry of a bulk sync.
+ */
+static void test_mark(void **state)
+{
+	struct hs_tx t;
+	struct hs_rx rx;
+	struct hs_rec end = {.type = HS_BULK_END, .count = 3};
+	struct hs_rec m = {.type = HS_MARK, .mark_ms = 1000};
+
+	(void)state;
+	reset_applied();
+	assert_int_equal(hs_tx_init(&t, 4096, 1, 0xabc), 0);
+	hs_rx_init(&rx);
+	assert_int_equal(connect_pair(&t, &rx, 3), HS_BULK);
+	push_sess(&t, 0, 2);
+	assert_int_equal(hs_tx_push(&t, &m), 0);
+	push_sess(&t, 2, 3);
+	assert_int_equal(hs_tx_push(&t, &end), 0);
+	m.mark_ms = 2000;
+	assert_int_equal(hs_tx_push(&t, &m), 0);
+	assert_int_equal(pump(&t, &rx, 5, ~0ul), 0);
+	assert_true(rx.ready);
+	assert_int_equal(rx.bulk_done, 3);
+	assert_true(rx.mark_ms == 2000);
+	assert_int_equal(applied[3].type, HS_MARK);
+	assert_true(rx.last_seq == 7);
+	assert_int_equal(hs_tx_ack(&t, rx.last_seq), 0);
+	assert_int_equal(hs_tx_lag(&t), 0);
 	hs_tx_free(&t);
 }
 
@@ -478,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_bad_frames),
 		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_mark),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_resume_mid_frame),
 		cmocka_unit_test(test_standby_restarts),

@@ -191,7 +191,9 @@ static void test_names(void **state)
 			    "quota-exceeded");
 	assert_string_equal(store_event_name(STORE_EVT_INTERIM), "interim");
 	assert_string_equal(store_event_name(0), "unknown");
-	assert_string_equal(store_event_name(8), "unknown");
+	assert_string_equal(store_event_name(STORE_EVT_HA_TAKEOVER),
+			    "ha-takeover");
+	assert_string_equal(store_event_name(99), "unknown");
 }
 
 int main(void)

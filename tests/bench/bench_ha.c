@@ -190,8 +190,12 @@ int main(int argc, char **argv)
 			       (unsigned long long)total + 1),
 		       1;
 
-	/* One flow's life on the wire. */
+	/* One flow's life on the wire: its mapping and session when it is
+	 * made, the session's delete when it ends (a mapping's delete is
+	 * never sent: the takeover's purge drops what no block covers). */
 	for (i = 0; i < 4; i++) {
+		if (i == 2)
+			continue;
 		synth(i == 0 || i == 3 ? SUBS : SUBS + SUBS * MAPS_PER_SUB,
 		      nsess, 1008, &r);
 		if (i >= 2)
@@ -248,7 +252,7 @@ int main(int argc, char **argv)
 	printf("%-44s %12.2f\n", "bulk sync s (sessions below, + blocks, maps)",
 	       bulk_s);
 	printf("%-44s %12llu\n", "  sessions", (unsigned long long)nsess);
-	printf("%-44s %12zu\n", "bytes per flow (map+sess+2 deletes)",
+	printf("%-44s %12zu\n", "bytes per flow (map+sess+sess delete)",
 	       flow_bytes);
 	printf("%-44s %12.0f\n", "kbit/s per 1k new flows/s (no refresh)",
 	       flow_bytes * 1000 * 8 / 1000.0);

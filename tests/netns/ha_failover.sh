@@ -230,7 +230,7 @@ in_sub $PY "$TRAFFIC" stream $H2 $S1 7 $SECS 200 >"$TB_TMP/udp" 2>&1 &
 P2=$!
 TB_PIDS+=($P1 $P2)
 sleep 2
-t_fail=$(date +%s.%N)
+f_ms=$(date +%s%3N)
 in_nat ip link set in0 down
 in_nat ip link set out0 down
 check "B takes over (keepalived master, cgnatd active)" tb_wait 50 role_is b active
@@ -253,6 +253,11 @@ ev=$(ha b --json history $H1 2>/dev/null; sqlite3 "$B_TMP/cgnat.db" \
 check "B's log has the takeover row ($(tail -1 <<<"$ev"))" \
 	grep -q "takeover (cgnatctl): synced up to 20" <<<"$ev"
 
+read -r synced_to took <<<"$(sqlite3 -separator ' ' "$B_TMP/cgnat.db" \
+	"SELECT value, time_ms FROM events WHERE type = 8 LIMIT 1")"
+echo "unplanned failover: takeover $((took - f_ms)) ms after the links went down;" \
+	"synced up to $((synced_to - f_ms)) ms after it (flows made on A in" \
+	"the last $((f_ms > synced_to ? f_ms - synced_to : 0)) ms before it were not synced)"
 w=$(sqlite3 "$B_TMP/cgnat.db" "SELECT (value + time_ms) / 2 FROM events WHERE type = 8 LIMIT 1")
 l=$(ha b lookup "$r1" --at "@$((w / 1000)).$(printf %03d $((w % 1000)))" 2>&1)
 check "a lookup inside B's unsynchronised window says so ($(tail -1 <<<"$l"))" \
@@ -295,6 +300,31 @@ check "after the handover H1:5002 (made on B) still has $rB ($a2)" \
 in_sub $PY "$TRAFFIC" tagged $S1 7 2 $H1 $H2 $H3 >/dev/null
 check "B is eligible again after its bulk sync" tb_wait 150 synced b
 sleep 1.5
+
+# --- a crash: A's cgnatd killed and its links down while new flows come ---
+# Flows made on A after the last MARK B received are the ones a crash can
+# lose: each flow is asked again after the takeover; a changed external
+# endpoint is a flow the standby never heard of.
+in_sub $PY "$TRAFFIC" flowmap $H2 $S1 7 20000 100 50 >"$TB_TMP/flows1" &
+P1=$!
+TB_PIDS+=($P1)
+sleep 1
+f_ms=$(date +%s%3N)
+kill -KILL "$(cat "$A_TMP/run/cgnatd.pid")"
+in_nat ip link set in0 down
+in_nat ip link set out0 down
+check "B takes over after A's crash" tb_wait 50 role_is b active
+wait $P1
+in_sub $PY "$TRAFFIC" flowmap $H2 $S1 7 20000 100 1000 >"$TB_TMP/flows2"
+made=$(awk '$2 != "-"' "$TB_TMP/flows1" | wc -l)
+lost=$(join "$TB_TMP/flows1" "$TB_TMP/flows2" | awk '$2 != "-" && $2 != $3' | wc -l)
+read -r synced_to took <<<"$(sqlite3 -separator ' ' "$B_TMP/cgnat.db" \
+	"SELECT value, time_ms FROM events WHERE type = 8 ORDER BY id DESC LIMIT 1")"
+echo "crash: takeover $((took - f_ms)) ms after it, synced up to" \
+	"$((f_ms - synced_to)) ms before it; $lost of $made new flows (50/s)" \
+	"made on A lost their external endpoint"
+check "crash: at most the last 0.5 s of new flows lost ($lost of $made)" \
+	test "$made" -ge 40 -a "$lost" -le 25
 
 # --- every captured packet, on both boxes --------------------------------------
 sleep 0.5

@@ -6,6 +6,9 @@
       every subscriber sends UDP, TCP and ICMP echo to S1 carrying
       "sub=<its address>" (UDP/TCP to the whoami reflector on PORT);
       prints "sent N answered M".
+  traffic.py flowmap SRC DST PORT FIRST N RATE
+      N new UDP flows from SRC ports FIRST.. at RATE per second, tagged;
+      prints "SPORT EXT" each (EXT: what the reflector saw, or -).
   traffic.py stream SRC DST PORT SECONDS RATE
       UDP datagrams with a sequence number at RATE per second; prints
       "sent N answered M" (the reflector answers each one).
@@ -97,6 +100,27 @@ def tagged(dst, port, rounds, subs):
             ok += ping(sub, dst, (os.getpid() + i * 7 + r) & 0xFFFF, tag)
             sent += 3
     print("sent %d answered %d" % (sent, ok))
+
+
+def flowmap(src, dst, port, first, n, rate):
+    """n new UDP flows from src:first.. at rate per second, each tagged;
+    prints "SPORT EXT" per flow (EXT as the whoami server saw it, or -)."""
+    t0 = time.monotonic()
+    for i in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((src, first + i))
+        s.settimeout(0.5)
+        s.sendto(("sub=%s" % src).encode(), (dst, port))
+        try:
+            ext = s.recv(2048).decode()
+        except socket.timeout:
+            ext = "-"
+        s.close()
+        print("%d %s" % (first + i, ext), flush=True)
+        delay = t0 + (i + 1) / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
 
 
 def stream(src, dst, port, seconds, rate):
@@ -249,6 +273,8 @@ def main():
     cmd, a = sys.argv[1], sys.argv[2:]
     if cmd == "tagged":
         tagged(a[0], int(a[1]), int(a[2]), a[3:])
+    elif cmd == "flowmap":
+        flowmap(a[0], a[1], int(a[2]), int(a[3]), int(a[4]), float(a[5]))
     elif cmd == "stream":
         stream(a[0], a[1], int(a[2]), float(a[3]), float(a[4]))
     elif cmd == "tcpstream":

@@ -190,13 +190,25 @@ for n in a b; do
 	dir=$A_TMP
 	[ $n = b ] && dir=$B_TMP
 	DB=$dir/cgnat.db tb_yaml "$dir/cgnat.yaml" \
-		"ha: { address: 192.0.2.$me, peer: 192.0.2.$peer, port: 7400, refresh: 2s, alone_after: 2s }"
+		"ha: { address: 192.0.2.$me, peer: 192.0.2.$peer, port: 7400, refresh: 2s, alone_after: 2s }" \
+		"ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }"
 done
+collect_b() {	# collect_b FILE: B's IPFIX into FILE (a collector on B's lo)
+	nsenter --net=/var/run/netns/"$NS_NATB" \
+		socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$1",creat &
+	COL_B=$!
+	TB_PIDS+=($COL_B)
+}
+events_in() {	# events_in FILE EVENT: records of that natEvent
+	"$BIN/ipfix_decode" "$1" 2>/dev/null | grep -c " event=$2 "
+}
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet $PY "$WHOAMI" serve $S2 7
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
 tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$TB_TMP/all.pcap" -U \
 	-s 200 ip 2>/dev/null
+in_natb ip link set lo up
+collect_b "$B_TMP/ipfix1.bin"
 start_cgnatd a || bail "cgnatd A starts"
 start_cgnatd b || bail "cgnatd B starts"
 check "both start as standby" role_is a standby
@@ -222,6 +234,11 @@ check "cgnatctl status on B shows the HA line ($(grep '^ha:' <<<"$st"))" \
 	grep -q "^ha: .*standby, peer 192.0.2.253:7400 connected" <<<"$st"
 check "metrics on A: cgnatd_ha_active 1" \
 	grep -qx "cgnatd_ha_active 1" <<<"$(ha a metrics)"
+
+cp "$B_TMP/ipfix1.bin" "$B_TMP/ipfix0.bin"
+check "standby B exported no block record ($(events_in "$B_TMP/ipfix0.bin" 16) allocations)" \
+	test "$(events_in "$B_TMP/ipfix0.bin" 16)" = 0 -a \
+	"$(events_in "$B_TMP/ipfix0.bin" 17)" = 0
 
 # --- unplanned failover: A's traffic links go down -----------------------------
 in_sub $PY "$TRAFFIC" tcpstream $H3 $S2 7 $SECS >"$TB_TMP/tcp" 2>&1 &
@@ -258,6 +275,12 @@ read -r synced_to took <<<"$(sqlite3 -separator ' ' "$B_TMP/cgnat.db" \
 echo "unplanned failover: takeover $((took - f_ms)) ms after the links went down;" \
 	"synced up to $((synced_to - f_ms)) ms after it (flows made on A in" \
 	"the last $((f_ms > synced_to ? f_ms - synced_to : 0)) ms before it were not synced)"
+held=$(sqlite3 "$B_TMP/cgnat.db" "SELECT detail FROM events WHERE type = 8 LIMIT 1" |
+	sed -n 's/.*; \([0-9]*\) blocks held.*/\1/p')
+sleep 0.5
+n16=$(events_in "$B_TMP/ipfix1.bin" 16)
+check "takeover: B sent every held block to IPFIX again ($n16 records, ${held:-?} held)" \
+	test "${held:-0}" -gt 0 -a "$n16" -ge "${held:-1}"
 w=$(sqlite3 "$B_TMP/cgnat.db" "SELECT (value + time_ms) / 2 FROM events WHERE type = 8 LIMIT 1")
 l=$(ha b lookup "$r1" --at "@$((w / 1000)).$(printf %03d $((w % 1000)))" 2>&1)
 check "a lookup inside B's unsynchronised window says so ($(tail -1 <<<"$l"))" \

@@ -74,7 +74,6 @@ int det_layout_init(struct det_layout *l, const struct det_prefix *in,
 	l->port_first = port_first;
 	l->port_last = port_last;
 	l->pps = pps;
-	l->spa = (port_last + 1 - port_first) / pps;
 	l->exclude_boundary = exclude_boundary;
 	l->n_in = n_in;
 	l->n_out = n_out;
@@ -94,7 +93,8 @@ int det_layout_init(struct det_layout *l, const struct det_prefix *in,
 		return -EINVAL;
 	l->n_subs = (uint32_t)subs;
 	l->n_ext = (uint32_t)ext;
-	if (subs > ext * l->spa)
+	l->spa = (uint32_t)((subs + ext - 1) / ext);
+	if ((uint64_t)l->spa * pps > (uint64_t)port_last + 1 - port_first)
 		return -ENOSPC;
 	return 0;
 }

@@ -14,8 +14,9 @@
  * prefix shorter than /31 are left out, as Juniper's
  * include-boundary-addresses false does). Offset o gets external address
  * o / spa and ports port_first + (o % spa) * pps .. + pps - 1, where spa
- * (subscribers per address) = (port_last + 1 - port_first) / pps. Ports
- * from port_first + spa * pps up are left for overflow blocks.
+ * (subscribers per address, RFC 7422's C) = ceil(n_subs / n_ext): the
+ * subscribers spread evenly over the addresses. Ports from port_first +
+ * spa * pps up are RFC 7422's dynamic pool, left for overflow blocks.
  *
  * Addresses are host byte order. Functions return 0 or -errno; no I/O.
  */
@@ -37,7 +38,7 @@ struct det_layout {
 	uint32_t port_first;	/* first port of the region, >= 1024 */
 	uint32_t port_last;	/* last candidate port (ports.range) */
 	uint32_t pps;		/* ports per subscriber, multiple of 64 */
-	uint32_t spa;		/* subscribers per external address */
+	uint32_t spa;		/* subscribers per external address (C) */
 	uint32_t n_subs;	/* inside addresses (I) */
 	uint32_t n_ext;		/* usable outside addresses (O) */
 	bool exclude_boundary;

@@ -41,6 +41,12 @@ struct dp_opts {
 	 * NULL: none at all.
 	 */
 	const __u64 *udp_timers;
+	/* Deterministic pools (cgnat_abi.h), by pool index; pps 0 = PBA. */
+	struct cgnat_det_pool det_pools[CGNAT_MAX_POOLS];
+	__u32 n_det_prefixes;	/* subscriber prefixes of those pools */
+	const struct dp_prefix *det_prefixes;	/* .pool: the base offset */
+	__u32 n_det_ext;	/* cgnat_det_ext: address index per entry */
+	const __u32 *det_ext;
 };
 
 /* Shared views of the mmapable maps (atomics only). */

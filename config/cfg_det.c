@@ -78,7 +78,8 @@ static int check_pba_pool(struct cfg_ctx *ctx, unsigned int i)
 static int fit_err(struct cfg_ctx *ctx, const char *path,
 		   const struct det_layout *l)
 {
-	uint32_t need = (l->n_subs + l->spa - 1) / l->spa;
+	uint32_t span = l->port_last + 1 - l->port_first;
+	uint32_t need = (l->n_subs + span / l->pps - 1) / (span / l->pps);
 	uint32_t fit = det_fit_pps(l->n_subs, l->n_ext, l->port_first,
 				   l->port_last);
 	uint32_t per = (l->n_subs + l->n_ext - 1) / l->n_ext;
@@ -93,9 +94,9 @@ static int fit_err(struct cfg_ctx *ctx, const char *path,
 			 "no ports_per_subscriber fits: even 64 ports give only %u subscribers per address",
 			 (l->port_last + 1 - l->port_first) / 64);
 	return cfg_errf(ctx, cfg_mark_near(ctx, path), path,
-			"%u subscribers do not fit on %u usable addresses at %u ports each (%u per address over ports %u-%u; that needs %u addresses): %s, or add addresses",
+			"%u subscribers do not fit on %u usable addresses at %u ports each (%u per address, but ports %u-%u hold %u ranges; that needs %u addresses): %s, or add addresses",
 			l->n_subs, l->n_ext, l->pps, l->spa, l->port_first,
-			l->port_last, need, hint);
+			l->port_last, span / l->pps, need, hint);
 }
 
 static int check_det_pool(struct cfg_ctx *ctx, unsigned int i)

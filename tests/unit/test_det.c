@@ -88,7 +88,8 @@ static void check_ratio(const struct ratio *r)
 
 	assert_int_equal(det_layout_init(&l, &in, 1, &out, 1, 1024, 65535,
 					 r->pps, r->excl), 0);
-	assert_int_equal(l.spa, 64512 / r->pps);
+	assert_int_equal(l.spa, (4096 + l.n_ext - 1) / l.n_ext);
+	assert_true(det_region_end(&l) <= 65536);
 	for (i = 0; i < 4096; i++) {
 		sub = in.addr + i;
 		assert_int_equal(det_forward(&l, sub, &ext, &lo, &hi), 0);
@@ -151,29 +152,28 @@ static void test_sorted_prefixes(void **state)
 	assert_int_equal(det_layout_init(&l, in, 2, out, 2, 1024, 65535, 256,
 					 true), 0);
 	assert_int_equal(l.n_ext, 4);	/* .5 .6 .9 .10 */
-	assert_int_equal(l.spa, 252);
-	assert_int_equal(det_region_end(&l), 1024 + 252 * 256);
+	assert_int_equal(l.spa, 128);	/* spread evenly: 512 / 4 */
+	assert_int_equal(det_region_end(&l), 1024 + 128 * 256);
 	assert_int_equal(det_offset(&l, IP(100, 64, 1, 0), &off), 0);
 	assert_int_equal(off, 256);
 	assert_int_equal(det_forward(&l, IP(100, 64, 0, 0), &ext, &lo, &hi),
 			 0);
 	assert_int_equal(ext, IP(203, 0, 113, 5));
 	assert_int_equal(lo, 1024);
-	/* Offset 256 = address index 1, slot 4. */
+	/* Offset 256 = address index 2 (.9), slot 0. */
 	assert_int_equal(det_forward(&l, IP(100, 64, 1, 0), &ext, &lo, &hi),
 			 0);
-	assert_int_equal(ext, IP(203, 0, 113, 6));
-	assert_int_equal(lo, 1024 + 4 * 256);
-	/* Offset 511 = index 2 (.9), slot 7. */
+	assert_int_equal(ext, IP(203, 0, 113, 9));
+	assert_int_equal(lo, 1024);
+	/* Offset 511 = index 3 (.10), slot 127. */
 	assert_int_equal(det_forward(&l, IP(100, 64, 1, 255), &ext, &lo, &hi),
 			 0);
-	assert_int_equal(ext, IP(203, 0, 113, 9));
-	assert_int_equal(lo, 1024 + 7 * 256);
-	/* Slot 8 of .9 and all of .10 belong to no one. */
-	assert_int_equal(det_reverse(&l, IP(203, 0, 113, 9), 1024 + 8 * 256,
+	assert_int_equal(ext, IP(203, 0, 113, 10));
+	assert_int_equal(lo, 1024 + 127 * 256);
+	assert_int_equal(hi, 1024 + 128 * 256 - 1);
+	/* Above the region: the dynamic pool, no one's by layout. */
+	assert_int_equal(det_reverse(&l, IP(203, 0, 113, 10), 1024 + 128 * 256,
 				     &sub), -ENOENT);
-	assert_int_equal(det_reverse(&l, IP(203, 0, 113, 10), 1024, &sub),
-			 -ENOENT);
 	assert_int_equal(det_reverse(&l, IP(203, 0, 113, 8), 1024, &sub),
 			 -ENOENT);
 }
@@ -234,12 +234,12 @@ static void test_config_errors(void **state)
 		   "    mode: deterministic\n"
 		   "    ports_per_subscriber: 4032\n"
 		   "    include_boundary_addresses: false\n",
-		   "cgnat.yaml:6:27: pools[0].ports_per_subscriber: 4096 subscribers do not fit on 254 usable addresses at 4032 ports each (16 per address over ports 1024-65535; that needs 256 addresses): ports_per_subscriber: 3776 fits, 17 subscribers per address, or add addresses");
+		   "cgnat.yaml:6:27: pools[0].ports_per_subscriber: 4096 subscribers do not fit on 254 usable addresses at 4032 ports each (17 per address, but ports 1024-65535 hold 16 ranges; that needs 256 addresses): ports_per_subscriber: 3776 fits, 17 subscribers per address, or add addresses");
 	expect_err(HEAD "pools:\n"
 		   "  - addresses: [203.0.113.0/28]\n"
 		   "    mode: deterministic\n"
 		   "    ports_per_subscriber: 4032\n",
-		   "cgnat.yaml:6:27: pools[0].ports_per_subscriber: 4096 subscribers do not fit on 16 usable addresses at 4032 ports each (16 per address over ports 1024-65535; that needs 256 addresses): ports_per_subscriber: 192 fits, 256 subscribers per address, or add addresses");
+		   "cgnat.yaml:6:27: pools[0].ports_per_subscriber: 4096 subscribers do not fit on 16 usable addresses at 4032 ports each (256 per address, but ports 1024-65535 hold 16 ranges; that needs 256 addresses): ports_per_subscriber: 192 fits, 256 subscribers per address, or add addresses");
 	expect_err(HEAD "pools:\n"
 		   "  - addresses: [203.0.113.0/24]\n"
 		   "    mode: deterministic\n"
@@ -256,9 +256,14 @@ static void test_config_errors(void **state)
 	expect_err(HEAD "pools:\n"
 		   "  - addresses: [203.0.113.0/24]\n"
 		   "    mode: deterministic\n"
-		   "    ports_per_subscriber: 1024\n"
+		   "    ports_per_subscriber: 4032\n"
 		   "    overflow_blocks: 4\n",
 		   "cgnat.yaml:7:22: pools[0].overflow_blocks: 4 blocks of 256 ports do not fit above the deterministic region, which ends at port 65535 (0 fit; lower overflow_blocks or ports_per_subscriber)");
+	expect_ok(HEAD "pools:\n"
+		  "  - addresses: [203.0.113.0/24]\n"
+		  "    mode: deterministic\n"
+		  "    ports_per_subscriber: 3968\n"
+		  "    overflow_blocks: 4\n");
 	expect_err(HEAD "pools:\n"
 		   "  - addresses: [203.0.113.0/24]\n"
 		   "    mode: sequential\n",

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #include "allocator/det.h"
+#include "allocator/pb.h"
 #include "bpf/cgnat_abi.h"
 #include "bpf/loader.h"
 
@@ -34,5 +35,13 @@ struct det_dp {
  */
 int det_dp_build(const struct det_layout *l, __u32 version, __u32 overflow,
 		 const __be32 *addrs, __u32 n_addrs, struct det_dp *out);
+
+/*
+ * Tells the allocator about the deterministic pools of o: no first
+ * blocks for them, and on each of their addresses the blocks up to the
+ * end of the deterministic region reserved (all of them without
+ * overflow). Call after pb_init().
+ */
+void det_dp_reserve(struct pb *pb, const struct dp_opts *o);
 
 #endif /* CGNAT_DET_DP_H */

@@ -8,4 +8,4 @@ $(BUILD)/bpf/loader.o $(BUILD)/bpf/sweep_run.o: $(BUILD)/bpf/cgnat.skel.h
 
 # The packet-test harness, shared by tests/bpf and tests/bench.
 HARNESS_OBJS = $(BUILD)/tests/bpf/harness.o $(BUILD)/tests/bpf/pkt.o \
-	$(DP_OBJS) $(PB_OBJS) $(BUILD)/allocator/det.o $(BUILD)/allocator/det_dp.o
+	$(DP_OBJS) $(PB_OBJS)

@@ -178,15 +178,8 @@ static int h_load_full(struct harness *h, uint32_t n_addrs,
 	h->pv.addrs = h->addrs;
 	rc = pb_init(&h->pb, n_addrs, h->o.cfg.blocks_per_addr, h->addr_pool,
 		     n_pools);
-	if (!rc && pps) {
-		uint32_t rsv = overflow ? (det_region_end(&h->det) - 1024 +
-					   block_size - 1) / block_size :
-					  h->o.cfg.blocks_per_addr;
-
-		pb_pool_det(&h->pb, 1);
-		pb_reserve(&h->pb, 2, rsv);
-		pb_reserve(&h->pb, 3, rsv);
-	}
+	if (!rc)
+		det_dp_reserve(&h->pb, &h->o);
 	if (!rc)
 		pb_set_policy(&h->pb,
 			      &(struct pb_policy){ .idle_release_ms = 1000,

@@ -86,6 +86,7 @@ __noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 	struct cgnat_det_pool *dp;
 	struct cgnat_sub *sub;
 	struct det_range r;
+	__u64 *until;
 	int port, rc;
 
 	sub = bpf_map_lookup_elem(&cgnat_subs, &sub_idx);
@@ -97,6 +98,9 @@ __noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 	rc = det_range_of(dp, sub->addr, &r);
 	if (rc)
 		return rc;
+	until = bpf_map_lookup_elem(&cgnat_det_frozen, &sub->addr);
+	if (until && now < *until)
+		goto full;	/* moved by a layout change: quarantine */
 	/* Paired pooling: overflow blocks come from this address only. */
 	if (!sub->ext_idx)
 		__sync_val_compare_and_swap(&sub->ext_idx, 0, r.addr_idx + 1);
@@ -113,6 +117,7 @@ __noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 			       << 16 | port;
 	if (port != -REASON_QUOTA)
 		return port;
+full:
 	if (!dp->overflow) {
 		det_full(cfg, sub, dp, &r, now);
 		return -REASON_QUOTA;

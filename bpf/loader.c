@@ -128,6 +128,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	set_size(s->maps.cgnat_sub_prefixes, o->n_prefixes + 16);
 	set_size(s->maps.cgnat_det_prefixes, o->n_det_prefixes + 16);
 	set_size(s->maps.cgnat_det_ext, o->n_det_ext);
+	set_size(s->maps.cgnat_det_frozen, o->n_det_frozen);
 	set_size(s->maps.cgnat_addrs, o->n_addrs);
 	set_size(s->maps.cgnat_addr_idx, o->n_addrs);
 	set_size(s->maps.cgnat_ports, o->n_addrs * CGNAT_NPROTO);
@@ -284,6 +285,7 @@ static int fill_det(struct dp *dp, const struct dp_opts *o)
 	int fp = bpf_map__fd(dp->skel->maps.cgnat_det_pools);
 	int fx = bpf_map__fd(dp->skel->maps.cgnat_det_prefixes);
 	int fe = bpf_map__fd(dp->skel->maps.cgnat_det_ext);
+	int ff = bpf_map__fd(dp->skel->maps.cgnat_det_frozen);
 	__u32 i;
 
 	for (i = 0; i < CGNAT_MAX_POOLS; i++)
@@ -302,6 +304,10 @@ static int fill_det(struct dp *dp, const struct dp_opts *o)
 	}
 	for (i = 0; i < o->n_det_ext; i++)
 		if (bpf_map_update_elem(fe, &i, &o->det_ext[i], 0))
+			goto fail;
+	for (i = 0; i < o->n_det_frozen; i++)
+		if (bpf_map_update_elem(ff, &o->det_frozen[i],
+					&o->det_frozen_until_ns, 0))
 			goto fail;
 	return 0;
 fail:

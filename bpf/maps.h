@@ -97,6 +97,17 @@ struct {
 	__type(value, __u32);	/* address index */
 } cgnat_det_ext SEC(".maps");
 
+/* Subscribers a layout change moved -> end of their quarantine (ns,
+ * CLOCK_MONOTONIC): until then their range takes no new mapping, so no
+ * port passes between two subscribers closer in time than that.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __be32);
+	__type(value, __u64);
+} cgnat_det_frozen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16);

@@ -7,6 +7,7 @@
  * traffic never stops), then reconciliation of the log with the block
  * table. And the way down for good: --detach.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -16,9 +17,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/cgnatd.h"
+#include "daemon/detlog.h"
 #include "daemon/log.h"
 #include "daemon/pincheck.h"
 
@@ -127,6 +130,76 @@ static void open_log(struct cgnatd *d)
 	d->ev.dc = &d->dc;
 }
 
+/* Deterministic layouts (RFC 7422): what the data plane switches to at
+ * this start is logged first - the log is the configuration - and the
+ * subscribers a change moved are frozen out of their new range for the
+ * quarantine (cgnat_det_frozen, written at load) and flushed after it.
+ */
+static struct detlog_moved det_moved;
+static __be32 *det_frozen;
+
+static void det_layouts(struct cgnatd *d)
+{
+	struct store_det_layout r;
+	struct timespec mono;
+	int64_t now = runtime_now_ms();
+	unsigned int i;
+	int rc;
+
+	rc = detlog_sync(d->st, &d->cfg, now, &det_moved);
+	if (rc < 0)
+		fatalx("deterministic layout log: %s; not starting a layout "
+		       "that is not logged",
+		       store_errmsg(d->st));
+	for (i = 0; i < d->cfg.n_pools; i++)
+		if (d->cfg.pools[i].mode == CFG_POOL_DETERMINISTIC &&
+		    !store_det_latest(d->st, d->cfg.instance,
+				      d->cfg.pools[i].name, &r)) {
+			d->dc.o.det_pools[i].version = r.version;
+			log_info("pool %s: deterministic layout v%u, %u "
+				 "subscribers per address, %u ports each",
+				 r.pool, r.version, r.spa, r.pps);
+		}
+	if (!det_moved.n)
+		return;
+	det_frozen = calloc(det_moved.n, sizeof(*det_frozen));
+	if (!det_frozen)
+		fatalx("deterministic layout: out of memory");
+	for (i = 0; i < det_moved.n; i++)
+		det_frozen[i] = htonl(det_moved.sub[i]);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	d->dc.o.det_frozen = det_frozen;
+	d->dc.o.n_det_frozen = det_moved.n;
+	d->dc.o.det_frozen_until_ns =
+		(__u64)mono.tv_sec * 1000000000ull + mono.tv_nsec +
+		(__u64)(det_moved.until_ms - now) * 1000000ull;
+}
+
+/* After the switch: the moved subscribers' old sessions and mappings go. */
+static void det_flush(struct cgnatd *d)
+{
+	int rc;
+
+	if (!det_moved.n)
+		return;
+	rc = dp_flush_subs(&d->run.dp, det_frozen, det_moved.n);
+	if (rc < 0)
+		log_warnx("deterministic layout: flush of moved subscribers: "
+			  "%s",
+			  strerror(-rc));
+	else
+		log_info("deterministic layout change moved %u subscribers: "
+			 "%d mappings flushed, their new ranges rest %llds",
+			 det_moved.n, rc,
+			 (long long)(det_moved.until_ms - runtime_now_ms()) /
+				 1000);
+	d->dc.o.det_frozen = NULL;
+	d->dc.o.n_det_frozen = 0;
+	free(det_frozen);
+	det_frozen = NULL;
+	detlog_moved_free(&det_moved);
+}
+
 static void start_dataplane(struct cgnatd *d)
 {
 	struct reconcile_stats rs;
@@ -161,7 +234,9 @@ void cgnatd_start(struct cgnatd *d)
 	cgnatd_fleet_start(d);
 	cgnatd_ipfix_start(d);
 	d->ev.ipfix = d->ipfix;
+	det_layouts(d);
 	start_dataplane(d);
+	det_flush(d);
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);
 	runtime_pidfile(d->a.run_dir);

@@ -128,3 +128,11 @@ $(BUILD)/bin/cgnat-hasync: $(BUILD)/daemon/cgnat_hasync.o \
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
 $(BUILD)/daemon/cgnat_hasync.o: $(BUILD)/bpf/cgnat.skel.h
 BINS += $(BUILD)/bin/cgnat-hasync
+
+# cmocka: the deterministic layouts' log on a real SQLite file.
+$(BUILD)/tests/test_detlog: $(BUILD)/tests/unit/test_detlog.o \
+		$(BUILD)/daemon/detlog.o $(STORE_OBJS) $(CFG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_detlog

@@ -98,12 +98,12 @@ __noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 	rc = det_range_of(dp, sub->addr, &r);
 	if (rc)
 		return rc;
-	until = bpf_map_lookup_elem(&cgnat_det_frozen, &sub->addr);
-	if (until && now < *until)
-		goto full;	/* moved by a layout change: quarantine */
 	/* Paired pooling: overflow blocks come from this address only. */
 	if (!sub->ext_idx)
 		__sync_val_compare_and_swap(&sub->ext_idx, 0, r.addr_idx + 1);
+	until = bpf_map_lookup_elem(&cgnat_det_frozen, &sub->addr);
+	if (until && now < *until)
+		goto full;	/* moved by a layout change: quarantine */
 	if (cfg->parity)
 		mask = (sport & 1) ? 0xaaaaaaaaaaaaaaaaull :
 				     0x5555555555555555ull;

@@ -489,3 +489,57 @@ int detlog_in_force(const struct detlog_history *h, int64_t at_ms,
 	}
 	return n;
 }
+
+/* cb for every subscriber of row i's layout (assign), or for those of
+ * row i whose range row j does not keep (release).
+ */
+static int each_range(const struct detlog_history *h, uint32_t i, long j,
+		      detlog_range_cb cb, void *ctx)
+{
+	const struct det_layout *l = &h->lay[i];
+	uint32_t off, sub, e, e2;
+	uint16_t lo2, hi2;
+	struct store_block b;
+	int n = 0, rc;
+
+	for (off = 0; off < l->n_subs; off++) {
+		if (det_sub_at(l, off, &sub) || det_forward(l, sub, &e, &lo2,
+							   &hi2))
+			continue;
+		block_of(h, i, sub, e, end_of(h, i), &b);
+		if (j >= 0 && !det_forward(&h->lay[j], sub, &e2, &lo2, &hi2) &&
+		    e2 == e && lo2 == b.port_first && hi2 == b.port_last)
+			continue;	/* kept: nothing to release */
+		rc = cb(j < 0, &b, ctx);
+		if (rc < 0)
+			return rc;
+		n++;
+	}
+	return n;
+}
+
+int detlog_announce(const struct detlog_history *h, uint32_t instance,
+		    int64_t switched_now, detlog_range_cb cb, void *ctx)
+{
+	uint32_t i;
+	int n = 0, rc;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->row[i].instance != instance || next_of(h, i) ||
+		    h->row[i].kind != STORE_DET_CHANGE)
+			continue;
+		if (h->row[i].switched_ms == switched_now && i > 0 &&
+		    next_of(h, i - 1) &&
+		    h->row[i - 1].kind == STORE_DET_CHANGE) {
+			rc = each_range(h, i - 1, i, cb, ctx);
+			if (rc < 0)
+				return rc;
+			n += rc;
+		}
+		rc = each_range(h, i, -1, cb, ctx);
+		if (rc < 0)
+			return rc;
+		n += rc;
+	}
+	return n;
+}

@@ -91,4 +91,17 @@ typedef int (*detlog_table_cb)(const struct store_det_layout *r,
 int detlog_in_force(const struct detlog_history *h, int64_t at_ms,
 		    detlog_table_cb cb, void *ctx);
 
+/*
+ * The ranges to announce at a start (IPFIX natEvent 16/17, see README):
+ * for each pool of 'instance' whose newest row is a version, cb(1, b) for
+ * every subscriber's range in it (b->assigned_ms: its switched_ms), and,
+ * when that version was switched at 'switched_now' and replaced another,
+ * first cb(0, b) for every range of the old version that the new one does
+ * not keep (b->released_ms: the switch). Count or -errno from cb.
+ */
+typedef int (*detlog_range_cb)(int assign, const struct store_block *b,
+			       void *ctx);
+int detlog_announce(const struct detlog_history *h, uint32_t instance,
+		    int64_t switched_now, detlog_range_cb cb, void *ctx);
+
 #endif /* CGNAT_DAEMON_DETLOG_H */

@@ -137,6 +137,7 @@ static void open_log(struct cgnatd *d)
  */
 static struct detlog_moved det_moved;
 static __be32 *det_frozen;
+static int64_t det_switch_ms;
 
 static void det_layouts(struct cgnatd *d)
 {
@@ -146,6 +147,7 @@ static void det_layouts(struct cgnatd *d)
 	unsigned int i;
 	int rc;
 
+	det_switch_ms = now;
 	rc = detlog_sync(d->st, &d->cfg, now, &det_moved);
 	if (rc < 0)
 		fatalx("deterministic layout log: %s; not starting a layout "
@@ -200,6 +202,51 @@ static void det_flush(struct cgnatd *d)
 	detlog_moved_free(&det_moved);
 }
 
+/* One IPFIX record of a deterministic range, waiting for ring space a
+ * while rather than dropping it.
+ */
+static int det_record(int assign, const struct store_block *b, void *ctx)
+{
+	struct ipfix_event ie = {
+		.time_ms = assign ? b->assigned_ms : b->released_ms,
+		.nat_event = assign ? IPFIX_EV_PBA : IPFIX_EV_PBA_RELEASE,
+		.sub_addr = b->sub_addr,
+		.ext_addr = b->ext_addr,
+		.port_first = b->port_first,
+		.port_last = b->port_last,
+		.pool_id = b->pool_id,
+	};
+	struct ipfix_exporter *x = ctx;
+
+	if (ipfix_submit(x, &ie) == -ENOBUFS &&
+	    (ipfix_flush(x, 1000) || ipfix_submit(x, &ie)))
+		return -ENOBUFS;
+	return 0;
+}
+
+/* RFC 8158 has no record for a configuration: a deterministic range goes
+ * out as what it is to a collector, a port block allocation (natEvent
+ * 16) from the switch on, and a range a change took away as its
+ * de-allocation (17). All ranges at every start, as held blocks are.
+ */
+static void det_announce(struct cgnatd *d)
+{
+	struct detlog_history h;
+	int rc;
+
+	if (!d->ipfix)
+		return;
+	rc = detlog_history_load(d->st, &h);
+	if (!rc)
+		rc = detlog_announce(&h, d->cfg.instance, det_switch_ms,
+				     det_record, d->ipfix);
+	if (rc < 0)
+		log_warnx("IPFIX: deterministic ranges: %s", strerror(-rc));
+	else if (rc)
+		log_info("IPFIX: %d deterministic ranges announced", rc);
+	detlog_history_free(&h);
+}
+
 static void start_dataplane(struct cgnatd *d)
 {
 	struct reconcile_stats rs;
@@ -237,6 +284,7 @@ void cgnatd_start(struct cgnatd *d)
 	det_layouts(d);
 	start_dataplane(d);
 	det_flush(d);
+	det_announce(d);
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);
 	runtime_pidfile(d->a.run_dir);

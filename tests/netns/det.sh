@@ -37,6 +37,7 @@ pools:
 blocks: { quarantine: 3s }
 testing: { unsafe_short_timers: true }
 log: { database: $DB }
+ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }
 YAML
 }
 
@@ -49,6 +50,8 @@ printf 'addr add %s/10 dev sub0\n' "${DSUBS[@]}" "${PSUBS[@]}" | in_sub ip -batc
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 200 ip 2>/dev/null
 CAP=${TB_PIDS[-1]}
+tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
+COL=${TB_PIDS[-1]}
 tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
 det_yaml 960
 out=$("$BIN/cgnatd" -c "$CFG" --check --allow-unsafe-timers 2>&1)
@@ -142,4 +145,17 @@ out=$(ctl lookup 203.0.113.8:3300 --at "@$(date +%s)")
 check "after it 203.0.113.8:3300 is 100.64.3.5's (v2)" \
 	grep -q "subscriber 100\.64\.3\.5 (deterministic layout v2" <<<"$out"
 tb_stop_cgnatd TERM
+
+# --- IPFIX: ranges as port block records (natEvent 16/17) --------------------------
+sleep 0.3
+kill "$COL" 2>/dev/null
+"$BIN/ipfix_decode" "$TB_TMP/ipfix.bin" >"$TB_TMP/ipfix.txt" 2>/dev/null
+n16=$(grep -c "event=16 .*post_src=203\.0\.113\.\(8\|9\|10\|11\) " "$TB_TMP/ipfix.txt")
+n17=$(grep -c "event=17 .*post_src=203\.0\.113\.\(8\|9\|10\|11\) " "$TB_TMP/ipfix.txt")
+check "IPFIX: every range of v1 and of v2 as natEvent 16 ($n16), v1's as 17 at the change ($n17)" \
+	test "$n16" -ge 512 -a "$n17" = 256
+check "IPFIX: 100.64.3.5's v1 range from the switch" grep -q \
+	"event=16 .*src=100\.64\.3\.5 post_src=203\.0\.113\.8 start=5824 end=6783" "$TB_TMP/ipfix.txt"
+check "IPFIX: its v1 range released at the change ($t_switch)" grep -q \
+	"event=17 time_ms=$t_switch src=100\.64\.3\.5 post_src=203\.0\.113\.8 start=5824 end=6783 " "$TB_TMP/ipfix.txt"
 tb_summary

@@ -201,7 +201,7 @@ int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 int h_load_det(struct harness *h, uint32_t block_size, uint32_t pps,
 	       uint32_t overflow)
 {
-	return h_load_full(h, 4, block_size, 8, 1, 4096, 512, pps, overflow);
+	return h_load_full(h, 4, block_size, 8, 1, 1 << 16, 512, pps, overflow);
 }
 
 void h_unload(struct harness *h)

@@ -39,7 +39,7 @@ uint32_t det_fit_pps(uint32_t n_subs, uint32_t n_ext, uint32_t port_first,
 	if (!n_subs || !n_ext || port_last < port_first)
 		return 0;
 	range = (uint64_t)port_last + 1 - port_first;
-	spa = ((uint64_t)n_subs + n_ext - 1) / n_ext;	/* needed per address */
+	spa = ((uint64_t)n_subs + n_ext - 1) / n_ext; /* needed per address */
 	pps = range / spa / 64 * 64;
 	return (uint32_t)pps;
 }
@@ -59,9 +59,9 @@ static int check_args(uint32_t n_in, uint32_t n_out, uint32_t port_first,
 }
 
 int det_layout_init(struct det_layout *l, const struct det_prefix *in,
-		    uint32_t n_in, const struct det_prefix *out,
-		    uint32_t n_out, uint32_t port_first, uint32_t port_last,
-		    uint32_t pps, bool exclude_boundary)
+		    uint32_t n_in, const struct det_prefix *out, uint32_t n_out,
+		    uint32_t port_first, uint32_t port_last, uint32_t pps,
+		    bool exclude_boundary)
 {
 	uint64_t subs = 0, ext = 0;
 	uint32_t i;

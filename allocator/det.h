@@ -26,28 +26,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DET_MAX_PREFIXES 64	/* = CFG_MAX_PREFIXES */
-#define DET_ALGORITHM 0		/* RFC 7422 section 2: sequential */
+#define DET_MAX_PREFIXES 64 /* = CFG_MAX_PREFIXES */
+#define DET_ALGORITHM 0 /* RFC 7422 section 2: sequential */
 
 struct det_prefix {
-	uint32_t addr;		/* host order, host bits zero */
-	uint8_t len;		/* 0..32 */
+	uint32_t addr; /* host order, host bits zero */
+	uint8_t len; /* 0..32 */
 };
 
 struct det_layout {
-	uint32_t port_first;	/* first port of the region, >= 1024 */
-	uint32_t port_last;	/* last candidate port (ports.range) */
-	uint32_t pps;		/* ports per subscriber, multiple of 64 */
-	uint32_t spa;		/* subscribers per external address (C) */
-	uint32_t n_subs;	/* inside addresses (I) */
-	uint32_t n_ext;		/* usable outside addresses (O) */
+	uint32_t port_first; /* first port of the region, >= 1024 */
+	uint32_t port_last; /* last candidate port (ports.range) */
+	uint32_t pps; /* ports per subscriber, multiple of 64 */
+	uint32_t spa; /* subscribers per external address (C) */
+	uint32_t n_subs; /* inside addresses (I) */
+	uint32_t n_ext; /* usable outside addresses (O) */
 	bool exclude_boundary;
 	uint32_t n_in, n_out;
-	struct det_prefix in[DET_MAX_PREFIXES];	/* sorted by address */
-	uint32_t in_base[DET_MAX_PREFIXES];	/* offset of in[i].addr */
-	struct det_prefix out[DET_MAX_PREFIXES];	/* sorted */
-	uint32_t out_base[DET_MAX_PREFIXES];	/* index of out[i]'s first
-						 * usable address */
+	struct det_prefix in[DET_MAX_PREFIXES]; /* sorted by address */
+	uint32_t in_base[DET_MAX_PREFIXES]; /* offset of in[i].addr */
+	struct det_prefix out[DET_MAX_PREFIXES]; /* sorted */
+	uint32_t out_base[DET_MAX_PREFIXES]; /* index of out[i]'s first
+					      * usable address */
 };
 
 /*
@@ -59,9 +59,9 @@ struct det_layout {
  * filled, so the caller can report n_subs, n_ext and det_fit_pps()).
  */
 int det_layout_init(struct det_layout *l, const struct det_prefix *in,
-		    uint32_t n_in, const struct det_prefix *out,
-		    uint32_t n_out, uint32_t port_first, uint32_t port_last,
-		    uint32_t pps, bool exclude_boundary);
+		    uint32_t n_in, const struct det_prefix *out, uint32_t n_out,
+		    uint32_t port_first, uint32_t port_last, uint32_t pps,
+		    bool exclude_boundary);
 
 /* Usable addresses of one outside prefix under the boundary rule. */
 uint32_t det_prefix_usable(const struct det_prefix *p, bool exclude_boundary);

@@ -12,7 +12,7 @@
 #include "allocator/det_dp.h"
 
 struct idx {
-	__u32 addr;		/* host order */
+	__u32 addr; /* host order */
 	__u32 i;
 };
 
@@ -24,9 +24,8 @@ static int cmp_idx(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int det_dp_build(const struct det_layout *l, __u32 version,
-		 __u32 overflow, const __be32 *addrs, __u32 n_addrs,
-		 struct det_dp *out)
+int det_dp_build(const struct det_layout *l, __u32 version, __u32 overflow,
+		 const __be32 *addrs, __u32 n_addrs, struct det_dp *out)
 {
 	struct idx *sorted, key, *hit;
 	__u32 i, ext;
@@ -42,10 +41,13 @@ int det_dp_build(const struct det_layout *l, __u32 version,
 		sorted[i].i = i;
 	}
 	qsort(sorted, n_addrs, sizeof(*sorted), cmp_idx);
-	out->pool = (struct cgnat_det_pool){
-		.pps = l->pps, .spa = l->spa, .port_first = l->port_first,
-		.ext_base = out->n_ext, .n_ext = l->n_ext,
-		.overflow = overflow, .version = version };
+	out->pool = (struct cgnat_det_pool){.pps = l->pps,
+					    .spa = l->spa,
+					    .port_first = l->port_first,
+					    .ext_base = out->n_ext,
+					    .n_ext = l->n_ext,
+					    .overflow = overflow,
+					    .version = version};
 	for (i = 0; i < l->n_ext; i++) {
 		if (det_ext_at(l, i, &ext))
 			goto bad;

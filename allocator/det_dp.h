@@ -20,9 +20,9 @@
  * appends to ext[] and prefixes[]. Zero it before the first.
  */
 struct det_dp {
-	struct cgnat_det_pool pool;	/* the last pool built */
+	struct cgnat_det_pool pool; /* the last pool built */
 	__u32 n_ext;
-	__u32 ext[CGNAT_DET_MAX_EXT];	/* address index per entry */
+	__u32 ext[CGNAT_DET_MAX_EXT]; /* address index per entry */
 	__u32 n_prefixes;
 	struct dp_prefix prefixes[DET_DP_MAX_PREFIXES]; /* .pool = base */
 };

@@ -24,8 +24,8 @@ void det_dp_reserve(struct pb *pb, const struct dp_opts *o)
 			continue;
 		end = d->port_first + d->spa * d->pps;
 		n = d->overflow ? (end - g->port_lo + g->block_size - 1) /
-					  g->block_size :
-				  g->blocks_per_addr;
+					  g->block_size
+				: g->blocks_per_addr;
 		pb_reserve(pb, i, n);
 	}
 }

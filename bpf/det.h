@@ -18,15 +18,15 @@
 /* The deterministic layout of pool 'pool', or NULL for a PBA pool. */
 static __always_inline struct cgnat_det_pool *det_pool(__u32 pool)
 {
-	struct cgnat_det_pool *dp = bpf_map_lookup_elem(&cgnat_det_pools,
-							&pool);
+	struct cgnat_det_pool *dp =
+		bpf_map_lookup_elem(&cgnat_det_pools, &pool);
 
 	return dp && dp->pps && dp->spa ? dp : 0;
 }
 
 struct det_range {
 	__u32 addr_idx;
-	__u32 first;		/* first port, multiple of 64 */
+	__u32 first; /* first port, multiple of 64 */
 };
 
 /* f1 of RFC 7422: the address index and first port of subscriber 'sub'
@@ -35,7 +35,7 @@ struct det_range {
 static __always_inline int det_range_of(const struct cgnat_det_pool *dp,
 					__be32 sub, struct det_range *r)
 {
-	struct cgnat_sub_prefix k = { .prefixlen = 32, .addr = sub };
+	struct cgnat_sub_prefix k = {.prefixlen = 32, .addr = sub};
 	struct cgnat_det_prefix *pf;
 	__u32 off, ei, *ai;
 
@@ -78,8 +78,7 @@ static __always_inline void det_full(const struct cgnat_cfg *cfg,
  * decodes it as a PBA result), or a negative reason. Global, verified
  * once.
  */
-__noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
-			   __u64 now)
+__noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport, __u64 now)
 {
 	struct cgnat_cfg *cfg = cfg_get();
 	__u64 any = ~0ull, mask = any;
@@ -103,10 +102,10 @@ __noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 		__sync_val_compare_and_swap(&sub->ext_idx, 0, r.addr_idx + 1);
 	until = bpf_map_lookup_elem(&cgnat_det_frozen, &sub->addr);
 	if (until && now < *until)
-		goto full;	/* moved by a layout change: quarantine */
+		goto full; /* moved by a layout change: quarantine */
 	if (cfg->parity)
-		mask = (sport & 1) ? 0xaaaaaaaaaaaaaaaaull :
-				     0x5555555555555555ull;
+		mask = (sport & 1) ? 0xaaaaaaaaaaaaaaaaull
+				   : 0x5555555555555555ull;
 	port = pba_take_range(r.addr_idx, pidx, r.first, dp->pps / 64, mask);
 	if (port == -REASON_QUOTA && mask != any)
 		port = pba_take_range(r.addr_idx, pidx, r.first, dp->pps / 64,
@@ -114,7 +113,8 @@ __noinline __s64 det_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 	if (port >= 0)
 		return (__s64)(r.addr_idx * cfg->blocks_per_addr +
 			       (port - cfg->port_lo) / cfg->block_size)
-			       << 16 | port;
+			       << 16 |
+		       port;
 	if (port != -REASON_QUOTA)
 		return port;
 full:

@@ -53,7 +53,7 @@ static int keys_add(struct keys *k, const void *key)
 static int flush_sessions(struct dp *dp, const __be32 *set, __u32 n)
 {
 	int fd = bpf_map__fd(dp->skel->maps.cgnat_sessions);
-	struct keys k = { .size = sizeof(struct cgnat_sess_key) };
+	struct keys k = {.size = sizeof(struct cgnat_sess_key)};
 	struct cgnat_sess_key cur, next;
 	void *prev = NULL;
 	size_t i;
@@ -70,7 +70,7 @@ static int flush_sessions(struct dp *dp, const __be32 *set, __u32 n)
 	for (i = 0; !rc && i < k.n; i++) {
 		rc = dp_sess_delete(dp, (struct cgnat_sess_key *)k.v + i);
 		if (rc == -ENOENT)
-			rc = 0;		/* expired meanwhile */
+			rc = 0; /* expired meanwhile */
 	}
 	free(k.v);
 	return rc;
@@ -84,8 +84,9 @@ static void clear_port(struct dp *dp, const struct cgnat_map_key *ok,
 
 	if (bpf_map_lookup_elem(fi, &ov->addr, &ai))
 		return;
-	pidx = ok->proto == IPPROTO_TCP ? CGNAT_P_TCP :
-	       ok->proto == IPPROTO_UDP ? CGNAT_P_UDP : CGNAT_P_ICMP;
+	pidx = ok->proto == IPPROTO_TCP	  ? CGNAT_P_TCP
+	       : ok->proto == IPPROTO_UDP ? CGNAT_P_UDP
+					  : CGNAT_P_ICMP;
 	__atomic_fetch_and(&dp->v.ports[ai * CGNAT_NPROTO + pidx].w[port / 64],
 			   ~(1ull << (port & 63)), __ATOMIC_SEQ_CST);
 }
@@ -93,7 +94,7 @@ static void clear_port(struct dp *dp, const struct cgnat_map_key *ok,
 static int flush_mappings(struct dp *dp, const __be32 *set, __u32 n)
 {
 	int fd = bpf_map__fd(dp->skel->maps.cgnat_mappings);
-	struct keys k = { .size = sizeof(struct cgnat_map_key) };
+	struct keys k = {.size = sizeof(struct cgnat_map_key)};
 	struct cgnat_map_key cur, next, ik;
 	struct cgnat_map ov;
 	void *prev = NULL;

@@ -59,9 +59,9 @@ uint32_t cfg_det_overflow_blocks(const struct cgnat_config *cfg,
 /* The keys that mean nothing in a PBA pool must not be set there. */
 static int check_pba_pool(struct cfg_ctx *ctx, unsigned int i)
 {
-	static const char *const keys[] = { "ports_per_subscriber",
-					     "overflow_blocks",
-					     "include_boundary_addresses" };
+	static const char *const keys[] = {"ports_per_subscriber",
+					   "overflow_blocks",
+					   "include_boundary_addresses"};
 	char path[CFG_KPATH_LEN];
 	unsigned int k;
 
@@ -69,7 +69,9 @@ static int check_pba_pool(struct cfg_ctx *ctx, unsigned int i)
 		snprintf(path, sizeof(path), "pools[%u].%s", i, keys[k]);
 		if (cfg_mark_find(ctx, path))
 			return cfg_errf(ctx, cfg_mark_near(ctx, path), path,
-					"only a deterministic pool has %s (add mode: deterministic to this pool, or remove the key)",
+					"only a deterministic pool has %s (add "
+					"mode: deterministic to this pool, or "
+					"remove the key)",
 					keys[k]);
 	}
 	return 0;
@@ -80,23 +82,28 @@ static int fit_err(struct cfg_ctx *ctx, const char *path,
 {
 	uint32_t span = l->port_last + 1 - l->port_first;
 	uint32_t need = (l->n_subs + span / l->pps - 1) / (span / l->pps);
-	uint32_t fit = det_fit_pps(l->n_subs, l->n_ext, l->port_first,
-				   l->port_last);
+	uint32_t fit =
+		det_fit_pps(l->n_subs, l->n_ext, l->port_first, l->port_last);
 	uint32_t per = (l->n_subs + l->n_ext - 1) / l->n_ext;
 	char hint[160];
 
 	if (fit)
 		snprintf(hint, sizeof(hint),
-			 "ports_per_subscriber: %u fits, %u subscribers per address",
+			 "ports_per_subscriber: %u fits, %u subscribers per "
+			 "address",
 			 fit, per);
 	else
 		snprintf(hint, sizeof(hint),
-			 "no ports_per_subscriber fits: even 64 ports give only %u subscribers per address",
+			 "no ports_per_subscriber fits: even 64 ports give "
+			 "only %u subscribers per address",
 			 (l->port_last + 1 - l->port_first) / 64);
-	return cfg_errf(ctx, cfg_mark_near(ctx, path), path,
-			"%u subscribers do not fit on %u usable addresses at %u ports each (%u per address, but ports %u-%u hold %u ranges; that needs %u addresses): %s, or add addresses",
-			l->n_subs, l->n_ext, l->pps, l->spa, l->port_first,
-			l->port_last, span / l->pps, need, hint);
+	return cfg_errf(
+		ctx, cfg_mark_near(ctx, path), path,
+		"%u subscribers do not fit on %u usable addresses at %u ports "
+		"each (%u per address, but ports %u-%u hold %u ranges; that "
+		"needs %u addresses): %s, or add addresses",
+		l->n_subs, l->n_ext, l->pps, l->spa, l->port_first,
+		l->port_last, span / l->pps, need, hint);
 }
 
 static int check_det_pool(struct cfg_ctx *ctx, unsigned int i)
@@ -113,18 +120,22 @@ static int check_det_pool(struct cfg_ctx *ctx, unsigned int i)
 	if (!p->ports_per_subscriber) {
 		snprintf(path, sizeof(path), "pools[%u]", i);
 		return cfg_errf(ctx, p->mark, path,
-				"missing required key 'ports_per_subscriber' (needed by mode: deterministic, a multiple of 64, e.g. ports_per_subscriber: 2016)");
+				"missing required key 'ports_per_subscriber' "
+				"(needed by mode: deterministic, a multiple of "
+				"64, e.g. ports_per_subscriber: 2016)");
 	}
 	if (p->ports_per_subscriber % 64)
 		return cfg_errf(ctx, cfg_mark_near(ctx, path), path,
 				"%u is not a multiple of 64 (use %u or %u)",
 				p->ports_per_subscriber,
-				p->ports_per_subscriber < 64 ?
-					64 : p->ports_per_subscriber / 64 * 64,
+				p->ports_per_subscriber < 64
+					? 64
+					: p->ports_per_subscriber / 64 * 64,
 				(p->ports_per_subscriber / 64 + 1) * 64);
 	if (p->ports_per_subscriber > span)
 		return cfg_errf(ctx, cfg_mark_near(ctx, path), path,
-				"%u is more than ports.range %u-%u holds (%u; lower it or widen ports.range)",
+				"%u is more than ports.range %u-%u holds (%u; "
+				"lower it or widen ports.range)",
 				p->ports_per_subscriber, cfg->ports.first,
 				cfg->ports.last, span);
 	ret = cfg_det_layout(cfg, i, &l);
@@ -132,17 +143,23 @@ static int check_det_pool(struct cfg_ctx *ctx, unsigned int i)
 		return fit_err(ctx, path, &l);
 	if (ret) {
 		snprintf(path, sizeof(path), "pools[%u].addresses", i);
-		return cfg_errf(ctx, cfg_mark_near(ctx, path), path,
-				"no usable address for a deterministic pool (with include_boundary_addresses: false a prefix loses its first and last address; widen the prefix)");
+		return cfg_errf(
+			ctx, cfg_mark_near(ctx, path), path,
+			"no usable address for a deterministic pool (with "
+			"include_boundary_addresses: false a prefix loses its "
+			"first and last address; widen the prefix)");
 	}
 	end = det_region_end(&l);
 	free_blocks = cfg_det_overflow_blocks(cfg, &l);
 	if (p->overflow_blocks && free_blocks < p->overflow_blocks) {
 		snprintf(path, sizeof(path), "pools[%u].overflow_blocks", i);
-		return cfg_errf(ctx, cfg_mark_near(ctx, path), path,
-				"%u blocks of %u ports do not fit above the deterministic region, which ends at port %u (%u fit; lower overflow_blocks or ports_per_subscriber)",
-				p->overflow_blocks, cfg->ports.block_size,
-				end - 1, free_blocks);
+		return cfg_errf(
+			ctx, cfg_mark_near(ctx, path), path,
+			"%u blocks of %u ports do not fit above the "
+			"deterministic region, which ends at port %u (%u fit; "
+			"lower overflow_blocks or ports_per_subscriber)",
+			p->overflow_blocks, cfg->ports.block_size, end - 1,
+			free_blocks);
 	}
 	return 0;
 }

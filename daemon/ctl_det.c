@@ -16,7 +16,7 @@
 
 struct table {
 	int json;
-	int pools;		/* printed so far */
+	int pools; /* printed so far */
 };
 
 static void print_time_json(const char *name, int64_t ms)
@@ -46,8 +46,8 @@ static void pool_json_head(const struct store_det_layout *r, int64_t until)
 	       "\"port_last\":%u,\"overflow_blocks\":%u,\"algorithm\":%u,"
 	       "\"reserved\":\"%s\",\"mapping\":[",
 	       r->inside, r->outside, r->exclude_boundary ? "true" : "false",
-	       r->pps, r->spa, r->port_first, r->port_last,
-	       r->overflow_blocks, r->algorithm, r->reserved);
+	       r->pps, r->spa, r->port_first, r->port_last, r->overflow_blocks,
+	       r->algorithm, r->reserved);
 }
 
 static int print_pool(const struct store_det_layout *r,
@@ -75,8 +75,8 @@ static int print_pool(const struct store_det_layout *r,
 			       "\"port_first\":%u,\"port_last\":%u}",
 			       off ? "," : "", sub, ext, lo, hi);
 		else
-			printf("%s,%u,%s,%s,%s,%s,%u,%u\n", r->pool,
-			       r->version, from, to, sub, ext, lo, hi);
+			printf("%s,%u,%s,%s,%s,%s,%u,%u\n", r->pool, r->version,
+			       from, to, sub, ext, lo, hi);
 	}
 	if (t->json)
 		printf("]}");
@@ -87,7 +87,7 @@ static int print_pool(const struct store_det_layout *r,
 int cmd_det_table(struct ctl *c)
 {
 	struct detlog_history h;
-	struct table t = { .json = c->json };
+	struct table t = {.json = c->json};
 	char at_s[TIMEFMT_LEN];
 	struct store *st;
 	struct timespec ts;

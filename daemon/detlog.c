@@ -52,8 +52,7 @@ void detlog_row(const struct cgnat_config *cfg, unsigned int pool,
 			 l->port_first - 1);
 }
 
-static int parse_prefixes(const char *text, struct det_prefix *v,
-			  uint32_t *n)
+static int parse_prefixes(const char *text, struct det_prefix *v, uint32_t *n)
 {
 	char buf[STORE_DET_PREFIXES_LEN], *tok, *save;
 	uint32_t addr;
@@ -63,7 +62,8 @@ static int parse_prefixes(const char *text, struct det_prefix *v,
 	*n = 0;
 	for (tok = strtok_r(buf, " ", &save); tok;
 	     tok = strtok_r(NULL, " ", &save)) {
-		if (*n >= DET_MAX_PREFIXES || cfg_parse_prefix(tok, &addr, &len))
+		if (*n >= DET_MAX_PREFIXES ||
+		    cfg_parse_prefix(tok, &addr, &len))
 			return -EINVAL;
 		v[*n].addr = addr;
 		v[(*n)++].len = len;
@@ -94,8 +94,7 @@ int detlog_same(const struct store_det_layout *a,
 	       a->pps == b->pps && a->port_first == b->port_first &&
 	       a->port_last == b->port_last && a->spa == b->spa &&
 	       a->overflow_blocks == b->overflow_blocks &&
-	       a->block_size == b->block_size &&
-	       a->algorithm == b->algorithm &&
+	       a->block_size == b->block_size && a->algorithm == b->algorithm &&
 	       !strcmp(a->reserved, b->reserved);
 }
 
@@ -170,8 +169,7 @@ static int keep_row(const struct store_det_layout *r, void *ctx)
 	h->row[h->n] = *r;
 	memset(&h->lay[h->n], 0, sizeof(*l));
 	/* A row this build cannot read back stays, covering nothing. */
-	if (r->kind == STORE_DET_CHANGE &&
-	    detlog_layout(r, &h->lay[h->n]))
+	if (r->kind == STORE_DET_CHANGE && detlog_layout(r, &h->lay[h->n]))
 		h->row[h->n].kind = STORE_DET_RETIRED;
 	h->n++;
 	return 0;
@@ -204,8 +202,8 @@ static const struct store_det_layout *next_of(const struct detlog_history *h,
 	if (i + 1 >= h->n)
 		return NULL;
 	b = &h->row[i + 1];
-	return a->instance == b->instance && !strcmp(a->pool, b->pool) ? b :
-									 NULL;
+	return a->instance == b->instance && !strcmp(a->pool, b->pool) ? b
+								       : NULL;
 }
 
 /* Index of the last row of the pool of row i (of instance, named). */
@@ -224,8 +222,8 @@ static long last_of(const struct detlog_history *h, uint32_t instance,
 /* A change still in its quarantine (from an earlier start): its moved
  * subscribers again.
  */
-static int still_moving(const struct detlog_history *h, long i,
-			int64_t now_ms, struct detlog_moved *moved)
+static int still_moving(const struct detlog_history *h, long i, int64_t now_ms,
+			struct detlog_moved *moved)
 {
 	const struct store_det_layout *r = &h->row[i];
 	int64_t until = r->switched_ms + r->quarantine_ms;
@@ -386,9 +384,8 @@ static int overlaps(int64_t from, int64_t to, int64_t a, int64_t b)
 	return a <= to && (b == STORE_MS_NONE || b > from);
 }
 
-static void block_of(const struct detlog_history *h, uint32_t i,
-		     uint32_t sub, uint32_t ext, int64_t until,
-		     struct store_block *b)
+static void block_of(const struct detlog_history *h, uint32_t i, uint32_t sub,
+		     uint32_t ext, int64_t until, struct store_block *b)
 {
 	const struct store_det_layout *r = &h->row[i];
 	uint32_t e;
@@ -402,17 +399,16 @@ static void block_of(const struct detlog_history *h, uint32_t i,
 	det_forward(&h->lay[i], sub, &e, &b->port_first, &b->port_last);
 	b->assigned_ms = r->switched_ms;
 	b->released_ms = end_of(h, i);
-	b->release_reason = b->released_ms == STORE_MS_NONE ?
-				    STORE_REL_NONE :
-				    STORE_REL_LAYOUT;
+	b->release_reason = b->released_ms == STORE_MS_NONE ? STORE_REL_NONE
+							    : STORE_REL_LAYOUT;
 	b->det_version = r->version;
 	b->det_until_ms = until;
 }
 
 /* Is [from, to] wholly covered by the versions of the pool whose rows
  * start at 'first'? */
-static int covered(const struct detlog_history *h, uint32_t first,
-		   int64_t from, int64_t to)
+static int covered(const struct detlog_history *h, uint32_t first, int64_t from,
+		   int64_t to)
 {
 	uint32_t i;
 	int64_t t = from;
@@ -433,9 +429,9 @@ static int covered(const struct detlog_history *h, uint32_t first,
 	return 0;
 }
 
-int detlog_lookup(const struct detlog_history *h, uint32_t ext,
-		  uint16_t port, int64_t from_ms, int64_t to_ms,
-		  store_block_cb cb, void *ctx, int *unknown)
+int detlog_lookup(const struct detlog_history *h, uint32_t ext, uint16_t port,
+		  int64_t from_ms, int64_t to_ms, store_block_cb cb, void *ctx,
+		  int *unknown)
 {
 	struct store_block b;
 	uint32_t i, first = 0, idx, sub;
@@ -503,13 +499,13 @@ static int each_range(const struct detlog_history *h, uint32_t i, long j,
 	int n = 0, rc;
 
 	for (off = 0; off < l->n_subs; off++) {
-		if (det_sub_at(l, off, &sub) || det_forward(l, sub, &e, &lo2,
-							   &hi2))
+		if (det_sub_at(l, off, &sub) ||
+		    det_forward(l, sub, &e, &lo2, &hi2))
 			continue;
 		block_of(h, i, sub, e, end_of(h, i), &b);
 		if (j >= 0 && !det_forward(&h->lay[j], sub, &e2, &lo2, &hi2) &&
 		    e2 == e && lo2 == b.port_first && hi2 == b.port_last)
-			continue;	/* kept: nothing to release */
+			continue; /* kept: nothing to release */
 		rc = cb(j < 0, &b, ctx);
 		if (rc < 0)
 			return rc;

@@ -36,8 +36,8 @@ int detlog_same(const struct store_det_layout *a,
  * flushed, their new range rests for the quarantine). */
 struct detlog_moved {
 	uint32_t n, cap;
-	uint32_t *sub;		/* host order */
-	int64_t until_ms;	/* end of the quarantine */
+	uint32_t *sub; /* host order */
+	int64_t until_ms; /* end of the quarantine */
 };
 void detlog_moved_free(struct detlog_moved *m);
 /* Appends to m every inside address of old or new whose (address, range)
@@ -65,7 +65,7 @@ int detlog_daily(struct store *st, const struct cgnat_config *cfg,
 struct detlog_history {
 	uint32_t n;
 	struct store_det_layout *row;
-	struct det_layout *lay;		/* per row; unused for retirements */
+	struct det_layout *lay; /* per row; unused for retirements */
 };
 int detlog_history_load(struct store *st, struct detlog_history *h);
 void detlog_history_free(struct detlog_history *h);
@@ -79,9 +79,9 @@ void detlog_history_free(struct detlog_history *h);
  * deterministic pool and part of the window is covered by no layout of
  * that pool. Returns the number of matches or -errno from cb.
  */
-int detlog_lookup(const struct detlog_history *h, uint32_t ext,
-		  uint16_t port, int64_t from_ms, int64_t to_ms,
-		  store_block_cb cb, void *ctx, int *unknown);
+int detlog_lookup(const struct detlog_history *h, uint32_t ext, uint16_t port,
+		  int64_t from_ms, int64_t to_ms, store_block_cb cb, void *ctx,
+		  int *unknown);
 
 /* The version of each pool in force at at_ms: calls cb per row (kind
  * CHANGE) with its layout. Count or -errno from cb. */

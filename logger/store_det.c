@@ -11,10 +11,10 @@
 
 #include "logger/store_internal.h"
 
-#define DET_COLS                                                        \
-	"id, kind, logged_ms, instance, pool_id, pool, version, "        \
-	"switched_ms, quarantine_ms, inside, outside, exclude_boundary, " \
-	"ports_per_subscriber, port_first, port_last, subs_per_addr, "   \
+#define DET_COLS                                                               \
+	"id, kind, logged_ms, instance, pool_id, pool, version, "              \
+	"switched_ms, quarantine_ms, inside, outside, exclude_boundary, "      \
+	"ports_per_subscriber, port_first, port_last, subs_per_addr, "         \
 	"overflow_blocks, block_size, algorithm, reserved"
 
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **s,
@@ -161,8 +161,8 @@ int store_det_latest(struct store *st, uint32_t instance, const char *pool,
 	return ret < 0 ? ret : ret ? 0 : -ENOENT;
 }
 
-int store_det_last_logged(struct store *st, uint32_t instance,
-			  const char *pool, int64_t *logged_ms)
+int store_det_last_logged(struct store *st, uint32_t instance, const char *pool,
+			  int64_t *logged_ms)
 {
 	sqlite3_stmt *s;
 	int rc, ret;
@@ -180,9 +180,9 @@ int store_det_last_logged(struct store *st, uint32_t instance,
 		*logged_ms = sqlite3_column_int64(s, 0);
 		ret = 0;
 	} else {
-		ret = rc == SQLITE_ROW ? -ENOENT :
-					 store_fail_sqlite(st, rc,
-							   "layout log time");
+		ret = rc == SQLITE_ROW
+			      ? -ENOENT
+			      : store_fail_sqlite(st, rc, "layout log time");
 	}
 	sqlite3_finalize(s);
 	return ret;

@@ -41,9 +41,12 @@ static int cmp_u32(const void *a, const void *b)
 
 static struct pkt_spec udp(uint32_t src, uint16_t sport)
 {
-	struct pkt_spec s = { .proto = 17, .saddr = src,
-			      .daddr = pkt_ip("198.51.100.10"), .sport = sport,
-			      .dport = 7, .payload = 18 };
+	struct pkt_spec s = {.proto = 17,
+			     .saddr = src,
+			     .daddr = pkt_ip("198.51.100.10"),
+			     .sport = sport,
+			     .dport = 7,
+			     .payload = 18};
 
 	memcpy(s.smac, h_mac_h1, 6);
 	memcpy(s.dmac, h_mac_tin, 6);
@@ -61,8 +64,9 @@ static int time_runs(int runs, uint32_t base, int subs, int fixed,
 	if (!ns)
 		return -1;
 	for (i = 0; i < runs; i++) {
-		struct pkt_spec s = fixed ? udp(base, 5000) :
-			udp(htonl(ntohl(base) + i % subs), 10000 + i / subs);
+		struct pkt_spec s = fixed ? udp(base, 5000)
+					  : udp(htonl(ntohl(base) + i % subs),
+						10000 + i / subs);
 		size_t len = pkt_build(buf, sizeof(buf), &s);
 
 		if (i % 8 == 0) {
@@ -109,14 +113,13 @@ static long long file_bytes(const char *dir)
 	return n;
 }
 
-static const char YAML[] =
-	"interfaces: { inside: in0, outside: out0 }\n"
-	"subscribers: [100.64.0.0/16]\n"
-	"pools:\n"
-	"  - name: det\n"
-	"    addresses: [203.0.113.0/24]\n"
-	"    mode: deterministic\n"
-	"    ports_per_subscriber: 192\n";
+static const char YAML[] = "interfaces: { inside: in0, outside: out0 }\n"
+			   "subscribers: [100.64.0.0/16]\n"
+			   "pools:\n"
+			   "  - name: det\n"
+			   "    addresses: [203.0.113.0/24]\n"
+			   "    mode: deterministic\n"
+			   "    ports_per_subscriber: 192\n";
 
 /* Bytes per subscriber-day of a deterministic /16 over 'days' days, and
  * of the same subscribers under PBA with one holding each per day, on
@@ -127,7 +130,7 @@ static int log_bytes(int days, double *det, double *pba)
 	char dir[] = "/tmp/cgnat-bench-det.XXXXXX", err[256], p[128];
 	const int subs = 65536, pba_subs = 4096;
 	struct cgnat_config cfg;
-	struct detlog_moved m = { 0 };
+	struct detlog_moved m = {0};
 	struct store *st;
 	long long empty;
 	int64_t t = 1764000000000LL;
@@ -161,13 +164,15 @@ static int log_bytes(int days, double *det, double *pba)
 	for (d = 0; d < days && !rc; d++)
 		for (i = 0; i < pba_subs && !rc; i++) {
 			struct store_block b = {
-				.instance = 1, .pool_id = 1, .pool = "pba",
+				.instance = 1,
+				.pool_id = 1,
+				.pool = "pba",
 				.sub_addr = 0x64400000 + i,
 				.ext_addr = 0xcb007100 + i % 64,
 				.port_first = 1024 + (i / 64) * 256,
 				.port_last = 1024 + (i / 64) * 256 + 255,
 				.assigned_ms = t + d * DETLOG_DAY_MS + i,
-				.released_ms = STORE_MS_NONE };
+				.released_ms = STORE_MS_NONE};
 
 			rc = store_block_assign(st, &b, NULL) ||
 			     store_block_release(st, b.ext_addr, b.port_first,
@@ -186,10 +191,10 @@ int main(int argc, char **argv)
 {
 	int runs = argc > 2 ? atoi(argv[2]) : 20000;
 	struct result r[4] = {
-		{ .name = "PBA subscriber, established" },
-		{ .name = "deterministic subscriber, established" },
-		{ .name = "PBA subscribers, new flow" },
-		{ .name = "deterministic subscribers, new flow" },
+		{.name = "PBA subscriber, established"},
+		{.name = "deterministic subscriber, established"},
+		{.name = "PBA subscribers, new flow"},
+		{.name = "deterministic subscribers, new flow"},
 	};
 	double det = 0, pba = 0;
 	uint8_t out[256], buf[256];
@@ -217,8 +222,8 @@ int main(int argc, char **argv)
 	fail |= time_runs(runs / 4, pkt_ip("100.64.1.64"), 64, 0, &r[3]);
 	h_unload(&H);
 	fail |= log_bytes(30, &det, &pba);
-	printf("%-42s %8s %8s\n", "path (BPF_PROG_TEST_RUN, per run)",
-	       "median", "mean");
+	printf("%-42s %8s %8s\n", "path (BPF_PROG_TEST_RUN, per run)", "median",
+	       "mean");
 	for (i = 0; i < 4; i++)
 		printf("%-42s %8.0f %8.0f\n", r[i].name, r[i].median,
 		       r[i].mean);
@@ -231,13 +236,16 @@ int main(int argc, char **argv)
 		fprintf(f, "{\n  \"unit\": \"ns/packet, BPF_PROG_TEST_RUN "
 			   "per-run median\",\n  \"results\": [\n");
 		for (i = 0; i < 4; i++)
-			fprintf(f, "    {\"path\": \"%s\", \"ns\": %.0f, "
-				   "\"mean_ns\": %.0f}%s\n",
+			fprintf(f,
+				"    {\"path\": \"%s\", \"ns\": %.0f, "
+				"\"mean_ns\": %.0f}%s\n",
 				r[i].name, r[i].median, r[i].mean,
 				i < 3 ? "," : "");
-		fprintf(f, "  ],\n  \"log_bytes_per_subscriber_day\": "
-			   "{\"deterministic\": %.4f, \"pba_one_holding\": "
-			   "%.1f}\n}\n", det, pba);
+		fprintf(f,
+			"  ],\n  \"log_bytes_per_subscriber_day\": "
+			"{\"deterministic\": %.4f, \"pba_one_holding\": "
+			"%.1f}\n}\n",
+			det, pba);
 		fclose(f);
 	}
 	return fail;

@@ -24,7 +24,7 @@
 
 #include "tests/bpf/nat_util.h"
 
-#define H4 "100.64.1.200"	/* deterministic, offset 200 */
+#define H4 "100.64.1.200" /* deterministic, offset 200 */
 
 struct evlog {
 	int n;
@@ -70,8 +70,7 @@ static int setup_overflow(void **st)
 }
 
 /* The range the layout gives 'sub' (dotted), from allocator/det.c. */
-static void range_of(const char *sub, uint32_t *ext, uint16_t *lo,
-		     uint16_t *hi)
+static void range_of(const char *sub, uint32_t *ext, uint16_t *lo, uint16_t *hi)
 {
 	uint32_t e;
 
@@ -98,7 +97,7 @@ static void test_flows_in_range(void **st)
 	memset(used, 0, sizeof(used));
 	range_of(H3, &want, &lo, &hi);
 	assert_int_equal(ntohl(want), ntohl(pkt_ip("203.0.113.3")));
-	assert_int_equal(lo, 1024 + 10 * 256);	/* offset 10 */
+	assert_int_equal(lo, 1024 + 10 * 256); /* offset 10 */
 	assert_int_equal(hi - lo + 1, 256);
 	for (i = 0; i < 200; i++) {
 		s = spec(17, H3, 20000 + i, S1, 7, H_INSIDE);
@@ -122,8 +121,8 @@ static void test_flows_in_range(void **st)
 		wmask |= 1ull << ((first[i] - lo) / 64);
 	for (w = 0; w < 4; w++)
 		words += !!(wmask & (1ull << w));
-	assert_false(sorted);		/* not handed out in order */
-	assert_true(words >= 2);	/* spread over the range's words */
+	assert_false(sorted); /* not handed out in order */
+	assert_true(words >= 2); /* spread over the range's words */
 	assert_int_equal(h_stat(&H, STAT_BLOCK_TAKEN), 0);
 	read_events(&l);
 	assert_int_equal(l.n, 0);
@@ -151,7 +150,7 @@ static void test_beside_pba(void **st)
 	p = xlate_out(&s, &ext);
 	assert_int_equal(ext, want);
 	assert_true(p >= lo && p <= hi);
-	s = spec(1, H3, 77, S1, 0, H_INSIDE);	/* ICMP id from the range */
+	s = spec(1, H3, 77, S1, 0, H_INSIDE); /* ICMP id from the range */
 	p = xlate_out(&s, &ext);
 	range_of(H3, &want, &lo, &hi);
 	assert_int_equal(ext, want);
@@ -198,10 +197,10 @@ static void test_exhaustion_refuses(void **st)
 	fill_range(&ext, &lo, &hi);
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
 	assert_true(olen >= 14 + 20 + 8);
-	assert_int_equal(out[23], 1);		/* ICMP */
-	assert_int_equal(out[34], 3);		/* destination unreachable */
-	assert_int_equal(out[35], 1);		/* host unreachable */
-	assert_int_equal(memcmp(out + 30, &s.saddr, 4), 0);	/* to H3 */
+	assert_int_equal(out[23], 1); /* ICMP */
+	assert_int_equal(out[34], 3); /* destination unreachable */
+	assert_int_equal(out[35], 1); /* host unreachable */
+	assert_int_equal(memcmp(out + 30, &s.saddr, 4), 0); /* to H3 */
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
 	assert_int_equal(h_stat(&H, STAT_ICMP_SENT), 1);
 	assert_int_equal(h_stat(&H, STAT_BLOCK_TAKEN), 0);
@@ -236,7 +235,7 @@ static void test_exhaustion_overflows(void **st)
 	for (i = 0; i < 2 * 256; i++) {
 		s = spec(17, H3, 40000 + i, S1, 7, H_INSIDE);
 		p = xlate_out(&s, &e2);
-		assert_int_equal(e2, ext);	/* paired pooling */
+		assert_int_equal(e2, ext); /* paired pooling */
 		assert_true(p >= region_end);
 	}
 	s = spec(17, H3, 50000, S1, 7, H_INSIDE);

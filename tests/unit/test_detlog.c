@@ -19,19 +19,20 @@
 #include "tests/unit/test_store_util.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
-#define Q 120000LL			/* blocks.quarantine default */
+#define Q 120000LL /* blocks.quarantine default */
 #define T1 T0
 #define T2 (T0 + 3600000LL)
 #define T3 (T0 + 7200000LL)
 
-#define HEAD "interfaces: { inside: in0, outside: out0 }\n"            \
-	     "subscribers: [100.64.0.0/23]\n"                          \
-	     "pools:\n"                                                \
-	     "  - name: pba\n"                                         \
-	     "    addresses: [203.0.113.1]\n"                           \
-	     "    subscribers: [100.64.0.0/24]\n"                       \
-	     "  - name: det\n"                                         \
-	     "    subscribers: [100.64.1.0/24]\n"
+#define HEAD                                                                   \
+	"interfaces: { inside: in0, outside: out0 }\n"                         \
+	"subscribers: [100.64.0.0/23]\n"                                       \
+	"pools:\n"                                                             \
+	"  - name: pba\n"                                                      \
+	"    addresses: [203.0.113.1]\n"                                       \
+	"    subscribers: [100.64.0.0/24]\n"                                   \
+	"  - name: det\n"                                                      \
+	"    subscribers: [100.64.1.0/24]\n"
 
 /* v1: 4 addresses, 64 per address. v2: 8 addresses, 32 per address.
  * v3: the same 8 without their boundary addresses: 6, 43 per address.
@@ -47,7 +48,7 @@ static const char *const layouts[] = {
 	     "    mode: deterministic\n"
 	     "    ports_per_subscriber: 960\n"
 	     "    include_boundary_addresses: false\n",
-	HEAD "    addresses: [203.0.113.16/29]\n",	/* back to PBA */
+	HEAD "    addresses: [203.0.113.16/29]\n", /* back to PBA */
 };
 
 static struct cgnat_config cfg;
@@ -56,14 +57,13 @@ static void load(int i)
 {
 	char err[512] = "";
 
-	if (cfg_load_string("cgnat.yaml", layouts[i], strlen(layouts[i]),
-			    &cfg, err, sizeof(err)))
+	if (cfg_load_string("cgnat.yaml", layouts[i], strlen(layouts[i]), &cfg,
+			    err, sizeof(err)))
 		fail_msg("config %d: %s", i, err);
 }
 
 /* Syncs layout i at time t; returns rows written, moved into *m. */
-static int sync_at(struct fixture *fx, int i, int64_t t,
-		   struct detlog_moved *m)
+static int sync_at(struct fixture *fx, int i, int64_t t, struct detlog_moved *m)
 {
 	memset(m, 0, sizeof(*m));
 	load(i);
@@ -103,13 +103,13 @@ static void three_changes(struct fixture *fx)
 	/* A restart with the same layout writes nothing. */
 	assert_int_equal(sync_at(fx, 0, T1 + 60000, &m), 0);
 	assert_int_equal(sync_at(fx, 1, T2, &m), 1);
-	assert_true(has(&m, IP(100, 64, 1, 40)));	/* .16 -> .17 */
+	assert_true(has(&m, IP(100, 64, 1, 40))); /* .16 -> .17 */
 	assert_true(has(&m, IP(100, 64, 1, 72)));
-	assert_false(has(&m, IP(100, 64, 1, 0)));	/* .16:1024 both */
+	assert_false(has(&m, IP(100, 64, 1, 0))); /* .16:1024 both */
 	assert_int_equal(m.until_ms, T2 + Q);
 	detlog_moved_free(&m);
 	assert_int_equal(sync_at(fx, 2, T3, &m), 1);
-	assert_true(has(&m, IP(100, 64, 1, 0)));	/* .16 excluded now */
+	assert_true(has(&m, IP(100, 64, 1, 0))); /* .16 excluded now */
 	detlog_moved_free(&m);
 }
 
@@ -121,12 +121,14 @@ static void test_lookups_around_changes(void **state)
 
 	three_changes(fx);
 	/* Before the first layout: unknown, not "nobody". */
-	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T1 - 1, T1 - 1,
-			      &f, &unknown), 0);
+	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T1 - 1, T1 - 1, &f,
+			      &unknown),
+			 0);
 	assert_int_equal(unknown, 1);
 	/* Between v1 and v2. */
 	assert_int_equal(look(fx, IP(203, 0, 113, 16), 39424, T1 + 1000,
-			      T1 + 1000, &f, &unknown), 1);
+			      T1 + 1000, &f, &unknown),
+			 1);
 	assert_int_equal(unknown, 0);
 	assert_int_equal(f.b[0].sub_addr, IP(100, 64, 1, 40));
 	assert_int_equal(f.b[0].det_version, 1);
@@ -134,44 +136,51 @@ static void test_lookups_around_changes(void **state)
 	assert_int_equal(f.b[0].port_last, 39424 + 959);
 	assert_int_equal(f.b[0].assigned_ms, T1);
 	assert_int_equal(f.b[0].released_ms, T2);
-	assert_int_equal(f.b[0].det_until_ms, T2 + Q);	/* v2 moved it */
+	assert_int_equal(f.b[0].det_until_ms, T2 + Q); /* v2 moved it */
 	assert_string_equal(f.b[0].pool, "det");
 	/* Inside v2's quarantine: the old and the new owner, both. */
 	assert_int_equal(look(fx, IP(203, 0, 113, 17), 8704, T2 + 1000,
-			      T2 + 1000, &f, &unknown), 2);
+			      T2 + 1000, &f, &unknown),
+			 2);
 	assert_int_equal(f.b[0].sub_addr, IP(100, 64, 1, 72));
 	assert_int_equal(f.b[0].det_version, 1);
 	assert_int_equal(f.b[1].sub_addr, IP(100, 64, 1, 40));
 	assert_int_equal(f.b[1].det_version, 2);
 	/* After the quarantine: only the new one. */
-	assert_int_equal(look(fx, IP(203, 0, 113, 17), 8704, T2 + Q,
-			      T2 + Q, &f, &unknown), 1);
+	assert_int_equal(look(fx, IP(203, 0, 113, 17), 8704, T2 + Q, T2 + Q, &f,
+			      &unknown),
+			 1);
 	assert_int_equal(f.b[0].sub_addr, IP(100, 64, 1, 40));
 	/* A port v2 did not move is v2's alone at once. */
-	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T2, T2, &f,
-			      &unknown), 1);
+	assert_int_equal(
+		look(fx, IP(203, 0, 113, 16), 1024, T2, T2, &f, &unknown), 1);
 	assert_int_equal(f.b[0].det_version, 2);
 	assert_int_equal(f.b[0].sub_addr, IP(100, 64, 1, 0));
 	/* After v3: .16 is a boundary address, nobody's by layout. */
-	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T3 + Q,
-			      T3 + Q, &f, &unknown), 0);
-	assert_int_equal(look(fx, IP(203, 0, 113, 17), 1024, T3 + Q,
-			      T3 + Q, &f, &unknown), 1);
+	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T3 + Q, T3 + Q, &f,
+			      &unknown),
+			 0);
+	assert_int_equal(look(fx, IP(203, 0, 113, 17), 1024, T3 + Q, T3 + Q, &f,
+			      &unknown),
+			 1);
 	assert_int_equal(f.b[0].sub_addr, IP(100, 64, 1, 0));
 	assert_int_equal(f.b[0].det_version, 3);
 	assert_int_equal(f.b[0].released_ms, STORE_MS_NONE);
 	/* A window over all three: v1 and v2 held .16:1024 for .0. */
-	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T1, T3 + Q, &f,
-			      &unknown), 2);
+	assert_int_equal(
+		look(fx, IP(203, 0, 113, 16), 1024, T1, T3 + Q, &f, &unknown),
+		2);
 	assert_int_equal(f.b[0].det_version, 1);
 	assert_int_equal(f.b[1].det_version, 2);
 	/* The region's end: a port above it is nobody's by layout. */
 	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024 + 64 * 960,
-			      T1 + 1000, T1 + 1000, &f, &unknown), 0);
+			      T1 + 1000, T1 + 1000, &f, &unknown),
+			 0);
 	assert_int_equal(unknown, 0);
 	/* A PBA address is not the layouts' business. */
-	assert_int_equal(look(fx, IP(203, 0, 113, 1), 1024, T1 - 1, T1 - 1,
-			      &f, &unknown), 0);
+	assert_int_equal(look(fx, IP(203, 0, 113, 1), 1024, T1 - 1, T1 - 1, &f,
+			      &unknown),
+			 0);
 	assert_int_equal(unknown, 0);
 }
 
@@ -218,10 +227,9 @@ static void test_rows_daily_retire_restart(void **state)
 	/* Daily: not before a day has passed since the last row. */
 	assert_int_equal(detlog_daily(fx->st, &cfg, T3 + 3600000), 0);
 	assert_int_equal(detlog_daily(fx->st, &cfg, T3 + DETLOG_DAY_MS), 1);
-	assert_int_equal(detlog_daily(fx->st, &cfg, T3 + DETLOG_DAY_MS + 1),
-			 0);
+	assert_int_equal(detlog_daily(fx->st, &cfg, T3 + DETLOG_DAY_MS + 1), 0);
 	assert_int_equal(store_det_latest(fx->st, 1, "det", &r), 0);
-	assert_int_equal(r.kind, STORE_DET_CHANGE);	/* repeats skipped */
+	assert_int_equal(r.kind, STORE_DET_CHANGE); /* repeats skipped */
 	/* det-table at a time: the version then in force. */
 	assert_int_equal(detlog_history_load(fx->st, &h), 0);
 	assert_int_equal(detlog_in_force(&h, T2 + 1, count_table, &r), 1);
@@ -243,11 +251,10 @@ static void test_rows_daily_retire_restart(void **state)
 			 0);
 	assert_int_equal(unknown, 1);
 	/* ... while before it v3 still answers. */
-	assert_int_equal(look(fx, IP(203, 0, 113, 17), 1024,
-			      T3 + DETLOG_DAY_MS, T3 + DETLOG_DAY_MS, &f,
-			      &unknown), 1);
-	assert_int_equal(detlog_daily(fx->st, &cfg, T3 + 9 * DETLOG_DAY_MS),
-			 0);
+	assert_int_equal(look(fx, IP(203, 0, 113, 17), 1024, T3 + DETLOG_DAY_MS,
+			      T3 + DETLOG_DAY_MS, &f, &unknown),
+			 1);
+	assert_int_equal(detlog_daily(fx->st, &cfg, T3 + 9 * DETLOG_DAY_MS), 0);
 }
 
 /* A row round-trips through the log into the same layout. */

@@ -202,6 +202,16 @@ static void det_flush(struct cgnatd *d)
 	detlog_moved_free(&det_moved);
 }
 
+/* Ranges announced at one start at most: the start waits for the
+ * exporter, and the layout log answers for the rest.
+ */
+#define DET_ANNOUNCE_MAX 262144
+
+struct det_ann {
+	struct ipfix_exporter *x;
+	int n;
+};
+
 /* One IPFIX record of a deterministic range, waiting for ring space a
  * while rather than dropping it.
  */
@@ -216,10 +226,12 @@ static int det_record(int assign, const struct store_block *b, void *ctx)
 		.port_last = b->port_last,
 		.pool_id = b->pool_id,
 	};
-	struct ipfix_exporter *x = ctx;
+	struct det_ann *a = ctx;
 
-	if (ipfix_submit(x, &ie) == -ENOBUFS &&
-	    (ipfix_flush(x, 1000) || ipfix_submit(x, &ie)))
+	if (a->n++ >= DET_ANNOUNCE_MAX)
+		return -E2BIG;
+	if (ipfix_submit(a->x, &ie) == -ENOBUFS &&
+	    (ipfix_flush(a->x, 1000) || ipfix_submit(a->x, &ie)))
 		return -ENOBUFS;
 	return 0;
 }
@@ -231,6 +243,7 @@ static int det_record(int assign, const struct store_block *b, void *ctx)
  */
 static void det_announce(struct cgnatd *d)
 {
+	struct det_ann a = { .x = d->ipfix };
 	struct detlog_history h;
 	int rc;
 
@@ -239,8 +252,13 @@ static void det_announce(struct cgnatd *d)
 	rc = detlog_history_load(d->st, &h);
 	if (!rc)
 		rc = detlog_announce(&h, d->cfg.instance, det_switch_ms,
-				     det_record, d->ipfix);
-	if (rc < 0)
+				     det_record, &a);
+	if (rc == -E2BIG)
+		log_warnx("IPFIX: only the first %d deterministic ranges "
+			  "announced at this start; the layout log holds all "
+			  "(cgnatctl det-table)",
+			  DET_ANNOUNCE_MAX);
+	else if (rc < 0)
 		log_warnx("IPFIX: deterministic ranges: %s", strerror(-rc));
 	else if (rc)
 		log_info("IPFIX: %d deterministic ranges announced", rc);

@@ -171,6 +171,8 @@ int cgnatd_apply_tunables(struct cgnatd *d);
 int cgnatd_ipfix_start(struct cgnatd *d);
 /* Appends the running configuration to config_log (RFC 7422 section 3). */
 int cgnatd_config_log(struct cgnatd *d, const char *why);
+/* start.c: the deterministic layouts' daily repeat, checked hourly. */
+void cgnatd_det_tick(struct cgnatd *d, int64_t now_ms);
 /* SIGHUP: apply what may change live, name what needs a restart. */
 void cgnatd_reload(struct cgnatd *d);
 

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "daemon/cgnatd.h"
-#include "daemon/detlog.h"
 #include "daemon/log.h"
 
 void cgnatd_warn_syn(const struct cgnatd *d)
@@ -103,10 +102,6 @@ int cgnatd_config_log(struct cgnatd *d, const char *why)
 	rc = store_config_log(d->st, runtime_now_ms(), d->cfg.instance, text);
 	if (rc)
 		log_warnx("config_log: %s", store_errmsg(d->st));
-	/* RFC 7422 section 3: the deterministic layouts daily too. */
-	if (!strcmp(why, "daily") &&
-	    detlog_daily(d->st, &d->cfg, runtime_now_ms()) < 0)
-		log_warnx("layout log: %s", store_errmsg(d->st));
 	free(text);
 	return rc;
 }

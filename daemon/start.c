@@ -265,6 +265,21 @@ static void det_announce(struct cgnatd *d)
 	detlog_history_free(&h);
 }
 
+void cgnatd_det_tick(struct cgnatd *d, int64_t now_ms)
+{
+	static int64_t next_ms;
+
+	if (now_ms < next_ms)
+		return;
+	/* RFC 7422 section 3: each layout once a day; checked hourly (and
+	 * at start), so a row is never more than a day and an hour old
+	 * however often cgnatd restarts.
+	 */
+	next_ms = now_ms + 3600000;
+	if (detlog_daily(d->st, &d->cfg, now_ms) < 0)
+		log_warnx("layout log: %s", store_errmsg(d->st));
+}
+
 static void start_dataplane(struct cgnatd *d)
 {
 	struct reconcile_stats rs;

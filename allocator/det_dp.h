@@ -39,8 +39,9 @@ int det_dp_build(const struct det_layout *l, __u32 version, __u32 overflow,
 /*
  * Tells the allocator about the deterministic pools of o: no first
  * blocks for them, and on each of their addresses the blocks up to the
- * end of the deterministic region reserved (all of them without
- * overflow). Call after pb_init().
+ * end of the deterministic region (or hold_end, if larger) reserved (all
+ * of them without overflow). Call after pb_init(); call again with
+ * hold_end cleared to give the held blocks back.
  */
 void det_dp_reserve(struct pb *pb, const struct dp_opts *o);
 

@@ -23,6 +23,8 @@ void det_dp_reserve(struct pb *pb, const struct dp_opts *o)
 		if (!d->pps)
 			continue;
 		end = d->port_first + d->spa * d->pps;
+		if (d->hold_end > end)
+			end = d->hold_end;
 		n = d->overflow ? (end - g->port_lo + g->block_size - 1) /
 					  g->block_size
 				: g->blocks_per_addr;

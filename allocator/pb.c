@@ -111,12 +111,20 @@ static void apply_reserved(struct pb *pb, __u32 addr)
 
 void pb_reserve(struct pb *pb, __u32 addr, __u32 n)
 {
+	__u32 i, old;
+
 	if (addr >= pb->n_addrs)
 		return;
 	if (n > pb->bpa)
 		n = pb->bpa;
-	pb->pool_blocks[pb->addr_pool[addr]] -= n - pb->addr_reserved[addr];
+	old = pb->addr_reserved[addr];
+	pb->pool_blocks[pb->addr_pool[addr]] += old;
+	pb->pool_blocks[pb->addr_pool[addr]] -= n;
 	pb->addr_reserved[addr] = n;
+	/* A smaller reservation frees what it no longer covers. */
+	for (i = n; i < old; i++)
+		if (pb->blk[addr * pb->bpa + i].state == PB_DET)
+			pb_set_state(pb, addr * pb->bpa + i, PB_FREE);
 	apply_reserved(pb, addr);
 }
 

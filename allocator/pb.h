@@ -113,7 +113,8 @@ void pb_free(struct pb *pb);
  * hold its deterministic ranges and are never granted (n = blocks per
  * address when the pool has no overflow blocks); a block there that a
  * subscriber still holds from an earlier layout goes to PB_DET when it is
- * released. pb_pool_det() stops first-block grants for the pool: its
+ * released; a smaller n later frees the PB_DET blocks it no longer
+ * covers. pb_pool_det() stops first-block grants for the pool: its
  * subscribers find their address by arithmetic. Call both after pb_init(),
  * before the first pb_rebuild() or pb_refill().
  */

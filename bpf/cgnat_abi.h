@@ -273,7 +273,9 @@ struct cgnat_det_pool {
 	__u32 n_ext;		/* usable external addresses */
 	__u32 overflow;		/* overflow blocks per subscriber, 0 = refuse */
 	__u32 version;		/* layout version, as logged */
-	__u32 pad;
+	__u32 hold_end;		/* userspace only: while a change's quarantine
+				 * runs, the old region's end when it was
+				 * larger; no block below it is granted */
 };
 _Static_assert(sizeof(struct cgnat_det_pool) == 32, "det_pool layout");
 

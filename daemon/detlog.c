@@ -219,11 +219,21 @@ static long last_of(const struct detlog_history *h, uint32_t instance,
 	return last;
 }
 
-/* A change still in its quarantine (from an earlier start): its moved
- * subscribers again.
+/* The old region's end when a change shrank it (its blocks wait out the
+ * quarantine before any overflow grant).
  */
-static int still_moving(const struct detlog_history *h, long i, int64_t now_ms,
-			struct detlog_moved *moved)
+static void hold(const struct det_layout *old, const struct det_layout *new,
+		 unsigned int p, struct detlog_moved *moved)
+{
+	if (p < CFG_MAX_POOLS && det_region_end(old) > det_region_end(new))
+		moved->hold_end[p] = det_region_end(old);
+}
+
+/* A change still in its quarantine (from an earlier start): its moved
+ * subscribers and held blocks again.
+ */
+static int still_moving(const struct detlog_history *h, long i, unsigned int p,
+			int64_t now_ms, struct detlog_moved *moved)
 {
 	const struct store_det_layout *r = &h->row[i];
 	int64_t until = r->switched_ms + r->quarantine_ms;
@@ -233,6 +243,7 @@ static int still_moving(const struct detlog_history *h, long i, int64_t now_ms,
 		return 0;
 	if (until > moved->until_ms)
 		moved->until_ms = until;
+	hold(&h->lay[i - 1], &h->lay[i], p, moved);
 	return detlog_diff(&h->lay[i - 1], &h->lay[i], moved);
 }
 
@@ -251,7 +262,7 @@ static int sync_pool(struct store *st, const struct cgnat_config *cfg,
 		return rc;
 	detlog_row(cfg, p, &l, &r);
 	if (old && old->kind == STORE_DET_CHANGE && detlog_same(old, &r))
-		return still_moving(h, last, now_ms, moved);
+		return still_moving(h, last, p, now_ms, moved);
 	r.kind = STORE_DET_CHANGE;
 	r.version = old ? old->version + 1 : 1;
 	r.logged_ms = r.switched_ms = now_ms;
@@ -261,6 +272,7 @@ static int sync_pool(struct store *st, const struct cgnat_config *cfg,
 	if (old && old->kind == STORE_DET_CHANGE) {
 		if (now_ms + r.quarantine_ms > moved->until_ms)
 			moved->until_ms = now_ms + r.quarantine_ms;
+		hold(&h->lay[last], &l, p, moved);
 		rc = detlog_diff(&h->lay[last], &l, moved);
 	}
 	return rc ? rc : 1;

@@ -38,7 +38,12 @@ struct detlog_moved {
 	uint32_t n, cap;
 	uint32_t *sub; /* host order */
 	int64_t until_ms; /* end of the quarantine */
+	/* Per pool index: the old region's end (a port) when a change in
+	 * quarantine shrank it, else 0: no block below it is granted
+	 * before until_ms. */
+	uint32_t hold_end[CFG_MAX_POOLS];
 };
+/* Frees the list; m is zeroed. */
 void detlog_moved_free(struct detlog_moved *m);
 /* Appends to m every inside address of old or new whose (address, range)
  * differs between them (or that only one holds). 0 or -ENOMEM. */

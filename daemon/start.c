@@ -138,6 +138,7 @@ static void open_log(struct cgnatd *d)
 static struct detlog_moved det_moved;
 static __be32 *det_frozen;
 static int64_t det_switch_ms;
+static int64_t det_hold_until_ms;	/* 0: no blocks held back */
 
 static void det_layouts(struct cgnatd *d)
 {
@@ -153,6 +154,11 @@ static void det_layouts(struct cgnatd *d)
 		fatalx("deterministic layout log: %s; not starting a layout "
 		       "that is not logged",
 		       store_errmsg(d->st));
+	for (i = 0; i < d->cfg.n_pools && i < CGNAT_MAX_POOLS; i++) {
+		d->dc.o.det_pools[i].hold_end = det_moved.hold_end[i];
+		if (det_moved.hold_end[i])
+			det_hold_until_ms = det_moved.until_ms;
+	}
 	for (i = 0; i < d->cfg.n_pools; i++)
 		if (d->cfg.pools[i].mode == CFG_POOL_DETERMINISTIC &&
 		    !store_det_latest(d->st, d->cfg.instance,
@@ -268,7 +274,19 @@ static void det_announce(struct cgnatd *d)
 void cgnatd_det_tick(struct cgnatd *d, int64_t now_ms)
 {
 	static int64_t next_ms;
+	unsigned int i;
 
+	/* The quarantine over: blocks a shrunk region held back go back to
+	 * the overflow grants.
+	 */
+	if (det_hold_until_ms && now_ms >= det_hold_until_ms) {
+		for (i = 0; i < CGNAT_MAX_POOLS; i++)
+			d->dc.o.det_pools[i].hold_end = 0;
+		det_dp_reserve(&d->run.pb, &d->dc.o);
+		det_hold_until_ms = 0;
+		log_info("deterministic layout: quarantine over, blocks of "
+			 "the old region free for overflow");
+	}
 	if (now_ms < next_ms)
 		return;
 	/* RFC 7422 section 3: each layout once a day; checked hourly (and

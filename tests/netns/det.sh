@@ -113,8 +113,10 @@ check "cgnatd flushed the moved subscribers" \
 # Inside the quarantine a moved subscriber takes an overflow block of its
 # address, logged like a PBA block.
 e2=$(in_sub $PY "$WHOAMI" udp 100.64.3.5 5001 $S1 7)
-check "in quarantine, a moved subscriber gets an overflow port ($e2)" \
-	test "${e2%:*}" = 203.0.113.8 -a "${e2#*:}" -ge $((1024 + 64 * 448))
+# Blocks of the old, larger region (up to 1024 + 64 * 960) are held back
+# for the quarantine as well.
+check "in quarantine, a moved subscriber gets an overflow port above the old region ($e2)" \
+	test "${e2%:*}" = 203.0.113.8 -a "${e2#*:}" -ge $((1024 + 64 * 960))
 check "its overflow block is logged" test "$(sqlite3 "$DB" \
 	"SELECT count(*) FROM blocks_all WHERE sub_addr = 1681916677 AND port_first >= $((1024 + 64 * 448))")" -ge 1
 q=$(date -u -d "@$(( t_switch / 1000 + 1 ))" +%Y-%m-%dT%H:%M:%SZ)
@@ -123,6 +125,8 @@ n=$($PY -c 'import json,sys; d=json.load(sys.stdin); print(len(d["matches"]), " 
 check "a moved port inside the quarantine names both owners ($n)" \
 	test "$n" = "2 100.64.3.2 100.64.3.5 True"
 sleep 3
+check "after the quarantine the old region's blocks are free for overflow again" \
+	tb_wait 20 grep -q "quarantine over, blocks of the old region free" "$TB_TMP/cgnatd.log"
 e3=$(in_sub $PY "$WHOAMI" udp 100.64.3.5 5002 $S1 7)
 check "after the quarantine its new flows land in the new range ($e3)" \
 	test "${e3%:*}" = 203.0.113.8 -a "${e3#*:}" -ge 3264 -a "${e3#*:}" -le 3711

@@ -107,9 +107,13 @@ static void three_changes(struct fixture *fx)
 	assert_true(has(&m, IP(100, 64, 1, 72)));
 	assert_false(has(&m, IP(100, 64, 1, 0))); /* .16:1024 both */
 	assert_int_equal(m.until_ms, T2 + Q);
+	/* v2's region (32 x 960) is smaller than v1's (64 x 960): the
+	 * blocks between wait out the quarantine. */
+	assert_int_equal(m.hold_end[1], 1024 + 64 * 960);
 	detlog_moved_free(&m);
 	assert_int_equal(sync_at(fx, 2, T3, &m), 1);
 	assert_true(has(&m, IP(100, 64, 1, 0))); /* .16 excluded now */
+	assert_int_equal(m.hold_end[1], 0); /* 43 x 960: larger */
 	detlog_moved_free(&m);
 }
 

@@ -328,6 +328,11 @@ int cmd_history(struct ctl *c)
 		return 2;
 	rc = s.pg ? central_history(s.pg, sub, from, to, keep_node, &m)
 		  : store_history(s.st, sub, from, to, keep, &m);
+	if (rc >= 0 && !s.pg) {
+		rc = detlog_sub_history(&s.det, sub, from, to, keep, &m);
+		if (rc > 0)
+			qsort(m.v, m.n, sizeof(*m.v), by_time);
+	}
 	if (rc < 0) {
 		ctl_err("history: %s", errmsg(&s));
 		src_close(&s);

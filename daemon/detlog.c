@@ -477,6 +477,30 @@ int detlog_lookup(const struct detlog_history *h, uint32_t ext, uint16_t port,
 	return n;
 }
 
+int detlog_sub_history(const struct detlog_history *h, uint32_t sub,
+		       int64_t from_ms, int64_t to_ms, store_block_cb cb,
+		       void *ctx)
+{
+	struct store_block b;
+	uint32_t i, ext;
+	uint16_t lo, hi;
+	int n = 0, rc;
+
+	for (i = 0; i < h->n; i++) {
+		if (h->row[i].kind != STORE_DET_CHANGE ||
+		    det_forward(&h->lay[i], sub, &ext, &lo, &hi) ||
+		    !overlaps(from_ms, to_ms, h->row[i].switched_ms,
+			      end_of(h, i)))
+			continue;
+		block_of(h, i, sub, ext, until_of(h, i, ext, lo, sub), &b);
+		rc = cb(&b, ctx);
+		if (rc < 0)
+			return rc;
+		n++;
+	}
+	return n;
+}
+
 int detlog_in_force(const struct detlog_history *h, int64_t at_ms,
 		    detlog_table_cb cb, void *ctx)
 {

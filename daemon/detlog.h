@@ -88,6 +88,13 @@ int detlog_lookup(const struct detlog_history *h, uint32_t ext, uint16_t port,
 		  int64_t from_ms, int64_t to_ms, store_block_cb cb, void *ctx,
 		  int *unknown);
 
+/* A subscriber's ranges over [from_ms, to_ms]: cb with one store_block
+ * per version that gave it a range in force at some instant of the
+ * window (as detlog_lookup() builds them). Count or -errno from cb. */
+int detlog_sub_history(const struct detlog_history *h, uint32_t sub,
+		       int64_t from_ms, int64_t to_ms, store_block_cb cb,
+		       void *ctx);
+
 /* The version of each pool in force at at_ms: calls cb per row (kind
  * CHANGE) with its layout. Count or -errno from cb. */
 typedef int (*detlog_table_cb)(const struct store_det_layout *r,

@@ -301,6 +301,8 @@ int lookup_fmt_history_text_node(const struct store_block *b,
 	    b->released_ms == STORE_MS_NONE ?
 		    "-" :
 		    store_reason_name(b->release_reason));
+	if (b->det_version)
+		put(&w, " deterministic layout v%u", b->det_version);
 	if (node)
 		put(&w, " node %s", node);
 	return writer_done(&w);

@@ -148,6 +148,11 @@ check "before the change 203.0.113.8:5900 was 100.64.3.5's (v1)" \
 out=$(ctl lookup 203.0.113.8:3300 --at "@$(date +%s)")
 check "after it 203.0.113.8:3300 is 100.64.3.5's (v2)" \
 	grep -q "subscriber 100\.64\.3\.5 (deterministic layout v2" <<<"$out"
+h=$(ctl history 100.64.3.5)
+check "history of 100.64.3.5: its v1 and v2 ranges and its overflow block" \
+	test "$(grep -c "203\.0\.113\.8:5824-6783 pool det released layout-change deterministic layout v1$" <<<"$h")" = 1 -a \
+	"$(grep -c "203\.0\.113\.8:3264-3711 pool det released - deterministic layout v2$" <<<"$h")" = 1 -a \
+	"$(grep -cE "203\.0\.113\.8:6[0-9]{4}-" <<<"$h")" -ge 1
 tb_stop_cgnatd TERM
 
 # --- IPFIX: ranges as port block records (natEvent 16/17) --------------------------

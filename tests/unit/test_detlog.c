@@ -176,6 +176,25 @@ static void test_lookups_around_changes(void **state)
 		2);
 	assert_int_equal(f.b[0].det_version, 1);
 	assert_int_equal(f.b[1].det_version, 2);
+	/* History: 100.64.1.40 had a range under each of the versions. */
+	{
+		struct detlog_history h;
+
+		memset(&f, 0, sizeof(f));
+		assert_int_equal(detlog_history_load(fx->st, &h), 0);
+		assert_int_equal(detlog_sub_history(&h, IP(100, 64, 1, 40), 0,
+						    T3 + Q, collect, &f),
+				 3);
+		assert_int_equal(f.b[0].ext_addr, IP(203, 0, 113, 16));
+		assert_int_equal(f.b[1].ext_addr, IP(203, 0, 113, 17));
+		assert_int_equal(f.b[2].det_version, 3);
+		memset(&f, 0, sizeof(f));
+		assert_int_equal(detlog_sub_history(&h, IP(100, 64, 1, 40), T2,
+						    T2, collect, &f),
+				 1);
+		assert_int_equal(f.b[0].det_version, 2);
+		detlog_history_free(&h);
+	}
 	/* The region's end: a port above it is nobody's by layout. */
 	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024 + 64 * 960,
 			      T1 + 1000, T1 + 1000, &f, &unknown),

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # allocator/: the port-block allocator (pure core, driven by the daemon).
-PB_OBJS := $(BUILD)/allocator/pb.o $(BUILD)/allocator/pb_life.o
+# The deterministic layout arithmetic (RFC 7422): also in CFG_OBJS, which
+# validates with it (a link lists each object once: $^ drops repeats).
+DET_OBJS := $(BUILD)/allocator/det.o $(BUILD)/allocator/det_dp.o
+PB_OBJS := $(BUILD)/allocator/pb.o $(BUILD)/allocator/pb_life.o \
+	$(BUILD)/allocator/det_pb.o $(DET_OBJS)
 
 $(BUILD)/tests/test_pb: $(BUILD)/tests/unit/test_pb.o $(PB_OBJS)
 	$(call msg,LINK,$@)
@@ -13,3 +17,4 @@ $(BUILD)/tests/test_pb_life: $(BUILD)/tests/unit/test_pb_life.o $(PB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_pb_life
+

@@ -25,9 +25,10 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	pb->addr_free = calloc(n_addrs, sizeof(__u32));
 	pb->addr_subs = calloc(n_addrs, sizeof(__u32));
 	pb->addr_cursor = calloc(n_addrs, sizeof(__u32));
+	pb->addr_reserved = calloc(n_addrs, sizeof(__u32));
 	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
 	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
-	    !pb->addr_cursor || !pb->blk) {
+	    !pb->addr_cursor || !pb->addr_reserved || !pb->blk) {
 		pb_free(pb);
 		return -ENOMEM;
 	}
@@ -49,6 +50,7 @@ void pb_free(struct pb *pb)
 	free(pb->addr_free);
 	free(pb->addr_subs);
 	free(pb->addr_cursor);
+	free(pb->addr_reserved);
 	free(pb->blk);
 	memset(pb, 0, sizeof(*pb));
 }
@@ -77,6 +79,9 @@ void pb_set_state(struct pb *pb, __u32 id, enum pb_state st)
 	struct pb_block *b = &pb->blk[id];
 	__u32 addr = id / pb->bpa, pool = pb->addr_pool[addr];
 
+	if (st == PB_FREE && id % pb->bpa < pb->addr_reserved[addr])
+		st = PB_DET;
+
 	if (b->state == PB_FREE && st != PB_FREE)
 		pb->addr_free[addr]--;
 	else if (b->state != PB_FREE && st == PB_FREE)
@@ -92,6 +97,43 @@ void pb_set_state(struct pb *pb, __u32 id, enum pb_state st)
 	b->state = st;
 }
 
+/* Free reserved blocks become PB_DET (init and rebuild). */
+static void apply_reserved(struct pb *pb, __u32 addr)
+{
+	__u32 i, id;
+
+	for (i = 0; i < pb->addr_reserved[addr] && i < pb->bpa; i++) {
+		id = addr * pb->bpa + i;
+		if (pb->blk[id].state == PB_FREE)
+			pb_set_state(pb, id, PB_FREE);
+	}
+}
+
+void pb_reserve(struct pb *pb, __u32 addr, __u32 n)
+{
+	__u32 i, old;
+
+	if (addr >= pb->n_addrs)
+		return;
+	if (n > pb->bpa)
+		n = pb->bpa;
+	old = pb->addr_reserved[addr];
+	pb->pool_blocks[pb->addr_pool[addr]] += old;
+	pb->pool_blocks[pb->addr_pool[addr]] -= n;
+	pb->addr_reserved[addr] = n;
+	/* A smaller reservation frees what it no longer covers. */
+	for (i = n; i < old; i++)
+		if (pb->blk[addr * pb->bpa + i].state == PB_DET)
+			pb_set_state(pb, addr * pb->bpa + i, PB_FREE);
+	apply_reserved(pb, addr);
+}
+
+void pb_pool_det(struct pb *pb, __u32 pool)
+{
+	if (pool < CGNAT_MAX_POOLS)
+		pb->pool_det[pool] = 1;
+}
+
 void pb_rebuild(struct pb *pb, const struct pb_views *v)
 {
 	__u32 n = pb->n_addrs * pb->bpa, total, i;
@@ -103,6 +145,8 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 	memset(pb->pool_held, 0, sizeof(pb->pool_held));
 	pb->quarantined = 0;
 	memset(pb->blk, 0, (size_t)n * sizeof(*pb->blk));
+	for (i = 0; i < pb->n_addrs; i++)
+		apply_reserved(pb, i);
 	for (i = 0; i < n; i++)
 		if (__atomic_load_n(&v->blocks[i].owner, __ATOMIC_ACQUIRE))
 			pb_set_state(pb, i, PB_ASSIGNED);
@@ -289,7 +333,7 @@ int pb_refill(struct pb *pb, const struct pb_views *v)
 	long addr;
 
 	for (p = 0; p < pb->n_pools; p++)
-		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
+		for (i = 0; !pb->pool_det[p] && i < CGNAT_NEW_DEPTH; i++) {
 			slot = p * CGNAT_NEW_DEPTH + i;
 			if (__atomic_load_n(&v->grant_new[slot],
 					    __ATOMIC_ACQUIRE))

@@ -23,6 +23,7 @@ enum pb_state {
 	PB_ASSIGNED,		/* owned by a subscriber */
 	PB_RELEASED,		/* released, waiting for its log record */
 	PB_QUARANTINE,		/* logged, resting until quarantine ends */
+	PB_DET,			/* in a deterministic region: never granted */
 };
 
 /* Grace for a block that left its slot without an owner appearing: the
@@ -82,6 +83,9 @@ struct pb {
 	__u32 *addr_free;	/* free blocks per address */
 	__u32 *addr_subs;	/* subscribers placed on each address */
 	__u32 *addr_cursor;	/* next block index to try per address */
+	__u32 *addr_reserved;	/* blocks 0..n-1 of the address are a
+				 * deterministic region (pb_reserve) */
+	__u8 pool_det[CGNAT_MAX_POOLS];	/* no first blocks: deterministic */
 	__u32 pool_next[CGNAT_MAX_POOLS]; /* round-robin start per pool */
 	struct pb_block *blk;
 	__u64 lost;		/* grants reclaimed after limbo */
@@ -105,8 +109,21 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	    const __u32 *addr_pool, __u32 n_pools);
 void pb_free(struct pb *pb);
 
+/* Deterministic pools (RFC 7422): the first n blocks of address 'addr'
+ * hold its deterministic ranges and are never granted (n = blocks per
+ * address when the pool has no overflow blocks); a block there that a
+ * subscriber still holds from an earlier layout goes to PB_DET when it is
+ * released; a smaller n later frees the PB_DET blocks it no longer
+ * covers. pb_pool_det() stops first-block grants for the pool: its
+ * subscribers find their address by arithmetic. Call both after pb_init(),
+ * before the first pb_rebuild() or pb_refill().
+ */
+void pb_reserve(struct pb *pb, __u32 addr, __u32 n);
+void pb_pool_det(struct pb *pb, __u32 pool);
+
 /* Moves a block between states, keeping the per-address and per-pool
- * counts.
+ * counts. A reserved block (pb_reserve) asked to become free becomes
+ * PB_DET instead.
  */
 void pb_set_state(struct pb *pb, __u32 id, enum pb_state st);
 

@@ -255,6 +255,37 @@ struct cgnat_sub_prefix {
 	__be32 addr;
 };
 
+/* Deterministic pools (RFC 7422; bpf/det.h, allocator/det.h has the same
+ * arithmetic). Array cgnat_det_pools is indexed by pool; pps 0 = a PBA
+ * pool. Subscriber offset o (from cgnat_det_prefixes: base + address -
+ * prefix address) gets external address cgnat_det_ext[ext_base + o / spa]
+ * (an address index) and ports port_first + (o % spa) * pps, pps of them.
+ * Static maps, written at every load.
+ */
+#define CGNAT_DET_MAX_EXT 65536	/* entries of cgnat_det_ext, all pools */
+#define CGNAT_DET_MAX_WORDS 1008 /* (65536 - 1024) / 64: a whole address */
+
+struct cgnat_det_pool {
+	__u32 pps;		/* ports per subscriber, multiple of 64; 0 = PBA */
+	__u32 spa;		/* subscribers per external address */
+	__u32 port_first;	/* first port of the region, multiple of 64 */
+	__u32 ext_base;		/* first entry of cgnat_det_ext */
+	__u32 n_ext;		/* usable external addresses */
+	__u32 overflow;		/* overflow blocks per subscriber, 0 = refuse */
+	__u32 version;		/* layout version, as logged */
+	__u32 hold_end;		/* userspace only: while a change's quarantine
+				 * runs, the old region's end when it was
+				 * larger; no block below it is granted */
+};
+_Static_assert(sizeof(struct cgnat_det_pool) == 32, "det_pool layout");
+
+/* Value of cgnat_det_prefixes, keyed like cgnat_sub_prefixes. */
+struct cgnat_det_prefix {
+	__be32 addr;		/* the prefix's first address */
+	__u32 base;		/* its offset in the pool's layout */
+};
+_Static_assert(sizeof(struct cgnat_det_prefix) == 8, "det_prefix layout");
+
 /* Ring-buffer events. Rare by construction: per block or rate-limited. */
 enum cgnat_evt_type {
 	EVT_BLOCK_ASSIGNED = 1,	/* a subscriber took a granted block */

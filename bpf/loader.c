@@ -126,6 +126,9 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	set_size(s->maps.cgnat_subs, o->subscribers);
 	set_size(s->maps.cgnat_sub_free, o->subscribers);
 	set_size(s->maps.cgnat_sub_prefixes, o->n_prefixes + 16);
+	set_size(s->maps.cgnat_det_prefixes, o->n_det_prefixes + 16);
+	set_size(s->maps.cgnat_det_ext, o->n_det_ext);
+	set_size(s->maps.cgnat_det_frozen, o->n_det_frozen);
 	set_size(s->maps.cgnat_addrs, o->n_addrs);
 	set_size(s->maps.cgnat_addr_idx, o->n_addrs);
 	set_size(s->maps.cgnat_ports, o->n_addrs * CGNAT_NPROTO);
@@ -170,8 +173,9 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	__u32 len = sizeof(info);
 	int fd, other;
 
-	if (!strcmp(bpf_map__name(m), "cgnat_rsess"))
-		return 1;
+	if (!strcmp(bpf_map__name(m), "cgnat_rsess") ||
+	    !strncmp(bpf_map__name(m), "cgnat_det_", 10))
+		return 1;	/* the deterministic layout: written afresh */
 	if (strcmp(bpf_map__name(m), "cgnat_stats") &&
 	    strcmp(bpf_map__name(m), "cgnat_rl"))
 		return 0;
@@ -275,6 +279,42 @@ static int fill_addrs(struct dp *dp, const struct dp_opts *o)
 	return 0;
 }
 
+/* The deterministic layout; its maps are new at every load. */
+static int fill_det(struct dp *dp, const struct dp_opts *o)
+{
+	int fp = bpf_map__fd(dp->skel->maps.cgnat_det_pools);
+	int fx = bpf_map__fd(dp->skel->maps.cgnat_det_prefixes);
+	int fe = bpf_map__fd(dp->skel->maps.cgnat_det_ext);
+	int ff = bpf_map__fd(dp->skel->maps.cgnat_det_frozen);
+	__u32 i;
+
+	for (i = 0; i < CGNAT_MAX_POOLS; i++)
+		if (bpf_map_update_elem(fp, &i, &o->det_pools[i], 0))
+			goto fail;
+	for (i = 0; i < o->n_det_prefixes; i++) {
+		struct cgnat_sub_prefix k = {
+			.prefixlen = o->det_prefixes[i].len,
+			.addr = o->det_prefixes[i].addr };
+		struct cgnat_det_prefix v = {
+			.addr = o->det_prefixes[i].addr,
+			.base = o->det_prefixes[i].pool };
+
+		if (bpf_map_update_elem(fx, &k, &v, 0))
+			goto fail;
+	}
+	for (i = 0; i < o->n_det_ext; i++)
+		if (bpf_map_update_elem(fe, &i, &o->det_ext[i], 0))
+			goto fail;
+	for (i = 0; i < o->n_det_frozen; i++)
+		if (bpf_map_update_elem(ff, &o->det_frozen[i],
+					&o->det_frozen_until_ns, 0))
+			goto fail;
+	return 0;
+fail:
+	return dp_fail(dp, -errno, "fill deterministic layout: %s",
+		       strerror(errno));
+}
+
 static int fill_static(struct dp *dp, const struct dp_opts *o)
 {
 	int fp = bpf_map__fd(dp->skel->maps.cgnat_sub_prefixes);
@@ -287,6 +327,8 @@ static int fill_static(struct dp *dp, const struct dp_opts *o)
 		rc = dp_set_udp_timers(dp, o->udp_timers);
 	if (!rc)
 		rc = fill_addrs(dp, o);
+	if (!rc)
+		rc = fill_det(dp, o);
 	if (rc)
 		return rc;
 	for (i = 0; i < o->n_prefixes; i++) {

@@ -41,6 +41,19 @@ struct dp_opts {
 	 * NULL: none at all.
 	 */
 	const __u64 *udp_timers;
+	/* Deterministic pools (cgnat_abi.h), by pool index; pps 0 = PBA. */
+	struct cgnat_det_pool det_pools[CGNAT_MAX_POOLS];
+	__u32 n_det_prefixes;	/* subscriber prefixes of those pools */
+	const struct dp_prefix *det_prefixes;	/* .pool: the base offset */
+	__u32 n_det_ext;	/* cgnat_det_ext: address index per entry */
+	const __u32 *det_ext;
+	/* Subscribers a layout change moved (network order): no port of
+	 * their deterministic range before det_frozen_until_ns
+	 * (CLOCK_MONOTONIC), the quarantine.
+	 */
+	__u32 n_det_frozen;
+	const __be32 *det_frozen;
+	__u64 det_frozen_until_ns;
 };
 
 /* Shared views of the mmapable maps (atomics only). */
@@ -108,6 +121,11 @@ int dp_nh_bump(struct dp *dp, __u32 *gen);
  * next sweep unless another session holds it. -ENOENT: no such session.
  */
 int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k);
+/* Removes every session and mapping of the n subscribers (network
+ * order) and frees their ports: a deterministic layout change moved them
+ * (det_flush.c). Returns the mappings removed or -errno.
+ */
+int dp_flush_subs(struct dp *dp, const __be32 *subs, __u32 n);
 /* The sweep (see sweep.h), in steps: dp_sweep_begin() with now_ns 0
  * for the current time, then dp_sweep_step() until it returns 0, when
  * dp->sw.a holds the counts. A step reads one batch of a table and judges

@@ -74,6 +74,40 @@ struct {
 	__type(value, __u32);	/* pool index */
 } cgnat_sub_prefixes SEC(".maps");
 
+/* Deterministic pools (cgnat_abi.h): rebuilt at every load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CGNAT_MAX_POOLS);
+	__type(key, __u32);
+	__type(value, struct cgnat_det_pool);
+} cgnat_det_pools SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct cgnat_sub_prefix);
+	__type(value, struct cgnat_det_prefix);
+} cgnat_det_prefixes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);	/* address index */
+} cgnat_det_ext SEC(".maps");
+
+/* Subscribers a layout change moved -> end of their quarantine (ns,
+ * CLOCK_MONOTONIC): until then their range takes no new mapping, so no
+ * port passes between two subscribers closer in time than that.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __be32);
+	__type(value, __u64);
+} cgnat_det_frozen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16);

@@ -10,7 +10,7 @@
 
 #include "csum.h"
 #include "ct.h"
-#include "pba.h"
+#include "det.h"
 
 #define E2BIG 7
 #define EEXIST 17
@@ -239,7 +239,11 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 
 	if (m)
 		return nat_map_use(m, out);
-	r = pba_alloc(sub_idx, pidx, bpf_ntohs(port), now);
+	if (det_pool(sub->pool))
+		r = det_alloc(sub_idx, pidx, bpf_ntohs(port), now);
+	else
+		r = pba_alloc(sub_idx, pidx, bpf_ntohs(port), cfg->max_blocks,
+			      now);
 	if (r < 0)
 		return r;
 	pba_port_of(r, cfg->blocks_per_addr, &pp);

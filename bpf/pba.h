@@ -66,28 +66,27 @@ static __always_inline __u32 pba_pick_bit(__u64 free, __u32 r)
 	return (pba_ctz(rot) + r) & 63;
 }
 
-/* Claims a free port of 'block' for protocol 'pidx'. 'mask' selects the
- * eligible bits of each word (port parity). Returns the port (host
- * order), or -REASON_QUOTA when the block has no eligible free port.
- * A global function: the verifier checks it once, not per call site.
+/* Claims a free port among 'words' bitmap words from port 'first' (a
+ * multiple of 64) of address 'addr_idx', protocol 'pidx', starting at a
+ * random word and bit (RFC 6056, RFC 7422 section 2: random inside the
+ * range). 'mask' selects the eligible bits of each word (port parity).
+ * Returns the port (host order), or -REASON_QUOTA when no eligible port
+ * is free. A global function: the verifier checks it once, not per call
+ * site; its bound covers a deterministic range of a whole address.
  */
-__noinline int pba_take_port(__u32 block, __u32 pidx, __u64 mask)
+__noinline int pba_take_range(__u32 addr_idx, __u32 pidx, __u32 first,
+			      __u32 words, __u64 mask)
 {
-	struct cgnat_cfg *cfg = cfg_get();
-	__u32 bpa, words, first, start, i, key;
+	__u32 start, i, key = addr_idx * CGNAT_NPROTO + pidx;
 	struct cgnat_portmap *pm;
 
-	if (!cfg || !cfg->blocks_per_addr || pidx >= CGNAT_NPROTO)
+	if (pidx >= CGNAT_NPROTO)
 		return -REASON_CONFLICT;
-	bpa = cfg->blocks_per_addr;
-	words = cfg->block_size / 64;
-	first = cfg->port_lo + (block % bpa) * cfg->block_size;
-	key = (block / bpa) * CGNAT_NPROTO + pidx;
 	pm = bpf_map_lookup_elem(&cgnat_ports, &key);
-	if (!pm || !words)
+	if (!pm || !words || words > CGNAT_DET_MAX_WORDS)
 		return -REASON_CONFLICT;
 	start = bpf_get_prandom_u32();
-	for (i = 0; i < CGNAT_MAX_BLOCK_WORDS; i++) {
+	for (i = 0; i < CGNAT_DET_MAX_WORDS; i++) {
 		__u32 w, bit;
 		__u64 free, old, b;
 
@@ -105,6 +104,21 @@ __noinline int pba_take_port(__u32 block, __u32 pidx, __u64 mask)
 		return w * 64 + bit;
 	}
 	return -REASON_QUOTA;
+}
+
+/* Claims a free port of 'block': pba_take_range() over the block. */
+static __always_inline int pba_take_port(__u32 block, __u32 pidx,
+					 __u64 mask)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	__u32 bpa;
+
+	if (!cfg || !cfg->blocks_per_addr)
+		return -REASON_CONFLICT;
+	bpa = cfg->blocks_per_addr;
+	return pba_take_range(block / bpa, pidx,
+			      cfg->port_lo + (block % bpa) * cfg->block_size,
+			      cfg->block_size / 64, mask);
 }
 
 static __always_inline void pba_put_port(const struct pba_port *pp,
@@ -227,11 +241,10 @@ static __always_inline __u32 pba_counted(__u32 v)
 	return v && (!(v & CGNAT_BLOCK_DRAIN) || v == CGNAT_BLOCK_RESERVED);
 }
 
-/* Reserves an empty block slot if the subscriber is under max_blocks.
+/* Reserves an empty block slot if the subscriber is under 'max' blocks.
  * Returns its index or -1 at the quota (or with every slot in use).
  */
-static __always_inline int pba_reserve_slot(const struct cgnat_cfg *cfg,
-					    struct cgnat_sub *sub)
+static __always_inline int pba_reserve_slot(__u32 max, struct cgnat_sub *sub)
 {
 	__u32 i, held = 0;
 	int free = -1;
@@ -243,7 +256,7 @@ static __always_inline int pba_reserve_slot(const struct cgnat_cfg *cfg,
 		if (!v && free < 0)
 			free = i;
 	}
-	if (held >= cfg->max_blocks || free < 0)
+	if (held >= max || free < 0)
 		return -1;
 	for (i = free; i < CGNAT_MAX_BLOCKS; i++)
 		if (__sync_val_compare_and_swap(&sub->block[i], 0,
@@ -303,21 +316,21 @@ __noinline int pba_exhausted(__u32 sub_idx, __u64 now)
 	return 0;
 }
 
-/* Adds a granted block to the subscriber. Returns the block id or a
- * negative reason (quota, pool empty) after raising its event.
+/* Adds a granted block to the subscriber, up to 'max'. Returns the block
+ * id or a negative reason (quota, pool empty) after raising its event.
  */
 static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 				    struct cgnat_sub *sub, __u32 sub_idx,
-				    __u64 now)
+				    __u32 max, __u64 now)
 {
-	int slot = pba_reserve_slot(cfg, sub);
+	int slot = pba_reserve_slot(max, sub);
 	__u32 v;
 
 	if (slot < 0) {
 		if (now - sub->evt_ns >= cfg->evt_interval_ns) {
 			sub->evt_ns = now;
 			evt_emit(EVT_QUOTA_BLOCKS, sub->addr, 0, 0, sub->pool,
-				 cfg->max_blocks, 0, 0);
+				 max, 0, 0);
 		}
 		return -REASON_QUOTA;
 	}
@@ -334,10 +347,12 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 }
 
 /* A port for a new mapping of subscriber 'sub_idx': from its blocks,
- * same parity as 'sport' first when configured, else from a new block.
+ * same parity as 'sport' first when configured, else from a new block,
+ * up to 'max' blocks (max_blocks; a deterministic pool's overflow_blocks).
  * Returns block << 16 | port, or a negative reason. Global, verified once.
  */
-__noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport, __u64 now)
+__noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
+			   __u32 max, __u64 now)
 {
 	struct cgnat_cfg *cfg = cfg_get();
 	__u64 any = ~0ull, mask = any;
@@ -356,7 +371,7 @@ __noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport, __u64 now)
 		r = pba_from_held(sub, pidx, any);
 	if (r >= 0)
 		return r;
-	block = pba_grow(cfg, sub, sub_idx, now);
+	block = pba_grow(cfg, sub, sub_idx, max, now);
 	if (block < 0)
 		return block;
 	port = pba_take_port(block, pidx, mask);

@@ -104,15 +104,27 @@ struct cfg_interfaces {
 	struct cfg_mss_clamp mss_clamp;
 };
 
+enum cfg_pool_mode {
+	CFG_POOL_PBA = 0,		/* port blocks, logged per holding */
+	CFG_POOL_DETERMINISTIC = 1,	/* RFC 7422: the layout is the log */
+};
+
 /*
  * One external address pool. With a single pool, subscribers defaults to the
- * top-level subscribers; with several, every pool names its own.
+ * top-level subscribers; with several, every pool names its own. The
+ * deterministic keys (allocator/det.h has the layout) apply only with
+ * mode deterministic.
  */
 struct cfg_pool {
 	char name[CFG_NAME_LEN];
 	struct cfg_mark mark;		/* the pool's mapping in the file */
 	struct cfg_prefix_list addresses;
 	struct cfg_prefix_list subscribers;
+	enum cfg_pool_mode mode;
+	uint32_t ports_per_subscriber;	/* multiple of 64; 0 = unset */
+	bool include_boundary_addresses; /* false: skip each prefix's first
+					  * and last address */
+	uint32_t overflow_blocks;	/* 0 = refuse when the range is full */
 };
 
 struct cfg_ports {
@@ -313,6 +325,26 @@ int cfg_reload_diff(const struct cgnat_config *old,
  * Returns 0 or -EIO.
  */
 int cfg_dump(FILE *out, const struct cgnat_config *cfg);
+
+/* --- cfg_det.c: deterministic pools (RFC 7422) --------------------------- */
+
+struct det_layout;
+
+/*
+ * The layout of deterministic pool 'pool' (allocator/det.h). Returns 0,
+ * -EINVAL (not a deterministic pool, or unusable) or -ENOSPC (does not
+ * fit; a validated configuration never does that).
+ */
+int cfg_det_layout(const struct cgnat_config *cfg, unsigned int pool,
+		   struct det_layout *l);
+/* Index (within an address) of the first port block wholly above the
+ * deterministic region, and how many blocks lie there: overflow blocks
+ * come from these.
+ */
+uint32_t cfg_det_first_block(const struct cgnat_config *cfg,
+			     const struct det_layout *l);
+uint32_t cfg_det_overflow_blocks(const struct cgnat_config *cfg,
+				 const struct det_layout *l);
 
 /* --- cfg_values.c: pure scalar helpers ---------------------------------- */
 

@@ -161,6 +161,16 @@ static void diff_pools(const struct cgnat_config *a,
 		snprintf(key, sizeof(key), "pools[%u].subscribers", i);
 		if (!prefixes_equal(&p->subscribers, &q->subscribers))
 			add_key(restart, key);
+		/* A deterministic layout changes at a (re)start only, where
+		 * cgnatd logs the new version and flushes moved subscribers.
+		 */
+		snprintf(key, sizeof(key), "pools[%u].mode", i);
+		if (p->mode != q->mode ||
+		    p->ports_per_subscriber != q->ports_per_subscriber ||
+		    p->include_boundary_addresses !=
+			    q->include_boundary_addresses ||
+		    p->overflow_blocks != q->overflow_blocks)
+			add_key(restart, key);
 	}
 }
 

@@ -101,6 +101,18 @@ static void put_path(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+static void dump_pool_det(FILE *out, const struct cfg_pool *p)
+{
+	if (p->mode != CFG_POOL_DETERMINISTIC)
+		return;
+	fprintf(out, "    mode: deterministic\n"
+		     "    ports_per_subscriber: %u\n"
+		     "    include_boundary_addresses: %s\n"
+		     "    overflow_blocks: %u\n",
+		p->ports_per_subscriber,
+		bool_name(p->include_boundary_addresses), p->overflow_blocks);
+}
+
 static void dump_top(FILE *out, const struct cgnat_config *cfg)
 {
 	const struct cfg_interfaces *i = &cfg->interfaces;
@@ -120,6 +132,7 @@ static void dump_top(FILE *out, const struct cgnat_config *cfg)
 			     &cfg->pools[k].addresses);
 		put_prefixes(out, "    ", "subscribers",
 			     &cfg->pools[k].subscribers);
+		dump_pool_det(out, &cfg->pools[k]);
 	}
 }
 

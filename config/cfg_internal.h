@@ -159,6 +159,8 @@ int cfg_parse_udp_ports(struct cfg_ctx *ctx, yaml_node_t *node,
 
 /* Checks across keys, after the walk; fills defaulted pool subscribers. */
 int cfg_validate(struct cfg_ctx *ctx);
+/* cfg_det.c: the deterministic pools' keys and layouts. */
+int cfg_check_det(struct cfg_ctx *ctx);
 
 /* --- cfg_values.c ------------------------------------------------------- */
 

@@ -124,6 +124,7 @@ int cfg_parse_pools(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 
 		memset(pool, 0, sizeof(*pool));
 		snprintf(pool->name, sizeof(pool->name), "pool%u", i);
+		pool->include_boundary_addresses = true;
 		pool->mark = cfg_node_mark(n);
 		cfg_path_index(sub, sizeof(sub), path, i);
 		cfg_mark_set(ctx, sub, pool->mark, NULL);

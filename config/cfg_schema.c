@@ -192,6 +192,12 @@ static const struct cfg_enum_name filterings[] = {
 	{ NULL, 0 },
 };
 
+static const struct cfg_enum_name pool_modes[] = {
+	{ "pba", CFG_POOL_PBA },
+	{ "deterministic", CFG_POOL_DETERMINISTIC },
+	{ NULL, 0 },
+};
+
 static const struct cfg_enum_name syn_actions[] = {
 	{ "drop", CFG_SYN_DROP },
 	{ "icmp", CFG_SYN_ICMP },
@@ -243,6 +249,12 @@ const struct cfg_key cfg_pool_keys[] = {
 	       CFG_F_REQUIRED, "[203.0.113.0/28]"),
 	K_FUNC("subscribers", struct cfg_pool, subscribers, parse_subscribers,
 	       0, "[100.64.0.0/10]"),
+	K_ENUM("mode", struct cfg_pool, mode, pool_modes),
+	K_UINT("ports_per_subscriber", struct cfg_pool, ports_per_subscriber,
+	       64, 64512),
+	K_BOOL("include_boundary_addresses", struct cfg_pool,
+	       include_boundary_addresses),
+	K_UINT("overflow_blocks", struct cfg_pool, overflow_blocks, 0, 32),
 	{ .name = NULL },
 };
 

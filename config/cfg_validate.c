@@ -448,6 +448,7 @@ int cfg_validate(struct cfg_ctx *ctx)
 		{ check_floors, { NULL } },	/* skips per timer */
 		{ check_subscribers, { "subscribers" } },
 		{ check_pools, { "subscribers", "pools" } },
+		{ cfg_check_det, { "subscribers", "pools", "ports" } },
 		{ check_thresholds,
 		  { "thresholds.pool_low", "thresholds.pool_high" } },
 		{ check_limits,

@@ -4,7 +4,7 @@
 
 CFG_OBJS := $(addprefix $(BUILD)/config/, cfg.o cfg_diff.o cfg_dump.o \
 	cfg_err.o cfg_lists.o cfg_schema.o cfg_validate.o cfg_values.o \
-	cfg_yaml.o)
+	cfg_yaml.o cfg_det.o) $(DET_OBJS)
 
 CFG_TESTS := $(addprefix $(BUILD)/tests/, test_config test_config_all \
 	test_config_diff \
@@ -21,3 +21,10 @@ $(CFG_TESTS): $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(CFG_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 
 UNIT_TESTS += $(CFG_TESTS)
+
+# allocator/det.c's arithmetic with the deterministic pool keys.
+$(BUILD)/tests/test_det: $(BUILD)/tests/unit/test_det.o $(CFG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_det

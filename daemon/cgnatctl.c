@@ -11,6 +11,8 @@
  *   cgnatctl [-c FILE | --db PATH] lookup -   (lines "IP:PORT TIME" or
  *                                             "IP:PORT FROM TO" on stdin)
  *   cgnatctl [-c FILE | --db PATH] history SUBSCRIBER [--from T --to T]
+ *   cgnatctl [-c FILE | --db PATH] det-table [--at TIME] (deterministic pools,
+ *     CSV or --json)
  *   lookup and history with --central URL (or --fleet: the config's
  *   log.central.url) answer from the fleet log in PostgreSQL
  *   cgnatctl --central URL | --fleet central-migrate
@@ -100,6 +102,7 @@ static void usage(void)
 		"[--from TIME --to TIME]\n"
 		"       cgnatctl [--run-dir DIR] ha active | standby | ready | "
 		"handover | status\n"
+		"       cgnatctl [-c FILE | --db PATH] det-table [--at TIME]\n"
 		"       cgnatctl [-c FILE | --db PATH] sessions-log "
 		"IP:PORT --at TIME | --from TIME --to TIME\n"
 		"       cgnatctl [-c FILE | --db PATH] sessions-log "
@@ -220,6 +223,8 @@ int main(int argc, char **argv)
 		return cmd_lookup(&c);
 	if (!strcmp(cmd, "history"))
 		return cmd_history(&c);
+	if (!strcmp(cmd, "det-table"))
+		return cmd_det_table(&c);
 	if (!strcmp(cmd, "sessions-log"))
 		return cmd_sessions_log(&c);
 	if (!strcmp(cmd, "sessions"))

@@ -238,6 +238,7 @@ static void housekeeping(struct cgnatd *d)
 		cgnatd_config_log(d, "daily");
 		d->next_cfglog_ms = now + 86400000;
 	}
+	cgnatd_det_tick(d, now);
 }
 
 enum { SLOT_EVENTS, SLOT_CTL, SLOT_HA, SLOT_MAX = SLOT_HA + 2 };

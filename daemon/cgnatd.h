@@ -156,6 +156,8 @@ struct cgnatd {
 /* Reads the role (ha.role in the run dir; standby without one) before
  * the data plane starts; cgnatd_ha_start() applies it after. */
 void cgnatd_ha_init(struct cgnatd *d);
+/* Every deterministic range to IPFIX (start, HA takeover; start.c). */
+void cgnatd_det_announce(struct cgnatd *d);
 void cgnatd_ha_start(struct cgnatd *d);
 /* Takeover (to active) or giving up the role; msg is the reply. */
 int cgnatd_ha_set_role(struct cgnatd *d, enum ha_role role, const char *why,
@@ -211,6 +213,8 @@ int cgnatd_apply_tunables(struct cgnatd *d);
 int cgnatd_ipfix_start(struct cgnatd *d);
 /* Appends the running configuration to config_log (RFC 7422 section 3). */
 int cgnatd_config_log(struct cgnatd *d, const char *why);
+/* start.c: the deterministic layouts' daily repeat, checked hourly. */
+void cgnatd_det_tick(struct cgnatd *d, int64_t now_ms);
 /* SIGHUP: apply what may change live, name what needs a restart. */
 void cgnatd_reload(struct cgnatd *d);
 

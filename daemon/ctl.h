@@ -75,6 +75,9 @@ int cmd_history(struct ctl *c);
  * time). Prints why not; -EINVAL. */
 int ctl_window(struct ctl *c, int need, int64_t *from, int64_t *to);
 
+/* --- ctl_det.c: deterministic pools -------------------------------------- */
+int cmd_det_table(struct ctl *c);
+
 /* --- ctl_central.c: the fleet log in PostgreSQL ------------------------ */
 struct pgc;
 /* Connect to c->central and check its schema; prints why not. NULL on

@@ -14,6 +14,7 @@
 
 #include "central/central.h"
 #include "daemon/ctl.h"
+#include "daemon/detlog.h"
 #include "logger/lookup_fmt.h"
 #include "logger/timefmt.h"
 
@@ -23,10 +24,13 @@ struct matches {
 	size_t n, cap;
 };
 
-/* Where the answers come from: the local SQLite log or the fleet's. */
+/* Where the answers come from: the local SQLite log or the fleet's;
+ * with the local log, also its deterministic layouts (loaded once).
+ */
 struct src {
 	struct store *st;
 	struct pgc *pg;
+	struct detlog_history det;
 };
 
 static int keep_node(const struct store_block *b, const char *node, void *ctx)
@@ -81,18 +85,25 @@ static const char *errmsg(const struct src *s)
 
 static int src_open(struct ctl *c, struct src *s)
 {
-	s->st = NULL;
-	s->pg = NULL;
+	memset(s, 0, sizeof(*s));
 	if (c->central) {
 		s->pg = ctl_central(c);
 		return s->pg ? 0 : -1;
 	}
 	s->st = ctl_store(c);
-	return s->st ? 0 : -1;
+	if (!s->st)
+		return -1;
+	if (detlog_history_load(s->st, &s->det)) {
+		ctl_err("layout log: %s", store_errmsg(s->st));
+		store_close(s->st);
+		return -1;
+	}
+	return 0;
 }
 
 static void src_close(struct src *s)
 {
+	detlog_history_free(&s->det);
 	store_close(s->st);
 	ctl_central_close(s->pg);
 }
@@ -206,6 +217,30 @@ static int print_lookup(struct ctl *c, const struct src *s,
 	return m->n ? 0 : 1;
 }
 
+static int by_time(const void *a, const void *b)
+{
+	const struct store_block *x = a, *y = b;
+
+	if (x->assigned_ms != y->assigned_ms)
+		return x->assigned_ms < y->assigned_ms ? -1 : 1;
+	return (x->det_version > y->det_version) -
+	       (x->det_version < y->det_version);
+}
+
+/* The deterministic answers beside the block log's: one lookup, one
+ * order (by start), one formatter.
+ */
+static int lookup_det(const struct src *s, struct lookup_query *q,
+		      struct matches *m)
+{
+	int rc = detlog_lookup(&s->det, q->ext_addr, q->port, q->from_ms,
+			       q->to_ms, keep, m, &q->unknown);
+
+	if (rc > 0)
+		qsort(m->v, m->n, sizeof(*m->v), by_time);
+	return rc;
+}
+
 /* One query on an open store: prints the answer, returns 0/1/2. */
 static int lookup_one(struct ctl *c, const struct src *s, const char *ep,
 		      int64_t from, int64_t to)
@@ -230,6 +265,8 @@ static int lookup_one(struct ctl *c, const struct src *s, const char *ep,
 	else
 		rc = store_lookup_range(s->st, q.ext_addr, q.port, q.from_ms,
 					q.to_ms, keep, &m);
+	if (rc >= 0 && !s->pg)
+		rc = lookup_det(s, &q, &m);
 	if (rc < 0) {
 		ctl_err("lookup: %s", errmsg(s));
 		rc = 2;
@@ -335,6 +372,11 @@ int cmd_history(struct ctl *c)
 		return 2;
 	rc = s.pg ? central_history(s.pg, sub, from, to, keep_node, &m)
 		  : store_history(s.st, sub, from, to, keep, &m);
+	if (rc >= 0 && !s.pg) {
+		rc = detlog_sub_history(&s.det, sub, from, to, keep, &m);
+		if (rc > 0)
+			qsort(m.v, m.n, sizeof(*m.v), by_time);
+	}
 	if (rc < 0) {
 		ctl_err("history: %s", errmsg(&s));
 		src_close(&s);

@@ -73,6 +73,41 @@ static void fill_prefixes(struct dpconf *dc, const struct cgnat_config *cfg)
 	dc->o.prefixes = dc->prefixes;
 }
 
+/* The deterministic pools' layouts (RFC 7422) into o.det_*. */
+static int fill_det(struct dpconf *dc, const struct cgnat_config *cfg,
+		    char *err, size_t len)
+{
+	struct det_layout l;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < cfg->n_pools; i++) {
+		if (cfg->pools[i].mode != CFG_POOL_DETERMINISTIC)
+			continue;
+		if (!dc->det)
+			dc->det = calloc(1, sizeof(*dc->det));
+		if (!dc->det)
+			return -ENOMEM;
+		rc = cfg_det_layout(cfg, i, &l);
+		if (!rc)
+			rc = det_dp_build(&l, 0, cfg->pools[i].overflow_blocks,
+					  dc->addrs, dc->o.n_addrs, dc->det);
+		if (rc) {
+			snprintf(err, len, "pools[%u]: deterministic layout: %s",
+				 i, strerror(-rc));
+			return rc;
+		}
+		dc->o.det_pools[i] = dc->det->pool;
+	}
+	if (dc->det) {
+		dc->o.n_det_prefixes = dc->det->n_prefixes;
+		dc->o.det_prefixes = dc->det->prefixes;
+		dc->o.n_det_ext = dc->det->n_ext;
+		dc->o.det_ext = dc->det->ext;
+	}
+	return 0;
+}
+
 void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 		     __be32 icmp_src)
 {
@@ -133,6 +168,11 @@ int dpconf_build(struct dpconf *dc, const struct cgnat_config *cfg,
 		return rc;
 	}
 	fill_prefixes(dc, cfg);
+	rc = fill_det(dc, cfg, err, len);
+	if (rc) {
+		dpconf_free(dc);
+		return rc;
+	}
 	dpconf_tunables(&dc->o.cfg, cfg, icmp_src);
 	dpconf_udp_timers(dc->udp_timers, cfg);
 	dc->o.udp_timers = dc->udp_timers;
@@ -152,8 +192,10 @@ void dpconf_free(struct dpconf *dc)
 {
 	free(dc->addrs);
 	free(dc->addr_pool);
+	free(dc->det);
 	dc->addrs = NULL;
 	dc->addr_pool = NULL;
+	dc->det = NULL;
 }
 
 void dpconf_policy(struct pb_policy *p, const struct cgnat_config *cfg)

@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 
+#include "allocator/det_dp.h"
 #include "allocator/pb.h"
 #include "bpf/loader.h"
 #include "config/cfg.h"
@@ -27,6 +28,7 @@ struct dpconf {
 	__u32 *addr_pool;
 	struct dp_prefix prefixes[DPCONF_MAX_PREFIXES];
 	__u64 udp_timers[CGNAT_UDP_TIMER_PORTS]; /* o.udp_timers */
+	struct det_dp *det;	/* heap: deterministic layouts, o.det_* */
 };
 
 /*

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/cgnat.skel.h"
+#include "allocator/det_dp.h"
 #include "daemon/dprun.h"
 
 static __u64 clock_ns(clockid_t c)
@@ -187,6 +188,7 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 			 strerror(-rc));
 		goto err;
 	}
+	det_dp_reserve(&r->pb, o);
 	/* A restart finds the pinned state: rebuild instead of trusting. */
 	pb_set_policy(&r->pb, &(struct pb_policy){ .quarantine_ms = 120000 },
 		      o->cfg.port_lo, o->cfg.block_size);

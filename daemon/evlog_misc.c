@@ -32,7 +32,16 @@ static void quota(const struct cgnat_config *cfg, const struct cgnat_event *e,
 	se->type = STORE_EVT_QUOTA;
 	ie->nat_event = IPFIX_EV_QUOTA;
 	se->has_limit = 1;
-	if (e->type == EVT_QUOTA_BLOCKS) {
+	if (e->type == EVT_QUOTA_BLOCKS && e->port_last) {
+		/* A deterministic range full (bpf/det.h): the limit in ports
+		 * is the range and the overflow blocks (RFC 7422's M). */
+		se->limit = e->port_last - e->port_first + 1 +
+			    e->value * cfg->ports.block_size;
+		se->detail = "deterministic range full "
+			     "(ports_per_subscriber, overflow_blocks)";
+		ie->quota_event = IPFIX_QUOTA_PER_USER;
+		ie->value = se->limit;
+	} else if (e->type == EVT_QUOTA_BLOCKS) {
 		se->limit = e->value;
 		se->detail = "port blocks per subscriber (ports.max_blocks)";
 		ie->quota_event = IPFIX_QUOTA_PER_USER;

@@ -508,6 +508,7 @@ static void takeover(struct cgnatd *d, const char *why, char *msg,
 	 * IPFIX again as an interim record from the new exporter.
 	 */
 	reconcile(&d->ev, 0, "ha takeover", RC_ANNOUNCE, &rs);
+	cgnatd_det_announce(d);
 	if (h->rx.mark_ms)
 		timefmt_format((int64_t)h->rx.mark_ms, at, sizeof(at));
 	else

@@ -231,6 +231,34 @@ int hst_flow(struct dp *dp, const struct cgnat_sess_key *k, __u64 now_ns,
 
 /* ---- writing (standby) ---- */
 
+/* A subscriber of a deterministic pool (RFC 7422): 1 with its pool's
+ * layout in *dv (n_ext replaced by the address index of its range) and
+ * its first port in *first; 0 for a PBA subscriber; -errno.
+ */
+static int hst_det_range(struct dp *dp, __be32 sub, struct cgnat_det_pool *dv,
+			 __u32 *first)
+{
+	struct cgnat_sub_prefix pk = {.prefixlen = 32, .addr = sub};
+	struct cgnat_det_prefix pf;
+	__u32 pool = 0, off, ei, ai;
+
+	if (bpf_map_lookup_elem(FD(dp, cgnat_sub_prefixes), &pk, &pool) ||
+	    bpf_map_lookup_elem(FD(dp, cgnat_det_pools), &pool, dv) ||
+	    !dv->pps || !dv->spa)
+		return 0;
+	if (bpf_map_lookup_elem(FD(dp, cgnat_det_prefixes), &pk, &pf))
+		return -ENOENT;
+	off = pf.base + (ntohl(sub) - ntohl(pf.addr));
+	if (off / dv->spa >= dv->n_ext)
+		return -ENOENT;
+	ei = dv->ext_base + off / dv->spa;
+	if (bpf_map_lookup_elem(FD(dp, cgnat_det_ext), &ei, &ai))
+		return -ENOENT;
+	dv->n_ext = ai;
+	*first = dv->port_first + (off % dv->spa) * dv->pps;
+	return 1;
+}
+
 /* The standby's own slot for subscriber 'addr', made as nat_sub_get
  * makes one: from the free queue, pool from the prefixes.
  */
@@ -346,7 +374,16 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	}
 	if (del)
 		return 0;
-	rc = sub_slot(dp, r->int_addr, 0, &idx);
+	{
+		/* A deterministic subscriber has no block to bring its slot:
+		 * its mapping does. */
+		struct cgnat_det_pool dv;
+		__u32 first;
+
+		rc = sub_slot(dp, r->int_addr,
+			      hst_det_range(dp, r->int_addr, &dv, &first) > 0,
+			      &idx);
+	}
 	if (rc)
 		return rc;
 	memset(&ov, 0, sizeof(ov));
@@ -401,14 +438,29 @@ static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 	return 0;
 }
 
-/* 1 when ext:port lies in a block that int_addr's subscriber holds. */
+/* 1 when ext:port lies in int_addr's deterministic range. */
+static int hst_det_owns(struct dp *dp, __be32 int_addr, __u32 ai, __u32 p)
+{
+	struct cgnat_det_pool dv;
+	__u32 first;
+
+	if (hst_det_range(dp, int_addr, &dv, &first) < 0)
+		return 0;
+	return ai == dv.n_ext && p >= first && p < first + dv.pps;
+}
+
+/* 1 when ext:port lies in a block that int_addr's subscriber holds, or
+ * in its deterministic range. */
 static int hst_owns(struct dp *dp, const struct cgnat_cfg *g, __be32 int_addr,
 		    __be32 ext, __be16 port)
 {
 	__u32 ai, idx, id, p = ntohs(port);
 
-	if (bpf_map_lookup_elem(FD(dp, cgnat_addr_idx), &ext, &ai) ||
-	    p < g->port_lo || sub_slot(dp, int_addr, 0, &idx))
+	if (bpf_map_lookup_elem(FD(dp, cgnat_addr_idx), &ext, &ai))
+		return 0;
+	if (hst_det_owns(dp, int_addr, ai, p))
+		return 1;
+	if (p < g->port_lo || sub_slot(dp, int_addr, 0, &idx))
 		return 0;
 	if ((p - g->port_lo) / g->block_size >= g->blocks_per_addr)
 		return 0;

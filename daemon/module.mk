@@ -13,14 +13,14 @@ $(BUILD)/bin/cgnat-dp: $(BUILD)/daemon/cgnat_dp.o $(DPRUN_OBJS)
 BINS += $(BUILD)/bin/cgnat-dp
 
 # Shared by cgnatd and cgnatctl.
-DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o)
+DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o detlog.o)
 CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
 	evlog.o evlog_misc.o evlog_sess.o reconcile.o runtime.o pincheck.o \
 	fleet.o ha.o ctlsock.o halink.o hasync.o hastate.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
 	$(CENTRAL_OBJS)
 CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
 	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o \
-	ctl_central.o ctl_ha.o) \
+	ctl_central.o ctl_ha.o ctl_det.o) \
 	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS) \
 	$(CENTRAL_QUERY_OBJS)
 
@@ -118,3 +118,10 @@ $(BUILD)/tests/test_halink: $(BUILD)/tests/unit/test_halink.o \
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_halink
 
+# cmocka: the deterministic layouts' log on a real SQLite file.
+$(BUILD)/tests/test_detlog: $(BUILD)/tests/unit/test_detlog.o \
+		$(BUILD)/daemon/detlog.o $(STORE_OBJS) $(CFG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_detlog

@@ -7,6 +7,7 @@
  * traffic never stops), then reconciliation of the log with the block
  * table. And the way down for good: --detach.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -16,9 +17,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/cgnatd.h"
+#include "daemon/detlog.h"
 #include "daemon/log.h"
 #include "daemon/pincheck.h"
 
@@ -137,6 +140,174 @@ static int cgnatd_event(void *ctx, const struct cgnat_event *e, __u64 utc_ms)
 	return rc;
 }
 
+/* Deterministic layouts (RFC 7422): what the data plane switches to at
+ * this start is logged first - the log is the configuration - and the
+ * subscribers a change moved are frozen out of their new range for the
+ * quarantine (cgnat_det_frozen, written at load) and flushed after it.
+ */
+static struct detlog_moved det_moved;
+static __be32 *det_frozen;
+static int64_t det_switch_ms;
+static int64_t det_hold_until_ms;	/* 0: no blocks held back */
+
+static void det_layouts(struct cgnatd *d)
+{
+	struct store_det_layout r;
+	struct timespec mono;
+	int64_t now = runtime_now_ms();
+	unsigned int i;
+	int rc;
+
+	det_switch_ms = now;
+	rc = detlog_sync(d->st, &d->cfg, now, &det_moved);
+	if (rc < 0)
+		fatalx("deterministic layout log: %s; not starting a layout "
+		       "that is not logged",
+		       store_errmsg(d->st));
+	for (i = 0; i < d->cfg.n_pools && i < CGNAT_MAX_POOLS; i++) {
+		d->dc.o.det_pools[i].hold_end = det_moved.hold_end[i];
+		if (det_moved.hold_end[i])
+			det_hold_until_ms = det_moved.until_ms;
+	}
+	for (i = 0; i < d->cfg.n_pools; i++)
+		if (d->cfg.pools[i].mode == CFG_POOL_DETERMINISTIC &&
+		    !store_det_latest(d->st, d->cfg.instance,
+				      d->cfg.pools[i].name, &r)) {
+			d->dc.o.det_pools[i].version = r.version;
+			log_info("pool %s: deterministic layout v%u, %u "
+				 "subscribers per address, %u ports each",
+				 r.pool, r.version, r.spa, r.pps);
+		}
+	if (!det_moved.n)
+		return;
+	det_frozen = calloc(det_moved.n, sizeof(*det_frozen));
+	if (!det_frozen)
+		fatalx("deterministic layout: out of memory");
+	for (i = 0; i < det_moved.n; i++)
+		det_frozen[i] = htonl(det_moved.sub[i]);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	d->dc.o.det_frozen = det_frozen;
+	d->dc.o.n_det_frozen = det_moved.n;
+	d->dc.o.det_frozen_until_ns =
+		(__u64)mono.tv_sec * 1000000000ull + mono.tv_nsec +
+		(__u64)(det_moved.until_ms - now) * 1000000ull;
+}
+
+/* After the switch: the moved subscribers' old sessions and mappings go. */
+static void det_flush(struct cgnatd *d)
+{
+	int rc;
+
+	if (!det_moved.n)
+		return;
+	rc = dp_flush_subs(&d->run.dp, det_frozen, det_moved.n);
+	if (rc < 0)
+		log_warnx("deterministic layout: flush of moved subscribers: "
+			  "%s",
+			  strerror(-rc));
+	else
+		log_info("deterministic layout change moved %u subscribers: "
+			 "%d mappings flushed, their new ranges rest %llds",
+			 det_moved.n, rc,
+			 (long long)(det_moved.until_ms - runtime_now_ms()) /
+				 1000);
+	d->dc.o.det_frozen = NULL;
+	d->dc.o.n_det_frozen = 0;
+	free(det_frozen);
+	det_frozen = NULL;
+	detlog_moved_free(&det_moved);
+}
+
+/* Ranges announced at one start at most: the start waits for the
+ * exporter, and the layout log answers for the rest.
+ */
+#define DET_ANNOUNCE_MAX 262144
+
+struct det_ann {
+	struct ipfix_exporter *x;
+	int n;
+};
+
+/* One IPFIX record of a deterministic range, waiting for ring space a
+ * while rather than dropping it.
+ */
+static int det_record(int assign, const struct store_block *b, void *ctx)
+{
+	struct ipfix_event ie = {
+		.time_ms = assign ? b->assigned_ms : b->released_ms,
+		.nat_event = assign ? IPFIX_EV_PBA : IPFIX_EV_PBA_RELEASE,
+		.sub_addr = b->sub_addr,
+		.ext_addr = b->ext_addr,
+		.port_first = b->port_first,
+		.port_last = b->port_last,
+		.pool_id = b->pool_id,
+	};
+	struct det_ann *a = ctx;
+
+	if (a->n++ >= DET_ANNOUNCE_MAX)
+		return -E2BIG;
+	if (ipfix_submit(a->x, &ie) == -ENOBUFS &&
+	    (ipfix_flush(a->x, 1000) || ipfix_submit(a->x, &ie)))
+		return -ENOBUFS;
+	return 0;
+}
+
+/* RFC 8158 has no record for a configuration: a deterministic range goes
+ * out as what it is to a collector, a port block allocation (natEvent
+ * 16) from the switch on, and a range a change took away as its
+ * de-allocation (17). All ranges at every start, as held blocks are.
+ */
+void cgnatd_det_announce(struct cgnatd *d)
+{
+	struct det_ann a = { .x = d->ipfix };
+	struct detlog_history h;
+	int rc;
+
+	if (!d->ipfix || d->ev.no_ipfix) /* an HA standby: at takeover */
+		return;
+	rc = detlog_history_load(d->st, &h);
+	if (!rc)
+		rc = detlog_announce(&h, d->cfg.instance, det_switch_ms,
+				     det_record, &a);
+	if (rc == -E2BIG)
+		log_warnx("IPFIX: only the first %d deterministic ranges "
+			  "announced at this start; the layout log holds all "
+			  "(cgnatctl det-table)",
+			  DET_ANNOUNCE_MAX);
+	else if (rc < 0)
+		log_warnx("IPFIX: deterministic ranges: %s", strerror(-rc));
+	else if (rc)
+		log_info("IPFIX: %d deterministic ranges announced", rc);
+	detlog_history_free(&h);
+}
+
+void cgnatd_det_tick(struct cgnatd *d, int64_t now_ms)
+{
+	static int64_t next_ms;
+	unsigned int i;
+
+	/* The quarantine over: blocks a shrunk region held back go back to
+	 * the overflow grants.
+	 */
+	if (det_hold_until_ms && now_ms >= det_hold_until_ms) {
+		for (i = 0; i < CGNAT_MAX_POOLS; i++)
+			d->dc.o.det_pools[i].hold_end = 0;
+		det_dp_reserve(&d->run.pb, &d->dc.o);
+		det_hold_until_ms = 0;
+		log_info("deterministic layout: quarantine over, blocks of "
+			 "the old region free for overflow");
+	}
+	if (now_ms < next_ms)
+		return;
+	/* RFC 7422 section 3: each layout once a day; checked hourly (and
+	 * at start), so a row is never more than a day and an hour old
+	 * however often cgnatd restarts.
+	 */
+	next_ms = now_ms + 3600000;
+	if (detlog_daily(d->st, &d->cfg, now_ms) < 0)
+		log_warnx("layout log: %s", store_errmsg(d->st));
+}
+
 static void start_dataplane(struct cgnatd *d)
 {
 	struct reconcile_stats rs;
@@ -171,8 +342,11 @@ void cgnatd_start(struct cgnatd *d)
 	cgnatd_fleet_start(d);
 	cgnatd_ipfix_start(d);
 	d->ev.ipfix = d->ipfix;
+	det_layouts(d);
 	cgnatd_ha_init(d);
 	start_dataplane(d);
+	det_flush(d);
+	cgnatd_det_announce(d);
 	cgnatd_ha_start(d);
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);

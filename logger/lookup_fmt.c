@@ -85,6 +85,28 @@ static void put_when(struct writer *w, const struct lookup_query *q)
 	put(w, "from %s to %s", a, b);
 }
 
+/* A deterministic answer: the range a layout version gave, the layout's
+ * time in force instead of a holding's, and the quarantine after it when
+ * a later version moved the port.
+ */
+static void put_det_text(struct writer *w, const struct store_block *b,
+			 const char *sub, const char *ext, const char *from,
+			 const char *to)
+{
+	char q[TIMEFMT_LEN];
+
+	put(w,
+	    " -> subscriber %s (deterministic layout v%u of pool %s %s:%u-%u, "
+	    "in force from %s until %s",
+	    sub, b->det_version, b->pool, ext, b->port_first, b->port_last,
+	    from, to);
+	if (b->det_until_ms != b->released_ms) {
+		timefmt_format(b->det_until_ms, q, sizeof(q));
+		put(w, ", then in quarantine until %s", q);
+	}
+	put(w, ")");
+}
+
 int lookup_fmt_text(const struct lookup_query *q, const struct store_block *b,
 		    char *buf, size_t len)
 {
@@ -106,15 +128,23 @@ int lookup_fmt_text_node(const struct lookup_query *q,
 	put(&w, "%s:%u ", ext, q->port);
 	put_when(&w, q);
 	if (!b) {
-		put(&w, " -> no subscriber held this port");
+		put(&w, q->unknown ?
+				" -> unknown: no deterministic layout of this "
+				"address covers this time, and no block holds it" :
+				" -> no subscriber held this port");
 		return writer_done(&w);
 	}
 	timefmt_format_addr(b->sub_addr, sub, sizeof(sub));
 	timefmt_format_addr(b->ext_addr, blk, sizeof(blk));
 	timefmt_format(b->assigned_ms, as, sizeof(as));
 	timefmt_format(b->released_ms, rel, sizeof(rel));
-	put(&w, " -> subscriber %s (block %s:%u-%u, assigned %s, released %s)",
-	    sub, blk, b->port_first, b->port_last, as, rel);
+	if (b->det_version)
+		put_det_text(&w, b, sub, blk, as, rel);
+	else
+		put(&w,
+		    " -> subscriber %s (block %s:%u-%u, assigned %s, "
+		    "released %s)",
+		    sub, blk, b->port_first, b->port_last, as, rel);
 	if (node)
 		put(&w, " node %s", node);
 	return writer_done(&w);
@@ -154,6 +184,11 @@ static void put_block(struct writer *w, const struct store_block *b,
 	put(w, ",\"instance\":%u,\"pool_id\":%u,\"pool\":", b->instance,
 	    b->pool_id);
 	put_json_str(w, b->pool);
+	if (b->det_version) {
+		put(w, ",\"source\":\"deterministic\",\"layout_version\":%u,",
+		    b->det_version);
+		put_time_members(w, "quarantine_until", b->det_until_ms);
+	}
 	if (node) {
 		put(w, ",\"node\":");
 		put_json_str(w, node);
@@ -184,6 +219,19 @@ int lookup_fmt_json(const struct lookup_query *q,
 	return lookup_fmt_json_nodes(q, blocks, NULL, n, buf, len);
 }
 
+/* Two answers for one instant are expected in one case: a deterministic
+ * layout change moved the port, and the instant is in its quarantine.
+ */
+static bool det_quarantine(const struct store_block *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!v[i].det_version)
+			return false;
+	return n == 2 && v[0].det_version != v[1].det_version;
+}
+
 int lookup_fmt_json_nodes(const struct lookup_query *q,
 			  const struct store_block *blocks,
 			  const char *const *nodes, size_t n, char *buf,
@@ -207,14 +255,21 @@ int lookup_fmt_json_nodes(const struct lookup_query *q,
 		    "\"from\":\"%s\",\"from_ms\":%lld,\"to\":\"%s\","
 		    "\"to_ms\":%lld}",
 		    a, (long long)q->from_ms, b, (long long)q->to_ms);
-	put(&w, ",\"found\":%s,\"matches\":[", n ? "true" : "false");
+	put(&w, ",\"found\":%s,", n ? "true" : "false");
+	if (q->unknown && !n)
+		put(&w, "\"unknown\":true,");
+	put(&w, "\"matches\":[");
 	for (i = 0; i < n; i++) {
 		if (i)
 			put(&w, ",");
 		put_block(&w, &blocks[i], nodes ? nodes[i] : NULL);
 	}
 	put(&w, "]");
-	if (q->from_ms == q->to_ms && n > 1)
+	if (q->from_ms == q->to_ms && n > 1 && det_quarantine(blocks, n))
+		put(&w,
+		    ",\"note\":\"the instant falls in the quarantine after a "
+		    "deterministic layout change: either subscriber\"");
+	else if (q->from_ms == q->to_ms && n > 1)
 		put(&w,
 		    ",\"error\":\"%zu holdings match one instant; the log is "
 		    "inconsistent\"",
@@ -246,6 +301,8 @@ int lookup_fmt_history_text_node(const struct store_block *b,
 	    b->released_ms == STORE_MS_NONE ?
 		    "-" :
 		    store_reason_name(b->release_reason));
+	if (b->det_version)
+		put(&w, " deterministic layout v%u", b->det_version);
 	if (node)
 		put(&w, " node %s", node);
 	return writer_done(&w);

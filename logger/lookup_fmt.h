@@ -15,7 +15,7 @@
 
 #include "logger/store.h"
 
-#define LOOKUP_FMT_LINE_LEN 256
+#define LOOKUP_FMT_LINE_LEN 384
 #define LOOKUP_FMT_JSON_LEN 768
 
 /* What was asked. A point lookup has from_ms == to_ms. */
@@ -24,6 +24,9 @@ struct lookup_query {
 	uint16_t port;
 	int64_t from_ms;
 	int64_t to_ms;
+	/* Set by the caller: the address is a deterministic pool's and no
+	 * layout covers (part of) the window, so "not found" is unknown. */
+	int unknown;
 };
 
 /*
@@ -32,6 +35,11 @@ struct lookup_query {
  *   100.64.0.10 (block 203.0.113.7:40192-40447, assigned
  *   2026-11-24T09:00:00.000Z, released -)
  * (on one line). A window prints "from T1 to T2" instead of "at T".
+ * A deterministic answer (b->det_version) names the layout instead:
+ *   ... -> subscriber 100.64.0.10 (deterministic layout v3 of pool det
+ *   203.0.113.7:40192-40447, in force from T1 until T2[, then in
+ *   quarantine until T3])
+ * and the not-found line of a q->unknown query says "unknown".
  */
 int lookup_fmt_text(const struct lookup_query *q, const struct store_block *b,
 		    char *buf, size_t len);
@@ -41,7 +49,10 @@ int lookup_fmt_text(const struct lookup_query *q, const struct store_block *b,
  *   {"query":{"address":"203.0.113.7","port":40123,"at":"…"},
  *    "found":true,"matches":[{…block…}]}
  * with "from"/"to" instead of "at" for a window, and an "error" member
- * when a point lookup has more than one match (an inconsistent log).
+ * when a point lookup has more than one match (an inconsistent log),
+ * except two deterministic versions in a quarantine ("note"). A
+ * deterministic match adds "source", "layout_version" and
+ * "quarantine_until"; a q->unknown answer adds "unknown":true.
  */
 int lookup_fmt_json(const struct lookup_query *q,
 		    const struct store_block *blocks, size_t n, char *buf,

@@ -11,7 +11,7 @@ STORE_OBJS := $(BUILD)/logger/store.o $(BUILD)/logger/store_write.o \
 	$(BUILD)/logger/store_sql.o $(BUILD)/logger/store_sync.o \
 	$(BUILD)/logger/store_held.o $(BUILD)/logger/store_sess.o \
 	$(BUILD)/logger/store_query.o $(BUILD)/logger/store_migrate.o \
-	$(BUILD)/logger/store_ship.o \
+	$(BUILD)/logger/store_ship.o $(BUILD)/logger/store_det.o \
 	$(LOOKUP_FMT_OBJS)
 
 # The migrations are compiled in; the literal path because schema/module.mk

@@ -39,6 +39,7 @@ enum store_release_reason {
 	STORE_REL_ADMIN = 3, /* operator action or config change */
 	STORE_REL_RECONCILE = 4, /* open row without a pinned block at start */
 	STORE_REL_SHUTDOWN = 5, /* daemon stopped and the maps went away */
+	STORE_REL_LAYOUT = 6, /* a deterministic layout was superseded */
 };
 
 enum store_event_type {
@@ -66,6 +67,12 @@ struct store_block {
 	int64_t assigned_ms;
 	int64_t released_ms; /* STORE_MS_NONE while held */
 	int release_reason; /* enum store_release_reason */
+	/* 0: a logged block holding. N: not a row but the range deterministic
+	 * layout vN gave sub_addr, in force over [assigned_ms, released_ms);
+	 * det_until_ms >= released_ms ends the quarantine after it, up to
+	 * which the range may still be the subscriber's. */
+	uint32_t det_version;
+	int64_t det_until_ms;
 };
 
 /* One row of the events table; 0/NULL fields are stored as NULL except
@@ -225,6 +232,52 @@ int store_history(struct store *st, uint32_t sub_addr, int64_t from_ms,
 /* Names for enum values ("idle", "quota-exceeded"); "unknown" otherwise. */
 const char *store_reason_name(int reason);
 const char *store_event_name(int type);
+
+/* --- store_det.c: deterministic pool layouts (RFC 7422) --------------- */
+
+#define STORE_DET_PREFIXES_LEN 1280	/* 64 prefixes "a.b.c.d/nn " */
+#define STORE_DET_RESERVED_LEN 64
+
+enum store_det_kind {
+	STORE_DET_CHANGE = 1,	/* the data plane switched to a new version */
+	STORE_DET_DAILY = 2,	/* the daily repeat of the version in force */
+	STORE_DET_RETIRED = 3,	/* the pool stopped being deterministic */
+};
+
+/* One row of det_layouts (schema/008_det_layouts.sql says what each
+ * field means). Prefix lists are sorted, space separated. */
+struct store_det_layout {
+	int64_t id;		/* ignored by store_det_log() */
+	int kind;		/* enum store_det_kind */
+	int64_t logged_ms;
+	uint32_t instance, pool_id;
+	char pool[STORE_POOL_MAX + 1];
+	uint32_t version;
+	int64_t switched_ms;
+	int64_t quarantine_ms;
+	char inside[STORE_DET_PREFIXES_LEN];
+	char outside[STORE_DET_PREFIXES_LEN];
+	int exclude_boundary;
+	uint32_t pps, port_first, port_last, spa;
+	uint32_t overflow_blocks, block_size, algorithm;
+	char reserved[STORE_DET_RESERVED_LEN];
+};
+
+typedef int (*store_det_cb)(const struct store_det_layout *l, void *ctx);
+
+/* Append a row (writer). 0 or -errno. */
+int store_det_log(struct store *st, const struct store_det_layout *l);
+/* The version records (kinds 1 and 3, no daily repeats) of every pool,
+ * in (instance, pool, switched_ms, version) order. Count or -errno. */
+int store_det_versions(struct store *st, store_det_cb cb, void *ctx);
+/* The newest version record of pool 'pool' of 'instance' into *out:
+ * 0, or -ENOENT when the pool never had one. */
+int store_det_latest(struct store *st, uint32_t instance, const char *pool,
+		     struct store_det_layout *out);
+/* The newest row of any kind of that pool's logged_ms, for the daily
+ * repeat: 0, or -ENOENT. */
+int store_det_last_logged(struct store *st, uint32_t instance,
+			  const char *pool, int64_t *logged_ms);
 
 /* --- store_sess.c: the per-session log (log.session_events) ---------- */
 

@@ -16,6 +16,7 @@ const char *store_reason_name(int reason)
 		[STORE_REL_ADMIN] = "admin",
 		[STORE_REL_RECONCILE] = "reconcile",
 		[STORE_REL_SHUTDOWN] = "shutdown",
+		[STORE_REL_LAYOUT] = "layout-change",
 	};
 
 	if (reason < 0 || reason >= (int)(sizeof(names) / sizeof(names[0])))

@@ -38,3 +38,12 @@ $(BUILD)/bin/bench_ha: $(BUILD)/tests/bench/bench_ha.o $(BUILD)/daemon/hastate.o
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
 $(BUILD)/tests/bench/bench_ha.o: $(BUILD)/bpf/cgnat.skel.h
 TEST_BINS += $(BUILD)/bin/bench_ha
+
+# Deterministic NAT beside PBA: ns/packet and log bytes per subscriber-day.
+$(BUILD)/tests/bench/bench_det.o: $(BUILD)/bpf/cgnat.skel.h
+$(BUILD)/bin/bench_det: $(BUILD)/tests/bench/bench_det.o \
+		$(BUILD)/daemon/detlog.o $(HARNESS_OBJS) $(STORE_OBJS) $(CFG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
+TEST_BINS += $(BUILD)/bin/bench_det

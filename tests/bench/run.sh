@@ -22,6 +22,8 @@ run() {
 
 run "data plane ns/packet (BPF_PROG_TEST_RUN)" \
 	"$BUILD/bin/bench_dp" "$OUT/dataplane.json"
+run "deterministic NAT beside PBA (ns/packet, log bytes)" \
+	"$BUILD/bin/bench_det" "$OUT/det.json"
 [ -x "$BUILD/bin/bench_store" ] &&
 	run "compliance log (SQLite)" "$BUILD/bin/bench_store" "$OUT/store.json"
 [ -x "$BUILD/bin/bench_ipfix" ] &&

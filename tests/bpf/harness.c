@@ -90,11 +90,46 @@ int h_load(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 			    64);
 }
 
-int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
-		 uint32_t max_blocks, int stock, uint32_t sessions,
-		 uint32_t subscribers)
+/* The deterministic half of h_load_det(), before the load. */
+static int h_det_opts(struct harness *h, uint32_t pps, uint32_t overflow)
 {
+	struct det_prefix in = { ntohl(pkt_ip("100.64.1.0")), 24 };
+	struct det_prefix out[2] = { { ntohl(pkt_ip("203.0.113.3")), 32 },
+				     { ntohl(pkt_ip("203.0.113.4")), 32 } };
+	__be32 nbo[4];
 	uint32_t i;
+	int rc;
+
+	rc = det_layout_init(&h->det, &in, 1, out, 2, 1024, 65535, pps, false);
+	if (rc)
+		return rc;
+	h->det_dp = calloc(1, sizeof(*h->det_dp));
+	if (!h->det_dp)
+		return -ENOMEM;
+	for (i = 0; i < 4; i++)
+		nbo[i] = h->addrs[i];
+	rc = det_dp_build(&h->det, 1, overflow, nbo, 4, h->det_dp);
+	if (rc)
+		return rc;
+	h->o.det_pools[1] = h->det_dp->pool;
+	h->o.n_det_prefixes = h->det_dp->n_prefixes;
+	h->o.det_prefixes = h->det_dp->prefixes;
+	h->o.n_det_ext = h->det_dp->n_ext;
+	h->o.det_ext = h->det_dp->ext;
+	h->prefixes[0] = (struct dp_prefix){ pkt_ip("100.64.0.0"), 10, 0 };
+	h->prefixes[1] = (struct dp_prefix){ pkt_ip("100.64.1.0"), 24, 1 };
+	h->o.n_prefixes = 2;
+	h->o.prefixes = h->prefixes;
+	h->addr_pool[2] = h->addr_pool[3] = 1;
+	return 0;
+}
+
+static int h_load_full(struct harness *h, uint32_t n_addrs,
+		       uint32_t block_size, uint32_t max_blocks, int stock,
+		       uint32_t sessions, uint32_t subscribers, uint32_t pps,
+		       uint32_t overflow)
+{
+	uint32_t i, n_pools = 1;
 	int rc;
 
 	memset(h, 0, sizeof(*h));
@@ -117,6 +152,12 @@ int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 	rc = dp_geometry(&h->o.cfg, 1024, 65535, block_size, n_addrs);
 	if (rc)
 		return rc;
+	if (pps) {
+		rc = h_det_opts(h, pps, overflow);
+		if (rc)
+			return rc;
+		n_pools = 2;
+	}
 	rc = dp_open(&h->dp, &h->o);
 	if (rc) {
 		fprintf(stderr, "dp_open: %s\n", h->dp.err);
@@ -136,7 +177,9 @@ int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 	h->pv.ports = h->dp.v.ports;
 	h->pv.addrs = h->addrs;
 	rc = pb_init(&h->pb, n_addrs, h->o.cfg.blocks_per_addr, h->addr_pool,
-		     1);
+		     n_pools);
+	if (!rc)
+		det_dp_reserve(&h->pb, &h->o);
 	if (!rc)
 		pb_set_policy(&h->pb,
 			      &(struct pb_policy){ .idle_release_ms = 1000,
@@ -147,8 +190,23 @@ int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 	return rc;
 }
 
+int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
+		 uint32_t max_blocks, int stock, uint32_t sessions,
+		 uint32_t subscribers)
+{
+	return h_load_full(h, n_addrs, block_size, max_blocks, stock, sessions,
+			   subscribers, 0, 0);
+}
+
+int h_load_det(struct harness *h, uint32_t block_size, uint32_t pps,
+	       uint32_t overflow)
+{
+	return h_load_full(h, 4, block_size, 8, 1, 1 << 16, 512, pps, overflow);
+}
+
 void h_unload(struct harness *h)
 {
+	free(h->det_dp);
 	pb_free(&h->pb);
 	dp_close(&h->dp);
 }

@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include "bpf/loader.h"
+#include "allocator/det_dp.h"
 #include "allocator/pb.h"
 #include "tests/bpf/pkt.h"
 
@@ -35,6 +36,10 @@ struct harness {
 	uint32_t addrs[4];
 	uint32_t addr_pool[4];
 	struct dp_prefix prefix;
+	/* h_load_det(): two pools, prefixes[0] PBA, [1] deterministic. */
+	struct dp_prefix prefixes[2];
+	struct det_layout det;
+	struct det_dp *det_dp;
 };
 
 /* Enters a fresh netns and builds the testbed; once per process. */
@@ -49,6 +54,13 @@ int h_load(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 int h_load_sized(struct harness *h, uint32_t n_addrs, uint32_t block_size,
 		 uint32_t max_blocks, int stock, uint32_t sessions,
 		 uint32_t subscribers);
+/* Two pools over the four addresses: pool 0 (PBA) 203.0.113.1-2 for
+ * 100.64.0.0/10, pool 1 deterministic 203.0.113.3-4 for 100.64.1.0/24
+ * (H3) with 'pps' ports per subscriber and 'overflow' blocks. h->det is
+ * the layout; the allocator reserves the deterministic region.
+ */
+int h_load_det(struct harness *h, uint32_t block_size, uint32_t pps,
+	       uint32_t overflow);
 void h_unload(struct harness *h);
 
 /* Runs one packet; returns the XDP action, output in out/olen. */

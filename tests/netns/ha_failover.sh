@@ -189,9 +189,24 @@ for n in a b; do
 	[ $n = b ] && me=254 peer=253
 	dir=$A_TMP
 	[ $n = b ] && dir=$B_TMP
-	DB=$dir/cgnat.db tb_yaml "$dir/cgnat.yaml" \
-		"ha: { address: 192.0.2.$me, peer: 192.0.2.$peer, port: 7400, refresh: 2s, alone_after: 2s }" \
-		"ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }"
+	# H1 and H2 in a PBA pool, H3 in a deterministic one (RFC 7422):
+	# both kinds of state go through the sync and the takeover.
+	cat >"$dir/cgnat.yaml" <<YAML
+interfaces: { inside: in0, outside: out0 }
+subscribers: [100.64.0.0/23]
+pools:
+  - name: pba
+    addresses: [203.0.113.1, 203.0.113.2, 203.0.113.3, 203.0.113.4]
+    subscribers: [100.64.0.0/24]
+  - name: det
+    addresses: [203.0.113.8/30]
+    subscribers: [100.64.1.0/24]
+    mode: deterministic
+    ports_per_subscriber: 960
+log: { database: $dir/cgnat.db }
+ha: { address: 192.0.2.$me, peer: 192.0.2.$peer, port: 7400, refresh: 2s, alone_after: 2s }
+ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }
+YAML
 done
 collect_b() {	# collect_b FILE: B's IPFIX into FILE (a collector on B's lo)
 	nsenter --net=/var/run/netns/"$NS_NATB" \
@@ -221,6 +236,9 @@ check "B connects and completes a bulk sync" tb_wait 150 synced b
 check "B stays standby" role_is b standby
 r1=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S1 7)
 check "A translates H1:5000 ($r1)" grep -q '^203\.0\.113\.' <<<"$r1"
+r3=$(in_sub $PY "$WHOAMI" udp $H3 5000 $S1 7)
+check "A translates H3:5000 in the deterministic pool ($r3)" \
+	grep -q '^203\.0\.113\.\(8\|9\|10\|11\):' <<<"$r3"
 in_sub $PY "$TRAFFIC" tagged $S1 7 2 $H1 $H2 $H3 >/dev/null
 sleep 1.5	# B's log follows within a second
 l=$(ha b lookup "$r1" --at "$(date +%s)" 2>&1)
@@ -262,6 +280,9 @@ check "UDP stream across the failover: gap at most 1 s ($lost lost of $sent)" \
 	test "${sent:-0}" -gt 0 -a "$lost" -le 200
 b1=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S1 7)
 check "H1:5000 keeps its external endpoint on B ($r1 = $b1)" test "$b1" = "$r1"
+b3=$(in_sub $PY "$WHOAMI" udp $H3 5000 $S1 7)
+check "H3:5000 (deterministic) keeps its external endpoint on B ($r3 = $b3)" \
+	test "$b3" = "$r3"
 rB=$(in_sub $PY "$WHOAMI" udp $H1 5002 $S1 7)
 check "B maps a new flow H1:5002 ($rB)" grep -q '^203\.0\.113\.' <<<"$rB"
 in_sub $PY "$TRAFFIC" tagged $S1 7 2 $H1 $H2 $H3 >/dev/null

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "daemon/cgnatd.h"
 #include "logger/timefmt.h"
@@ -172,6 +173,56 @@ static void test_assign_batch(void **state)
 	assert_int_equal(t->ev.s.duplicates, 1);
 }
 
+/* Quota events as rows: a PBA subscriber at max_blocks, and a
+ * deterministic range full (its range in the event): the limit in the
+ * unit the pool counts in, the detail naming the keys to change.
+ */
+static void test_quota_rows(void **state)
+{
+	struct t *t = *state;
+	struct cgnat_event q = evt(EVT_QUOTA_BLOCKS, SUB_A, 0, tai_now());
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int n = 0;
+
+	q.port_first = q.port_last = 0;
+	q.value = 2;
+	assert_int_equal(deliver(t, &q), 0);
+	q = evt(EVT_QUOTA_BLOCKS, SUB_B, 0, tai_now());
+	q.port_first = 5824;
+	q.port_last = 6783;
+	q.value = 2;	/* overflow_blocks */
+	assert_int_equal(deliver(t, &q), 0);
+	assert_int_equal(evlog_flush(&t->ev), 0);
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT sub_addr, limit_value, "
+					    "detail FROM events ORDER BY id",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(s, 2);
+
+		if (n == 0) {
+			assert_int_equal(sqlite3_column_int64(s, 0), SUB_A);
+			assert_int_equal(sqlite3_column_int64(s, 1), 2);
+			assert_string_equal(d, "port blocks per subscriber "
+					       "(ports.max_blocks)");
+		} else {
+			assert_int_equal(sqlite3_column_int64(s, 0), SUB_B);
+			/* 960 ports of the range + 2 blocks of 256 */
+			assert_int_equal(sqlite3_column_int64(s, 1), 1472);
+			assert_string_equal(d, "deterministic range full "
+					       "(ports_per_subscriber, "
+					       "overflow_blocks)");
+		}
+		n++;
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	assert_int_equal(n, 2);
+}
+
 static void test_release_gated(void **state)
 {
 	struct t *t = *state;
@@ -318,6 +369,8 @@ static void test_reconcile_fresh(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_quota_rows, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_assign_batch, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_release_gated, setup,

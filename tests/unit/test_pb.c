@@ -209,6 +209,49 @@ static void test_rebuild_after_restart(void **st)
 	check_unique();
 }
 
+/* Deterministic pool 1 (address 3): no first blocks, the region's
+ * blocks never granted, a block held from before released into the
+ * region, a wider hold during a change's quarantine given back after,
+ * and a rebuild keeping all of it.
+ */
+static void test_det_reserve(void **st)
+{
+	__u32 i, id;
+
+	(void)st;
+	pb_pool_det(&W->pb, 1);
+	W->blocks[3 * BPA + 1].owner = 7;	/* held from an earlier layout */
+	pb_rebuild(&W->pb, &W->v);
+	pb_reserve(&W->pb, 3, 6);		/* a held-back old region */
+	assert_int_equal(pb_addr_free(&W->pb, 3), 2);
+	pb_refill(&W->pb, &W->v);
+	for (i = 0; i < CGNAT_NEW_DEPTH; i++)
+		assert_int_equal(W->gn[CGNAT_NEW_DEPTH + i], 0);
+	for (i = 0; i < CGNAT_GRANT_DEPTH; i++) {
+		id = (__u32)W->ga[3 * CGNAT_GRANT_DEPTH + i];
+		assert_true(!id || (id - 1) % BPA >= 6);
+	}
+	/* The held block, released, rests in the region. */
+	W->blocks[3 * BPA + 1].owner = 0;
+	pb_set_state(&W->pb, 3 * BPA + 1, PB_FREE);
+	assert_int_equal(W->pb.blk[3 * BPA + 1].state, PB_DET);
+	/* The quarantine over: back to the region's own end (block 4). */
+	pb_reserve(&W->pb, 3, 4);
+	assert_int_equal(W->pb.blk[3 * BPA + 4].state == PB_FREE ||
+				 W->pb.blk[3 * BPA + 4].state == PB_GRANTED,
+			 1);
+	assert_int_equal(W->pb.blk[3 * BPA + 3].state, PB_DET);
+	pb_refill(&W->pb, &W->v);
+	for (i = 0; i < CGNAT_GRANT_DEPTH; i++) {
+		id = (__u32)W->ga[3 * CGNAT_GRANT_DEPTH + i];
+		assert_true(!id || (id - 1) % BPA >= 4);
+	}
+	pb_rebuild(&W->pb, &W->v);
+	assert_int_equal(W->pb.blk[3 * BPA + 1].state, PB_DET);
+	assert_int_equal(W->pb.blk[3 * BPA].state, PB_DET);
+	check_unique();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +269,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rebuild_after_restart,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_det_reserve, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("pb", tests, NULL, NULL);

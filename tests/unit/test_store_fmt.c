@@ -132,6 +132,57 @@ static void test_json_two_matches(void **state)
 	assert_null(strstr(buf, "\"error\""));
 }
 
+/* Deterministic answers: the layout named instead of a block, the
+ * quarantine after a change, both owners without the inconsistency
+ * error, and "unknown" when no layout covers the time.
+ */
+static void test_deterministic(void **state)
+{
+	struct store_block b[2] = { held(), held() };
+	struct lookup_query q = q_at;
+	char buf[3 * LOOKUP_FMT_JSON_LEN];
+
+	(void)state;
+	b[0].id = b[1].id = 0;
+	b[0].det_version = 1;
+	b[0].released_ms = T_AT - 1000;
+	b[0].det_until_ms = T_AT + 119000;
+	b[0].release_reason = STORE_REL_LAYOUT;
+	b[1].det_version = 2;
+	b[1].sub_addr = 0x6440000bU;
+	b[1].assigned_ms = T_AT - 1000;
+	b[1].det_until_ms = STORE_MS_NONE;
+	assert_int_equal(lookup_fmt_text(&q, &b[0], buf, LOOKUP_FMT_LINE_LEN),
+			 0);
+	assert_string_equal(buf,
+			    "203.0.113.7:40123 at 2026-11-24T10:15:03.000Z -> "
+			    "subscriber 100.64.0.10 (deterministic layout v1 "
+			    "of pool default 203.0.113.7:40192-40447, in force "
+			    "from 2026-11-24T09:00:00.000Z until "
+			    "2026-11-24T10:15:02.000Z, then in quarantine "
+			    "until 2026-11-24T10:17:02.000Z)");
+	assert_int_equal(lookup_fmt_text(&q, &b[1], buf, LOOKUP_FMT_LINE_LEN),
+			 0);
+	assert_non_null(strstr(buf, "(deterministic layout v2 of pool "
+				    "default 203.0.113.7:40192-40447, in "
+				    "force from 2026-11-24T10:15:02.000Z "
+				    "until -)"));
+	assert_int_equal(lookup_fmt_json(&q, b, 2, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "\"release_reason\":\"layout-change\","));
+	assert_non_null(strstr(buf, "\"source\":\"deterministic\","
+				    "\"layout_version\":2,"
+				    "\"quarantine_until\":null"));
+	assert_non_null(strstr(buf, "\"note\":"));
+	assert_null(strstr(buf, "\"error\""));
+	q.unknown = 1;
+	assert_int_equal(lookup_fmt_text(&q, NULL, buf, LOOKUP_FMT_LINE_LEN),
+			 0);
+	assert_non_null(strstr(buf, "-> unknown: no deterministic layout"));
+	assert_int_equal(lookup_fmt_json(&q, NULL, 0, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "\"found\":false,\"unknown\":true,"
+				    "\"matches\":[]"));
+}
+
 static void test_json_escape(void **state)
 {
 	struct store_block b = held();
@@ -203,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_json_one),
 		cmocka_unit_test(test_json_none_and_window),
 		cmocka_unit_test(test_json_two_matches),
+		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_history_text),
 		cmocka_unit_test(test_truncation),

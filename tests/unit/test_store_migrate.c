@@ -29,7 +29,7 @@ static const char sql_006[] =
 	"ALTER TABLE blocks ADD COLUMN vrf INTEGER;"
 	"CREATE INDEX blocks_vrf ON blocks (vrf) WHERE vrf IS NOT NULL;";
 /* Creates a table, then fails: the table must not survive. */
-static const char sql_008_bad[] = "CREATE TABLE half_done (x INTEGER);"
+static const char sql_009_bad[] = "CREATE TABLE half_done (x INTEGER);"
 				  "INSERT INTO no_such_table VALUES (1);";
 
 #define N_LATER (SCHEMA_VERSION + 1)
@@ -83,7 +83,7 @@ static void test_from_empty_file(void **state)
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "schema version 0, this build reads "
-				    "version 7 (start cgnatd once to "
+				    "version 8 (start cgnatd once to "
 				    "migrate)"));
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
@@ -149,15 +149,15 @@ static void test_to_later_version(void **state)
 	/* This build (v5) now refuses the newer file, both ways. */
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
-	assert_non_null(strstr(err, "schema version 8 is newer than this "
-				    "build's 7; refusing to use it"));
+	assert_non_null(strstr(err, "schema version 9 is newer than this "
+				    "build's 8; refusing to use it"));
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "(upgrade cgnatctl)"));
 
 	/* The v5 code paths still read it (the column is additive). */
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	raw_exec(db, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
+	raw_exec(db, "UPDATE meta SET value = 8 WHERE key = 'schema_version'");
 	sqlite3_close(db);
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_lookup_at(fx->st, EXT_1, 40447, T0, collect, &f),
@@ -179,12 +179,12 @@ static void test_failing_migration_rolls_back(void **state)
 	fx->st = NULL;
 
 	fill_list(list);
-	list[SCHEMA_VERSION].name = "008_bad";
-	list[SCHEMA_VERSION].sql = sql_008_bad;
+	list[SCHEMA_VERSION].name = "009_bad";
+	list[SCHEMA_VERSION].sql = sql_009_bad;
 	db = raw_open(fx);
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), -EINVAL);
-	assert_string_equal(err, "migration 008_bad: no such table: "
+	assert_string_equal(err, "migration 009_bad: no such table: "
 				 "no_such_table");
 	assert_int_equal(version, 0);
 	assert_int_equal(db_int(db, "SELECT value FROM meta WHERE key = "
@@ -199,7 +199,7 @@ static void test_failing_migration_rolls_back(void **state)
 	list[SCHEMA_VERSION].version = N_LATER + 1;
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), -EINVAL);
-	assert_string_equal(err, "migration 008_bad is numbered 9, expected 8");
+	assert_string_equal(err, "migration 009_bad is numbered 10, expected 9");
 	sqlite3_close(db);
 }
 

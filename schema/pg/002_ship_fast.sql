@@ -1,0 +1,116 @@
+-- SPDX-License-Identifier: GPL-2.0
+--
+-- Schema version 2 of the fleet log: a faster cgnat.ship_apply() with the
+-- same exactly-once guarantee (README, "How it ships"), and the view
+-- cgnat.holdings_all, every holding with its node's name.
+--
+-- What changed in ship_apply (measured in tests/bench/fleet.sh):
+--  * A batch that starts after the node's mark (always, unless a mark was
+--    lowered or two shippers raced) is applied with plain INSERTs: the
+--    unique keys still hold, but without ON CONFLICT's speculative
+--    insertion for every row. Should a key collide anyway, the whole
+--    fast attempt is rolled back (its own subtransaction) and the batch
+--    applied again with ON CONFLICT DO NOTHING, as version 1 did. Either
+--    way the rows and the new mark commit together or not at all.
+--  * Op 5 (SHIP_STAGE_CLOSED, central/ship_batch.h) is a release whose
+--    assign was in the same batch and left out by the shipper: the
+--    holding goes straight to holdings (or long_holdings), never through
+--    open_holdings. On the careful path its open row is still deleted,
+--    in case an earlier, overlapping batch put it there.
+--  * One scan of the stage for its first and last seq and widest block.
+
+CREATE OR REPLACE FUNCTION cgnat.ship_rows(p_node smallint, p_epoch bigint,
+					   mark bigint, careful boolean)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	dup text := CASE WHEN careful THEN ' ON CONFLICT DO NOTHING' ELSE ''
+		    END;
+	cols text := '(id, assigned_ms, released_ms, sub_addr, ext_addr, '
+		     'instance, pool_id, port_first, port_last, node, '
+		     'release_reason, pool) ';
+BEGIN
+	EXECUTE 'INSERT INTO cgnat.open_holdings ' || cols ||
+		'SELECT block_id, assigned_ms, NULL, sub_addr, ext_addr, '
+		'instance, pool_id, port_first, port_last, $2, NULL, pool '
+		'FROM ship_stage WHERE seq > $1 AND op = 1' || dup
+		USING mark, p_node;
+	EXECUTE 'INSERT INTO cgnat.holdings ' || cols ||
+		'SELECT block_id, assigned_ms, time_ms, sub_addr, ext_addr, '
+		'instance, pool_id, port_first, port_last, $2, reason, pool '
+		'FROM ship_stage WHERE seq > $1 AND op IN (2, 5) '
+		'AND time_ms - assigned_ms < 86400000' || dup
+		USING mark, p_node;
+	EXECUTE 'INSERT INTO cgnat.long_holdings ' || cols ||
+		'SELECT block_id, assigned_ms, time_ms, sub_addr, ext_addr, '
+		'instance, pool_id, port_first, port_last, $2, reason, pool '
+		'FROM ship_stage WHERE seq > $1 AND op IN (2, 5) '
+		'AND time_ms - assigned_ms >= 86400000' || dup
+		USING mark, p_node;
+	EXECUTE 'DELETE FROM cgnat.open_holdings o USING ship_stage s '
+		'WHERE s.seq > $1 AND s.op IN (2, $3) AND o.node = $2 '
+		'AND o.id = s.block_id AND o.assigned_ms = s.assigned_ms'
+		USING mark, p_node, CASE WHEN careful THEN 5 ELSE 2 END;
+	EXECUTE 'INSERT INTO cgnat.interim (id, time_ms, node) '
+		'SELECT block_id, time_ms, $2 FROM ship_stage '
+		'WHERE seq > $1 AND op = 3' || dup
+		USING mark, p_node;
+	EXECUTE 'INSERT INTO cgnat.config_log (node, seq, epoch, time_ms, '
+		'instance, config) SELECT $2, seq, $3, time_ms, instance, '
+		'config FROM ship_stage WHERE seq > $1 AND op = 4' || dup
+		USING mark, p_node, p_epoch;
+END $$;
+
+-- One batch of a node from the session's ship_stage (filled by COPY),
+-- applied exactly once; returns the node's new mark. As in version 1:
+-- rows at or below the mark are skipped, the mark is written in this
+-- transaction, and a batch of another epoch is refused.
+CREATE OR REPLACE FUNCTION cgnat.ship_apply(p_node smallint, p_epoch bigint)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+	mark bigint;
+	ep bigint;
+	lo bigint;
+	top bigint;
+	span integer;
+BEGIN
+	SELECT hwm, epoch INTO mark, ep FROM cgnat.nodes WHERE id = p_node
+	   FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'cgnat: node % is not registered', p_node;
+	END IF;
+	IF ep <> p_epoch THEN
+		RAISE EXCEPTION 'cgnat: node % ships epoch %, registered %',
+			p_node, p_epoch, ep;
+	END IF;
+	SELECT min(seq), max(seq), max(port_last - port_first)
+	  INTO lo, top, span FROM ship_stage;
+	IF top IS NULL OR top <= mark THEN
+		RETURN mark;
+	END IF;
+	IF lo > mark THEN
+		BEGIN
+			PERFORM cgnat.ship_rows(p_node, p_epoch, mark, false);
+		EXCEPTION WHEN unique_violation THEN
+			PERFORM cgnat.ship_rows(p_node, p_epoch, mark, true);
+		END;
+	ELSE
+		PERFORM cgnat.ship_rows(p_node, p_epoch, mark, true);
+	END IF;
+	UPDATE cgnat.nodes
+	   SET hwm = top,
+	       shipped_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+	       max_span = greatest(max_span, coalesce(span, 0))
+	 WHERE id = p_node;
+	RETURN top;
+END $$;
+
+-- For SQL users: every holding (short, long and open) with all its
+-- columns and its node's name. Rows store a 2-byte node id (README,
+-- "Schema and the lookup": a name on every row would cost ~8 bytes a row,
+-- ~180 GB at 22 billion rows); this view puts the name back.
+CREATE VIEW cgnat.holdings_all AS
+SELECT n.name AS node_name, h.*
+  FROM (SELECT * FROM cgnat.holdings UNION ALL
+	SELECT * FROM cgnat.long_holdings UNION ALL
+	SELECT * FROM cgnat.open_holdings) h
+  JOIN cgnat.nodes n ON n.id = h.node;

@@ -146,7 +146,8 @@ static int register_node(struct ship *sh)
 		  sh->node, their, sh->epoch);
 	v[0] = sh->node_id;
 	if (pgc_cmd(&sh->p,
-		    "UPDATE cgnat.nodes SET epoch = $2, hwm = 0 WHERE id = $1",
+		    "UPDATE cgnat.nodes SET epoch = $2, hwm = 0, "
+		    "applied_top = 0 WHERE id = $1",
 		    2, v))
 		return -1;
 	sh->hwm = 0;
@@ -200,8 +201,8 @@ static int read_batch(struct ship *sh, int64_t after, struct ship_batch *b)
  */
 static int ship_one(struct ship *sh)
 {
-	char ep[24];
-	const char *v[2] = {sh->node_id, ep};
+	char ep[24], first[24];
+	const char *v[3] = {sh->node_id, ep, first};
 	int64_t today = wall_ms() / SHIP_DAY_MS;
 	struct ship_batch *b = sh->cur;
 	PGresult *r;
@@ -214,10 +215,11 @@ static int ship_one(struct ship *sh)
 	    ensure_days(sh, b->min_day, b->max_day))
 		return -1;
 	snprintf(ep, sizeof(ep), "%" PRId64, sh->epoch);
+	snprintf(first, sizeof(first), "%" PRId64, b->first_seq);
 	if (pgc_cmd(&sh->p, "BEGIN", -1, NULL) ||
 	    pgc_copy(&sh->p, "COPY ship_stage FROM STDIN", b->buf, b->len) ||
-	    pgc_send(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2)", 2,
-		     v))
+	    pgc_send(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2, $3)",
+		     3, v))
 		goto fail;
 	if (b->rows == SHIP_BATCH_ROWS)
 		sh->next_ok = read_batch(sh, b->last_seq, sh->next) > 0;

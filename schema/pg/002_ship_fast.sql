@@ -19,10 +19,29 @@
 --    holding goes straight to holdings (or long_holdings), never through
 --    open_holdings. On the careful path its open row is still deleted,
 --    in case an earlier, overlapping batch put it there.
+--  * Fewer indexes on the hot path: the unique key of a holding moves
+--    into the lookup index. holdings_ext becomes UNIQUE (ext_addr,
+--    port_first, assigned_ms, node, id), replacing holdings_key (node,
+--    id, assigned_ms), and open_holdings' primary key moves the same way
+--    into open_holdings_ext. A holding's (node, id, assigned_ms) fixes
+--    its block, so a resend (the same row from the same local log) hits
+--    the new key exactly as it hit the old one: still no holding twice;
+--    a lookup reads the same index with two more columns in each entry.
+--    Each shipped holding updates two indexes of a table instead of
+--    three.
 --  * One scan of the stage for its first and last seq, widest block and
 --    the number of rows of each kind; a statement with no rows to move
 --    (no interim, configuration or long holding in most batches) is not
 --    run, as each is a scan of the stage.
+
+DROP INDEX cgnat.holdings_key;
+DROP INDEX cgnat.holdings_ext;
+CREATE UNIQUE INDEX holdings_ext ON cgnat.holdings (ext_addr, port_first,
+	assigned_ms, node, id) INCLUDE (port_last, released_ms);
+ALTER TABLE cgnat.open_holdings DROP CONSTRAINT open_holdings_pkey;
+DROP INDEX cgnat.open_holdings_ext;
+CREATE UNIQUE INDEX open_holdings_ext ON cgnat.open_holdings (ext_addr,
+	port_first, node, id, assigned_ms);
 
 ALTER TABLE cgnat.nodes ADD COLUMN applied_top bigint NOT NULL DEFAULT 0;
 UPDATE cgnat.nodes SET applied_top = hwm;
@@ -65,6 +84,7 @@ BEGIN
 	IF n[4] > 0 OR (careful AND n[2] + n[3] > 0) THEN
 	EXECUTE 'DELETE FROM cgnat.open_holdings o USING ship_stage s '
 		'WHERE s.seq > $1 AND s.op IN (2, $3) AND o.node = $2 '
+		'AND o.ext_addr = s.ext_addr AND o.port_first = s.port_first '
 		'AND o.id = s.block_id AND o.assigned_ms = s.assigned_ms'
 		USING mark, p_node, CASE WHEN careful THEN 5 ELSE 2 END;
 	END IF;

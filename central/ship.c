@@ -218,8 +218,8 @@ static int ship_one(struct ship *sh)
 	snprintf(first, sizeof(first), "%" PRId64, b->first_seq);
 	if (pgc_cmd(&sh->p, "BEGIN", -1, NULL) ||
 	    pgc_copy(&sh->p, "COPY ship_stage FROM STDIN", b->buf, b->len) ||
-	    pgc_send(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2, $3)",
-		     3, v))
+	    pgc_send(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2, $3)", 3,
+		     v))
 		goto fail;
 	if (b->rows == SHIP_BATCH_ROWS)
 		sh->next_ok = read_batch(sh, b->last_seq, sh->next) > 0;

@@ -190,8 +190,7 @@ int ship_batch_add(struct ship_batch *b, const struct store_ship_row *r)
 		return -EINVAL;
 	if (reserve(b, 16 * 24 + text + 16))
 		return -ENOMEM;
-	if (op == STORE_SHIP_ASSIGN &&
-	    asg_add(b, k->id, k->assigned_ms, start))
+	if (op == STORE_SHIP_ASSIGN && asg_add(b, k->id, k->assigned_ms, start))
 		return -ENOMEM;
 	if (op == STORE_SHIP_RELEASE) {
 		a = asg_find(b, k->id);

@@ -78,7 +78,7 @@ static int sample(struct pgc *p, int n, struct want *w)
 	PQclear(r);
 	snprintf(pct, sizeof(pct), "%.6f",
 		 rows > 0 && 2000.0 * n / rows < 1 ? 100.0 * 20 * n / rows
-						     : 100.0);
+						   : 100.0);
 	snprintf(lim, sizeof(lim), "%d", n);
 	r = pgc_exec(p,
 		     "SELECT ext_addr, port_first, port_last, assigned_ms, "
@@ -104,8 +104,9 @@ static void report(FILE *f, const char *name, long long *us, int n)
 	qsort(us, (size_t)n, sizeof(*us), cmp_ll);
 	printf("%-36s %8d %9lld %9lld %9lld\n", name, n, n ? us[n / 2] : 0,
 	       n ? us[n * 99 / 100] : 0, n ? us[n - 1] : 0);
-	fprintf(f, "\"%s\":{\"n\":%d,\"p50_us\":%lld,\"p99_us\":%lld,"
-		   "\"max_us\":%lld}",
+	fprintf(f,
+		"\"%s\":{\"n\":%d,\"p50_us\":%lld,\"p99_us\":%lld,"
+		"\"max_us\":%lld}",
 		name, n, n ? us[n / 2] : 0, n ? us[n * 99 / 100] : 0,
 		n ? us[n - 1] : 0);
 }
@@ -152,11 +153,13 @@ int main(int argc, char **argv)
 			struct want *h = &w[(i / KINDS) % hits];
 
 			ext = h->ext;
-			port = (uint16_t)(h->first + rnd(h->last - h->first + 1));
+			port = (uint16_t)(h->first +
+					  rnd(h->last - h->first + 1));
 			t = h->assigned + rnd(h->released - h->assigned);
 		} else {
 			ext = k == MISS ? hi_ext + 65536 + (uint32_t)rnd(4096)
-					: lo_ext + (uint32_t)rnd(hi_ext - lo_ext + 1);
+					: lo_ext + (uint32_t)rnd(hi_ext -
+								 lo_ext + 1);
 			port = (uint16_t)(1024 + rnd(64512));
 			t = lo_t + rnd(hi_t - lo_t);
 		}
@@ -167,12 +170,14 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		if ((k == HIT && (s.n != 1 ||
-				  s.assigned != w[(i / KINDS) % hits].assigned)) ||
+		if ((k == HIT &&
+		     (s.n != 1 ||
+		      s.assigned != w[(i / KINDS) % hits].assigned)) ||
 		    (k == MISS && s.n != 0)) {
 			if (bad++ < 5)
 				fprintf(stderr,
-					"bench_central: wrong answer: %s lookup "
+					"bench_central: wrong answer: %s "
+					"lookup "
 					"%u:%u at %lld found %d\n",
 					kind_name[k], ext, port, t, s.n);
 		}

@@ -162,6 +162,13 @@ static int64_t duration(int long_only)
 
 #define SLOTS (256 * 500) /* blocks of 128 ports on 256 addresses */
 
+static int release_slot(struct store *st, uint32_t base, struct pending e)
+{
+	return store_block_release(st, base + e.slot % 256,
+				   (uint16_t)(1024 + 128 * (e.slot / 256)),
+				   e.at, 1);
+}
+
 static int feed_ordered(const char *db, int n, unsigned seed, uint32_t base,
 			int long_only)
 {
@@ -189,9 +196,7 @@ static int feed_ordered(const char *db, int n, unsigned seed, uint32_t base,
 		while (!ret && nh && h[0].at <= at) { /* releases due first */
 			struct pending e = heap_pop(h, &nh);
 
-			ret = store_block_release(st, base + e.slot % 256,
-						  (uint16_t)(1024 + 128 * (e.slot / 256)),
-						  e.at, 1);
+			ret = release_slot(st, base, e);
 			free_slots[nfree++] = e.slot;
 			ops++;
 		}
@@ -210,8 +215,9 @@ static int feed_ordered(const char *db, int n, unsigned seed, uint32_t base,
 		if (!ret && i % 500 == 1)
 			ret = store_interim(st, b.ext_addr, b.port_first, at);
 		if (!ret && i % 50 != 7) /* 2% stay open */
-			heap_push(h, &nh,
-				  (struct pending){at + duration(long_only), s});
+			heap_push(
+				h, &nh,
+				(struct pending){at + duration(long_only), s});
 		if (!ret && ++ops >= 5000) {
 			ret = store_commit(st);
 			store_begin(st);
@@ -221,9 +227,7 @@ static int feed_ordered(const char *db, int n, unsigned seed, uint32_t base,
 	while (!ret && nh && h[0].at <= now_ms()) {
 		struct pending e = heap_pop(h, &nh);
 
-		ret = store_block_release(st, base + e.slot % 256,
-					  (uint16_t)(1024 + 128 * (e.slot / 256)),
-					  e.at, 1);
+		ret = release_slot(st, base, e);
 	}
 	if (!ret && i < n)
 		ret = -ENOSPC;

@@ -103,7 +103,8 @@ static void test_rows(void **state)
 	assert_string_equal(line(&b, 3), want);
 	assert_int_equal(b.buf[b.len - 1], '\n');
 	ship_batch_finish(&b); /* nothing to leave out */
-	assert_string_equal(line(&b, 0), "5\t1\t" T0S "\t8\t1\t2\tdefault\t"
+	assert_string_equal(line(&b, 0),
+			    "5\t1\t" T0S "\t8\t1\t2\tdefault\t"
 			    "1681915914\t3405803783\t1024\t1279\t" T0S
 			    "\t\\N\t\\N");
 	ship_batch_free(&b);
@@ -150,7 +151,8 @@ static void test_closed_in_batch(void **state)
 	assert_int_equal(lines(&b), 4);
 	assert_memory_equal(line(&b, 0), "6\t3\t", 4);
 	assert_memory_equal(line(&b, 1), "7\t1\t", 4);
-	assert_string_equal(line(&b, 2), "8\t5\t" T0S1M "\t7\t1\t2\tdefault\t"
+	assert_string_equal(line(&b, 2),
+			    "8\t5\t" T0S1M "\t7\t1\t2\tdefault\t"
 			    "1681915914\t3405803783\t1024\t1279\t" T0S
 			    "\t1\t\\N");
 	assert_memory_equal(line(&b, 3), "9\t2\t", 4);

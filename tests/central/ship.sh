@@ -124,6 +124,13 @@ pg_sql "UPDATE cgnat.nodes SET hwm = hwm - 300 WHERE name = 'a'" >/dev/null
 "$BIN/ship_feed" "$T/a.db" "$PG_URL" a ship 30 >/dev/null
 check "a resend after a lost mark duplicates nothing (unique keys)" \
 	diff <(rows_local "$T/a.db") <(rows_pg a)
+# Both marks lowered: the batch takes the fast path (plain INSERTs), hits
+# the unique keys, and is applied again with ON CONFLICT DO NOTHING.
+pg_sql "UPDATE cgnat.nodes SET hwm = hwm - 300, applied_top = hwm - 300 WHERE name = 'a'" >/dev/null
+check "fast path meeting applied rows: falls back, ships to the end" \
+	"$BIN/ship_feed" "$T/a.db" "$PG_URL" a ship 30
+check "... and duplicates nothing" \
+	diff <(rows_local "$T/a.db") <(rows_pg a)
 # A mark lowered by hand to just before an assign that PostgreSQL has
 # while its release is not there yet: the batch then holds both, and the
 # shipper sends the holding closed (op 5) without its assign. Rebuild that

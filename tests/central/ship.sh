@@ -5,7 +5,10 @@
 # ship their local logs, and every holding's lookup from PostgreSQL
 # (cgnatctl --central) gives the local answer (cgnatctl --db) plus the
 # node; the row counts of SQLite and PostgreSQL agree; a resend after a
-# lost ack adds nothing; PostgreSQL down: nothing ships, nothing lost.
+# lost ack adds nothing; PostgreSQL down: nothing ships, nothing lost;
+# marks lowered by hand (the careful and the fallback path of ship_apply,
+# a holding closed within a batch whose assign was applied): no holding
+# twice, none left open.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=$ROOT/build/bin
 . "$ROOT/tests/central/lib_pg.bash"

@@ -182,8 +182,7 @@ static PGresult *collect(struct pgc *p, long long deadline, const char *what,
 	return keep;
 }
 
-PGresult *pgc_exec(struct pgc *p, const char *sql, int n,
-		   const char *const *vals, ExecStatusType want)
+int pgc_send(struct pgc *p, const char *sql, int n, const char *const *vals)
 {
 	long long deadline = now_ms() + p->timeout_ms;
 	int ok;
@@ -191,7 +190,7 @@ PGresult *pgc_exec(struct pgc *p, const char *sql, int n,
 	p->err[0] = p->state[0] = '\0';
 	if (!p->conn) {
 		set_err(p, "query", "not connected");
-		return NULL;
+		return -1;
 	}
 	ok = n < 0 ? PQsendQuery(p->conn, sql)
 		   : PQsendQueryParams(p->conn, sql, n, NULL, vals, NULL, NULL,
@@ -199,13 +198,28 @@ PGresult *pgc_exec(struct pgc *p, const char *sql, int n,
 	if (!ok) {
 		set_err(p, "query", PQerrorMessage(p->conn));
 		pgc_close(p);
-		return NULL;
+		return -1;
 	}
 	if (flush_all(p, deadline, "query")) {
 		pgc_close(p);
-		return NULL;
+		return -1;
 	}
-	return collect(p, deadline, "query", want);
+	return 0;
+}
+
+PGresult *pgc_result(struct pgc *p, ExecStatusType want)
+{
+	if (!p->conn)
+		return NULL;
+	return collect(p, now_ms() + p->timeout_ms, "query", want);
+}
+
+PGresult *pgc_exec(struct pgc *p, const char *sql, int n,
+		   const char *const *vals, ExecStatusType want)
+{
+	if (pgc_send(p, sql, n, vals))
+		return NULL;
+	return pgc_result(p, want);
 }
 
 int pgc_cmd(struct pgc *p, const char *sql, int n, const char *const *vals)

@@ -31,6 +31,10 @@ void pgc_close(struct pgc *p);
  */
 PGresult *pgc_exec(struct pgc *p, const char *sql, int n,
 		   const char *const *vals, ExecStatusType want);
+/* pgc_exec() in two halves, to work while the server does: send (0 or
+ * -1), then wait for the results. */
+int pgc_send(struct pgc *p, const char *sql, int n, const char *const *vals);
+PGresult *pgc_result(struct pgc *p, ExecStatusType want);
 
 /* As pgc_exec() for commands: 0 or -1. */
 int pgc_cmd(struct pgc *p, const char *sql, int n, const char *const *vals);

@@ -25,7 +25,7 @@
 #include "central/ship_batch.h"
 #include "daemon/log.h"
 
-#define SHIP_BATCH_ROWS 50000
+#define SHIP_BATCH_ROWS 100000
 #define SHIP_IDLE_MS 200
 #define SHIP_TIMEOUT_MS 30000
 
@@ -43,7 +43,10 @@ struct ship {
 	int64_t epoch, hwm; /* hwm -1 until known */
 	char node_id[8];
 	int64_t day_lo, day_hi; /* partitions known to exist */
-	struct ship_batch b;
+	/* The batch being shipped, and the next one, read from SQLite
+	 * while PostgreSQL applies the first (valid when next_ok). */
+	struct ship_batch bufs[2], *cur, *next;
+	int next_ok;
 };
 
 static int64_t wall_ms(void)
@@ -143,7 +146,8 @@ static int register_node(struct ship *sh)
 		  sh->node, their, sh->epoch);
 	v[0] = sh->node_id;
 	if (pgc_cmd(&sh->p,
-		    "UPDATE cgnat.nodes SET epoch = $2, hwm = 0 WHERE id = $1",
+		    "UPDATE cgnat.nodes SET epoch = $2, hwm = 0, "
+		    "applied_top = 0 WHERE id = $1",
 		    2, v))
 		return -1;
 	sh->hwm = 0;
@@ -176,15 +180,34 @@ static int add_row(const struct store_ship_row *r, void *ctx)
 	return ship_batch_add(ctx, r);
 }
 
-/* The batch in one transaction; its new mark in sh->hwm. */
+/* Read the queue after @after into @b, ready to send: rows, or -1. */
+static int read_batch(struct ship *sh, int64_t after, struct ship_batch *b)
+{
+	int n;
+
+	ship_batch_reset(b);
+	n = store_ship_read(sh->st, after, SHIP_BATCH_ROWS, add_row, b);
+	if (n > 0)
+		ship_batch_finish(b);
+	return n;
+}
+
+/*
+ * The batch sh->cur in one transaction; its new mark in sh->hwm. While
+ * PostgreSQL applies a full batch, the next one is read into sh->next
+ * (the two cores work at once); it is kept only if the mark is the last
+ * seq of this batch, as it is unless another shipper of this node moved
+ * it: what is shipped always starts right after PostgreSQL's mark.
+ */
 static int ship_one(struct ship *sh)
 {
-	char ep[24];
-	const char *v[2] = {sh->node_id, ep};
+	char ep[24], first[24];
+	const char *v[3] = {sh->node_id, ep, first};
 	int64_t today = wall_ms() / SHIP_DAY_MS;
-	struct ship_batch *b = &sh->b;
+	struct ship_batch *b = sh->cur;
 	PGresult *r;
 
+	sh->next_ok = 0;
 	if (today + 2 > sh->day_hi && ensure_days(sh, today, today + 3))
 		return -1;
 	if (b->min_day <= b->max_day &&
@@ -192,11 +215,15 @@ static int ship_one(struct ship *sh)
 	    ensure_days(sh, b->min_day, b->max_day))
 		return -1;
 	snprintf(ep, sizeof(ep), "%" PRId64, sh->epoch);
+	snprintf(first, sizeof(first), "%" PRId64, b->first_seq);
 	if (pgc_cmd(&sh->p, "BEGIN", -1, NULL) ||
-	    pgc_copy(&sh->p, "COPY ship_stage FROM STDIN", b->buf, b->len))
+	    pgc_copy(&sh->p, "COPY ship_stage FROM STDIN", b->buf, b->len) ||
+	    pgc_send(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2, $3)", 3,
+		     v))
 		goto fail;
-	r = pgc_exec(&sh->p, "SELECT cgnat.ship_apply($1::smallint, $2)", 2, v,
-		     PGRES_TUPLES_OK);
+	if (b->rows == SHIP_BATCH_ROWS)
+		sh->next_ok = read_batch(sh, b->last_seq, sh->next) > 0;
+	r = pgc_result(&sh->p, PGRES_TUPLES_OK);
 	if (!r)
 		goto fail;
 	sh->hwm = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -204,13 +231,17 @@ static int ship_one(struct ship *sh)
 	if (pgc_cmd(&sh->p, "COMMIT", -1, NULL)) {
 		/* Committed or not: the mark we read back next time says. */
 		sh->hwm = -1;
+		sh->next_ok = 0;
 		pgc_close(&sh->p);
 		return -1;
 	}
+	if (sh->hwm != b->last_seq)
+		sh->next_ok = 0;
 	return 0;
 fail:
 	pgc_close(&sh->p); /* the server rolls the transaction back */
 	sh->hwm = -1;
+	sh->next_ok = 0;
 	return -1;
 }
 
@@ -292,9 +323,16 @@ static void *ship_main(void *arg)
 			backoff = 0;
 			recovered(sh);
 		}
-		ship_batch_reset(&sh->b);
-		n = store_ship_read(sh->st, sh->hwm, SHIP_BATCH_ROWS, add_row,
-				    &sh->b);
+		if (sh->next_ok) { /* read while the last batch applied */
+			struct ship_batch *t = sh->cur;
+
+			sh->cur = sh->next;
+			sh->next = t;
+			sh->next_ok = 0;
+			n = sh->cur->rows;
+		} else {
+			n = read_batch(sh, sh->hwm, sh->cur);
+		}
 		if (n < 0) {
 			report(sh, store_errmsg(sh->st));
 			if (nap(sh, 1000))
@@ -332,7 +370,10 @@ int ship_start(struct ship **out, const char *url, const char *node,
 	sh->s.oldest_ms = -1;
 	sh->p.stop_fd = -1;
 	sh->p.timeout_ms = SHIP_TIMEOUT_MS;
-	ship_batch_init(&sh->b);
+	ship_batch_init(&sh->bufs[0]);
+	ship_batch_init(&sh->bufs[1]);
+	sh->cur = &sh->bufs[0];
+	sh->next = &sh->bufs[1];
 	pthread_mutex_init(&sh->mu, NULL);
 	if (pipe(sh->stop)) {
 		rc = -errno;
@@ -361,7 +402,8 @@ void ship_stop(struct ship *sh)
 		log_warn("central log: stop");
 	pthread_join(sh->thread, NULL);
 	store_close(sh->st);
-	ship_batch_free(&sh->b);
+	ship_batch_free(&sh->bufs[0]);
+	ship_batch_free(&sh->bufs[1]);
 	close(sh->stop[0]);
 	close(sh->stop[1]);
 	pthread_mutex_destroy(&sh->mu);

@@ -12,6 +12,15 @@
 
 #include "central/ship_batch.h"
 
+/* A line's first byte when it is left out: a row starts with its seq. */
+#define DEAD '#'
+
+struct ship_batch_asg {
+	int64_t id, assigned_ms;
+	size_t off; /* of the line in buf */
+	unsigned gen;
+};
+
 void ship_batch_init(struct ship_batch *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -22,6 +31,13 @@ void ship_batch_reset(struct ship_batch *b)
 {
 	b->len = 0;
 	b->rows = 0;
+	b->dropped = 0;
+	b->asg_n = 0;
+	if (++b->gen == 0) { /* wrapped: what was stale would look fresh */
+		if (b->asg)
+			memset(b->asg, 0, b->asg_cap * sizeof(*b->asg));
+		b->gen = 1;
+	}
 	b->first_seq = b->last_seq = 0;
 	b->min_day = INT64_MAX;
 	b->max_day = INT64_MIN;
@@ -30,6 +46,7 @@ void ship_batch_reset(struct ship_batch *b)
 void ship_batch_free(struct ship_batch *b)
 {
 	free(b->buf);
+	free(b->asg);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -103,8 +120,66 @@ static void note_day(struct ship_batch *b, int64_t ms)
 		b->max_day = d;
 }
 
+static size_t slot_of(const struct ship_batch *b, int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(h >> 32) & (b->asg_cap - 1);
+}
+
+static struct ship_batch_asg *asg_find(struct ship_batch *b, int64_t id)
+{
+	size_t i;
+
+	if (!b->asg_cap)
+		return NULL;
+	for (i = slot_of(b, id); b->asg[i].gen == b->gen;
+	     i = (i + 1) & (b->asg_cap - 1))
+		if (b->asg[i].id == id)
+			return &b->asg[i];
+	return NULL;
+}
+
+static void asg_put(struct ship_batch *b, struct ship_batch_asg e)
+{
+	size_t i = slot_of(b, e.id);
+
+	while (b->asg[i].gen == b->gen)
+		i = (i + 1) & (b->asg_cap - 1);
+	e.gen = b->gen;
+	b->asg[i] = e;
+}
+
+/* Remember an assign line; at most half full, so probes stay short. */
+static int asg_add(struct ship_batch *b, int64_t id, int64_t assigned_ms,
+		   size_t off)
+{
+	struct ship_batch_asg *old = b->asg, e = {id, assigned_ms, off, 0};
+	size_t i, cap = b->asg_cap;
+
+	if (2 * (b->asg_n + 1) > b->asg_cap) {
+		b->asg_cap = cap ? 2 * cap : 4096;
+		b->asg = calloc(b->asg_cap, sizeof(*b->asg));
+		if (!b->asg) {
+			b->asg = old;
+			b->asg_cap = cap;
+			return -ENOMEM;
+		}
+		for (i = 0; i < cap; i++)
+			if (old[i].gen == b->gen)
+				asg_put(b, old[i]);
+		free(old);
+	}
+	asg_put(b, e);
+	b->asg_n++;
+	return 0;
+}
+
 int ship_batch_add(struct ship_batch *b, const struct store_ship_row *r)
 {
+	struct ship_batch_asg *a = NULL;
+	size_t start = b->len;
+	int op = r->op;
 	const struct store_block *k = &r->b;
 	int blk = r->op != STORE_SHIP_CONFIG;
 	int full = r->op == STORE_SHIP_ASSIGN || r->op == STORE_SHIP_RELEASE;
@@ -115,8 +190,19 @@ int ship_batch_add(struct ship_batch *b, const struct store_ship_row *r)
 		return -EINVAL;
 	if (reserve(b, 16 * 24 + text + 16))
 		return -ENOMEM;
+	if (op == STORE_SHIP_ASSIGN && asg_add(b, k->id, k->assigned_ms, start))
+		return -ENOMEM;
+	if (op == STORE_SHIP_RELEASE) {
+		a = asg_find(b, k->id);
+		if (a && a->assigned_ms == k->assigned_ms &&
+		    b->buf[a->off] != DEAD) {
+			b->buf[a->off] = DEAD; /* its assign stays out */
+			b->dropped++;
+			op = SHIP_STAGE_CLOSED;
+		}
+	}
 	put_num(b, r->seq, 0, '\t');
-	put_num(b, r->op, 0, '\t');
+	put_num(b, op, 0, '\t');
 	put_num(b, r->time_ms, 0, '\t');
 	put_num(b, k->id, !blk, '\t');
 	put_num(b, k->instance, 0, '\t');
@@ -139,6 +225,26 @@ int ship_batch_add(struct ship_batch *b, const struct store_ship_row *r)
 	else if (r->op == STORE_SHIP_INTERIM)
 		note_day(b, r->time_ms);
 	return 0;
+}
+
+void ship_batch_finish(struct ship_batch *b)
+{
+	char *in = b->buf, *end = b->buf + b->len, *out = b->buf, *nl;
+	size_t n;
+
+	if (!b->dropped)
+		return;
+	while (in < end) {
+		nl = memchr(in, '\n', (size_t)(end - in));
+		n = (size_t)(nl - in) + 1;
+		if (*in != DEAD) {
+			memmove(out, in, n);
+			out += n;
+		}
+		in += n;
+	}
+	b->len = (size_t)(out - b->buf);
+	b->dropped = 0;
 }
 
 int64_t ship_read_after(int64_t hwm, int64_t first_queued)

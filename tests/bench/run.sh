@@ -31,6 +31,9 @@ run "deterministic NAT beside PBA (ns/packet, log bytes)" \
 [ -x "$BUILD/bin/ship_feed" ] &&
 	run "fleet log (PostgreSQL): shipping, central lookup, bytes" \
 		tests/bench/fleet.sh "$OUT"
+[ -x "$BUILD/bin/bench_central" ] &&
+	run "fleet log (PostgreSQL): central lookup on 10M generated rows" \
+		tests/bench/fleet_lookup.sh "$OUT"
 [ -x "$BUILD/bin/bench_ha" ] &&
 	run "HA state sync (protocol, standby apply, bulk of 1M sessions)" \
 		"$BUILD/bin/bench_ha" "$OUT/ha.json"

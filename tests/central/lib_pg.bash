@@ -4,6 +4,7 @@
 # Unix socket there only (no TCP), password auth (scram) for user cgnat.
 # pg_start sets PG_URL; pg_stop kills the server by its PID; pg_cleanup
 # (call it from the test's EXIT trap) stops it and removes the directory.
+# PG_OPTS (optional): more server settings, "-c name=value ...".
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=
 PG_PID=
@@ -28,7 +29,7 @@ pg_init() {
 
 pg_start() {
 	pg_run "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
-		-o "-c listen_addresses='' -c unix_socket_directories=$PG_DIR -c fsync=on" \
+		-o "-c listen_addresses='' -c unix_socket_directories=$PG_DIR -c fsync=on ${PG_OPTS:-}" \
 		start >/dev/null || { cat "$PG_DIR/server.log"; return 1; }
 	PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
 }

@@ -6,6 +6,8 @@
  * against a PostgreSQL URL, and waits until nothing is behind.
  *
  *   ship_feed DB URL NODE write N SEED EXT_BASE   (no shipping)
+ *   ship_feed DB URL NODE ordered N SEED EXT_BASE PROFILE
+ *             (no shipping; events in time order, PROFILE mixed or long)
  *   ship_feed DB URL NODE ship TIMEOUT_S          (until 0 rows behind)
  *   ship_feed DB URL NODE both N SEED EXT_BASE TIMEOUT_S
  *   ship_feed - URL - lookup N EXT_BASE   (N random central lookups over
@@ -13,8 +15,20 @@
  *
  * Holdings: N blocks of 256 ports on 16 addresses from EXT_BASE, over
  * the two days before now; each assigned, most released after 1 s to
- * 20 h, some after more than a day (long), a few left open.
+ * 20 h, some after more than a day (long), a few left open. Each is
+ * released right after its assign in the log: a backlog batch holds both
+ * (the shipper's best case).
+ *
+ * "ordered" writes what a box logs: N holdings assigned evenly over the
+ * two days before now on free blocks of 128 ports of 256 addresses from
+ * EXT_BASE, and every event in time order, so a holding's assign and
+ * release are as far apart in the queue as in time. PROFILE "mixed":
+ * 80% exponential with a mean of 20 min, 17.5% 1 to 20 h, 2.5% a day
+ * or more; "long": every holding 4 to 12 h, longer than the time a
+ * batch spans, so nearly none is closed within one batch (worst case).
  */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +109,136 @@ static int feed(const char *db, int n, unsigned seed, uint32_t base)
 	if (ret)
 		fprintf(stderr, "ship_feed: %s\n", store_errmsg(st));
 	store_close(st);
+	return ret ? 1 : 0;
+}
+
+struct pending { /* a release to come */
+	int64_t at;
+	uint32_t slot;
+};
+
+/* Min-heap of releases by time. */
+static void heap_push(struct pending *h, int *n, struct pending e)
+{
+	int i = (*n)++;
+
+	while (i && h[(i - 1) / 2].at > e.at) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = e;
+}
+
+static struct pending heap_pop(struct pending *h, int *n)
+{
+	struct pending top = h[0], last = h[--*n];
+	int i = 0, c;
+
+	while ((c = 2 * i + 1) < *n) {
+		if (c + 1 < *n && h[c + 1].at < h[c].at)
+			c++;
+		if (last.at <= h[c].at)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = last;
+	return top;
+}
+
+static int64_t duration(int long_only)
+{
+	int r = rand() % 1000;
+	double u = (rand() + 1.0) / (RAND_MAX + 2.0);
+
+	if (long_only)
+		return 4 * 3600000LL + rand() % (8 * 3600000);
+	if (r < 800) /* exponential, mean 20 min */
+		return 1000 + (int64_t)(-log(u) * 1200000);
+	if (r < 975)
+		return 3600000LL + rand() % (19 * 3600000);
+	return 86400000LL + rand() % 3600000;
+}
+
+#define SLOTS (256 * 500) /* blocks of 128 ports on 256 addresses */
+
+static int release_slot(struct store *st, uint32_t base, struct pending e)
+{
+	return store_block_release(st, base + e.slot % 256,
+				   (uint16_t)(1024 + 128 * (e.slot / 256)),
+				   e.at, 1);
+}
+
+static int feed_ordered(const char *db, int n, unsigned seed, uint32_t base,
+			int long_only)
+{
+	struct pending *h = calloc(SLOTS, sizeof(*h));
+	uint32_t *free_slots = calloc(SLOTS, sizeof(*free_slots)), s;
+	int64_t t0 = now_ms() - 2 * 86400000LL, step = 2 * 86400000LL / n, id;
+	int nh = 0, nfree = SLOTS, i, j, ret = 0, ops = 0;
+	struct store *st;
+	char err[256];
+
+	if (!h || !free_slots || store_open(db, &st, err, sizeof(err))) {
+		fprintf(stderr, "ship_feed: %s\n", h ? err : "out of memory");
+		return 1;
+	}
+	store_ship_enable(st, 1);
+	srand(seed);
+	for (i = 0; i < SLOTS; i++)
+		free_slots[i] = (uint32_t)i;
+	store_begin(st);
+	for (i = 0; i < n && !ret; i++) {
+		int64_t at = t0 + (int64_t)i * step;
+		struct store_block b = {.instance = 1,
+					.released_ms = STORE_MS_NONE};
+
+		while (!ret && nh && h[0].at <= at) { /* releases due first */
+			struct pending e = heap_pop(h, &nh);
+
+			ret = release_slot(st, base, e);
+			free_slots[nfree++] = e.slot;
+			ops++;
+		}
+		if (ret || !nfree)
+			break;
+		j = rand() % nfree; /* a random free block */
+		s = free_slots[j];
+		free_slots[j] = free_slots[--nfree];
+		b.sub_addr = 0x64400000u + (uint32_t)(rand() % 40000);
+		b.ext_addr = base + s % 256;
+		b.port_first = (uint16_t)(1024 + 128 * (s / 256));
+		b.port_last = b.port_first + 127;
+		b.assigned_ms = at;
+		strcpy(b.pool, "default");
+		ret = store_block_assign(st, &b, &id);
+		if (!ret && i % 500 == 1)
+			ret = store_interim(st, b.ext_addr, b.port_first, at);
+		if (!ret && i % 50 != 7) /* 2% stay open */
+			heap_push(
+				h, &nh,
+				(struct pending){at + duration(long_only), s});
+		if (!ret && ++ops >= 5000) {
+			ret = store_commit(st);
+			store_begin(st);
+			ops = 0;
+		}
+	}
+	while (!ret && nh && h[0].at <= now_ms()) {
+		struct pending e = heap_pop(h, &nh);
+
+		ret = release_slot(st, base, e);
+	}
+	if (!ret && i < n)
+		ret = -ENOSPC;
+	if (!ret)
+		ret = store_commit(st);
+	if (ret)
+		fprintf(stderr, "ship_feed: %s\n",
+			ret == -ENOSPC ? "no free block" : store_errmsg(st));
+	store_close(st);
+	free(h);
+	free(free_slots);
 	return ret ? 1 : 0;
 }
 
@@ -186,6 +330,11 @@ int main(int argc, char **argv)
 	if (argc >= 8 && !strcmp(argv[4], "write"))
 		return feed(argv[1], atoi(argv[5]), (unsigned)atoi(argv[6]),
 			    (uint32_t)strtoul(argv[7], NULL, 0));
+	if (argc >= 9 && !strcmp(argv[4], "ordered"))
+		return feed_ordered(argv[1], atoi(argv[5]),
+				    (unsigned)atoi(argv[6]),
+				    (uint32_t)strtoul(argv[7], NULL, 0),
+				    !strcmp(argv[8], "long"));
 	if (argc >= 6 && !strcmp(argv[3], "lookup"))
 		return lookups(argv[2], atoi(argv[4]),
 			       (uint32_t)strtoul(argv[5], NULL, 0));

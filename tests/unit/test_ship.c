@@ -20,6 +20,8 @@
 
 #define DAY SHIP_DAY_MS
 #define T0 (20000 * DAY + 3600000) /* a day's 01:00 */
+#define T0S "1728003600000"
+#define T0S1M "1728003660000"
 
 static struct store_ship_row row(int64_t seq, int op, int64_t t)
 {
@@ -63,6 +65,7 @@ static void test_rows(void **state)
 	(void)state;
 	ship_batch_init(&b);
 	r = row(5, STORE_SHIP_ASSIGN, T0);
+	r.b.id = 8; /* another holding: not closed in this batch */
 	assert_int_equal(ship_batch_add(&b, &r), 0);
 	r = row(6, STORE_SHIP_RELEASE, T0 + 60000);
 	assert_int_equal(ship_batch_add(&b, &r), 0);
@@ -76,7 +79,7 @@ static void test_rows(void **state)
 	assert_int_equal(b.last_seq, 8);
 
 	snprintf(want, sizeof(want),
-		 "5\t1\t%lld\t7\t1\t2\tdefault\t1681915914\t3405803783\t1024\t"
+		 "5\t1\t%lld\t8\t1\t2\tdefault\t1681915914\t3405803783\t1024\t"
 		 "1279\t%lld\t\\N\t\\N",
 		 (long long)T0, (long long)T0);
 	assert_string_equal(line(&b, 0), want);
@@ -99,6 +102,99 @@ static void test_rows(void **state)
 		 (long long)T0);
 	assert_string_equal(line(&b, 3), want);
 	assert_int_equal(b.buf[b.len - 1], '\n');
+	ship_batch_finish(&b); /* nothing to leave out */
+	assert_string_equal(line(&b, 0),
+			    "5\t1\t" T0S "\t8\t1\t2\tdefault\t"
+			    "1681915914\t3405803783\t1024\t1279\t" T0S
+			    "\t\\N\t\\N");
+	ship_batch_free(&b);
+}
+
+static int lines(const struct ship_batch *b)
+{
+	size_t k;
+	int n = 0;
+
+	for (k = 0; k < b->len; k++)
+		n += b->buf[k] == '\n';
+	return n;
+}
+
+/* Assigned and released in one batch: only the release goes, as op 5
+ * with the whole holding; other rows keep their order and ops. */
+static void test_closed_in_batch(void **state)
+{
+	struct store_ship_row r;
+	struct ship_batch b;
+	const char *p;
+	int i, n;
+
+	(void)state;
+	ship_batch_init(&b);
+	r = row(5, STORE_SHIP_ASSIGN, T0);
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	r = row(6, STORE_SHIP_INTERIM, T0 + 500);
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	r = row(7, STORE_SHIP_ASSIGN, T0 + 600); /* id 9: stays open */
+	r.b.id = 9;
+	r.b.assigned_ms = T0 + 600;
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	r = row(8, STORE_SHIP_RELEASE, T0 + 60000);
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	r = row(9, STORE_SHIP_RELEASE, T0 + 70000); /* id 10: assigned before */
+	r.b.id = 10;
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	ship_batch_finish(&b);
+	assert_int_equal(b.rows, 5);
+	assert_int_equal(b.first_seq, 5);
+	assert_int_equal(b.last_seq, 9);
+	assert_int_equal(lines(&b), 4);
+	assert_memory_equal(line(&b, 0), "6\t3\t", 4);
+	assert_memory_equal(line(&b, 1), "7\t1\t", 4);
+	assert_string_equal(line(&b, 2),
+			    "8\t5\t" T0S1M "\t7\t1\t2\tdefault\t"
+			    "1681915914\t3405803783\t1024\t1279\t" T0S
+			    "\t1\t\\N");
+	assert_memory_equal(line(&b, 3), "9\t2\t", 4);
+
+	/* The assign in an earlier batch: a plain release. */
+	ship_batch_reset(&b);
+	r = row(20, STORE_SHIP_RELEASE, T0 + 60000);
+	r.b.id = 9;
+	r.b.assigned_ms = T0 + 600;
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	ship_batch_finish(&b);
+	assert_memory_equal(line(&b, 0), "20\t2\t", 5);
+
+	/* Same block id, another assign time: not the same holding. */
+	ship_batch_reset(&b);
+	r = row(30, STORE_SHIP_ASSIGN, T0);
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	r = row(31, STORE_SHIP_RELEASE, T0 + 60000);
+	r.b.assigned_ms = T0 - 1;
+	assert_int_equal(ship_batch_add(&b, &r), 0);
+	ship_batch_finish(&b);
+	assert_int_equal(lines(&b), 2);
+	assert_memory_equal(line(&b, 1), "31\t2\t", 5);
+
+	/* Many, interleaved (the table grows): every assign left out. */
+	ship_batch_reset(&b);
+	for (i = 0; i < 30000; i++) {
+		r = row(100 + 2 * i, STORE_SHIP_ASSIGN, T0);
+		r.b.id = 1000 + i;
+		assert_int_equal(ship_batch_add(&b, &r), 0);
+		if (i < 10)
+			continue;
+		r = row(101 + 2 * i, STORE_SHIP_RELEASE, T0 + 1000);
+		r.b.id = 1000 + i - 10;
+		assert_int_equal(ship_batch_add(&b, &r), 0);
+	}
+	ship_batch_finish(&b);
+	assert_int_equal(b.rows, 59990);
+	assert_int_equal(lines(&b), 30000); /* 29990 closed + 10 open */
+	for (p = b.buf, n = 0; p < b.buf + b.len; p = strchr(p, '\n') + 1)
+		n += !strncmp(strchr(p, '\t'), "\t5\t", 3);
+	assert_int_equal(n, 29990);
 	ship_batch_free(&b);
 }
 
@@ -202,6 +298,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_closed_in_batch),
 		cmocka_unit_test(test_order_and_reset),
 		cmocka_unit_test(test_grows),
 		cmocka_unit_test(test_days),

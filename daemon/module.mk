@@ -125,3 +125,11 @@ $(BUILD)/tests/test_detlog: $(BUILD)/tests/unit/test_detlog.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_detlog
+
+# cmocka: PCP and NAT-PMP messages against the RFC layouts (pure).
+$(BUILD)/tests/test_pcp_codec: $(BUILD)/tests/unit/test_pcp_codec.o \
+		$(BUILD)/daemon/pcp_codec.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_pcp_codec

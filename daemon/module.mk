@@ -21,7 +21,7 @@ CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
 	$(CENTRAL_OBJS)
 CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
 	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o \
-	ctl_central.o ctl_ha.o ctl_det.o) \
+	ctl_central.o ctl_ha.o ctl_det.o ctl_pcp.o) \
 	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS) \
 	$(CENTRAL_QUERY_OBJS)
 

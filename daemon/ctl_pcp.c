@@ -23,7 +23,8 @@ static void pcp_json(const char *text)
 	int first = 1;
 
 	printf("{\"counters\": {");
-	for (l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+	for (l = text; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 		if (sscanf(l, "%63s %llu", key, &v) == 2 &&
 		    strcmp(key, "map")) {
 			printf("%s\"%s\": %llu", first ? "" : ", ", key, v);
@@ -31,9 +32,10 @@ static void pcp_json(const char *text)
 		}
 	printf("}, \"mappings\": [");
 	first = 1;
-	for (l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (sscanf(l, "map %7s %63s %63s %u %15s", proto, in, ex,
-			   &left, kind) == 5) {
+	for (l = text; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (sscanf(l, "map %7s %63s %63s %u %15s", proto, in, ex, &left,
+			   kind) == 5) {
 			printf("%s{\"proto\": \"%s\", \"internal\": \"%s\", "
 			       "\"external\": \"%s\", \"lifetime_left\": %u, "
 			       "\"kind\": \"%s\"}",
@@ -49,10 +51,11 @@ static void pcp_text(const char *text)
 	const char *l;
 	unsigned int left, n = 0;
 
-	for (l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+	for (l = text; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 		if (!strncmp(l, "map ", 4) &&
-		    sscanf(l, "map %7s %63s %63s %u %15s", proto, in, ex,
-			   &left, kind) == 5) {
+		    sscanf(l, "map %7s %63s %63s %u %15s", proto, in, ex, &left,
+			   kind) == 5) {
 			if (!n++)
 				printf("%-5s %-21s %-21s %9s %s\n", "proto",
 				       "internal", "external", "left(s)",
@@ -62,7 +65,8 @@ static void pcp_text(const char *text)
 		}
 	if (!n)
 		printf("no PCP mappings\n");
-	for (l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+	for (l = text; l && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
 		if (!strncmp(l, "pcp_", 4) || !strncmp(l, "more ", 5))
 			printf("%.*s\n", (int)(strcspn(l, "\n")), l);
 }

@@ -35,21 +35,21 @@
 #include "daemon/pcp_dp.h"
 
 #define PCP_MAX_ENTRIES (1u << 20)
-#define PCP_RATE_SLOTS 4096	/* per-source counters (hashed) */
-#define PCP_GLOBAL_RATE 2000	/* requests a second, all sources */
-#define PCP_ERR_LONG_S 1800	/* lifetime of lasting errors (7.2) */
-#define PCP_ERR_SHORT_S 30	/* of errors that may clear soon */
+#define PCP_RATE_SLOTS 4096 /* per-source counters (hashed) */
+#define PCP_GLOBAL_RATE 2000 /* requests a second, all sources */
+#define PCP_ERR_LONG_S 1800 /* lifetime of lasting errors (7.2) */
+#define PCP_ERR_SHORT_S 30 /* of errors that may clear soon */
 #define PCP_RESYNC_S 30
-#define PCP_LIST_MAX 10000	/* entries one `cgnatctl pcp` shows */
+#define PCP_LIST_MAX 10000 /* entries one `cgnatctl pcp` shows */
 
 struct pcp_entry {
 	__be32 sub;
 	__be16 int_port;
 	__u8 proto;
-	__u8 nonce_known;	/* 0: NAT-PMP, or learned from the maps */
+	__u8 nonce_known; /* 0: NAT-PMP, or learned from the maps */
 	__be32 ext_addr;
 	__be16 ext_port;
-	__u8 inbound;		/* MAP (1) or PEER (0) */
+	__u8 inbound; /* MAP (1) or PEER (0) */
 	__u8 natpmp;
 	__u32 until_s;
 	__u8 nonce[PCP_NONCE_LEN];
@@ -63,7 +63,7 @@ struct pcp_rate {
 
 struct pcp {
 	int fd;
-	__u32 start_s;		/* epoch 0 (CLOCK_MONOTONIC s) */
+	__u32 start_s; /* epoch 0 (CLOCK_MONOTONIC s) */
 	struct pcp_entry *e;
 	unsigned int n, cap;
 	struct pcp_rate rate[PCP_RATE_SLOTS];
@@ -74,11 +74,13 @@ struct pcp {
 };
 
 static const char *const pcp_result_names[] = {
-	"success", "unsupp_version", "not_authorized", "malformed_request",
-	"unsupp_opcode", "unsupp_option", "malformed_option",
-	"network_failure", "no_resources", "unsupp_protocol",
-	"user_ex_quota", "cannot_provide_external", "address_mismatch",
-	"excessive_remote_peers",
+	"success",	    "unsupp_version",
+	"not_authorized",   "malformed_request",
+	"unsupp_opcode",    "unsupp_option",
+	"malformed_option", "network_failure",
+	"no_resources",	    "unsupp_protocol",
+	"user_ex_quota",    "cannot_provide_external",
+	"address_mismatch", "excessive_remote_peers",
 };
 
 /* ---- the table ---- */
@@ -183,8 +185,8 @@ static void pcp_resync(struct cgnatd *d)
 static int pcp_limited(struct pcp *p, const struct cgnat_config *cfg,
 		       __be32 src, __u32 now_s)
 {
-	struct pcp_rate *r = &p->rate[(ntohl(src) * 2654435761u) %
-				      PCP_RATE_SLOTS];
+	struct pcp_rate *r =
+		&p->rate[(ntohl(src) * 2654435761u) % PCP_RATE_SLOTS];
 
 	if (p->all_sec != now_s) {
 		p->all_sec = now_s;
@@ -227,10 +229,10 @@ struct pcp_ask {
 	__u8 inbound;
 	__u8 strict;
 	__u8 natpmp;
-	const __u8 *nonce;	/* NULL: NAT-PMP */
+	const __u8 *nonce; /* NULL: NAT-PMP */
 	__u16 want_port;
 	__be32 want_addr;
-	__u32 lifetime;		/* requested; 0 = delete */
+	__u32 lifetime; /* requested; 0 = delete */
 };
 
 /* Deletes the client's mapping of ask (lifetime 0). PCP result. */
@@ -467,12 +469,12 @@ static void pcp_request(struct cgnatd *d, const __u8 *buf, size_t len,
 	}
 	m.version = PCP_VERSION; /* UNSUPP_VERSION: the one we speak */
 	if (m.result) {
-		m.lifetime = m.result == PCP_NO_RESOURCES ||
-					     m.result == PCP_USER_EX_QUOTA ||
-					     m.result ==
-						     PCP_CANNOT_PROVIDE_EXTERNAL
-				     ? PCP_ERR_SHORT_S
-				     : PCP_ERR_LONG_S;
+		m.lifetime =
+			m.result == PCP_NO_RESOURCES ||
+					m.result == PCP_USER_EX_QUOTA ||
+					m.result == PCP_CANNOT_PROVIDE_EXTERNAL
+				? PCP_ERR_SHORT_S
+				: PCP_ERR_LONG_S;
 		p->s.refused[m.result < PCP_RESULTS ? m.result : 0]++;
 	}
 	m.epoch = pcp_epoch(p);
@@ -595,8 +597,7 @@ static void pcp_announce(struct cgnatd *d)
 	struct sockaddr_in to = {.sin_family = AF_INET,
 				 .sin_port = htons(PCP_CLIENT_PORT),
 				 .sin_addr.s_addr = htonl(0xe0000001)};
-	struct pcp_msg m = {.version = PCP_VERSION,
-			    .opcode = PCP_OP_ANNOUNCE};
+	struct pcp_msg m = {.version = PCP_VERSION, .opcode = PCP_OP_ANNOUNCE};
 	__u8 out[PCP_HDR_LEN];
 
 	m.epoch = pcp_epoch(d->pcp);
@@ -652,8 +653,8 @@ static int pcp_socket(const char *ifname, __be32 mcast_if)
 		       strlen(ifname)) ||
 	    setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) ||
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) ||
-	    (mcast_if && setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mi,
-				    sizeof(mi))) ||
+	    (mcast_if &&
+	     setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mi, sizeof(mi))) ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		err = -errno;
 		close(fd);
@@ -714,11 +715,12 @@ void cgnatd_pcp_list(struct cgnatd *d, FILE *f)
 		return;
 	}
 	fprintf(f, "pcp_epoch %u\npcp_mappings %u\n", pcp_epoch(p), p->n);
-	fprintf(f, "pcp_requests %llu\npcp_natpmp %llu\npcp_answered %llu\n"
-		   "pcp_dropped_rate %llu\npcp_dropped_bad %llu\n"
-		   "pcp_granted %llu\npcp_refreshed %llu\npcp_deleted %llu\n"
-		   "pcp_expired %llu\npcp_blocks %llu\npcp_announces %llu\n"
-		   "pcp_send_errors %llu\n",
+	fprintf(f,
+		"pcp_requests %llu\npcp_natpmp %llu\npcp_answered %llu\n"
+		"pcp_dropped_rate %llu\npcp_dropped_bad %llu\n"
+		"pcp_granted %llu\npcp_refreshed %llu\npcp_deleted %llu\n"
+		"pcp_expired %llu\npcp_blocks %llu\npcp_announces %llu\n"
+		"pcp_send_errors %llu\n",
 		(unsigned long long)p->s.requests,
 		(unsigned long long)p->s.natpmp,
 		(unsigned long long)p->s.answered,
@@ -743,7 +745,9 @@ void cgnatd_pcp_list(struct cgnatd *d, FILE *f)
 			e->proto == IPPROTO_TCP ? "tcp" : "udp", in,
 			ntohs(e->int_port), ex, ntohs(e->ext_port),
 			e->until_s > now ? e->until_s - now : 0,
-			e->natpmp ? "natpmp" : e->inbound ? "map" : "peer");
+			e->natpmp    ? "natpmp"
+			: e->inbound ? "map"
+				     : "peer");
 	}
 	if (p->n > PCP_LIST_MAX)
 		fprintf(f, "more %u\n", p->n - PCP_LIST_MAX);

@@ -10,14 +10,14 @@
 #include <stdio.h>
 #include <linux/types.h>
 
-#define PCP_RESULTS 14	/* result codes 0..13 (RFC 6887 section 7.4) */
+#define PCP_RESULTS 14 /* result codes 0..13 (RFC 6887 section 7.4) */
 
 struct pcp_stats {
 	__u64 requests, natpmp, answered, send_errors;
-	__u64 dropped_rate;	/* over pcp.rate or the global cap */
-	__u64 dropped_bad;	/* never answered (RFC 6887 8.3) */
+	__u64 dropped_rate; /* over pcp.rate or the global cap */
+	__u64 dropped_bad; /* never answered (RFC 6887 8.3) */
 	__u64 granted, refreshed, deleted, expired;
-	__u64 blocks;		/* blocks taken for a PCP mapping */
+	__u64 blocks; /* blocks taken for a PCP mapping */
 	__u64 announces;
 	__u64 refused[PCP_RESULTS]; /* answers by result code */
 };

@@ -204,7 +204,7 @@ static size_t put_body(const struct pcp_msg *m, __u8 *b)
 }
 
 /* Largest body: PEER payload, THIRD_PARTY, PREFER_FAILURE, filters. */
-#define PCP_BODY_MAX                                                   \
+#define PCP_BODY_MAX                                                           \
 	(PCP_HDR_LEN + PCP_PEER_LEN + 20 + 4 + PCP_MAX_FILTERS * 24)
 
 size_t pcp_encode_response(const struct pcp_msg *m, void *buf, size_t cap)
@@ -265,18 +265,17 @@ int natpmp_decode(const void *buf, size_t len, struct natpmp_msg *m)
 	return NATPMP_UNSUPP_OPCODE;
 }
 
-size_t natpmp_encode_response(const struct natpmp_msg *m, void *buf,
-			      size_t cap)
+size_t natpmp_encode_response(const struct natpmp_msg *m, void *buf, size_t cap)
 {
 	__u8 *b = buf;
 	size_t n;
 
 	/* Errors keep the opcode's layout (clients read it whole); an
 	 * unknown opcode has none: its answer is the common 8 bytes. */
-	n = m->opcode == NATPMP_OP_ADDR		? 12
-	    : m->opcode == NATPMP_OP_MAP_UDP ||
-			m->opcode == NATPMP_OP_MAP_TCP ? 16
-					   : 8;
+	n = m->opcode == NATPMP_OP_ADDR ? 12
+	    : m->opcode == NATPMP_OP_MAP_UDP || m->opcode == NATPMP_OP_MAP_TCP
+		    ? 16
+		    : 8;
 	if (cap < n)
 		return 0;
 	memset(b, 0, n);

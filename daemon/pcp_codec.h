@@ -13,15 +13,15 @@
 #include <linux/types.h>
 
 #define PCP_SERVER_PORT 5351
-#define PCP_CLIENT_PORT 5350	/* unsolicited ANNOUNCE goes here */
+#define PCP_CLIENT_PORT 5350 /* unsolicited ANNOUNCE goes here */
 #define PCP_VERSION 2
 #define NATPMP_VERSION 0
-#define PCP_MAX_LEN 1100	/* RFC 6887 section 7 */
+#define PCP_MAX_LEN 1100 /* RFC 6887 section 7 */
 #define PCP_HDR_LEN 24
-#define PCP_MAP_LEN 36		/* opcode payloads */
+#define PCP_MAP_LEN 36 /* opcode payloads */
 #define PCP_PEER_LEN 56
 #define PCP_NONCE_LEN 12
-#define PCP_MAX_FILTERS 4	/* FILTER options kept (more: refused) */
+#define PCP_MAX_FILTERS 4 /* FILTER options kept (more: refused) */
 
 enum pcp_opcode {
 	PCP_OP_ANNOUNCE = 0,
@@ -53,7 +53,7 @@ enum pcp_result {
 	PCP_EXCESSIVE_REMOTE_PEERS = 13,
 };
 
-#define PCP_DROP (-1)	/* pcp_decode: no answer at all (section 8.3) */
+#define PCP_DROP (-1) /* pcp_decode: no answer at all (section 8.3) */
 
 struct pcp_filter {
 	__u8 prefix_len;
@@ -67,19 +67,19 @@ struct pcp_filter {
 struct pcp_msg {
 	__u8 version;
 	__u8 opcode;
-	__u8 result;		/* response only */
+	__u8 result; /* response only */
 	__u32 lifetime;
-	__u32 epoch;		/* response only */
-	__u8 client_ip[16];	/* request only */
-	int payload;		/* the opcode payload was read (MAP, PEER) */
+	__u32 epoch; /* response only */
+	__u8 client_ip[16]; /* request only */
+	int payload; /* the opcode payload was read (MAP, PEER) */
 	__u8 nonce[PCP_NONCE_LEN];
 	__u8 proto;
 	__u16 int_port;
-	__u16 ext_port;		/* suggested (request) / assigned */
+	__u16 ext_port; /* suggested (request) / assigned */
 	__u8 ext_ip[16];
-	__u16 peer_port;	/* PEER */
+	__u16 peer_port; /* PEER */
 	__u8 peer_ip[16];
-	int third_party;	/* THIRD_PARTY seen; its address: */
+	int third_party; /* THIRD_PARTY seen; its address: */
 	__u8 tp_ip[16];
 	int prefer_failure;
 	unsigned int n_filters;
@@ -127,11 +127,11 @@ enum natpmp_result {
 
 struct natpmp_msg {
 	__u8 opcode;
-	__u16 result;		/* response only */
-	__u32 epoch;		/* response only */
-	__be32 ext_addr;	/* NATPMP_OP_ADDR response */
+	__u16 result; /* response only */
+	__u32 epoch; /* response only */
+	__be32 ext_addr; /* NATPMP_OP_ADDR response */
 	__u16 int_port;
-	__u16 ext_port;		/* suggested / mapped */
+	__u16 ext_port; /* suggested / mapped */
 	__u32 lifetime;
 };
 

@@ -58,7 +58,7 @@ static void unclaim(struct dp *dp, __u32 ai, __u32 pidx, __u32 p)
 
 /* A range of ports one subscriber may use on one address. */
 struct pcp_range {
-	__u32 ai;		/* address index */
+	__u32 ai; /* address index */
 	__be32 addr;
 	__u32 first, n;
 };
@@ -228,17 +228,16 @@ static int grow(struct dprun *r, const struct cgnat_cfg *g, __u32 idx)
 
 	for (i = 0; i < CGNAT_MAX_BLOCKS; i++) {
 		v = s->block[i];
-		held += v && (!(v & CGNAT_BLOCK_DRAIN) ||
-			      v == CGNAT_BLOCK_RESERVED);
+		held += v &&
+			(!(v & CGNAT_BLOCK_DRAIN) || v == CGNAT_BLOCK_RESERVED);
 	}
 	if (held >= g->max_blocks)
 		return -EDQUOT;
 	for (i = 0; i < CGNAT_MAX_BLOCKS && slot < 0; i++) {
 		zero = 0;
-		if (__atomic_compare_exchange_n(&s->block[i], &zero,
-						CGNAT_BLOCK_RESERVED, 0,
-						__ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST))
+		if (__atomic_compare_exchange_n(
+			    &s->block[i], &zero, CGNAT_BLOCK_RESERVED, 0,
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 			slot = i;
 	}
 	if (slot < 0)
@@ -246,9 +245,9 @@ static int grow(struct dprun *r, const struct cgnat_cfg *g, __u32 idx)
 	v = grant(&r->dp, g, s);
 	b = v ? &r->dp.v.blocks[v - 1] : NULL;
 	zero = 0;
-	if (!b || !__atomic_compare_exchange_n(&b->owner, &zero, idx + 1, 0,
-					       __ATOMIC_SEQ_CST,
-					       __ATOMIC_SEQ_CST)) {
+	if (!b ||
+	    !__atomic_compare_exchange_n(&b->owner, &zero, idx + 1, 0,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
 		__atomic_store_n(&s->block[slot], 0, __ATOMIC_SEQ_CST);
 		return -ENOSPC; /* a lost grant: the allocator's limbo */
 	}
@@ -266,10 +265,14 @@ static int insert(struct dp *dp, const struct pcp_dp_req *q, __u32 idx,
 		  const struct pcp_dp_grant *gr)
 {
 	int fm = FD(dp, cgnat_mappings), err;
-	struct cgnat_map_key ok = {.addr = q->sub, .port = q->int_port,
-				   .proto = q->proto, .dir = CGNAT_DIR_OUT};
-	struct cgnat_map_key ik = {.addr = gr->ext_addr, .port = gr->ext_port,
-				   .proto = q->proto, .dir = CGNAT_DIR_IN};
+	struct cgnat_map_key ok = {.addr = q->sub,
+				   .port = q->int_port,
+				   .proto = q->proto,
+				   .dir = CGNAT_DIR_OUT};
+	struct cgnat_map_key ik = {.addr = gr->ext_addr,
+				   .port = gr->ext_port,
+				   .proto = q->proto,
+				   .dir = CGNAT_DIR_IN};
 	struct cgnat_map ov, iv;
 
 	memset(&ov, 0, sizeof(ov));
@@ -303,8 +306,10 @@ static int adopt(struct dp *dp, const struct pcp_dp_req *q,
 		 struct pcp_dp_grant *g)
 {
 	int fm = FD(dp, cgnat_mappings);
-	struct cgnat_map_key ok = {.addr = q->sub, .port = q->int_port,
-				   .proto = q->proto, .dir = CGNAT_DIR_OUT};
+	struct cgnat_map_key ok = {.addr = q->sub,
+				   .port = q->int_port,
+				   .proto = q->proto,
+				   .dir = CGNAT_DIR_OUT};
 	struct cgnat_map_key ik = {.proto = q->proto, .dir = CGNAT_DIR_IN};
 	struct cgnat_map ov, iv;
 	__u32 until = q->until_s;
@@ -396,7 +401,8 @@ int pcp_dp_map(struct dprun *r, const struct pcp_dp_req *q,
 
 	memset(g, 0, sizeof(*g));
 	if (bpf_map_lookup_elem(FD(dp, cgnat_sub_prefixes), &pk, &pool))
-		return -ENOENT; /* never a slot or a block for a non-subscriber */
+		return -ENOENT; /* never a slot or a block for a non-subscriber
+				 */
 	if ((rc = geometry(dp, &cg)))
 		return rc;
 	for (tries = 0; tries < 3; tries++) {
@@ -421,8 +427,7 @@ int pcp_dp_map(struct dprun *r, const struct pcp_dp_req *q,
 	return -EAGAIN;
 }
 
-int pcp_dp_ext_addr(struct dprun *r, const struct pcp_dp_req *q,
-		    __be32 *ext)
+int pcp_dp_ext_addr(struct dprun *r, const struct pcp_dp_req *q, __be32 *ext)
 {
 	struct cgnat_sub_prefix pk = {.prefixlen = 32, .addr = q->sub};
 	struct dp *dp = &r->dp;
@@ -455,8 +460,10 @@ int pcp_dp_set_until(struct dp *dp, __be32 sub, __be16 int_port, __u8 proto,
 		     __u32 until_s)
 {
 	int fm = FD(dp, cgnat_mappings);
-	struct cgnat_map_key ok = {.addr = sub, .port = int_port,
-				   .proto = proto, .dir = CGNAT_DIR_OUT};
+	struct cgnat_map_key ok = {.addr = sub,
+				   .port = int_port,
+				   .proto = proto,
+				   .dir = CGNAT_DIR_OUT};
 	struct cgnat_map_key ik = {.proto = proto, .dir = CGNAT_DIR_IN};
 	struct cgnat_map ov, iv;
 

@@ -17,23 +17,23 @@
 #include "daemon/dprun.h"
 
 struct pcp_dp_req {
-	__be32 sub;		/* the internal address (a subscriber) */
+	__be32 sub; /* the internal address (a subscriber) */
 	__be16 int_port;
-	__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
-	__u8 strict;		/* PREFER_FAILURE: the suggestion or nothing */
-	__u8 inbound;		/* MAP: CGNAT_MAP_PCP_IN; PEER: 0, and an
-				 * existing lifetime is never shortened */
-	__u16 want_port;	/* suggested external port, host order; 0 none */
-	__be32 want_addr;	/* suggested external address; 0 none */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__u8 strict; /* PREFER_FAILURE: the suggestion or nothing */
+	__u8 inbound; /* MAP: CGNAT_MAP_PCP_IN; PEER: 0, and an
+		       * existing lifetime is never shortened */
+	__u16 want_port; /* suggested external port, host order; 0 none */
+	__be32 want_addr; /* suggested external address; 0 none */
 	__u32 until_s;
 };
 
 struct pcp_dp_grant {
 	__be32 ext_addr;
 	__be16 ext_port;
-	int existed;		/* the endpoint had a mapping already */
-	int new_block;		/* a block was taken for it */
-	__u32 until_s;		/* the lifetime end it has now */
+	int existed; /* the endpoint had a mapping already */
+	int new_block; /* a block was taken for it */
+	__u32 until_s; /* the lifetime end it has now */
 };
 
 /* Finds or makes the mapping of (sub, int_port, proto) and sets its PCP
@@ -48,8 +48,7 @@ int pcp_dp_map(struct dprun *r, const struct pcp_dp_req *q,
  * its first block's, or (a PBA subscriber without one) that of a block
  * taken now, logged like any other. 0, or -errno as pcp_dp_map.
  */
-int pcp_dp_ext_addr(struct dprun *r, const struct pcp_dp_req *q,
-		    __be32 *ext);
+int pcp_dp_ext_addr(struct dprun *r, const struct pcp_dp_req *q, __be32 *ext);
 /* Sets the lifetime end of an existing PCP mapping (both halves);
  * until_s 1 ends it now (the sweep removes it once no session uses it).
  * -ENOENT when there is none.
@@ -63,7 +62,7 @@ struct pcp_dp_entry {
 	__u8 proto;
 	__be32 ext_addr;
 	__be16 ext_port;
-	__u8 inbound;		/* CGNAT_MAP_PCP_IN */
+	__u8 inbound; /* CGNAT_MAP_PCP_IN */
 	__u32 until_s;
 };
 typedef int (*pcp_dp_fn)(const struct pcp_dp_entry *e, void *ctx);

@@ -20,11 +20,12 @@
  * UDP, internal 5000, suggested 40000 at ::ffff:203.0.113.1.
  */
 static const __u8 map_req[60] = {
-	2, 1, 0, 0, 0x00, 0x00, 0x0e, 0x10,		/* ver, op, lifetime */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 100, 64, 0, 10,
-	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,		/* nonce */
-	17, 0, 0, 0, 0x13, 0x88, 0x9c, 0x40,		/* proto, ports */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 203, 0, 113, 1,
+	2,  1, 0, 0, 0x00, 0x00, 0x0e, 0x10, /* ver, op, lifetime */
+	0,  0, 0, 0, 0,	   0,	 0,    0,    0, 0, 0xff, 0xff, 100, 64, 0,
+	10, 1, 2, 3, 4,	   5,	 6,    7,    8, 9, 10,	 11,   12, /* nonce */
+	17, 0, 0, 0, 0x13, 0x88, 0x9c, 0x40, /* proto, ports */
+	0,  0, 0, 0, 0,	   0,	 0,    0,    0, 0, 0xff, 0xff, 203, 0,	113,
+	1,
 };
 
 static void test_map_request_fields(void **st)
@@ -66,16 +67,16 @@ static void test_map_response_layout(void **st)
 	n = pcp_encode_response(&m, out, sizeof(out));
 	assert_int_equal(n, 60);
 	assert_int_equal(out[0], 2);
-	assert_int_equal(out[1], 0x81);		/* R bit | MAP */
-	assert_int_equal(out[2], 0);		/* reserved */
+	assert_int_equal(out[1], 0x81); /* R bit | MAP */
+	assert_int_equal(out[2], 0); /* reserved */
 	assert_int_equal(out[3], PCP_SUCCESS);
 	assert_int_equal(out[4] << 24 | out[5] << 16 | out[6] << 8 | out[7],
 			 120);
 	assert_int_equal(out[8], 1);
-	assert_int_equal(out[11], 4);		/* epoch */
+	assert_int_equal(out[11], 4); /* epoch */
 	for (n = 12; n < 24; n++)
-		assert_int_equal(out[n], 0);	/* 96 reserved bits */
-	assert_memory_equal(out + 24, map_req + 24, 12);	/* nonce */
+		assert_int_equal(out[n], 0); /* 96 reserved bits */
+	assert_memory_equal(out + 24, map_req + 24, 12); /* nonce */
 	assert_int_equal(out[36], 17);
 	assert_int_equal(out[37] | out[38] | out[39], 0);
 	assert_int_equal(out[40] << 8 | out[41], 5000);
@@ -107,7 +108,7 @@ static void test_peer_roundtrip(void **st)
 	assert_int_equal(n, 24 + 56);
 	assert_int_equal(b[1], PCP_OP_PEER);
 	assert_int_equal(b[24 + 36] << 8 | b[24 + 37], 443);
-	assert_int_equal(b[24 + 38] | b[24 + 39], 0);	/* reserved */
+	assert_int_equal(b[24 + 38] | b[24 + 39], 0); /* reserved */
 	assert_int_equal(b[24 + 52], 198);
 	assert_int_equal(b[24 + 55], 10);
 	assert_int_equal(pcp_decode(b, n, &d), PCP_SUCCESS);
@@ -182,11 +183,11 @@ static size_t with_opts(__u8 *b, const __u8 *o, size_t n)
 static void test_options(void **st)
 {
 	static const __u8 pf[] = {2, 0, 0, 0};
-	static const __u8 tp[] = {1, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0,
-				  0, 0, 0xff, 0xff, 100, 64, 0, 11};
-	static const __u8 fl[] = {3, 0, 0, 20, 0, 24, 0x01, 0xbb,
-				  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
-				  198, 51, 100, 0};
+	static const __u8 tp[] = {1, 0, 0, 16, 0,    0,	   0,	0,  0, 0,
+				  0, 0, 0, 0,  0xff, 0xff, 100, 64, 0, 11};
+	static const __u8 fl[] = {3, 0, 0,    20,   0,	 24, 0x01, 0xbb,
+				  0, 0, 0,    0,    0,	 0,  0,	   0,
+				  0, 0, 0xff, 0xff, 198, 51, 100,  0};
 	static const __u8 opt_skip[] = {200, 0, 0, 3, 9, 9, 9, 0};
 	__u8 b[300], out[300];
 	struct pcp_msg m;
@@ -252,8 +253,7 @@ static void test_option_refusals(void **st)
 	b[0] = 2;
 	b[1] = PCP_OP_PEER;
 	b[24 + 56] = 2;
-	assert_int_equal(pcp_decode(b, 24 + 56 + 4, &m),
-			 PCP_MALFORMED_OPTION);
+	assert_int_equal(pcp_decode(b, 24 + 56 + 4, &m), PCP_MALFORMED_OPTION);
 	/* More FILTERs than kept: EXCESSIVE_REMOTE_PEERS. */
 	memset(fl, 0, sizeof(fl));
 	for (i = 0; i < 5; i++) {
@@ -299,7 +299,7 @@ static void test_v4_helpers(void **st)
 	assert_true(pcp_v4(ip, &a));
 	assert_false(pcp_ip_unspecified(ip));
 	ip[0] = 0x20;
-	assert_false(pcp_v4(ip, &a));	/* IPv6: not ours */
+	assert_false(pcp_v4(ip, &a)); /* IPv6: not ours */
 	memset(ip, 0, 16);
 	assert_true(pcp_ip_unspecified(ip));
 	pcp_map_v4(0, ip);
@@ -309,8 +309,8 @@ static void test_v4_helpers(void **st)
 static void test_natpmp_requests(void **st)
 {
 	static const __u8 addr[2] = {0, 0};
-	static const __u8 mapu[12] = {0, 1, 0, 0, 0x13, 0x88, 0x9c, 0x40,
-				      0, 0, 0x1c, 0x20};
+	static const __u8 mapu[12] = {0,    1,	  0, 0, 0x13, 0x88,
+				      0x9c, 0x40, 0, 0, 0x1c, 0x20};
 	static const __u8 mapt[12] = {0, 2, 0, 0, 0, 22, 0, 0, 0, 0, 0, 0};
 	static const __u8 bad_op[2] = {0, 3};
 	static const __u8 resp[2] = {0, 0x81};

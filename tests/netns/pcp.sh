@@ -15,13 +15,20 @@ trap 'exit 1' INT TERM
 CFG=$TB_TMP/pcp.yaml
 PCPC=$ROOT/tests/netns/pcpc.py
 GW=100.64.0.1
+D5=100.64.3.5	# deterministic: 203.0.113.8, ports 5824-6783 (RFC 7422)
 
 cat >"$CFG" <<YAML
 interfaces: { inside: in0, outside: out0 }
-subscribers: [100.64.0.0/24]
+subscribers: [100.64.0.0/24, 100.64.3.0/24]
 pools:
   - name: test
     addresses: [203.0.113.1, 203.0.113.2]
+    subscribers: [100.64.0.0/24]
+  - name: det
+    addresses: [203.0.113.8/30]
+    subscribers: [100.64.3.0/24]
+    mode: deterministic
+    ports_per_subscriber: 960
 nat: { filtering: address-and-port-dependent }
 timeouts: { udp: 2s }
 pcp: { enabled: true, min_lifetime: 1s, max_lifetime: 60s, per_subscriber: 4, rate: 10 }
@@ -35,6 +42,8 @@ field() { sed -n "s/.*$1 \([^ ]*\).*/\1/p"; }
 reach() { in_inet timeout 3 $PY "$WHOAMI" "$1" "$2" "$3" "${4%:*}" "${4#*:}" 2>/dev/null; }
 
 tb_must "testbed setup" tb_up
+in_sub ip addr add $D5/10 dev sub0
+tb_bg sub $PY "$WHOAMI" serve $D5 6000
 tb_bg sub $PY "$WHOAMI" serve $H1 6000
 tb_bg sub $PY "$WHOAMI" serve $H1 6100
 tb_bg sub $PY "$WHOAMI" serve $H1 7000
@@ -73,6 +82,26 @@ out=$(ctl pcp)
 check "cgnatctl pcp lists both mappings" \
 	test "$(grep -c "^udp \|^tcp " <<<"$out")" = 2
 check "cgnatctl pcp --json parses" sh -c "$(printf '%q ' nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnatctl" --pin-dir "$PIN" --run-dir "$RUN" --json pcp) | $PY -c 'import json,sys; d=json.load(sys.stdin); assert len(d[\"mappings\"]) == 2 and d[\"counters\"][\"pcp_granted\"] == 2'"
+
+r=$(pcp map $H1 $GW udp 6002 30)
+p=$(field ext <<<"$r")
+p=${p#*:}
+check "an even internal port gets an even external port (ports.parity, RFC 7857 section 8) ($r)" \
+	test -n "$p" -a $((p % 2)) = 0
+r=$(pcp map $H1 $GW udp 6002 0)
+check "and lifetime 0 ends it ($r)" grep -q "^result 0 lifetime 0 " <<<"$r"
+
+# A deterministic subscriber's port comes from its own range.
+r=$(pcp map $D5 $GW udp 6000 30)
+EXT_D=$(field ext <<<"$r")
+check "a deterministic subscriber's MAP lies in its range ($r)" test \
+	"${EXT_D%:*}" = 203.0.113.8 -a "${EXT_D#*:}" -ge 5824 -a "${EXT_D#*:}" -le 6783
+out=$(reach udp $S1 4460 "$EXT_D")
+check "S1 reaches the deterministic subscriber through $EXT_D ($out)" \
+	test "$out" = "$S1:4460"
+out=$(ctl lookup "$EXT_D" --at "@$(date +%s)")
+check "lookup names it from the layout ($out)" grep -q "subscriber $D5" <<<"$out"
+sleep 1.1 # H1's pcp.rate
 
 # Refresh with the same nonce keeps the port; another nonce is refused.
 r=$(pcp map $H1 $GW udp 6000 30)

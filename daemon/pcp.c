@@ -459,6 +459,8 @@ static void pcp_request(struct cgnatd *d, const __u8 *buf, size_t len,
 	if (!rc && m.opcode != PCP_OP_ANNOUNCE) {
 		if (!pcp_is_sub(d, from->sin_addr.s_addr))
 			m.result = PCP_NOT_AUTHORIZED;
+		else if (d->run.standby) /* the active's maps rule */
+			m.result = PCP_NETWORK_FAILURE;
 		else if (!pcp_v4(m.client_ip, &ip) ||
 			 ip != from->sin_addr.s_addr)
 			m.result = PCP_ADDRESS_MISMATCH; /* a NAT on the way */
@@ -522,6 +524,8 @@ static void natpmp_request(struct cgnatd *d, const __u8 *buf, size_t len,
 	m.result = rc;
 	if (!rc && !pcp_is_sub(d, src)) {
 		m.result = NATPMP_NOT_AUTHORIZED;
+	} else if (!rc && d->run.standby) {
+		m.result = NATPMP_NETWORK_FAILURE;
 	} else if (!rc && m.opcode == NATPMP_OP_ADDR) {
 		if (natpmp_addr(d, src, &m.ext_addr))
 			m.result = NATPMP_NETWORK_FAILURE;

@@ -80,7 +80,7 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libcmocka-dev pkg-config iproute2 ethtool tcpdump tshark nfdump \
 	pmacct python3-scapy socat iperf3 nftables iptables make gcc \
 	python3-matplotlib iputils-ping iputils-tracepath procps \
-	libpq-dev postgresql keepalived
+	libpq-dev postgresql keepalived natpmpc
 
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \

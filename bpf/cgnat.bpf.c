@@ -297,7 +297,8 @@ outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
 {
 	__u32 idx = m->sub_idx;
 
-	if (!nat_filter_admits(cfg, k, now)) {
+	/* A PCP mapping admits every remote (RFC 6887 section 11.3). */
+	if (!cgnat_map_pcp_admits(m, now) && !nat_filter_admits(cfg, k, now)) {
 		*err = -REASON_FILTERED;
 		return 0;
 	}

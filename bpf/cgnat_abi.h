@@ -196,16 +196,40 @@ enum cgnat_map_state {
 };
 #define CGNAT_EPOCH_IN_USE 0xffffffffu	/* marked by a packet */
 
+/* Mapping flags, both halves. PCP: held by a PCP or NAT-PMP request
+ * (daemon/pcp.c, RFC 6887): until pcp_until_s the sweep keeps it with or
+ * without sessions; after that it is an ordinary mapping, kept while
+ * sessions use it. PCP_IN (a MAP, not a PEER): while held, inbound
+ * packets from any remote pass filtering (section 11.3).
+ */
+#define CGNAT_MAP_PCP 0x1
+#define CGNAT_MAP_PCP_IN 0x2
+
 struct cgnat_map {
 	__be32 addr;
 	__be16 port;
-	__u16 pad;
+	__u16 flags;		/* CGNAT_MAP_* */
 	__u32 sub_idx;
 	__u32 state;		/* enum cgnat_map_state, OUT half only */
 	__u32 epoch;		/* last sweep epoch that saw it in use */
-	__u32 pad2;
+	__u32 pcp_until_s;	/* CGNAT_MAP_PCP: lifetime end, seconds of
+				 * CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 created_ns;
 };
+
+/* 1 while mapping half m holds a PCP lifetime at time now_ns. */
+static inline int cgnat_map_pcp_live(const struct cgnat_map *m, __u64 now_ns)
+{
+	return (m->flags & CGNAT_MAP_PCP) &&
+	       (__u64)m->pcp_until_s * 1000000000ull > now_ns;
+}
+
+/* 1 while mapping half m admits every remote (a live PCP MAP). */
+static inline int cgnat_map_pcp_admits(const struct cgnat_map *m,
+				       __u64 now_ns)
+{
+	return (m->flags & CGNAT_MAP_PCP_IN) && cgnat_map_pcp_live(m, now_ns);
+}
 _Static_assert(sizeof(struct cgnat_map) == 32, "map layout");
 
 /* Subscriber slot (array cgnat_subs, index from hash cgnat_sub_idx). A

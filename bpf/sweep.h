@@ -119,8 +119,9 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 
 	if (k->dir != CGNAT_DIR_OUT)
 		return;
-	if (m->epoch == c->epoch || m->created_ns >= c->start)
-		return;
+	if (m->epoch == c->epoch || m->created_ns >= c->start ||
+	    cgnat_map_pcp_live(m, c->now))
+		return;	/* in use, new, or held by its PCP lifetime */
 	if (m->epoch == CGNAT_EPOCH_IN_USE) {
 		/* A session was added since the last sweep: seen now, and
 		 * from the next sweep on its session keeps it.

@@ -56,6 +56,10 @@ void cfg_defaults(struct cgnat_config *cfg)
 	cfg->ha.port = 7400;
 	cfg->ha.refresh_ms = 10 * 1000;
 	cfg->ha.alone_ms = 10 * 1000;
+	cfg->pcp.min_lifetime_ms = 120 * 1000;
+	cfg->pcp.max_lifetime_ms = 24 * 3600 * 1000ULL;
+	cfg->pcp.per_subscriber = 16;
+	cfg->pcp.rate = 10;
 }
 
 void cfg_free(struct cgnat_config *cfg)

@@ -223,6 +223,17 @@ struct cfg_ha {
 	uint64_t alone_ms;		/* standby: eligible without a peer */
 };
 
+/* pcp: the Port Control Protocol server (RFC 6887, NAT-PMP too) on the
+ * inside address; README "PCP". */
+struct cfg_pcp {
+	bool enabled;
+	bool third_party;		/* honour THIRD_PARTY (else refused) */
+	uint64_t min_lifetime_ms;	/* granted lifetimes are clamped */
+	uint64_t max_lifetime_ms;
+	uint32_t per_subscriber;	/* PCP mappings per subscriber */
+	uint32_t rate;			/* requests per second per subscriber */
+};
+
 struct cfg_testing {
 	bool unsafe_short_timers;
 };
@@ -243,6 +254,7 @@ struct cgnat_config {
 	struct cfg_log log;
 	struct cfg_ipfix ipfix;
 	struct cfg_ha ha;
+	struct cfg_pcp pcp;
 	struct cfg_testing testing;
 };
 

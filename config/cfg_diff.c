@@ -97,6 +97,12 @@ static const struct field fields[] = {
 	RESTART("ha.port", ha.port),
 	LIVE("ha.refresh", ha.refresh_ms),
 	LIVE("ha.alone_after", ha.alone_ms),
+	RESTART("pcp.enabled", pcp.enabled),
+	LIVE("pcp.third_party", pcp.third_party),
+	LIVE("pcp.min_lifetime", pcp.min_lifetime_ms),
+	LIVE("pcp.max_lifetime", pcp.max_lifetime_ms),
+	LIVE("pcp.per_subscriber", pcp.per_subscriber),
+	LIVE("pcp.rate", pcp.rate),
 	RESTART("testing.unsafe_short_timers", testing.unsafe_short_timers),
 };
 

@@ -226,6 +226,12 @@ static void dump_rest(FILE *out, const struct cgnat_config *cfg)
 		put_dur(out, "  ", "refresh", cfg->ha.refresh_ms);
 		put_dur(out, "  ", "alone_after", cfg->ha.alone_ms);
 	}
+	fprintf(out, "pcp:\n  enabled: %s\n  third_party: %s\n",
+		bool_name(cfg->pcp.enabled), bool_name(cfg->pcp.third_party));
+	put_dur(out, "  ", "min_lifetime", cfg->pcp.min_lifetime_ms);
+	put_dur(out, "  ", "max_lifetime", cfg->pcp.max_lifetime_ms);
+	fprintf(out, "  per_subscriber: %u\n  rate: %u\n",
+		cfg->pcp.per_subscriber, cfg->pcp.rate);
 	fprintf(out, "testing:\n  unsafe_short_timers: %s\n",
 		bool_name(cfg->testing.unsafe_short_timers));
 }

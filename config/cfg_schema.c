@@ -401,6 +401,17 @@ static const struct cfg_key ha_keys[] = {
 	{ .name = NULL },
 };
 
+static const struct cfg_key pcp_keys[] = {
+	K_BOOL("enabled", struct cfg_pcp, enabled),
+	K_BOOL("third_party", struct cfg_pcp, third_party),
+	K_DUR("min_lifetime", struct cfg_pcp, min_lifetime_ms, SEC, DAY, 0),
+	K_DUR("max_lifetime", struct cfg_pcp, max_lifetime_ms, SEC, 7 * DAY,
+	      0),
+	K_UINT("per_subscriber", struct cfg_pcp, per_subscriber, 1, 1024),
+	K_UINT("rate", struct cfg_pcp, rate, 1, 1000),
+	{ .name = NULL },
+};
+
 static const struct cfg_key testing_keys[] = {
 	K_BOOL("unsafe_short_timers", struct cfg_testing, unsafe_short_timers),
 	{ .name = NULL },
@@ -428,6 +439,7 @@ const struct cfg_key cfg_root_keys[] = {
 	K_MAP("ipfix", C, ipfix, ipfix_keys, "{ observation_domain: 1 }"),
 	K_MAP("ha", C, ha, ha_keys,
 	      "{ address: 192.0.2.253, peer: 192.0.2.254 }"),
+	K_MAP("pcp", C, pcp, pcp_keys, "{ enabled: true, max_lifetime: 24h }"),
 	K_MAP("testing", C, testing, testing_keys,
 	      "{ unsafe_short_timers: false }"),
 	{ .name = NULL },

@@ -433,6 +433,18 @@ static int check_ha(struct cfg_ctx *ctx)
 			"other box's address on the sync link");
 }
 
+static int check_pcp(struct cfg_ctx *ctx)
+{
+	const struct cfg_pcp *p = &ctx->cfg->pcp;
+
+	if (p->min_lifetime_ms <= p->max_lifetime_ms)
+		return 0;
+	return cfg_errf(ctx, cfg_mark_near(ctx, "pcp.min_lifetime"),
+			"pcp.min_lifetime",
+			"min_lifetime is longer than pcp.max_lifetime: lower "
+			"it or raise max_lifetime");
+}
+
 /* A check and the key paths it reads (a path covers the keys below it). */
 struct check {
 	int (*fn)(struct cfg_ctx *ctx);
@@ -455,6 +467,7 @@ int cfg_validate(struct cfg_ctx *ctx)
 		  { "limits.sessions", "limits.sessions_per_subscriber" } },
 		{ check_collectors, { "ipfix.collectors" } },
 		{ check_ha, { "ha.address", "ha.peer" } },
+		{ check_pcp, { "pcp.min_lifetime", "pcp.max_lifetime" } },
 	};
 	size_t i, j;
 	int ret = 0;

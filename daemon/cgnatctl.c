@@ -17,6 +17,7 @@
  *   log.central.url) answer from the fleet log in PostgreSQL
  *   cgnatctl --central URL | --fleet central-migrate
  *   cgnatctl ha active | standby | ready | handover | status
+ *   cgnatctl pcp   (the PCP server's mappings and counters)
  *   common: --json, --pin-dir DIR, --run-dir DIR
  *
  * Exit status: 0 ok or found, 1 not found (or no data plane pinned),
@@ -102,6 +103,7 @@ static void usage(void)
 		"[--from TIME --to TIME]\n"
 		"       cgnatctl [--run-dir DIR] ha active | standby | ready | "
 		"handover | status\n"
+		"       cgnatctl [--run-dir DIR] pcp\n"
 		"       cgnatctl [-c FILE | --db PATH] det-table [--at TIME]\n"
 		"       cgnatctl [-c FILE | --db PATH] sessions-log "
 		"IP:PORT --at TIME | --from TIME --to TIME\n"
@@ -235,6 +237,8 @@ int main(int argc, char **argv)
 		return cmd_central_migrate(&c);
 	if (!strcmp(cmd, "ha"))
 		return cmd_ha(&c);
+	if (!strcmp(cmd, "pcp"))
+		return cmd_pcp(&c);
 	ctl_err("unknown command '%s'", cmd);
 	usage();
 }

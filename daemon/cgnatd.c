@@ -23,6 +23,7 @@
 
 #include "daemon/cgnatd.h"
 #include "daemon/log.h"
+#include "daemon/pcp.h"
 
 static volatile sig_atomic_t sig_stop, sig_hup;
 
@@ -241,7 +242,7 @@ static void housekeeping(struct cgnatd *d)
 	cgnatd_det_tick(d, now);
 }
 
-enum { SLOT_EVENTS, SLOT_CTL, SLOT_HA, SLOT_MAX = SLOT_HA + 2 };
+enum { SLOT_EVENTS, SLOT_CTL, SLOT_PCP, SLOT_HA, SLOT_MAX = SLOT_HA + 2 };
 
 static void loop(struct cgnatd *d)
 {
@@ -252,12 +253,14 @@ static void loop(struct cgnatd *d)
 	pfd[SLOT_EVENTS].events = POLLIN;
 	pfd[SLOT_CTL].fd = d->ctl_fd;			/* -1: ignored */
 	pfd[SLOT_CTL].events = POLLIN;
+	pfd[SLOT_PCP].fd = cgnatd_pcp_fd(d);		/* -1: ignored */
+	pfd[SLOT_PCP].events = POLLIN;
 	while (!sig_stop) {
 		if (sig_hup) {
 			sig_hup = 0;
 			cgnatd_reload(d);
 		}
-		pfd[SLOT_CTL].revents = 0;
+		pfd[SLOT_CTL].revents = pfd[SLOT_PCP].revents = 0;
 		n = SLOT_HA + cgnatd_ha_fds(d, pfd + SLOT_HA);
 		if (poll(pfd, n, dprun_busy(&d->run) ? 0 : 100) < 0 &&
 		    errno != EINTR)
@@ -269,6 +272,9 @@ static void loop(struct cgnatd *d)
 		evlog_flush(&d->ev);
 		if (pfd[SLOT_CTL].revents & POLLIN)
 			cgnatd_ctl_accept(d);
+		if (pfd[SLOT_PCP].revents & POLLIN)
+			cgnatd_pcp_input(d);
+		cgnatd_pcp_tick(d);
 		cgnatd_ha_tick(d);
 		housekeeping(d);
 	}
@@ -279,6 +285,7 @@ static void stop(struct cgnatd *d)
 	runtime_notify("STOPPING=1");
 	evlog_flush(&d->ev);
 	cgnatd_ha_stop(d);
+	cgnatd_pcp_stop(d);
 	if (d->ctl_fd >= 0)
 		close(d->ctl_fd);
 	cgnatd_fleet_stop(d);

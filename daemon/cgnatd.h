@@ -148,6 +148,7 @@ struct cgnatd {
 	int64_t ship_deleted; /* ship queue deleted up to this seq */
 	struct ha *ha; /* ha section; NULL when off */
 	int ctl_fd; /* control socket, -1 if none */
+	struct pcp *pcp; /* pcp.enabled: the server (pcp.h); else NULL */
 	int64_t poll_ms; /* when this loop round's poll began */
 };
 

@@ -91,6 +91,9 @@ int cmd_central_migrate(struct ctl *c);
 int ctl_ha_request(const char *run_dir, const char *req, char *buf,
 		   size_t len, int timeout_ms);
 int cmd_ha(struct ctl *c);
+
+/* --- ctl_pcp.c: the PCP server's mappings and counters ------------------ */
+int cmd_pcp(struct ctl *c);
 /* status's HA line(s); nothing without an ha section or a cgnatd. */
 void ctl_ha_text(struct ctl *c);
 void ctl_ha_metrics(struct ctl *c,

@@ -18,6 +18,7 @@
 
 #include "daemon/cgnatd.h"
 #include "daemon/log.h"
+#include "daemon/pcp.h"
 
 int ctlsock_open(const char *run_dir)
 {
@@ -74,7 +75,8 @@ static int read_line(int fd, char *buf, size_t len)
 	return -EMSGSIZE;
 }
 
-static void status_reply(struct cgnatd *d, int fd)
+static void status_reply(struct cgnatd *d, int fd,
+			 void (*fn)(struct cgnatd *d, FILE *f))
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -84,7 +86,7 @@ static void status_reply(struct cgnatd *d, int fd)
 		ctlsock_reply(fd, "error: out of memory");
 		return;
 	}
-	cgnatd_ha_status(d, f);
+	fn(d, f);
 	fclose(f);
 	if (len && text[len - 1] == '\n')
 		text[len - 1] = 0;
@@ -114,7 +116,10 @@ void cgnatd_ctl_accept(struct cgnatd *d)
 		if (rc == 1)
 			return; /* replied when drained */
 	} else if (!strcmp(line, "ha status")) {
-		status_reply(d, fd);
+		status_reply(d, fd, cgnatd_ha_status);
+		return;
+	} else if (!strcmp(line, "pcp list")) {
+		status_reply(d, fd, cgnatd_pcp_list);
 		return;
 	} else {
 		snprintf(msg, sizeof(msg), "error: unknown request '%.60s'",

@@ -70,6 +70,13 @@ static void map_rec(const struct cgnat_map_key *k, const struct cgnat_map *v,
 	r->map.ext_port = v->port;
 	r->map.age_ms =
 		now_ns > v->created_ns ? (now_ns - v->created_ns) / 1000000 : 0;
+	if (cgnat_map_pcp_live(v, now_ns)) {
+		__u64 left = v->pcp_until_s - now_ns / 1000000000ull;
+
+		r->map.pcp_left_s = left > HS_PCP_LEFT ? HS_PCP_LEFT : left;
+		if (v->flags & CGNAT_MAP_PCP_IN)
+			r->map.pcp_left_s |= HS_PCP_IN;
+	}
 }
 
 static void sess_rec(const struct cgnat_sess_key *k, const struct cgnat_sess *v,
@@ -235,7 +242,7 @@ int hst_flow(struct dp *dp, const struct cgnat_sess_key *k, __u64 now_ns,
  * layout in *dv (n_ext replaced by the address index of its range) and
  * its first port in *first; 0 for a PBA subscriber; -errno.
  */
-static int hst_det_range(struct dp *dp, __be32 sub, struct cgnat_det_pool *dv,
+int hst_det_range(struct dp *dp, __be32 sub, struct cgnat_det_pool *dv,
 			 __u32 *first)
 {
 	struct cgnat_sub_prefix pk = {.prefixlen = 32, .addr = sub};
@@ -262,7 +269,7 @@ static int hst_det_range(struct dp *dp, __be32 sub, struct cgnat_det_pool *dv,
 /* The standby's own slot for subscriber 'addr', made as nat_sub_get
  * makes one: from the free queue, pool from the prefixes.
  */
-static int sub_slot(struct dp *dp, __be32 addr, int create, __u32 *idx)
+int hst_sub_slot(struct dp *dp, __be32 addr, int create, __u32 *idx)
 {
 	struct cgnat_sub_prefix pk = {.prefixlen = 32, .addr = addr};
 	__u32 pool = 0, v;
@@ -320,7 +327,7 @@ static int apply_block(struct dp *dp, const struct hs_block *r, __u64 boot_ns)
 	    (!r->held || dp->v.subs[b->owner - 1].addr != r->sub_addr))
 		sub_blocks(&dp->v.subs[b->owner - 1], r->id, 0);
 	if (r->held) {
-		rc = sub_slot(dp, r->sub_addr, 1, &idx);
+		rc = hst_sub_slot(dp, r->sub_addr, 1, &idx);
 		if (rc)
 			return rc;
 		sub_blocks(&dp->v.subs[idx], r->id, 1);
@@ -336,7 +343,7 @@ static int apply_block(struct dp *dp, const struct hs_block *r, __u64 boot_ns)
 	return 0;
 }
 
-static int port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto, int set)
+int hst_port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto, int set)
 {
 	__u32 ai, p = ntohs(port);
 	__u64 *w;
@@ -370,7 +377,7 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 		ik.port = ov.port;
 		bpf_map_delete_elem(fm, &ik);
 		bpf_map_delete_elem(fm, &ok);
-		port_bit(dp, ov.addr, ov.port, r->proto, 0);
+		hst_port_bit(dp, ov.addr, ov.port, r->proto, 0);
 	}
 	if (del)
 		return 0;
@@ -380,7 +387,7 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 		struct cgnat_det_pool dv;
 		__u32 first;
 
-		rc = sub_slot(dp, r->int_addr,
+		rc = hst_sub_slot(dp, r->int_addr,
 			      hst_det_range(dp, r->int_addr, &dv, &first) > 0,
 			      &idx);
 	}
@@ -393,14 +400,22 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	ov.state = CGNAT_MAP_LIVE;
 	ov.epoch = CGNAT_EPOCH_IN_USE; /* the next sweep judges it */
 	ov.created_ns = now_ns - (__u64)r->age_ms * 1000000;
+	if (r->pcp_left_s & HS_PCP_LEFT) { /* the standby's clock now */
+		ov.flags = CGNAT_MAP_PCP |
+			   (r->pcp_left_s & HS_PCP_IN ? CGNAT_MAP_PCP_IN : 0);
+		ov.pcp_until_s = now_ns / 1000000000ull +
+				 (r->pcp_left_s & HS_PCP_LEFT);
+	}
 	memset(&iv, 0, sizeof(iv));
 	iv.addr = r->int_addr;
 	iv.port = r->int_port;
 	iv.sub_idx = idx;
 	iv.created_ns = ov.created_ns;
+	iv.flags = ov.flags;
+	iv.pcp_until_s = ov.pcp_until_s;
 	ik.addr = r->ext_addr;
 	ik.port = r->ext_port;
-	rc = port_bit(dp, r->ext_addr, r->ext_port, r->proto, 1);
+	rc = hst_port_bit(dp, r->ext_addr, r->ext_port, r->proto, 1);
 	if (rc)
 		return rc;
 	if (bpf_map_update_elem(fm, &ik, &iv, 0) ||
@@ -432,7 +447,7 @@ static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 	if (bpf_map_update_elem(fs, &r->key, &s, 0))
 		return -errno;
 	if (r->key.kind == CGNAT_SK_FLOW &&
-	    !sub_slot(dp, r->key.int_addr, 0, &idx))
+	    !hst_sub_slot(dp, r->key.int_addr, 0, &idx))
 		__atomic_fetch_add(&dp->v.subs[idx].sessions, 1,
 				   __ATOMIC_SEQ_CST);
 	return 0;
@@ -460,7 +475,7 @@ static int hst_owns(struct dp *dp, const struct cgnat_cfg *g, __be32 int_addr,
 		return 0;
 	if (hst_det_owns(dp, int_addr, ai, p))
 		return 1;
-	if (p < g->port_lo || sub_slot(dp, int_addr, 0, &idx))
+	if (p < g->port_lo || hst_sub_slot(dp, int_addr, 0, &idx))
 		return 0;
 	if ((p - g->port_lo) / g->block_size >= g->blocks_per_addr)
 		return 0;

@@ -60,6 +60,21 @@ int hst_flow(struct dp *dp, const struct cgnat_sess_key *k, __u64 now_ns,
  */
 int hst_purge(struct dp *dp, __u64 *maps, __u64 *sessions);
 
+/* Shared with the PCP server (pcp_dp.c), which writes mappings into the
+ * maps as the data plane would:
+ * - the subscriber slot of addr (0, or -ENOENT without create, -ENOSPC
+ *   when the table is full), made as nat_sub_get makes one;
+ * - sets or clears the port bit of ext:port (network order) for proto,
+ *   -ERANGE when ext is not a pool address;
+ * - a deterministic subscriber's range: 1 with its pool's layout in *dv
+ *   (n_ext replaced by its address index) and its first port in *first,
+ *   0 for a PBA subscriber, or -errno.
+ */
+int hst_sub_slot(struct dp *dp, __be32 addr, int create, __u32 *idx);
+int hst_port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto, int set);
+int hst_det_range(struct dp *dp, __be32 sub, struct cgnat_det_pool *dv,
+		  __u32 *first);
+
 /* BULK_START on the standby: forgets every block holding, mapping,
  * session and subscriber slot (slots back to the free queue), as a cold
  * start would, so what the bulk brings is all there is.

@@ -107,6 +107,9 @@ size_t hs_encode(const struct hs_rec *r, void *buf)
 		memcpy(b + 4, &r->map.ext_addr, 4);
 		memcpy(b + 10, &r->map.ext_port, 2);
 		put32(b + 16, r->map.age_ms);
+		b[13] = r->map.pcp_left_s >> 16 & 0xff;
+		b[14] = r->map.pcp_left_s >> 8 & 0xff;
+		b[15] = r->map.pcp_left_s & 0xff;
 		/* the key, shared with MAP_DEL */
 		__attribute__((fallthrough));
 	case HS_MAP_DEL:
@@ -178,6 +181,7 @@ int hs_decode(const void *buf, size_t len, struct hs_rec *r)
 		memcpy(&r->map.ext_port, b + 10, 2);
 		r->map.proto = b[12];
 		r->map.age_ms = get32(b + 16);
+		r->map.pcp_left_s = (__u32)b[13] << 16 | b[14] << 8 | b[15];
 		break;
 	case HS_MAP_DEL:
 		memcpy(&r->map.int_addr, b, 4);

@@ -61,6 +61,9 @@ struct hs_block {
 	__u32 quarantine_ms; /* remaining, 0 = none */
 };
 
+#define HS_PCP_IN 0x800000u
+#define HS_PCP_LEFT 0x7fffffu
+
 struct hs_map { /* key: int_addr, int_port, proto */
 	__be32 int_addr;
 	__be32 ext_addr;
@@ -68,6 +71,10 @@ struct hs_map { /* key: int_addr, int_port, proto */
 	__be16 ext_port;
 	__u8 proto;
 	__u32 age_ms; /* since created */
+	/* A PCP mapping's lifetime left (s, < 2^23; 0: none or ended), with
+	 * HS_PCP_IN for a MAP: in the body's spare bytes 13..15, so a peer
+	 * that predates it reads an ordinary mapping. */
+	__u32 pcp_left_s;
 };
 
 struct hs_sess {

@@ -16,11 +16,12 @@ BINS += $(BUILD)/bin/cgnat-dp
 DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o detlog.o)
 CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
 	evlog.o evlog_misc.o evlog_sess.o reconcile.o runtime.o pincheck.o \
-	fleet.o ha.o ctlsock.o halink.o hasync.o hastate.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
+	fleet.o ha.o ctlsock.o halink.o hasync.o hastate.o pcp.o pcp_dp.o \
+	pcp_codec.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
 	$(CENTRAL_OBJS)
 CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
 	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o \
-	ctl_central.o ctl_ha.o ctl_det.o) \
+	ctl_central.o ctl_ha.o ctl_det.o ctl_pcp.o) \
 	$(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(CFG_OBJS) $(IPFIX_OBJS) \
 	$(CENTRAL_QUERY_OBJS)
 
@@ -125,3 +126,11 @@ $(BUILD)/tests/test_detlog: $(BUILD)/tests/unit/test_detlog.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_detlog
+
+# cmocka: PCP and NAT-PMP messages against the RFC layouts (pure).
+$(BUILD)/tests/test_pcp_codec: $(BUILD)/tests/unit/test_pcp_codec.o \
+		$(BUILD)/daemon/pcp_codec.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_pcp_codec

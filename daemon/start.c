@@ -24,6 +24,7 @@
 #include "daemon/detlog.h"
 #include "daemon/log.h"
 #include "daemon/pincheck.h"
+#include "daemon/pcp.h"
 
 /* Held for the life of the process (the fd is never closed). The bpffs
  * comes first: on a machine without one the lock would land in sysfs.
@@ -356,6 +357,7 @@ void cgnatd_start(struct cgnatd *d)
 		log_warnx("control socket in %s: %s; cgnatctl ha cannot reach "
 			  "this cgnatd",
 			  d->a.run_dir, strerror(-d->ctl_fd));
+	cgnatd_pcp_start(d);
 	now = runtime_now_ms();
 	d->next_check_ms = now + 1000;
 	d->next_cfglog_ms = now + 86400000;

@@ -262,6 +262,55 @@ static int emit_count(struct hs_rec *r, void *ctx)
 /* The periodic refresh: a whole cycle in bounded batches sends every live
  * block, mapping and session once, and wraps around.
  */
+/* The OUT half of H1:port's UDP mapping. */
+static int pcp_out(__u16 port, struct cgnat_map *m)
+{
+	struct cgnat_map_key k = {.addr = pkt_ip(H1), .port = htons(port),
+				  .proto = 17, .dir = CGNAT_DIR_OUT};
+
+	return bpf_map_lookup_elem(bpf_map__fd(H.dp.skel->maps.cgnat_mappings),
+				   &k, m);
+}
+
+/* A PCP MAP's flags and lifetime reach the standby (hs_map pcp_left_s),
+ * both halves, the lifetime on the standby's clock; a plain mapping
+ * stays plain.
+ */
+static void test_pcp_mapping_synced(void **st)
+{
+	struct pkt_spec u = spec(17, H1, 5000, S1, 53, H_INSIDE);
+	struct pkt_spec v = spec(17, H1, 5001, S1, 53, H_INSIDE);
+	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	struct cgnat_map_key ik = {.proto = 17, .dir = CGNAT_DIR_IN};
+	__u32 until = h_now_ns() / 1000000000ull + 500, ext;
+	struct cgnat_map m, im;
+
+	(void)st;
+	xlate_out(&u, &ext);
+	xlate_out(&v, &ext);
+	assert_int_equal(pcp_out(5000, &m), 0);
+	m.flags = CGNAT_MAP_PCP | CGNAT_MAP_PCP_IN;
+	m.pcp_until_s = until;
+	assert_int_equal(bpf_map_update_elem(fd, &(struct cgnat_map_key){
+			.addr = pkt_ip(H1), .port = htons(5000), .proto = 17,
+			.dir = CGNAT_DIR_OUT}, &m, BPF_EXIST), 0);
+	sync_out();
+	teardown(st);
+	assert_int_equal(h_load(&H, 1, 256, 8, 0), 0);
+	apply_all();
+	assert_int_equal(pcp_out(5000, &m), 0);
+	assert_int_equal(m.flags, CGNAT_MAP_PCP | CGNAT_MAP_PCP_IN);
+	assert_in_range(m.pcp_until_s, until - 1, until + 1);
+	ik.addr = m.addr;
+	ik.port = m.port;
+	assert_int_equal(bpf_map_lookup_elem(fd, &ik, &im), 0);
+	assert_int_equal(im.flags, m.flags);
+	assert_int_equal(im.pcp_until_s, m.pcp_until_s);
+	assert_int_equal(pcp_out(5001, &m), 0);
+	assert_int_equal(m.flags, 0);
+	assert_int_equal(m.pcp_until_s, 0);
+}
+
 static void test_refresh_cycle(void **st)
 {
 	struct hst_cursor c = {0};
@@ -335,6 +384,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_standby_takes_over_flows,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_mapping_synced, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_refresh_cycle, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_refused,

@@ -174,6 +174,69 @@ static void test_judge_rechecks(void **st)
 	assert_int_equal(H.dp.skel->bss->sweep_state.a.mappings_expired, 0);
 }
 
+/* Both halves of H1:sport's mapping get flags and a PCP end (s). */
+static void pcp_mark(uint16_t sport, uint16_t flags, uint32_t until_s)
+{
+	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	struct cgnat_map_key ok = { .addr = pkt_ip(H1), .port = htons(sport),
+				    .proto = 17, .dir = CGNAT_DIR_OUT };
+	struct cgnat_map_key ik = { .proto = 17, .dir = CGNAT_DIR_IN };
+	struct cgnat_map ov, iv;
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &ok, &ov), 0);
+	ik.addr = ov.addr;
+	ik.port = ov.port;
+	assert_int_equal(bpf_map_lookup_elem(fd, &ik, &iv), 0);
+	ov.flags = iv.flags = flags;
+	ov.pcp_until_s = iv.pcp_until_s = until_s;
+	assert_int_equal(bpf_map_update_elem(fd, &ik, &iv, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(fd, &ok, &ov, BPF_EXIST), 0);
+}
+
+/* A PCP mapping (daemon/pcp_dp.c writes them so): under address-and-
+ * port-dependent filtering a MAP (PCP_IN) admits a new remote while its
+ * lifetime runs, a PEER (PCP alone) does not; the sweep keeps it without
+ * sessions until its end and takes it after, as an idle mapping.
+ */
+static void test_pcp_mapping(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE), r;
+	uint32_t now_s = h_now_ns() / SEC_NS, ext;
+	struct cgnat_map m;
+	uint8_t out[512];
+	size_t olen;
+	uint16_t p;
+	int i;
+
+	(void)st;
+	H.o.cfg.filtering = CGNAT_FILTER_APDF;
+	assert_int_equal(dp_set_cfg(&H.dp, &H.o.cfg), 0);
+	p = xlate_out(&s, &ext);
+	r = spec(17, S2, 9, ip_str(ext, 0), p, H_OUTSIDE);
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_DROP);
+	pcp_mark(5000, CGNAT_MAP_PCP, now_s + 1000);	/* a PEER */
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_DROP);
+	pcp_mark(5000, CGNAT_MAP_PCP | CGNAT_MAP_PCP_IN, now_s + 1000);
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
+	r = spec(17, S1, 10, ip_str(ext, 0), p, H_OUTSIDE);
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
+
+	/* 400 s on: every session expired, the mapping held by PCP. */
+	assert_int_equal(dp_sweep(&H.dp, &(struct cgnat_sweep_args){
+			.now_ns = h_now_ns() + 400 * SEC_NS }), 0);
+	assert_int_equal(H.dp.sw.a.sessions_expired, 3);
+	assert_int_equal(map_get(5000, &m), 0);
+	assert_int_equal(H.dp.sw.a.mappings_expired, 0);
+	/* An ended lifetime: after at most two sweeps, gone. */
+	pcp_mark(5000, CGNAT_MAP_PCP | CGNAT_MAP_PCP_IN, now_s - 1);
+	r = spec(17, S2, 11, ip_str(ext, 0), p, H_OUTSIDE);
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_DROP);
+	for (i = 0; i < 2 && !map_get(5000, &m); i++)
+		assert_int_equal(dp_sweep(&H.dp, &(struct cgnat_sweep_args){
+				.now_ns = h_now_ns() + 500 * SEC_NS }), 0);
+	assert_int_not_equal(map_get(5000, &m), 0);
+}
+
 /* A list longer than the chunk is refused, not read past its end. */
 static void test_judge_bounds(void **st)
 {
@@ -196,6 +259,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_judge_rechecks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_judge_bounds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pcp_mapping, setup,
 						teardown),
 	};
 

@@ -265,6 +265,9 @@ static const char min_dump[] =
 	"  session_events: false\n"
 	"ipfix:\n  observation_domain: 1\n  template_refresh: 60s\n"
 	"  pool_id: true\n  collectors: []\n"
+	"pcp:\n  enabled: false\n  third_party: false\n"
+	"  min_lifetime: 120s\n  max_lifetime: 24h\n"
+	"  per_subscriber: 16\n  rate: 10\n"
 	"testing:\n  unsafe_short_timers: false\n";
 
 static char *dump_to_string(const struct cgnat_config *c)

@@ -69,7 +69,7 @@ static void test_unknown_key(void **state)
 	expect_err(BASE "blocks: { idle: 60s }\n",
 		   "cgnat.yaml:5:11: blocks: unknown key 'idle' (valid keys: idle_release, keep_last, lifetime, quarantine, interim_log, max_quarantined)");
 	expect_err(BASE "udp_timeout: 119\n",
-		   "cgnat.yaml:5:1: unknown key 'udp_timeout' (valid keys: instance, interfaces, subscribers, pools, ports, blocks, nat, timeouts, limits, thresholds, log, ipfix, ha, testing)");
+		   "cgnat.yaml:5:1: unknown key 'udp_timeout' (valid keys: instance, interfaces, subscribers, pools, ports, blocks, nat, timeouts, limits, thresholds, log, ipfix, ha, pcp, testing)");
 }
 
 static void test_wrong_type(void **state)

@@ -88,6 +88,7 @@ static void roundtrip(struct hs_rec r, size_t want_len)
 		assert_int_equal(d.map.ext_addr, r.map.ext_addr);
 		assert_int_equal(d.map.ext_port, r.map.ext_port);
 		assert_int_equal(d.map.age_ms, r.map.age_ms);
+		assert_int_equal(d.map.pcp_left_s, r.map.pcp_left_s);
 		__attribute__((fallthrough));
 	case HS_MAP_DEL:
 		assert_int_equal(d.map.int_addr, r.map.int_addr);
@@ -138,6 +139,8 @@ static void test_roundtrip(void **state)
 			    .seq = 10,
 			    .map = {htonl(0x64400001), htonl(0xcb007105),
 				    htons(5353), htons(61000), 17, 3600000}};
+	roundtrip(r, 36);
+	r.map.pcp_left_s = HS_PCP_IN | 86400; /* a PCP MAP's lifetime */
 	roundtrip(r, 36);
 	r.type = HS_MAP_DEL;
 	roundtrip(r, 24);

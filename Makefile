@@ -155,6 +155,11 @@ fuzz: build-after-deps
 	$(Q)tests/fuzz/run.sh build-fuzz $(FUZZ_TIME)
 	$(Q)FUZZ_ITERS=$(FUZZ_ITERS) FUZZ_SEED=$(FUZZ_SEED) $(BUILD)/tests/bpf_fuzz
 
+# cgnatd for SOAK_SECS (default 1800) under churn and failures; the plot
+# and samples land in build/soak (tests/soak/soak.sh).
+soak: build-after-deps
+	$(Q)BIN=$(abspath $(BUILD))/bin tests/soak/soak.sh
+
 bench: build-after-deps
 	$(Q)tests/bench/run.sh
 
@@ -172,5 +177,5 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all build-all build-after-deps deps test fuzz fuzz-bins test-unit test-bpf test-netns test-interop \
+.PHONY: all build-all build-after-deps deps test fuzz fuzz-bins soak test-unit test-bpf test-netns test-interop \
 	bench demo check-format format clean

@@ -121,12 +121,12 @@ while :; do
 	if [ "$t" -ge $((SOAK_SECS / 2)) ] && [ "$disk_failed" = 0 ]; then
 		dd if=/dev/zero of="$DISK/filler" bs=1M 2>/dev/null
 		disk_failed=1
-		echo "# $t s: the log's disk is full ($(df -k --output=avail "$DISK" | tail -1) KiB free)"
+		echo "# $t s ($(date +%s%3N) ms): the log's disk is full ($(df -k --output=avail "$DISK" | tail -1) KiB free)"
 	fi
 	if [ "$t" -ge $((SOAK_SECS * 6 / 10)) ] && [ "$disk_failed" = 1 ]; then
 		rm -f "$DISK/filler"
 		disk_failed=2
-		echo "# $t s: the log's disk has room again"
+		echo "# $t s ($(date +%s%3N) ms): the log's disk has room again"
 	fi
 	sleep 1
 done
@@ -155,10 +155,14 @@ read -r _ rw _ re _ fw _ fe _ sm _ dbk <<<"$v"
 check "RSS flat after warm-up (${rw} KiB -> ${re} KiB, at most +10 % + 2 MiB)" \
 	test "${re:-1}" -le $((${rw:-0} * 110 / 100 + 2048))
 check "descriptors flat after warm-up ($fw -> $fe)" test "${fe:-1}" -le $((${fw:-0} + 2))
+# What a failed lookup needs to be looked into, kept in SOAK_OUT.
+cp "$TB_TMP/cgnatd.log" "$TB_TMP/inet.pcap" "$SOAK_OUT/"
+rm -f "$SOAK_OUT/cgnat.db"*
+sqlite3 "$DB" ".backup '$SOAK_OUT/cgnat.db'"
+sed "s|database: [^,}]*|database: $SOAK_OUT/cgnat.db|" "$CFG" >"$SOAK_OUT/cgnat.yaml"
 r=$($PY "$TRAFFIC" lookups "$TB_TMP/inet.pcap" "$BIN/cgnatctl" -c "$CFG")
 echo "$r"
 read -r _ n _ ck _ u _ w _ <<<"$r"
 check "every captured packet looked up names its subscriber ($(head -1 <<<"$r"))" \
 	test "${n:-0}" -gt 0 -a "$ck" = "$n" -a "$u" = 0 -a "$w" = 0
-cp "$TB_TMP/cgnatd.log" "$SOAK_OUT/cgnatd.log"
 tb_summary

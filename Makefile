@@ -3,6 +3,17 @@
 # fragment that appends to the variables below; this file holds the shared
 # rules. Output goes to build/, quiet unless V=1.
 
+# SANITIZE=1: all userspace under AddressSanitizer and UBSan, in a build
+# folder of its own (the BPF objects are the same).
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+endif
+# FUZZ=1: clang with libFuzzer's instrumentation, for the fuzz targets
+# (tests/fuzz, make fuzz).
+ifeq ($(FUZZ),1)
+BUILD    ?= build-fuzz
+CC       := clang
+endif
 BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
@@ -17,6 +28,16 @@ CMOCKA_LIBS := -lcmocka
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	    -I. -I$(BUILD) $(PKG_CFLAGS)
+ifeq ($(FUZZ),1)
+# -Wno-error: clang warns in the kernel's netlink macros; the gcc build
+# is where warnings are held to -Werror.
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize-recover=all -fno-omit-frame-pointer -Wno-error
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+endif
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
 	      -Wall -Wno-unused-function -Werror -I$(BUILD) -I.
 
@@ -80,7 +101,7 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libcmocka-dev pkg-config iproute2 ethtool tcpdump tshark nfdump \
 	pmacct python3-scapy socat iperf3 nftables iptables make gcc \
 	python3-matplotlib iputils-ping iputils-tracepath procps \
-	libpq-dev postgresql keepalived natpmpc
+	libpq-dev postgresql keepalived natpmpc libclang-rt-14-dev
 
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \
@@ -102,11 +123,42 @@ deps:
 build-after-deps: deps
 	$(Q)$(MAKE) --no-print-directory build-all
 
+# Under SANITIZE=1 every report (also of a daemon a test started in the
+# background) lands in $(BUILD)/san/: any file there fails the run.
+SAN_DIR = $(abspath $(BUILD))/san
+TEST_ENV = BUILD=$(BUILD) BIN=$(abspath $(BUILD))/bin
+ifeq ($(SANITIZE),1)
+TEST_ENV += ASAN_OPTIONS=log_path=$(SAN_DIR)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(SAN_DIR)/ubsan:print_stacktrace=1
+endif
+san_check = $(if $(filter 1,$(SANITIZE)),; rc=$$?; \
+	if ls $(SAN_DIR)/* >/dev/null 2>&1; then \
+		cat $(SAN_DIR)/*; echo "FAIL: sanitizer reports in $(SAN_DIR)"; \
+		exit 1; fi; exit $$rc)
+
 test: build-after-deps
-	$(Q)tests/run.sh all
+	$(Q)rm -rf $(SAN_DIR); mkdir -p $(SAN_DIR)
+	$(Q)$(TEST_ENV) tests/run.sh all $(san_check)
 
 test-unit test-bpf test-netns test-central test-interop: all
-	$(Q)tests/run.sh $(patsubst test-%,%,$@)
+	$(Q)rm -rf $(SAN_DIR); mkdir -p $(SAN_DIR)
+	$(Q)$(TEST_ENV) tests/run.sh $(patsubst test-%,%,$@) $(san_check)
+
+# Hostile input at length (README "Fuzzing"): libFuzzer on every userspace
+# parser for FUZZ_TIME seconds each, then the data-plane fuzzer for
+# FUZZ_ITERS inputs from FUZZ_SEED.
+FUZZ_TIME  ?= 60
+FUZZ_ITERS ?= 2000000
+FUZZ_SEED  ?= 1
+fuzz: build-after-deps
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	$(Q)tests/fuzz/run.sh build-fuzz $(FUZZ_TIME)
+	$(Q)FUZZ_ITERS=$(FUZZ_ITERS) FUZZ_SEED=$(FUZZ_SEED) $(BUILD)/tests/bpf_fuzz
+
+# cgnatd for SOAK_SECS (default 1800) under churn and failures; the plot
+# and samples land in build/soak (tests/soak/soak.sh).
+soak: build-after-deps
+	$(Q)BIN=$(abspath $(BUILD))/bin tests/soak/soak.sh
 
 bench: build-after-deps
 	$(Q)tests/bench/run.sh
@@ -125,5 +177,5 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all build-all build-after-deps deps test test-unit test-bpf test-netns test-interop \
+.PHONY: all build-all build-after-deps deps test fuzz fuzz-bins soak test-unit test-bpf test-netns test-interop \
 	bench demo check-format format clean

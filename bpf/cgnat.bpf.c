@@ -334,8 +334,10 @@ static __noinline int outside(struct xdp_md *ctx)
 			stat_inc(STAT_PASS_NON_IP);
 		return rc ? rc : XDP_PASS;
 	}
-	if (parse_ipv4_hdr(&p) || !cfg || !cfg->blocks_per_addr)
+	if (parse_ipv4_hdr(&p) || !cfg || !cfg->blocks_per_addr) {
+		stat_inc(STAT_PASS_NOT_NAT);	/* every packet counted */
 		return XDP_PASS;	/* not ours to judge: kernel */
+	}
 	rc = parse_l3l4(&p);
 	now = bpf_ktime_get_coarse_ns();
 	if (!rc) {

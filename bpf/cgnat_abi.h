@@ -553,7 +553,8 @@ enum cgnat_stat {
 	STAT_HAIRPIN,		/* translated subscriber -> subscriber */
 	STAT_PASS_NON_IP,	/* ARP, IPv6, ... to the kernel */
 	STAT_PASS_LOCAL,	/* for the box itself */
-	STAT_PASS_NOT_NAT,	/* outside traffic not for a pool address */
+	STAT_PASS_NOT_NAT,	/* outside traffic not for a pool address,
+				 * or too short to tell */
 	STAT_PASS_NEIGH,	/* translated, next hop unresolved: kernel */
 	STAT_TTL_EXPIRED,	/* TTL expiring here: time exceeded sent */
 	STAT_NEW_SESSION,

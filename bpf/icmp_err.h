@@ -85,6 +85,10 @@ static __always_inline int icmp_err_parse(struct xdp_md *ctx, struct pkt *p,
 					  struct icmpx *e)
 {
 	void *end = p->data_end, *ql4;
+	/* The message ends at the outer tot_len: bytes after it are padding
+	 * that no checksum covers (found by tests/bpf/bpf_fuzz.c).
+	 */
+	void *mend = (void *)p->ip + bpf_ntohs(p->ip->tot_len);
 	__u32 qihl, off, len;
 	int err = 0;
 
@@ -97,7 +101,7 @@ static __always_inline int icmp_err_parse(struct xdp_md *ctx, struct pkt *p,
 					   bpf_htons(IP_OFFMASK))
 		return -REASON_MALFORMED;
 	ql4 = (void *)e->in + qihl;
-	if (ql4 + 8 > end)
+	if (ql4 + 8 > end || ql4 + 8 > mend)
 		return -REASON_MALFORMED;
 	off = sizeof(struct ethhdr) + (p->ip->ihl & 0xf) * 4;
 	len = bpf_ntohs(p->ip->tot_len) - (p->ip->ihl & 0xf) * 4;
@@ -113,7 +117,7 @@ static __always_inline int icmp_err_parse(struct xdp_md *ctx, struct pkt *p,
 	} else if (e->qproto == IPPROTO_TCP) {
 		e->qsport = ql4;
 		e->qdport = ql4 + 2;
-		if (ql4 + 18 <= end)
+		if (ql4 + 18 <= end && ql4 + 18 <= mend)
 			e->qsum = ql4 + 16;
 	} else if (e->qproto == IPPROTO_ICMP) {
 		e->qsport = ql4 + 4;	/* echo identifier */

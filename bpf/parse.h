@@ -105,7 +105,11 @@ static __always_inline int parse_udp(struct pkt *p, void *l4)
 {
 	struct udphdr *uh = l4;
 
-	if ((void *)(uh + 1) > p->data_end)
+	/* Within the IP packet, not only the frame: bytes past tot_len are
+	 * Ethernet padding (found by tests/bpf/bpf_fuzz.c).
+	 */
+	if ((void *)(uh + 1) > p->data_end ||
+	    (void *)(uh + 1) > (void *)p->ip + bpf_ntohs(p->ip->tot_len))
 		return -REASON_MALFORMED;
 	/* A first fragment holds only the start of the datagram. */
 	if (bpf_ntohs(uh->len) < sizeof(*uh) ||
@@ -126,7 +130,8 @@ static __always_inline int parse_icmp(struct pkt *p, void *l4)
 {
 	struct icmphdr *ih = l4;
 
-	if ((void *)(ih + 1) > p->data_end)
+	if ((void *)(ih + 1) > p->data_end ||
+	    (void *)(ih + 1) > (void *)p->ip + bpf_ntohs(p->ip->tot_len))
 		return -REASON_MALFORMED;
 	p->icmp_type = ih->type;
 	if (ih->type != ICMP_ECHO && ih->type != ICMP_ECHOREPLY)

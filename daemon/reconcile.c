@@ -257,7 +257,8 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 		return rc;
 	}
 	rs->open = rows.n;
-	qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
+	if (rows.n)	/* qsort(NULL, 0) is undefined (UBSan, SANITIZE=1) */
+		qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
 	rc = evlog_begin(ev);
 	if (!rc && fresh_ms) { /* new maps: nothing before them holds */
 		rc = pass_rows(ev, &rows, fresh_ms, rs);

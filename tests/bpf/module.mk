@@ -29,3 +29,12 @@ $(BUILD)/tests/bpf_ha: $(BUILD)/tests/bpf/bpf_ha.o $(BUILD)/tests/bpf/nat_util.o
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/daemon/hastate.o: $(BUILD)/bpf/cgnat.skel.h
 TEST_BINS += $(BUILD)/tests/bpf_ha
+
+# The data-plane fuzzer and its oracle (FUZZ_ITERS, FUZZ_SEED).
+$(BUILD)/tests/bpf_fuzz: $(BUILD)/tests/bpf/bpf_fuzz.o \
+		$(BUILD)/tests/bpf/fuzz_oracle.o $(BUILD)/tests/bpf/nat_util.o \
+		$(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+TEST_BINS += $(BUILD)/tests/bpf_fuzz

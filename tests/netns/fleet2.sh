@@ -6,7 +6,7 @@
 # servers saw resolves through `cgnatctl --central` to the true sender and
 # its node, and no ip:port:time resolves to two holdings.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BIN=$ROOT/build/bin
+BIN=${BIN:-$ROOT/build/bin}
 . "$ROOT/tests/central/lib_pg.bash"
 D=$(mktemp -d)
 PIDS=()

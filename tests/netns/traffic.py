@@ -19,7 +19,9 @@
       for every packet of PCAP to or from 203.0.113.0/24, the subscriber
       behind its flow (from the "sub=" payloads) must be what
       `CMD lookup - --json` names for EXT:PORT at its capture time (and
-      the first ten again with `CMD lookup EXT:PORT --at TIME`); prints
+      the first ten again with `CMD lookup EXT:PORT --at TIME`); a
+      packet's subscriber is the tag its flow carried last at or before
+      it (ports reused by another subscriber later change owner); prints
       "packets N checked N unknown N wrong N shared N" (shared: external
       endpoints seen carrying two subscribers' tags) and the first
       mismatches.
@@ -213,6 +215,18 @@ def packets(path):
             yield us, proto, src, ident, dst, ident, l4[8:]
 
 
+def tag_at(tags, us):
+    """The tag of the flow current at us: the last one sent at or before
+    it (an external endpoint reused by another subscriber later, as under
+    churn, carries the new one's tag from then on), else the first."""
+    cur = tags[0][1]
+    for t, sub in tags:
+        if t > us:
+            break
+        cur = sub
+    return cur
+
+
 def lookups(path, cmd):
     flows, pkts = {}, []
     for us, proto, src, sp, dst, dp, pay in packets(path):
@@ -224,14 +238,15 @@ def lookups(path, cmd):
             continue
         key = (proto, ext, rem)
         if pay.startswith(b"sub="):
-            flows[key] = pay[4:].split(b"\n")[0].decode()
+            flows.setdefault(key, []).append(
+                (us, pay[4:].split(b"\n")[0].decode()))
         pkts.append((us, key))
     # Every packet through one `lookup -` (queries on stdin, one JSON
     # answer per line), the first ten again one by one as a cross-check.
     queries, want = [], []
     unknown = 0
     for us, key in pkts:
-        sub = flows.get(key)
+        sub = tag_at(flows[key], us) if key in flows else None
         if sub is None:
             unknown += 1
             continue
@@ -260,8 +275,8 @@ def lookups(path, cmd):
             wrong += 1
             bad.append("single lookup %s: %s" % (q, r1.stdout.strip()))
     owners = {}
-    for (proto, ext, rem), sub in flows.items():
-        owners.setdefault((proto, ext), set()).add(sub)
+    for (proto, ext, rem), tags in flows.items():
+        owners.setdefault((proto, ext), set()).update(t[1] for t in tags)
     shared = sum(1 for s in owners.values() if len(s) > 1)
     print("packets %d checked %d unknown %d wrong %d shared %d" %
           (len(pkts), len(want), unknown, wrong, shared))

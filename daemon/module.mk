@@ -17,7 +17,7 @@ DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o detlog.o)
 CGNATD_OBJS := $(addprefix $(BUILD)/daemon/, cgnatd.o start.o reload.o \
 	evlog.o evlog_misc.o evlog_sess.o reconcile.o runtime.o pincheck.o \
 	fleet.o ha.o ctlsock.o halink.o hasync.o hastate.o pcp.o pcp_dp.o \
-	pcp_codec.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
+	pcp_codec.o pcp_tab.o) $(DAEMON_COMMON) $(DPRUN_OBJS) $(STORE_OBJS) $(IPFIX_OBJS) $(CFG_OBJS) \
 	$(CENTRAL_OBJS)
 CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
 	ctl_metrics.o ctl_log.o ctl_sesslog.o ctl_state.o ctl_out.o \
@@ -134,3 +134,11 @@ $(BUILD)/tests/test_pcp_codec: $(BUILD)/tests/unit/test_pcp_codec.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_pcp_codec
+
+# cmocka: the PCP server's mapping index against a plain model.
+$(BUILD)/tests/test_pcp_tab: $(BUILD)/tests/unit/test_pcp_tab.o \
+		$(BUILD)/daemon/pcp_tab.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_pcp_tab

@@ -33,27 +33,14 @@
 #include "daemon/pcp.h"
 #include "daemon/pcp_codec.h"
 #include "daemon/pcp_dp.h"
+#include "daemon/pcp_tab.h"
 
-#define PCP_MAX_ENTRIES (1u << 20)
 #define PCP_RATE_SLOTS 4096 /* per-source counters (hashed) */
 #define PCP_GLOBAL_RATE 2000 /* requests a second, all sources */
 #define PCP_ERR_LONG_S 1800 /* lifetime of lasting errors (7.2) */
 #define PCP_ERR_SHORT_S 30 /* of errors that may clear soon */
 #define PCP_RESYNC_S 30
 #define PCP_LIST_MAX 10000 /* entries one `cgnatctl pcp` shows */
-
-struct pcp_entry {
-	__be32 sub;
-	__be16 int_port;
-	__u8 proto;
-	__u8 nonce_known; /* 0: NAT-PMP, or learned from the maps */
-	__be32 ext_addr;
-	__be16 ext_port;
-	__u8 inbound; /* MAP (1) or PEER (0) */
-	__u8 natpmp;
-	__u32 until_s;
-	__u8 nonce[PCP_NONCE_LEN];
-};
 
 struct pcp_rate {
 	__be32 src;
@@ -64,8 +51,7 @@ struct pcp_rate {
 struct pcp {
 	int fd;
 	__u32 start_s; /* epoch 0 (CLOCK_MONOTONIC s) */
-	struct pcp_entry *e;
-	unsigned int n, cap;
+	struct pcp_tab t;
 	struct pcp_rate rate[PCP_RATE_SLOTS];
 	__u32 all_sec, all_n;
 	unsigned int announce_left;
@@ -85,81 +71,33 @@ static const char *const pcp_result_names[] = {
 
 /* ---- the table ---- */
 
-static int pcp_find(const struct pcp *p, __be32 sub, __be16 port, __u8 proto)
-{
-	unsigned int i;
-
-	for (i = 0; i < p->n; i++)
-		if (p->e[i].sub == sub && p->e[i].int_port == port &&
-		    p->e[i].proto == proto)
-			return (int)i;
-	return -1;
-}
-
-static unsigned int pcp_count(const struct pcp *p, __be32 sub)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < p->n; i++)
-		n += p->e[i].sub == sub;
-	return n;
-}
-
-static struct pcp_entry *pcp_add(struct pcp *p)
-{
-	struct pcp_entry *ne;
-	unsigned int cap;
-
-	if (p->n == p->cap) {
-		if (p->cap >= PCP_MAX_ENTRIES)
-			return NULL;
-		cap = p->cap ? p->cap * 2 : 64;
-		ne = realloc(p->e, cap * sizeof(*ne));
-		if (!ne)
-			return NULL;
-		p->e = ne;
-		p->cap = cap;
-	}
-	memset(&p->e[p->n], 0, sizeof(p->e[0]));
-	return &p->e[p->n++];
-}
-
-static void pcp_remove(struct pcp *p, unsigned int i)
-{
-	p->e[i] = p->e[--p->n];
-}
-
 struct pcp_sync_ctx {
 	struct pcp *p;
-	struct pcp_entry *old;
-	unsigned int n_old;
+	const struct pcp_tab *old;
 };
 
 static int pcp_sync_one(const struct pcp_dp_entry *de, void *arg)
 {
 	struct pcp_sync_ctx *c = arg;
-	struct pcp_entry *e = pcp_add(c->p);
-	unsigned int i;
+	struct pcp_entry *e;
+	int o;
 
+	if (pcp_tab_find(&c->p->t, de->sub, de->int_port, de->proto) >= 0)
+		return 0;
+	e = pcp_tab_add(&c->p->t, de->sub, de->int_port, de->proto);
 	if (!e)
 		return -ENOSPC;
-	e->sub = de->sub;
-	e->int_port = de->int_port;
-	e->proto = de->proto;
 	e->ext_addr = de->ext_addr;
 	e->ext_port = de->ext_port;
 	e->inbound = de->inbound;
 	e->until_s = de->until_s;
-	for (i = 0; i < c->n_old; i++) {
-		const struct pcp_entry *o = &c->old[i];
+	o = pcp_tab_find(c->old, de->sub, de->int_port, de->proto);
+	if (o >= 0) {
+		const struct pcp_entry *oe = &c->old->e[o];
 
-		if (o->sub == e->sub && o->int_port == e->int_port &&
-		    o->proto == e->proto) {
-			e->nonce_known = o->nonce_known;
-			e->natpmp = o->natpmp;
-			memcpy(e->nonce, o->nonce, sizeof(e->nonce));
-			break;
-		}
+		e->nonce_known = oe->nonce_known;
+		e->natpmp = oe->natpmp;
+		memcpy(e->nonce, oe->nonce, sizeof(e->nonce));
 	}
 	return 0;
 }
@@ -168,15 +106,15 @@ static int pcp_sync_one(const struct pcp_dp_entry *de, void *arg)
 static void pcp_resync(struct cgnatd *d)
 {
 	struct pcp *p = d->pcp;
-	struct pcp_sync_ctx c = {.p = p, .old = p->e, .n_old = p->n};
+	struct pcp_tab old = p->t;
+	struct pcp_sync_ctx c = {.p = p, .old = &old};
 	int rc;
 
-	p->e = NULL;
-	p->n = p->cap = 0;
+	memset(&p->t, 0, sizeof(p->t));
 	rc = pcp_dp_scan(&d->run.dp, pcp_dp_now_s(), pcp_sync_one, &c);
 	if (rc)
 		log_warnx("pcp: reading the mappings: %s", strerror(-rc));
-	free(c.old);
+	pcp_tab_free(&old);
 }
 
 /* ---- admission ---- */
@@ -240,17 +178,17 @@ static int pcp_unmap(struct cgnatd *d, const struct pcp_ask *a,
 		     struct pcp_dp_grant *g)
 {
 	struct pcp *p = d->pcp;
-	int i = pcp_find(p, a->sub, a->int_port, a->proto);
+	int i = pcp_tab_find(&p->t, a->sub, a->int_port, a->proto);
 
 	if (i < 0)
 		return PCP_SUCCESS; /* nothing to delete is no error */
-	if (a->nonce && p->e[i].nonce_known &&
-	    memcmp(a->nonce, p->e[i].nonce, PCP_NONCE_LEN))
+	if (a->nonce && p->t.e[i].nonce_known &&
+	    memcmp(a->nonce, p->t.e[i].nonce, PCP_NONCE_LEN))
 		return PCP_NOT_AUTHORIZED;
-	g->ext_addr = p->e[i].ext_addr;
-	g->ext_port = p->e[i].ext_port;
+	g->ext_addr = p->t.e[i].ext_addr;
+	g->ext_port = p->t.e[i].ext_port;
 	pcp_dp_set_until(&d->run.dp, a->sub, a->int_port, a->proto, 1);
-	pcp_remove(p, i);
+	pcp_tab_remove(&p->t, i);
 	p->s.deleted++;
 	return PCP_SUCCESS;
 }
@@ -261,8 +199,8 @@ static int pcp_unmap_all(struct cgnatd *d, const struct pcp_ask *a)
 	struct pcp *p = d->pcp;
 	unsigned int i = 0;
 
-	while (i < p->n) {
-		struct pcp_entry *e = &p->e[i];
+	while (i < p->t.n) {
+		struct pcp_entry *e = &p->t.e[i];
 
 		if (e->sub != a->sub || e->proto != a->proto ||
 		    (a->nonce && e->nonce_known &&
@@ -271,7 +209,7 @@ static int pcp_unmap_all(struct cgnatd *d, const struct pcp_ask *a)
 			continue;
 		}
 		pcp_dp_set_until(&d->run.dp, e->sub, e->int_port, e->proto, 1);
-		pcp_remove(p, i);
+		pcp_tab_remove(&p->t, i);
 		p->s.deleted++;
 	}
 	return PCP_SUCCESS;
@@ -307,11 +245,11 @@ static int pcp_grant(struct cgnatd *d, const struct pcp_ask *a,
 	*life = 0;
 	if (!a->lifetime)
 		return a->int_port ? pcp_unmap(d, a, g) : pcp_unmap_all(d, a);
-	i = pcp_find(p, a->sub, a->int_port, a->proto);
-	if (i >= 0 && a->nonce && p->e[i].nonce_known &&
-	    memcmp(a->nonce, p->e[i].nonce, PCP_NONCE_LEN))
+	i = pcp_tab_find(&p->t, a->sub, a->int_port, a->proto);
+	if (i >= 0 && a->nonce && p->t.e[i].nonce_known &&
+	    memcmp(a->nonce, p->t.e[i].nonce, PCP_NONCE_LEN))
 		return PCP_NOT_AUTHORIZED; /* another client's (11.3) */
-	if (i < 0 && pcp_count(p, a->sub) >= cfg->pcp.per_subscriber)
+	if (i < 0 && pcp_tab_count(&p->t, a->sub) >= cfg->pcp.per_subscriber)
 		return PCP_USER_EX_QUOTA;
 	*life = pcp_clamp(cfg, a->lifetime);
 	q.sub = a->sub;
@@ -332,19 +270,16 @@ static int pcp_grant(struct cgnatd *d, const struct pcp_ask *a,
 	if (g->new_block)
 		p->s.blocks++;
 	if (i < 0) {
-		e = pcp_add(p);
+		e = pcp_tab_add(&p->t, a->sub, a->int_port, a->proto);
 		if (!e) {
 			pcp_dp_set_until(&d->run.dp, a->sub, a->int_port,
 					 a->proto, 1);
 			*life = 0;
 			return PCP_NO_RESOURCES;
 		}
-		e->sub = a->sub;
-		e->int_port = a->int_port;
-		e->proto = a->proto;
 		p->s.granted++;
 	} else {
-		e = &p->e[i];
+		e = &p->t.e[i];
 		p->s.refreshed++;
 	}
 	e->ext_addr = g->ext_addr;
@@ -623,12 +558,12 @@ void cgnatd_pcp_tick(struct cgnatd *d)
 		p->announce_left--;
 		pcp_announce(d);
 	}
-	while (i < p->n) {
-		if (p->e[i].until_s > now) {
+	while (i < p->t.n) {
+		if (p->t.e[i].until_s > now) {
 			i++;
 			continue;
 		}
-		pcp_remove(p, i); /* the sweep takes it once unused */
+		pcp_tab_remove(&p->t, i); /* the sweep takes it once unused */
 		p->s.expired++;
 	}
 	if (now >= p->next_sync_s) {
@@ -694,7 +629,7 @@ void cgnatd_pcp_start(struct cgnatd *d)
 	pcp_resync(d);
 	log_info("pcp: serving PCP and NAT-PMP on %s port %d, %u mappings "
 		 "held",
-		 d->cfg.interfaces.inside, PCP_SERVER_PORT, p->n);
+		 d->cfg.interfaces.inside, PCP_SERVER_PORT, p->t.n);
 }
 
 void cgnatd_pcp_stop(struct cgnatd *d)
@@ -702,7 +637,7 @@ void cgnatd_pcp_stop(struct cgnatd *d)
 	if (!d->pcp)
 		return;
 	close(d->pcp->fd);
-	free(d->pcp->e);
+	pcp_tab_free(&d->pcp->t);
 	free(d->pcp);
 	d->pcp = NULL;
 }
@@ -718,7 +653,7 @@ void cgnatd_pcp_list(struct cgnatd *d, FILE *f)
 		fputs("pcp disabled\n", f);
 		return;
 	}
-	fprintf(f, "pcp_epoch %u\npcp_mappings %u\n", pcp_epoch(p), p->n);
+	fprintf(f, "pcp_epoch %u\npcp_mappings %u\n", pcp_epoch(p), p->t.n);
 	fprintf(f,
 		"pcp_requests %llu\npcp_natpmp %llu\npcp_answered %llu\n"
 		"pcp_dropped_rate %llu\npcp_dropped_bad %llu\n"
@@ -740,8 +675,8 @@ void cgnatd_pcp_list(struct cgnatd *d, FILE *f)
 	for (i = 1; i < PCP_RESULTS; i++)
 		fprintf(f, "pcp_refused_%s %llu\n", pcp_result_names[i],
 			(unsigned long long)p->s.refused[i]);
-	for (i = 0; i < p->n && i < PCP_LIST_MAX; i++) {
-		const struct pcp_entry *e = &p->e[i];
+	for (i = 0; i < p->t.n && i < PCP_LIST_MAX; i++) {
+		const struct pcp_entry *e = &p->t.e[i];
 
 		inet_ntop(AF_INET, &e->sub, in, sizeof(in));
 		inet_ntop(AF_INET, &e->ext_addr, ex, sizeof(ex));
@@ -753,6 +688,6 @@ void cgnatd_pcp_list(struct cgnatd *d, FILE *f)
 			: e->inbound ? "map"
 				     : "peer");
 	}
-	if (p->n > PCP_LIST_MAX)
-		fprintf(f, "more %u\n", p->n - PCP_LIST_MAX);
+	if (p->t.n > PCP_LIST_MAX)
+		fprintf(f, "more %u\n", p->t.n - PCP_LIST_MAX);
 }

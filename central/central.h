@@ -41,4 +41,16 @@ int central_lookup(struct pgc *p, uint32_t ext_addr, uint16_t port,
 int central_history(struct pgc *p, uint32_t sub_addr, int64_t from_ms,
 		    int64_t to_ms, central_cb cb, void *ctx);
 
+/* Ships the node's local layout rows above *top (PostgreSQL's highest id
+ * for node_id and epoch; -1: ask it) in one transaction; *top moves to
+ * the last row shipped. Rows shipped, or -1 (p->err). */
+int central_det_ship(struct pgc *p, struct store *st, const char *node_id,
+		     int64_t epoch, int64_t *top);
+
+/* Every node's layout versions (kinds 1 and 3), node by node, each in
+ * store_det_versions() order, with the node's name. Count or -1. */
+typedef int (*central_det_cb)(const struct store_det_layout *l,
+			      const char *node, void *ctx);
+int central_det_versions(struct pgc *p, central_det_cb cb, void *ctx);
+
 #endif /* CGNAT_CENTRAL_CENTRAL_H */

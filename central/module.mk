@@ -4,7 +4,7 @@
 # thread (cgnatd). Linked with $(PKG_LIBS) (-lpq).
 
 CENTRAL_QUERY_OBJS := $(addprefix $(BUILD)/central/, pgc.o central_schema.o \
-	central_query.o)
+	central_query.o central_det.o)
 SHIP_BATCH_OBJS := $(BUILD)/central/ship_batch.o
 CENTRAL_OBJS := $(CENTRAL_QUERY_OBJS) $(SHIP_BATCH_OBJS) \
 	$(BUILD)/central/ship.o

@@ -41,6 +41,7 @@ struct ship {
 	struct store *st;
 	struct pgc p;
 	int64_t epoch, hwm; /* hwm -1 until known */
+	int64_t det_top; /* layout rows PostgreSQL has; -1 until known */
 	char node_id[8];
 	int64_t day_lo, day_hi; /* partitions known to exist */
 	/* The batch being shipped, and the next one, read from SQLite
@@ -159,6 +160,7 @@ static int session_start(struct ship *sh)
 	int64_t today = wall_ms() / SHIP_DAY_MS;
 
 	sh->hwm = -1;
+	sh->det_top = -1;
 	sh->day_lo = 1;
 	sh->day_hi = 0;
 	if (pgc_connect(&sh->p, sh->url) || central_schema_check(&sh->p) ||
@@ -344,6 +346,18 @@ static void *ship_main(void *arg)
 			continue;
 		}
 		publish(sh, n);
+		/* Layout rows when the queue is drained: rare, and a lookup
+		 * of a deterministic pool needs only the version in force. */
+		if (n < SHIP_BATCH_ROWS &&
+		    central_det_ship(&sh->p, sh->st, sh->node_id, sh->epoch,
+				     &sh->det_top) < 0) {
+			report(sh, sh->p.err);
+			pgc_close(&sh->p);
+			sh->hwm = -1;
+			if (nap(sh, 1000))
+				break;
+			continue;
+		}
 		if (n < SHIP_BATCH_ROWS && nap(sh, SHIP_IDLE_MS))
 			break;
 		if (n == SHIP_BATCH_ROWS && nap(sh, 0))

@@ -24,13 +24,22 @@ struct matches {
 	size_t n, cap;
 };
 
-/* Where the answers come from: the local SQLite log or the fleet's;
- * with the local log, also its deterministic layouts (loaded once).
+/* A node's deterministic layouts, from the fleet log. */
+struct det_node {
+	char name[CENTRAL_NODE_MAX + 1];
+	struct detlog_history h;
+};
+
+/* Where the answers come from: the local SQLite log or the fleet's; with
+ * either, also the deterministic layouts (loaded once): the local log's
+ * in det, each node's in nodes (the same arithmetic runs on both).
  */
 struct src {
 	struct store *st;
 	struct pgc *pg;
 	struct detlog_history det;
+	struct det_node *nodes;
+	size_t n_nodes;
 };
 
 static int keep_node(const struct store_block *b, const char *node, void *ctx)
@@ -83,12 +92,40 @@ static const char *errmsg(const struct src *s)
 	return s->pg ? s->pg->err : store_errmsg(s->st);
 }
 
+/* central_det_versions() callback: rows come node by node. */
+static int add_node_row(const struct store_det_layout *l, const char *node,
+			void *ctx)
+{
+	struct src *s = ctx;
+	struct det_node *v;
+
+	if (!s->n_nodes || strcmp(s->nodes[s->n_nodes - 1].name, node)) {
+		v = realloc(s->nodes, (s->n_nodes + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->nodes = v;
+		v = &s->nodes[s->n_nodes++];
+		memset(v, 0, sizeof(*v));
+		snprintf(v->name, sizeof(v->name), "%s", node);
+	}
+	return detlog_history_add(&s->nodes[s->n_nodes - 1].h, l);
+}
+
+static void src_close(struct src *s);
+
 static int src_open(struct ctl *c, struct src *s)
 {
 	memset(s, 0, sizeof(*s));
 	if (c->central) {
 		s->pg = ctl_central(c);
-		return s->pg ? 0 : -1;
+		if (!s->pg)
+			return -1;
+		if (central_det_versions(s->pg, add_node_row, s) < 0) {
+			ctl_err("central layout log: %s", s->pg->err);
+			src_close(s);
+			return -1;
+		}
+		return 0;
 	}
 	s->st = ctl_store(c);
 	if (!s->st)
@@ -103,6 +140,11 @@ static int src_open(struct ctl *c, struct src *s)
 
 static void src_close(struct src *s)
 {
+	size_t i;
+
+	for (i = 0; i < s->n_nodes; i++)
+		detlog_history_free(&s->nodes[i].h);
+	free(s->nodes);
 	detlog_history_free(&s->det);
 	store_close(s->st);
 	ctl_central_close(s->pg);
@@ -227,18 +269,79 @@ static int by_time(const void *a, const void *b)
 	       (x->det_version < y->det_version);
 }
 
+struct match_pair {
+	struct store_block b;
+	char *node;
+};
+
+static int pair_by_time(const void *a, const void *b)
+{
+	const struct match_pair *x = a, *y = b;
+
+	return by_time(&x->b, &y->b);
+}
+
+/* Sorts m by start, keeping each match's node with it. */
+static void qsort_matches(struct matches *m)
+{
+	struct match_pair *t = malloc(m->n * sizeof(*t));
+	size_t i;
+
+	if (!t)
+		return; /* unsorted is still every answer */
+	for (i = 0; i < m->n; i++) {
+		t[i].b = m->v[i];
+		t[i].node = m->node[i];
+	}
+	qsort(t, m->n, sizeof(*t), pair_by_time);
+	for (i = 0; i < m->n; i++) {
+		m->v[i] = t[i].b;
+		m->node[i] = t[i].node;
+	}
+	free(t);
+}
+
+struct named {
+	struct matches *m;
+	const char *node;
+};
+
+static int keep_named(const struct store_block *b, void *ctx)
+{
+	const struct named *n = ctx;
+
+	return keep_node(b, n->node, n->m);
+}
+
 /* The deterministic answers beside the block log's: one lookup, one
- * order (by start), one formatter.
+ * order (by start), one formatter. From the fleet log, each node's
+ * layouts answer with its name; "unknown" stands when some node's pool
+ * holds the address at an uncovered time and no node's layout answers.
  */
 static int lookup_det(const struct src *s, struct lookup_query *q,
 		      struct matches *m)
 {
-	int rc = detlog_lookup(&s->det, q->ext_addr, q->port, q->from_ms,
-			       q->to_ms, keep, m, &q->unknown);
+	int rc = 0, unk, any_unk = 0, found = 0;
+	size_t i;
 
-	if (rc > 0)
-		qsort(m->v, m->n, sizeof(*m->v), by_time);
-	return rc;
+	if (!s->pg) {
+		rc = detlog_lookup(&s->det, q->ext_addr, q->port, q->from_ms,
+				   q->to_ms, keep, m, &q->unknown);
+		found = rc;
+	}
+	for (i = 0; s->pg && i < s->n_nodes && rc >= 0; i++) {
+		struct named n = {m, s->nodes[i].name};
+
+		rc = detlog_lookup(&s->nodes[i].h, q->ext_addr, q->port,
+				   q->from_ms, q->to_ms, keep_named, &n, &unk);
+		found += rc > 0 ? rc : 0;
+		any_unk |= unk;
+	}
+	if (s->pg)
+		q->unknown = any_unk && !found;
+	if (rc >= 0 && found > 0)
+		qsort_matches(m);
+	return rc < 0 ? rc : found;
 }
 
 /* One query on an open store: prints the answer, returns 0/1/2. */
@@ -265,7 +368,7 @@ static int lookup_one(struct ctl *c, const struct src *s, const char *ep,
 	else
 		rc = store_lookup_range(s->st, q.ext_addr, q.port, q.from_ms,
 					q.to_ms, keep, &m);
-	if (rc >= 0 && !s->pg)
+	if (rc >= 0)
 		rc = lookup_det(s, &q, &m);
 	if (rc < 0) {
 		ctl_err("lookup: %s", errmsg(s));
@@ -352,6 +455,27 @@ static void print_history_json(uint32_t sub, int64_t from, int64_t to,
 	printf("]}\n");
 }
 
+/* A subscriber's deterministic ranges beside its blocks, as lookup_det. */
+static int history_det(const struct src *s, uint32_t sub, int64_t from,
+		       int64_t to, struct matches *m)
+{
+	int rc = 0, found = 0;
+	size_t i;
+
+	if (!s->pg)
+		found = rc = detlog_sub_history(&s->det, sub, from, to, keep, m);
+	for (i = 0; s->pg && i < s->n_nodes && rc >= 0; i++) {
+		struct named n = {m, s->nodes[i].name};
+
+		rc = detlog_sub_history(&s->nodes[i].h, sub, from, to,
+					keep_named, &n);
+		found += rc > 0 ? rc : 0;
+	}
+	if (rc >= 0 && found > 0)
+		qsort_matches(m);
+	return rc < 0 ? rc : found;
+}
+
 int cmd_history(struct ctl *c)
 {
 	char buf[LOOKUP_FMT_LINE_LEN];
@@ -372,11 +496,8 @@ int cmd_history(struct ctl *c)
 		return 2;
 	rc = s.pg ? central_history(s.pg, sub, from, to, keep_node, &m)
 		  : store_history(s.st, sub, from, to, keep, &m);
-	if (rc >= 0 && !s.pg) {
-		rc = detlog_sub_history(&s.det, sub, from, to, keep, &m);
-		if (rc > 0)
-			qsort(m.v, m.n, sizeof(*m.v), by_time);
-	}
+	if (rc >= 0)
+		rc = history_det(&s, sub, from, to, &m);
 	if (rc < 0) {
 		ctl_err("history: %s", errmsg(&s));
 		src_close(&s);

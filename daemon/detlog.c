@@ -152,9 +152,9 @@ int detlog_diff(const struct det_layout *old, const struct det_layout *new,
 	return rc;
 }
 
-static int keep_row(const struct store_det_layout *r, void *ctx)
+int detlog_history_add(struct detlog_history *h,
+		       const struct store_det_layout *r)
 {
-	struct detlog_history *h = ctx;
 	struct store_det_layout *v;
 	struct det_layout *l;
 
@@ -173,6 +173,11 @@ static int keep_row(const struct store_det_layout *r, void *ctx)
 		h->row[h->n].kind = STORE_DET_RETIRED;
 	h->n++;
 	return 0;
+}
+
+static int keep_row(const struct store_det_layout *r, void *ctx)
+{
+	return detlog_history_add(ctx, r);
 }
 
 int detlog_history_load(struct store *st, struct detlog_history *h)

@@ -74,6 +74,10 @@ struct detlog_history {
 };
 int detlog_history_load(struct store *st, struct detlog_history *h);
 void detlog_history_free(struct detlog_history *h);
+/* One more row, given in store_det_versions() order (the fleet log
+ * builds a node's history from PostgreSQL with it). 0 or -ENOMEM. */
+int detlog_history_add(struct detlog_history *h,
+		       const struct store_det_layout *r);
 
 /*
  * Lookup of ext:port over [from_ms, to_ms] (from == to: an instant) in

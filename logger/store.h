@@ -270,6 +270,10 @@ int store_det_log(struct store *st, const struct store_det_layout *l);
 /* The version records (kinds 1 and 3, no daily repeats) of every pool,
  * in (instance, pool, switched_ms, version) order. Count or -errno. */
 int store_det_versions(struct store *st, store_det_cb cb, void *ctx);
+/* Every row (all kinds) with id > after_id, by id, for the fleet log's
+ * shipper. Count or -errno. */
+int store_det_after(struct store *st, int64_t after_id, store_det_cb cb,
+		    void *ctx);
 /* The newest version record of pool 'pool' of 'instance' into *out:
  * 0, or -ENOENT when the pool never had one. */
 int store_det_latest(struct store *st, uint32_t instance, const char *pool,

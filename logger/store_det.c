@@ -136,6 +136,22 @@ int store_det_versions(struct store *st, store_det_cb cb, void *ctx)
 	return ret ? ret : iterate(st, s, cb, ctx, "layout versions");
 }
 
+int store_det_after(struct store *st, int64_t after_id, store_det_cb cb,
+		    void *ctx)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	ret = prepare(st,
+		      "SELECT " DET_COLS " FROM det_layouts WHERE id > ? "
+		      "ORDER BY id",
+		      &s, "layout rows");
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(s, 1, after_id);
+	return iterate(st, s, cb, ctx, "layout rows");
+}
+
 static int take_one(const struct store_det_layout *l, void *ctx)
 {
 	*(struct store_det_layout *)ctx = *l;

@@ -10,7 +10,7 @@ TEST_BINS += $(BUILD)/bin/ship_feed
 
 # make bench: central lookup latency on a generated log (fleet_lookup.sh).
 $(BUILD)/bin/bench_central: $(BUILD)/tests/bench/bench_central.o \
-		$(CENTRAL_QUERY_OBJS)
+		$(CENTRAL_QUERY_OBJS) $(STORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)

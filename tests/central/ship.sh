@@ -110,6 +110,40 @@ subip=$((sub >> 24)).$(((sub >> 16) & 255)).$(((sub >> 8) & 255)).$((sub & 255))
 check "central history = both nodes' local histories" \
 	diff "$T/hab" <(sort "$T/hc")
 
+# Deterministic pools: the layout rows ship, and the central lookup runs
+# the local arithmetic on them. Node a logs version 1 (a /24 onto a /29,
+# 1984 ports each), its daily repeat, and version 2 an hour later (1920
+# ports: ranges move, both owners inside the 2 min quarantine).
+T0=1764000000000
+det_row() { # kind logged version switched pps
+	echo "INSERT INTO det_layouts (kind, logged_ms, instance, pool_id, pool, version, switched_ms, quarantine_ms, inside, outside, exclude_boundary, ports_per_subscriber, port_first, port_last, subs_per_addr, overflow_blocks, block_size, algorithm, reserved) VALUES ($1, $2, 1, 7, 'det', $3, $4, 120000, '100.64.1.0/24', '203.0.113.64/29', 0, $5, 1024, 65535, 32, 0, 64, 0, '0-1023');"
+}
+sqlite3 "$T/a.db" "$(det_row 1 $T0 1 $T0 1984) $(det_row 1 $((T0 + 3600000)) 2 $((T0 + 3600000)) 1920) $(det_row 2 $((T0 + 86400000)) 2 $((T0 + 3600000)) 1920)"
+"$BIN/ship_feed" "$T/a.db" "$PG_URL" a ship 30 >/dev/null
+check "layout rows shipped (all three kinds), once" \
+	test "$(pg_sql "SELECT count(*) FROM cgnat.det_layouts WHERE node = (SELECT id FROM cgnat.nodes WHERE name = 'a')")" = 3
+"$BIN/ship_feed" "$T/a.db" "$PG_URL" a ship 30 >/dev/null
+check "layout rows: a second shipper run adds nothing" \
+	test "$(pg_sql "SELECT count(*) FROM cgnat.det_layouts")" = 3
+dq=$T/detq
+for a in 64 65 71; do
+	for p in 1024 1500 3007 40000 65000; do
+		for t in $((T0 - 1000)) $((T0 + 1000)) $((T0 + 3600000 + 1000)) $((T0 + 3600000 + 200000)); do
+			echo "203.0.113.$a:$p @$((t / 1000)).$(printf %03d $((t % 1000)))"
+		done
+	done
+done >"$dq"
+"$BIN/cgnatctl" --db "$T/a.db" lookup - <"$dq" >"$T/dla" 2>/dev/null
+"$BIN/cgnatctl" --central "$PG_URL" lookup - <"$dq" >"$T/dlc" 2>"$T/dlc.err"
+check "deterministic lookups ($(wc -l <"$dq") queries): central = local" \
+	diff "$T/dla" <(sed -E 's/ node a$//' "$T/dlc")
+check "... answers from the layout, named by node, and unknown before version 1" \
+	sh -c "grep -q 'deterministic layout v1.* node a\$' '$T/dlc' && grep -q 'deterministic layout v2.* node a\$' '$T/dlc' && grep -qi 'unknown' '$T/dlc'"
+"$BIN/cgnatctl" --db "$T/a.db" history 100.64.1.5 --from @$((T0 / 1000 - 10)) --to @$((T0 / 1000 + 7200)) >"$T/dha"
+"$BIN/cgnatctl" --central "$PG_URL" history 100.64.1.5 --from @$((T0 / 1000 - 10)) --to @$((T0 / 1000 + 7200)) >"$T/dhc"
+check "deterministic history: central = local (both versions)" \
+	bash -c "diff '$T/dha' <(sed -E 's/ node a\$//' '$T/dhc') && test \$(grep -c 'deterministic' '$T/dhc') -ge 2"
+
 # Exactly once: a lost ack (the mark says the rows are in) resends
 # nothing; rows written while PostgreSQL is down ship when it returns.
 before=$(pg_count a)

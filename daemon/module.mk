@@ -1,16 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/: the data-plane runner and the programs built on it: cgnatd (the
-# daemon), cgnatctl (operations), cgnat-dp (the interim hand-run tool).
+# daemon) and cgnatctl (operations).
 DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/fraghold.o \
 	$(BUILD)/daemon/nlwatch.o $(BUILD)/daemon/synpend.o \
 	$(BUILD)/daemon/syn_icmp.o $(DP_OBJS) $(PB_OBJS)
-$(BUILD)/daemon/dprun.o $(BUILD)/daemon/cgnat_dp.o: $(BUILD)/bpf/cgnat.skel.h
-
-$(BUILD)/bin/cgnat-dp: $(BUILD)/daemon/cgnat_dp.o $(DPRUN_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
-BINS += $(BUILD)/bin/cgnat-dp
+$(BUILD)/daemon/dprun.o: $(BUILD)/bpf/cgnat.skel.h
 
 # Shared by cgnatd and cgnatctl.
 DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o detlog.o)

@@ -37,8 +37,8 @@ check "UDP: S1 sees a pool address ($u1)" in_pool "$u1"
 check "UDP EIM: S1 and S2 see the same ip:port ($u1, $u2)" \
 	test -n "$u1" -a "$u1" = "$u2"
 # The operator's question about what S1 saw: the log names H1.
-tb_wait 20 ctl lookup "$u1" --at now >/dev/null
-out=$(ctl lookup "$u1" --at now 2>&1)
+tb_wait 20 ctl lookup "$u1" --at "@$(date +%s)" >/dev/null
+out=$(ctl lookup "$u1" --at "@$(date +%s)" 2>&1)
 check "lookup of $u1 now names $H1 ($out)" grep -qw "$H1" <<<"$out"
 
 t=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S1 7 4000000)

@@ -36,7 +36,7 @@ BINS += $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the two programs, the
 # systemd units, the commented example configuration (never overwriting
-# one that exists) and README.md as documentation.
+# one that exists) and README.md with docs/ as documentation.
 PREFIX ?= /usr/local
 install: $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
 	install -D -m 0755 $(BUILD)/bin/cgnatd $(DESTDIR)$(PREFIX)/sbin/cgnatd
@@ -44,6 +44,7 @@ install: $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
 	install -D -m 0644 -t $(DESTDIR)/etc/systemd/system daemon/cgnatd.service \
 		daemon/cgnat-metrics.service daemon/cgnat-metrics.timer
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cgnat/README.md
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/cgnat/docs docs/*.md
 	[ -e $(DESTDIR)/etc/cgnat/cgnat.yaml ] || \
 		install -D -m 0640 config/cgnat.yaml $(DESTDIR)/etc/cgnat/cgnat.yaml
 

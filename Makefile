@@ -144,7 +144,12 @@ test-unit test-bpf test-netns test-central test-interop: all
 	$(Q)rm -rf $(SAN_DIR); mkdir -p $(SAN_DIR)
 	$(Q)$(TEST_ENV) tests/run.sh $(patsubst test-%,%,$@) $(san_check)
 
-# Hostile input at length (README "Fuzzing"): libFuzzer on every userspace
+# The documentation: README.md a front page, every link and anchor in it
+# and docs/*.md resolves, every docs/*.md linked (tests/docs). Builds nothing.
+test-docs:
+	$(Q)tests/run.sh docs
+
+# Hostile input at length (docs/hostile-input.md): libFuzzer on every userspace
 # parser for FUZZ_TIME seconds each, then the data-plane fuzzer for
 # FUZZ_ITERS inputs from FUZZ_SEED.
 FUZZ_TIME  ?= 60
@@ -177,5 +182,5 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all build-all build-after-deps deps test fuzz fuzz-bins soak test-unit test-bpf test-netns test-interop \
+.PHONY: all build-all build-after-deps deps test fuzz fuzz-bins soak test-unit test-bpf test-netns test-interop test-docs \
 	bench demo check-format format clean

@@ -213,7 +213,7 @@ struct cfg_ipfix {
 	struct cfg_collector collectors[CFG_MAX_COLLECTORS];
 };
 
-/* ha: an active/standby pair (README, "High availability"); off while
+/* ha: an active/standby pair (docs/ha.md); off while
  * address is 0. Addresses in host byte order. */
 struct cfg_ha {
 	uint32_t address;		/* this box on the sync link */
@@ -224,7 +224,7 @@ struct cfg_ha {
 };
 
 /* pcp: the Port Control Protocol server (RFC 6887, NAT-PMP too) on the
- * inside address; README "PCP". */
+ * inside address; docs/pcp.md. */
 struct cfg_pcp {
 	bool enabled;
 	bool third_party;		/* honour THIRD_PARTY (else refused) */

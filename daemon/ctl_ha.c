@@ -3,7 +3,7 @@
  * ctl_ha.c - `cgnatctl ha active|standby|ready|handover|status`, through
  * cgnatd's control socket (ctlsock.c), and the HA lines of status and
  * metrics. keepalived's notify scripts call active/standby, its track
- * script calls ready (README, "High availability").
+ * script calls ready (docs/ha.md).
  */
 #include <errno.h>
 #include <poll.h>

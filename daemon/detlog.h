@@ -108,7 +108,7 @@ int detlog_in_force(const struct detlog_history *h, int64_t at_ms,
 		    detlog_table_cb cb, void *ctx);
 
 /*
- * The ranges to announce at a start (IPFIX natEvent 16/17, see README):
+ * The ranges to announce at a start (IPFIX natEvent 16/17, see docs/deterministic-nat.md):
  * for each pool of 'instance' whose newest row is a version, cb(1, b) for
  * every subscriber's range in it (b->assigned_ms: its switched_ms), and,
  * when that version was switched at 'switched_now' and replaced another,

@@ -3,7 +3,7 @@
  * dprun.h - runs the data plane from userspace: load and attach through
  * the loader, keep the grant slots stocked through the allocator core,
  * and deliver ring-buffer events to a callback with their kernel time
- * converted to UTC. cgnat-dp uses it now; cgnatd builds on it.
+ * converted to UTC. cgnatd builds on it.
  */
 #ifndef CGNAT_DPRUN_H
 #define CGNAT_DPRUN_H

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ha.h - cgnatd's half of an active/standby pair (README, "High
- * availability"): the role, the sync channel driven from the daemon's
- * poll loop, takeover and handover. keepalived decides the role and tells
+ * ha.h - cgnatd's half of an active/standby pair (docs/ha.md): the
+ * role, the sync channel driven from the daemon's poll loop, takeover and
+ * handover. keepalived decides the role and tells
  * cgnatd through `cgnatctl ha active|standby` (ctlsock.c); cgnatd says
  * whether it may be elected (`cgnatctl ha ready`).
  *

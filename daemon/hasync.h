@@ -3,8 +3,7 @@
  * hasync.h - the HA state-sync protocol, pure: records, their wire
  * encoding, framing over a byte stream, sequence numbers and cumulative
  * acks, bulk sync and resume after a reconnect. No sockets, no maps, no
- * clocks: the caller passes "now" and moves the bytes (README, "High
- * availability").
+ * clocks: the caller passes "now" and moves the bytes (docs/ha.md).
  *
  * The stream runs over TCP from the active (hs_tx) to the standby (hs_rx),
  * so it is reliable and ordered while a connection lasts; sequence numbers

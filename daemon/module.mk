@@ -1,16 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/: the data-plane runner and the programs built on it: cgnatd (the
-# daemon), cgnatctl (operations), cgnat-dp (the interim hand-run tool).
+# daemon) and cgnatctl (operations).
 DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/fraghold.o \
 	$(BUILD)/daemon/nlwatch.o $(BUILD)/daemon/synpend.o \
 	$(BUILD)/daemon/syn_icmp.o $(DP_OBJS) $(PB_OBJS)
-$(BUILD)/daemon/dprun.o $(BUILD)/daemon/cgnat_dp.o: $(BUILD)/bpf/cgnat.skel.h
-
-$(BUILD)/bin/cgnat-dp: $(BUILD)/daemon/cgnat_dp.o $(DPRUN_OBJS)
-	$(call msg,LINK,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
-BINS += $(BUILD)/bin/cgnat-dp
+$(BUILD)/daemon/dprun.o: $(BUILD)/bpf/cgnat.skel.h
 
 # Shared by cgnatd and cgnatctl.
 DAEMON_COMMON := $(addprefix $(BUILD)/daemon/, log.o dpconf.o pins.o detlog.o)
@@ -42,7 +36,7 @@ BINS += $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
 
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the two programs, the
 # systemd units, the commented example configuration (never overwriting
-# one that exists) and README.md as documentation.
+# one that exists) and README.md with docs/ as documentation.
 PREFIX ?= /usr/local
 install: $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
 	install -D -m 0755 $(BUILD)/bin/cgnatd $(DESTDIR)$(PREFIX)/sbin/cgnatd
@@ -50,6 +44,7 @@ install: $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
 	install -D -m 0644 -t $(DESTDIR)/etc/systemd/system daemon/cgnatd.service \
 		daemon/cgnat-metrics.service daemon/cgnat-metrics.timer
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cgnat/README.md
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/cgnat/docs docs/*.md
 	[ -e $(DESTDIR)/etc/cgnat/cgnat.yaml ] || \
 		install -D -m 0640 config/cgnat.yaml $(DESTDIR)/etc/cgnat/cgnat.yaml
 

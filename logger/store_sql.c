@@ -56,7 +56,7 @@ const char *const store_sql[STMT_COUNT] = {
 	[STMT_OPEN_DELETE] = "DELETE FROM open_blocks WHERE ext_addr = ?1 "
 			     "AND port_first = ?2",
 	/* From the writer's copy of the open row: no read of open_blocks
-	 * (measured faster than INSERT ... SELECT; README, Numbers). */
+	 * (measured faster than INSERT ... SELECT; docs/performance.md). */
 	[STMT_CLOSED_INSERT] = "INSERT INTO blocks (" STORE_BLOCK_COLS
 			       ", rel_hour) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 			       "?7, ?8, ?9, ?10, ?11, ?10 / 3600000)",

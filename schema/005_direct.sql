@@ -32,7 +32,7 @@
 -- The migration first applies what the v4 journal still holds exactly
 -- as a full move would, then copies closed and open rows into the new
 -- tables. On 10M rows it rewrites the table and its indexes once, at
--- the first start of this build (see README, Migrations).
+-- the first start of this build (see docs/compliance-log.md, Migrations).
 
 -- 1. The v4 journal, moved as store_move() would move all of it:
 -- releases of rows already in blocks, then the assigns (closed when

@@ -9,7 +9,7 @@
 -- (cgnat.nodes.id; the name is in cgnat.nodes). This file runs inside the
 -- migration transaction (cgnatctl central-migrate).
 --
--- Partitioning and the lookup (README, Fleet log). Closed holdings
+-- Partitioning and the lookup (docs/fleet-log.md). Closed holdings
 -- shorter than a day (L = 86400000 ms; nearly all) are in
 -- cgnat.holdings, range-partitioned by day of assigned_ms. A short
 -- holding held at some instant of [T1, T2] was assigned in

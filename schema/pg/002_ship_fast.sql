@@ -1,7 +1,7 @@
 -- SPDX-License-Identifier: GPL-2.0
 --
 -- Schema version 2 of the fleet log: a faster cgnat.ship_apply() with the
--- same exactly-once guarantee (README, "How it ships"), and the view
+-- same exactly-once guarantee (docs/fleet-log.md, "How it ships"), and the view
 -- cgnat.holdings_all, every holding with its node's name.
 --
 -- What changed in ship_apply (measured in tests/bench/fleet.sh):
@@ -161,7 +161,7 @@ BEGIN
 END $$;
 
 -- For SQL users: every holding (short, long and open) with all its
--- columns and its node's name. Rows store a 2-byte node id (README,
+-- columns and its node's name. Rows store a 2-byte node id (docs/fleet-log.md,
 -- "Schema and the lookup": a name on every row would cost ~8 bytes a row,
 -- ~180 GB at 22 billion rows); this view puts the name back.
 CREATE VIEW cgnat.holdings_all AS

@@ -9,7 +9,7 @@
 # build only (fsync off, wal_level minimal: it is thrown away after);
 # the lookups are what is measured. Everything is removed on exit.
 # Usage: fleet_lookup.sh OUTDIR [ROWS [DAYS [LOOKUPS]]]
-# (default 10M rows over 30 days; the README's 100M run: 100000000 90)
+# (default 10M rows over 30 days; the 100M run in docs/performance.md: 100000000 90)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=$ROOT/build/bin
 OUT=${1:-$ROOT/build/bench}

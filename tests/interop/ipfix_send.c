@@ -46,7 +46,7 @@ static void submit(struct sender *s, const struct ipfix_event *ev)
 	}
 }
 
-/* The fixed set the scripts assert on; see README.md, IPFIX export. */
+/* The fixed set the scripts assert on; see docs/ipfix.md. */
 static void send_mix(struct sender *s)
 {
 	struct ipfix_event pba = {

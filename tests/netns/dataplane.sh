@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# dataplane.sh - the XDP data plane end to end on veth in native mode:
+# dataplane.sh - the XDP data plane end to end on veth in native mode,
+# run by cgnatd from a YAML file as an operator runs it:
 # ping, a real TCP transfer (its ACKs by the reverse session) and UDP
 # through the NAT; EIM seen from two servers; hairpin between two
 # subscribers for UDP and TCP; a route or neighbour change in the nat
@@ -12,16 +13,15 @@ set -u
 trap tb_cleanup EXIT
 trap 'exit 1' INT TERM
 
-POOL=203.0.113.1,203.0.113.2,203.0.113.3,203.0.113.4
+CFG=$TB_TMP/cgnat.yaml
 in_pool() { [[ $1 =~ ^203\.0\.113\.[1-4]:[0-9]+$ ]] && [ "${1#*:}" -ge 1024 ]; }
 
 tb_must "testbed setup" tb_up
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet $PY "$WHOAMI" serve $S2 7
 tb_bg inet tcpdump -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 96 ip 2>/dev/null
-tb_bg nat "$BIN/cgnat-dp" --inside in0 --outside out0 --pool $POOL \
-	--subscribers 100.64.0.0/10 --pin-dir "$PIN" --stats
-tb_wait 50 test -e "$PIN/link_outside" || fail "cgnat-dp attached"
+tb_yaml "$CFG" "limits: { sessions: 65536, subscribers: 4096 }"
+tb_must "cgnatd starts and attaches" tb_cgnatd "$CFG"
 check "XDP attached in native mode on in0 and out0" \
 	sh -c "in_nat() { nsenter --net=/var/run/netns/$NS_NAT \"\$@\"; };
 	       in_nat ip -d link show in0 | grep -q 'xdp ' &&
@@ -36,6 +36,10 @@ u2=$(in_sub $PY "$WHOAMI" udp $H1 5000 $S2 7)
 check "UDP: S1 sees a pool address ($u1)" in_pool "$u1"
 check "UDP EIM: S1 and S2 see the same ip:port ($u1, $u2)" \
 	test -n "$u1" -a "$u1" = "$u2"
+# The operator's question about what S1 saw: the log names H1.
+tb_wait 20 ctl lookup "$u1" --at "@$(date +%s)" >/dev/null
+out=$(ctl lookup "$u1" --at "@$(date +%s)" 2>&1)
+check "lookup of $u1 now names $H1 ($out)" grep -qw "$H1" <<<"$out"
 
 t=$(in_sub $PY "$WHOAMI" tcp $H1 40000 $S1 7 4000000)
 read -r tpeer tlen tsum lsum <<<"$t"
@@ -43,7 +47,7 @@ check "TCP: 4 MB transfer arrives intact ($tlen bytes)" \
 	test "$tlen" = 4000000 -a "$tsum" = "$lsum"
 check "TCP: S1 sees a pool address ($tpeer)" in_pool "$tpeer"
 # S1's ACKs of an established flow take the one-lookup inbound path.
-fast=$(in_nat "$BIN/cgnatctl" --pin-dir "$PIN" metrics 2>/dev/null |
+fast=$(ctl metrics 2>/dev/null |
 	sed -n 's/^cgnat_dataplane_total{counter="xlate_in_fast"} //p')
 check "TCP: inbound by the reverse session ($fast packets)" \
 	test "${fast:-0}" -gt 10
@@ -129,7 +133,7 @@ seen=$(cat "$TB_TMP/hp_tcp")
 check "hairpin TCP: connection to E(H2) completes ($r)" test "$r" = hello
 check "hairpin TCP: H2 sees a pool address as peer ($seen)" in_pool "$seen"
 
-# Next hops are cached per session but follow changes at once: cgnat-dp
+# Next hops are cached per session but follow changes at once: cgnatd
 # hears the route or neighbour change on rtnetlink and bumps the
 # next-hop generation before the flow's next packet (sent well within
 # the 1 s an older cache trusted a next hop for).

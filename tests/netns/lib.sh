@@ -70,11 +70,8 @@ tb_cleanup() {
 	for p in "${TB_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	if [ -x "$BIN/cgnatd" ]; then
+	[ -x "$BIN/cgnatd" ] &&
 		"$BIN/cgnatd" --detach --pin-dir "$PIN" --run-dir "$RUN" 2>/dev/null
-	elif [ -x "$BIN/cgnat-dp" ]; then
-		"$BIN/cgnat-dp" --detach --pin-dir "$PIN" 2>/dev/null
-	fi
 	rm -rf "$PIN" 2>/dev/null
 	ip netns del "$NS_SUB" 2>/dev/null
 	ip netns del "$NS_NAT" 2>/dev/null

@@ -25,10 +25,10 @@ def slug(text):
     return s.replace(' ', '-')
 
 
-def headings(text):
-    """(level, text) of every ATX heading outside code fences."""
-    out, fence = [], None
-    for line in text.split('\n'):
+def outside_code(text):
+    """(line number, line) of every line outside code fences."""
+    fence = None
+    for n, line in enumerate(text.split('\n'), 1):
         m = _FENCE.match(line)
         if m:
             if fence is None:
@@ -37,9 +37,16 @@ def headings(text):
                 fence = None
             continue
         if fence is None:
-            m = _ATX.match(line)
-            if m:
-                out.append((len(m.group(1)), m.group(2)))
+            yield n, line
+
+
+def headings(text):
+    """(level, text) of every ATX heading outside code fences."""
+    out = []
+    for _, line in outside_code(text):
+        m = _ATX.match(line)
+        if m:
+            out.append((len(m.group(1)), m.group(2)))
     return out
 
 

@@ -13,12 +13,11 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from anchors import anchors  # noqa: E402
+from anchors import anchors, outside_code  # noqa: E402
 
 MAX_README = 300
 _LINK = re.compile(r'!?\[(?:[^\]\[]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)')
 _REF = re.compile(r'^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$')
-_FENCE = re.compile(r'^\s{0,3}(```|~~~)')
 
 failed = 0
 
@@ -35,17 +34,8 @@ def bad(what):
 
 def links(text):
     """(line number, target) of every link outside code."""
-    out, fence = [], None
-    for n, line in enumerate(text.split('\n'), 1):
-        m = _FENCE.match(line)
-        if m:
-            if fence is None:
-                fence = m.group(1)
-            elif m.group(1) == fence:
-                fence = None
-            continue
-        if fence is not None:
-            continue
+    out = []
+    for n, line in outside_code(text):
         line = re.sub(r'`[^`]*`', '', line)  # inline code is not a link
         for m in _LINK.finditer(line):
             out.append((n, m.group(1)))

@@ -43,6 +43,7 @@ enum store_stmt_id {
 	STMT_SESS_LOOKUP,
 	STMT_SESS_HISTORY,
 	STMT_PRUNE_SESSIONS,
+	STMT_PRUNE_DET,		/* det_layouts */
 	STMT_SHIP_PUT,		/* store_ship.c from here */
 	STMT_SHIP_READ,
 	STMT_SHIP_ACK,

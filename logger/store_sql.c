@@ -147,6 +147,19 @@ const char *const store_sql[STMT_COUNT] = {
 		"int_addr = ?1 AND start_ms <= ?3 ORDER BY start_ms",
 	[STMT_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE id IN (SELECT id "
 				"FROM sessions WHERE end_ms < ?1 LIMIT ?2)",
+	/* schema/008_det_layouts.sql: a daily repeat older than the cut-off,
+	 * and a version (or retirement) whose next version of the pool, with
+	 * the quarantine in which a lookup still names its owners, ended
+	 * before the cut-off: no kept time falls under it. The newest row of
+	 * a pool is never taken (it has no next). */
+	[STMT_PRUNE_DET] =
+		"DELETE FROM det_layouts WHERE id IN (SELECT v.id FROM "
+		"det_layouts v WHERE (v.kind = 2 AND v.logged_ms < ?1) OR "
+		"(v.kind != 2 AND (SELECT w.switched_ms + w.quarantine_ms "
+		"FROM det_layouts w WHERE w.kind != 2 AND w.instance = "
+		"v.instance AND w.pool = v.pool AND (w.switched_ms, w.version, "
+		"w.id) > (v.switched_ms, v.version, v.id) ORDER BY "
+		"w.switched_ms, w.version, w.id LIMIT 1) <= ?1) LIMIT ?2)",
 	/* schema/007_ship_queue.sql */
 	[STMT_SHIP_PUT] = "INSERT INTO ship_queue (op, time_ms, block_id, "
 			  "instance, pool_id, pool, sub_addr, ext_addr, "

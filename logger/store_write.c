@@ -450,7 +450,7 @@ int store_prune(struct store *st, int64_t older_than_ms, int max_rows)
 {
 	static const enum store_stmt_id order[] = {
 		STMT_PRUNE_BLOCKS, STMT_PRUNE_SESSIONS, STMT_PRUNE_EVENTS,
-		STMT_PRUNE_CONFIG};
+		STMT_PRUNE_CONFIG, STMT_PRUNE_DET};
 	sqlite3_stmt *s;
 	int total = 0, ret;
 	size_t i;

@@ -144,6 +144,15 @@ check "... answers from the layout, named by node, and unknown before version 1"
 check "deterministic history: central = local (both versions)" \
 	bash -c "diff '$T/dha' <(sed -E 's/ node a\$//' '$T/dhc') && test \$(grep -c 'deterministic' '$T/dhc') -ge 2"
 
+# Central retention: v1 goes once v2's quarantine ended before the
+# cut-off, the daily repeat once older; v2 (the newest) stays.
+pg_sql "SELECT cgnat.drop_before($((T0 + 3600000 + 120000 - 1)))" >/dev/null
+check "central retention keeps a version while its successor's quarantine is after the cut-off" \
+	test "$(pg_sql "SELECT count(*) FROM cgnat.det_layouts")" = 3
+pg_sql "SELECT cgnat.drop_before($((T0 + 86400000 + 1)))" >/dev/null
+check "central retention: v1 and the daily repeat dropped, v2 kept" \
+	test "$(pg_sql "SELECT string_agg(kind || ':' || version, ',') FROM cgnat.det_layouts")" = "1:2"
+
 # Exactly once: a lost ack (the mark says the rows are in) resends
 # nothing; rows written while PostgreSQL is down ship when it returns.
 before=$(pg_count a)

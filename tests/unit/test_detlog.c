@@ -296,6 +296,46 @@ static void test_row_layout_roundtrip(void **state)
 	assert_int_equal(detlog_layout(&r, &b), -EINVAL);
 }
 
+/* Retention: a layout row goes once no kept time falls under it (its
+ * next version's quarantine ended before the cut-off), a daily repeat
+ * once older than the cut-off; the newest version stays; lookups at kept
+ * times answer as before.
+ */
+static void test_prune(void **state)
+{
+	struct fixture *fx = *state;
+	struct found before, after;
+	int unknown;
+
+	three_changes(fx);
+	assert_int_equal(detlog_daily(fx->st, &cfg, T3 + DETLOG_DAY_MS), 1);
+	assert_int_equal(store_det_after(fx->st, 0, NULL, NULL), 4);
+	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T2, T2, &before,
+			      &unknown),
+			 1);
+	/* v1 is named until v2's quarantine ends: kept one ms before. */
+	assert_int_equal(store_prune(fx->st, T2 + Q - 1, 100), 0);
+	assert_int_equal(store_prune(fx->st, T2 + Q, 100), 1);
+	assert_int_equal(store_det_versions(fx->st, NULL, NULL), 2);
+	assert_int_equal(look(fx, IP(203, 0, 113, 16), 1024, T2, T2, &after,
+			      &unknown),
+			 1);
+	assert_int_equal(after.b[0].sub_addr, before.b[0].sub_addr);
+	assert_int_equal(after.b[0].det_version, 2);
+	assert_int_equal(look(fx, IP(203, 0, 113, 16), 39424, T1 + 1000,
+			      T1 + 1000, &after, &unknown),
+			 0);
+	assert_int_equal(unknown, 1); /* before the retained history */
+	/* A day on: v2 and the daily repeat go, v3 (the newest) stays. */
+	assert_int_equal(store_prune(fx->st, T3 + DETLOG_DAY_MS + 1, 100), 2);
+	assert_int_equal(store_det_after(fx->st, 0, NULL, NULL), 1);
+	assert_int_equal(look(fx, IP(203, 0, 113, 17), 1024, T3 + Q, T3 + Q,
+			      &after, &unknown),
+			 1);
+	assert_int_equal(after.b[0].det_version, 3);
+	assert_int_equal(store_prune(fx->st, T3 + 400 * DETLOG_DAY_MS, 100), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +343,8 @@ int main(void)
 						fixture_open, fixture_rm),
 		cmocka_unit_test_setup_teardown(test_rows_daily_retire_restart,
 						fixture_open, fixture_rm),
+		cmocka_unit_test_setup_teardown(test_prune, fixture_open,
+						fixture_rm),
 		cmocka_unit_test(test_row_layout_roundtrip),
 	};
 

@@ -17,6 +17,7 @@
  */
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,7 +500,15 @@ int main(int argc, char **argv)
 	uint64_t fast;
 	char ext[16];
 	int i, fail = 0;
+	cpu_set_t one;
 
+	/* One CPU: the per-destination next hops are per CPU, as they are
+	 * for a live queue's packets.
+	 */
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		perror("sched_setaffinity");
 	if (argc < 2 || h_netns() ||
 	    h_load_sized(&H, 4, 256, 32, 1, 1 << 20, 4096) || load_fwd(&fwd) ||
 	    load_bench(&b))

@@ -53,7 +53,8 @@ static __always_inline int is_icmp_error(__u8 type)
 
 /* FIB answer for the packet as it is, in a frame of its own (the 64-byte
  * lookup struct stays off the allocation path's stack). Fills *nh on
- * success. Returns the BPF_FIB_LKUP_RET_* code.
+ * success, from the destination's cached next hop when it has a valid
+ * one (fwd.h). Returns the BPF_FIB_LKUP_RET_* code.
  */
 static __noinline int inside_route(struct xdp_md *ctx, struct pkt *p,
 				   struct cgnat_nh *nh, __u64 now,
@@ -61,10 +62,15 @@ static __noinline int inside_route(struct xdp_md *ctx, struct pkt *p,
 {
 	__u32 gen = nh_gen_get();	/* before the lookup: see fwd.h */
 	struct bpf_fib_lookup fib;
-	int rc = fwd_fib(ctx, p, p->ip->saddr, p->ip->daddr, &fib);
+	int rc;
 
-	if (rc == BPF_FIB_LKUP_RET_SUCCESS && nh)
+	if (nh && fwd_dst_get(ctx, p, p->ip->daddr, nh, gen, now))
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	rc = fwd_fib(ctx, p, p->ip->saddr, p->ip->daddr, &fib);
+	if (rc == BPF_FIB_LKUP_RET_SUCCESS && nh) {
 		fwd_nh_fill(nh, &fib, gen, now, cfg);
+		fwd_dst_put(ctx, p, p->ip->daddr, nh);
+	}
 	return rc;
 }
 
@@ -119,20 +125,24 @@ __noinline int inside_alloc(__u32 pool, __u32 flags)
 		return err;
 	err = nat_mapping(cfg, sub, idx, k->proto, k->int_addr, k->int_port,
 			  now, &m);
+	/* The route does not depend on the source about to be written:
+	 * inside()'s answer is the session's next hop from birth.
+	 */
 	if (!err)
-		s = nat_sess_create(k, m.addr, m.port, flags, now, cfg, &err);
-	if (!s || err == 1) {	/* failed, or another CPU created it */
+		err = nat_sess_insert(k, m.addr, m.port, flags, &sc->seed, now,
+				      cfg);
+	if (err) {	/* failed, or another CPU created it */
 		__sync_fetch_and_sub(&sub->sessions, 1);
-		if (!s)
+		if (err < 0)
 			return err;
+		s = bpf_map_lookup_elem(&cgnat_sessions, k);
+		if (!s)
+			return -REASON_CONFLICT;
+	} else {
+		s = &sc->sess;	/* what was just inserted */
 	}
 	if (cfg->filtering == CGNAT_FILTER_ADF && k->proto != IPPROTO_ICMP)
 		nat_permit_touch(k, s->expires_ns);
-	/* The route does not depend on the source about to be written:
-	 * inside()'s answer serves as the session's next hop.
-	 */
-	if (sc->seed.ifindex && !s->nh[CGNAT_DIR_OUT].ifindex)
-		s->nh[CGNAT_DIR_OUT] = sc->seed;
 	return 0;
 }
 

@@ -88,6 +88,83 @@ static __always_inline int fwd_nh_valid(const struct cgnat_nh *nh, __u32 gen,
 	       (__s32)(nh->until - fwd_now(now)) > 0;
 }
 
+/* Next hops per destination, for the first packet of a flow (and for a
+ * session whose own entry went stale): a per-CPU direct-mapped table, so
+ * repeated destinations skip bpf_fib_lookup and no two CPUs ever write
+ * the same line. Keyed by everything fwd_fib() hands the FIB but the
+ * source address: the route is taken not to depend on the source, which
+ * the session seeding already assumes (its answer was looked up with the
+ * subscriber's address, its refreshes use the external one). Valid under
+ * the same rules as a session's entry: same generation, safety lifetime
+ * not over; a colliding destination simply replaces the slot. Only
+ * successful answers are kept: a missing neighbour, a local destination
+ * or no route asks the FIB every time.
+ */
+struct fwd_dst {
+	__be32 dst;
+	__u32 ifin;		/* ingress ifindex of the lookup */
+	__u8 tos;
+	__u8 proto;
+	__u8 pad[2];
+	struct cgnat_nh nh;	/* nh.ifindex 0: empty */
+};
+
+#define FWD_DST_SLOTS 4096	/* per CPU; power of two */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FWD_DST_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fwd_dst);
+} cgnat_nh_dst SEC(".maps");
+
+static __always_inline struct fwd_dst *fwd_dst_slot(struct xdp_md *ctx,
+						     struct pkt *p, __be32 dst)
+{
+	__u32 h = ((__u32)dst ^ ctx->ingress_ifindex << 16 ^
+		   (__u32)p->ip->tos << 8) * 0x9e3779b1u;
+
+	h >>= 32 - 12;	/* log2(FWD_DST_SLOTS) */
+	return bpf_map_lookup_elem(&cgnat_nh_dst, &h);
+}
+
+static __always_inline int fwd_dst_match(const struct fwd_dst *d,
+					 struct xdp_md *ctx, struct pkt *p,
+					 __be32 dst)
+{
+	return d->dst == dst && d->ifin == ctx->ingress_ifindex &&
+	       d->tos == p->ip->tos && d->proto == p->proto;
+}
+
+/* Fills *nh from the destination's cached next hop: 1 on a hit. */
+static __always_inline int fwd_dst_get(struct xdp_md *ctx, struct pkt *p,
+				       __be32 dst, struct cgnat_nh *nh,
+				       __u32 gen, __u64 now)
+{
+	struct fwd_dst *d = fwd_dst_slot(ctx, p, dst);
+
+	if (!d || !fwd_dst_match(d, ctx, p, dst) ||
+	    !fwd_nh_valid(&d->nh, gen, now))
+		return 0;
+	*nh = d->nh;
+	return 1;
+}
+
+static __always_inline void fwd_dst_put(struct xdp_md *ctx, struct pkt *p,
+					__be32 dst,
+					const struct cgnat_nh *nh)
+{
+	struct fwd_dst *d = fwd_dst_slot(ctx, p, dst);
+
+	if (!d)
+		return;
+	d->dst = dst;
+	d->ifin = ctx->ingress_ifindex;
+	d->tos = p->ip->tos;
+	d->proto = p->proto;
+	d->nh = *nh;
+}
+
 /* Maps a FIB answer to 0 (nh valid), XDP_PASS, or a negative reason. */
 static __always_inline int fwd_fib_rc(int rc)
 {
@@ -110,8 +187,8 @@ static __always_inline int fwd_fib_rc(int rc)
  */
 #define FWD_PTB 16
 
-/* Refills a stale next hop from the FIB: 0, XDP_PASS or a negative
- * reason. Not inlined: the 64-byte lookup struct stays off the caller's
+/* Refills a stale next hop from the destination's entry or the FIB: 0,
+ * XDP_PASS or a negative reason. Not inlined: the 64-byte lookup struct stays off the caller's
  * frame, which is what keeps the deepest call chain within 512 bytes.
  */
 static __noinline int fwd_refresh(struct xdp_md *ctx, struct pkt *p,
@@ -120,13 +197,19 @@ static __noinline int fwd_refresh(struct xdp_md *ctx, struct pkt *p,
 	struct cgnat_cfg *cfg = cfg_get();
 	__u32 gen = nh_gen_get();
 	struct bpf_fib_lookup fib;
+	__u64 now;
 	int rc;
 
 	if (!cfg)
 		return -REASON_CONFLICT;
+	now = bpf_ktime_get_coarse_ns();
+	if (fwd_dst_get(ctx, p, dst, nh, gen, now))
+		return 0;
 	rc = fwd_fib_rc(fwd_fib(ctx, p, src, dst, &fib));
-	if (!rc)
-		fwd_nh_fill(nh, &fib, gen, bpf_ktime_get_coarse_ns(), cfg);
+	if (!rc) {
+		fwd_nh_fill(nh, &fib, gen, now, cfg);
+		fwd_dst_put(ctx, p, dst, nh);
+	}
 	return rc;
 }
 

@@ -162,9 +162,9 @@ int dp_ensure_bpffs(const char *dir, char *err, size_t len)
 
 /* 1 when the pinned map at 'path' is one this load makes afresh rather
  * than reuses: the reverse sessions, a cache that a program before a
- * downgrade may have left inconsistent (rsess.h), and counters or rate
- * buckets of another size (a build that added one), which only restart
- * at zero or full. Anything else of another layout is refused by libbpf:
+ * downgrade may have left inconsistent (rsess.h), the per-destination
+ * next hops (a cache, fwd.h), and counters or rate buckets of another
+ * size (a build that added one), which only restart at zero or full. Anything else of another layout is refused by libbpf:
  * a cold start.
  */
 static int pin_replaced(struct bpf_map *m, const char *path)
@@ -174,6 +174,7 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	int fd, other;
 
 	if (!strcmp(bpf_map__name(m), "cgnat_rsess") ||
+	    !strcmp(bpf_map__name(m), "cgnat_nh_dst") ||
 	    !strncmp(bpf_map__name(m), "cgnat_det_", 10))
 		return 1;	/* the deterministic layout: written afresh */
 	if (strcmp(bpf_map__name(m), "cgnat_stats") &&

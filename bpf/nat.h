@@ -262,13 +262,17 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	return nat_map_insert(&ok, out, &pp, pidx, now, cfg);
 }
 
-/* Creates a session (or finds the one another CPU just created: *err is
- * then 1, so the caller takes back its session charge).
+/* Inserts a new session built in the per-CPU scratch value, with
+ * next hop 'seed' for direction 'dir' when given (so it is born routed).
+ * Returns 0 when inserted (the value is then still in the scratch), 1 when
+ * another CPU created it first, or a negative reason.
  */
-static __always_inline struct cgnat_sess *
-nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
-		__be16 ext_port, __u8 flags, __u64 now,
-		const struct cgnat_cfg *cfg, int *err)
+static __always_inline int nat_sess_insert(const struct cgnat_sess_key *k,
+					   __be32 ext_addr, __be16 ext_port,
+					   __u8 flags,
+					   const struct cgnat_nh *seed,
+					   __u64 now,
+					   const struct cgnat_cfg *cfg)
 {
 	/* Built in the per-CPU scratch value, not on the stack: this runs
 	 * at the bottom of the deepest call chain (512-byte limit).
@@ -277,10 +281,8 @@ nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
 	struct cgnat_sess *s;
 	long rc;
 
-	if (!sc) {
-		*err = -REASON_CONFLICT;
-		return 0;
-	}
+	if (!sc)
+		return -REASON_CONFLICT;
 	s = &sc->sess;
 	__builtin_memset(s, 0, sizeof(*s));
 	s->ext_addr = ext_addr;
@@ -288,18 +290,32 @@ nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
 	s->flags = flags;
 	s->expires_ns = now + ct_timeout(cfg, k->proto, 0, k->rem_port) +
 			CT_REFRESH_SLACK_NS;
+	if (seed && seed->ifindex)
+		s->nh[CGNAT_DIR_OUT] = *seed;
 	rc = bpf_map_update_elem(&cgnat_sessions, k, s, BPF_NOEXIST);
-	if (rc && rc != -EEXIST) {
-		*err = nat_table_full(CGNAT_TBL_SESSIONS, k->int_addr, now, cfg);
+	if (rc == -EEXIST)
+		return 1;
+	if (rc)
+		return nat_table_full(CGNAT_TBL_SESSIONS, k->int_addr, now, cfg);
+	stat_inc(STAT_NEW_SESSION);
+	if (cfg->sess_events)
+		evt_sess(EVT_SESS_CREATE, k, ext_addr, ext_port, flags, 0);
+	return 0;
+}
+
+/* Creates a session (or finds the one another CPU just created: *err is
+ * then 1, so the caller takes back its session charge).
+ */
+static __always_inline struct cgnat_sess *
+nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
+		__be16 ext_port, __u8 flags, __u64 now,
+		const struct cgnat_cfg *cfg, int *err)
+{
+	int rc = nat_sess_insert(k, ext_addr, ext_port, flags, 0, now, cfg);
+
+	*err = rc;
+	if (rc < 0)
 		return 0;
-	}
-	if (!rc) {
-		stat_inc(STAT_NEW_SESSION);
-		if (cfg->sess_events)
-			evt_sess(EVT_SESS_CREATE, k, ext_addr, ext_port,
-				 flags, 0);
-	}
-	*err = rc ? 1 : 0;
 	return bpf_map_lookup_elem(&cgnat_sessions, k);
 }
 

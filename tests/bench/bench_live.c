@@ -3,7 +3,9 @@
  * bench_live.c - driver of the live bench (tests/bench/live.sh): attaches
  * the sinks and the baseline programs inside the testbed's namespaces and
  * pins them, configures and reads the sinks, and runs the generator
- * (gen.bpf.c) with BPF_PROG_TEST_RUN and live frames on CPU 0. A timed
+ * (gen.bpf.c) with BPF_PROG_TEST_RUN and live frames on CPU 0 (a timed
+ * run with --cores N: one generator on each of CPUs 0..N-1, each with
+ * its own share of the flows). A timed
  * run samples the sink's counters from CPU 1 and reports the steady rate
  * between two samples, away from the ~25 ms the kernel spends setting a
  * live run up; the run is then ended with a signal. A pass run sends
@@ -16,7 +18,7 @@
  *   bench_live sink PIN none|pool|src|dst LEARN_GEN   (resets counters)
  *   bench_live gen NS IF DMAC SMAC --sink PIN [--proto udp|tcp]
  *              [--tcp syn|synack|ack] [--in --ext PIN] [--flows N]
- *              [--base B] [--gen G] (--secs S [--warm W] |
+ *              [--base B] [--gen G] (--secs S [--warm W] [--cores N] |
  *              --passes P [--until-learned])
  *   bench_live cgstats PINDIR          (cgnat's counters, non-zero ones)
  */
@@ -47,6 +49,7 @@
 #include "tests/bench/fwd.skel.h"
 
 #define GEN_CPU 0
+#define LB_MAX_CORES 256
 #define SAMPLE_CPU 1
 #define BATCH 64
 #define TCP_SEQ_OUT 1000u
@@ -322,6 +325,7 @@ struct gen_args {
 	int udp, inbound, until_learned;
 	char tcp; /* 's' syn, 'a' synack, 'k' ack */
 	__u32 flows, base, gen, passes;
+	__u32 cores; /* timed runs: one generator on each of CPUs 0..cores-1 */
 	double secs, warm;
 };
 
@@ -413,10 +417,10 @@ static int pin_cpu(int cpu)
  * shared machine then get only what RT throttling leaves them (5%), and
  * what they still take shows up as wait. Failing that, runs as it is.
  */
-static int bench_core(void)
+static int bench_core(int cpu)
 {
 	struct sched_param sp = {.sched_priority = 10};
-	int rc = pin_cpu(GEN_CPU);
+	int rc = pin_cpu(cpu);
 
 	if (!rc && sched_setscheduler(0, SCHED_FIFO, &sp))
 		fprintf(stderr, "SCHED_FIFO: %s (running without)\n",
@@ -426,6 +430,7 @@ static int bench_core(void)
 
 struct runner {
 	int prog;
+	int cpu;
 	int repeat;
 	const __u8 *frame;
 	int err;
@@ -453,7 +458,7 @@ static void *run_thread(void *arg)
 	struct runner *r = arg;
 
 	r->tid = gettid();
-	r->err = bench_core();
+	r->err = bench_core(r->cpu);
 	r->started = 1;
 	if (!r->err)
 		r->err = live_run(r->prog, r->frame, r->repeat, NULL);
@@ -495,73 +500,133 @@ static void sched_times(int tid, double *run, double *wait)
 	*wait = w / 1e9;
 }
 
-static void take(struct sample *s, int cnt_fd, struct gen_bpf *g, int tid)
+/* Counters of the sink, frames sent and scheduler times summed over the
+ * 'n' generators.
+ */
+static void take(struct sample *s, int cnt_fd, struct gen_bpf **g,
+		 struct runner *r, int n)
 {
+	double run, wait;
+	int i;
+
 	s->t = now_s();
 	percpu_sum(cnt_fd, LB_C_MAX, s->c);
-	s->sent = g->bss->sent;
-	sched_times(tid, &s->run, &s->wait);
+	s->sent = 0;
+	s->run = s->wait = 0;
+	for (i = 0; i < n; i++) {
+		s->sent += g[i]->bss->sent;
+		sched_times(r[i].tid, &run, &wait);
+		s->run += run;
+		s->wait += wait;
+	}
+}
+
+static void take1(struct sample *s, int cnt_fd, struct gen_bpf *g, int tid)
+{
+	struct runner r = {.tid = tid};
+
+	take(s, cnt_fd, &g, &r, 1);
 }
 
 static void print_rates(const struct sample *a, const struct sample *b,
-			struct gen_bpf *g, int err)
+			struct gen_bpf **g, int n, int err)
 {
 	double dt = b->t - a->t;
+	__u64 missing = 0;
+	int i;
 
+	for (i = 0; i < n; i++)
+		missing += g[i]->bss->missing;
 	printf("{\"pps\": %.0f, \"rx_pps\": %.0f, \"sent_pps\": %.0f, "
 	       "\"secs\": %.3f, \"run\": %.3f, \"wait\": %.3f, "
 	       "\"sent\": %llu, \"rx\": %llu, \"ok\": %llu, "
-	       "\"missing\": %llu, \"err\": %d}\n",
+	       "\"missing\": %llu, \"cores\": %d, \"err\": %d}\n",
 	       dt > 0 ? (b->c[LB_C_OK] - a->c[LB_C_OK]) / dt : 0,
 	       dt > 0 ? (b->c[LB_C_RX] - a->c[LB_C_RX]) / dt : 0,
 	       dt > 0 ? (b->sent - a->sent) / dt : 0, dt, b->run - a->run,
 	       b->wait - a->wait, (unsigned long long)(b->sent - a->sent),
 	       (unsigned long long)(b->c[LB_C_RX] - a->c[LB_C_RX]),
 	       (unsigned long long)(b->c[LB_C_OK] - a->c[LB_C_OK]),
-	       (unsigned long long)g->bss->missing, err);
+	       (unsigned long long)missing, n, err);
 }
 
-/* Runs until stopped; rates between the samples at 'warm' and the end. */
-static int gen_timed(const struct gen_args *a, struct gen_bpf *g,
+static int all_started(struct runner *r, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!r[i].started && !r[i].done)
+			return 0;
+	return 1;
+}
+
+static int any_done(struct runner *r, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i].done)
+			return 1;
+	return 0;
+}
+
+/* Runs until stopped, one generator per core (each its own share of the
+ * flows, so every core feeds its own queue of the multi-queue veth);
+ * rates between the samples at 'warm' and the end. With one core, the
+ * sampler sits on CPU 1; with several, it is unpinned and above the
+ * generators' priority (it mostly sleeps).
+ */
+static int gen_timed(const struct gen_args *a, struct gen_bpf **g, int n,
 		     const __u8 *frame, int cnt_fd)
 {
-	struct runner r = {.prog = bpf_program__fd(g->progs.gen),
-			   .repeat = INT_MAX,
-			   .frame = frame};
+	struct runner r[LB_MAX_CORES] = {};
 	struct sigaction sa = {.sa_handler = on_usr1};
 	struct sample s0, s1;
-	pthread_t th;
+	pthread_t th[LB_MAX_CORES];
+	int i, err = 0, started = 0;
 	double t0;
 
 	sigaction(SIGUSR1, &sa, NULL);
-	/* The sampler mostly sleeps; FIFO so that its samples are on time
-	 * on a loaded CPU 1.
-	 */
-	pin_cpu(SAMPLE_CPU);
-	sched_setscheduler(0, SCHED_FIFO, &(struct sched_param){10});
-	if (pthread_create(&th, NULL, run_thread, &r))
-		return -errno;
-	while (!r.started && !r.done)
+	if (n == 1)
+		pin_cpu(SAMPLE_CPU);
+	sched_setscheduler(0, SCHED_FIFO,
+			   &(struct sched_param){n == 1 ? 10 : 20});
+	for (i = 0; i < n; i++) {
+		r[i] = (struct runner){.prog = bpf_program__fd(g[i]->progs.gen),
+				       .cpu = GEN_CPU + i,
+				       .repeat = INT_MAX,
+				       .frame = frame};
+		if (pthread_create(&th[i], NULL, run_thread, &r[i])) {
+			err = -errno;
+			break;
+		}
+		started++;
+	}
+	while (!err && !all_started(r, n) && !any_done(r, n))
 		usleep(1000);
 	t0 = now_s();
-	while (now_s() - t0 < a->warm && !r.done)
+	while (!err && now_s() - t0 < a->warm && !any_done(r, n))
 		usleep(5000);
-	take(&s0, cnt_fd, g, r.tid);
-	while (now_s() - s0.t < a->secs && !r.done)
+	take(&s0, cnt_fd, g, r, n);
+	while (!err && now_s() - s0.t < a->secs && !any_done(r, n))
 		usleep(5000);
-	take(&s1, cnt_fd, g, r.tid);
-	if (r.done && !r.err)
-		r.err = -ETIME; /* ended before the window closed */
-	/* Again until it stops: a signal that lands while the run is still
+	take(&s1, cnt_fd, g, r, n);
+	if (!err && any_done(r, n))
+		err = -ETIME; /* one ended before the window closed */
+	/* Again until each stops: a signal that lands while a run is still
 	 * being set up can be absorbed by a restarted syscall.
 	 */
-	while (!r.done) {
-		pthread_kill(th, SIGUSR1);
-		usleep(20000);
+	for (i = 0; i < started; i++) {
+		while (!r[i].done) {
+			pthread_kill(th[i], SIGUSR1);
+			usleep(20000);
+		}
+		pthread_join(th[i], NULL);
+		if (r[i].err && !err)
+			err = r[i].err;
 	}
-	pthread_join(th, NULL);
-	print_rates(&s0, &s1, g, r.err);
-	return r.err;
+	print_rates(&s0, &s1, g, n, err);
+	return err;
 }
 
 /* Sends every flow once per pass, on CPU 0. 'ktime' is the kernel's
@@ -576,20 +641,20 @@ static int gen_passes(const struct gen_args *a, struct gen_bpf *g,
 	__u32 p;
 	int rc = 0;
 
-	bench_core();
-	take(&s0, cnt_fd, g, gettid());
+	bench_core(GEN_CPU);
+	take1(&s0, cnt_fd, g, gettid());
 	for (p = 0; p < a->passes; p++) {
 		rc = live_run(bpf_program__fd(g->progs.gen), frame, a->flows,
 			      &kns);
 		if (rc)
 			break;
-		take(&s1, cnt_fd, g, gettid());
+		take1(&s1, cnt_fd, g, gettid());
 		if (a->until_learned && s1.c[LB_C_LEARNED] >= a->flows) {
 			p++;
 			break;
 		}
 	}
-	take(&s1, cnt_fd, g, gettid());
+	take1(&s1, cnt_fd, g, gettid());
 	printf("{\"passes\": %u, \"secs\": %.3f, \"ktime\": %.6f, "
 	       "\"wait\": %.3f, \"sent\": %llu, "
 	       "\"rx\": %llu, \"ok\": %llu, \"learned\": %llu, "
@@ -613,7 +678,7 @@ static int gen_parse(struct gen_args *a, int argc, char **argv)
 		{"gen", 1, 0, 'g'},   {"secs", 1, 0, 's'},
 		{"warm", 1, 0, 'w'},  {"passes", 1, 0, 'P'},
 		{"sink", 1, 0, 'k'},  {"until-learned", 0, 0, 'u'},
-		{0, 0, 0, 0},
+		{"cores", 1, 0, 'c'}, {0, 0, 0, 0},
 	};
 	int c;
 
@@ -624,6 +689,7 @@ static int gen_parse(struct gen_args *a, int argc, char **argv)
 			       .udp = 1,
 			       .tcp = 'k',
 			       .flows = 1,
+			       .cores = 1,
 			       .warm = 0.2};
 	if (parse_mac(argv[4], a->dmac) || parse_mac(argv[5], a->smac))
 		return -EINVAL;
@@ -668,22 +734,56 @@ static int gen_parse(struct gen_args *a, int argc, char **argv)
 		case 'u':
 			a->until_learned = 1;
 			break;
+		case 'c':
+			a->cores = strtoul(optarg, NULL, 0);
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
 	if (!a->sink || !a->flows || (a->inbound && !a->ext) ||
-	    (a->secs <= 0) == !a->passes || a->flows > INT_MAX)
+	    (a->secs <= 0) == !a->passes || a->flows > INT_MAX ||
+	    !a->cores || a->cores > LB_MAX_CORES || a->cores > a->flows ||
+	    (a->passes && a->cores > 1))
 		return -EINVAL;
 	return 0;
+}
+
+/* Loads one generator for flows [base, base + flows) of the run. */
+static struct gen_bpf *gen_load(const struct gen_args *a, const __u8 *frame,
+				int ifindex, int ext_fd, __u32 base,
+				__u32 flows)
+{
+	struct gen_bpf *g = gen_bpf__open();
+	int rc;
+
+	if (!g)
+		return NULL;
+	memcpy((void *)g->rodata->tmpl, frame, sizeof(g->rodata->tmpl));
+	g->rodata->out_ifindex = ifindex;
+	g->rodata->nflows = flows;
+	g->rodata->flow_base = base;
+	g->rodata->inbound = a->inbound;
+	g->rodata->want_gen = a->gen;
+	g->rodata->is_udp = a->udp;
+	rc = a->inbound ? bpf_map__reuse_fd(g->maps.lb_ext, ext_fd) : 0;
+	if (!rc)
+		rc = gen_bpf__load(g);
+	if (rc) {
+		fprintf(stderr, "load generator: %s\n", strerror(-rc));
+		gen_bpf__destroy(g);
+		return NULL;
+	}
+	return g;
 }
 
 static int cmd_gen(int argc, char **argv)
 {
 	__u8 frame[64] = {};
+	struct gen_bpf *g[LB_MAX_CORES] = {};
 	struct gen_args a;
-	struct gen_bpf *g;
-	int rc, ifindex, cnt_fd, ext_fd = -1;
+	int rc = -1, ifindex, cnt_fd, ext_fd = -1, i, n;
+	__u32 share;
 
 	if (gen_parse(&a, argc, argv))
 		return -EINVAL;
@@ -694,27 +794,21 @@ static int cmd_gen(int argc, char **argv)
 	if (cnt_fd < 0 || (a.inbound && ext_fd < 0) || enter_ns(a.ns))
 		return -1;
 	ifindex = ifindex_of(a.ifname);
-	g = gen_bpf__open();
-	if (!ifindex || !g)
+	if (!ifindex)
 		return -1;
-	memcpy((void *)g->rodata->tmpl, frame, sizeof(frame));
-	g->rodata->out_ifindex = ifindex;
-	g->rodata->nflows = a.flows;
-	g->rodata->flow_base = a.base;
-	g->rodata->inbound = a.inbound;
-	g->rodata->want_gen = a.gen;
-	g->rodata->is_udp = a.udp;
-	rc = a.inbound ? bpf_map__reuse_fd(g->maps.lb_ext, ext_fd) : 0;
-	if (!rc)
-		rc = gen_bpf__load(g);
-	if (rc) {
-		fprintf(stderr, "load generator: %s\n", strerror(-rc));
-		gen_bpf__destroy(g);
-		return rc;
+	n = a.passes ? 1 : a.cores;
+	share = a.flows / n;
+	for (i = 0; i < n; i++) {
+		g[i] = gen_load(&a, frame, ifindex, ext_fd, a.base + i * share,
+				i + 1 < n ? share : a.flows - i * share);
+		if (!g[i])
+			goto out;
 	}
-	rc = a.passes ? gen_passes(&a, g, frame, cnt_fd)
-		      : gen_timed(&a, g, frame, cnt_fd);
-	gen_bpf__destroy(g);
+	rc = a.passes ? gen_passes(&a, g[0], frame, cnt_fd)
+		      : gen_timed(&a, g, n, frame, cnt_fd);
+out:
+	for (i = 0; i < n; i++)
+		gen_bpf__destroy(g[i]);
 	return rc;
 }
 

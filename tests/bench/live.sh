@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # live.sh - live throughput of cgnat beside a plain XDP forwarder, the same
 # forwarder with one flow-table lookup, the kernel's forwarding and
-# nftables SNAT with conntrack, all in one run, each on one core; then
-# iperf3 TCP/UDP throughput and TCP connections per second through cgnat,
-# nftables and iptables. Prints the tables and writes OUT/live.json and
+# nftables SNAT with conntrack, all in one run, each on one core; the
+# same on 1, 2 and all cores (multi-queue veths, one generator per core);
+# new flows per second; then iperf3 TCP/UDP throughput and TCP
+# connections per second through cgnat, nftables and iptables. Prints the tables and writes OUT/live.json and
 # OUT/live.png (live_report.py); raw records in OUT/live.raw.jsonl.
 #
 #   sub (sub0) --veth-- nat (in0 | out0) --veth-- inet (inet0)
@@ -13,7 +14,16 @@
 # 60-byte frames into sub0 (outbound) or inet0 (inbound); the box under
 # test runs on in0/out0; a sink (sink.bpf.c) on inet0 or sub0 counts the
 # frames that arrive translated as they should. Everything runs inline on
-# CPU 0; CPU 1 samples counters (and runs cgnat-dp's refills and sweep).
+# CPU 0; CPU 1 samples counters (and runs cgnatd's refills and sweep).
+# cgnatd runs as an operator runs it: a YAML configuration (cg_yaml), its
+# own pins, run directory and SQLite log in the bench's temp directory.
+#
+# Multi-core stage: every veth has BENCH_CORES queues (created so, and
+# set with ethtool -L before any XDP program is attached), XPS maps CPU k
+# to queue k, and a timed run with k cores starts one generator on each
+# of CPUs 0..k-1, each sending its own share of the flows: each core
+# carries its own pipeline inline, the way RSS spreads flows over the
+# queues of a NIC. Outbound only.
 #
 # Side by side: every configuration has its own testbed, all up at once
 # for a stage (one protocol and flow count, state for exactly those
@@ -27,9 +37,12 @@
 #
 # Knobs (environment): BENCH_SECS (per run, 1), BENCH_REPS (3),
 # BENCH_CONFIGS ("fwd fwdst cgnat kernel nft"), BENCH_UDP_FLOWS,
-# BENCH_TCP_FLOWS, BENCH_CPS_FLOWS (new flows per repetition),
+# BENCH_TCP_FLOWS, BENCH_CPS_FLOWS (new flows per repetition; 0 skips),
 # BENCH_TOOLS ("cgnat nft iptables"; "" skips iperf3 and conn/s),
-# BENCH_VARIANTS ("NAME=/path/to/cgnat-dp ...": each another cgnat build,
+# BENCH_CORES (the machine's CPU count: the multi-core stage runs at 1, 2
+# and this many cores), BENCH_MC_FLOWS ("10000 1000000"; "" skips the
+# multi-core stage), BENCH_MC_CONFIGS ("fwd fwdst cgnat nft"),
+# BENCH_VARIANTS ("NAME=/path/to/cgnatd ...": each another cgnat build,
 # measured side by side as configuration cgnat-NAME, for A/B of a data
 # plane change).
 set -u
@@ -44,6 +57,11 @@ UDP_FLOWS=${BENCH_UDP_FLOWS-1 10000 100000 1000000}
 TCP_FLOWS=${BENCH_TCP_FLOWS-10000 1000000}
 CPS_FLOWS=${BENCH_CPS_FLOWS:-300000}
 TOOLS=${BENCH_TOOLS-cgnat nft iptables}
+NCPU=$(nproc)
+CORES=${BENCH_CORES:-$NCPU}
+MC_FLOWS=${BENCH_MC_FLOWS-10000 1000000}
+MC_CONFIGS=${BENCH_MC_CONFIGS-fwd fwdst cgnat nft}
+Q=1	# queues per veth of the next testbed (tb_up)
 declare -A DPBIN=()
 for v in ${BENCH_VARIANTS:-}; do
 	DPBIN[cgnat-${v%%=*}]=${v#*=}
@@ -52,12 +70,12 @@ done
 
 TB=cgb$$
 PIN=/sys/fs/bpf/cgnat-bench-$$
+TMPD=$(mktemp -d /tmp/cgnat-bench.XXXXXX)	# cgnatd's configs, logs, runs
 MAC_SUB=02:cb:00:00:00:01
 MAC_IN=02:cb:00:00:00:02
 MAC_OUT=02:cb:00:00:00:03
 MAC_INET=02:cb:00:00:00:04
-NPOOL=64	# 203.0.113.1-64: 16128 blocks of 256 ports
-POOL=$(seq -s, -f '203.0.113.%g' 1 $NPOOL)
+NPOOL=64	# 203.0.113.1-64 (cgnat: .0/26): 16128 blocks of 256 ports
 SESSIONS=1048576	# the default limits.sessions
 S1=198.51.100.10
 RAW=$OUT/live.raw.jsonl
@@ -78,6 +96,7 @@ use() {
 	NS_NAT=$TB$C-nat
 	NS_INET=$TB$C-inet
 	P=$PIN/$C
+	D=$TMPD/$C
 	GEN_OUT=(gen "$NS_SUB" sub0 "$MAC_IN" "$MAC_SUB" --sink "$P/sink_out")
 	GEN_IN=(gen "$NS_INET" inet0 "$MAC_OUT" "$MAC_INET" --sink "$P/sink_in"
 		--in --ext "$P/sink_out")
@@ -102,7 +121,7 @@ tb_down() {	# the current testbed
 	for p in ${PIDS[$C]:-}; do wait "$p" 2>/dev/null; done
 	unset "PIDS[$C]"
 	[ -d "$P/cgnat" ] &&
-		"$BIN/cgnat-dp" --detach --pin-dir "$P/cgnat" >/dev/null 2>&1
+		"$BIN/cgnatd" --detach --pin-dir "$P/cgnat" >/dev/null 2>&1
 	for d in "$P"/*/; do
 		[ -d "$d" ] && lb detach "${d%/}" 2>/dev/null
 	done
@@ -126,22 +145,37 @@ cleanup() {
 	local kv
 	all_down
 	rmdir "$PIN" 2>/dev/null
+	rm -rf "$TMPD"
 	for kv in "${CT_RESTORE[@]}"; do sysctl -qw "$kv"; done
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # Fresh namespaces for the current configuration; static neighbours (the
-# generator never answers ARP); IPv6 off (no router solicitations).
+# generator never answers ARP); IPv6 off (no router solicitations). $Q
+# queues per veth; with more than one, XPS sends CPU k's packets on
+# queue k (else the kernel paths pay for skb_tx_hash).
 tb_up() {
-	local ns i
+	local ns i dev q=(numtxqueues $Q numrxqueues $Q)
 	UP+=("$C")
 	ip netns add "$NS_SUB" && ip netns add "$NS_NAT" &&
 		ip netns add "$NS_INET" || return 1
-	ip link add sub0 netns "$NS_SUB" address $MAC_SUB type veth \
-		peer name in0 netns "$NS_NAT" address $MAC_IN || return 1
-	ip link add out0 netns "$NS_NAT" address $MAC_OUT type veth \
-		peer name inet0 netns "$NS_INET" address $MAC_INET || return 1
+	ip link add sub0 netns "$NS_SUB" address $MAC_SUB "${q[@]}" type veth \
+		peer name in0 netns "$NS_NAT" address $MAC_IN "${q[@]}" ||
+		return 1
+	ip link add out0 netns "$NS_NAT" address $MAC_OUT "${q[@]}" type veth \
+		peer name inet0 netns "$NS_INET" address $MAC_INET "${q[@]}" ||
+		return 1
+	if [ "$Q" -gt 1 ]; then
+		for dev in sub:sub0 nat:in0 nat:out0 inet:inet0; do
+			in_ns "${dev%%:*}" ethtool -L "${dev#*:}" rx $Q tx $Q \
+				2>/dev/null	# set already where not supported
+			ip netns exec "$TB$C-${dev%%:*}" sh -c "
+				for i in \$(seq 0 $((Q - 1))); do
+					printf '%x' \$((1 << i)) > /sys/class/net/${dev#*:}/queues/tx-\$i/xps_cpus
+				done" || return 1
+		done
+	fi
 	for ns in sub nat inet; do
 		in_ns $ns sh -e -c "
 			sysctl -qw net.ipv6.conf.all.disable_ipv6=1
@@ -209,11 +243,12 @@ box_up() {	# box_up xdp|noxdp
 		;;
 	cgnat | cgnat-*)
 		# As an operator runs it, its refills kept off the bench core.
-		bg nat taskset -c 1 "${DPBIN[$C]:-$BIN/cgnat-dp}" \
-			--inside in0 --outside out0 \
-			--pool "$POOL" --subscribers 100.64.0.0/10 \
-			--sessions $SESSIONS --max-blocks 16 --pin-dir "$P/cgnat"
-		while [ ! -e "$P/cgnat/link_outside" ]; do
+		mkdir -p "$D" && cg_yaml >"$D/cgnat.yaml" || return 1
+		bg nat taskset -c $((NCPU - 1)) "${DPBIN[$C]:-$BIN/cgnatd}" \
+			-c "$D/cgnat.yaml" --foreground --pin-dir "$P/cgnat" \
+			--run-dir "$D/run"
+		while [ ! -e "$P/cgnat/link_outside" ] ||
+			[ ! -s "$D/run/cgnatd.pid" ]; do
 			n=$((n + 1))
 			[ $n -gt 300 ] && return 1
 			sleep 0.1
@@ -247,6 +282,22 @@ box_up() {	# box_up xdp|noxdp
 	esac
 }
 
+# cgnatd's configuration: what the interim cgnat-dp had on its command
+# line (64 pool addresses, 1M sessions, 16 blocks per subscriber), the
+# rest the defaults an operator starts from.
+cg_yaml() {
+	cat <<-EOF
+	interfaces: { inside: in0, outside: out0 }
+	subscribers: [100.64.0.0/10]
+	pools:
+	  - name: bench
+	    addresses: [203.0.113.0/26]
+	ports: { max_blocks: 16 }
+	limits: { sessions: $SESSIONS }
+	log: { database: $D/cgnat.db }
+	EOF
+}
+
 expect_out() {
 	case $C in cgnat | cgnat-* | nft) echo pool ;; *) echo src ;; esac
 }
@@ -258,10 +309,11 @@ record() {	# record JSON-FIELDS RESULT
 
 # --- packet rates -----------------------------------------------------------
 
-# Share of a run the generator waited for CPU 0 behind another task.
+# Share of a run the generators waited for their cores behind another
+# task.
 waited() {
-	sed -n 's/.*"secs": \([0-9.]*\),.*"wait": \([0-9.]*\),.*/\2 \1/p' <<<"$1" |
-		awk '{ exit !($2 > 0 && $1 / $2 > 0.08) }'
+	sed -n 's/.*"secs": \([0-9.]*\),.*"wait": \([0-9.]*\),.*"cores": \([0-9]*\),.*/\2 \1 \3/p' <<<"$1" |
+		awk '{ exit !($2 > 0 && $1 / ($2 * $3) > 0.08) }'
 }
 
 # Creates the state of 'n' flows in the current testbed: the sink learns
@@ -295,12 +347,18 @@ establish() {	# establish proto n
 # One repetition of one point; a run during which another task held CPU 0
 # for more than 8% of the window is repeated (twice at most, all kept).
 # The generator runs SCHED_FIFO, so RT throttling alone leaves others 5%.
-run_point() {	# run_point proto n dir rep
-	local proto=$1 n=$2 dir=$3 rep=$4 try r cmd=("${GEN_OUT[@]}")
+run_point() {	# run_point proto n dir rep [cores]
+	local proto=$1 n=$2 dir=$3 rep=$4 k=${5:-} try r kind=pps
+	local cmd=("${GEN_OUT[@]}") extra=
 	[ "$dir" = in ] && cmd=("${GEN_IN[@]}" --gen "$GEN")
+	if [ -n "$k" ]; then
+		cmd+=(--cores "$k")
+		kind=mcpps
+		extra=", \"cores\": $k"
+	fi
 	for try in 1 2 3; do
 		r=$(lb "${cmd[@]}" --proto "$proto" --flows "$n" --secs "$SECS")
-		record "\"kind\": \"pps\", \"config\": \"$C\", \"proto\": \"$proto\", \"dir\": \"$dir\", \"flows\": $n, \"rep\": $rep, \"try\": $try" "$r" ||
+		record "\"kind\": \"$kind\", \"config\": \"$C\", \"proto\": \"$proto\", \"dir\": \"$dir\", \"flows\": $n, \"rep\": $rep, \"try\": $try$extra" "$r" ||
 			return 1
 		log "$C $proto $n $dir $rep.$try: $r"
 		waited "$r" || break
@@ -340,6 +398,38 @@ stage() {	# stage proto n
 		use "$c"
 		record "\"kind\": \"cgstats\", \"config\": \"$c\", \"proto\": \"$proto\", \"flows\": \"$n\"" \
 			"$(lb cgstats "$P/cgnat")"
+	done
+	all_down
+}
+
+# The multi-core stage: testbeds with $CORES queues per veth, the state
+# of 'n' UDP flows, then outbound runs at 1, 2 and $CORES cores, the
+# repetitions going round the configurations and core counts.
+stage_cores() {	# stage_cores n
+	local n=$1 c k rep ks
+	ks=$(printf '%s\n' 1 2 "$CORES" | awk -v m="$CORES" '$1 <= m' |
+		sort -nu)
+	GEN=$((GEN + 1))
+	Q=$CORES
+	for c in $MC_CONFIGS; do
+		use "$c"
+		tb_up && box_up xdp &&
+			lb attach "$NS_SUB" sub0 sink "$P/sink_in" &&
+			lb attach "$NS_INET" inet0 sink "$P/sink_out" &&
+			establish udp "$n" || { Q=1; return 1; }
+	done
+	Q=1
+	for c in $MC_CONFIGS; do
+		use "$c"
+		lb sink "$P/sink_out" "$(expect_out)" 0 || return 1
+	done
+	for rep in $(seq 1 "$REPS"); do
+		for k in $ks; do
+			for c in $MC_CONFIGS; do
+				use "$c"
+				run_point udp "$n" out "$rep" "$k" || return 1
+			done
+		done
 	done
 	all_down
 }
@@ -454,7 +544,7 @@ stage_tools() {
 mkdir -p "$OUT"
 : >"$RAW"
 : >"$LOG"
-for b in bench_live bench_tcp_cps cgnat-dp; do
+for b in bench_live bench_tcp_cps cgnatd; do
 	[ -x "$BIN/$b" ] || { say "missing $BIN/$b: run make"; exit 1; }
 done
 rc=0
@@ -468,8 +558,14 @@ for n in $TCP_FLOWS; do
 	say "  tcp, $n flows"
 	stage tcp "$n" || { say "  failed (see $LOG)"; rc=1; all_down; }
 done
-say "  new flows per second"
-stage_newflows || { say "  failed (see $LOG)"; rc=1; all_down; }
+for n in $MC_FLOWS; do
+	say "  multi-core (1, 2, $CORES cores), udp, $n flows: $MC_CONFIGS"
+	stage_cores "$n" || { say "  failed (see $LOG)"; rc=1; all_down; }
+done
+if [ "$CPS_FLOWS" -gt 0 ]; then
+	say "  new flows per second"
+	stage_newflows || { say "  failed (see $LOG)"; rc=1; all_down; }
+fi
 if [ -n "$TOOLS" ]; then
 	say "iperf3 and TCP connections per second: $TOOLS"
 	stage_tools || { say "  failed (see $LOG)"; rc=1; all_down; }

@@ -13,6 +13,10 @@ repetition keeps the cleanest of its attempts (least time waiting for the
 CPU); the wall-clock rates are in the JSON beside them. A point is the
 median of its repetitions, with the range; a ratio is the median of the
 per-round ratios (the repetitions of a stage go round the configurations).
+Multi-core points are frames delivered per wall-clock second by all the
+cores of the run together (one generator and pipeline per core); their
+ratios (scaling, cgnat against the one-lookup floor) are paired the same
+way, within one round of the same run.
 """
 import json
 import statistics
@@ -24,6 +28,10 @@ CONFIGS = [("fwd", "XDP fwd"), ("fwdst", "XDP fwd+lookup"), ("cgnat", "cgnat"),
 TOOLS = [("cgnat", "cgnat"), ("nft", "nftables"), ("iptables", "iptables")]
 TARGET_FWD = 0.85
 TARGET_NFT = 5.0
+TARGET_FLOOR = 0.9	# cgnat / (XDP fwd + one lookup in a 1M table)
+TARGET_NEWFLOWS = 1e6	# cgnat new flows per second per core
+MC_CONFIGS = [("fwd", "XDP fwd"), ("fwdst", "fwd+lookup (floor)"),
+              ("cgnat", "cgnat"), ("nft", "nft SNAT")]
 WAIT_FLAG = 0.08
 
 
@@ -65,6 +73,70 @@ def pps_points(recs):
         s["by_rep"] = {x["rep"]: x["pps_cpu"] for x in rs}
         out[key] = s
     return out
+
+
+def mc_points(recs):
+    """(config, flows, cores) -> summary of aggregate pps per rep."""
+    tries = defaultdict(list)
+    for r in recs:
+        if r["kind"] == "mcpps" and r["r"].get("err", 0) == 0:
+            tries[(r["config"], r["flows"], r["cores"], r["rep"])].append(
+                r["r"])
+    reps = defaultdict(list)
+    for (cfg, n, k, rep), runs in sorted(tries.items()):
+        best = min(runs, key=lambda x: x["wait"] / max(x["secs"], 1e-9))
+        reps[(cfg, n, k)].append({"rep": rep, "pps": best["pps"],
+                                  "pps_cpu": best["ok"] / best["run"]
+                                  if best["run"] else 0,
+                                  "wait_frac": best["wait"] /
+                                  (best["secs"] * k)})
+    out = {}
+    for key, rs in reps.items():
+        s = spread([x["pps"] for x in rs])
+        s["per_core_cpu"] = spread([x["pps_cpu"] for x in rs])
+        s["max_wait_frac"] = max(x["wait_frac"] for x in rs)
+        s["by_rep"] = {x["rep"]: x["pps"] for x in rs}
+        out[key] = s
+    return out
+
+
+def mc_table(mc):
+    rows, lines = [], []
+    cores = sorted({k for (_, _, k) in mc})
+    flows = sorted({n for (_, n, _) in mc})
+    head = "%8s %5s " % ("flows", "cores") + " ".join(
+        "%-20s" % name for _, name in MC_CONFIGS) + \
+        " %7s %7s" % ("cg/flr", "cg/nft")
+    lines.append(head)
+    lines.append("-" * len(head))
+    for n in flows:
+        for k in cores:
+            get = {c: mc.get((c, n, k)) for c, _ in MC_CONFIGS}
+            r_fl = paired(get["cgnat"], get["fwdst"], lambda a, b: a / b)
+            r_nft = paired(get["cgnat"], get["nft"], lambda a, b: a / b)
+            row = {"flows": n, "cores": k, "cgnat_over_floor": r_fl,
+                   "cgnat_over_nft": r_nft}
+            for c, _ in MC_CONFIGS:
+                row[c] = get[c]
+                one = mc.get((c, n, cores[0]))
+                if k != cores[0] and get[c] and one:
+                    row.setdefault("scaling", {})[c] = paired(
+                        get[c], one, lambda a, b: a / b)
+            rows.append(row)
+            lines.append("%8d %5d " % (n, k) + " ".join(
+                "%-20s" % mpps(get[c]) for c, _ in MC_CONFIGS) +
+                " %7s %7s" % ("%.2f" % r_fl if r_fl else "-",
+                              "%.1f" % r_nft if r_nft else "-"))
+    sc = [r for r in rows if r.get("scaling")]
+    if sc:
+        lines.append("scaling (pps at k cores / pps at %d, same round):" %
+                     cores[0])
+        for r in sc:
+            lines.append("  %8d flows, %d cores: " % (r["flows"], r["cores"])
+                         + ", ".join("%s %.2fx" % (c, v)
+                                     for c, v in r["scaling"].items()
+                                     if v is not None))
+    return rows, lines
 
 
 def mpps(s):
@@ -129,13 +201,20 @@ def pps_table(points):
     return rows, lines
 
 
-def targets(rows):
+def targets(rows, mc_rows=()):
     miss_fwd = [r for r in rows if r["cgnat_over_fwd"] is not None and
                 r["cgnat_over_fwd"] < TARGET_FWD]
     miss_nft = [r for r in rows if r["cgnat_over_nft"] is not None and
                 r["cgnat_over_nft"] < TARGET_NFT]
     have_fwd = [r for r in rows if r["cgnat_over_fwd"] is not None]
     have_nft = [r for r in rows if r["cgnat_over_nft"] is not None]
+    floor = [("%s %s %d" % (r["proto"], r["dir"], r["flows"]),
+              r["cgnat_over_fwd_lookup"]) for r in rows
+             if r["cgnat_over_fwd_lookup"] is not None] + \
+        [("udp out %d, %d cores" % (r["flows"], r["cores"]),
+          r["cgnat_over_floor"]) for r in mc_rows
+         if r["cgnat_over_floor"] is not None]
+    miss_floor = [n for n, v in floor if v < TARGET_FLOOR]
 
     def name(r):
         return "%s %s %d" % (r["proto"], r["dir"], r["flows"])
@@ -146,6 +225,9 @@ def targets(rows):
         "cgnat_over_nft": {"target": TARGET_NFT, "points": len(have_nft),
                            "met": bool(have_nft) and not miss_nft,
                            "missed_at": [name(r) for r in miss_nft]},
+        "cgnat_over_floor": {"target": TARGET_FLOOR, "points": len(floor),
+                             "met": bool(floor) and not miss_floor,
+                             "missed_at": miss_floor},
     }
 
 
@@ -239,7 +321,9 @@ def main():
     points = pps_points(recs)
     add_variants(points)
     rows, lines = pps_table(points)
-    tg = targets(rows)
+    mc = mc_points(recs)
+    mc_rows, mc_lines = mc_table(mc)
+    tg = targets(rows, mc_rows)
     nf = newflows(recs)
     tl = tools(recs)
 
@@ -252,8 +336,23 @@ def main():
           "above the XDP forwarder)")
     print("\n".join(lines))
     for k, t in tg.items():
+        if k == "cgnat_over_floor":
+            continue
         print("target %s >= %.2f: %s%s" % (
             k.replace("_over_", "/"), t["target"],
+            "met" if t["met"] else
+            "MISSED" if t["points"] else "not measured",
+            " at " + ", ".join(t["missed_at"]) if t["missed_at"] else ""))
+    if mc:
+        print("\nMulti-core: Mpps of all the run's cores together (UDP "
+              "out, one generator per core), median [min-max]; cg/flr = "
+              "cgnat / fwd+lookup")
+        print("\n".join(mc_lines))
+    for k, t in tg.items():
+        if k != "cgnat_over_floor":
+            continue
+        print("target %s >= %.2f: %s%s" % (
+            "cgnat/floor", t["target"],
             "met" if t["met"] else
             "MISSED" if t["points"] else "not measured",
             " at " + ", ".join(t["missed_at"]) if t["missed_at"] else ""))
@@ -266,6 +365,10 @@ def main():
         if "cgnat" in nf and "nft" in nf:
             print("  cgnat / nft: %.2f" % (nf["cgnat"]["median"] /
                                            nf["nft"]["median"]))
+        if "cgnat" in nf:
+            print("  target cgnat >= %.0f new flows/s per core: %s" % (
+                TARGET_NEWFLOWS, "met" if nf["cgnat"]["median"] >=
+                TARGET_NEWFLOWS else "MISSED"))
     if tl:
         print("\nApplication view (end hosts' sockets, both cores): median "
               "[min-max]")
@@ -289,6 +392,7 @@ def main():
         "unit": "packets per CPU-second of the bench core (60-byte frames)",
         "method": __doc__.strip().splitlines()[3:],
         "packet_rates": rows,
+        "multi_core": mc_rows,
         "targets": tg,
         "new_flows_per_second": nf,
         "tools": tl,

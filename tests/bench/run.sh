@@ -37,7 +37,7 @@ run "deterministic NAT beside PBA (ns/packet, log bytes)" \
 [ -x "$BUILD/bin/bench_ha" ] &&
 	run "HA state sync (protocol, standby apply, bulk of 1M sessions)" \
 		"$BUILD/bin/bench_ha" "$OUT/ha.json"
-run "live throughput: cgnat beside XDP, kernel and nftables (netns, one core)" \
+run "live throughput: cgnat beside XDP, kernel and nftables (netns; one core, then 1, 2 and all cores)" \
 	tests/bench/live.sh "$OUT"
 echo "numbers written to $OUT/"
 exit $rc

@@ -5,9 +5,13 @@
  * grow), a generation bump or the end of the safety lifetime makes the
  * next packet look the FIB up again, and the netlink watcher, listening
  * in the test's own network namespace, reports the route, link (MTU) and
- * neighbour changes that must lead to such a bump.
+ * neighbour changes that must lead to such a bump. New flows to a
+ * destination already looked up on this CPU take the per-destination
+ * entry (fwd.h) instead of the FIB, under the same invalidation; the
+ * test pins itself to one CPU, since that table is per CPU.
  */
 #include <arpa/inet.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +29,8 @@ static struct harness H;
 
 #define S1 "198.51.100.10"
 #define H1 "100.64.0.10"
+#define H2 "100.64.0.11"
+#define S2 "198.51.100.20"
 
 /* An outbound UDP packet of H1:5000 -> S1:7, 'len' bytes of IP, DF. */
 static struct pkt_spec out_spec(uint16_t len)
@@ -264,6 +270,108 @@ static void test_nh_neigh_change(void **st)
 	nlw_close(&w);
 }
 
+/* The first packet of a new flow from 'src':'sport' to 'dst'; returns the
+ * verdict and leaves the output in 'out'.
+ */
+static int new_flow(const char *src, uint16_t sport, const char *dst,
+		    uint8_t *out)
+{
+	struct pkt_spec s = out_spec(100);
+
+	s.saddr = pkt_ip(src);
+	s.daddr = pkt_ip(dst);
+	s.sport = sport;
+	return run(H_INSIDE, &s, out);
+}
+
+/* New flows, new mappings and new subscribers to a destination looked up
+ * once take its cached next hop: no FIB lookup, the gateway's MAC; a new
+ * destination and the first new flow after a bump look the FIB up once.
+ */
+static void test_nh_dst_new_flows(void **st)
+{
+	uint8_t out[2048];
+	uint64_t n;
+
+	(void)st;
+	assert_int_equal(new_flow(H1, 5000, S1, out), XDP_REDIRECT);
+	n = fibs();
+	assert_int_equal(new_flow(H1, 5001, S1, out), XDP_REDIRECT);
+	assert_int_equal(new_flow(H2, 6000, S1, out), XDP_REDIRECT);
+	assert_int_equal(fibs(), n);
+	assert_memory_equal(out, h_mac_gw, 6);
+	assert_memory_equal(out + 6, h_mac_tout, 6);
+	assert_int_equal(h_stat(&H, STAT_NEW_MAPPING), 3);
+	assert_int_equal(new_flow(H1, 5002, S2, out), XDP_REDIRECT);
+	assert_int_equal(fibs(), n + 1);
+	assert_int_equal(dp_nh_bump(&H.dp, NULL), 0);
+	assert_int_equal(new_flow(H1, 5003, S1, out), XDP_REDIRECT);
+	assert_int_equal(fibs(), n + 2);
+	assert_int_equal(new_flow(H2, 6001, S1, out), XDP_REDIRECT);
+	assert_int_equal(fibs(), n + 2);
+}
+
+/* After a bump, established sessions to one destination share one
+ * lookup: the first refreshes the destination's entry, the second
+ * session's refresh takes it.
+ */
+static void test_nh_dst_refresh_shared(void **st)
+{
+	uint8_t out[2048];
+	uint64_t n;
+
+	(void)st;
+	assert_int_equal(new_flow(H1, 5000, S1, out), XDP_REDIRECT);
+	assert_int_equal(new_flow(H2, 6000, S1, out), XDP_REDIRECT);
+	assert_int_equal(dp_nh_bump(&H.dp, NULL), 0);
+	n = fibs();
+	assert_int_equal(new_flow(H1, 5000, S1, out), XDP_REDIRECT);
+	assert_int_equal(fibs(), n + 1);
+	assert_int_equal(new_flow(H2, 6000, S1, out), XDP_REDIRECT);
+	assert_int_equal(fibs(), n + 1);
+	assert_int_equal(h_stat(&H, STAT_NEW_SESSION), 2);
+}
+
+/* The gateway's MAC and then the route change under new flows: until the
+ * bump the cached answer is used (that is what the watcher's bump is
+ * for); the first new flow after it follows the change.
+ */
+static void test_nh_dst_invalidated(void **st)
+{
+	static const uint8_t mac2[6] = { 2, 0, 0, 0, 2, 0x22 };
+	struct nlwatch w;
+	uint8_t out[2048];
+
+	(void)st;
+	assert_int_equal(nlw_open(&w), 0);
+	assert_int_equal(new_flow(H1, 5000, S1, out), XDP_REDIRECT);
+	sh("ip neigh replace 192.0.2.2 lladdr 02:00:00:00:02:22 "
+	   "nud permanent dev tout");
+	assert_int_equal(new_flow(H1, 5001, S1, out), XDP_REDIRECT);
+	assert_memory_equal(out, h_mac_gw, 6);
+	assert_int_equal(nlw_drain(&w), 1);
+	assert_int_equal(dp_nh_bump(&H.dp, NULL), 0);
+	assert_int_equal(new_flow(H1, 5002, S1, out), XDP_REDIRECT);
+	assert_memory_equal(out, mac2, 6);
+	assert_int_equal(new_flow(H2, 6000, S1, out), XDP_REDIRECT);
+	assert_memory_equal(out, mac2, 6);
+	sh("ip route add unreachable " S1 "/32");
+	assert_int_equal(nlw_drain(&w), 1);
+	assert_int_equal(dp_nh_bump(&H.dp, NULL), 0);
+	assert_int_equal(new_flow(H1, 5003, S1, out), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_NO_ROUTE), 1);
+	assert_int_equal(new_flow(H2, 6001, S1, out), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_NO_ROUTE), 2);
+	sh("ip route del unreachable " S1 "/32");
+	sh("ip neigh replace 192.0.2.2 lladdr 02:00:00:00:02:02 "
+	   "nud permanent dev tout");
+	assert_int_equal(nlw_drain(&w), 1);
+	assert_int_equal(dp_nh_bump(&H.dp, NULL), 0);
+	assert_int_equal(new_flow(H1, 5004, S1, out), XDP_REDIRECT);
+	assert_memory_equal(out, h_mac_gw, 6);
+	nlw_close(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,8 +387,21 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nh_neigh_change, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_nh_dst_new_flows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_nh_dst_refresh_shared,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nh_dst_invalidated, setup,
+						teardown),
 	};
+	cpu_set_t one;
 
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		perror("sched_setaffinity");
+		return 1;
+	}
 	if (h_netns())
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,7 +103,7 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	pmacct python3-scapy socat iperf3 nftables iptables make gcc \
 	python3-matplotlib iputils-ping iputils-tracepath procps \
 	libpq-dev postgresql keepalived natpmpc libclang-rt-14-dev \
-	debhelper dpkg-dev fakeroot lintian scdoc
+	debhelper dpkg-dev fakeroot lintian scdoc man-db
 
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \

@@ -172,7 +172,9 @@ demo: build-after-deps
 # from a copy of the tracked and untracked-but-not-ignored files in
 # $(DEB_DIR)/src, so nothing lands in the tree or its parent directory;
 # the copy's build/ is kept, so a second `make deb` recompiles only what
-# changed. The .deb, .buildinfo and .changes land in $(DEB_DIR).
+# changed. The .deb, .buildinfo and .changes land in $(DEB_DIR). The
+# package is built as Debian builds it: none of this make's variables
+# (BUILD, SANITIZE, CFLAGS, ...) reach the inner build.
 DEB_DIR := $(BUILD)/deb
 deb:
 	$(Q)mkdir -p $(DEB_DIR)/src
@@ -183,7 +185,9 @@ deb:
 	$(Q)git ls-files -z -co --exclude-standard | \
 		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
 		tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src
-	$(Q)cd $(DEB_DIR)/src && DEB_BUILD_OPTIONS="parallel=2 $$DEB_BUILD_OPTIONS" \
+	$(Q)cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		-u BUILD -u SANITIZE -u FUZZ -u CFLAGS -u LDFLAGS -u CPPFLAGS \
+		DEB_BUILD_OPTIONS="parallel=2 $$DEB_BUILD_OPTIONS" \
 		dpkg-buildpackage -us -uc -b -nc
 	$(Q)ls $(DEB_DIR)/*.deb
 

@@ -24,7 +24,7 @@ if ! make --no-print-directory BUILD="$BUILD" deb >"$TMP/build.log" 2>&1; then
 	exit 1
 fi
 t1=$(date +%s.%N)
-pass "make deb built the package in $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s"
+pass "make deb built the package in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
 after=$(git status --porcelain 2>&1)
 parent_after=$(ls -1 .. 2>/dev/null | grep -c '^cgnat[-_]')
 if [ "$before" = "$after" ] && [ "$parent_before" = "$parent_after" ]; then

@@ -102,13 +102,15 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"metrics", cmd_metrics, "[-c FILE | --db PATH] %s"},
 	{"sessions", cmd_sessions, "[-c FILE] %s SUBSCRIBER"},
 	{"blocks", cmd_blocks, "[-c FILE] %s [SUBSCRIBER]"},
-	{"lookup", cmd_lookup, "[-c FILE | --db PATH | --central URL | "
-			       "--fleet] %s IP:PORT --at TIME | --from TIME "
-			       "--to TIME | - (IP:PORT TIME per line on "
-			       "stdin)"},
-	{"history", cmd_history, "[-c FILE | --db PATH | --central URL | "
-				 "--fleet] %s SUBSCRIBER [--from TIME --to "
-				 "TIME]"},
+	{"lookup", cmd_lookup,
+	 "[-c FILE | --db PATH | --central URL | "
+	 "--fleet] %s IP:PORT --at TIME | --from TIME "
+	 "--to TIME | - (IP:PORT TIME per line on "
+	 "stdin)"},
+	{"history", cmd_history,
+	 "[-c FILE | --db PATH | --central URL | "
+	 "--fleet] %s SUBSCRIBER [--from TIME --to "
+	 "TIME]"},
 	{"det-table", cmd_det_table, "[-c FILE | --db PATH] %s [--at TIME]"},
 	{"sessions-log", cmd_sessions_log,
 	 "[-c FILE | --db PATH] %s IP:PORT --at TIME | --from TIME --to "
@@ -120,12 +122,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 };
 
 static const struct option ctl_opts[] = {
-	{"config", 1, 0, 'c'},	{"db", 1, 0, 'D'},
-	{"pin-dir", 1, 0, 'P'}, {"run-dir", 1, 0, 'R'},
-	{"json", 0, 0, 'j'},	{"at", 1, 0, 'a'},
-	{"from", 1, 0, 'f'},	{"to", 1, 0, 't'},
-	{"central", 1, 0, 'C'}, {"fleet", 0, 0, 'F'},
-	{"help", 0, 0, 'h'},	{0, 0, 0, 0},
+	{"config", 1, 0, 'c'},	{"db", 1, 0, 'D'},   {"pin-dir", 1, 0, 'P'},
+	{"run-dir", 1, 0, 'R'}, {"json", 0, 0, 'j'}, {"at", 1, 0, 'a'},
+	{"from", 1, 0, 'f'},	{"to", 1, 0, 't'},   {"central", 1, 0, 'C'},
+	{"fleet", 0, 0, 'F'},	{"help", 0, 0, 'h'}, {0, 0, 0, 0},
 };
 
 /* --help: on stdout, exit 0; a wrong command line: on stderr, exit 2. */
@@ -137,7 +137,8 @@ static void usage(int help)
 	int i;
 
 	for (k = ctl_cmds; k->name; k++) {
-		fputs(k == ctl_cmds ? "usage: cgnatctl " : "       cgnatctl ", f);
+		fputs(k == ctl_cmds ? "usage: cgnatctl " : "       cgnatctl ",
+		      f);
 		fprintf(f, k->synopsis, k->name);
 		fputc('\n', f);
 	}

@@ -143,22 +143,25 @@ for m in man8/cgnatd.8 man8/cgnatctl.8 man5/cgnat.yaml.5; do
 		fail "installed $m: $n lines, $w"
 done
 
-# lintian as a user (it warns when run as root), E and W fail; I and the
-# overrides are shown.
-cp "$deb" "$TMP/"
-chmod 755 "$TMP"
+# lintian as a user (it warns when run as root) on the .changes (the
+# package, its dbgsym and the .buildinfo), every level shown (info,
+# pedantic, experimental, overrides); E and W fail.
+mkdir "$TMP/lint"
+cp "$BUILD"/deb/*.deb "$BUILD"/deb/*.changes "$BUILD"/deb/*.buildinfo "$TMP/lint/"
+chmod -R a+rX "$TMP"
+changes=$(ls "$TMP"/lint/*.changes)
 if id nobody >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 	lint=$(cd / && setpriv --reuid=nobody --regid=nogroup --init-groups \
-		env HOME=/nonexistent lintian -I --show-overrides \
-		"$TMP/$(basename "$deb")" 2>&1)
+		env HOME=/nonexistent lintian -I -E --pedantic --show-overrides \
+		"$changes" 2>&1)
 else
-	lint=$(lintian -I --show-overrides "$TMP/$(basename "$deb")" 2>&1)
+	lint=$(lintian -I -E --pedantic --show-overrides "$changes" 2>&1)
 fi
 echo "lintian:"
 sed 's/^/  /' <<<"${lint:-(no output)}"
 if grep -qE '^[EW]: ' <<<"$lint"; then
 	fail "lintian: $(grep -cE '^[EW]: ' <<<"$lint") errors/warnings"
 else
-	pass "lintian: no error or warning ($(grep -c '^I: ' <<<"$lint") info, $(grep -c '^O: ' <<<"$lint") overridden)"
+	pass "lintian: no error or warning ($(grep -c '^I: ' <<<"$lint") info, $(grep -c '^P: ' <<<"$lint") pedantic, $(grep -c '^X: ' <<<"$lint") experimental, $(grep -c '^O: ' <<<"$lint") overridden)"
 fi
 summary

@@ -172,7 +172,8 @@ demo: build-after-deps
 # from a copy of the tracked and untracked-but-not-ignored files in
 # $(DEB_DIR)/src, so nothing lands in the tree or its parent directory;
 # the copy's build/ is kept, so a second `make deb` recompiles only what
-# changed. The .deb, .buildinfo and .changes land in $(DEB_DIR). The
+# changed (all of it when a Makefile, a module.mk or debian/rules did,
+# since flags are not dependencies). The .deb, .buildinfo and .changes land in $(DEB_DIR). The
 # package is built as Debian builds it: none of this make's variables
 # (BUILD, SANITIZE, CFLAGS, ...) reach the inner build.
 DEB_DIR := $(BUILD)/deb
@@ -182,6 +183,9 @@ deb:
 		$(DEB_DIR)/*.changes
 	$(Q)find $(DEB_DIR)/src -mindepth 1 -maxdepth 1 ! -name build \
 		-exec rm -rf {} +
+	$(Q)sum=$$(cat Makefile $$(git ls-files '*.mk') debian/rules | md5sum); \
+		[ "$$(cat $(DEB_DIR)/build.sum 2>/dev/null)" = "$$sum" ] || \
+		rm -rf $(DEB_DIR)/src/build; echo "$$sum" > $(DEB_DIR)/build.sum
 	$(Q)git ls-files -z -co --exclude-standard | \
 		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
 		tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src

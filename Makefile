@@ -64,9 +64,10 @@ all: build-all
 include bpf/module.mk
 include $(wildcard allocator/module.mk logger/module.mk exporter/module.mk \
 	config/module.mk schema/module.mk central/module.mk daemon/module.mk \
+	man/module.mk \
 	tests/*/module.mk)
 
-build-all: $(BPF_OBJS) $(SKELS) $(BINS) $(UNIT_TESTS) $(TEST_BINS)
+build-all: $(BPF_OBJS) $(SKELS) $(BINS) $(UNIT_TESTS) $(TEST_BINS) $(MANS)
 
 $(BUILD)/vmlinux.h:
 	$(call msg,GEN,$@)
@@ -90,7 +91,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/%.o: %.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -101,7 +102,8 @@ DEPS_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev \
 	libcmocka-dev pkg-config iproute2 ethtool tcpdump tshark nfdump \
 	pmacct python3-scapy socat iperf3 nftables iptables make gcc \
 	python3-matplotlib iputils-ping iputils-tracepath procps \
-	libpq-dev postgresql keepalived natpmpc libclang-rt-14-dev
+	libpq-dev postgresql keepalived natpmpc libclang-rt-14-dev \
+	debhelper dpkg-dev fakeroot lintian scdoc man-db
 
 deps:
 	@missing=; for p in $(DEPS_PKGS); do \
@@ -140,7 +142,7 @@ test: build-after-deps
 	$(Q)rm -rf $(SAN_DIR); mkdir -p $(SAN_DIR)
 	$(Q)$(TEST_ENV) tests/run.sh all $(san_check)
 
-test-unit test-bpf test-netns test-central test-interop: all
+test-unit test-bpf test-netns test-central test-interop test-package: all
 	$(Q)rm -rf $(SAN_DIR); mkdir -p $(SAN_DIR)
 	$(Q)$(TEST_ENV) tests/run.sh $(patsubst test-%,%,$@) $(san_check)
 
@@ -171,6 +173,33 @@ bench: build-after-deps
 demo: build-after-deps
 	$(Q)daemon/demo.sh
 
+# The Debian package (debian/, docs/install.md): built by Debian's tools
+# from a copy of the tracked and untracked-but-not-ignored files in
+# $(DEB_DIR)/src, so nothing lands in the tree or its parent directory;
+# the copy's build/ is kept, so a second `make deb` recompiles only what
+# changed (all of it when a Makefile, a module.mk or debian/rules did,
+# since flags are not dependencies). The .deb, .buildinfo and .changes land in $(DEB_DIR). The
+# package is built as Debian builds it: none of this make's variables
+# (BUILD, SANITIZE, CFLAGS, ...) reach the inner build.
+DEB_DIR := $(BUILD)/deb
+deb:
+	$(Q)mkdir -p $(DEB_DIR)/src
+	$(Q)rm -f $(DEB_DIR)/*.deb $(DEB_DIR)/*.ddeb $(DEB_DIR)/*.buildinfo \
+		$(DEB_DIR)/*.changes
+	$(Q)find $(DEB_DIR)/src -mindepth 1 -maxdepth 1 ! -name build \
+		-exec rm -rf {} +
+	$(Q)sum=$$(cat Makefile $$(git ls-files '*.mk') debian/rules | md5sum); \
+		[ "$$(cat $(DEB_DIR)/build.sum 2>/dev/null)" = "$$sum" ] || \
+		rm -rf $(DEB_DIR)/src/build; echo "$$sum" > $(DEB_DIR)/build.sum
+	$(Q)git ls-files -z -co --exclude-standard | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/src
+	$(Q)cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		-u BUILD -u SANITIZE -u FUZZ -u CFLAGS -u LDFLAGS -u CPPFLAGS \
+		DEB_BUILD_OPTIONS="parallel=2 $$DEB_BUILD_OPTIONS" \
+		dpkg-buildpackage -us -uc -b -nc
+	$(Q)ls $(DEB_DIR)/*.deb
+
 FORMAT_SRCS = $(shell git ls-files '*.c' '*.h')
 check-format:
 	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
@@ -182,5 +211,5 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all build-all build-after-deps deps test fuzz fuzz-bins soak test-unit test-bpf test-netns test-interop test-docs \
+.PHONY: all build-all build-after-deps deps deb test fuzz fuzz-bins soak test-unit test-bpf test-netns test-interop test-docs test-package \
 	bench demo check-format format clean

@@ -79,6 +79,9 @@ struct cfg_key {
 	uint64_t max;
 	unsigned int flags;
 	const struct cfg_key *sub;
+	/* A list whose entries are mappings of these keys (pools, collectors):
+	 * parse() walks them; the key listing (tests/package) reads it. */
+	const struct cfg_key *items;
 	const struct cfg_enum_name *names;
 	int (*parse)(struct cfg_ctx *ctx, yaml_node_t *node, const char *path,
 		     void *field);

@@ -386,7 +386,7 @@ static const struct cfg_key ipfix_keys[] = {
 	      DAY, 0),
 	K_BOOL("pool_id", struct cfg_ipfix, pool_id),
 	{ .name = "collectors", .kind = CFG_K_FUNC,
-	  .parse = cfg_parse_collectors },
+	  .parse = cfg_parse_collectors, .items = cfg_collector_keys },
 	{ .name = NULL },
 };
 
@@ -425,7 +425,7 @@ const struct cfg_key cfg_root_keys[] = {
 	K_FUNC("subscribers", C, subscribers, parse_subscribers,
 	       CFG_F_REQUIRED, "[100.64.0.0/10]"),
 	{ .name = "pools", .kind = CFG_K_FUNC, .parse = cfg_parse_pools,
-	  .flags = CFG_F_REQUIRED,
+	  .items = cfg_pool_keys, .flags = CFG_F_REQUIRED,
 	  .hint = "[ { name: default, addresses: [203.0.113.0/28] } ]" },
 	K_MAP("ports", C, ports, ports_keys,
 	      "{ range: 1024-65535, block_size: 256 }"),

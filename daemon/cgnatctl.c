@@ -89,48 +89,76 @@ const char *ctl_pool_name(const struct ctl *c, uint32_t i, char *buf,
 	return buf;
 }
 
-static void usage(void)
+/* The commands: main() dispatches on this table and usage() prints it,
+ * so the help (and the man-page test reading it) lists every command. */
+struct ctl_cmd {
+	const char *name;
+	int (*run)(struct ctl *c);
+	const char *synopsis; /* "%s" is the name */
+};
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{"status", cmd_status, "[-c FILE | --db PATH] %s"},
+	{"metrics", cmd_metrics, "[-c FILE | --db PATH] %s"},
+	{"sessions", cmd_sessions, "[-c FILE] %s SUBSCRIBER"},
+	{"blocks", cmd_blocks, "[-c FILE] %s [SUBSCRIBER]"},
+	{"lookup", cmd_lookup,
+	 "[-c FILE | --db PATH | --central URL | "
+	 "--fleet] %s IP:PORT --at TIME | --from TIME "
+	 "--to TIME | - (IP:PORT TIME per line on "
+	 "stdin)"},
+	{"history", cmd_history,
+	 "[-c FILE | --db PATH | --central URL | "
+	 "--fleet] %s SUBSCRIBER [--from TIME --to "
+	 "TIME]"},
+	{"det-table", cmd_det_table, "[-c FILE | --db PATH] %s [--at TIME]"},
+	{"sessions-log", cmd_sessions_log,
+	 "[-c FILE | --db PATH] %s IP:PORT --at TIME | --from TIME --to "
+	 "TIME | SUBSCRIBER [--from TIME --to TIME]"},
+	{"central-migrate", cmd_central_migrate, "--central URL | --fleet %s"},
+	{"ha", cmd_ha, "[--run-dir DIR] %s SUBCOMMAND"},
+	{"pcp", cmd_pcp, "[--run-dir DIR] %s"},
+	{NULL, NULL, NULL},
+};
+
+static const struct option ctl_opts[] = {
+	{"config", 1, 0, 'c'},	{"db", 1, 0, 'D'},   {"pin-dir", 1, 0, 'P'},
+	{"run-dir", 1, 0, 'R'}, {"json", 0, 0, 'j'}, {"at", 1, 0, 'a'},
+	{"from", 1, 0, 'f'},	{"to", 1, 0, 't'},   {"central", 1, 0, 'C'},
+	{"fleet", 0, 0, 'F'},	{"help", 0, 0, 'h'}, {0, 0, 0, 0},
+};
+
+/* --help: on stdout, exit 0; a wrong command line: on stderr, exit 2. */
+static void usage(int help)
 {
-	fprintf(stderr,
-		"usage: cgnatctl [-c FILE | --db PATH] status | metrics\n"
-		"       cgnatctl [-c FILE] sessions SUBSCRIBER | blocks "
-		"[SUBSCRIBER]\n"
-		"       cgnatctl [-c FILE | --db PATH] lookup IP:PORT "
-		"--at TIME | --from TIME --to TIME\n"
-		"       cgnatctl [-c FILE | --db PATH] lookup - "
-		"(IP:PORT TIME per line on stdin)\n"
-		"       cgnatctl [-c FILE | --db PATH] history SUBSCRIBER "
-		"[--from TIME --to TIME]\n"
-		"       cgnatctl [--run-dir DIR] ha active | standby | ready | "
-		"handover | status\n"
-		"       cgnatctl [--run-dir DIR] pcp\n"
-		"       cgnatctl [-c FILE | --db PATH] det-table [--at TIME]\n"
-		"       cgnatctl [-c FILE | --db PATH] sessions-log "
-		"IP:PORT --at TIME | --from TIME --to TIME\n"
-		"       cgnatctl [-c FILE | --db PATH] sessions-log "
-		"SUBSCRIBER [--from TIME --to TIME]\n"
-		"       cgnatctl --central URL | --fleet central-migrate\n"
-		"       options: --json --pin-dir DIR --run-dir DIR\n"
-		"                --central URL | --fleet (lookup, history: "
-		"the fleet log)\n");
-	exit(2);
+	FILE *f = help ? stdout : stderr;
+	const struct ctl_cmd *k;
+	const struct option *o;
+	int i;
+
+	for (k = ctl_cmds; k->name; k++) {
+		fputs(k == ctl_cmds ? "usage: cgnatctl " : "       cgnatctl ",
+		      f);
+		fprintf(f, k->synopsis, k->name);
+		fputc('\n', f);
+	}
+	fputs("ha SUBCOMMAND:", f);
+	for (i = 0; ctl_ha_subs[i]; i++)
+		fprintf(f, " %s", ctl_ha_subs[i]);
+	fputs("\noptions:", f);
+	for (o = ctl_opts; o->name; o++)
+		fprintf(f, " --%s%s", o->name, o->has_arg ? " ARG" : "");
+	fputs("\n(-c is --config; see cgnatctl(8))\n", f);
+	exit(help ? 0 : 2);
 }
 
 static void parse_args(struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", 1, 0, 'c'},	{"db", 1, 0, 'D'},
-		{"pin-dir", 1, 0, 'P'}, {"run-dir", 1, 0, 'R'},
-		{"json", 0, 0, 'j'},	{"at", 1, 0, 'a'},
-		{"from", 1, 0, 'f'},	{"to", 1, 0, 't'},
-		{"central", 1, 0, 'C'}, {"fleet", 0, 0, 'F'},
-		{"help", 0, 0, 'h'},	{0, 0, 0, 0},
-	};
 	int o;
 
 	c->pin_dir = CGNAT_PIN_DIR;
 	c->run_dir = CGNATD_DEFAULT_RUN_DIR;
-	while ((o = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:", ctl_opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			c->config = optarg;
@@ -162,12 +190,15 @@ static void parse_args(struct ctl *c, int argc, char **argv)
 		case 'F':
 			c->fleet = 1;
 			break;
+		case 'h':
+			usage(1);
+			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind >= argc)
-		usage();
+		usage(0);
 	c->argc = argc - optind;
 	c->argv = argv + optind;
 }
@@ -209,36 +240,18 @@ static int load_config(struct ctl *c)
 int main(int argc, char **argv)
 {
 	static struct ctl c;
-	const char *cmd;
+	const struct ctl_cmd *k;
 	int rc;
 
 	parse_args(&c, argc, argv);
-	cmd = c.argv[0];
+	for (k = ctl_cmds; k->name && strcmp(k->name, c.argv[0]); k++)
+		;
+	if (!k->name) {
+		ctl_err("unknown command '%s'", c.argv[0]);
+		usage(0);
+	}
 	rc = load_config(&c);
 	if (rc)
 		return rc;
-	if (!strcmp(cmd, "status"))
-		return cmd_status(&c);
-	if (!strcmp(cmd, "metrics"))
-		return cmd_metrics(&c);
-	if (!strcmp(cmd, "lookup"))
-		return cmd_lookup(&c);
-	if (!strcmp(cmd, "history"))
-		return cmd_history(&c);
-	if (!strcmp(cmd, "det-table"))
-		return cmd_det_table(&c);
-	if (!strcmp(cmd, "sessions-log"))
-		return cmd_sessions_log(&c);
-	if (!strcmp(cmd, "sessions"))
-		return cmd_sessions(&c);
-	if (!strcmp(cmd, "blocks"))
-		return cmd_blocks(&c);
-	if (!strcmp(cmd, "central-migrate"))
-		return cmd_central_migrate(&c);
-	if (!strcmp(cmd, "ha"))
-		return cmd_ha(&c);
-	if (!strcmp(cmd, "pcp"))
-		return cmd_pcp(&c);
-	ctl_err("unknown command '%s'", cmd);
-	usage();
+	return k->run(&c);
 }

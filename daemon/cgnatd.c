@@ -46,34 +46,46 @@ static void signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static void usage(void)
+static const struct option cgnatd_opts[] = {
+	{"config", 1, 0, 'c'},
+	{"foreground", 0, 0, 'f'},
+	{"check", 0, 0, 'k'},
+	{"detach", 0, 0, 'd'},
+	{"pin-dir", 1, 0, 'P'},
+	{"run-dir", 1, 0, 'R'},
+	{"allow-unsafe-timers", 0, 0, 'U'},
+	{"verbose", 0, 0, 'v'},
+	{"help", 0, 0, 'h'},
+	{0, 0, 0, 0},
+};
+
+/* --help: on stdout, exit 0; a wrong command line: on stderr, exit 2.
+ * The options are printed from the table, so none goes unlisted. */
+static void usage(int help)
 {
-	fprintf(stderr, "usage: cgnatd -c FILE [--foreground] [--check] "
-			"[--allow-unsafe-timers]\n"
-			"              [--pin-dir DIR] [--run-dir DIR] [-v]\n"
-			"       cgnatd [-c FILE] --detach [--pin-dir DIR]\n");
-	exit(2);
+	FILE *f = help ? stdout : stderr;
+	const struct option *o;
+
+	fprintf(f, "usage: cgnatd -c FILE [--foreground] [--check] "
+		   "[--allow-unsafe-timers]\n"
+		   "              [--pin-dir DIR] [--run-dir DIR] [-v]\n"
+		   "       cgnatd [-c FILE] --detach [--pin-dir DIR] "
+		   "[--run-dir DIR]\n"
+		   "options:");
+	for (o = cgnatd_opts; o->name; o++)
+		fprintf(f, " --%s%s", o->name, o->has_arg ? " ARG" : "");
+	fputs("\n(-c is --config, -f --foreground, -v --verbose; see "
+	      "cgnatd(8))\n", f);
+	exit(help ? 0 : 2);
 }
 
 static void parse_args(struct cgnatd_args *a, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"config", 1, 0, 'c'},
-		{"foreground", 0, 0, 'f'},
-		{"check", 0, 0, 'k'},
-		{"detach", 0, 0, 'd'},
-		{"pin-dir", 1, 0, 'P'},
-		{"run-dir", 1, 0, 'R'},
-		{"allow-unsafe-timers", 0, 0, 'U'},
-		{"verbose", 0, 0, 'v'},
-		{"help", 0, 0, 'h'},
-		{0, 0, 0, 0},
-	};
 	int c;
 
 	a->pin_dir = CGNAT_PIN_DIR;
 	a->run_dir = CGNATD_DEFAULT_RUN_DIR;
-	while ((c = getopt_long(argc, argv, "c:fv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fv", cgnatd_opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			a->config = optarg;
@@ -99,12 +111,15 @@ static void parse_args(struct cgnatd_args *a, int argc, char **argv)
 		case 'v':
 			a->verbose = 1;
 			break;
+		case 'h':
+			usage(1);
+			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	if (optind != argc || (!a->config && !a->detach))
-		usage();
+		usage(0);
 }
 
 /*

@@ -90,6 +90,8 @@ int cmd_central_migrate(struct ctl *c);
 /* Sends one request line, reads the reply (up to timeout_ms). 0/-errno. */
 int ctl_ha_request(const char *run_dir, const char *req, char *buf,
 		   size_t len, int timeout_ms);
+/* The subcommands of `cgnatctl ha`, NULL-terminated. */
+extern const char *const ctl_ha_subs[];
 int cmd_ha(struct ctl *c);
 
 /* --- ctl_pcp.c: the PCP server's mappings and counters ------------------ */

@@ -97,15 +97,18 @@ static int role_offline(struct ctl *c, const char *role)
 	return 0;
 }
 
+const char *const ctl_ha_subs[] = {"active", "standby", "ready",
+				   "handover", "status", NULL};
+
 int cmd_ha(struct ctl *c)
 {
 	char req[64], buf[4096];
 	const char *sub = c->argc > 1 ? c->argv[1] : "";
-	int rc, wait = 2000;
+	int rc, wait = 2000, i;
 
-	if (strcmp(sub, "active") && strcmp(sub, "standby") &&
-	    strcmp(sub, "ready") && strcmp(sub, "handover") &&
-	    strcmp(sub, "status")) {
+	for (i = 0; ctl_ha_subs[i] && strcmp(sub, ctl_ha_subs[i]); i++)
+		;
+	if (!ctl_ha_subs[i]) {
 		ctl_err("usage: cgnatctl ha active|standby|ready|handover|status");
 		return 2;
 	}

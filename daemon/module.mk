@@ -22,33 +22,50 @@ CGNATCTL_OBJS := $(addprefix $(BUILD)/daemon/, cgnatctl.o ctl_status.o \
 $(CGNATD_OBJS) $(CGNATCTL_OBJS): $(BUILD)/bpf/cgnat.skel.h \
 	$(BUILD)/schema/migrations.h
 
+# LDFLAGS: the package build's hardening flags (dpkg-buildflags).
 $(BUILD)/bin/cgnatd: $(CGNATD_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
 
 $(BUILD)/bin/cgnatctl: $(CGNATCTL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
 
 BINS += $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
 
-# make install [DESTDIR=...] [PREFIX=/usr/local]: the two programs, the
-# systemd units, the commented example configuration (never overwriting
-# one that exists) and README.md with docs/ as documentation.
-PREFIX ?= /usr/local
-install: $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
+# make install [DESTDIR=...] [PREFIX=/usr/local] [UNITDIR=...]: the two
+# programs, the man pages, the systemd units (their program paths made
+# PREFIX's), the commented example configuration (never overwriting one
+# that exists) and README.md with docs/. debian/rules installs with PREFIX=/usr.
+PREFIX  ?= /usr/local
+UNITDIR ?= /etc/systemd/system
+MANDIR  ?= $(PREFIX)/share/man
+UNITS   := daemon/cgnatd.service daemon/cgnat-metrics.service \
+	daemon/cgnat-metrics.timer
+progs: $(BUILD)/bin/cgnatd $(BUILD)/bin/cgnatctl
+install: progs man
 	install -D -m 0755 $(BUILD)/bin/cgnatd $(DESTDIR)$(PREFIX)/sbin/cgnatd
-	install -D -m 0755 $(BUILD)/bin/cgnatctl $(DESTDIR)$(PREFIX)/sbin/cgnatctl
-	install -D -m 0644 -t $(DESTDIR)/etc/systemd/system daemon/cgnatd.service \
-		daemon/cgnat-metrics.service daemon/cgnat-metrics.timer
+	install -D -m 0755 $(BUILD)/bin/cgnatctl $(DESTDIR)$(PREFIX)/bin/cgnatctl
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(UNITS); do \
+		sed -e 's|/usr/sbin/|$(PREFIX)/sbin/|g' \
+		    -e 's|/usr/bin/cgnatctl|$(PREFIX)/bin/cgnatctl|g' $$u \
+		    > $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u); \
+	done
+	for m in $(MANS); do \
+		s=$${m##*.}; \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m) \
+			|| exit 1; \
+	done
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/cgnat/README.md
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/doc/cgnat/docs docs/*.md
 	[ -e $(DESTDIR)/etc/cgnat/cgnat.yaml ] || \
 		install -D -m 0640 config/cgnat.yaml $(DESTDIR)/etc/cgnat/cgnat.yaml
 
-.PHONY: install
+.PHONY: install progs
 
 # cmocka: the configuration -> data plane mapping (pure).
 $(BUILD)/tests/test_dpconf: $(BUILD)/tests/unit/test_dpconf.o \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs the test suites and prints one closing "N passed, N failed" line.
-# Usage: tests/run.sh all|unit|bpf|netns|central|interop|demo|docs
+# Usage: tests/run.sh all|unit|bpf|netns|central|interop|demo|docs|package
 # Counting: cmocka's "[       OK ]"/"[  FAILED  ]" lines and our scripts'
 # "PASS:"/"FAIL:" lines; a program that exits non-zero without printing a
 # FAIL line counts as one failure, so a crash never passes silently.
@@ -46,7 +46,7 @@ if want bpf; then
 		[ -x "$t" ] && run_one "bpf/$(basename "$t")" "$t"
 	done
 fi
-for s in netns central interop demo docs; do
+for s in netns central interop demo docs package; do
 	want "$s" || continue
 	for t in tests/$s/*.sh; do
 		[ -f "$t" ] && run_one "$s/$(basename "$t" .sh)" bash "$t"

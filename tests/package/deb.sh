@@ -64,6 +64,12 @@ want=(
 	"-rw-r--r-- /usr/share/lintian/overrides/cgnat"
 	"drwxr-x--- /var/lib/cgnat/"
 )
+# docs/ as documentation; dh_compress leaves files under 4 KiB as they are.
+for f in "$ROOT"/docs/*.md; do
+	n=/usr/share/doc/cgnat/docs/$(basename "$f")
+	[ "$(stat -c %s "$f")" -ge 4096 ] && n=$n.gz
+	want+=("-rw-r--r-- $n")
+done
 missing=
 for w in "${want[@]}"; do
 	grep -qxF -- "$w" "$TMP/list" || missing+=" [$w]"

@@ -399,6 +399,10 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	ov.sub_idx = idx;
 	ov.state = CGNAT_MAP_LIVE;
 	ov.epoch = CGNAT_EPOCH_IN_USE; /* the next sweep judges it */
+	/* Its sessions' expiries come separately: no bound, the sweep's
+	 * marks end it (cgnat_abi.h).
+	 */
+	ov.expires_ns = CGNAT_MAP_NO_BOUND;
 	ov.created_ns = now_ns - (__u64)r->age_ms * 1000000;
 	if (r->pcp_left_s & HS_PCP_LEFT) { /* the standby's clock now */
 		ov.flags = CGNAT_MAP_PCP |

@@ -253,6 +253,17 @@ static inline int cgnat_map_live(const struct cgnat_map *m, __u64 now_ns)
 {
 	return m->expires_ns > now_ns || cgnat_map_pcp_live(m, now_ns);
 }
+
+/* When OUT half m stops (or stopped) translating: its bound or its PCP
+ * lifetime's end, the later.
+ */
+static inline __u64 cgnat_map_end(const struct cgnat_map *m)
+{
+	__u64 pcp = (m->flags & CGNAT_MAP_PCP) ?
+			    (__u64)m->pcp_until_s * 1000000000ull : 0;
+
+	return m->expires_ns > pcp ? m->expires_ns : pcp;
+}
 _Static_assert(sizeof(struct cgnat_map) == 40, "map layout");
 
 /* Subscriber slot (array cgnat_subs, index from hash cgnat_sub_idx). A

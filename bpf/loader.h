@@ -121,6 +121,12 @@ int dp_nh_bump(struct dp *dp, __u32 *gen);
  * next sweep unless another session holds it. -ENOENT: no such session.
  */
 int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k);
+/* A mapping on port 'port' of address index 'ai' ends now (userspace
+ * deleted it): stamps its block's last use (cgnat_block.last_use_tai_ns)
+ * with the current CLOCK_TAI before the caller frees the port bit, as
+ * the data plane's deleters do, so the release is never logged before it.
+ */
+void dp_block_stamp(struct dp *dp, __u32 ai, __u32 port);
 /* Removes every session and mapping of the n subscribers (network
  * order) and frees their ports: a deterministic layout change moved them
  * (det_flush.c). Returns the mappings removed or -errno.

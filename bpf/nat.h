@@ -255,6 +255,7 @@ __noinline int nat_map_reclaim(__u32 addr, __u32 port, __u32 proto, __u64 now)
 		m->state = CGNAT_MAP_LIVE;
 		return 0;
 	}
+	end = cgnat_map_end(m);
 	ik.addr = m->addr;
 	ik.port = m->port;
 	ai = bpf_map_lookup_elem(&cgnat_addr_idx, &ik.addr);

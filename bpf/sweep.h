@@ -137,7 +137,9 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 		c->a.mappings_kept++;
 		return;
 	}
-	end = m->expires_ns < c->now ? m->expires_ns : c->now;
+	end = cgnat_map_end(m);
+	if (end > c->now)
+		end = c->now;
 	bpf_map_delete_elem(&cgnat_mappings, &ik);
 	sweep_free_port(m, k->proto, end);
 	bpf_map_delete_elem(&cgnat_mappings, k);

@@ -337,6 +337,7 @@ static int apply_block(struct dp *dp, const struct hs_block *r, __u64 boot_ns)
 	b->sub_addr = r->sub_addr;
 	b->assigned_tai_ns = r->assigned_tai_ns;
 	b->released_tai_ns = r->released_tai_ns;
+	b->last_use_tai_ns = 0; /* not synced: a release then says now */
 	b->quarantine_until_ns =
 		r->quarantine_ms ? hs_expires_ns(r->quarantine_ms, boot_ns) : 0;
 	b->owner = r->held ? idx + 1 : 0;
@@ -351,6 +352,8 @@ int hst_port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto, int set)
 	if (bpf_map_lookup_elem(FD(dp, cgnat_addr_idx), &ext, &ai))
 		return -ERANGE; /* not one of this box's pool addresses */
 	w = &dp->v.ports[ai * CGNAT_NPROTO + hst_pidx(proto)].w[p / 64];
+	if (!set)
+		dp_block_stamp(dp, ai, p);
 	if (set)
 		__atomic_fetch_or(w, 1ull << (p % 64), __ATOMIC_SEQ_CST);
 	else

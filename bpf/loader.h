@@ -73,7 +73,42 @@ struct dp_sweep {
 	struct cgnat_sweep_state st;	/* as cgnat_sweep_begin set it */
 	void *keys, *vals;	/* one batch read */
 	struct cgnat_sweep_args a;	/* counts so far */
+	__u64 read;		/* entries read, all tables */
+	__u64 left_ms_sum;	/* remaining lifetime of the live sessions */
+	__u64 left_n;		/* it saw, for the next interval */
 };
+
+/* Sweep pacing (bpf/sweep_pace.c), after Linux conntrack's gc worker: a
+ * pass reads every entry once per interval, in steps spread over it, and
+ * the interval follows the remaining lifetimes of the live sessions the
+ * last pass saw (their mean), within SWEEP_MIN_MS and the cap; a pass
+ * that deleted a large share halves it (Cilium). Expired entries are
+ * absent to every lookup whenever the sweep comes, so its lateness costs
+ * memory and nothing else; a subscriber short of ports reclaims its own
+ * (pba.h).
+ */
+#define SWEEP_MIN_MS 1000ull
+#define SWEEP_MAX_MS 60000ull
+#define SWEEP_RATE_MIN 100000ull	/* entries/s at least: small tables
+					 * are read in one go */
+
+struct sweep_pace {
+	__u64 interval_ms;	/* from one pass's start to the next */
+	__u64 cap_ms;		/* min(SWEEP_MAX_MS, shortest timer) */
+	__u64 entries;		/* entries the last pass read */
+	__u64 t0_ms;		/* the pass under way began */
+};
+
+/* The cap from the shortest configured timer: no pass is further apart
+ * than that (a table of short-lived entries turns over within it).
+ */
+void sweep_pace_cap(struct sweep_pace *p, __u64 shortest_timer_ms);
+/* A pass ended having read 'read' entries; 'sw' has what it saw. Sets
+ * the next interval.
+ */
+void sweep_pace_end(struct sweep_pace *p, const struct dp_sweep *sw);
+/* Entries the pass under way may have read by now_ms. */
+__u64 sweep_pace_allowed(const struct sweep_pace *p, __u64 now_ms);
 
 struct dp {
 	struct cgnat_bpf *skel;

@@ -55,9 +55,14 @@ static int sort_sessions(struct dp *dp, __u32 n)
 	__u32 i, m = 0;
 	int rc;
 
-	for (i = 0; i < n; i++)
-		if (v[i].expires_ns <= now)
+	for (i = 0; i < n; i++) {
+		if (v[i].expires_ns <= now) {
 			l->sess[m++] = k[i];
+		} else if (k[i].kind == CGNAT_SK_FLOW) {
+			dp->sw.left_ms_sum += (v[i].expires_ns - now) / 1000000;
+			dp->sw.left_n++;
+		}
+	}
 	rc = judge(dp, CGNAT_SWEEP_EXPIRE, m);
 	if (rc)
 		return rc;
@@ -139,6 +144,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 		return dp_fail(dp, -EIO, "sweep failed to start");
 	sw->st = dp->skel->bss->sweep_state;
 	memset(&sw->a, 0, sizeof(sw->a));
+	sw->read = sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
@@ -165,6 +171,7 @@ int dp_sweep_step(struct dp *dp)
 	}
 	sw->token = next;
 	sw->more = !last;
+	sw->read += n;
 	if (sw->pass == PASS_SESSIONS) {
 		sw->a.sessions_seen += n;
 		rc = sort_sessions(dp, n);

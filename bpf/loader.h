@@ -76,7 +76,13 @@ struct dp_sweep {
 	__u64 read;		/* entries read, all tables */
 	__u64 left_ms_sum;	/* remaining lifetime of the live sessions */
 	__u64 left_n;		/* it saw, for the next interval */
+	__u64 passes;		/* completed since the load */
 };
+
+/* Every this many passes (the first after a load included) the sweep
+ * walks the reverse entries too (sweep_run.c).
+ */
+#define SWEEP_RSESS_CHECK 8
 
 /* Sweep pacing (bpf/sweep_pace.c), after Linux conntrack's gc worker: a
  * pass reads every entry once per interval, in steps spread over it, and

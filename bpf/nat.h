@@ -391,10 +391,9 @@ static __always_inline void nat_sub_uncharge(__be32 int_addr)
 }
 
 /* An expired session of key 'k' stands where a new one goes: it is absent
- * (never translated by), so take it out as the sweep would, charge, log
- * row and all. Only the delete that took it accounts for it. Its reverse
- * entry, expired with it (rsess.h), is never used and goes with the
- * sweep's pass over them. Not inlined: its own small frame.
+ * (never translated by), so take it out as the sweep would, charge,
+ * reverse entry (after it: rsess.h) and log row. Only the delete that
+ * took it accounts for it. Not inlined: its own small frame.
  */
 static __noinline void nat_sess_take_expired(const struct cgnat_sess_key *k,
 					     __u64 now, __u32 events)
@@ -415,6 +414,15 @@ static __noinline void nat_sess_take_expired(const struct cgnat_sess_key *k,
 		return;		/* the sweep or another CPU took it */
 	if (k->kind == CGNAT_SK_FLOW)
 		nat_sub_uncharge(k->int_addr);
+	if (k->kind == CGNAT_SK_FLOW && k->proto != IPPROTO_ICMP) {
+		struct cgnat_rsess_key rk = { .ext_addr = ext_addr,
+					      .rem_addr = k->rem_addr,
+					      .ext_port = ext_port,
+					      .rem_port = k->rem_port,
+					      .proto = k->proto };
+
+		bpf_map_delete_elem(&cgnat_rsess, &rk);
+	}
 	stat_inc(STAT_SESS_REPLACED);
 	if (events && k->kind == CGNAT_SK_FLOW)
 		evt_sess_at(evt_mono_to_tai(end), EVT_SESS_DELETE, k, ext_addr,

@@ -13,11 +13,14 @@
  * core) did not allow.
  *
  * Pass 1 deletes expired sessions (and ADF permits) and marks the mapping
- * of every live session with this sweep's epoch. Pass 2 deletes every
- * mapping that no live session marked and that existed before the sweep
- * began: compare-and-swap to DEAD, then a second look at the mark (a
- * packet may have just added a session: see nat_map_use), then both
- * halves and the port bit. Ports so freed make their block empty, which
+ * of every live TCP session with this sweep's epoch. Pass 2 deletes every
+ * mapping that existed before the sweep began and that no live session
+ * holds: a TCP one no live session marked (a FIN or RST shortens a TCP
+ * timer, so its bound may be far off), any other one past its bound
+ * (cgnat_abi.h); compare-and-swap to DEAD, then a second look at the
+ * mark and the bound (a packet may have just added a session: see
+ * nat_map_use), then both halves, the block's last use and the port
+ * bit. Ports so freed make their block empty, which
  * the allocator turns into a release after the idle time. Pass 1 deletes
  * the reverse entry of every session it deletes; pass 3 deletes every
  * reverse entry that is expired or whose session is gone, changed or
@@ -121,18 +124,26 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 		return;	/* in use, new, or held by its PCP lifetime */
 	if (m->epoch == CGNAT_EPOCH_IN_USE) {
 		/* A session was added since the last sweep: seen now, and
-		 * from the next sweep on its session keeps it.
+		 * from the next sweep on its session (TCP) or its bound
+		 * keeps it.
 		 */
 		__sync_val_compare_and_swap(&m->epoch, CGNAT_EPOCH_IN_USE,
 					    c->epoch);
 		return;
 	}
+	/* Not TCP: no timer of its sessions ever shrinks, so the bound
+	 * alone says whether one may be live (no marks needed).
+	 */
+	if (k->proto != IPPROTO_TCP && cgnat_map_live(m, c->now))
+		return;
 	/* Already DEAD: a new flow's reclaim (nat_map_reclaim) has it. */
 	if (__sync_val_compare_and_swap(&m->state, CGNAT_MAP_LIVE,
 					CGNAT_MAP_DEAD) != CGNAT_MAP_LIVE)
 		return;
 	mark = __sync_fetch_and_add(&m->epoch, 0);
-	if (mark == c->epoch || mark == CGNAT_EPOCH_IN_USE) {
+	if (mark == c->epoch || mark == CGNAT_EPOCH_IN_USE ||
+	    (k->proto != IPPROTO_TCP &&
+	     __sync_fetch_and_add(&m->expires_ns, 0) > c->now)) {
 		m->state = CGNAT_MAP_LIVE;
 		c->a.mappings_kept++;
 		return;

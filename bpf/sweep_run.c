@@ -8,6 +8,7 @@
  * the judge decides on the current value.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -72,7 +73,9 @@ static int sort_sessions(struct dp *dp, __u32 n)
 					    .proto = k[i].proto,
 					    .dir = CGNAT_DIR_OUT };
 
-		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW)
+		/* Only TCP mappings need marks: the others go by bound. */
+		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW ||
+		    k[i].proto != IPPROTO_TCP)
 			continue;
 		if (m && !memcmp(&l->map[m - 1], &mk, sizeof(mk)))
 			continue;
@@ -96,7 +99,10 @@ static int sort_mappings(struct dp *dp, __u32 n)
 			continue;
 		dp->sw.a.mappings_seen++;
 		if (v[i].epoch != dp->sw.st.epoch &&
-		    v[i].created_ns < dp->sw.st.start)
+		    v[i].created_ns < dp->sw.st.start &&
+		    (k[i].proto == IPPROTO_TCP ||
+		     v[i].epoch == CGNAT_EPOCH_IN_USE ||
+		     !cgnat_map_live(&v[i], dp->sw.st.now)))
 			l->map[m++] = k[i];
 	}
 	return judge(dp, CGNAT_SWEEP_MAPPING, m);
@@ -184,7 +190,15 @@ int dp_sweep_step(struct dp *dp)
 		sw->pass = 0;
 		return rc;
 	}
+	/* The reverse entries only on every SWEEP_RSESS_CHECK-th pass: a
+	 * session's deleter takes its entry with it, an expired entry is
+	 * never used (rsess.h), and so that pass is only the backstop.
+	 */
+	if (last && sw->pass == PASS_MAPPINGS &&
+	    sw->passes % SWEEP_RSESS_CHECK)
+		sw->pass++;
 	if (last && ++sw->pass == PASS_END) {
+		sw->passes++;
 		const struct cgnat_sweep_args *k = &dp->skel->bss->sweep_state.a;
 
 		sw->a.sessions_expired = k->sessions_expired;

@@ -402,10 +402,10 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	ov.sub_idx = idx;
 	ov.state = CGNAT_MAP_LIVE;
 	ov.epoch = CGNAT_EPOCH_IN_USE; /* the next sweep judges it */
-	/* Its sessions' expiries come separately: no bound, the sweep's
-	 * marks end it (cgnat_abi.h).
+	/* Its sessions come after it (apply_sess) and raise its bound
+	 * (cgnat_abi.h); without one it ends within a bound slot.
 	 */
-	ov.expires_ns = CGNAT_MAP_NO_BOUND;
+	ov.expires_ns = CGNAT_MAP_BOUND(now_ns);
 	ov.created_ns = now_ns - (__u64)r->age_ms * 1000000;
 	if (r->pcp_left_s & HS_PCP_LEFT) { /* the standby's clock now */
 		ov.flags = CGNAT_MAP_PCP |
@@ -431,6 +431,26 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	return 0;
 }
 
+/* Raises the bound of the session's mapping to cover its expiry, as the
+ * data plane does when it writes one (nat_map_bound).
+ */
+static void hst_map_cover(struct dp *dp, const struct cgnat_sess_key *k,
+			  __u64 exp)
+{
+	int fm = FD(dp, cgnat_mappings);
+	struct cgnat_map_key ok = {.addr = k->int_addr,
+				   .port = k->int_port,
+				   .proto = k->proto,
+				   .dir = CGNAT_DIR_OUT};
+	struct cgnat_map ov;
+
+	if (bpf_map_lookup_elem(fm, &ok, &ov) ||
+	    ov.expires_ns >= CGNAT_MAP_BOUND(exp))
+		return;
+	ov.expires_ns = CGNAT_MAP_BOUND(exp);
+	bpf_map_update_elem(fm, &ok, &ov, BPF_EXIST);
+}
+
 static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 {
 	int fs = FD(dp, cgnat_sessions);
@@ -453,6 +473,8 @@ static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 	s.flags = r->flags;
 	if (bpf_map_update_elem(fs, &r->key, &s, 0))
 		return -errno;
+	if (r->key.kind == CGNAT_SK_FLOW)
+		hst_map_cover(dp, &r->key, s.expires_ns);
 	if (r->key.kind == CGNAT_SK_FLOW &&
 	    !hst_sub_slot(dp, r->key.int_addr, 0, &idx))
 		__atomic_fetch_add(&dp->v.subs[idx].sessions, 1,

@@ -83,11 +83,13 @@ struct dp_sweep {
  * walks the reverse entries too (sweep_run.c).
  */
 #define SWEEP_RSESS_CHECK 8
+#define SWEEP_RSESS_FULL 64	/* a multiple of SWEEP_RSESS_CHECK */
 
 /* Sweep pacing (bpf/sweep_pace.c), after Linux conntrack's gc worker: a
  * pass reads every entry once per interval, in steps spread over it, and
  * the interval follows the remaining lifetimes of the live sessions the
- * last pass saw (their mean), within SWEEP_MIN_MS and the cap; a pass
+ * last pass saw (their mean), within SWEEP_MIN_MS and the cap (twice the
+ * shortest timer, at most SWEEP_MAX_MS); a pass
  * that deleted a large share halves it (Cilium). Expired entries are
  * absent to every lookup whenever the sweep comes, so its lateness costs
  * memory and nothing else; a subscriber short of ports reclaims its own
@@ -100,13 +102,14 @@ struct dp_sweep {
 
 struct sweep_pace {
 	__u64 interval_ms;	/* from one pass's start to the next */
-	__u64 cap_ms;		/* min(SWEEP_MAX_MS, shortest timer) */
+	__u64 cap_ms;		/* min(SWEEP_MAX_MS, 2 x shortest timer) */
 	__u64 entries;		/* entries the last pass read */
 	__u64 t0_ms;		/* the pass under way began */
 };
 
-/* The cap from the shortest configured timer: no pass is further apart
- * than that (a table of short-lived entries turns over within it).
+/* The cap from the shortest configured timer: no two passes are further
+ * apart than twice it (short timers, as in tests, stay prompt), nor than
+ * SWEEP_MAX_MS.
  */
 void sweep_pace_cap(struct sweep_pace *p, __u64 shortest_timer_ms);
 /* A pass ended having read 'read' entries; 'sw' has what it saw. Sets

@@ -12,7 +12,7 @@ static __u64 clamp(__u64 v, __u64 lo, __u64 hi)
 
 void sweep_pace_cap(struct sweep_pace *p, __u64 shortest_timer_ms)
 {
-	p->cap_ms = clamp(shortest_timer_ms, SWEEP_MIN_MS, SWEEP_MAX_MS);
+	p->cap_ms = clamp(2 * shortest_timer_ms, SWEEP_MIN_MS, SWEEP_MAX_MS);
 	if (!p->interval_ms || p->interval_ms > p->cap_ms)
 		p->interval_ms = p->cap_ms;
 }

@@ -108,20 +108,25 @@ static int sort_mappings(struct dp *dp, __u32 n)
 	return judge(dp, CGNAT_SWEEP_MAPPING, m);
 }
 
-/* Every reverse entry: only the judge can look its session up. */
+/* The expired reverse entries, and on every SWEEP_RSESS_FULL-th pass
+ * every entry: only the judge can look its session up.
+ */
 static int sort_rsess(struct dp *dp, __u32 n)
 {
 	const struct cgnat_rsess_key *k = dp->sw.keys;
 	const struct cgnat_rsess *v = dp->sw.vals;
 	struct cgnat_sweep_list *l = &dp->skel->bss->sweep_list;
-	__u32 i;
+	int all = dp->sw.passes % SWEEP_RSESS_FULL == 0;
+	__u32 i, m = 0;
 
 	for (i = 0; i < n; i++) {
-		l->rsess[i].k = k[i];
-		l->rsess[i].v = v[i];
+		if (!all && v[i].expires_ns > dp->sw.st.now)
+			continue;
+		l->rsess[m].k = k[i];
+		l->rsess[m++].v = v[i];
 	}
 	dp->sw.a.rsess_seen += n;
-	return judge(dp, CGNAT_SWEEP_RSESS, n);
+	return judge(dp, CGNAT_SWEEP_RSESS, m);
 }
 
 int dp_sweep_begin(struct dp *dp, __u64 now_ns)
@@ -191,8 +196,10 @@ int dp_sweep_step(struct dp *dp)
 		return rc;
 	}
 	/* The reverse entries only on every SWEEP_RSESS_CHECK-th pass: a
-	 * session's deleter takes its entry with it, an expired entry is
-	 * never used (rsess.h), and so that pass is only the backstop.
+	 * session's deleter takes its entry with it and an expired entry
+	 * is never used (rsess.h), so that pass frees leftovers, and its
+	 * check of every entry against its session (the backstop of the
+	 * writers' invariant) runs every SWEEP_RSESS_FULL-th.
 	 */
 	if (last && sw->pass == PASS_MAPPINGS &&
 	    sw->passes % SWEEP_RSESS_CHECK)

@@ -227,7 +227,7 @@ struct cgnat_map {
 	__u64 expires_ns;	/* OUT half: bound of its sessions' expiries */
 };
 
-#define CGNAT_MAP_BOUND_SHIFT 33	/* ~8.6 s slots */
+#define CGNAT_MAP_BOUND_SHIFT 32	/* ~4.3 s slots */
 #define CGNAT_MAP_BOUND(e) ((((e) >> CGNAT_MAP_BOUND_SHIFT) + 1) \
 			    << CGNAT_MAP_BOUND_SHIFT)
 #define CGNAT_MAP_NO_BOUND (~0ull)

@@ -89,7 +89,8 @@ struct dp_sweep {
  * pass reads every entry once per interval, in steps spread over it, and
  * the interval follows the remaining lifetimes of the live sessions the
  * last pass saw (their mean), within SWEEP_MIN_MS and the cap (twice the
- * shortest timer, at most SWEEP_MAX_MS); a pass
+ * shortest timer, at most SWEEP_MAX_MS; SWEEP_SMALL_MS for a table
+ * small enough to cost nothing); a pass
  * that deleted a large share halves it (Cilium). Expired entries are
  * absent to every lookup whenever the sweep comes, so its lateness costs
  * memory and nothing else; a subscriber short of ports reclaims its own
@@ -99,6 +100,8 @@ struct dp_sweep {
 #define SWEEP_MAX_MS 60000ull
 #define SWEEP_RATE_MIN 100000ull	/* entries/s at least: small tables
 					 * are read in one go */
+#define SWEEP_SMALL 100000ull	/* a pass that read fewer entries ... */
+#define SWEEP_SMALL_MS 5000ull	/* ... comes again within this */
 
 struct sweep_pace {
 	__u64 interval_ms;	/* from one pass's start to the next */

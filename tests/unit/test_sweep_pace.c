@@ -37,26 +37,31 @@ static void test_interval(void **st)
 	(void)st;
 	sweep_pace_cap(&p, 30000);	/* defaults: DNS's 30 s */
 	assert_int_equal(p.interval_ms, 60000);
-	sw = seen(1000, 150000, 0, 1000);	/* UDP, 150 s left on average */
+	/* UDP, 150 s left on average, in a large table. */
+	sw = seen(1000000, 150000, 0, 2000000);
 	sweep_pace_end(&p, &sw);
 	assert_int_equal(p.interval_ms, 60000);
-	sw = seen(1000, 20000, 0, 1000);
+	sw = seen(1000000, 20000, 0, 2000000);
 	sweep_pace_end(&p, &sw);
 	assert_int_equal(p.interval_ms, 20000);
-	sw = seen(750, 20000, 250, 1000);	/* a quarter expired */
+	sw = seen(750000, 20000, 250000, 2000000);	/* a quarter expired */
 	sweep_pace_end(&p, &sw);
 	assert_int_equal(p.interval_ms, 10000);
-	sw = seen(1000, 300, 0, 1000);
+	sw = seen(1000000, 300, 0, 2000000);
 	sweep_pace_end(&p, &sw);
 	assert_int_equal(p.interval_ms, SWEEP_MIN_MS);
-	sw = seen(0, 0, 0, 0);			/* empty: the cap */
+	/* A small table, or an empty one: every SWEEP_SMALL_MS. */
+	sw = seen(1000, 150000, 0, 3000);
 	sweep_pace_end(&p, &sw);
-	assert_int_equal(p.interval_ms, 60000);
-	sweep_pace_cap(&p, 3000);		/* tests' 3 s timers */
-	assert_int_equal(p.interval_ms, 6000);
-	sw = seen(1000, 150000, 0, 1000);
+	assert_int_equal(p.interval_ms, SWEEP_SMALL_MS);
+	sw = seen(0, 0, 0, 0);
 	sweep_pace_end(&p, &sw);
-	assert_int_equal(p.interval_ms, 6000);
+	assert_int_equal(p.interval_ms, SWEEP_SMALL_MS);
+	sweep_pace_cap(&p, 1500);		/* tests' short timers */
+	assert_int_equal(p.interval_ms, 3000);
+	sw = seen(1000, 150000, 0, 3000);
+	sweep_pace_end(&p, &sw);
+	assert_int_equal(p.interval_ms, 3000);
 	sweep_pace_cap(&p, 400);
 	assert_int_equal(p.cap_ms, SWEEP_MIN_MS);
 }

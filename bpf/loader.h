@@ -77,8 +77,6 @@ struct dp_sweep {
 	__u64 left_ms_sum;	/* remaining lifetime of the live sessions */
 	__u64 left_n;		/* it saw, for the next interval */
 	__u64 passes;		/* completed since the load */
-	__u64 *mark_set;	/* mappings sent to be marked this pass */
-	__u32 mark_cap, mark_n;
 };
 
 /* Every this many passes (the first after a load included) the sweep

@@ -44,53 +44,8 @@ static int judge(struct dp *dp, __u32 op, __u32 n)
 	return t.retval ? dp_fail(dp, -EIO, "sweep judge refused %u", n) : 0;
 }
 
-/* 1 when the OUT mapping key 'mk' was already sent to be marked in this
- * pass, else records it: a mapping's sessions are spread over the table,
- * and one mark per pass is all the judge needs (a mapping marked, or
- * marked in use by a packet since, stays marked for the pass). An
- * open-addressed set of packed keys, grown at half full, emptied when a
- * pass begins. On no memory it says no: the mark is then sent again.
- */
-static int marked_before(struct dp_sweep *sw, const struct cgnat_map_key *mk)
-{
-	__u64 key = (__u64)mk->addr << 32 | (__u32)mk->port << 8 | mk->proto;
-	__u64 *t;
-	__u32 i, cap;
-
-	if (sw->mark_n * 2 >= sw->mark_cap) {
-		cap = sw->mark_cap ? sw->mark_cap * 2 : 65536;
-		t = calloc(cap, sizeof(*t));
-		if (!t)
-			return 0;
-		for (i = 0; i < sw->mark_cap; i++) {
-			__u64 k = sw->mark_set[i];
-			__u32 h;
-
-			if (!k)
-				continue;
-			h = (k * 0x9e3779b97f4a7c15ull) >> 32;
-			while (t[h & (cap - 1)])
-				h++;
-			t[h & (cap - 1)] = k;
-		}
-		free(sw->mark_set);
-		sw->mark_set = t;
-		sw->mark_cap = cap;
-	}
-	for (i = (key * 0x9e3779b97f4a7c15ull) >> 32;; i++) {
-		t = &sw->mark_set[i & (sw->mark_cap - 1)];
-		if (*t == key)
-			return 1;
-		if (!*t) {
-			*t = key;	/* proto is never 0: nor is the key */
-			sw->mark_n++;
-			return 0;
-		}
-	}
-}
-
-/* Expired sessions to the judge; the mappings of live TCP flows to be
- * marked, each once per pass.
+/* Expired sessions to the judge; the mappings of live flows to be marked,
+ * each once per run of equal keys (a mapping's sessions often neighbour).
  */
 static int sort_sessions(struct dp *dp, __u32 n)
 {
@@ -122,7 +77,7 @@ static int sort_sessions(struct dp *dp, __u32 n)
 		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW ||
 		    k[i].proto != IPPROTO_TCP)
 			continue;
-		if (marked_before(&dp->sw, &mk))
+		if (m && !memcmp(&l->map[m - 1], &mk, sizeof(mk)))
 			continue;
 		l->map[m++] = mk;
 	}
@@ -201,9 +156,6 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->st = dp->skel->bss->sweep_state;
 	memset(&sw->a, 0, sizeof(sw->a));
 	sw->read = sw->left_ms_sum = sw->left_n = 0;
-	if (sw->mark_set)
-		memset(sw->mark_set, 0, sw->mark_cap * sizeof(*sw->mark_set));
-	sw->mark_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
@@ -283,6 +235,5 @@ void dp_sweep_free(struct dp *dp)
 {
 	free(dp->sw.keys);
 	free(dp->sw.vals);
-	free(dp->sw.mark_set);
 	memset(&dp->sw, 0, sizeof(dp->sw));
 }

@@ -118,6 +118,22 @@ static void drain_if_old(struct pb *pb, __u32 *slot, __u32 id, __u64 now)
 				    0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
 }
 
+/* When the subscriber really stopped using block 'id' (TAI ns): the last
+ * use its mappings' deleters stamped in the block table (the end of the
+ * last session's timer, cgnat_abi.h), or 'now' when none is recorded or
+ * it cannot be right (before the assignment, after now).
+ */
+static __u64 last_use_tai(const struct pb_views *v, __u32 id,
+			  const struct pb_now *now)
+{
+	const struct cgnat_block *b = &v->blocks[id];
+	__u64 t = __atomic_load_n(&b->last_use_tai_ns, __ATOMIC_ACQUIRE);
+
+	if (!t || t < b->assigned_tai_ns || t > now->tai_ns)
+		return now->tai_ns;
+	return t;
+}
+
 /* Tries to release block 'id' held in 'slot'. Returns 1 on release. */
 static int try_release(struct pb *pb, const struct pb_views *v, __u32 *slot,
 		       __u32 id, const struct pb_now *now, __u32 *reason)
@@ -137,7 +153,7 @@ static int try_release(struct pb *pb, const struct pb_views *v, __u32 *slot,
 		pb->races++;
 		return 0;
 	}
-	b->released_tai_ns = now->tai_ns;
+	b->released_tai_ns = last_use_tai(v, id, now);
 	b->quarantine_until_ns = (now->ms + pb->pol.quarantine_ms) * 1000000;
 	__atomic_store_n(&b->owner, 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(slot, 0, __ATOMIC_SEQ_CST);
@@ -167,15 +183,18 @@ static void scan_assigned(struct pb *pb, const struct pb_views *v, __u32 id,
 		return;
 	}
 	if (!b->empty_ms) {
-		b->empty_ms = now->ms ? now->ms : 1;
-		return;
+		/* Idle since its last use, not since this scan noticed. */
+		__u64 ago = (now->tai_ns - last_use_tai(v, id, now)) / 1000000;
+
+		b->empty_ms = now->ms > ago ? now->ms - ago : 1;
 	}
 	if (!others)
 		idle += pb->pol.keep_last_ms;
 	if (now->ms - b->empty_ms < idle || pb->out_n >= PB_OUTBOX)
 		return;
 	if (try_release(pb, v, slot, id, now, &reason))
-		emit(pb, v, EVT_BLOCK_RELEASED, id, reason, now->tai_ns);
+		emit(pb, v, EVT_BLOCK_RELEASED, id, reason,
+		     v->blocks[id].released_tai_ns);
 }
 
 void pb_logged(struct pb *pb, __u32 block, const struct pb_now *now)

@@ -111,12 +111,14 @@ __noinline int inside_alloc(__u32 pool, __u32 flags)
 	struct cgnat_sess *s = 0;
 	struct cgnat_sub *sub;
 	struct cgnat_map m;
+	__u64 exp;
 	__u32 idx;
 	int err;
 
 	if (!sc || !cfg)
 		return -REASON_CONFLICT;
 	k = &sc->key;
+	exp = nat_new_expiry(cfg, k, now);
 	err = nat_sub_get(k->int_addr, pool, now, cfg, &sub, &idx);
 	if (err)
 		return err;
@@ -124,13 +126,13 @@ __noinline int inside_alloc(__u32 pool, __u32 flags)
 	if (err)
 		return err;
 	err = nat_mapping(cfg, sub, idx, k->proto, k->int_addr, k->int_port,
-			  now, &m);
+			  now, exp, &m);
 	/* The route does not depend on the source about to be written:
 	 * inside()'s answer is the session's next hop from birth.
 	 */
 	if (!err)
 		err = nat_sess_insert(k, m.addr, m.port, flags, &sc->seed, now,
-				      cfg);
+				      exp, cfg);
 	if (err) {	/* failed, or another CPU created it */
 		__sync_fetch_and_sub(&sub->sessions, 1);
 		if (err < 0)
@@ -190,6 +192,9 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 	    !(s->flags & CGNAT_SF_HAIRPIN))
 		rsess_forget(p->proto, s->ext_addr, s->ext_port, p->ip->daddr,
 			     *p->dport);
+	if (s->expires_ns != exp)
+		nat_map_cover(p->proto, p->ip->saddr, *p->sport, exp,
+			      s->expires_ns);
 	if (cfg->filtering == CGNAT_FILTER_ADF && s->expires_ns != exp &&
 	    p->proto != IPPROTO_ICMP) {
 		struct cgnat_sess_key k;
@@ -259,7 +264,7 @@ __noinline int inside(struct xdp_md *ctx)
 	nat_key(&k, p.proto, p.ip->saddr, *p.sport, p.ip->daddr, *p.dport);
 	now = bpf_ktime_get_coarse_ns();	/* see cgnat_abi.h */
 	s = bpf_map_lookup_elem(&cgnat_sessions, &k);
-	if (!s) {
+	if (!s || s->expires_ns <= now) {	/* expired is absent */
 		struct cgnat_scratch *sc = nat_scratch();
 		__u32 flags = 0;
 
@@ -306,6 +311,7 @@ outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
 		 const struct cgnat_cfg *cfg, int *err)
 {
 	__u32 idx = m->sub_idx;
+	__u64 exp = nat_new_expiry(cfg, k, now);
 
 	/* A PCP mapping admits every remote (RFC 6887 section 11.3). */
 	if (!cgnat_map_pcp_admits(m, now) && !nat_filter_admits(cfg, k, now)) {
@@ -317,11 +323,11 @@ outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
 		*err = -REASON_TCP_NO_SYN;
 		return 0;
 	}
-	*err = nat_map_mark(p->proto, m->addr, m->port);
+	*err = nat_map_mark(p->proto, m->addr, m->port, now, exp);
 	if (*err)
 		return 0;
 	return nat_sess_charged(k, p->ip->daddr, *p->dport, CGNAT_SF_INBOUND,
-				idx, now, cfg, err);
+				idx, now, exp, cfg, err);
 }
 
 static __noinline int outside(struct xdp_md *ctx)
@@ -334,7 +340,7 @@ static __noinline int outside(struct xdp_md *ctx)
 	struct cgnat_map *m;
 	struct xlate x = {};
 	struct pkt p = {};
-	__u64 now;
+	__u64 now, exp;
 	int rc;
 
 	stat_inc(STAT_RX_OUTSIDE);
@@ -394,10 +400,14 @@ static __noinline int outside(struct xdp_md *ctx)
 		return ACT_PTB | nh->mtu;
 	if (p.ip->frag_off & bpf_htons(IP_MF))
 		frag_note(ctx, rc ? 0 : nh, CGNAT_DIR_IN, p.ip->saddr, m->addr);
+	exp = s->expires_ns;
 	if (ct_update(s, cfg, &p, CGNAT_DIR_IN, k.rem_port, now,
 		      cfg->inbound_refresh))
 		rsess_forget(k.proto, s->ext_addr, s->ext_port, k.rem_addr,
 			     k.rem_port);
+	if (s->expires_ns != exp)
+		nat_map_cover(k.proto, k.int_addr, k.int_port, exp,
+			      s->expires_ns);
 	xlate_set(&p, &x, &p.ip->daddr, p.dport, m->addr, m->port);
 	mss_clamp(ctx, &p, &x, cfg, 0);
 	xlate_finish(&p, &x, rc == 0);

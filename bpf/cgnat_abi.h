@@ -189,6 +189,15 @@ _Static_assert(sizeof(struct cgnat_map_key) == 8, "map_key layout");
  * session to a mapping marks it too. An unmarked mapping is set DEAD with
  * compare-and-swap and deleted unless a mark arrived meanwhile; a packet
  * that finds it DEAD does not use it.
+ *
+ * expires_ns (OUT half) bounds the expiries of its sessions from above:
+ * whoever writes a session expiry e first makes sure it is at least
+ * CGNAT_MAP_BOUND(e), the end of e's 2^CGNAT_MAP_BOUND_SHIFT ns slot, so
+ * a refresh inside one slot needs no mapping lookup. Past it (and past
+ * a PCP lifetime) no session of the mapping is live: the data plane
+ * treats the mapping as absent before any sweep comes (cgnat_map_live).
+ * CGNAT_MAP_NO_BOUND: written by userspace without its sessions' times
+ * (HA); only the sweep's marks end it.
  */
 enum cgnat_map_state {
 	CGNAT_MAP_LIVE = 0,
@@ -215,7 +224,13 @@ struct cgnat_map {
 	__u32 pcp_until_s;	/* CGNAT_MAP_PCP: lifetime end, seconds of
 				 * CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u64 created_ns;
+	__u64 expires_ns;	/* OUT half: bound of its sessions' expiries */
 };
+
+#define CGNAT_MAP_BOUND_SHIFT 32	/* ~4.3 s slots */
+#define CGNAT_MAP_BOUND(e) ((((e) >> CGNAT_MAP_BOUND_SHIFT) + 1) \
+			    << CGNAT_MAP_BOUND_SHIFT)
+#define CGNAT_MAP_NO_BOUND (~0ull)
 
 /* 1 while mapping half m holds a PCP lifetime at time now_ns. */
 static inline int cgnat_map_pcp_live(const struct cgnat_map *m, __u64 now_ns)
@@ -230,7 +245,26 @@ static inline int cgnat_map_pcp_admits(const struct cgnat_map *m,
 {
 	return (m->flags & CGNAT_MAP_PCP_IN) && cgnat_map_pcp_live(m, now_ns);
 }
-_Static_assert(sizeof(struct cgnat_map) == 32, "map layout");
+
+/* 1 while OUT half m may still translate at now_ns: a session may be live
+ * on it, or a PCP lifetime holds it. Not a test of the sweep's state.
+ */
+static inline int cgnat_map_live(const struct cgnat_map *m, __u64 now_ns)
+{
+	return m->expires_ns > now_ns || cgnat_map_pcp_live(m, now_ns);
+}
+
+/* When OUT half m stops (or stopped) translating: its bound or its PCP
+ * lifetime's end, the later.
+ */
+static inline __u64 cgnat_map_end(const struct cgnat_map *m)
+{
+	__u64 pcp = (m->flags & CGNAT_MAP_PCP) ?
+			    (__u64)m->pcp_until_s * 1000000000ull : 0;
+
+	return m->expires_ns > pcp ? m->expires_ns : pcp;
+}
+_Static_assert(sizeof(struct cgnat_map) == 40, "map layout");
 
 /* Subscriber slot (array cgnat_subs, index from hash cgnat_sub_idx). A
  * block slot holds global block id + 1, 0 when empty, or
@@ -264,8 +298,13 @@ struct cgnat_block {
 	__u64 assigned_tai_ns;
 	__u64 released_tai_ns;	/* set by the allocator at release */
 	__u64 quarantine_until_ns; /* CLOCK_BOOTTIME, survives restarts */
+	__u64 last_use_tai_ns;	/* latest end of a mapping of the block
+				 * (its last session's timer, or when a
+				 * sweep found it unused): whoever frees a
+				 * port stamps it first; the release is
+				 * logged at this time (pb_life.c) */
 };
-_Static_assert(sizeof(struct cgnat_block) == 32, "block layout");
+_Static_assert(sizeof(struct cgnat_block) == 40, "block layout");
 
 /* Port bitmap of one (address, protocol): array cgnat_ports indexed by
  * addr_idx * CGNAT_NPROTO + pidx. Bit p set = port p mapped.
@@ -588,6 +627,10 @@ enum cgnat_stat {
 	STAT_SYN_ICMP_SENT,	/* 3/3 sent for held SYNs */
 	STAT_SYN_ICMP_DROPPED,	/* held SYNs not answered: setting now
 				 * drop, too old, or the send failed */
+	STAT_MAP_RECLAIMED,	/* expired mappings a new flow reclaimed
+				 * before the sweep (blocks looked full,
+				 * or its own endpoint's) */
+	STAT_SESS_REPLACED,	/* expired sessions a new flow replaced */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

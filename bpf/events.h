@@ -51,10 +51,16 @@ static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
  * STAT_EVT_LOST like any other event. Callers test cfg->sess_events
  * first, so with the key off this costs one branch per new session.
  */
-static __always_inline void evt_sess(__u32 type,
-				     const struct cgnat_sess_key *k,
-				     __be32 ext_addr, __be16 ext_port,
-				     __u8 flags, __u32 reason)
+/* A CLOCK_MONOTONIC time (an expiry) as CLOCK_TAI, for the log. */
+static __always_inline __u64 evt_mono_to_tai(__u64 mono_ns)
+{
+	return mono_ns + (bpf_ktime_get_tai_ns() - bpf_ktime_get_ns());
+}
+
+static __always_inline void evt_sess_at(__u64 tai_ns, __u32 type,
+					const struct cgnat_sess_key *k,
+					__be32 ext_addr, __be16 ext_port,
+					__u8 flags, __u32 reason)
 {
 	struct cgnat_sess_event *e;
 
@@ -63,7 +69,7 @@ static __always_inline void evt_sess(__u32 type,
 		stat_inc(STAT_EVT_LOST);
 		return;
 	}
-	e->time_tai_ns = bpf_ktime_get_tai_ns();
+	e->time_tai_ns = tai_ns;
 	e->type = type;
 	e->int_addr = k->int_addr;
 	e->ext_addr = ext_addr;
@@ -76,6 +82,15 @@ static __always_inline void evt_sess(__u32 type,
 	e->reason = reason;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void evt_sess(__u32 type,
+				     const struct cgnat_sess_key *k,
+				     __be32 ext_addr, __be16 ext_port,
+				     __u8 flags, __u32 reason)
+{
+	evt_sess_at(bpf_ktime_get_tai_ns(), type, k, ext_addr, ext_port,
+		    flags, reason);
 }
 
 /* True when an event of this type may be sent now (per-CPU limit). */

@@ -29,6 +29,7 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 	struct cgnat_sess_key k;
 	struct cgnat_sess *s;
 	struct cgnat_map *m;
+	__u64 exp;
 	int err;
 
 	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
@@ -43,21 +44,26 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 			return -REASON_FILTERED;
 		if (p->proto == IPPROTO_TCP && !(p->tcp_flags & TH_SYN))
 			return -REASON_TCP_NO_SYN;
-		err = nat_map_mark(p->proto, *raddr, *rport);
+		exp = nat_new_expiry(cfg, &k, now);
+		err = nat_map_mark(p->proto, *raddr, *rport, now, exp);
 		if (err)
 			return err;
 		s = nat_sess_charged(&k, p->ip->daddr, *p->dport,
 				     CGNAT_SF_INBOUND | CGNAT_SF_HAIRPIN,
-				     m->sub_idx, now, cfg, &err);
+				     m->sub_idx, now, exp, cfg, &err);
 		if (!s)
 			return err;
 	}
 	/* Its session may have been made by a packet from the internet
 	 * (with a pool source) and so have a reverse entry.
 	 */
+	exp = s->expires_ns;
 	if (ct_update(s, cfg, p, CGNAT_DIR_IN, k.rem_port, now,
 		      cfg->inbound_refresh))
 		rsess_forget(p->proto, p->ip->daddr, *p->dport, sext, sport);
+	if (s->expires_ns != exp)
+		nat_map_cover(p->proto, k.int_addr, k.int_port, exp,
+			      s->expires_ns);
 	return 0;
 }
 

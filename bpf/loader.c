@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -60,6 +61,8 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_SYN_SIMOPEN] = "syn_simultaneous_open",
 	[STAT_SYN_ICMP_SENT] = "syn_icmp_sent",
 	[STAT_SYN_ICMP_DROPPED] = "syn_icmp_dropped",
+	[STAT_MAP_RECLAIMED] = "mapping_reclaimed",
+	[STAT_SESS_REPLACED] = "session_replaced",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
@@ -600,6 +603,34 @@ int dp_stats(struct dp *dp, __u64 *out)
 			out[i] += vals[c];
 	}
 	return 0;
+}
+
+void dp_block_stamp(struct dp *dp, __u32 ai, __u32 port)
+{
+	struct cgnat_cfg c;
+	struct timespec ts;
+	__u32 zero = 0, n, id;
+	__u64 t, old;
+
+	if (!dp->v.blocks || bpf_map_lookup_elem(
+				     bpf_map__fd(dp->skel->maps.cgnat_cfg),
+				     &zero, &c) ||
+	    !c.block_size || port < c.port_lo)
+		return;
+	n = (port - c.port_lo) / c.block_size;
+	id = ai * c.blocks_per_addr + n;
+	if (n >= c.blocks_per_addr ||
+	    id >= bpf_map__max_entries(dp->skel->maps.cgnat_blocks))
+		return;
+	clock_gettime(CLOCK_TAI, &ts);
+	t = (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	old = __atomic_load_n(&dp->v.blocks[id].last_use_tai_ns,
+			      __ATOMIC_SEQ_CST);
+	while (old < t &&
+	       !__atomic_compare_exchange_n(&dp->v.blocks[id].last_use_tai_ns,
+					    &old, t, 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST))
+		;
 }
 
 int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k)

@@ -73,7 +73,54 @@ struct dp_sweep {
 	struct cgnat_sweep_state st;	/* as cgnat_sweep_begin set it */
 	void *keys, *vals;	/* one batch read */
 	struct cgnat_sweep_args a;	/* counts so far */
+	__u64 read;		/* entries read, all tables */
+	__u64 left_ms_sum;	/* remaining lifetime of the live sessions */
+	__u64 left_n;		/* it saw, for the next interval */
+	__u64 passes;		/* completed since the load */
 };
+
+/* Every this many passes (the first after a load included) the sweep
+ * walks the reverse entries too (sweep_run.c).
+ */
+#define SWEEP_RSESS_CHECK 8
+#define SWEEP_RSESS_FULL 64	/* a multiple of SWEEP_RSESS_CHECK */
+
+/* Sweep pacing (bpf/sweep_pace.c), after Linux conntrack's gc worker: a
+ * pass reads every entry once per interval, in steps spread over it, and
+ * the interval follows the remaining lifetimes of the live sessions the
+ * last pass saw (their mean), within SWEEP_MIN_MS and the cap (twice the
+ * shortest timer, at most SWEEP_MAX_MS; SWEEP_SMALL_MS for a table
+ * small enough to cost nothing); a pass
+ * that deleted a large share halves it (Cilium). Expired entries are
+ * absent to every lookup whenever the sweep comes, so its lateness costs
+ * memory and nothing else; a subscriber short of ports reclaims its own
+ * (pba.h).
+ */
+#define SWEEP_MIN_MS 1000ull
+#define SWEEP_MAX_MS 60000ull
+#define SWEEP_RATE_MIN 100000ull	/* entries/s at least: small tables
+					 * are read in one go */
+#define SWEEP_SMALL 100000ull	/* a pass that read fewer entries ... */
+#define SWEEP_SMALL_MS 5000ull	/* ... comes again within this */
+
+struct sweep_pace {
+	__u64 interval_ms;	/* from one pass's start to the next */
+	__u64 cap_ms;		/* min(SWEEP_MAX_MS, 2 x shortest timer) */
+	__u64 entries;		/* entries the last pass read */
+	__u64 t0_ms;		/* the pass under way began */
+};
+
+/* The cap from the shortest configured timer: no two passes are further
+ * apart than twice it (short timers, as in tests, stay prompt), nor than
+ * SWEEP_MAX_MS.
+ */
+void sweep_pace_cap(struct sweep_pace *p, __u64 shortest_timer_ms);
+/* A pass ended having read 'read' entries; 'sw' has what it saw. Sets
+ * the next interval.
+ */
+void sweep_pace_end(struct sweep_pace *p, const struct dp_sweep *sw);
+/* Entries the pass under way may have read by now_ms. */
+__u64 sweep_pace_allowed(const struct sweep_pace *p, __u64 now_ms);
 
 struct dp {
 	struct cgnat_bpf *skel;
@@ -121,6 +168,12 @@ int dp_nh_bump(struct dp *dp, __u32 *gen);
  * next sweep unless another session holds it. -ENOENT: no such session.
  */
 int dp_sess_delete(struct dp *dp, const struct cgnat_sess_key *k);
+/* A mapping on port 'port' of address index 'ai' ends now (userspace
+ * deleted it): stamps its block's last use (cgnat_block.last_use_tai_ns)
+ * with the current CLOCK_TAI before the caller frees the port bit, as
+ * the data plane's deleters do, so the release is never logged before it.
+ */
+void dp_block_stamp(struct dp *dp, __u32 ai, __u32 port);
 /* Removes every session and mapping of the n subscribers (network
  * order) and frees their ports: a deterministic layout change moved them
  * (det_flush.c). Returns the mappings removed or -errno.

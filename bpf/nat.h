@@ -158,15 +158,34 @@ static __always_inline int nat_sub_charge(struct cgnat_sub *sub, __u64 now,
 	return -REASON_SESS_LIMIT;
 }
 
-/* A new session is about to use mapping 'm' (its OUT half): mark it in
- * use, then make sure the sweep has not condemned it. The exchange is a
- * full barrier and so is the sweep's compare-and-swap: either the sweep
- * sees the mark and keeps the mapping, or this sees DEAD and backs off.
+/* Raises the bound of OUT half 'm' to cover a session expiring at 'exp'
+ * (cgnat_abi.h). Compare-and-swap: two CPUs never lower it.
+ */
+static __always_inline void nat_map_bound(struct cgnat_map *m, __u64 exp)
+{
+	__u64 b = CGNAT_MAP_BOUND(exp), old;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		old = m->expires_ns;
+		if (old >= b ||
+		    __sync_val_compare_and_swap(&m->expires_ns, old, b) == old)
+			return;
+	}
+}
+
+/* A new session expiring at 'exp' is about to use mapping 'm' (its OUT
+ * half): mark it in use and cover the session with its bound, then make
+ * sure nobody has condemned it. The exchange is a full barrier and so
+ * are the condemners' compare-and-swaps (the sweep's, nat_map_reclaim's,
+ * which look at the mark or the bound after theirs): either they see
+ * this and keep the mapping, or this sees DEAD and backs off.
  */
 static __always_inline int nat_map_use(struct cgnat_map *m,
-				       struct cgnat_map *out)
+				       struct cgnat_map *out, __u64 exp)
 {
 	__sync_lock_test_and_set(&m->epoch, CGNAT_EPOCH_IN_USE);
+	nat_map_bound(m, exp);
 	if (__sync_fetch_and_add(&m->state, 0) != CGNAT_MAP_LIVE)
 		return -REASON_MAP_DYING;
 	if (out)
@@ -174,14 +193,82 @@ static __always_inline int nat_map_use(struct cgnat_map *m,
 	return 0;
 }
 
-/* Marks the mapping of an internal endpoint in use (inbound sessions). */
-static __always_inline int nat_map_mark(__u8 proto, __be32 addr, __be16 port)
+/* An inbound packet adds a session expiring at 'exp' to the mapping of an
+ * internal endpoint. A mapping past its bound is absent: no packet may
+ * bring it back before the sweep or a reclaim takes it.
+ */
+static __always_inline int nat_map_mark(__u8 proto, __be32 addr, __be16 port,
+					__u64 now, __u64 exp)
 {
 	struct cgnat_map_key ok = { .addr = addr, .port = port,
 				    .proto = proto, .dir = CGNAT_DIR_OUT };
 	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, &ok);
 
-	return m ? nat_map_use(m, 0) : -REASON_MAP_DYING;
+	if (!m || !cgnat_map_live(m, now))
+		return -REASON_UNSOLICITED;
+	return nat_map_use(m, 0, exp);
+}
+
+/* A session's expiry moved from 'old' to 'exp': when that leaves the
+ * bound slot its mapping covers, raise the mapping's bound. One lookup
+ * per slot (~4.3 s) per session, not one per refresh.
+ */
+static __noinline void nat_map_cover(__u32 proto, __be32 addr, __u32 port,
+				     __u64 old, __u64 exp)
+{
+	struct cgnat_map_key ok = { .addr = addr, .port = port,
+				    .proto = proto, .dir = CGNAT_DIR_OUT };
+	struct cgnat_map *m;
+
+	if (CGNAT_MAP_BOUND(exp) <= CGNAT_MAP_BOUND(old))
+		return;
+	m = bpf_map_lookup_elem(&cgnat_mappings, &ok);
+	if (m)
+		nat_map_bound(m, exp);
+}
+
+/* Condemns and deletes the mapping of internal endpoint (addr, port) if
+ * it is past its bound (no session can be live on it): what the sweep
+ * would do later, done now by a new flow that needs the port or the
+ * endpoint. Compare-and-swap to DEAD, then a second look at the bound (a
+ * packet may have just added a session: nat_map_use); then both halves,
+ * the block's last use (the bound) and the port bit. Returns 1 when it
+ * deleted the mapping. Scalars only: a global function, verified once.
+ */
+__noinline int nat_map_reclaim(__u32 addr, __u32 port, __u32 proto, __u64 now)
+{
+	struct cgnat_map_key ok = { .addr = addr, .port = port,
+				    .proto = proto, .dir = CGNAT_DIR_OUT };
+	struct cgnat_map_key ik = { .proto = proto, .dir = CGNAT_DIR_IN };
+	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, &ok);
+	struct pba_port pp;
+	__u32 *ai;
+	__u64 end;
+
+	if (!m || cgnat_map_live(m, now))
+		return 0;
+	if (__sync_val_compare_and_swap(&m->state, CGNAT_MAP_LIVE,
+					CGNAT_MAP_DEAD) != CGNAT_MAP_LIVE)
+		return 0;	/* the sweep has it */
+	end = __sync_fetch_and_add(&m->expires_ns, 0);
+	if (end > now || cgnat_map_pcp_live(m, now)) {
+		m->state = CGNAT_MAP_LIVE;
+		return 0;
+	}
+	end = cgnat_map_end(m);
+	ik.addr = m->addr;
+	ik.port = m->port;
+	ai = bpf_map_lookup_elem(&cgnat_addr_idx, &ik.addr);
+	bpf_map_delete_elem(&cgnat_mappings, &ik);
+	if (ai) {
+		pp.addr_idx = *ai;
+		pp.port = bpf_ntohs(ik.port);
+		pba_stamp_use(pp.addr_idx, pp.port, end);
+		pba_put_port(&pp, nat_pidx(proto));
+	}
+	bpf_map_delete_elem(&cgnat_mappings, &ok);
+	stat_inc(STAT_MAP_RECLAIMED);
+	return 1;
 }
 
 /* Inserts both halves of a new mapping; the first is removed if the
@@ -220,14 +307,41 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
 	m = bpf_map_lookup_elem(&cgnat_mappings, ok);
 	if (!m)
 		return -REASON_CONFLICT;
-	return nat_map_use(m, ov);
+	return nat_map_use(m, ov, ov->expires_ns);
 }
 
-/* The external endpoint of an internal one, mapping it if new. */
+/* A port from a PBA subscriber's blocks; when they look full, expired
+ * mappings there that the sweep has not reached yet are reclaimed before
+ * a new block is taken (or the quota refuses). Called here, not inside
+ * pba_alloc: the reclaim's frames stay off the allocator's call chain.
+ */
+static __always_inline __s64 nat_pba_alloc(const struct cgnat_cfg *cfg,
+					   __u32 sub_idx, __u32 pidx,
+					   __u32 sport, __u64 now)
+{
+	__s64 r = pba_alloc(sub_idx, pidx, sport,
+			    cfg->max_blocks | PBA_HELD_ONLY, now);
+
+	if (r != -REASON_QUOTA)
+		return r;
+	if (pba_reclaim(sub_idx, pidx, now)) {
+		r = pba_alloc(sub_idx, pidx, sport,
+			      cfg->max_blocks | PBA_HELD_ONLY, now);
+		if (r >= 0)
+			return r;
+	}
+	return pba_alloc(sub_idx, pidx, sport, cfg->max_blocks, now);
+}
+
+/* The external endpoint of an internal one, mapping it if new, for a
+ * session expiring at 'exp'. A mapping past its bound is absent: it is
+ * reclaimed and the endpoint mapped afresh.
+ */
 static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 				       struct cgnat_sub *sub, __u32 sub_idx,
 				       __u8 proto, __be32 addr, __be16 port,
-				       __u64 now, struct cgnat_map *out)
+				       __u64 now, __u64 exp,
+				       struct cgnat_map *out)
 {
 	struct cgnat_map_key ok = { .addr = addr, .port = port,
 				    .proto = proto, .dir = CGNAT_DIR_OUT };
@@ -237,13 +351,13 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	struct cgnat_addr *a;
 	__s64 r;
 
-	if (m)
-		return nat_map_use(m, out);
+	if (m && (cgnat_map_live(m, now) ||
+		  !nat_map_reclaim(addr, port, proto, now)))
+		return nat_map_use(m, out, exp);
 	if (det_pool(sub->pool))
 		r = det_alloc(sub_idx, pidx, bpf_ntohs(port), now);
 	else
-		r = pba_alloc(sub_idx, pidx, bpf_ntohs(port), cfg->max_blocks,
-			      now);
+		r = nat_pba_alloc(cfg, sub_idx, pidx, bpf_ntohs(port), now);
 	if (r < 0)
 		return r;
 	pba_port_of(r, cfg->blocks_per_addr, &pp);
@@ -257,21 +371,76 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	out->port = bpf_htons(pp.port);
 	out->sub_idx = sub_idx;
 	out->created_ns = now;
+	out->expires_ns = CGNAT_MAP_BOUND(exp);
 	/* Born in use: no sweep may take it before its session exists. */
 	out->epoch = CGNAT_EPOCH_IN_USE;
 	return nat_map_insert(&ok, out, &pp, pidx, now, cfg);
 }
 
-/* Inserts a new session built in the per-CPU scratch value, with
- * next hop 'seed' for direction 'dir' when given (so it is born routed).
- * Returns 0 when inserted (the value is then still in the scratch), 1 when
- * another CPU created it first, or a negative reason.
+/* Takes back one session charge of the subscriber of 'int_addr'. */
+static __always_inline void nat_sub_uncharge(__be32 int_addr)
+{
+	__u32 *idx = bpf_map_lookup_elem(&cgnat_sub_idx, &int_addr);
+	struct cgnat_sub *sub;
+
+	if (!idx)
+		return;
+	sub = bpf_map_lookup_elem(&cgnat_subs, idx);
+	if (sub && sub->sessions)
+		__sync_fetch_and_sub(&sub->sessions, 1);
+}
+
+/* An expired session of key 'k' stands where a new one goes: it is absent
+ * (never translated by), so take it out as the sweep would, charge,
+ * reverse entry (after it: rsess.h) and log row. Only the delete that
+ * took it accounts for it. Not inlined: its own small frame.
+ */
+static __noinline void nat_sess_take_expired(const struct cgnat_sess_key *k,
+					     __u64 now, __u32 events)
+{
+	struct cgnat_sess *old = bpf_map_lookup_elem(&cgnat_sessions, k);
+	__be32 ext_addr;
+	__be16 ext_port;
+	__u64 end;
+	__u8 flags;
+
+	if (!old || old->expires_ns > now)
+		return;
+	ext_addr = old->ext_addr;
+	ext_port = old->ext_port;
+	flags = old->flags;
+	end = old->expires_ns;
+	if (bpf_map_delete_elem(&cgnat_sessions, k))
+		return;		/* the sweep or another CPU took it */
+	if (k->kind == CGNAT_SK_FLOW)
+		nat_sub_uncharge(k->int_addr);
+	if (k->kind == CGNAT_SK_FLOW && k->proto != IPPROTO_ICMP) {
+		struct cgnat_rsess_key rk = { .ext_addr = ext_addr,
+					      .rem_addr = k->rem_addr,
+					      .ext_port = ext_port,
+					      .rem_port = k->rem_port,
+					      .proto = k->proto };
+
+		bpf_map_delete_elem(&cgnat_rsess, &rk);
+	}
+	stat_inc(STAT_SESS_REPLACED);
+	if (events && k->kind == CGNAT_SK_FLOW)
+		evt_sess_at(evt_mono_to_tai(end), EVT_SESS_DELETE, k, ext_addr,
+			    ext_port, flags, CGNAT_SESS_END_EXPIRED);
+}
+
+/* Inserts a new session expiring at 'exp', built in the per-CPU scratch
+ * value, with next hop 'seed' for the outbound direction when given (so
+ * it is born routed). An expired one under the same key is replaced,
+ * never reused. Returns 0 when inserted (the value is then still in the
+ * scratch), 1 when another CPU created a live one first, or a negative
+ * reason.
  */
 static __always_inline int nat_sess_insert(const struct cgnat_sess_key *k,
 					   __be32 ext_addr, __be16 ext_port,
 					   __u8 flags,
 					   const struct cgnat_nh *seed,
-					   __u64 now,
+					   __u64 now, __u64 exp,
 					   const struct cgnat_cfg *cfg)
 {
 	/* Built in the per-CPU scratch value, not on the stack: this runs
@@ -288,11 +457,14 @@ static __always_inline int nat_sess_insert(const struct cgnat_sess_key *k,
 	s->ext_addr = ext_addr;
 	s->ext_port = ext_port;
 	s->flags = flags;
-	s->expires_ns = now + ct_timeout(cfg, k->proto, 0, k->rem_port) +
-			CT_REFRESH_SLACK_NS;
+	s->expires_ns = exp;
 	if (seed && seed->ifindex)
 		s->nh[CGNAT_DIR_OUT] = *seed;
 	rc = bpf_map_update_elem(&cgnat_sessions, k, s, BPF_NOEXIST);
+	if (rc == -EEXIST) {
+		nat_sess_take_expired(k, now, cfg->sess_events);
+		rc = bpf_map_update_elem(&cgnat_sessions, k, s, BPF_NOEXIST);
+	}
 	if (rc == -EEXIST)
 		return 1;
 	if (rc)
@@ -303,27 +475,37 @@ static __always_inline int nat_sess_insert(const struct cgnat_sess_key *k,
 	return 0;
 }
 
-/* Creates a session (or finds the one another CPU just created: *err is
- * then 1, so the caller takes back its session charge).
+/* Creates a session expiring at 'exp' (or finds the live one another CPU
+ * just created: *err is then 1, so the caller takes back its session
+ * charge).
  */
 static __always_inline struct cgnat_sess *
 nat_sess_create(const struct cgnat_sess_key *k, __be32 ext_addr,
-		__be16 ext_port, __u8 flags, __u64 now,
+		__be16 ext_port, __u8 flags, __u64 now, __u64 exp,
 		const struct cgnat_cfg *cfg, int *err)
 {
-	int rc = nat_sess_insert(k, ext_addr, ext_port, flags, 0, now, cfg);
+	struct cgnat_sess *s;
+	int rc = nat_sess_insert(k, ext_addr, ext_port, flags, 0, now, exp,
+				 cfg);
 
 	*err = rc;
 	if (rc < 0)
 		return 0;
-	return bpf_map_lookup_elem(&cgnat_sessions, k);
+	s = bpf_map_lookup_elem(&cgnat_sessions, k);
+	if (s && s->expires_ns <= now) {
+		*err = -REASON_CONFLICT;	/* expired in a race: next packet */
+		return 0;
+	}
+	return s;
 }
 
-/* Creates an inbound-made session charged to subscriber 'sub_idx'. */
+/* Creates an inbound-made session expiring at 'exp', charged to
+ * subscriber 'sub_idx'.
+ */
 static __always_inline struct cgnat_sess *
 nat_sess_charged(const struct cgnat_sess_key *k, __be32 ext_addr,
 		 __be16 ext_port, __u8 flags, __u32 sub_idx, __u64 now,
-		 const struct cgnat_cfg *cfg, int *err)
+		 __u64 exp, const struct cgnat_cfg *cfg, int *err)
 {
 	struct cgnat_sub *sub = bpf_map_lookup_elem(&cgnat_subs, &sub_idx);
 	struct cgnat_sess *s;
@@ -335,12 +517,21 @@ nat_sess_charged(const struct cgnat_sess_key *k, __be32 ext_addr,
 	*err = nat_sub_charge(sub, now, cfg);
 	if (*err)
 		return 0;
-	s = nat_sess_create(k, ext_addr, ext_port, flags, now, cfg, err);
+	s = nat_sess_create(k, ext_addr, ext_port, flags, now, exp, cfg, err);
 	if (!s || *err == 1)
 		__sync_fetch_and_sub(&sub->sessions, 1);
 	if (s)
 		*err = 0;
 	return s;
+}
+
+/* The expiry of a session opened now under key 'k'. */
+static __always_inline __u64 nat_new_expiry(const struct cgnat_cfg *cfg,
+					    const struct cgnat_sess_key *k,
+					    __u64 now)
+{
+	return now + ct_timeout(cfg, k->proto, 0, k->rem_port) +
+	       CT_REFRESH_SLACK_NS;
 }
 
 /* Address-dependent filtering: the permit entry of (mapping, remote

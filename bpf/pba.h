@@ -133,6 +133,142 @@ static __always_inline void pba_put_port(const struct pba_port *pp,
 				     ~(1ull << (pp->port & 63)));
 }
 
+/* Block of port 'port' of address 'addr_idx': records that a mapping of
+ * it ended at 'end_ns' (CLOCK_MONOTONIC) before its port bit is freed, so
+ * that the allocator, which releases the block once every bit is clear,
+ * logs the release at the block's real last use (pb_life.c). The latest
+ * end wins, by compare-and-swap.
+ */
+static __always_inline void pba_stamp_use(__u32 addr_idx, __u32 port,
+					  __u64 end_ns)
+{
+	struct cgnat_cfg *cfg = cfg_get();
+	struct cgnat_block *b;
+	__u32 n, id;
+	__u64 t, old;
+	int i;
+
+	if (!cfg || !cfg->block_size || port < cfg->port_lo)
+		return;
+	n = (port - cfg->port_lo) / cfg->block_size;
+	if (n >= cfg->blocks_per_addr)
+		return;
+	id = addr_idx * cfg->blocks_per_addr + n;
+	b = bpf_map_lookup_elem(&cgnat_blocks, &id);
+	if (!b)
+		return;
+	t = evt_mono_to_tai(end_ns);
+	for (i = 0; i < 4; i++) {
+		old = b->last_use_tai_ns;
+		if (old >= t ||
+		    __sync_val_compare_and_swap(&b->last_use_tai_ns, old, t) ==
+			    old)
+			return;
+	}
+}
+
+__noinline int nat_map_reclaim(__u32 addr, __u32 port, __u32 proto,
+			       __u64 now);
+
+/* Reclaim scan state (pba_reclaim): which slot and word it is at, the
+ * set bits of that word still to look at.
+ */
+struct pba_rc {
+	__u64 bits;
+	__u64 now;
+	__u32 sub_idx;
+	__u32 pidx;
+	__u32 proto;
+	__u32 slot;
+	__u32 word;
+	__u32 start;
+	__u32 base;		/* first port of the current word */
+	__u32 lookups;
+	__be32 ext;
+	__u32 found;
+};
+
+#define PBA_RECLAIM_LOOKUPS 32	/* mappings looked at per new flow */
+#define PBA_RECLAIM_STEPS 256	/* words and ports, all told */
+
+static long pba_reclaim_one(__u32 i, struct pba_rc *c)
+{
+	struct cgnat_map_key ik = { .addr = c->ext, .proto = c->proto,
+				    .dir = CGNAT_DIR_IN };
+	struct cgnat_cfg *cfg = cfg_get();
+	struct cgnat_portmap *pm;
+	struct cgnat_sub *sub;
+	struct cgnat_map *m;
+	__u32 id, words, key, w, bit;
+
+	if (c->found || c->lookups >= PBA_RECLAIM_LOOKUPS || !cfg ||
+	    !cfg->blocks_per_addr || c->slot >= CGNAT_MAX_BLOCKS)
+		return 1;
+	if (!c->bits) {
+		words = cfg->block_size / 64;
+		if (c->word >= words) {
+			c->slot++;
+			c->word = 0;
+			return 0;
+		}
+		sub = bpf_map_lookup_elem(&cgnat_subs, &c->sub_idx);
+		if (!sub)
+			return 1;
+		id = sub->block[c->slot & (CGNAT_MAX_BLOCKS - 1)];
+		if (!id || (id & CGNAT_BLOCK_DRAIN)) {
+			c->slot++;
+			return 0;
+		}
+		id--;
+		key = id / cfg->blocks_per_addr * CGNAT_NPROTO + c->pidx;
+		pm = bpf_map_lookup_elem(&cgnat_ports, &key);
+		if (!pm)
+			return 1;
+		w = (cfg->port_lo + id % cfg->blocks_per_addr * cfg->block_size) /
+			    64 + (c->start + c->word) % words;
+		c->word++;
+		c->bits = pm->w[w & (CGNAT_PORT_WORDS - 1)];
+		c->base = w * 64;
+		return 0;
+	}
+	bit = pba_ctz(c->bits);
+	c->bits &= c->bits - 1;
+	c->lookups++;
+	ik.port = bpf_htons(c->base + bit);
+	m = bpf_map_lookup_elem(&cgnat_mappings, &ik);
+	if (m)
+		c->found = nat_map_reclaim(m->addr, m->port, c->proto, c->now);
+	return 0;
+}
+
+/* The subscriber's blocks look full: reclaims one expired mapping of
+ * protocol 'pidx' there that the sweep has not reached yet, looking at
+ * no more than PBA_RECLAIM_LOOKUPS mappings, from a random word of each
+ * block. Returns 1 when a port came free. Global: its own frame, off
+ * the allocation chain's stack.
+ */
+__noinline int pba_reclaim(__u32 sub_idx, __u32 pidx, __u64 now)
+{
+	struct cgnat_sub *sub = bpf_map_lookup_elem(&cgnat_subs, &sub_idx);
+	struct pba_rc c = { .now = now, .sub_idx = sub_idx, .pidx = pidx,
+			    .proto = pidx == CGNAT_P_TCP ? IPPROTO_TCP :
+				     pidx == CGNAT_P_UDP ? IPPROTO_UDP :
+							   IPPROTO_ICMP,
+			    .start = bpf_get_prandom_u32() };
+	struct cgnat_addr *a;
+	__u32 ai;
+
+	if (!sub || !sub->ext_idx)
+		return 0;
+	ai = sub->ext_idx - 1;
+	a = bpf_map_lookup_elem(&cgnat_addrs, &ai);
+	if (!a)
+		return 0;
+	c.ext = a->addr;
+	bpf_loop(PBA_RECLAIM_STEPS, pba_reclaim_one, &c, 0);
+	return c.found;
+}
+
 /* Takes a port from any block the subscriber holds: block << 16 | port,
  * or -REASON_QUOTA. The slot is read again after the port is claimed: the
  * allocator releases a block by marking its slot first and then checking
@@ -281,6 +417,7 @@ static __always_inline int pba_own(const struct cgnat_cfg *cfg,
 	b->assigned_tai_ns = now_tai;
 	b->released_tai_ns = 0;
 	b->quarantine_until_ns = 0;
+	b->last_use_tai_ns = 0;
 	a = bpf_map_lookup_elem(&cgnat_addrs, &addr_idx);
 	first = cfg->port_lo + (block % cfg->blocks_per_addr) *
 				       cfg->block_size;
@@ -346,9 +483,12 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 	return v - 1;
 }
 
+#define PBA_HELD_ONLY 0x80000000u	/* | max: from held blocks, no growth */
+
 /* A port for a new mapping of subscriber 'sub_idx': from its blocks,
  * same parity as 'sport' first when configured, else from a new block,
- * up to 'max' blocks (max_blocks; a deterministic pool's overflow_blocks).
+ * up to 'max' blocks (max_blocks; a deterministic pool's overflow_blocks;
+ * | PBA_HELD_ONLY: none).
  * Returns block << 16 | port, or a negative reason. Global, verified once.
  */
 __noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
@@ -369,7 +509,7 @@ __noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 	r = pba_from_held(sub, pidx, mask);
 	if (r < 0 && mask != any)
 		r = pba_from_held(sub, pidx, any);
-	if (r >= 0)
+	if (r >= 0 || (max & PBA_HELD_ONLY))
 		return r;
 	block = pba_grow(cfg, sub, sub_idx, max, now);
 	if (block < 0)

@@ -13,11 +13,14 @@
  * core) did not allow.
  *
  * Pass 1 deletes expired sessions (and ADF permits) and marks the mapping
- * of every live session with this sweep's epoch. Pass 2 deletes every
- * mapping that no live session marked and that existed before the sweep
- * began: compare-and-swap to DEAD, then a second look at the mark (a
- * packet may have just added a session: see nat_map_use), then both
- * halves and the port bit. Ports so freed make their block empty, which
+ * of every live TCP session with this sweep's epoch. Pass 2 deletes every
+ * mapping that existed before the sweep began and that no live session
+ * holds: a TCP one no live session marked (a FIN or RST shortens a TCP
+ * timer, so its bound may be far off), any other one past its bound
+ * (cgnat_abi.h); compare-and-swap to DEAD, then a second look at the
+ * mark and the bound (a packet may have just added a session: see
+ * nat_map_use), then both halves, the block's last use and the port
+ * bit. Ports so freed make their block empty, which
  * the allocator turns into a release after the idle time. Pass 1 deletes
  * the reverse entry of every session it deletes; pass 3 deletes every
  * reverse entry that is expired or whose session is gone, changed or
@@ -34,18 +37,6 @@
 #include "rsess.h"
 
 struct cgnat_sweep_state sweep_state;	/* .bss: see cgnat_abi.h */
-
-static __always_inline void sweep_uncharge(__be32 int_addr)
-{
-	__u32 *idx = bpf_map_lookup_elem(&cgnat_sub_idx, &int_addr);
-	struct cgnat_sub *sub;
-
-	if (!idx)
-		return;
-	sub = bpf_map_lookup_elem(&cgnat_subs, idx);
-	if (sub && sub->sessions)
-		__sync_fetch_and_sub(&sub->sessions, 1);
-}
 
 /* Marks a live session's mapping with this sweep's epoch. */
 static __always_inline void sweep_mark(const struct cgnat_map_key *mk,
@@ -67,6 +58,7 @@ static __always_inline void sweep_session(const struct cgnat_sess_key *k,
 	struct cgnat_cfg *cfg;
 	__be32 ext_addr;
 	__be16 ext_port;
+	__u64 end;
 	__u8 flags;
 	int gone;
 
@@ -79,8 +71,9 @@ static __always_inline void sweep_session(const struct cgnat_sess_key *k,
 	ext_addr = s->ext_addr;
 	ext_port = s->ext_port;
 	flags = s->flags;
+	end = s->expires_ns;	/* the row ends when its timer ran out */
 	if (k->kind == CGNAT_SK_FLOW)
-		sweep_uncharge(k->int_addr);
+		nat_sub_uncharge(k->int_addr);
 	gone = !bpf_map_delete_elem(&cgnat_sessions, k);
 	/* After the session: see rsess.h. */
 	if (k->kind == CGNAT_SK_FLOW && k->proto != IPPROTO_ICMP)
@@ -92,12 +85,17 @@ static __always_inline void sweep_session(const struct cgnat_sess_key *k,
 	 */
 	cfg = bpf_map_lookup_elem(&cgnat_cfg, &zero);
 	if (gone && k->kind == CGNAT_SK_FLOW && cfg && cfg->sess_events)
-		evt_sess(EVT_SESS_DELETE, k, ext_addr, ext_port, flags,
-			 CGNAT_SESS_END_EXPIRED);
+		evt_sess_at(evt_mono_to_tai(end), EVT_SESS_DELETE, k, ext_addr,
+			    ext_port, flags, CGNAT_SESS_END_EXPIRED);
 }
 
+/* Frees the port of a deleted mapping, its block stamped first with when
+ * the mapping ended: its bound (no session of it was live after), or,
+ * for one whose sessions closed early (a TCP FIN or RST shortens a timer,
+ * never the bound), the time this sweep judges.
+ */
 static __always_inline void sweep_free_port(const struct cgnat_map *m,
-					    __u8 proto)
+					    __u8 proto, __u64 end)
 {
 	__u32 *ai = bpf_map_lookup_elem(&cgnat_addr_idx, &m->addr);
 	struct pba_port pp;
@@ -106,6 +104,7 @@ static __always_inline void sweep_free_port(const struct cgnat_map *m,
 		return;
 	pp.addr_idx = *ai;
 	pp.port = bpf_ntohs(m->port);
+	pba_stamp_use(pp.addr_idx, pp.port, end);
 	pba_put_port(&pp, nat_pidx(proto));
 }
 
@@ -115,6 +114,7 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 {
 	struct cgnat_map_key ik = { .addr = m->addr, .port = m->port,
 				    .proto = k->proto, .dir = CGNAT_DIR_IN };
+	__u64 end;
 	__u32 mark;
 
 	if (k->dir != CGNAT_DIR_OUT)
@@ -124,21 +124,35 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 		return;	/* in use, new, or held by its PCP lifetime */
 	if (m->epoch == CGNAT_EPOCH_IN_USE) {
 		/* A session was added since the last sweep: seen now, and
-		 * from the next sweep on its session keeps it.
+		 * from the next sweep on its session (TCP) or its bound
+		 * keeps it.
 		 */
 		__sync_val_compare_and_swap(&m->epoch, CGNAT_EPOCH_IN_USE,
 					    c->epoch);
 		return;
 	}
-	__sync_val_compare_and_swap(&m->state, CGNAT_MAP_LIVE, CGNAT_MAP_DEAD);
+	/* Not TCP: no timer of its sessions ever shrinks, so the bound
+	 * alone says whether one may be live (no marks needed).
+	 */
+	if (k->proto != IPPROTO_TCP && cgnat_map_live(m, c->now))
+		return;
+	/* Already DEAD: a new flow's reclaim (nat_map_reclaim) has it. */
+	if (__sync_val_compare_and_swap(&m->state, CGNAT_MAP_LIVE,
+					CGNAT_MAP_DEAD) != CGNAT_MAP_LIVE)
+		return;
 	mark = __sync_fetch_and_add(&m->epoch, 0);
-	if (mark == c->epoch || mark == CGNAT_EPOCH_IN_USE) {
+	if (mark == c->epoch || mark == CGNAT_EPOCH_IN_USE ||
+	    (k->proto != IPPROTO_TCP &&
+	     __sync_fetch_and_add(&m->expires_ns, 0) > c->now)) {
 		m->state = CGNAT_MAP_LIVE;
 		c->a.mappings_kept++;
 		return;
 	}
+	end = cgnat_map_end(m);
+	if (end > c->now)
+		end = c->now;
 	bpf_map_delete_elem(&cgnat_mappings, &ik);
-	sweep_free_port(m, k->proto);
+	sweep_free_port(m, k->proto, end);
 	bpf_map_delete_elem(&cgnat_mappings, k);
 	c->a.mappings_expired++;
 }

@@ -8,6 +8,7 @@
  * the judge decides on the current value.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -55,9 +56,14 @@ static int sort_sessions(struct dp *dp, __u32 n)
 	__u32 i, m = 0;
 	int rc;
 
-	for (i = 0; i < n; i++)
-		if (v[i].expires_ns <= now)
+	for (i = 0; i < n; i++) {
+		if (v[i].expires_ns <= now) {
 			l->sess[m++] = k[i];
+		} else if (k[i].kind == CGNAT_SK_FLOW) {
+			dp->sw.left_ms_sum += (v[i].expires_ns - now) / 1000000;
+			dp->sw.left_n++;
+		}
+	}
 	rc = judge(dp, CGNAT_SWEEP_EXPIRE, m);
 	if (rc)
 		return rc;
@@ -67,7 +73,9 @@ static int sort_sessions(struct dp *dp, __u32 n)
 					    .proto = k[i].proto,
 					    .dir = CGNAT_DIR_OUT };
 
-		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW)
+		/* Only TCP mappings need marks: the others go by bound. */
+		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW ||
+		    k[i].proto != IPPROTO_TCP)
 			continue;
 		if (m && !memcmp(&l->map[m - 1], &mk, sizeof(mk)))
 			continue;
@@ -91,26 +99,34 @@ static int sort_mappings(struct dp *dp, __u32 n)
 			continue;
 		dp->sw.a.mappings_seen++;
 		if (v[i].epoch != dp->sw.st.epoch &&
-		    v[i].created_ns < dp->sw.st.start)
+		    v[i].created_ns < dp->sw.st.start &&
+		    (k[i].proto == IPPROTO_TCP ||
+		     v[i].epoch == CGNAT_EPOCH_IN_USE ||
+		     !cgnat_map_live(&v[i], dp->sw.st.now)))
 			l->map[m++] = k[i];
 	}
 	return judge(dp, CGNAT_SWEEP_MAPPING, m);
 }
 
-/* Every reverse entry: only the judge can look its session up. */
+/* The expired reverse entries, and on every SWEEP_RSESS_FULL-th pass
+ * every entry: only the judge can look its session up.
+ */
 static int sort_rsess(struct dp *dp, __u32 n)
 {
 	const struct cgnat_rsess_key *k = dp->sw.keys;
 	const struct cgnat_rsess *v = dp->sw.vals;
 	struct cgnat_sweep_list *l = &dp->skel->bss->sweep_list;
-	__u32 i;
+	int all = dp->sw.passes % SWEEP_RSESS_FULL == 0;
+	__u32 i, m = 0;
 
 	for (i = 0; i < n; i++) {
-		l->rsess[i].k = k[i];
-		l->rsess[i].v = v[i];
+		if (!all && v[i].expires_ns > dp->sw.st.now)
+			continue;
+		l->rsess[m].k = k[i];
+		l->rsess[m++].v = v[i];
 	}
 	dp->sw.a.rsess_seen += n;
-	return judge(dp, CGNAT_SWEEP_RSESS, n);
+	return judge(dp, CGNAT_SWEEP_RSESS, m);
 }
 
 int dp_sweep_begin(struct dp *dp, __u64 now_ns)
@@ -139,6 +155,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 		return dp_fail(dp, -EIO, "sweep failed to start");
 	sw->st = dp->skel->bss->sweep_state;
 	memset(&sw->a, 0, sizeof(sw->a));
+	sw->read = sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
@@ -165,6 +182,7 @@ int dp_sweep_step(struct dp *dp)
 	}
 	sw->token = next;
 	sw->more = !last;
+	sw->read += n;
 	if (sw->pass == PASS_SESSIONS) {
 		sw->a.sessions_seen += n;
 		rc = sort_sessions(dp, n);
@@ -177,7 +195,17 @@ int dp_sweep_step(struct dp *dp)
 		sw->pass = 0;
 		return rc;
 	}
+	/* The reverse entries only on every SWEEP_RSESS_CHECK-th pass: a
+	 * session's deleter takes its entry with it and an expired entry
+	 * is never used (rsess.h), so that pass frees leftovers, and its
+	 * check of every entry against its session (the backstop of the
+	 * writers' invariant) runs every SWEEP_RSESS_FULL-th.
+	 */
+	if (last && sw->pass == PASS_MAPPINGS &&
+	    sw->passes % SWEEP_RSESS_CHECK)
+		sw->pass++;
 	if (last && ++sw->pass == PASS_END) {
+		sw->passes++;
 		const struct cgnat_sweep_args *k = &dp->skel->bss->sweep_state.a;
 
 		sw->a.sessions_expired = k->sessions_expired;

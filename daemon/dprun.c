@@ -83,11 +83,8 @@ static void syn_work(struct dprun *r)
 	dp_stat_set(&r->dp, STAT_SYN_ICMP_DROPPED, r->sp.dropped);
 }
 
-/* A quarter of the shortest timer, within 100 ms..5 s: expiry is at most
- * that late (the RFC timers are floors), and a sweep over 1M sessions
- * (about a second of one core, in steps) runs rarely enough.
- */
-static __u64 sweep_interval(const struct cgnat_cfg *c, __u64 udp_short_ns)
+/* The shortest timer (ms): no sweep pass is further apart (sweep_pace). */
+static __u64 shortest_timer_ms(const struct cgnat_cfg *c, __u64 udp_short_ns)
 {
 	__u64 t = c->udp_timeout_ns;
 
@@ -97,8 +94,7 @@ static __u64 sweep_interval(const struct cgnat_cfg *c, __u64 udp_short_ns)
 		t = c->tcp_trans_timeout_ns;
 	if (c->icmp_timeout_ns < t)
 		t = c->icmp_timeout_ns;
-	t = t / 4 / 1000000;
-	return t < 100 ? 100 : t > 5000 ? 5000 : t;
+	return t / 1000000;
 }
 
 static __u64 udp_shortest(const __u64 *ns)
@@ -180,7 +176,8 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	r->pv.ports = r->dp.v.ports;
 	r->pv.addrs = o->addrs;
 	r->udp_short_ns = udp_shortest(o->udp_timers);
-	r->sweep_ms = sweep_interval(&o->cfg, r->udp_short_ns);
+	sweep_pace_cap(&r->pace, shortest_timer_ms(&o->cfg, r->udp_short_ns));
+	r->sweep_ms = r->pace.interval_ms;
 	rc = pb_init(&r->pb, o->n_addrs, o->cfg.blocks_per_addr, o->addr_pool,
 		     n_pools);
 	if (rc) {
@@ -249,7 +246,8 @@ int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
 	if (rc)
 		return rc;
 	r->udp_short_ns = udp_shortest(udp_timers);
-	r->sweep_ms = sweep_interval(cfg, r->udp_short_ns);
+	sweep_pace_cap(&r->pace, shortest_timer_ms(cfg, r->udp_short_ns));
+	r->sweep_ms = r->pace.interval_ms;
 	sp_set(&r->sp, cfg->syn_icmp_rate != 0);
 	return 0;
 }
@@ -260,40 +258,57 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol)
 	pb_set_policy(&r->pb, pol, r->pb.port_lo, r->pb.block_size);
 }
 
-/* Sweep steps per poll run for about this long before the loop's other
- * work (refills, events) comes round again.
+/* Sweep steps per poll run for at most this long before the loop's other
+ * work (refills, events) comes round again; a step is one batch.
  */
-#define SWEEP_BUDGET_NS 5000000ull
+#define SWEEP_BUDGET_NS 2000000ull
 
-/* Starts a sweep when one is due and runs steps of the one under way. */
+/* Starts a pass when one is due and runs the steps of the one under way
+ * that its pace allows by now (sweep_pace_allowed): the pass spreads over
+ * its interval instead of taking a core until it is done.
+ */
 static int sweep_work(struct dprun *r, const struct pb_now *now)
 {
-	__u64 t0 = clock_ns(CLOCK_MONOTONIC);
+	__u64 t0 = clock_ns(CLOCK_MONOTONIC), allowed, t;
 	int rc;
 
-	if (!dprun_busy(r)) {
-		if (now->ms - r->last_sweep_ms < r->sweep_ms)
+	if (!r->dp.sw.pass) {
+		if (now->ms - r->last_sweep_ms < r->pace.interval_ms)
 			return 0;
 		r->last_sweep_ms = now->ms;
+		r->pace.t0_ms = now->ms;
 		r->sweep_t0 = t0;
 		rc = dp_sweep_begin(&r->dp, 0);
 		if (rc)
 			return rc;
 	}
-	do
+	allowed = sweep_pace_allowed(&r->pace, now->ms);
+	do {
+		if (r->dp.sw.read >= allowed)
+			return 0;	/* ahead of its pace: later */
+		t = clock_ns(CLOCK_MONOTONIC);
 		rc = dp_sweep_step(&r->dp);
-	while (rc == 1 && clock_ns(CLOCK_MONOTONIC) - t0 < SWEEP_BUDGET_NS);
+		t = clock_ns(CLOCK_MONOTONIC) - t;
+		r->sweep_cpu_ns += t;
+		if (t > r->sweep_step_max_ns)
+			r->sweep_step_max_ns = t;
+	} while (rc == 1 && clock_ns(CLOCK_MONOTONIC) - t0 < SWEEP_BUDGET_NS);
 	if (rc)
 		return rc < 0 ? rc : 0;
 	r->last = r->dp.sw.a;
 	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - r->sweep_t0;
+	sweep_pace_end(&r->pace, &r->dp.sw);
+	r->sweep_ms = r->pace.interval_ms;
 	r->sweeps++;
 	return 0;
 }
 
 int dprun_busy(const struct dprun *r)
 {
-	return !r->standby && r->dp.sw.pass != 0;
+	__u64 ms = clock_ns(CLOCK_BOOTTIME) / 1000000;
+
+	return !r->standby && r->dp.sw.pass != 0 &&
+	       r->dp.sw.read < sweep_pace_allowed(&r->pace, ms);
 }
 
 /* Hands the allocator's events to the owner. Releases that were not
@@ -323,7 +338,9 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	struct pb_now now;
 	int rc;
 
-	if (epoll_wait(r->epfd, ev, 2, dprun_busy(r) ? 0 : timeout_ms) < 0 &&
+	if (epoll_wait(r->epfd, ev, 2, dprun_busy(r) ? 0 :
+				    r->dp.sw.pass && timeout_ms > 20 ? 20 :
+								       timeout_ms) < 0 &&
 	    errno != EINTR)
 		return -errno;
 	rc = watch_poll(r);

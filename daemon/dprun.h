@@ -42,7 +42,10 @@ struct dprun {
 	dprun_event_fn on_event;
 	void *ctx;
 	__u32 n_pools;
-	__u64 sweep_ms;		/* sweep interval, default 1000 */
+	__u64 sweep_ms;		/* sweep interval now (pace.interval_ms) */
+	struct sweep_pace pace;	/* when and how fast (bpf/sweep_pace.c) */
+	__u64 sweep_cpu_ns;	/* time in sweep steps since start */
+	__u64 sweep_step_max_ns; /* the longest step */
 	__u64 udp_short_ns;	/* shortest per-port UDP timer, 0 = none */
 	__u64 last_sweep_ms;	/* when the last one began */
 	__u64 sweep_t0;		/* when the one under way began */
@@ -61,7 +64,8 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
  * runs again) and netlink messages; bumps the next-hop generation if a
  * route, neighbour, link or address changed (so the data plane looks its
  * next hops up again), then syncs the allocator, starts a sweep when due
- * or runs ~5 ms of steps of the one under way (dprun_busy()), runs
+ * or runs up to 2 ms of the steps its pace allows by now (dprun_busy():
+ * a pass is behind its pace), runs
  * the block lifecycle, delivers its events, refills the grant slots,
  * ages held fragments and answers the unsolicited SYNs now due. dprun_start() bumps the generation once too: what
  * changed while nothing listened is not trusted.

@@ -337,6 +337,7 @@ static int apply_block(struct dp *dp, const struct hs_block *r, __u64 boot_ns)
 	b->sub_addr = r->sub_addr;
 	b->assigned_tai_ns = r->assigned_tai_ns;
 	b->released_tai_ns = r->released_tai_ns;
+	b->last_use_tai_ns = 0; /* not synced: a release then says now */
 	b->quarantine_until_ns =
 		r->quarantine_ms ? hs_expires_ns(r->quarantine_ms, boot_ns) : 0;
 	b->owner = r->held ? idx + 1 : 0;
@@ -351,6 +352,8 @@ int hst_port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto, int set)
 	if (bpf_map_lookup_elem(FD(dp, cgnat_addr_idx), &ext, &ai))
 		return -ERANGE; /* not one of this box's pool addresses */
 	w = &dp->v.ports[ai * CGNAT_NPROTO + hst_pidx(proto)].w[p / 64];
+	if (!set)
+		dp_block_stamp(dp, ai, p);
 	if (set)
 		__atomic_fetch_or(w, 1ull << (p % 64), __ATOMIC_SEQ_CST);
 	else
@@ -399,6 +402,10 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	ov.sub_idx = idx;
 	ov.state = CGNAT_MAP_LIVE;
 	ov.epoch = CGNAT_EPOCH_IN_USE; /* the next sweep judges it */
+	/* Its sessions come after it (apply_sess) and raise its bound
+	 * (cgnat_abi.h); without one it ends within a bound slot.
+	 */
+	ov.expires_ns = CGNAT_MAP_BOUND(now_ns);
 	ov.created_ns = now_ns - (__u64)r->age_ms * 1000000;
 	if (r->pcp_left_s & HS_PCP_LEFT) { /* the standby's clock now */
 		ov.flags = CGNAT_MAP_PCP |
@@ -424,6 +431,26 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	return 0;
 }
 
+/* Raises the bound of the session's mapping to cover its expiry, as the
+ * data plane does when it writes one (nat_map_bound).
+ */
+static void hst_map_cover(struct dp *dp, const struct cgnat_sess_key *k,
+			  __u64 exp)
+{
+	int fm = FD(dp, cgnat_mappings);
+	struct cgnat_map_key ok = {.addr = k->int_addr,
+				   .port = k->int_port,
+				   .proto = k->proto,
+				   .dir = CGNAT_DIR_OUT};
+	struct cgnat_map ov;
+
+	if (bpf_map_lookup_elem(fm, &ok, &ov) ||
+	    ov.expires_ns >= CGNAT_MAP_BOUND(exp))
+		return;
+	ov.expires_ns = CGNAT_MAP_BOUND(exp);
+	bpf_map_update_elem(fm, &ok, &ov, BPF_EXIST);
+}
+
 static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 {
 	int fs = FD(dp, cgnat_sessions);
@@ -446,6 +473,8 @@ static int apply_sess(struct dp *dp, const struct hs_sess *r, __u64 now_ns)
 	s.flags = r->flags;
 	if (bpf_map_update_elem(fs, &r->key, &s, 0))
 		return -errno;
+	if (r->key.kind == CGNAT_SK_FLOW)
+		hst_map_cover(dp, &r->key, s.expires_ns);
 	if (r->key.kind == CGNAT_SK_FLOW &&
 	    !hst_sub_slot(dp, r->key.int_addr, 0, &idx))
 		__atomic_fetch_add(&dp->v.subs[idx].sessions, 1,

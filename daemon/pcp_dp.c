@@ -52,6 +52,7 @@ static int claim(struct dp *dp, __u32 ai, __u32 pidx, __u32 p)
 
 static void unclaim(struct dp *dp, __u32 ai, __u32 pidx, __u32 p)
 {
+	dp_block_stamp(dp, ai, p);
 	__atomic_fetch_and(&dp->v.ports[ai * CGNAT_NPROTO + pidx].w[p / 64],
 			   ~(1ull << (p % 64)), __ATOMIC_SEQ_CST);
 }
@@ -256,6 +257,7 @@ static int grow(struct dprun *r, const struct cgnat_cfg *g, __u32 idx)
 	b->assigned_tai_ns = tai;
 	b->released_tai_ns = 0;
 	b->quarantine_until_ns = 0;
+	b->last_use_tai_ns = 0;
 	__atomic_store_n(&s->block[slot], v, __ATOMIC_SEQ_CST);
 	emit_assigned(r, g, s, idx, v, tai);
 	return (int)v;

@@ -98,6 +98,8 @@ static void put_sweep(FILE *f, const struct dprun *r)
 	put(f, "sweeps", r->sweeps);
 	put(f, "sweep_interval_ms", r->sweep_ms);
 	put(f, "sweep_last_us", r->last_sweep_ns / 1000);
+	put(f, "sweep_cpu_ms", r->sweep_cpu_ns / 1000000);
+	put(f, "sweep_step_max_us", r->sweep_step_max_ns / 1000);
 	put(f, "sweep_last_sessions_seen", r->last.sessions_seen);
 	put(f, "sweep_last_sessions_expired", r->last.sessions_expired);
 	put(f, "sweep_last_mappings_seen", r->last.mappings_seen);

@@ -47,3 +47,11 @@ $(BUILD)/bin/bench_det: $(BUILD)/tests/bench/bench_det.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
 TEST_BINS += $(BUILD)/bin/bench_det
+
+# The 10M-session stage: expiry at scale (docs/scale-expiry.md).
+$(BUILD)/tests/bench/bench_scale.o: $(BUILD)/bpf/cgnat.skel.h
+$(BUILD)/bin/bench_scale: $(BUILD)/tests/bench/bench_scale.o $(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+TEST_BINS += $(BUILD)/bin/bench_scale

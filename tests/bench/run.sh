@@ -22,6 +22,9 @@ run() {
 
 run "data plane ns/packet (BPF_PROG_TEST_RUN)" \
 	"$BUILD/bin/bench_dp" "$OUT/dataplane.json"
+# SCALE_SESSIONS: the 10M stage's table (fewer when memory is short).
+run "10M sessions: memory, sweep cost, new flows during sweeps and restart" \
+	"$BUILD/bin/bench_scale" "$OUT/scale.json" "${SCALE_SESSIONS:-10000000}"
 run "deterministic NAT beside PBA (ns/packet, log bytes)" \
 	"$BUILD/bin/bench_det" "$OUT/det.json"
 [ -x "$BUILD/bin/bench_store" ] &&

@@ -4,6 +4,7 @@ $(BUILD)/tests/bpf/harness.o: $(BUILD)/bpf/cgnat.skel.h
 
 # One program per concern, sharing the translation checks of nat_util.c.
 NAT_TESTS := bpf_nat bpf_icmp bpf_frag bpf_mss bpf_rsess bpf_sweep bpf_syn bpf_sess \
+	bpf_expiry \
 	bpf_det
 $(foreach t,$(NAT_TESTS),$(eval $(BUILD)/tests/$(t): \
 	$(BUILD)/tests/bpf/$(t).o $(BUILD)/tests/bpf/nat_util.o $(HARNESS_OBJS)))

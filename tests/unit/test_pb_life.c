@@ -128,6 +128,54 @@ static void test_idle_release_timing(void **st)
 	assert_int_equal(W->subs[0].block[0], 0);
 }
 
+/* The release is logged when the subscriber really stopped using the
+ * block (the last use its mappings' deleters stamped), not when a scan
+ * came round to it; its idle time counts from then too. A stamp from
+ * before the assignment (another holder's) or from the future is not
+ * believed: the release then says now.
+ */
+static void scan_tai(__u64 ms)
+{
+	W->now.tai_ns = (ms + 5000) * 1000000ull;	/* TAI runs ahead */
+	scan_at(ms);
+}
+
+static void test_release_at_last_use(void **st)
+{
+	(void)st;
+	assign(1, 0, 0);
+	assign(2, 1, 0);
+	W->blocks[1].assigned_tai_ns = (1000 + 5000) * 1000000ull;
+	W->blocks[2].assigned_tai_ns = (1000 + 5000) * 1000000ull;
+	set_port(1, 1);
+	set_port(2, 1);
+	scan_tai(1000);
+	/* Its last mapping's timer ran out at 1500; the sweep freed the
+	 * port later; block 2's stamp is older than its assignment.
+	 */
+	W->blocks[1].last_use_tai_ns = (1500 + 5000) * 1000000ull;
+	W->blocks[2].last_use_tai_ns = (500 + 5000) * 1000000ull;
+	set_port(1, 0);
+	set_port(2, 0);
+	scan_tai(2400);		/* idle 900 ms since its last use */
+	assert_int_equal(count(EVT_BLOCK_RELEASED), 0);
+	scan_tai(2600);		/* 1100 ms: released, dated 1500 */
+	assert_int_equal(count(EVT_BLOCK_RELEASED), 1);
+	assert_int_equal(W->pb.out[0].block, 1);
+	assert_int_equal(W->pb.out[0].time_tai_ns,
+			 (1500 + 5000) * 1000000ull);
+	assert_int_equal(W->blocks[1].released_tai_ns,
+			 (1500 + 5000) * 1000000ull);
+	/* Block 2: idle from when a scan saw it empty, dated now. */
+	scan_tai(3300);		/* empty since the scan at 2400 */
+	assert_int_equal(count(EVT_BLOCK_RELEASED), 1);
+	scan_tai(3400);
+	assert_int_equal(count(EVT_BLOCK_RELEASED), 2);
+	assert_int_equal(W->pb.out[1].block, 2);
+	assert_int_equal(W->pb.out[1].time_tai_ns,
+			 (3400 + 5000) * 1000000ull);
+}
+
 static void test_keep_last_block(void **st)
 {
 	struct pb_policy p = policy;
@@ -321,6 +369,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_idle_release_timing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_release_at_last_use, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_keep_last_block, setup,
 						teardown),

@@ -204,9 +204,17 @@ static void check_lost(struct cgnatd *d)
 		d->ev.need_reconcile = 1;
 	}
 	if (d->ev.need_reconcile) {
+		int start = d->ev.start_pending;
+
 		d->reconciles++;
-		reconcile(&d->ev, 0, "after lost events or a failed write", 0,
-			  &rs);
+		if (!reconcile(&d->ev, 0,
+			       start ? "start, once the log could commit"
+				     : "after lost events or a failed write",
+			       start ? RC_ANNOUNCE | RC_TABLE : 0, &rs) &&
+		    start) {
+			d->ev.start_pending = 0;
+			d->run.hold_grants &= ~DPRUN_HOLD_START;
+		}
 	}
 }
 

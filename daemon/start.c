@@ -316,6 +316,10 @@ static void start_dataplane(struct cgnatd *d)
 	__u64 v[STAT_MAX];
 	int fresh;
 
+	/* No grant before the start's reconciliation has logged the last
+	 * holding of every free block (RC_TABLE): one released while the
+	 * log could not commit may have no row yet. */
+	d->run.hold_grants = DPRUN_HOLD_START;
 	if (dprun_start(&d->run, &d->dc.o, d->cfg.n_pools, cgnatd_event, d))
 		fatalx("data plane: %s", d->run.dp.err);
 	if (d->run.dp.note[0])
@@ -328,8 +332,14 @@ static void start_dataplane(struct cgnatd *d)
 	d->reconciles++;
 	if (reconcile(&d->ev, fresh ? d->started_ms : 0,
 		      fresh ? "start on new maps" : "start on pinned maps",
-		      RC_ANNOUNCE, &rs))
-		log_warnx("reconcile at start failed; retrying every second");
+		      RC_ANNOUNCE | RC_TABLE, &rs)) {
+		log_warnx("reconcile at start failed; retrying every second, "
+			  "no new port blocks granted until it succeeds");
+		d->ev.need_reconcile = 1;
+		d->ev.start_pending = 1;
+	} else {
+		d->run.hold_grants &= ~DPRUN_HOLD_START;
+	}
 }
 
 void cgnatd_start(struct cgnatd *d)

@@ -354,9 +354,11 @@ static void apply_one(struct evlog *ev, const struct evlog_jent *j)
 	}
 }
 
+/* Writes what the batch lacks; after a failed write the rest waits for
+ * the next batch (SQLite may have rolled this one back already). */
 static void evlog_apply(struct evlog *ev)
 {
-	while (ev->n_done < ev->n_jrn)
+	while (ev->n_done < ev->n_jrn && !ev->failed)
 		apply_one(ev, &ev->jrn[ev->n_done++]);
 }
 

@@ -239,7 +239,7 @@ def lookups(path, cmd):
     # packets are keyed by the connection (the SYN that began it), so an
     # external endpoint reused by another subscriber, as under churn, does
     # not lend the earlier subscriber's tag to the new one's handshake.
-    conn = {}  # key -> (connection number, saw more than its SYN)
+    conn = {}  # key -> (connection number, it carried its tag)
     flows, pkts = {}, []
     for us, proto, src, sp, dst, dp, pay, fl in packets_flags(path):
         if in_pool(src):
@@ -249,16 +249,17 @@ def lookups(path, cmd):
         else:
             continue
         key = (proto, ext, rem)
+        tag = pay.startswith(b"sub=")
         if proto == 6:
-            n, more = conn.get(key, (0, False))
-            if fl & 0x12 == 0x02 and in_pool(src):  # SYN out
-                if more:  # not a retransmission: a new connection
-                    n, more = n + 1, False
-            else:
-                more = True
-            conn[key] = (n, more)
+            n, tagged = conn.get(key, (0, False))
+            # A SYN out begins a new connection once the one before has
+            # carried its tag; until then it is a retransmission (also
+            # after a reset of a SYN that met the endpoint's old state).
+            if fl & 0x12 == 0x02 and in_pool(src) and tagged:
+                n, tagged = n + 1, False
+            conn[key] = (n, tagged or tag)
             key = key + (n,)
-        if pay.startswith(b"sub="):
+        if tag:
             flows.setdefault(key, []).append(
                 (us, pay[4:].split(b"\n")[0].decode()))
         pkts.append((us, key))

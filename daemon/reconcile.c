@@ -337,8 +337,8 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 		    rs->closed_map || rs->closed_now || rs->from_table))
 		summary(ev, why, rs);
 	free(rows.v);
-	if (ev->batch)
-		ev->need_reconcile = 0;
-	rc = evlog_flush(ev) ? -EIO : rc;
+	if (evlog_flush(ev) && !rc)
+		rc = -EIO;
+	ev->need_reconcile = rc != 0; /* retried until it commits */
 	return rc;
 }

@@ -339,6 +339,7 @@ static void start_dataplane(struct cgnatd *d)
 		d->ev.start_pending = 1;
 	} else {
 		d->run.hold_grants &= ~DPRUN_HOLD_START;
+		pb_refill(&d->run.pb, &d->run.pv); /* as dprun_start would */
 	}
 }
 

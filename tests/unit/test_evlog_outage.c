@@ -340,7 +340,16 @@ static void test_outage_crash(void **state)
 	/* Then, unlogged: B's release and A's holding [t1, t2). */
 	dp_assign(t, 1, SUB_A, t1);
 	pb_release(t, 1, t2);
+	/* Started again with the disk still full: fails, retried. */
+	t->fail = 1;
+	assert_int_not_equal(reconcile(&t->ev, 0, "start", RC_TABLE, &rs),
+			     0);
+	assert_int_equal(committed(t, 1).n, 1);
+	assert_true(t->ev.need_reconcile); /* cgnatd tries again */
+	t->fail = 0;
+	t->ev.retry_ms = 0;
 	assert_int_equal(reconcile(&t->ev, 0, "start", RC_TABLE, &rs), 0);
+	assert_false(t->ev.need_reconcile);
 	assert_int_equal(rs.from_table, 1);
 	rows = committed(t, 1);
 	assert_int_equal(rows.n, 2);

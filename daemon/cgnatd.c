@@ -244,8 +244,9 @@ static void housekeeping(struct cgnatd *d)
 		d->next_prune_ms = n == PRUNE_BATCH ? now : now + 600000;
 	}
 	if (now >= d->next_cfglog_ms) {
-		cgnatd_config_log(d, "daily");
-		d->next_cfglog_ms = now + 86400000;
+		d->next_cfglog_ms = now + 86400000; /* +10 s if it fails */
+		cgnatd_config_log(d, d->cfglog_retry ? d->cfglog_retry
+						     : "daily");
 	}
 	cgnatd_det_tick(d, now);
 }

@@ -179,6 +179,7 @@ struct cgnatd {
 	__u64 reconciles;
 	int64_t started_ms, reload_ms;
 	int64_t next_check_ms, next_prune_ms, next_cfglog_ms, next_stats_ms;
+	const char *cfglog_retry; /* why of a config record not written */
 	struct ship *ship; /* log.central; NULL when off */
 	int64_t ship_deleted; /* ship queue deleted up to this seq */
 	struct ha *ha; /* ha section; NULL when off */

@@ -360,6 +360,7 @@ void cgnatd_start(struct cgnatd *d)
 	det_flush(d);
 	cgnatd_det_announce(d);
 	cgnatd_ha_start(d);
+	d->next_cfglog_ms = runtime_now_ms() + 86400000; /* 10 s: failed */
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);
 	runtime_pidfile(d->a.run_dir);
@@ -371,7 +372,6 @@ void cgnatd_start(struct cgnatd *d)
 	cgnatd_pcp_start(d);
 	now = runtime_now_ms();
 	d->next_check_ms = now + 1000;
-	d->next_cfglog_ms = now + 86400000;
 	log_info("started: XDP (%s) on %s and %s, %u addresses in %u pools, "
 		 "%u blocks of %u ports each; %s maps in %s; log %s; %u IPFIX "
 		 "collectors",

@@ -12,7 +12,8 @@
 # but cgnatd is killed (SIGKILL) in the outage and started again while
 # the disk is still full: no grant until its reconciliation has written
 # the released holding from the block table, which it does once the
-# disk has room. Every holding is then looked up at its packet's time.
+# disk has room (and the configuration record of that start, retried).
+# Every holding is then looked up at its packet's time.
 set -u
 . "$(dirname "$0")/lib.sh"
 DISK=$TB_TMP/disk
@@ -145,5 +146,8 @@ check "H1's holding of the killed run is in the log ($C at $C_MS)" \
 check "H2's new holding is logged ($D at $D_MS)" lookup_is "$D" "$D_MS" $H2
 grep -q "1 released holdings written from the table" "$TB_TMP/cgnatd.log"
 check "reconciliation wrote it from the block table" test $? = 0
+starts() { [ "$(sqlite3 "$DB" "SELECT count(*) FROM config_log WHERE config LIKE '# start%'")" = 2 ]; }
+tb_wait 150 starts
+check "the second start's configuration record is written once the disk has room" starts
 [ "$FAILED" -eq 0 ] || { cat "$TB_TMP/cgnatd.log"; ctl status; for m in cgnat_grant_new cgnat_grant_addr cgnat_blocks; do bpftool map dump pinned "$PIN/$m" | grep -v "00 00 00 00 00 00 00 00$" | head; done; sqlite3 "$DB" "SELECT * FROM blocks_text; SELECT * FROM open_blocks;"; }
 tb_summary

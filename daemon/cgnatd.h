@@ -51,7 +51,7 @@ struct evlog_jent {
 	struct cgnat_event e; /* or a struct cgnat_sess_event, same size */
 };
 
-#define EVLOG_BACKLOG_HOLD 65536 /* default: hold new grants beyond this */
+#define EVLOG_BACKLOG_HOLD 65536 /* log.max_backlog 0 (a test's cfg) */
 #define EVLOG_BACKLOG_CAP 262144 /* never keep more (about 12 MiB) */
 #define EVLOG_RETRY_MS 1000 /* a failed commit is retried this often */
 
@@ -76,7 +76,6 @@ struct evlog {
 	 * or acknowledged before it commits. */
 	struct evlog_jent *jrn;
 	unsigned int n_jrn, cap_jrn, n_done; /* n_done: written this batch */
-	unsigned int backlog_hold; /* 0: EVLOG_BACKLOG_HOLD */
 	int64_t retry_ms; /* no new batch before this (after a failure) */
 	int64_t failing_ms; /* first failed commit of this outage, or 0 */
 	int holding; /* new grants held (dprun.hold_grants) */

@@ -393,8 +393,8 @@ static int journal_add(struct evlog *ev, const struct cgnat_event *e,
 /* While commits fail and the journal is over its bound: no new grants. */
 static void backlog_check(struct evlog *ev)
 {
-	unsigned int bound = ev->backlog_hold ? ev->backlog_hold
-					      : EVLOG_BACKLOG_HOLD;
+	unsigned int bound = ev->cfg->log.max_backlog ? ev->cfg->log.max_backlog
+						      : EVLOG_BACKLOG_HOLD;
 
 	if (ev->holding || !ev->failing_ms || ev->n_jrn < bound)
 		return;

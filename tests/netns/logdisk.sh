@@ -13,7 +13,8 @@
 # the disk is still full: no grant until its reconciliation has written
 # the released holding from the block table, which it does once the
 # disk has room (and the configuration record of that start, retried).
-# Every holding is then looked up at its packet's time.
+# Every holding is then looked up at its packet's time. Phase 3: a
+# backlog over log.max_backlog holds new grants until the log commits.
 set -u
 . "$(dirname "$0")/lib.sh"
 DISK=$TB_TMP/disk
@@ -149,5 +150,42 @@ check "reconciliation wrote it from the block table" test $? = 0
 starts() { [ "$(sqlite3 "$DB" "SELECT count(*) FROM config_log WHERE config LIKE '# start%'")" = 2 ]; }
 tb_wait 150 starts
 check "the second start's configuration record is written once the disk has room" starts
+
+# --- phase 3: a backlog over log.max_backlog holds new grants ---------------
+# New maps, three blocks (two for first blocks), max_backlog 1: in the
+# outage H1's assign fills the backlog, the spare first block is taken
+# back from the data plane and H2 gets none until the log commits.
+tb_stop_cgnatd
+out=$("$BIN/cgnatd" -c "$CFG" --allow-unsafe-timers --detach --pin-dir "$PIN" \
+	--run-dir "$RUN" 2>&1)
+check "cold start: --detach removes the maps ($out)" test ! -e "$PIN/cgnat_blocks"
+TB_POOL=203.0.113.1 TB_LOG="max_backlog: 1" tb_yaml "$CFG" \
+	"ports: { range: 1024-1215, block_size: 64, max_blocks: 1 }" \
+	"testing: { unsafe_short_timers: true }" \
+	"blocks: { idle_release: 1s, quarantine: 2s }" \
+	"timeouts: { udp: 2s, icmp: 2s, tcp_transitory: 2s, tcp_established: 10s }"
+tb_cgnatd "$CFG" --allow-unsafe-timers
+check "cgnatd starts on new maps with max_backlog 1" test -n "$CGNATD_PID"
+fill
+check "H1 gets a block in the outage" granted $H1
+holding() { [ "$(st log grants_held)" = true ]; }
+tb_wait 80 holding
+check "status --json: new grants held" holding
+ctl status | grep -q "NEW PORT BLOCKS HELD"
+check "status text: new grants held" test $? = 0
+r=$(udp_from $H2)
+check "H2 gets no block although one is free ($r)" test "${r% *}" = none
+grep -q "no new port blocks are granted" "$TB_TMP/cgnatd.log"
+check "cgnatd says it holds new grants" test $? = 0
+rm -f "$DISK/filler"
+check "H2 gets a block once the log commits" granted $H2
+E=$GOT
+E_MS=$GOT_MS
+released() { [ "$(st log grants_held)" = false ]; }
+tb_wait 80 released
+check "status --json: grants no longer held" released
+check "H2's holding is logged ($E at $E_MS)" lookup_is "$E" "$E_MS" $H2
+n=$(ctl metrics 2>/dev/null | grep -c 'counter="log_holds"} 1')
+check "metrics: log_holds counted" test "$n" = 1
 [ "$FAILED" -eq 0 ] || { cat "$TB_TMP/cgnatd.log"; ctl status; for m in cgnat_grant_new cgnat_grant_addr cgnat_blocks; do bpftool map dump pinned "$PIN/$m" | grep -v "00 00 00 00 00 00 00 00$" | head; done; sqlite3 "$DB" "SELECT * FROM blocks_text; SELECT * FROM open_blocks;"; }
 tb_summary

@@ -297,7 +297,7 @@ static void test_outage_hold(void **state)
 	struct cgnat_event a;
 	__u32 id;
 
-	t->ev.backlog_hold = 3;
+	t->cfg.log.max_backlog = 3;
 	t->fail = 1;
 	for (id = 0; id < 2; id++) {
 		a = evt(EVT_BLOCK_ASSIGNED, SUB_A, id, t0 + id);

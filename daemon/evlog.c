@@ -422,12 +422,12 @@ int evlog_event(void *ctx, const struct cgnat_event *e, __u64 utc_ms)
 		if (r || ev->n_rel == sizeof(ev->rel) / sizeof(ev->rel[0]))
 			return -EAGAIN;
 	}
+	if (ev->n_pend >= EVLOG_MAX_PEND && ev->batch)
+		evlog_flush(ev); /* keep the IPFIX backlog bounded */
 	if (journal_add(ev, e, utc_ms))
 		return rel ? -EAGAIN : 0; /* dprun offers a release again */
 	if (rel)
 		ev->rel[ev->n_rel++] = (struct evlog_rel){.block = e->block};
-	if (ev->n_pend >= EVLOG_MAX_PEND && ev->batch)
-		evlog_flush(ev); /* keep the IPFIX backlog bounded */
 	if (!evlog_begin(ev))
 		evlog_apply(ev);
 	backlog_check(ev);
@@ -499,14 +499,23 @@ int evlog_flush(struct evlog *ev)
 		rc = -EIO;
 	} else {
 		ev->s.commits++;
-		for (i = 0; i < ev->n_rel; i++)
-			ev->rel[i].committed = 1;
+		for (i = 0; i < ev->n_done; i++) { /* what this batch wrote */
+			struct evlog_rel *r;
+
+			if (ev->jrn[i].e.type == EVT_BLOCK_RELEASED &&
+			    (r = find_rel(ev, ev->jrn[i].e.block)))
+				r->committed = 1;
+		}
 		for (i = 0; i < ev->n_pend; i++)
 			if (ipfix_submit(ev->ipfix, &ev->pend[i]) == -ENOBUFS)
 				ev->s.ipfix_refused++;
 		if (ev->failing_ms)
 			backlog_over(ev);
-		ev->n_jrn = ev->n_done = 0;
+		ev->n_jrn -= ev->n_done; /* none left, as a rule */
+		if (ev->n_jrn)
+			memmove(ev->jrn, ev->jrn + ev->n_done,
+				ev->n_jrn * sizeof(*ev->jrn));
+		ev->n_done = 0;
 		ev->retry_ms = 0;
 	}
 	ev->n_pend = 0;

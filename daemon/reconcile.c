@@ -75,6 +75,8 @@ static struct rc_row *find_row(struct rc_rows *r, uint32_t ext, uint16_t first)
 {
 	struct rc_row key = {.b = {.ext_addr = ext, .port_first = first}};
 
+	if (!r->n) /* bsearch(NULL, 0) is undefined (UBSan) */
+		return NULL;
 	return bsearch(&key, r->v, r->n, sizeof(*r->v), row_cmp);
 }
 

@@ -130,7 +130,8 @@ static void keep_restart_keys(struct cgnat_config *n,
 	n->limits.sessions = old->limits.sessions;
 	n->limits.subscribers = old->limits.subscribers;
 	n->log = (struct cfg_log){.retention_ms = n->log.retention_ms,
-				  .session_events = n->log.session_events};
+				  .session_events = n->log.session_events,
+				  .max_backlog = n->log.max_backlog};
 	memcpy(n->log.database, old->log.database, sizeof(n->log.database));
 	n->testing = old->testing;
 }

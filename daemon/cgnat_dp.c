@@ -306,7 +306,7 @@ static void fill_cfg(struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct dprun r;
+	struct dprun r = {0}; /* hold_grants 0: dprun_start() keeps it */
 	struct args a;
 	int rc;
 

@@ -54,7 +54,8 @@ struct dprun {
 	/* Set by the log owner (evlog) while its unlogged backlog is over
 	 * its bound: the unused grants are recalled and no slot is stocked
 	 * again until it clears; mappings in held blocks go on. */
-	int hold_grants;	/* DPRUN_HOLD_* bits */
+	int hold_grants;	/* DPRUN_HOLD_* bits; the caller's value is
+				 * kept by dprun_start(): zero it first */
 	int grants_held;	/* the recall for the current hold is done */
 };
 

@@ -183,6 +183,27 @@ void pb_withdraw(struct pb *pb, const struct pb_views *v)
 		__atomic_exchange_n(slot_ptr(pb, v, i), 0, __ATOMIC_ACQ_REL);
 }
 
+void pb_recall(struct pb *pb, const struct pb_views *v)
+{
+	__u32 total = nslots_addr(pb) + CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH, i;
+	__u32 n = pb->n_addrs * pb->bpa;
+	__u64 val;
+
+	for (i = 0; i < total; i++) {
+		/* The exchange and the data plane's take race on the slot:
+		 * whoever empties it has the block. */
+		val = __atomic_exchange_n(slot_ptr(pb, v, i), 0,
+					  __ATOMIC_ACQ_REL);
+		if (!val || val - 1 >= n ||
+		    pb->blk[val - 1].state != PB_GRANTED ||
+		    pb->blk[val - 1].slot != i + 1)
+			continue;
+		memset(&pb->blk[val - 1], 0, sizeof(pb->blk[0]));
+		pb->blk[val - 1].state = PB_GRANTED;
+		pb_set_state(pb, val - 1, PB_FREE);
+	}
+}
+
 /* Looks for block 'id' in the growth slots of its address, where the
  * data plane returns a grant it could not use.
  */

@@ -136,6 +136,12 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v);
  */
 void pb_withdraw(struct pb *pb, const struct pb_views *v);
 
+/* Takes every unused grant back and counts it free at once: the log
+ * cannot keep up, so no new block may be taken (evlog's backlog hold).
+ * pb_refill() stocks the slots again.
+ */
+void pb_recall(struct pb *pb, const struct pb_views *v);
+
 /* Follows the data plane: blocks that left their slots become assigned
  * (owner set) or, after PB_LIMBO_MS without owner, free again. Returns
  * the number of newly assigned blocks.

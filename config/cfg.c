@@ -50,6 +50,7 @@ void cfg_defaults(struct cgnat_config *cfg)
 	cfg->thresholds.subscriber_high = 90;
 	strcpy(cfg->log.database, "/var/lib/cgnat/cgnat.db");
 	cfg->log.retention_ms = 180 * 24 * 3600 * 1000ULL;
+	cfg->log.max_backlog = 65536;
 	cfg->ipfix.observation_domain = 1;
 	cfg->ipfix.template_refresh_ms = 60 * 1000;
 	cfg->ipfix.pool_id = true;

@@ -195,6 +195,9 @@ struct cfg_log {
 	char database[CFG_PATH_LEN];	/* absolute path */
 	uint64_t retention_ms;		/* 0 = keep forever */
 	bool session_events;
+	/* Events kept while the log cannot commit before new port blocks
+	 * are held (daemon/evlog.c). */
+	uint32_t max_backlog;
 	struct cfg_central central;
 };
 

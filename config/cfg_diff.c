@@ -87,6 +87,7 @@ static const struct field fields[] = {
 	CF("log.database", log.database, false, true),
 	LIVE("log.retention", log.retention_ms),
 	LIVE("log.session_events", log.session_events),
+	LIVE("log.max_backlog", log.max_backlog),
 	CF("log.central.url", log.central.url, false, true),
 	CF("log.central.node", log.central.node, false, true),
 	LIVE("ipfix.observation_domain", ipfix.observation_domain),

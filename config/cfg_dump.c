@@ -203,8 +203,8 @@ static void dump_rest(FILE *out, const struct cgnat_config *cfg)
 	put_path(out, cfg->log.database);
 	fputc('\n', out);
 	put_dur(out, "  ", "retention", cfg->log.retention_ms);
-	fprintf(out, "  session_events: %s\n",
-		bool_name(cfg->log.session_events));
+	fprintf(out, "  session_events: %s\n  max_backlog: %u\n",
+		bool_name(cfg->log.session_events), cfg->log.max_backlog);
 	put_central(out, &cfg->log.central);
 	fprintf(out, "ipfix:\n  observation_domain: %u\n",
 		x->observation_domain);

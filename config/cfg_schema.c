@@ -365,6 +365,7 @@ static const struct cfg_key log_keys[] = {
 	K_DUR("retention", struct cfg_log, retention_ms, HOUR, 3650 * DAY,
 	      CFG_F_ZERO_OFF),
 	K_BOOL("session_events", struct cfg_log, session_events),
+	K_UINT("max_backlog", struct cfg_log, max_backlog, 1, 262144),
 	K_MAP("central", struct cfg_log, central, central_keys,
 	      "{ url: postgresql://cgnat@db.example.net/cgnat, node: cgnat-fra-1 }"),
 	{ .name = NULL },

@@ -219,9 +219,17 @@ static void check_lost(struct cgnatd *d)
 		d->ev.need_reconcile = 1;
 	}
 	if (d->ev.need_reconcile) {
+		int start = d->ev.start_pending;
+
 		d->reconciles++;
-		reconcile(&d->ev, 0, "after lost events or a failed write", 0,
-			  &rs);
+		if (!reconcile(&d->ev, 0,
+			       start ? "start, once the log could commit"
+				     : "after lost events or a failed write",
+			       start ? RC_ANNOUNCE | RC_TABLE : 0, &rs) &&
+		    start) {
+			d->ev.start_pending = 0;
+			d->run.hold_grants &= ~DPRUN_HOLD_START;
+		}
 	}
 }
 
@@ -251,8 +259,9 @@ static void housekeeping(struct cgnatd *d)
 		d->next_prune_ms = n == PRUNE_BATCH ? now : now + 600000;
 	}
 	if (now >= d->next_cfglog_ms) {
-		cgnatd_config_log(d, "daily");
-		d->next_cfglog_ms = now + 86400000;
+		d->next_cfglog_ms = now + 86400000; /* +10 s if it fails */
+		cgnatd_config_log(d, d->cfglog_retry ? d->cfglog_retry
+						     : "daily");
 	}
 	cgnatd_det_tick(d, now);
 }

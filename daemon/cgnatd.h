@@ -37,7 +37,23 @@ struct evlog_stats {
 	__u64 sess_created, sess_deleted;
 	__u64 sess_unseen; /* deletes whose create never came */
 	__u64 sess_reconciled; /* open rows closed without their delete */
+	/* Not rolled back with a failed batch: */
+	__u64 late; /* events committed after a failed commit kept them */
+	__u64 holds; /* times the backlog stopped new grants */
+	__u64 lost; /* events dropped: the backlog was at its hard cap */
+	__u64 refused; /* events the store refused as invalid (skipped) */
+	__u64 from_table; /* holdings written from the block table */
 };
+
+/* An event kept until the batch holding it has committed. */
+struct evlog_jent {
+	uint64_t ms;
+	struct cgnat_event e; /* or a struct cgnat_sess_event, same size */
+};
+
+#define EVLOG_BACKLOG_HOLD 65536 /* log.max_backlog 0 (a test's cfg) */
+#define EVLOG_BACKLOG_CAP 262144 /* never keep more (about 12 MiB) */
+#define EVLOG_RETRY_MS 1000 /* a failed commit is retried this often */
 
 struct evlog {
 	struct store *st;
@@ -54,7 +70,17 @@ struct evlog {
 	struct ipfix_event *pend; /* sent once the batch commits */
 	unsigned int n_rel;
 	struct evlog_rel rel[1024];
-	struct evlog_stats s;
+	/* The journal: every event of the open batch and of batches that
+	 * failed to commit, in arrival order. A failed batch is rolled back
+	 * and the journal replayed into the next one, so nothing is lost
+	 * or acknowledged before it commits. */
+	struct evlog_jent *jrn;
+	unsigned int n_jrn, cap_jrn, n_done; /* n_done: written this batch */
+	int64_t retry_ms; /* no new batch before this (after a failure) */
+	int64_t failing_ms; /* first failed commit of this outage, or 0 */
+	int holding; /* new grants held (dprun.hold_grants) */
+	int start_pending; /* the start's reconciliation has not run */
+	struct evlog_stats s, s_begin; /* s_begin: s when the batch began */
 };
 
 /* The dprun callback: ctx is a struct evlog. */
@@ -73,6 +99,12 @@ void evlog_ipfix_queue(struct evlog *ev, const struct ipfix_event *ie);
 /* The same for a port block (natEvent 16 or 17) at time ms. */
 void evlog_ipfix_block(struct evlog *ev, __u8 nat_event, uint64_t ms,
 		       const struct store_block *b);
+/* A row for block id's last holding from the block table, released at
+ * released_ms, when the log has none: 1 written, 0 not needed, -EIO. */
+int evlog_table_holding(struct evlog *ev, __u32 id, uint32_t sub,
+			int64_t released_ms, int reason);
+/* Events kept for a retry (0 once the log commits again). */
+unsigned int evlog_backlog(const struct evlog *ev);
 /* 1 while block id has a release written but not yet acknowledged. */
 int evlog_release_pending(const struct evlog *ev, __u32 block);
 void evlog_free(struct evlog *ev);
@@ -92,6 +124,7 @@ int evlog_sess_reconcile(struct evlog *ev, int64_t fresh_ms, int64_t now_ms);
 
 struct reconcile_stats {
 	unsigned int held, open, added, replaced, closed_map, closed_now;
+	unsigned int from_table; /* RC_TABLE: released holdings written */
 };
 
 /*
@@ -104,6 +137,7 @@ struct reconcile_stats {
  */
 #define RC_ANNOUNCE 0x1 /* every held block to IPFIX again (start, takeover) */
 #define RC_QUIET 0x2 /* a summary row only when something changed */
+#define RC_TABLE 0x4 /* also free blocks whose last holding has no row */
 int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 	      struct reconcile_stats *rs);
 
@@ -144,6 +178,7 @@ struct cgnatd {
 	__u64 reconciles;
 	int64_t started_ms, reload_ms;
 	int64_t next_check_ms, next_prune_ms, next_cfglog_ms, next_stats_ms;
+	const char *cfglog_retry; /* why of a config record not written */
 	struct ship *ship; /* log.central; NULL when off */
 	int64_t ship_deleted; /* ship queue deleted up to this seq */
 	struct ha *ha; /* ha section; NULL when off */

@@ -122,7 +122,9 @@ static const char *const daemon_keys[] = {
 	"log_events",	   "log_duplicates",   "log_replaced",
 	"log_commits",	   "log_write_errors", "reconciles",
 	"ipfix_submitted", "ipfix_ring_full",  "ipfix_rate_limited",
-	"ipfix_refused",   "sweeps",
+	"ipfix_refused",   "sweeps",	       "log_late",
+	"log_holds",	   "log_lost",	       "log_refused",
+	"log_from_table",
 };
 
 /* The last expiry sweep, as gauges (cgnatd rewrites them every 5 s). */

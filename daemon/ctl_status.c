@@ -183,6 +183,23 @@ static void text_counters(const struct pins *p)
 		printf("  none\n");
 }
 
+/* The log's own backlog: events kept while its commits fail. */
+static void text_backlog(struct ctl *c)
+{
+	long long n = 0, hold = 0, since = 0, holds = 0;
+
+	daemon_stats(c->run_dir, "log_backlog", &n);
+	daemon_stats(c->run_dir, "log_holding", &hold);
+	daemon_stats(c->run_dir, "log_failing_ms", &since);
+	daemon_stats(c->run_dir, "log_holds", &holds);
+	if (!n && !hold && !since)
+		return;
+	printf("log backlog:  %lld events NOT COMMITTED for %llds (retried "
+	       "every second)%s\n",
+	       n, since ? (long long)time(NULL) - since / 1000 : 0,
+	       hold ? "; NEW PORT BLOCKS HELD until the log commits" : "");
+}
+
 /* log.central: the shipper's backlog, from cgnatd's stats file. */
 static void text_central(struct ctl *c)
 {
@@ -217,6 +234,7 @@ static void text_status(struct ctl *c, const struct pins *p,
 		       u->open_rows == u->held
 			       ? "consistent"
 			       : "DIFFERENT (cgnatd reconciles)");
+	text_backlog(c);
 	text_central(c);
 	ctl_ha_text(c);
 	text_pools(c, p, u);
@@ -302,9 +320,18 @@ static void json_status(struct ctl *c, const struct pins *p,
 	       p->cfg.block_size, p->cfg.port_lo);
 	printf(",\"log\":{\"database\":");
 	json_str(stdout, c->db);
-	printf(",\"readable\":%s,\"open_holdings\":%lld,\"consistent\":%s}",
-	       u->open_rows >= 0 ? "true" : "false", u->open_rows,
-	       u->open_rows == u->held ? "true" : "false");
+	{
+		long long n = 0, hold = 0;
+
+		daemon_stats(c->run_dir, "log_backlog", &n);
+		daemon_stats(c->run_dir, "log_holding", &hold);
+		printf(",\"readable\":%s,\"open_holdings\":%lld,"
+		       "\"consistent\":%s,\"backlog\":%lld,"
+		       "\"grants_held\":%s}",
+		       u->open_rows >= 0 ? "true" : "false", u->open_rows,
+		       u->open_rows == u->held ? "true" : "false", n,
+		       hold ? "true" : "false");
+	}
 	json_pools(c, p, u);
 	json_counters(p);
 	printf("}\n");

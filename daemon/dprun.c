@@ -147,10 +147,12 @@ int dprun_fd(const struct dprun *r)
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx)
 {
+	int hold = r->hold_grants; /* the caller's, kept */
 	struct pb_now now;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->hold_grants = hold;
 	r->on_event = fn;
 	r->ctx = ctx;
 	r->n_pools = n_pools;
@@ -224,7 +226,8 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 			 strerror(-rc));
 		goto err;
 	}
-	pb_refill(&r->pb, &r->pv);
+	if (!r->hold_grants)
+		pb_refill(&r->pb, &r->pv);
 	if (o->inside && o->outside) {
 		rc = dp_attach(&r->dp, o);
 		if (rc)
@@ -360,7 +363,13 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 		return rc;
 	pb_scan(&r->pb, &r->pv, &now);
 	deliver(r, &now);
-	pb_refill(&r->pb, &r->pv);
+	if (!r->hold_grants) {
+		r->grants_held = 0;
+		pb_refill(&r->pb, &r->pv);
+	} else if (!r->grants_held) {
+		pb_recall(&r->pb, &r->pv);
+		r->grants_held = 1;
+	}
 	fh_expire(&r->fh, dprun_mono_ms());
 	frag_stats(r);
 	syn_work(r);

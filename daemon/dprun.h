@@ -54,7 +54,16 @@ struct dprun {
 	__u64 sweeps;		/* sweeps completed since start */
 	struct synpend sp;	/* unsolicited SYNs: ICMP 3/3 after 6 s */
 	int standby;		/* HA standby: no grants, sweep, lifecycle */
+	/* Set by the log owner (evlog) while its unlogged backlog is over
+	 * its bound: the unused grants are recalled and no slot is stocked
+	 * again until it clears; mappings in held blocks go on. */
+	int hold_grants;	/* DPRUN_HOLD_* bits; the caller's value is
+				 * kept by dprun_start(): zero it first */
+	int grants_held;	/* the recall for the current hold is done */
 };
+
+#define DPRUN_HOLD_LOG 0x1	/* the log's backlog is over its bound */
+#define DPRUN_HOLD_START 0x2	/* start: reconciliation not done yet */
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx);

@@ -91,6 +91,17 @@ $(BUILD)/tests/unit/test_evlog.o: $(BUILD)/bpf/cgnat.skel.h \
 	$(BUILD)/schema/migrations.h
 UNIT_TESTS += $(BUILD)/tests/test_evlog
 
+# cmocka: the log's disk fails (a store whose commits fail): nothing lost,
+# nothing re-granted before its release commits, new grants held.
+$(BUILD)/tests/test_evlog_outage: $(BUILD)/tests/unit/test_evlog_outage.o \
+		$(TEST_EVLOG_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread $(CMOCKA_LIBS)
+$(BUILD)/tests/unit/test_evlog_outage.o: $(BUILD)/bpf/cgnat.skel.h \
+	$(BUILD)/schema/migrations.h
+UNIT_TESTS += $(BUILD)/tests/test_evlog_outage
+
 # cmocka: which rtnetlink messages invalidate the cached next hops.
 $(BUILD)/tests/test_nlwatch: $(BUILD)/tests/unit/test_nlwatch.o \
 		$(BUILD)/daemon/nlwatch.o

@@ -162,6 +162,61 @@ static int pass_blocks(struct evlog *ev, struct rc_rows *rows, int announce,
 	return 0;
 }
 
+/*
+ * RC_TABLE (start): a free block keeps its last holder and times in the
+ * table, and is not granted again before its release is logged. After a
+ * crash while the log could not commit, that holding may have no row at
+ * all: write it, closed at the table's release time. An open row of
+ * another subscriber on the block ends where this holding began. Blocks
+ * released before the retention cut-off are not looked at.
+ */
+static int pass_released(struct evlog *ev, struct rc_rows *rows,
+			 struct reconcile_stats *rs)
+{
+	const struct cgnat_cfg *g = &ev->dc->o.cfg;
+	__u32 id, n = g->n_addrs * g->blocks_per_addr, pool;
+	int64_t cut = 0, rel_ms, as_ms;
+	struct rc_row *row;
+	uint16_t first, last;
+	uint32_t ext, sub;
+	int rc;
+
+	if (ev->cfg->log.retention_ms)
+		cut = runtime_now_ms() - (int64_t)ev->cfg->log.retention_ms;
+	for (id = 0; id < n; id++) {
+		const struct cgnat_block *b = &ev->run->dp.v.blocks[id];
+
+		if (__atomic_load_n(&b->owner, __ATOMIC_ACQUIRE) ||
+		    !b->released_tai_ns || !b->assigned_tai_ns ||
+		    evlog_release_pending(ev, id))
+			continue;
+		rel_ms = (int64_t)dprun_tai_to_utc_ms(b->released_tai_ns);
+		as_ms = (int64_t)dprun_tai_to_utc_ms(b->assigned_tai_ns);
+		sub = ntohl(b->sub_addr);
+		if (rel_ms < cut || rel_ms < as_ms)
+			continue;
+		block_geometry(ev->dc, id, &ext, &first, &last, &pool);
+		row = find_row(rows, ext, first);
+		if (row && row->b.sub_addr != sub && !row->matched &&
+		    row->b.assigned_ms <= as_ms) {
+			if (store_close_block_at(ev->st, row->b.id, as_ms,
+						 STORE_REL_RECONCILE))
+				return evlog_write_failed(ev,
+							  "reconcile close");
+			evlog_ipfix_block(ev, IPFIX_EV_PBA_RELEASE, as_ms,
+					  &row->b);
+			row->matched = 1;
+			rs->closed_map++;
+		}
+		rc = evlog_table_holding(ev, id, sub, rel_ms,
+					 STORE_REL_RECONCILE);
+		if (rc < 0)
+			return rc;
+		rs->from_table += rc;
+	}
+	return 0;
+}
+
 /* The map's release time when it is this row's release, else -1. */
 static int64_t map_release_ms(struct evlog *ev, const struct store_block *r)
 {
@@ -230,10 +285,11 @@ static void summary(struct evlog *ev, const char *why,
 	snprintf(detail, sizeof(detail),
 		 "%s: %u blocks held, %u open rows; %u rows added, %u "
 		 "replaced, %u closed at the map's release time, %u closed "
-		 "now",
+		 "now, %u released holdings written from the table",
 		 why, rs->held, rs->open, rs->added, rs->replaced,
-		 rs->closed_map, rs->closed_now);
-	se.value = rs->added + rs->replaced + rs->closed_map + rs->closed_now;
+		 rs->closed_map, rs->closed_now, rs->from_table);
+	se.value = rs->added + rs->replaced + rs->closed_map + rs->closed_now +
+		   rs->from_table;
 	se.has_value = 1;
 	if (se.value)
 		log_info("reconcile %s", detail);
@@ -250,7 +306,12 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 	int rc;
 
 	memset(rs, 0, sizeof(*rs));
-	evlog_flush(ev);
+	/* Whatever the journal holds goes in first; while the log cannot
+	 * commit, reconciling is pointless: try again later. */
+	if (evlog_flush(ev) || ev->n_jrn) {
+		ev->need_reconcile = 1;
+		return -EAGAIN;
+	}
 	rc = store_open_blocks(ev->st, collect, &rows);
 	if (rc < 0) {
 		log_warnx("reconcile: read open rows: %s",
@@ -266,6 +327,8 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 		rc = pass_rows(ev, &rows, fresh_ms, rs);
 		rows.n = 0;
 	}
+	if (!rc && (flags & RC_TABLE))
+		rc = pass_released(ev, &rows, rs);
 	if (!rc)
 		rc = pass_blocks(ev, &rows, flags & RC_ANNOUNCE, rs);
 	if (!rc)
@@ -273,11 +336,11 @@ int reconcile(struct evlog *ev, int64_t fresh_ms, const char *why, int flags,
 	if (!rc)
 		rc = evlog_sess_reconcile(ev, fresh_ms, runtime_now_ms());
 	if (!rc && (!(flags & RC_QUIET) || rs->added || rs->replaced ||
-		    rs->closed_map || rs->closed_now))
+		    rs->closed_map || rs->closed_now || rs->from_table))
 		summary(ev, why, rs);
 	free(rows.v);
-	if (ev->batch)
-		ev->need_reconcile = 0;
-	rc = evlog_flush(ev) ? -EIO : rc;
+	if (evlog_flush(ev) && !rc)
+		rc = -EIO;
+	ev->need_reconcile = rc != 0; /* retried until it commits */
 	return rc;
 }

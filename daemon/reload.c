@@ -100,8 +100,14 @@ int cgnatd_config_log(struct cgnatd *d, const char *why)
 	}
 	evlog_flush(&d->ev);
 	rc = store_config_log(d->st, runtime_now_ms(), d->cfg.instance, text);
-	if (rc)
-		log_warnx("config_log: %s", store_errmsg(d->st));
+	if (rc) { /* e.g. the disk is full: housekeeping tries again */
+		log_warnx("config_log: %s; retried in 10 s",
+			  store_errmsg(d->st));
+		d->next_cfglog_ms = runtime_now_ms() + 10000;
+		d->cfglog_retry = why;
+	} else {
+		d->cfglog_retry = NULL;
+	}
 	free(text);
 	return rc;
 }
@@ -124,7 +130,8 @@ static void keep_restart_keys(struct cgnat_config *n,
 	n->limits.sessions = old->limits.sessions;
 	n->limits.subscribers = old->limits.subscribers;
 	n->log = (struct cfg_log){.retention_ms = n->log.retention_ms,
-				  .session_events = n->log.session_events};
+				  .session_events = n->log.session_events,
+				  .max_backlog = n->log.max_backlog};
 	memcpy(n->log.database, old->log.database, sizeof(n->log.database));
 	n->testing = old->testing;
 }

@@ -150,6 +150,14 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 	put(f, "log_replaced", ev->s.replaced);
 	put(f, "log_commits", ev->s.commits);
 	put(f, "log_write_errors", ev->s.write_errors);
+	put(f, "log_backlog", evlog_backlog(ev));
+	put(f, "log_holding", ev->holding);
+	put(f, "log_failing_ms", ev->failing_ms);
+	put(f, "log_late", ev->s.late);
+	put(f, "log_holds", ev->s.holds);
+	put(f, "log_lost", ev->s.lost);
+	put(f, "log_refused", ev->s.refused);
+	put(f, "log_from_table", ev->s.from_table);
 	put(f, "ipfix_refused", ev->s.ipfix_refused);
 	put(f, "log_sess_created", ev->s.sess_created);
 	put(f, "log_sess_deleted", ev->s.sess_deleted);

@@ -316,6 +316,10 @@ static void start_dataplane(struct cgnatd *d)
 	__u64 v[STAT_MAX];
 	int fresh;
 
+	/* No grant before the start's reconciliation has logged the last
+	 * holding of every free block (RC_TABLE): one released while the
+	 * log could not commit may have no row yet. */
+	d->run.hold_grants = DPRUN_HOLD_START;
 	if (dprun_start(&d->run, &d->dc.o, d->cfg.n_pools, cgnatd_event, d))
 		fatalx("data plane: %s", d->run.dp.err);
 	if (d->run.dp.note[0])
@@ -328,8 +332,15 @@ static void start_dataplane(struct cgnatd *d)
 	d->reconciles++;
 	if (reconcile(&d->ev, fresh ? d->started_ms : 0,
 		      fresh ? "start on new maps" : "start on pinned maps",
-		      RC_ANNOUNCE, &rs))
-		log_warnx("reconcile at start failed; retrying every second");
+		      RC_ANNOUNCE | RC_TABLE, &rs)) {
+		log_warnx("reconcile at start failed; retrying every second, "
+			  "no new port blocks granted until it succeeds");
+		d->ev.need_reconcile = 1;
+		d->ev.start_pending = 1;
+	} else {
+		d->run.hold_grants &= ~DPRUN_HOLD_START;
+		pb_refill(&d->run.pb, &d->run.pv); /* as dprun_start would */
+	}
 }
 
 void cgnatd_start(struct cgnatd *d)
@@ -349,6 +360,7 @@ void cgnatd_start(struct cgnatd *d)
 	det_flush(d);
 	cgnatd_det_announce(d);
 	cgnatd_ha_start(d);
+	d->next_cfglog_ms = runtime_now_ms() + 86400000; /* 10 s: failed */
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);
 	runtime_pidfile(d->a.run_dir);
@@ -360,7 +372,6 @@ void cgnatd_start(struct cgnatd *d)
 	cgnatd_pcp_start(d);
 	now = runtime_now_ms();
 	d->next_check_ms = now + 1000;
-	d->next_cfglog_ms = now + 86400000;
 	log_info("started: XDP (%s) on %s and %s, %u addresses in %u pools, "
 		 "%u blocks of %u ports each; %s maps in %s; log %s; %u IPFIX "
 		 "collectors",

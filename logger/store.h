@@ -52,6 +52,7 @@ enum store_event_type {
 	STORE_EVT_INTERIM = 7, /* an interim pass over held blocks */
 	STORE_EVT_HA_TAKEOVER = 8, /* value: synced up to (UTC ms) */
 	STORE_EVT_HA_ROLE = 9, /* value: 1 standby, 2 active */
+	STORE_EVT_LOG_BACKLOG = 10, /* value: events the log wrote late */
 };
 
 /* One holding: a row of blocks (closed) or open_blocks (open). */

@@ -36,6 +36,7 @@ const char *store_event_name(int type)
 		[STORE_EVT_INTERIM] = "interim",
 		[STORE_EVT_HA_TAKEOVER] = "ha-takeover",
 		[STORE_EVT_HA_ROLE] = "ha-role",
+		[STORE_EVT_LOG_BACKLOG] = "log-backlog",
 	};
 
 	if (type <= 0 || type >= (int)(sizeof(names) / sizeof(names[0])))

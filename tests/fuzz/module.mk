@@ -4,12 +4,13 @@
 # build/tests/test_fuzzseed_NAME, which make test runs over the seed
 # corpus tests/fuzz/corpus/NAME (and tests/fuzz/crashes/NAME, the inputs
 # that once failed); FUZZ=1 (make fuzz) links them with libFuzzer.
-FUZZ_NAMES := cfg timefmt hasync ipfix evlog
+FUZZ_NAMES := cfg timefmt hasync ipfix evlog pcp
 FUZZ_DEPS_cfg := $(CFG_OBJS)
 FUZZ_DEPS_timefmt := $(TIMEFMT_OBJS)
 FUZZ_DEPS_hasync := $(BUILD)/daemon/hasync.o
 FUZZ_DEPS_ipfix := $(IPFIX_OBJS)
 FUZZ_DEPS_evlog := $(TEST_EVLOG_OBJS)
+FUZZ_DEPS_pcp := $(BUILD)/daemon/pcp_codec.o
 $(BUILD)/tests/fuzz/fuzz_evlog.o: $(BUILD)/bpf/cgnat.skel.h \
 	$(BUILD)/schema/migrations.h
 $(BUILD)/tests/fuzz/seed_main.o: CFLAGS += -DFUZZ_SRCDIR='"$(CURDIR)"'

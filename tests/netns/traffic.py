@@ -189,6 +189,12 @@ def ip(a):
 def packets(path):
     """(time_us, proto, src, sport, dst, dport, payload) per IPv4 packet;
     for ICMP echo the identifier is both ports."""
+    for p in packets_flags(path):
+        yield p[:7]
+
+
+def packets_flags(path):
+    """packets() with the TCP flags byte last (0 for UDP and ICMP)."""
     with open(path, "rb") as f:
         data = f.read()
     magic = struct.unpack("<I", data[:4])[0]
@@ -209,10 +215,11 @@ def packets(path):
         if proto in (6, 17) and len(l4) >= 8:
             sp, dp = struct.unpack("!HH", l4[:4])
             hl = (l4[12] >> 4) * 4 if proto == 6 else 8
-            yield us, proto, src, sp, dst, dp, l4[hl:]
+            fl = l4[13] if proto == 6 and len(l4) >= 14 else 0
+            yield us, proto, src, sp, dst, dp, l4[hl:], fl
         elif proto == 1 and len(l4) >= 8 and l4[0] in (0, 8):
             ident = struct.unpack("!H", l4[4:6])[0]
-            yield us, proto, src, ident, dst, ident, l4[8:]
+            yield us, proto, src, ident, dst, ident, l4[8:], 0
 
 
 def tag_at(tags, us):
@@ -228,8 +235,13 @@ def tag_at(tags, us):
 
 
 def lookups(path, cmd):
+    # A TCP connection's handshake comes before its tagged data: its
+    # packets are keyed by the connection (the SYN that began it), so an
+    # external endpoint reused by another subscriber, as under churn, does
+    # not lend the earlier subscriber's tag to the new one's handshake.
+    conn = {}  # key -> (connection number, it carried its tag)
     flows, pkts = {}, []
-    for us, proto, src, sp, dst, dp, pay in packets(path):
+    for us, proto, src, sp, dst, dp, pay, fl in packets_flags(path):
         if in_pool(src):
             ext, rem = (src, sp), (dst, dp if proto != 1 else 0)
         elif in_pool(dst):
@@ -237,7 +249,17 @@ def lookups(path, cmd):
         else:
             continue
         key = (proto, ext, rem)
-        if pay.startswith(b"sub="):
+        tag = pay.startswith(b"sub=")
+        if proto == 6:
+            n, tagged = conn.get(key, (0, False))
+            # A SYN out begins a new connection once the one before has
+            # carried its tag; until then it is a retransmission (also
+            # after a reset of a SYN that met the endpoint's old state).
+            if fl & 0x12 == 0x02 and in_pool(src) and tagged:
+                n, tagged = n + 1, False
+            conn[key] = (n, tagged or tag)
+            key = key + (n,)
+        if tag:
             flows.setdefault(key, []).append(
                 (us, pay[4:].split(b"\n")[0].decode()))
         pkts.append((us, key))
@@ -275,7 +297,7 @@ def lookups(path, cmd):
             wrong += 1
             bad.append("single lookup %s: %s" % (q, r1.stdout.strip()))
     owners = {}
-    for (proto, ext, rem), tags in flows.items():
+    for (proto, ext, rem, *_), tags in flows.items():
         owners.setdefault((proto, ext), set()).update(t[1] for t in tags)
     shared = sum(1 for s in owners.values() if len(s) > 1)
     print("packets %d checked %d unknown %d wrong %d shared %d" %

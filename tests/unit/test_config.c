@@ -262,7 +262,7 @@ static const char min_dump[] =
 	"  subscribers: 65536\n"
 	"thresholds:\n  pool_high: 90\n  pool_low: 75\n  subscriber_high: 90\n"
 	"log:\n  database: /var/lib/cgnat/cgnat.db\n  retention: 180d\n"
-	"  session_events: false\n"
+	"  session_events: false\n  max_backlog: 65536\n"
 	"ipfix:\n  observation_domain: 1\n  template_refresh: 60s\n"
 	"  pool_id: true\n  collectors: []\n"
 	"pcp:\n  enabled: false\n  third_party: false\n"

@@ -72,6 +72,8 @@ struct dp_sweep {
 	__u64 token;		/* batch position (a bucket index) */
 	struct cgnat_sweep_state st;	/* as cgnat_sweep_begin set it */
 	void *keys, *vals;	/* one batch read */
+	__u64 *marked;		/* mappings marked this pass (sweep_run.c) */
+	__u32 marked_bits;	/* log2 of its slots */
 	struct cgnat_sweep_args a;	/* counts so far */
 	__u64 read;		/* entries read, all tables */
 	__u64 left_ms_sum;	/* remaining lifetime of the live sessions */

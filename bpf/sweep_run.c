@@ -44,8 +44,52 @@ static int judge(struct dp *dp, __u32 op, __u32 n)
 	return t.retval ? dp_fail(dp, -EIO, "sweep judge refused %u", n) : 0;
 }
 
-/* Expired sessions to the judge; the mappings of live flows to be marked,
- * each once per run of equal keys (a mapping's sessions often neighbour).
+/* Mappings marked in this pass, remembered so that each is marked about
+ * once rather than once per live TCP session (the batch read returns
+ * sessions in hash order, so a mapping's sessions rarely neighbour): a
+ * lossy two-way cache of map keys, emptied at every pass. Lossy is safe:
+ * a forgotten key is only marked again. A remembered one stays marked for
+ * the rest of the pass: a mark moves only to this epoch or to IN_USE,
+ * which pass 2 keeps too, and a mapping deleted and made again since is
+ * newer than the pass, which keeps it as well.
+ */
+static int mark_seen(struct dp_sweep *sw, const struct cgnat_map_key *mk)
+{
+	__u64 k, h, *slot;
+
+	memcpy(&k, mk, sizeof(k));	/* never 0: int_addr is a subscriber */
+	h = (k * 0x9e3779b97f4a7c15ull) >> (64 - sw->marked_bits);
+	slot = &sw->marked[h & ~1ull];
+	if (slot[0] == k || slot[1] == k)
+		return 1;
+	slot[1] = slot[0];
+	slot[0] = k;
+	return 0;
+}
+
+/* Sized from the session table: one slot per eight sessions (the pass's
+ * mappings are at most its TCP sessions), 4096 to 1M slots (8 MiB).
+ */
+static int mark_cache(struct dp *dp)
+{
+	__u32 want = bpf_map__max_entries(dp->skel->maps.cgnat_sessions) / 8;
+	struct dp_sweep *sw = &dp->sw;
+
+	if (!sw->marked) {
+		sw->marked_bits = 12;
+		while (sw->marked_bits < 20 && (1u << sw->marked_bits) < want)
+			sw->marked_bits++;
+		sw->marked = calloc(1ull << sw->marked_bits, sizeof(__u64));
+		if (!sw->marked)
+			return -ENOMEM;
+		return 0;
+	}
+	memset(sw->marked, 0, sizeof(__u64) << sw->marked_bits);
+	return 0;
+}
+
+/* Expired sessions to the judge; the mappings of live TCP flows to be
+ * marked, each about once per pass (mark_seen).
  */
 static int sort_sessions(struct dp *dp, __u32 n)
 {
@@ -77,7 +121,7 @@ static int sort_sessions(struct dp *dp, __u32 n)
 		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW ||
 		    k[i].proto != IPPROTO_TCP)
 			continue;
-		if (m && !memcmp(&l->map[m - 1], &mk, sizeof(mk)))
+		if (mark_seen(&dp->sw, &mk))
 			continue;
 		l->map[m++] = mk;
 	}
@@ -147,6 +191,8 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 		if (!sw->keys || !sw->vals)
 			return dp_fail(dp, -ENOMEM, "sweep buffers");
 	}
+	if (mark_cache(dp))
+		return dp_fail(dp, -ENOMEM, "sweep mark cache");
 	rc = bpf_prog_test_run_opts(
 		bpf_program__fd(dp->skel->progs.cgnat_sweep_begin), &t);
 	if (rc)
@@ -235,5 +281,6 @@ void dp_sweep_free(struct dp *dp)
 {
 	free(dp->sw.keys);
 	free(dp->sw.vals);
+	free(dp->sw.marked);
 	memset(&dp->sw, 0, sizeof(dp->sw));
 }

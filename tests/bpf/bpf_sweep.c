@@ -38,13 +38,18 @@ static void udp_out(uint16_t sport, const char *dst, uint16_t dport)
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
 }
 
-static int map_get(uint16_t sport, struct cgnat_map *m)
+static int map_get_p(uint8_t proto, uint16_t sport, struct cgnat_map *m)
 {
 	struct cgnat_map_key k = { .addr = pkt_ip(H1), .port = htons(sport),
-				   .proto = 17, .dir = CGNAT_DIR_OUT };
+				   .proto = proto, .dir = CGNAT_DIR_OUT };
 
 	return bpf_map_lookup_elem(bpf_map__fd(H.dp.skel->maps.cgnat_mappings),
 				   &k, m);
+}
+
+static int map_get(uint16_t sport, struct cgnat_map *m)
+{
+	return map_get_p(17, sport, m);
 }
 
 /* 2100 sessions on 601 mappings; a first sweep marks them all (a new
@@ -240,6 +245,58 @@ static void test_pcp_mapping(void **st)
 	assert_int_not_equal(map_get(5000, &m), 0);
 }
 
+/* Established TCP sessions keep their mappings through sweep after sweep:
+ * a TCP mapping lives only by the marks its live sessions give it in each
+ * pass (its bound says nothing once a FIN may have shortened a timer), and
+ * the pass remembers what it marked (sweep_run.c mark_seen), so a mapping
+ * with many sessions, read in hash order, must still be marked in every
+ * pass, not only in the first one that remembered it.
+ */
+static void test_tcp_marks(void **st)
+{
+	enum { MAPS = 24, PER = 20 };
+	struct pkt_spec t, r;
+	struct cgnat_map m;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t p, i, j;
+	int pass;
+
+	(void)st;
+	for (i = 0; i < MAPS; i++)
+		for (j = 0; j < PER; j++) {
+			t = spec(6, H1, 30000 + i, S1, 1000 + j, H_INSIDE);
+			t.tcp_flags = 0x02;
+			p = xlate_out(&t, &ext);
+			r = spec(6, S1, 1000 + j, ip_str(ext, 0), p,
+				 H_OUTSIDE);
+			r.tcp_flags = 0x12;
+			assert_int_equal(run(H_OUTSIDE, &r, out, &olen),
+					 XDP_REDIRECT);
+			t.tcp_flags = 0x10;
+			assert_int_equal(run(H_INSIDE, &t, out, &olen),
+					 XDP_REDIRECT);
+		}
+	for (pass = 0; pass < 4; pass++) {
+		assert_int_equal(dp_sweep(&H.dp, &(struct cgnat_sweep_args){
+				.now_ns = h_now_ns() + 600 * SEC_NS }), 0);
+		assert_int_equal(H.dp.sw.a.sessions_expired, 0);
+		assert_int_equal(H.dp.sw.a.mappings_expired, 0);
+	}
+	for (i = 0; i < MAPS; i++) {
+		assert_int_equal(map_get_p(6, 30000 + i, &m), 0);
+		assert_int_equal(m.state, CGNAT_MAP_LIVE);
+	}
+	/* Then their sessions end: the next passes take the mappings. */
+	for (pass = 0; pass < 2; pass++)
+		assert_int_equal(dp_sweep(&H.dp, &(struct cgnat_sweep_args){
+				.now_ns = h_now_ns() + 8000 * SEC_NS }), 0);
+	assert_int_equal(H.dp.v.subs[0].sessions, 0);
+	for (i = 0; i < MAPS; i++)
+		assert_int_not_equal(map_get_p(6, 30000 + i, &m), 0);
+}
+
 /* A list longer than the chunk is refused, not read past its end. */
 static void test_judge_bounds(void **st)
 {
@@ -264,6 +321,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_judge_bounds, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pcp_mapping, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_marks, sweep_setup,
 						teardown),
 	};
 

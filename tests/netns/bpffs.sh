@@ -21,7 +21,7 @@ check "no bpffs on /sys/fs/bpf at the start ($(fstype))" test "$(fstype)" != bpf
 tb_must "testbed setup" tb_up
 tb_yaml "$CFG"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 
 out=$(ctl status 2>&1)
 check "cgnatctl mounts bpffs and finds nothing pinned ($(fstype): $out)" \

@@ -43,7 +43,7 @@ tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 200
 CAP=${TB_PIDS[-1]}
 tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
 COL=${TB_PIDS[-1]}
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 tb_must "cgnatd starts and attaches" tb_cgnatd "$CFG"
 pass "cgnatd starts and attaches (pid $CGNATD_PID)"
 out=$(in_nat "$BIN/cgnatd" -c "$CFG" --foreground --pin-dir "$PIN" \

@@ -26,7 +26,7 @@ check "XDP attached in native mode on in0 and out0" \
 	sh -c "in_nat() { nsenter --net=/var/run/netns/$NS_NAT \"\$@\"; };
 	       in_nat ip -d link show in0 | grep -q 'xdp ' &&
 	       in_nat ip -d link show out0 | grep -q 'xdp '"
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 
 check "ping H1 -> S1 through the NAT" in_sub ping -c 3 -i 0.2 -W 2 -I $H1 $S1 -q
 check "ping H3 -> S2 through the NAT" in_sub ping -c 2 -i 0.2 -W 2 -I $H3 $S2 -q

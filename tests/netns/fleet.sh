@@ -19,7 +19,7 @@ TB_LOG="central: { url: \"$PG_URL\", node: box-1 }"
 CFG=$TB_TMP/cgnat.yaml
 tb_yaml "$CFG"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
-tb_wait 30 in_inet ss -lun "sport = :7" | grep -q 7
+tb_wait 30 tb_listens in_inet u 7
 tb_cgnatd "$CFG" || { fail "cgnatd starts"; cat "$TB_TMP/cgnatd.log"; exit 1; }
 pass "cgnatd starts with log.central"
 

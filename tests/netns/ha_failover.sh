@@ -219,7 +219,7 @@ events_in() {	# events_in FILE EVENT: records of that natEvent
 }
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet $PY "$WHOAMI" serve $S2 7
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$TB_TMP/all.pcap" -U \
 	-s 200 ip 2>/dev/null
 in_natb ip link set lo up

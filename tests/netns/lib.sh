@@ -42,6 +42,10 @@ in_sub() { ip netns exec "$NS_SUB" "$@"; }
 in_inet() { ip netns exec "$NS_INET" "$@"; }
 # The nat namespace keeps the host's mounts (bpffs) - see DEVELOPERS trap.
 in_nat() { nsenter --net=/var/run/netns/"$NS_NAT" "$@"; }
+# tb_listens IN t|u PORT: a socket listens on PORT in the namespace that
+# IN (in_inet, in_nat, ...) enters. A predicate for tb_wait, which reruns
+# one command: a pipe after tb_wait would test only its first run.
+tb_listens() { "$1" ss -H "-l${2}n" "sport = :$3" | grep -q .; }
 
 pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }

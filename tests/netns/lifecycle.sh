@@ -79,12 +79,13 @@ for e in json.load(sys.stdin):
 print(n)"
 }
 
+port_sessions_are() { test "$(sessions_on_port "$1")" = "$2"; }
 matches() { [[ $1 =~ $2 ]]; }
 
 tb_up || { fail "testbed setup"; tb_summary; exit 1; }
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet $PY "$WHOAMI" echo $S1 9
-tb_wait 30 in_inet ss -ltn "sport = :9" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 9
 
 # --- phase 1: expiry, release, TCP timers, quota ----------------------
 tb_must "cgnatd starts (phase 1)" dp_start 203.0.113.1 1024-2047 1 4s
@@ -120,7 +121,7 @@ check "idle TCP connection survives 4.5 s idle with the same mapping ($a)" test 
 sleep 1
 n=$(sessions_on_port 41000)
 check "after RST the session is still held (transitory, RFC 7857 2.2) ($n)" test "$n" = 1
-tb_wait 60 test "$(sessions_on_port 41000)" = 0
+tb_wait 60 port_sessions_are 41000 0
 n=$(sessions_on_port 41000)
 check "RST session expires on the transitory timer ($n left)" test "$n" = 0
 

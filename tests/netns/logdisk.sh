@@ -32,7 +32,7 @@ tb_must "a tmpfs of our own for the log's disk" \
 	mount -t tmpfs -o size=4m logdisk "$DISK"
 tb_must "testbed setup" tb_up
 tb_bg inet $PY "$WHOAMI" serve $S1 7
-tb_wait 30 in_inet ss -lun "sport = :7" | grep -q 7
+tb_wait 30 tb_listens in_inet u 7
 
 TB_POOL=203.0.113.1 tb_yaml "$CFG" \
 	"ports: { range: 1024-1151, block_size: 64, max_blocks: 1 }" \

@@ -48,7 +48,7 @@ tb_bg sub $PY "$WHOAMI" serve $H1 6000
 tb_bg sub $PY "$WHOAMI" serve $H1 6100
 tb_bg sub $PY "$WHOAMI" serve $H1 7000
 tb_must "cgnatd starts with pcp enabled" tb_cgnatd "$CFG" --allow-unsafe-timers
-tb_wait 30 in_nat ss -lun "sport = :5351" | grep -q 5351
+tb_wait 30 tb_listens in_nat u 5351
 pass "cgnatd serves PCP on UDP 5351"
 
 # --- MAP grants and inbound reachability ---------------------------------------

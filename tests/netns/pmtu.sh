@@ -56,7 +56,7 @@ ip netns exec "$NS_SRV" $PY "$FRAG" echo $S1 7 &
 TB_PIDS+=($!)
 ip netns exec "$NS_SRV" $PY "$FRAG" echo $S1 8 reverse &
 TB_PIDS+=($!)
-tb_wait 50 in_srv ss -lun "sport = :8" | grep -q ':8 '
+tb_wait 50 tb_listens in_srv u 8 '
 
 # 1. A router behind cgnat has the 1400-byte link: tracepath shows the
 # cgnat hop (time exceeded from 100.64.0.1, made in XDP), the router's

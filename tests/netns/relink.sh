@@ -22,7 +22,7 @@ add_subs() { printf 'addr add %s/10 dev sub0\n' "${SUBS[@]}" | in_sub ip -batch 
 add_subs
 tb_yaml "$CFG"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 tb_must "cgnatd starts" tb_cgnatd "$CFG"
 
 capture() {	# capture FILE: tcpdump on inet0 until the link goes

@@ -20,7 +20,7 @@ tb_yaml "$CFG" "ipfix: { collectors: [ { address: 127.0.0.1, port: 4739 } ] }"
 tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg inet $PY "$WHOAMI" serve $S2 7
 tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 tb_must "cgnatd starts" tb_cgnatd "$CFG"
 
 prog_id() { in_nat ip link show in0 | grep -o 'prog/xdp id [0-9]*'; }

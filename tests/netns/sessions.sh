@@ -31,7 +31,7 @@ tb_bg inet $PY "$WHOAMI" serve $S1 7
 tb_bg nat tcpdump -i lo -n -U -w "$TB_TMP/ipfix.pcap" udp port 4739 2>/dev/null
 tb_bg nat socat -u UDP-RECV:4739,bind=127.0.0.1 OPEN:"$TB_TMP/ipfix.bin",creat
 COLL=${TB_PIDS[-1]}
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 sleep 0.3 # tcpdump is capturing
 tb_must "cgnatd starts with session_events on" tb_cgnatd "$CFG" --allow-unsafe-timers
 check "no 'not yet acted on' warning for log.session_events" \

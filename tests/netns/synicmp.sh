@@ -19,7 +19,7 @@ export TB_POOL="203.0.113.1, 203.0.113.2"
 tb_must "testbed setup" tb_up
 tb_yaml "$CFG" "nat: { filtering: apdf, unsolicited_syn: icmp }"
 tb_bg inet $PY "$WHOAMI" serve $S2 7
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 tb_must "cgnatd starts" tb_cgnatd "$CFG"
 check "cgnatd warns nothing about unsolicited_syn at start" \
 	bash -c "! grep -q 'unsolicited_syn' '$TB_TMP/cgnatd.log'"

@@ -64,7 +64,7 @@ collector() {
 }
 yaml 3s
 tb_bg inet $PY "$WHOAMI" serve $S1 7
-tb_wait 30 in_inet ss -ltn "sport = :7" | grep -q LISTEN
+tb_wait 30 tb_listens in_inet t 7
 collector
 tb_bg inet tcpdump --immediate-mode -i inet0 -n -w "$TB_TMP/inet.pcap" -U -s 200 ip 2>/dev/null
 TCPDUMP_PID=${TB_PIDS[-1]}

@@ -16,12 +16,13 @@ failed_names=()
 run_one() {
 	local name=$1
 	shift
-	local out rc p f
+	local out rc p f t0=$SECONDS
 	out=$(mktemp)
 	echo "=== $name"
 	"$@" >"$out" 2>&1
 	rc=$?
 	cat "$out"
+	echo "=== $name: $((SECONDS - t0)) s"
 	p=$(grep -cE '^\[       OK \]|^PASS:' "$out")
 	f=$(grep -cE '^\[  FAILED  \] [^0-9]|^FAIL:' "$out")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then

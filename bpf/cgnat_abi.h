@@ -382,6 +382,9 @@ enum cgnat_release_reason {
 	CGNAT_REL_ADMIN = 3,
 };
 
+/* Bytes of each CPU's event ring (maps.h cgnat_events). */
+#define CGNAT_EVT_RING_BYTES (256 * 1024)
+
 struct cgnat_event {
 	__u64 time_tai_ns;	/* bpf_ktime_get_tai_ns() at the event */
 	__u32 type;		/* enum cgnat_evt_type */
@@ -631,6 +634,9 @@ enum cgnat_stat {
 				 * before the sweep (blocks looked full,
 				 * or its own endpoint's) */
 	STAT_SESS_REPLACED,	/* expired sessions a new flow replaced */
+	/* Written by userspace (daemon/evorder.c): */
+	STAT_EVT_PARKED,	/* session events held for their block's */
+	STAT_EVT_PARKED_FORCED,	/* of those, delivered without it */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

@@ -2,13 +2,27 @@
 /*
  * events.h - ring-buffer events. Never one per packet: block events come
  * once per block, the others are rate-limited per CPU and type (and quota
- * events per subscriber). A full ring buffer is counted (STAT_EVT_LOST) so
- * that userspace knows to reconcile from the maps.
+ * events per subscriber). Each CPU writes its own ring (maps.h). A full
+ * ring, or a CPU without one, is counted (STAT_EVT_LOST) so that
+ * userspace knows to reconcile from the maps.
  */
 #ifndef CGNAT_EVENTS_H
 #define CGNAT_EVENTS_H
 
 #include "maps.h"
+
+/* Room for one event in this CPU's ring, or NULL (counted as lost). */
+static __always_inline void *evt_reserve(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	void *ring = bpf_map_lookup_elem(&cgnat_events, &cpu);
+	void *e = ring ? bpf_ringbuf_reserve(ring, sizeof(struct cgnat_event),
+					     0) : NULL;
+
+	if (!e)
+		stat_inc(STAT_EVT_LOST);
+	return e;
+}
 
 /* 'tai_ns' is the event's instant; a block event passes the time it wrote
  * into the block, so that the log and the block table (what cgnatctl and
@@ -18,13 +32,10 @@ static __always_inline void evt_emit_at(__u64 tai_ns, __u32 type, __be32 sub,
 					__be32 ext, __u32 block, __u32 pool,
 					__u32 value, __u16 first, __u16 last)
 {
-	struct cgnat_event *e;
+	struct cgnat_event *e = evt_reserve();
 
-	e = bpf_ringbuf_reserve(&cgnat_events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(STAT_EVT_LOST);
+	if (!e)
 		return;
-	}
 	e->time_tai_ns = tai_ns;
 	e->type = type;
 	e->sub_addr = sub;
@@ -62,13 +73,10 @@ static __always_inline void evt_sess_at(__u64 tai_ns, __u32 type,
 					__be32 ext_addr, __be16 ext_port,
 					__u8 flags, __u32 reason)
 {
-	struct cgnat_sess_event *e;
+	struct cgnat_sess_event *e = evt_reserve();
 
-	e = bpf_ringbuf_reserve(&cgnat_events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(STAT_EVT_LOST);
+	if (!e)
 		return;
-	}
 	e->time_tai_ns = tai_ns;
 	e->type = type;
 	e->int_addr = k->int_addr;

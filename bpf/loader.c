@@ -63,6 +63,8 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_SYN_ICMP_DROPPED] = "syn_icmp_dropped",
 	[STAT_MAP_RECLAIMED] = "mapping_reclaimed",
 	[STAT_SESS_REPLACED] = "session_replaced",
+	[STAT_EVT_PARKED] = "event_parked",
+	[STAT_EVT_PARKED_FORCED] = "event_parked_forced",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
@@ -118,6 +120,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 {
 	struct cgnat_bpf *s = dp->skel;
 	__u32 nblocks = o->n_addrs * o->cfg.blocks_per_addr;
+	int ncpu = libbpf_num_possible_cpus();
 
 	if (!o->n_addrs || !o->cfg.blocks_per_addr || !o->sessions ||
 	    !o->subscribers || o->cfg.max_blocks > CGNAT_MAX_BLOCKS)
@@ -137,6 +140,9 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	set_size(s->maps.cgnat_ports, o->n_addrs * CGNAT_NPROTO);
 	set_size(s->maps.cgnat_blocks, nblocks);
 	set_size(s->maps.cgnat_grant_addr, o->n_addrs * CGNAT_GRANT_DEPTH);
+	if (ncpu <= 0)
+		return dp_fail(dp, ncpu ? ncpu : -EINVAL, "count possible CPUs");
+	set_size(s->maps.cgnat_events, ncpu);
 	return 0;
 }
 
@@ -166,9 +172,11 @@ int dp_ensure_bpffs(const char *dir, char *err, size_t len)
 /* 1 when the pinned map at 'path' is one this load makes afresh rather
  * than reuses: the reverse sessions, a cache that a program before a
  * downgrade may have left inconsistent (rsess.h), the per-destination
- * next hops (a cache, fwd.h), and counters or rate buckets of another
- * size (a build that added one), which only restart at zero or full. Anything else of another layout is refused by libbpf:
- * a cold start.
+ * next hops (a cache, fwd.h), counters or rate buckets of another
+ * size (a build that added one), which only restart at zero or full, and
+ * the event rings' array when its type or CPU count differs (a build
+ * with one shared ring). Anything else of another layout is refused by
+ * libbpf: a cold start.
  */
 static int pin_replaced(struct bpf_map *m, const char *path)
 {
@@ -181,14 +189,16 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	    !strncmp(bpf_map__name(m), "cgnat_det_", 10))
 		return 1;	/* the deterministic layout: written afresh */
 	if (strcmp(bpf_map__name(m), "cgnat_stats") &&
-	    strcmp(bpf_map__name(m), "cgnat_rl"))
+	    strcmp(bpf_map__name(m), "cgnat_rl") &&
+	    strcmp(bpf_map__name(m), "cgnat_events"))
 		return 0;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return 0;
 	memset(&info, 0, sizeof(info));
 	other = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		info.max_entries != bpf_map__max_entries(m);
+		(info.max_entries != bpf_map__max_entries(m) ||
+		 info.type != bpf_map__type(m));
 	close(fd);
 	return other;
 }
@@ -374,6 +384,8 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 		goto err;
 	}
 	rc = map_views(dp);
+	if (!rc)
+		rc = dp_rings_open(dp);
 	if (!rc)
 		rc = fill_static(dp, o);
 	if (rc)
@@ -694,11 +706,6 @@ int dp_nh_bump(struct dp *dp, __u32 *gen)
 	return 0;
 }
 
-int dp_events_fd(struct dp *dp)
-{
-	return bpf_map__fd(dp->skel->maps.cgnat_events);
-}
-
 void dp_close(struct dp *dp)
 {
 	void *views[5] = { dp->v.subs, dp->v.blocks, dp->v.ports,
@@ -709,6 +716,7 @@ void dp_close(struct dp *dp)
 		if (views[i])
 			munmap(views[i], dp->mm_len[i]);
 	memset(&dp->v, 0, sizeof(dp->v));
+	dp_rings_close(dp);
 	dp_sweep_free(dp);
 	cgnat_bpf__destroy(dp->skel);
 	dp->skel = NULL;

@@ -14,6 +14,7 @@
 
 #include <linux/types.h>
 #include <stddef.h>
+#include <bpf/libbpf.h>
 #include "bpf/cgnat_abi.h"
 
 struct cgnat_bpf;
@@ -130,6 +131,8 @@ struct dp {
 	size_t mm_len[5];
 	int fresh;		/* maps created by this load, not reused */
 	int ifindex_in, ifindex_out;
+	int *ring_fd;		/* the event ring of each CPU (evring.c) */
+	__u32 n_rings;		/* possible CPUs */
 	struct dp_sweep sw;
 	char err[384];
 	char note[512]; /* what a load repaired on its own, for the log */
@@ -155,7 +158,17 @@ int dp_set_udp_timers(struct dp *dp, const __u64 *ns);
 int dp_add_tx(struct dp *dp, int ifindex);
 /* Sums the per-CPU counters into out[STAT_MAX]. */
 int dp_stats(struct dp *dp, __u64 *out);
-int dp_events_fd(struct dp *dp);
+/* The event rings (evring.c): dp_open() takes over the rings an earlier
+ * run left in the pinned array, or makes them. dp_events_rb() returns one
+ * ring_buffer reading every CPU's ring into 'fn' (ring i is CPU i's),
+ * NULL with errno on failure; the caller frees it before dp_close(). Each
+ * ring is in order; across rings, order is restored by the reader
+ * (daemon/evorder.c).
+ */
+int dp_rings_open(struct dp *dp);
+void dp_rings_close(struct dp *dp);
+struct ring_buffer *dp_events_rb(struct dp *dp, ring_buffer_sample_fn fn,
+				 void *ctx);
 /* Sets a counter that only userspace writes (CPU 0's slot holds it). */
 int dp_stat_set(struct dp *dp, __u32 idx, __u64 value);
 /* Bumps the next-hop generation (map cgnat_nh_gen): every next hop the

@@ -174,9 +174,21 @@ struct {
 	__type(value, __u64);
 } cgnat_stats SEC(".maps");
 
-struct {
+/* Events (events.h): one ring per CPU, so that cores making sessions
+ * never share a ring's lock. The loader sizes the array to the possible
+ * CPUs and puts a ring in each slot; userspace restores the order that
+ * matters across rings (daemon/evorder.c).
+ */
+struct cgnat_evt_ring {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, CGNAT_EVT_RING_BYTES);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);	/* the loader: one per possible CPU */
+	__type(key, __u32);
+	__array(values, struct cgnat_evt_ring);
 } cgnat_events SEC(".maps");
 
 /* Last time of a rate-limited event per CPU and per event type. */

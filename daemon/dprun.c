@@ -47,16 +47,72 @@ __u64 dprun_tai_to_utc_ms(__u64 tai_ns)
 	return (tai_ns - off) / 1000000;
 }
 
+/* An event in its order (evorder.h) to the owner. */
+static void on_ordered(void *ctx, const struct cgnat_event *e)
+{
+	struct dprun *r = ctx;
+
+	if (r->on_event)
+		r->on_event(r->ctx, e, dprun_tai_to_utc_ms(e->time_tai_ns));
+}
+
+void dprun_emit(struct dprun *r, const struct cgnat_event *e)
+{
+	evo_push(&r->evo, e);
+}
+
 static int on_rb(void *ctx, void *data, size_t len)
 {
 	struct dprun *r = ctx;
-	const struct cgnat_event *e = data;
 
-	if (len < sizeof(*e))
-		return 0;
-	if (r->on_event)
-		r->on_event(r->ctx, e, dprun_tai_to_utc_ms(e->time_tai_ns));
+	if (len >= sizeof(struct cgnat_event))
+		evo_push(&r->evo, data);
 	return 0;	/* data-plane events are also in the pinned maps */
+}
+
+/* Blocks of a deterministic region get no block events: their sessions
+ * need not wait for one. With overflow blocks, those (PBA blocks) begin
+ * after the region.
+ */
+static void evo_det(struct dprun *r, const struct dp_opts *o)
+{
+	const struct cgnat_cfg *g = &o->cfg;
+	const struct cgnat_det_pool *d;
+	__u32 i, b, n, end;
+
+	for (i = 0; i < o->n_addrs; i++) {
+		if (o->addr_pool[i] >= CGNAT_MAX_POOLS)
+			continue;
+		d = &o->det_pools[o->addr_pool[i]];
+		if (!d->pps)
+			continue;
+		end = d->port_first + d->spa * d->pps;
+		n = d->overflow ? (end - g->port_lo + g->block_size - 1) /
+					  g->block_size
+				: g->blocks_per_addr;
+		for (b = 0; b < n && b < g->blocks_per_addr; b++)
+			evo_known(&r->evo, i * g->blocks_per_addr + b);
+	}
+}
+
+/* One pass over every ring, and a second when the first left events
+ * parked, so that they are settled now (evorder.h) rather than at the
+ * next call.
+ */
+static int read_events(struct dprun *r)
+{
+	int i, rc;
+
+	for (i = 0; i < 2 && (!i || r->evo.n); i++) {
+		evo_pass_begin(&r->evo);
+		rc = ring_buffer__consume(r->rb);
+		evo_pass_end(&r->evo);
+		if (rc < 0 && rc != -EINTR)
+			return rc;
+	}
+	dp_stat_set(&r->dp, STAT_EVT_PARKED, r->evo.parked);
+	dp_stat_set(&r->dp, STAT_EVT_PARKED_FORCED, r->evo.forced);
+	return 0;
 }
 
 static int on_frag(void *ctx, void *data, size_t len)
@@ -194,7 +250,19 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	pb_rebuild(&r->pb, &r->pv);
 	dprun_now(&now);
 	pb_rebuild_life(&r->pb, &r->pv, &now);
-	r->rb = ring_buffer__new(dp_events_fd(&r->dp), on_rb, r, NULL);
+	rc = evo_init(&r->evo, &(struct evo_geom){
+				.n_addrs = o->n_addrs, .addrs = o->addrs,
+				.port_lo = o->cfg.port_lo,
+				.block_size = o->cfg.block_size,
+				.blocks_per_addr = o->cfg.blocks_per_addr },
+		      DPRUN_EVO_CAP, on_ordered, r);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "event order: %s",
+			 strerror(-rc));
+		goto err;
+	}
+	evo_det(r, o);
+	r->rb = dp_events_rb(&r->dp, on_rb, r);
 	if (!r->rb || ring_buffer__add(r->rb, bpf_map__fd(
 					       r->dp.skel->maps.cgnat_frag_ring),
 				       on_frag, r)) {
@@ -315,7 +383,8 @@ int dprun_busy(const struct dprun *r)
 }
 
 /* Hands the allocator's events to the owner. Releases that were not
- * durably recorded stay queued and are offered again next time.
+ * durably recorded stay queued and are offered again next time. A
+ * release goes after its block's parked session events (evorder.h).
  */
 static void deliver(struct dprun *r, const struct pb_now *now)
 {
@@ -323,9 +392,14 @@ static void deliver(struct dprun *r, const struct pb_now *now)
 
 	for (i = 0; i < r->pb.out_n; i++) {
 		struct cgnat_event *e = &r->pb.out[i];
-		int rc = r->on_event ?
-			r->on_event(r->ctx, e,
-				    dprun_tai_to_utc_ms(e->time_tai_ns)) : 0;
+		int rc;
+
+		if (e->type == EVT_BLOCK_RELEASED)
+			evo_release(&r->evo, e->block);
+		rc = r->on_event ? r->on_event(r->ctx, e,
+					       dprun_tai_to_utc_ms(
+						       e->time_tai_ns))
+				 : 0;
 
 		if (!rc && e->type == EVT_BLOCK_RELEASED)
 			pb_logged(&r->pb, e->block, now);
@@ -349,8 +423,8 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	rc = watch_poll(r);
 	if (rc < 0)
 		return rc;
-	rc = ring_buffer__consume(r->rb);
-	if (rc < 0 && rc != -EINTR)
+	rc = read_events(r);
+	if (rc)
 		return rc;
 	if (r->standby) {
 		fh_expire(&r->fh, dprun_mono_ms());
@@ -399,6 +473,7 @@ void dprun_stop(struct dprun *r)
 	nlw_close(&r->nl);
 	ring_buffer__free(r->rb);
 	r->rb = NULL;
+	evo_free(&r->evo);
 	fh_free(&r->fh);
 	sp_close(&r->sp);
 	pb_free(&r->pb);

@@ -2,14 +2,16 @@
 /*
  * dprun.h - runs the data plane from userspace: load and attach through
  * the loader, keep the grant slots stocked through the allocator core,
- * and deliver ring-buffer events to a callback with their kernel time
- * converted to UTC. cgnatd builds on it.
+ * and deliver ring-buffer events to a callback, in their order across
+ * the CPUs' rings (evorder.h), with their kernel time converted to UTC.
+ * cgnatd builds on it.
  */
 #ifndef CGNAT_DPRUN_H
 #define CGNAT_DPRUN_H
 
 #include "allocator/pb.h"
 #include "bpf/loader.h"
+#include "daemon/evorder.h"
 #include "daemon/fraghold.h"
 #include "daemon/nlwatch.h"
 #include "daemon/synpend.h"
@@ -35,6 +37,7 @@ struct dprun {
 	struct pb pb;
 	struct pb_views pv;
 	struct ring_buffer *rb;	/* events, and cgnat_frag_ring */
+	struct evo evo;		/* their order across CPUs' rings */
 	struct fraghold fh;	/* early fragments */
 	struct nlwatch nl;	/* route/neighbour/link changes */
 	int epfd;		/* the ring buffer's epoll fd and nl.fd */
@@ -61,6 +64,9 @@ struct dprun {
 				 * kept by dprun_start(): zero it first */
 	int grants_held;	/* the recall for the current hold is done */
 };
+
+/* Session events parked for their block's event at most (evorder.h). */
+#define DPRUN_EVO_CAP 65536
 
 #define DPRUN_HOLD_LOG 0x1	/* the log's backlog is over its bound */
 #define DPRUN_HOLD_START 0x2	/* start: reconciliation not done yet */
@@ -100,6 +106,10 @@ void dprun_set_standby(struct dprun *r, int standby);
 
 /* Current clocks for the allocator. */
 void dprun_now(struct pb_now *now);
+/* An event made in userspace that orders with the rings' (a block PCP
+ * took): to the callback through the same reordering.
+ */
+void dprun_emit(struct dprun *r, const struct cgnat_event *e);
 void dprun_stop(struct dprun *r);
 
 /* UTC milliseconds of a bpf_ktime_get_tai_ns() value. */

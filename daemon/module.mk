@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/: the data-plane runner and the programs built on it: cgnatd (the
 # daemon) and cgnatctl (operations).
-DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/fraghold.o \
+DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/evorder.o \
+	$(BUILD)/daemon/fraghold.o \
 	$(BUILD)/daemon/nlwatch.o $(BUILD)/daemon/synpend.o \
 	$(BUILD)/daemon/syn_icmp.o $(DP_OBJS) $(PB_OBJS)
 $(BUILD)/daemon/dprun.o: $(BUILD)/bpf/cgnat.skel.h
@@ -165,3 +166,11 @@ $(BUILD)/tests/test_pcp_tab: $(BUILD)/tests/unit/test_pcp_tab.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_pcp_tab
+
+# cmocka: the events' order across the per-CPU rings (pure).
+$(BUILD)/tests/test_evorder: $(BUILD)/tests/unit/test_evorder.o \
+		$(BUILD)/daemon/evorder.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_evorder

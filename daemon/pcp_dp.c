@@ -212,8 +212,7 @@ static void emit_assigned(struct dprun *r, const struct cgnat_cfg *g,
 	e.block = v - 1;
 	e.pool = s->pool;
 	e.value = idx;
-	if (r->on_event)
-		r->on_event(r->ctx, &e, dprun_tai_to_utc_ms(tai_ns));
+	dprun_emit(r, &e);
 }
 
 /* pba_grow(): a granted block into a reserved slot, owned and logged.

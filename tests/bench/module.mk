@@ -11,6 +11,14 @@ $(BUILD)/bin/bench_dp: $(BUILD)/tests/bench/bench_dp.o $(HARNESS_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS)
 TEST_BINS += $(BUILD)/bin/bench_dp
 
+# Session events on a new flow, one core and two (the event rings).
+$(BUILD)/tests/bench/bench_evring.o: $(BUILD)/bpf/cgnat.skel.h
+$(BUILD)/bin/bench_evring: $(BUILD)/tests/bench/bench_evring.o $(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+TEST_BINS += $(BUILD)/bin/bench_evring
+
 # The live bench (live.sh): generator and sink XDP programs, the driver
 # that runs them, and a TCP connections-per-second client/server.
 LIVE_BPF := $(BUILD)/tests/bench/gen.bpf.o $(BUILD)/tests/bench/sink.bpf.o \

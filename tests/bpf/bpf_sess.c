@@ -50,7 +50,7 @@ static void read_events(struct sess_log *l)
 	struct ring_buffer *rb;
 
 	memset(l, 0, sizeof(*l));
-	rb = ring_buffer__new(dp_events_fd(&H.dp), on_event, l, NULL);
+	rb = dp_events_rb(&H.dp, on_event, l);
 	assert_non_null(rb);
 	assert_true(ring_buffer__consume(rb) >= 0);
 	ring_buffer__free(rb);

@@ -42,7 +42,10 @@ struct harness {
 	struct det_dp *det_dp;
 };
 
-/* Enters a fresh netns and builds the testbed; once per process. */
+/* Enters a fresh netns and builds the testbed, the process pinned to the
+ * CPU it is on (its events then come in order, from one ring); once per
+ * process.
+ */
 int h_netns(void);
 
 /* Loads the program with 'n_addrs' pool addresses and the given block

@@ -39,3 +39,13 @@ $(BUILD)/tests/bpf_fuzz: $(BUILD)/tests/bpf/bpf_fuzz.o \
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 TEST_BINS += $(BUILD)/tests/bpf_fuzz
+
+# The per-CPU event rings, and their order restored across rings.
+$(BUILD)/tests/bpf_ring: $(BUILD)/tests/bpf/bpf_ring.o \
+		$(BUILD)/tests/bpf/nat_util.o $(BUILD)/daemon/evorder.o \
+		$(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/bpf/bpf_ring.o: $(BUILD)/bpf/cgnat.skel.h
+TEST_BINS += $(BUILD)/tests/bpf_ring

@@ -54,6 +54,10 @@ check "ICMP session row from $H1 to $S1:0" \
 	grep -qE "^1\|$H1:[0-9]+\|203\.0\.113\.[0-9]+:[0-9]+\|$S1:0$" <<<"$rows"
 check "exactly three sessions, all open" test \
 	"$(q "SELECT count(*) FROM open_sessions"):$(q "SELECT count(*) FROM sessions")" = "3:0"
+m=$(ctl metrics)
+check "the event-order counters are exported (event_parked, _forced)" test \
+	-n "$(grep '^cgnat_dataplane_total{counter="event_parked"} [0-9]' <<<"$m")" -a \
+	-n "$(grep '^cgnat_dataplane_total{counter="event_parked_forced"} [0-9]' <<<"$m")"
 out=$(ctl sessions-log "$eu" --at "$(now)")
 check "sessions-log $eu --at now names $H1:5000 ($out)" \
 	grep -q "^udp $H1:5000 as $eu to $S1:7 from .* to - (open)$" <<<"$out"

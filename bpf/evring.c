@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * evring.c - the per-CPU event rings (maps.h cgnat_events): one ring
+ * buffer per possible CPU in an array of maps. The outer array may be a
+ * pin that an earlier run left: its rings are taken over, so events
+ * written while cgnatd was down are still read; a slot that is empty or
+ * holds something else gets a new ring.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/loader.h"
+#include "bpf/cgnat.skel.h"
+
+/* The ring already in slot 'i' as a new fd, or -1 if there is none fit. */
+static int ring_reuse(int outer, __u32 i)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info), id;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer, &i, &id))
+		return -1;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.type == BPF_MAP_TYPE_RINGBUF &&
+	    info.max_entries == CGNAT_EVT_RING_BYTES)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+static int ring_new(struct dp *dp, int outer, __u32 i)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "cgnat_ev_cpu", 0, 0,
+				CGNAT_EVT_RING_BYTES, NULL);
+
+	if (fd < 0)
+		return dp_fail(dp, fd, "create event ring of CPU %u: %s", i,
+			       strerror(-fd));
+	if (bpf_map_update_elem(outer, &i, &fd, BPF_ANY)) {
+		int e = errno;
+
+		close(fd);
+		return dp_fail(dp, -e, "add event ring of CPU %u: %s", i,
+			       strerror(e));
+	}
+	return fd;
+}
+
+int dp_rings_open(struct dp *dp)
+{
+	int outer = bpf_map__fd(dp->skel->maps.cgnat_events);
+	__u32 n = bpf_map__max_entries(dp->skel->maps.cgnat_events), i;
+	int fd;
+
+	dp->ring_fd = calloc(n, sizeof(*dp->ring_fd));
+	if (!dp->ring_fd)
+		return dp_fail(dp, -ENOMEM, "event rings: out of memory");
+	for (i = 0; i < n; i++) {
+		fd = ring_reuse(outer, i);
+		if (fd < 0)
+			fd = ring_new(dp, outer, i);
+		if (fd < 0)
+			return fd;	/* dp_close() closes the others */
+		dp->ring_fd[dp->n_rings++] = fd;
+	}
+	return 0;
+}
+
+void dp_rings_close(struct dp *dp)
+{
+	__u32 i;
+
+	for (i = 0; i < dp->n_rings; i++)
+		close(dp->ring_fd[i]);
+	free(dp->ring_fd);
+	dp->ring_fd = NULL;
+	dp->n_rings = 0;
+}
+
+struct ring_buffer *dp_events_rb(struct dp *dp, ring_buffer_sample_fn fn,
+				 void *ctx)
+{
+	struct ring_buffer *rb;
+	__u32 i;
+	int e;
+
+	if (!dp->n_rings) {
+		errno = ENOENT;
+		return NULL;
+	}
+	rb = ring_buffer__new(dp->ring_fd[0], fn, ctx, NULL);
+	for (i = 1; rb && i < dp->n_rings; i++) {
+		if (ring_buffer__add(rb, dp->ring_fd[i], fn, ctx)) {
+			e = errno;
+			ring_buffer__free(rb);
+			errno = e;
+			return NULL;
+		}
+	}
+	return rb;
+}

@@ -44,5 +44,10 @@ int det_dp_build(const struct det_layout *l, __u32 version, __u32 overflow,
  * hold_end cleared to give the held blocks back.
  */
 void det_dp_reserve(struct pb *pb, const struct dp_opts *o);
+/* How many blocks from the start of address 'addr' the deterministic
+ * region covers (with 'hold', up to hold_end if larger); 0 if the
+ * address is not in a deterministic pool.
+ */
+__u32 det_dp_blocks(const struct dp_opts *o, __u32 addr, int hold);
 
 #endif /* CGNAT_DET_DP_H */

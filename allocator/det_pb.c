@@ -6,28 +6,35 @@
  */
 #include "allocator/det_dp.h"
 
-void det_dp_reserve(struct pb *pb, const struct dp_opts *o)
+__u32 det_dp_blocks(const struct dp_opts *o, __u32 addr, int hold)
 {
 	const struct cgnat_cfg *g = &o->cfg;
-	__u32 i, end, n;
+	const struct cgnat_det_pool *d;
+	__u32 end;
+
+	if (o->addr_pool[addr] >= CGNAT_MAX_POOLS)
+		return 0;
+	d = &o->det_pools[o->addr_pool[addr]];
+	if (!d->pps)
+		return 0;
+	if (!d->overflow)
+		return g->blocks_per_addr;
+	end = d->port_first + d->spa * d->pps;
+	if (hold && d->hold_end > end)
+		end = d->hold_end;
+	return (end - g->port_lo + g->block_size - 1) / g->block_size;
+}
+
+void det_dp_reserve(struct pb *pb, const struct dp_opts *o)
+{
+	__u32 i, n;
 
 	for (i = 0; i < CGNAT_MAX_POOLS; i++)
 		if (o->det_pools[i].pps)
 			pb_pool_det(pb, i);
 	for (i = 0; i < o->n_addrs; i++) {
-		const struct cgnat_det_pool *d;
-
-		if (o->addr_pool[i] >= CGNAT_MAX_POOLS)
-			continue;
-		d = &o->det_pools[o->addr_pool[i]];
-		if (!d->pps)
-			continue;
-		end = d->port_first + d->spa * d->pps;
-		if (d->hold_end > end)
-			end = d->hold_end;
-		n = d->overflow ? (end - g->port_lo + g->block_size - 1) /
-					  g->block_size
-				: g->blocks_per_addr;
-		pb_reserve(pb, i, n);
+		n = det_dp_blocks(o, i, 1);
+		if (n)
+			pb_reserve(pb, i, n);
 	}
 }

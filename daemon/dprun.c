@@ -72,26 +72,17 @@ static int on_rb(void *ctx, void *data, size_t len)
 
 /* Blocks of a deterministic region get no block events: their sessions
  * need not wait for one. With overflow blocks, those (PBA blocks) begin
- * after the region.
+ * after the region. Blocks held past the region while a layout change
+ * rests (hold_end) are left out: they become PBA blocks after it.
  */
 static void evo_det(struct dprun *r, const struct dp_opts *o)
 {
-	const struct cgnat_cfg *g = &o->cfg;
-	const struct cgnat_det_pool *d;
-	__u32 i, b, n, end;
+	__u32 i, b, n;
 
 	for (i = 0; i < o->n_addrs; i++) {
-		if (o->addr_pool[i] >= CGNAT_MAX_POOLS)
-			continue;
-		d = &o->det_pools[o->addr_pool[i]];
-		if (!d->pps)
-			continue;
-		end = d->port_first + d->spa * d->pps;
-		n = d->overflow ? (end - g->port_lo + g->block_size - 1) /
-					  g->block_size
-				: g->blocks_per_addr;
-		for (b = 0; b < n && b < g->blocks_per_addr; b++)
-			evo_known(&r->evo, i * g->blocks_per_addr + b);
+		n = det_dp_blocks(o, i, 0);
+		for (b = 0; b < n && b < o->cfg.blocks_per_addr; b++)
+			evo_known(&r->evo, i * o->cfg.blocks_per_addr + b);
 	}
 }
 

@@ -26,9 +26,7 @@
 # queues of a NIC. Outbound only. Its new-flow half (BENCH_MC_CPS_FLOWS)
 # sends never-seen flows once, split over the k generators, through
 # cgnat, cgnat with session events (one ring-buffer event per new flow,
-# one ring per CPU) and nftables; cgnatd runs SCHED_FIFO above the
-# generators there, so its grant refills keep up when every core
-# generates.
+# one ring per CPU) and nftables (see stage_mc_newflows).
 #
 # Side by side: every configuration has its own testbed, all up at once
 # for a stage (one protocol and flow count, state for exactly those
@@ -418,14 +416,14 @@ stage() {	# stage proto n
 	all_down
 }
 
-# The multi-core stage: testbeds with $CORES queues per veth, the state
-# of 'n' UDP flows, then outbound runs at 1, 2 and $CORES cores, the
-# repetitions going round the configurations and core counts.
 # 1, 2 and $CORES, each once, none above $CORES.
 core_counts() {
 	printf '%s\n' 1 2 "$CORES" | awk -v m="$CORES" '$1 <= m' | sort -nu
 }
 
+# The multi-core stage: testbeds with $CORES queues per veth, the state
+# of 'n' UDP flows, then outbound runs at 1, 2 and $CORES cores, the
+# repetitions going round the configurations and core counts.
 stage_cores() {	# stage_cores n
 	local n=$1 c k rep ks
 	ks=$(core_counts)
@@ -492,13 +490,15 @@ stage_newflows() {
 # New flows on 1, 2 and $CORES cores: testbeds with $CORES queues per
 # veth; each run sends MC_CPS_FLOWS never-seen UDP flows (a fresh base
 # per run) once, split over k generators, each subscriber's 1000 flows on
-# one core. Every flow is a new mapping and session, from a subscriber
-# that already holds a block: first contact is bounded by cgnatd's
-# refills (16 first blocks per pool per turn of its loop, about 800 new
-# subscribers a second here), not by the data plane, so mc_warm gives
-# each subscriber of the stage its block beforehand, with one TCP SYN
-# from another port. Blocks of 1024 ports hold a subscriber's 1000 flows:
-# no grant is taken during a run. The session table holds every flow of
+# one core. Every flow is a new UDP mapping and session, from a
+# subscriber that already holds a block: a subscriber's first contact
+# takes a first block from the grant slots (16 per pool), which cgnatd
+# refills once per turn of its loop, and at 2 x 1000 new subscribers a
+# second they ran dry (most flows dropped as pool_empty). So mc_warm
+# gives every subscriber of the stage its block beforehand, with one TCP
+# SYN (another protocol: no UDP flow of a run is seen before), and
+# blocks of 1024 ports hold a subscriber's 1000 flows: no grant is taken
+# during a run. The session table holds every flow of
 # the stage (UDP mappings outlive it). cgnatd runs SCHED_FIFO above the
 # generators, so it reads the event rings during a run on every core;
 # its time shows as the generators' wait, not in their kernel time.

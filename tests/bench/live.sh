@@ -493,8 +493,9 @@ stage_newflows() {
 # one core. Every flow is a new UDP mapping and session, from a
 # subscriber that already holds a block: a subscriber's first contact
 # takes a first block from the grant slots (16 per pool), which cgnatd
-# refills once per turn of its loop, and at 2 x 1000 new subscribers a
-# second they ran dry (most flows dropped as pool_empty). So mc_warm
+# refills once per turn of its loop, and two cores bringing 1000-2000
+# new subscribers a second emptied them (most flows dropped as
+# pool_empty). So mc_warm
 # gives every subscriber of the stage its block beforehand, with one TCP
 # SYN (another protocol: no UDP flow of a run is seen before), and
 # blocks of 1024 ports hold a subscriber's 1000 flows: no grant is taken

@@ -10,7 +10,9 @@
  * between two samples, away from the ~25 ms the kernel spends setting a
  * live run up; the run is then ended with a signal. A pass run sends
  * every flow exactly once per pass (state creation, learning, the TCP
- * handshake). Results are one JSON object per line on stdout.
+ * handshake); with --cores N, one generator on each of CPUs 0..N-1 sends
+ * its own slice of the flows once per pass (new flows on N cores).
+ * Results are one JSON object per line on stdout.
  *
  *   bench_live attach NS IF sink|pass PIN
  *   bench_live attach NS IF fwd|fwd_state PIN TO_IF DMAC SMAC [reverse]
@@ -18,8 +20,9 @@
  *   bench_live sink PIN none|pool|src|dst LEARN_GEN   (resets counters)
  *   bench_live gen NS IF DMAC SMAC --sink PIN [--proto udp|tcp]
  *              [--tcp syn|synack|ack] [--in --ext PIN] [--flows N]
- *              [--base B] [--gen G] (--secs S [--warm W] [--cores N] |
- *              --passes P [--until-learned])
+ *              [--base B] [--step K] [--gen G] [--cores N]
+ *              (--secs S [--warm W] |
+ *              --passes P [--until-learned])   (--until-learned: 1 core)
  *   bench_live cgstats PINDIR          (cgnat's counters, non-zero ones)
  */
 #include <dirent.h>
@@ -324,8 +327,8 @@ struct gen_args {
 	__u8 dmac[6], smac[6];
 	int udp, inbound, until_learned;
 	char tcp; /* 's' syn, 'a' synack, 'k' ack */
-	__u32 flows, base, gen, passes;
-	__u32 cores; /* timed runs: one generator on each of CPUs 0..cores-1 */
+	__u32 flows, base, step, gen, passes; /* flow i: base + i * step */
+	__u32 cores; /* one generator on each of CPUs 0..cores-1 */
 	double secs, warm;
 };
 
@@ -656,10 +659,11 @@ static int gen_passes(const struct gen_args *a, struct gen_bpf *g,
 	}
 	take1(&s1, cnt_fd, g, gettid());
 	printf("{\"passes\": %u, \"secs\": %.3f, \"ktime\": %.6f, "
-	       "\"wait\": %.3f, \"sent\": %llu, "
+	       "\"kspan\": %.6f, \"wait\": %.3f, \"sent\": %llu, "
 	       "\"rx\": %llu, \"ok\": %llu, \"learned\": %llu, "
-	       "\"csum_bad\": %llu, \"missing\": %llu, \"err\": %d}\n",
-	       p, s1.t - s0.t, kns / 1e9, s1.wait - s0.wait,
+	       "\"csum_bad\": %llu, \"missing\": %llu, \"cores\": 1, "
+	       "\"err\": %d}\n",
+	       p, s1.t - s0.t, kns / 1e9, kns / 1e9, s1.wait - s0.wait,
 	       (unsigned long long)(s1.sent - s0.sent),
 	       (unsigned long long)(s1.c[LB_C_RX] - s0.c[LB_C_RX]),
 	       (unsigned long long)(s1.c[LB_C_OK] - s0.c[LB_C_OK]),
@@ -667,6 +671,121 @@ static int gen_passes(const struct gen_args *a, struct gen_bpf *g,
 	       (unsigned long long)s1.c[LB_C_CSUM_BAD],
 	       (unsigned long long)g->bss->missing, rc);
 	return rc;
+}
+
+struct pass_runner {
+	struct runner r;
+	__u32 passes, done_passes;
+	double kns; /* kernel time of its runs, setup excluded */
+	double run, wait; /* on CPU, runnable: from 'go' to the end */
+	volatile int *go; /* 1: start, -1: give up */
+};
+
+/* Waits with the others for the first sample, then sends its slice of
+ * the flows once per pass on its own core. It polls 'go' with a sleep,
+ * not a spin: SCHED_FIFO spinners on every core would starve the main
+ * thread that sets it.
+ */
+static void *pass_thread(void *arg)
+{
+	struct pass_runner *p = arg;
+	double run0, wait0;
+
+	p->r.tid = gettid();
+	p->r.err = bench_core(p->r.cpu);
+	p->r.started = 1;
+	while (!*p->go)
+		usleep(100);
+	sched_times(p->r.tid, &run0, &wait0);
+	for (; *p->go > 0 && !p->r.err && p->done_passes < p->passes;
+	     p->done_passes++)
+		p->r.err = live_run(p->r.prog, p->r.frame, p->r.repeat,
+				    &p->kns);
+	sched_times(p->r.tid, &p->run, &p->wait);
+	p->run -= run0;
+	p->wait -= wait0;
+	p->r.done = 1;
+	return NULL;
+}
+
+static int start_passes(struct pass_runner *p, pthread_t *th, int n)
+{
+	int i, rc;
+
+	for (i = 0; i < n; i++) {
+		rc = pthread_create(&th[i], NULL, pass_thread, &p[i]);
+		if (rc) {
+			fprintf(stderr, "start generator %d: %s\n", i,
+				strerror(rc));
+			return i;
+		}
+	}
+	return n;
+}
+
+/* Pass mode on 'n' cores: generator i on CPU i sends flows [base_i,
+ * base_i + slice_i) once per pass, all starting together. "ktime" is the
+ * kernel time of all of them (CPU-seconds: ok / ktime is the rate per
+ * core), "kspan" the longest one's (ok / kspan is the rate of all cores
+ * together while they ran), "secs" the wall clock including the live
+ * runs' setup.
+ */
+static int gen_passes_mc(const struct gen_args *a, struct gen_bpf **g, int n,
+			 const __u8 *frame, int cnt_fd)
+{
+	struct pass_runner p[LB_MAX_CORES] = {};
+	struct runner r[LB_MAX_CORES] = {};
+	pthread_t th[LB_MAX_CORES];
+	volatile int go = 0;
+	struct sample s0, s1;
+	double kns = 0, kspan = 0, wait = 0;
+	__u64 missing = 0;
+	__u32 passes = a->passes;
+	int i, started, err = 0;
+
+	for (i = 0; i < n; i++)
+		p[i] = (struct pass_runner){
+			.r = {.prog = bpf_program__fd(g[i]->progs.gen),
+			      .cpu = GEN_CPU + i,
+			      .repeat = g[i]->rodata->nflows,
+			      .frame = frame},
+			.passes = a->passes,
+			.go = &go};
+	started = start_passes(p, th, n);
+	for (i = 0; i < started; i++)
+		while (!p[i].r.started)
+			usleep(1000);
+	for (i = 0; i < started; i++)
+		r[i] = p[i].r;
+	take(&s0, cnt_fd, g, r, started);
+	go = started == n ? 1 : -1;
+	for (i = 0; i < started; i++) {
+		pthread_join(th[i], NULL);
+		if (p[i].r.err && !err)
+			err = p[i].r.err;
+		kns += p[i].kns;
+		wait += p[i].wait;
+		kspan = p[i].kns > kspan ? p[i].kns : kspan;
+		if (p[i].done_passes < passes)
+			passes = p[i].done_passes;
+		missing += g[i]->bss->missing;
+	}
+	take(&s1, cnt_fd, g, r, started);
+	if (started < n)
+		return -EAGAIN;
+	printf("{\"passes\": %u, \"secs\": %.3f, \"ktime\": %.6f, "
+	       "\"kspan\": %.6f, \"wait\": %.3f, \"sent\": %llu, "
+	       "\"rx\": %llu, \"ok\": %llu, \"learned\": %llu, "
+	       "\"csum_bad\": %llu, \"missing\": %llu, \"cores\": %d, "
+	       "\"err\": %d}\n",
+	       passes, s1.t - s0.t, kns / 1e9, kspan / 1e9, wait,
+	       (unsigned long long)(s1.sent - s0.sent),
+	       (unsigned long long)(s1.c[LB_C_RX] - s0.c[LB_C_RX]),
+	       (unsigned long long)(s1.c[LB_C_OK] - s0.c[LB_C_OK]),
+	       (unsigned long long)s1.c[LB_C_LEARNED],
+	       (unsigned long long)s1.c[LB_C_CSUM_BAD],
+	       (unsigned long long)missing, n, err);
+	return err;
 }
 
 static int gen_parse(struct gen_args *a, int argc, char **argv)
@@ -678,7 +797,8 @@ static int gen_parse(struct gen_args *a, int argc, char **argv)
 		{"gen", 1, 0, 'g'},   {"secs", 1, 0, 's'},
 		{"warm", 1, 0, 'w'},  {"passes", 1, 0, 'P'},
 		{"sink", 1, 0, 'k'},  {"until-learned", 0, 0, 'u'},
-		{"cores", 1, 0, 'c'}, {0, 0, 0, 0},
+		{"cores", 1, 0, 'c'}, {"step", 1, 0, 'S'},
+		{0, 0, 0, 0},
 	};
 	int c;
 
@@ -689,6 +809,7 @@ static int gen_parse(struct gen_args *a, int argc, char **argv)
 			       .udp = 1,
 			       .tcp = 'k',
 			       .flows = 1,
+			       .step = 1,
 			       .cores = 1,
 			       .warm = 0.2};
 	if (parse_mac(argv[4], a->dmac) || parse_mac(argv[5], a->smac))
@@ -737,14 +858,17 @@ static int gen_parse(struct gen_args *a, int argc, char **argv)
 		case 'c':
 			a->cores = strtoul(optarg, NULL, 0);
 			break;
+		case 'S':
+			a->step = strtoul(optarg, NULL, 0);
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	if (!a->sink || !a->flows || (a->inbound && !a->ext) ||
+	if (!a->sink || !a->flows || !a->step || (a->inbound && !a->ext) ||
 	    (a->secs <= 0) == !a->passes || a->flows > INT_MAX ||
 	    !a->cores || a->cores > LB_MAX_CORES || a->cores > a->flows ||
-	    (a->passes && a->cores > 1))
+	    (a->until_learned && a->cores > 1))
 		return -EINVAL;
 	return 0;
 }
@@ -763,6 +887,7 @@ static struct gen_bpf *gen_load(const struct gen_args *a, const __u8 *frame,
 	g->rodata->out_ifindex = ifindex;
 	g->rodata->nflows = flows;
 	g->rodata->flow_base = base;
+	g->rodata->flow_step = a->step;
 	g->rodata->inbound = a->inbound;
 	g->rodata->want_gen = a->gen;
 	g->rodata->is_udp = a->udp;
@@ -796,16 +921,23 @@ static int cmd_gen(int argc, char **argv)
 	ifindex = ifindex_of(a.ifname);
 	if (!ifindex)
 		return -1;
-	n = a.passes ? 1 : a.cores;
+	n = a.cores;
 	share = a.flows / n;
+	if (a.step == 1 && share >= LB_PORTS_PER_SUB)
+		share -= share % LB_PORTS_PER_SUB; /* a subscriber on one core */
 	for (i = 0; i < n; i++) {
-		g[i] = gen_load(&a, frame, ifindex, ext_fd, a.base + i * share,
+		g[i] = gen_load(&a, frame, ifindex, ext_fd,
+				a.base + i * share * a.step,
 				i + 1 < n ? share : a.flows - i * share);
 		if (!g[i])
 			goto out;
 	}
-	rc = a.passes ? gen_passes(&a, g[0], frame, cnt_fd)
-		      : gen_timed(&a, g, n, frame, cnt_fd);
+	if (!a.passes)
+		rc = gen_timed(&a, g, n, frame, cnt_fd);
+	else if (n == 1)
+		rc = gen_passes(&a, g[0], frame, cnt_fd);
+	else
+		rc = gen_passes_mc(&a, g, n, frame, cnt_fd);
 out:
 	for (i = 0; i < n; i++)
 		gen_bpf__destroy(g[i]);

@@ -32,6 +32,7 @@ const volatile __u64 tmpl[8] = {};
 const volatile __u32 out_ifindex = 0;
 const volatile __u32 nflows = 1;
 const volatile __u32 flow_base = 0;
+const volatile __u32 flow_step = 1; /* run i sends flow base + i * step */
 const volatile __u32 inbound = 0; /* destination from lb_ext */
 const volatile __u32 want_gen = 0; /* lb_ext generation to trust */
 const volatile __u32 is_udp = 1;
@@ -89,7 +90,7 @@ int gen(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	copy_frame(data);
 	cur = i + 1 >= nflows ? 0 : i + 1;
-	flow = flow_base + i;
+	flow = flow_base + i * flow_step;
 	if (inbound) {
 		struct lb_ext *e = bpf_map_lookup_elem(&lb_ext, &flow);
 

@@ -23,7 +23,10 @@
 # to queue k, and a timed run with k cores starts one generator on each
 # of CPUs 0..k-1, each sending its own share of the flows: each core
 # carries its own pipeline inline, the way RSS spreads flows over the
-# queues of a NIC. Outbound only.
+# queues of a NIC. Outbound only. Its new-flow half (BENCH_MC_CPS_FLOWS)
+# sends never-seen flows once, split over the k generators, through
+# cgnat, cgnat with session events (one ring-buffer event per new flow,
+# one ring per CPU) and nftables (see stage_mc_newflows).
 #
 # Side by side: every configuration has its own testbed, all up at once
 # for a stage (one protocol and flow count, state for exactly those
@@ -42,6 +45,9 @@
 # BENCH_CORES (the machine's CPU count: the multi-core stage runs at 1, 2
 # and this many cores), BENCH_MC_FLOWS ("10000 1000000"; "" skips the
 # multi-core stage), BENCH_MC_CONFIGS ("fwd fwdst cgnat nft"),
+# BENCH_MC_CPS_FLOWS (new flows per multi-core run, 200000; 0 or ""
+# skips that stage), BENCH_MC_CPS_CONFIGS ("cgnat cgnatev nft"; cgnatev
+# is cgnat with log.session_events on),
 # BENCH_VARIANTS ("NAME=/path/to/cgnatd ...": each another cgnat build,
 # measured side by side as configuration cgnat-NAME, for A/B of a data
 # plane change).
@@ -61,6 +67,10 @@ NCPU=$(nproc)
 CORES=${BENCH_CORES:-$NCPU}
 MC_FLOWS=${BENCH_MC_FLOWS-10000 1000000}
 MC_CONFIGS=${BENCH_MC_CONFIGS-fwd fwdst cgnat nft}
+MC_CPS_FLOWS=${BENCH_MC_CPS_FLOWS-200000}
+MC_CPS_CONFIGS=${BENCH_MC_CPS_CONFIGS-cgnat cgnatev nft}
+CG_RT=	# cgnatd's SCHED_FIFO priority in the next testbed; "" = none
+CG_PORTS=	# more of cgnatd's ports: section in the next testbed
 Q=1	# queues per veth of the next testbed (tb_up)
 declare -A DPBIN=()
 for v in ${BENCH_VARIANTS:-}; do
@@ -241,10 +251,11 @@ box_up() {	# box_up xdp|noxdp
 			lb attach "$NS_NAT" out0 $prog "$P/fwd_out" in0 \
 				$MAC_SUB $MAC_IN reverse
 		;;
-	cgnat | cgnat-*)
+	cgnat | cgnat-* | cgnatev)
 		# As an operator runs it, its refills kept off the bench core.
 		mkdir -p "$D" && cg_yaml >"$D/cgnat.yaml" || return 1
-		bg nat taskset -c $((NCPU - 1)) "${DPBIN[$C]:-$BIN/cgnatd}" \
+		bg nat taskset -c $((NCPU - 1)) ${CG_RT:+chrt -f $CG_RT} \
+			"${DPBIN[$C]:-$BIN/cgnatd}" \
 			-c "$D/cgnat.yaml" --foreground --pin-dir "$P/cgnat" \
 			--run-dir "$D/run"
 		while [ ! -e "$P/cgnat/link_outside" ] ||
@@ -284,22 +295,25 @@ box_up() {	# box_up xdp|noxdp
 
 # cgnatd's configuration: what the interim cgnat-dp had on its command
 # line (64 pool addresses, 1M sessions, 16 blocks per subscriber), the
-# rest the defaults an operator starts from.
+# rest the defaults an operator starts from; cgnatev also logs every
+# session (the data plane writes an event per new flow).
 cg_yaml() {
+	local ev=
+	[ "$C" = cgnatev ] && ev=", session_events: true"
 	cat <<-EOF
 	interfaces: { inside: in0, outside: out0 }
 	subscribers: [100.64.0.0/10]
 	pools:
 	  - name: bench
 	    addresses: [203.0.113.0/26]
-	ports: { max_blocks: 16 }
+	ports: { max_blocks: 16$CG_PORTS }
 	limits: { sessions: $SESSIONS }
-	log: { database: $D/cgnat.db }
+	log: { database: $D/cgnat.db$ev }
 	EOF
 }
 
 expect_out() {
-	case $C in cgnat | cgnat-* | nft) echo pool ;; *) echo src ;; esac
+	case $C in cgnat | cgnat-* | cgnatev | nft) echo pool ;; *) echo src ;; esac
 }
 
 record() {	# record JSON-FIELDS RESULT
@@ -402,13 +416,17 @@ stage() {	# stage proto n
 	all_down
 }
 
+# 1, 2 and $CORES, each once, none above $CORES.
+core_counts() {
+	printf '%s\n' 1 2 "$CORES" | awk -v m="$CORES" '$1 <= m' | sort -nu
+}
+
 # The multi-core stage: testbeds with $CORES queues per veth, the state
 # of 'n' UDP flows, then outbound runs at 1, 2 and $CORES cores, the
 # repetitions going round the configurations and core counts.
 stage_cores() {	# stage_cores n
 	local n=$1 c k rep ks
-	ks=$(printf '%s\n' 1 2 "$CORES" | awk -v m="$CORES" '$1 <= m' |
-		sort -nu)
+	ks=$(core_counts)
 	GEN=$((GEN + 1))
 	Q=$CORES
 	for c in $MC_CONFIGS; do
@@ -467,6 +485,116 @@ stage_newflows() {
 			"$(lb cgstats "$P/cgnat")"
 	done
 	all_down
+}
+
+# New flows on 1, 2 and $CORES cores: testbeds with $CORES queues per
+# veth; each run sends MC_CPS_FLOWS never-seen UDP flows (a fresh base
+# per run) once, split over k generators, each subscriber's 1000 flows on
+# one core. Every flow is a new UDP mapping and session, from a
+# subscriber that already holds a block: a subscriber's first contact
+# takes a first block from the grant slots (16 per pool), which cgnatd
+# refills once per turn of its loop, and two cores bringing 1000-2000
+# new subscribers a second emptied them (most flows dropped as
+# pool_empty). So mc_warm
+# gives every subscriber of the stage its block beforehand, with one TCP
+# SYN (another protocol: no UDP flow of a run is seen before), and
+# blocks of 1024 ports hold a subscriber's 1000 flows: no grant is taken
+# during a run. The session table holds every flow of
+# the stage (UDP mappings outlive it). cgnatd runs SCHED_FIFO above the
+# generators, so it reads the event rings during a run on every core;
+# its time shows as the generators' wait, not in their kernel time.
+stage_mc_newflows() {
+	local c k rep ks run=0 saved=$SESSIONS total
+	ks=$(core_counts)
+	total=$((REPS * $(wc -w <<<"$ks") * MC_CPS_FLOWS))
+	[ "$total" -gt "$SESSIONS" ] &&
+		SESSIONS=$(((total + 1048575) / 1048576 * 1048576))
+	Q=$CORES
+	CG_RT=20
+	CG_PORTS=", block_size: 1024"
+	for c in $MC_CPS_CONFIGS; do
+		use "$c"
+		tb_up && box_up xdp &&
+			lb attach "$NS_SUB" sub0 sink "$P/sink_in" &&
+			lb attach "$NS_INET" inet0 sink "$P/sink_out" &&
+			lb sink "$P/sink_out" pool 0 &&
+			mc_warm $(((total + 999) / 1000)) && mc_cgstats 0 0 ||
+			{ c=failed; break; }
+	done
+	Q=1
+	CG_RT=
+	CG_PORTS=
+	SESSIONS=$saved
+	[ "$c" != failed ] || return 1
+	for rep in $(seq 1 "$REPS"); do
+		# Every run leaves the tables fuller: odd rounds go up the
+		# core counts, even ones down.
+		[ $((rep % 2)) = 0 ] && ks=$(sort -rn <<<"$ks")
+		[ $((rep % 2)) = 1 ] && ks=$(sort -n <<<"$ks")
+		for k in $ks; do
+			run=$((run + 1))
+			for c in $MC_CPS_CONFIGS; do
+				use "$c"
+				mc_newflows_run "$k" "$rep" \
+					$((4000000 + (run - 1) * MC_CPS_FLOWS)) ||
+					return 1
+			done
+		done
+	done
+	all_down
+}
+
+# One TCP SYN from port 10000 of each of 'n' subscribers from flow 4000000
+# on (flow index step 1000), repeated until all of them went through:
+# each pass gets what cgnatd refilled since the last.
+mc_warm() {	# mc_warm n
+	local i r
+	for i in $(seq 200); do
+		r=$(lb "${GEN_OUT[@]}" --proto tcp --tcp syn --flows "$1" \
+			--base 4000000 --step 1000 --passes 1) || return 1
+		grep -q "\"ok\": $1," <<<"$r" && { log "$C warm: $i passes"; return 0; }
+		sleep 0.05
+	done
+	say "  $C: $1 subscribers not warmed: $r"
+	return 1
+}
+
+mc_newflows_run() {	# mc_newflows_run cores rep base
+	local r f="\"config\": \"$C\", \"proto\": \"udp\", \"flows\": $MC_CPS_FLOWS, \"rep\": $2, \"cores\": $1"
+	r=$(lb "${GEN_OUT[@]}" --proto udp --flows "$MC_CPS_FLOWS" --base "$3" \
+		--passes 1 --cores "$1")
+	record "\"kind\": \"mcnewflows\", $f" "$r" || return 1
+	log "$C mcnewflows $2 $1 cores: $r"
+	mc_cgstats "$2" "$1" && cg_settle
+}
+
+# Waits (20 s at most) until cgnatd's CPU time stops growing: what it
+# still does for a run (logging its session events, at SCHED_FIFO) must
+# not land in the next configuration's run.
+cg_settle() {
+	local pid t0 t1 i
+	[[ $C = cgnat* ]] || return 0
+	pid=$(cat "$D/run/cgnatd.pid" 2>/dev/null) || return 0
+	t1=$(cpu_ticks "$pid")
+	for i in $(seq 100); do
+		sleep 0.2
+		t0=$t1
+		t1=$(cpu_ticks "$pid")
+		[ -n "$t1" ] && [ $((t1 - t0)) -le 1 ] && return 0
+	done
+	log "$C: cgnatd still busy after 20 s"
+}
+
+cpu_ticks() {	# utime + stime of a PID, in clock ticks
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null
+}
+
+# cgnatd's counters after the warm-up (rep 0) and after each run: the
+# report takes the differences.
+mc_cgstats() {	# mc_cgstats rep cores
+	[[ $C = cgnat* ]] || return 0
+	record "\"kind\": \"mccgstats\", \"config\": \"$C\", \"rep\": $1, \"cores\": $2" \
+		"$(lb cgstats "$P/cgnat")"
 }
 
 # --- iperf3 and TCP connections per second ----------------------------------
@@ -565,6 +693,10 @@ done
 if [ "$CPS_FLOWS" -gt 0 ]; then
 	say "  new flows per second"
 	stage_newflows || { say "  failed (see $LOG)"; rc=1; all_down; }
+fi
+if [ "${MC_CPS_FLOWS:-0}" -gt 0 ]; then
+	say "  new flows per second, multi-core (1, 2, $CORES cores): $MC_CPS_CONFIGS"
+	stage_mc_newflows || { say "  failed (see $LOG)"; rc=1; all_down; }
 fi
 if [ -n "$TOOLS" ]; then
 	say "iperf3 and TCP connections per second: $TOOLS"

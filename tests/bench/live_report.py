@@ -16,7 +16,11 @@ per-round ratios (the repetitions of a stage go round the configurations).
 Multi-core points are frames delivered per wall-clock second by all the
 cores of the run together (one generator and pipeline per core); their
 ratios (scaling, cgnat against the one-lookup floor) are paired the same
-way, within one round of the same run.
+way, within one round of the same run. Multi-core new flows: each run
+sends never-seen flows once, split over its k cores; "all cores" is
+flows translated / the longest core's kernel time, "per core" flows /
+the cores' kernel time together (CPU-seconds), scaling against 1 core
+paired by round.
 """
 import json
 import statistics
@@ -252,6 +256,103 @@ def newflows(recs):
     return out
 
 
+MC_NF_CONFIGS = [("cgnat", "cgnat"), ("cgnatev", "cgnat+events"),
+                 ("nft", "nft SNAT")]
+
+
+def mc_newflows(recs):
+    """(config, cores) -> all-cores and per-core new flows per second,
+    with cgnatd's counters over those runs (differences from the record
+    before each run)."""
+    runs = defaultdict(list)
+    for r in recs:
+        if r["kind"] == "mcnewflows" and r["r"].get("err", 0) == 0:
+            x = r["r"]
+            runs[(r["config"], r["cores"])].append({
+                "rep": r["rep"],
+                "all": x["ok"] / x["kspan"] if x["kspan"] else 0,
+                "per_core": x["ok"] / x["ktime"] if x["ktime"] else 0,
+                "wall": x["ok"] / x["secs"] if x["secs"] else 0,
+                "offered": x["sent"], "translated": x["ok"],
+                "wait_frac": x["wait"] / max(x["secs"] * r["cores"], 1e-9)})
+    counters = defaultdict(lambda: defaultdict(int))
+    last = {}
+    for r in recs:
+        if r["kind"] != "mccgstats":
+            continue
+        prev = last.get(r["config"])
+        last[r["config"]] = r["r"]
+        if prev is None or not r["cores"]:
+            continue
+        for k, v in r["r"].items():
+            if v - prev.get(k, 0):
+                counters[(r["config"], r["cores"])][k] += v - prev.get(k, 0)
+    out = {}
+    for key, rs in runs.items():
+        s = spread([x["all"] for x in rs])
+        s["per_core"] = spread([x["per_core"] for x in rs])
+        s["wall"] = spread([x["wall"] for x in rs])
+        s["offered"] = sum(x["offered"] for x in rs)
+        s["translated"] = sum(x["translated"] for x in rs)
+        s["max_wait_frac"] = max(x["wait_frac"] for x in rs)
+        s["by_rep"] = {x["rep"]: x["all"] for x in rs}
+        if key in counters:
+            s["counters"] = dict(counters[key])
+        out[key] = s
+    return out
+
+
+def mc_newflows_table(mn):
+    rows, lines = [], []
+    cores = sorted({k for (_, k) in mn})
+    cfgs = [(c, n) for c, n in MC_NF_CONFIGS if any(
+        (c, k) in mn for k in cores)]
+    head = "%5s " % "cores" + " ".join(
+        "%-26s" % ("%s all/core" % n) for _, n in cfgs) + " %7s" % "cg/nft"
+    lines.append(head)
+    lines.append("-" * len(head))
+    for k in cores:
+        row = {"cores": k}
+        cells = []
+        for c, _ in cfgs:
+            s = mn.get((c, k))
+            row[c] = s
+            one = mn.get((c, cores[0]))
+            if s and one and k != cores[0]:
+                row.setdefault("scaling", {})[c] = paired(
+                    s, one, lambda a, b: a / b)
+            cells.append("%-26s" % (
+                "%s / %.0fk%s" % (kfl(s), s["per_core"]["median"] / 1e3,
+                                  "*" if s["max_wait_frac"] > WAIT_FLAG
+                                  else "") if s else "-"))
+        r_nft = paired(mn.get(("cgnat", k)), mn.get(("nft", k)),
+                       lambda a, b: a / b)
+        row["cgnat_over_nft"] = r_nft
+        rows.append(row)
+        lines.append("%5d " % k + " ".join(cells) +
+                     " %7s" % ("%.1f" % r_nft if r_nft else "-"))
+    for r in rows:
+        if r.get("scaling"):
+            lines.append("scaling at %d cores (all cores / 1 core, same "
+                         "round): " % r["cores"] + ", ".join(
+                             "%s %.2fx" % (c, v)
+                             for c, v in r["scaling"].items()
+                             if v is not None))
+    for (c, k), s in sorted(mn.items()):
+        extra = ", ".join("%s %d" % (n, v) for n, v in sorted(
+            s.get("counters", {}).items())
+            if n.startswith("drop_") or n == "event_lost")
+        lines.append("  %-8s %d cores: translated %d of %d offered%s" % (
+            c, k, s["translated"], s["offered"],
+            "; " + extra if extra else ""))
+    return rows, lines
+
+
+def kfl(s):
+    return "%.0fk [%.0f-%.0f]" % (s["median"] / 1e3, s["min"] / 1e3,
+                                  s["max"] / 1e3)
+
+
 def tools(recs):
     out = {}
     for cfg, _ in TOOLS:
@@ -325,6 +426,8 @@ def main():
     mc_rows, mc_lines = mc_table(mc)
     tg = targets(rows, mc_rows)
     nf = newflows(recs)
+    mn = mc_newflows(recs)
+    mn_rows, mn_lines = mc_newflows_table(mn)
     tl = tools(recs)
 
     print("Packet rates, 60-byte frames, Mpps per CPU-second of one core, "
@@ -369,6 +472,12 @@ def main():
             print("  target cgnat >= %.0f new flows/s per core: %s" % (
                 TARGET_NEWFLOWS, "met" if nf["cgnat"]["median"] >=
                 TARGET_NEWFLOWS else "MISSED"))
+    if mn:
+        print("\nNew flows, multi-core (UDP, each packet a new mapping from "
+              "a subscriber that holds a block): new flows/s of all cores "
+              "together, median [min-max] / per core (per CPU-second); "
+              "* = the generators waited > 8% for their cores")
+        print("\n".join(mn_lines))
     if tl:
         print("\nApplication view (end hosts' sockets, both cores): median "
               "[min-max]")
@@ -395,6 +504,7 @@ def main():
         "multi_core": mc_rows,
         "targets": tg,
         "new_flows_per_second": nf,
+        "new_flows_multi_core": mn_rows,
         "tools": tl,
         "setup": [r for r in recs if r["kind"] == "setup"],
         "cgnat_counters": [r for r in recs if r["kind"].startswith("cgstats")],

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refill.c - see refill.h. The thread polls the ring's epoll fd beside an
+ * eventfd of its own, then consumes: libbpf's ring_buffer__poll() would
+ * take the eventfd's events for ring indexes.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <bpf/libbpf.h>
+
+#include "daemon/refill.h"
+
+/* After a bell that found nothing to fill (the pool is exhausted), wait
+ * this long before the next: a subscriber knocking on an empty pool
+ * rings on every new flow.
+ */
+#define REFILL_QUIET_MS 10
+
+static void add(__u64 *c, __u64 n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static int on_bell(void *ctx, void *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	add(&((struct refill *)ctx)->bells, 1);
+	return 0;
+}
+
+static int run_fn(struct refill *rf)
+{
+	int n;
+
+	pthread_mutex_lock(rf->lock);
+	n = rf->fn(rf->ctx);
+	pthread_mutex_unlock(rf->lock);
+	add(&rf->runs, 1);
+	if (n > 0)
+		add(&rf->filled, n);
+	return n;
+}
+
+static void *loop(void *arg)
+{
+	struct refill *rf = arg;
+	struct pollfd p[2] = {
+		{ .fd = ring_buffer__epoll_fd(rf->rb), .events = POLLIN },
+		{ .fd = rf->stop_fd, .events = POLLIN },
+	};
+	int n, rang;
+
+	for (;;) {
+		n = poll(p, 2, rf->period_ms);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[1].revents || __atomic_load_n(&rf->stop, __ATOMIC_ACQUIRE))
+			break;
+		rang = ring_buffer__consume(rf->rb);
+		if (run_fn(rf) == 0 && rang > 0)
+			poll(&p[1], 1, REFILL_QUIET_MS);
+	}
+	return NULL;
+}
+
+int refill_start(struct refill *rf, int bell_fd, pthread_mutex_t *lock,
+		 refill_fn fn, void *ctx, int period_ms)
+{
+	sigset_t all, old;
+	int rc;
+
+	memset(rf, 0, sizeof(*rf));
+	rf->lock = lock;
+	rf->fn = fn;
+	rf->ctx = ctx;
+	rf->period_ms = period_ms;
+	rf->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rf->stop_fd < 0)
+		return -errno;
+	rf->rb = ring_buffer__new(bell_fd, on_bell, rf, NULL);
+	if (!rf->rb) {
+		rc = -errno;
+		goto err_fd;
+	}
+	/* Signals stay with the main thread, whose handlers set its flags. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = -pthread_create(&rf->tid, NULL, loop, rf);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		goto err_rb;
+	rf->running = 1;
+	return 0;
+err_rb:
+	ring_buffer__free(rf->rb);
+	rf->rb = NULL;
+err_fd:
+	close(rf->stop_fd);
+	rf->stop_fd = -1;
+	return rc;
+}
+
+void refill_stop(struct refill *rf)
+{
+	__u64 one = 1;
+	ssize_t w;
+
+	if (!rf->running)
+		return;
+	__atomic_store_n(&rf->stop, 1, __ATOMIC_RELEASE);
+	/* The wake is best effort: without it the flag ends the thread
+	 * within one period.
+	 */
+	w = write(rf->stop_fd, &one, sizeof(one));
+	(void)w;
+	pthread_join(rf->tid, NULL);
+	ring_buffer__free(rf->rb);
+	rf->rb = NULL;
+	close(rf->stop_fd);
+	rf->stop_fd = -1;
+	rf->running = 0;
+}

@@ -202,13 +202,18 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	int rc;
 
 	memset(r, 0, sizeof(*r));
-	pthread_mutex_init(&r->pb_lock, NULL);
 	r->hold_grants = hold;
 	r->on_event = fn;
 	r->ctx = ctx;
 	r->n_pools = n_pools;
 	r->epfd = -1;
 	r->sp.sock = -1;
+	rc = refill_lock_init(&r->pb_lock);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "allocator lock: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	/* Listening before the maps load: no change slips in between. */
 	rc = nlw_open(&r->nl);
 	if (rc) {

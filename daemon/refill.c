@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,9 +15,10 @@
 
 #include "daemon/refill.h"
 
-/* After a bell that found nothing to fill (the pool is exhausted), wait
- * this long before the next: a subscriber knocking on an empty pool
- * rings on every new flow.
+/* After two bells in a row that found nothing to fill (the pool or an
+ * address is exhausted), wait this long before the next: a subscriber
+ * knocking on an empty pool rings on every new flow. One is not enough:
+ * the main loop may have refilled just before the thread ran.
  */
 #define REFILL_QUIET_MS 10
 
@@ -53,7 +55,7 @@ static void *loop(void *arg)
 		{ .fd = ring_buffer__epoll_fd(rf->rb), .events = POLLIN },
 		{ .fd = rf->stop_fd, .events = POLLIN },
 	};
-	int n, rang;
+	int n, rang, idle = 0;
 
 	for (;;) {
 		n = poll(p, 2, rf->period_ms);
@@ -62,10 +64,25 @@ static void *loop(void *arg)
 		if (p[1].revents || __atomic_load_n(&rf->stop, __ATOMIC_ACQUIRE))
 			break;
 		rang = ring_buffer__consume(rf->rb);
-		if (run_fn(rf) == 0 && rang > 0)
+		idle = run_fn(rf) == 0 && rang > 0 ? idle + 1 : 0;
+		if (idle >= 2)
 			poll(&p[1], 1, REFILL_QUIET_MS);
 	}
 	return NULL;
+}
+
+int refill_lock_init(pthread_mutex_t *lock)
+{
+	pthread_mutexattr_t a;
+	int rc;
+
+	rc = pthread_mutexattr_init(&a);
+	if (!rc)
+		rc = pthread_mutexattr_setprotocol(&a, PTHREAD_PRIO_INHERIT);
+	if (!rc)
+		rc = pthread_mutex_init(lock, &a);
+	pthread_mutexattr_destroy(&a);
+	return -rc;
 }
 
 int refill_start(struct refill *rf, int bell_fd, pthread_mutex_t *lock,
@@ -95,6 +112,12 @@ int refill_start(struct refill *rf, int bell_fd, pthread_mutex_t *lock,
 	if (rc)
 		goto err_rb;
 	rf->running = 1;
+	/* Real-time, lowest priority: a wake beside a busy process on the
+	 * same CPU runs at once, not after the process's time slice. Where
+	 * that is refused (no CAP_SYS_NICE) it runs as an ordinary thread.
+	 */
+	rf->realtime = !pthread_setschedparam(rf->tid, SCHED_FIFO,
+				&(struct sched_param){ .sched_priority = 1 });
 	return 0;
 err_rb:
 	ring_buffer__free(rf->rb);

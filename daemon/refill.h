@@ -30,12 +30,19 @@ struct refill {
 	int stop_fd;		/* eventfd: refill_stop() wakes the thread */
 	int running;
 	int stop;		/* set by refill_stop() */
+	int realtime;		/* runs SCHED_FIFO: the lock should be
+				 * priority-inheriting (refill_lock_init) */
 	/* Read by anyone, written by the thread (relaxed atomics). */
 	__u64 bells;		/* doorbell records read */
 	__u64 runs;		/* times fn ran */
 	__u64 filled;		/* slots fn filled */
 };
 
+/* A mutex for refill_start(): priority-inheriting, so that a holder
+ * preempted by a busy process on its CPU runs at the thread's priority
+ * until it lets go. 0 or -errno.
+ */
+int refill_lock_init(pthread_mutex_t *lock);
 /* Starts the thread on the bell ring 'bell_fd'. fn runs under 'lock' on
  * every bell and every 'period_ms'. 0 or -errno.
  */

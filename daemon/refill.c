@@ -52,8 +52,8 @@ static void *loop(void *arg)
 {
 	struct refill *rf = arg;
 	struct pollfd p[2] = {
-		{ .fd = ring_buffer__epoll_fd(rf->rb), .events = POLLIN },
-		{ .fd = rf->stop_fd, .events = POLLIN },
+		{.fd = ring_buffer__epoll_fd(rf->rb), .events = POLLIN},
+		{.fd = rf->stop_fd, .events = POLLIN},
 	};
 	int n, rang, idle = 0;
 
@@ -61,7 +61,8 @@ static void *loop(void *arg)
 		n = poll(p, 2, rf->period_ms);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (p[1].revents || __atomic_load_n(&rf->stop, __ATOMIC_ACQUIRE))
+		if (p[1].revents ||
+		    __atomic_load_n(&rf->stop, __ATOMIC_ACQUIRE))
 			break;
 		rang = ring_buffer__consume(rf->rb);
 		idle = run_fn(rf) == 0 && rang > 0 ? idle + 1 : 0;
@@ -116,8 +117,9 @@ int refill_start(struct refill *rf, int bell_fd, pthread_mutex_t *lock,
 	 * same CPU runs at once, not after the process's time slice. Where
 	 * that is refused (no CAP_SYS_NICE) it runs as an ordinary thread.
 	 */
-	rf->realtime = !pthread_setschedparam(rf->tid, SCHED_FIFO,
-				&(struct sched_param){ .sched_priority = 1 });
+	rf->realtime = !pthread_setschedparam(
+		rf->tid, SCHED_FIFO,
+		&(struct sched_param){.sched_priority = 1});
 	return 0;
 err_rb:
 	ring_buffer__free(rf->rb);

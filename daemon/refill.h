@@ -22,20 +22,20 @@ typedef int (*refill_fn)(void *ctx);
 
 struct refill {
 	pthread_t tid;
-	pthread_mutex_t *lock;	/* the owner's: guards what fn touches */
+	pthread_mutex_t *lock; /* the owner's: guards what fn touches */
 	refill_fn fn;
 	void *ctx;
 	int period_ms;
-	struct ring_buffer *rb;	/* on cgnat_grant_bell */
-	int stop_fd;		/* eventfd: refill_stop() wakes the thread */
+	struct ring_buffer *rb; /* on cgnat_grant_bell */
+	int stop_fd; /* eventfd: refill_stop() wakes the thread */
 	int running;
-	int stop;		/* set by refill_stop() */
-	int realtime;		/* runs SCHED_FIFO: the lock should be
-				 * priority-inheriting (refill_lock_init) */
+	int stop; /* set by refill_stop() */
+	int realtime; /* runs SCHED_FIFO: the lock should be
+		       * priority-inheriting (refill_lock_init) */
 	/* Read by anyone, written by the thread (relaxed atomics). */
-	__u64 bells;		/* doorbell records read */
-	__u64 runs;		/* times fn ran */
-	__u64 filled;		/* slots fn filled */
+	__u64 bells; /* doorbell records read */
+	__u64 runs; /* times fn ran */
+	__u64 filled; /* slots fn filled */
 };
 
 /* A mutex for refill_start(): priority-inheriting, so that a holder

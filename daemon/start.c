@@ -324,6 +324,9 @@ static void start_dataplane(struct cgnatd *d)
 		fatalx("data plane: %s", d->run.dp.err);
 	if (d->run.dp.note[0])
 		log_warnx("data plane: %s", d->run.dp.note);
+	if (!d->run.rf.realtime)
+		log_warnx("refill thread: no real-time priority (needs "
+			  "CAP_SYS_NICE); a busy CPU may delay grants");
 	dpconf_policy(&pol, &d->cfg);
 	dprun_set_policy(&d->run, &pol);
 	fresh = d->run.dp.fresh;

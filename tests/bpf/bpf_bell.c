@@ -105,8 +105,8 @@ static void test_bell_wakes_refill(void **st)
 	(void)st;
 	pb_refill(&H.pb, &H.pv);
 	/* A period far beyond the test: only the bell can wake it. */
-	assert_int_equal(refill_start(&rf, bell_fd(), &lock, stock, NULL,
-				      600000), 0);
+	assert_int_equal(
+		refill_start(&rf, bell_fd(), &lock, stock, NULL, 600000), 0);
 	for (i = 1; i <= CGNAT_NEW_DEPTH; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
 	for (tries = 0; tries < 200 && !runs(&rf); tries++)

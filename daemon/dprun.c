@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dprun.c - see dprun.h. The allocator is synced before every refill so
- * that a block the data plane took is accounted before its slot is
- * filled again. Two threads refill: the main loop first thing each turn,
- * and the refill thread (refill.c) whenever the data plane rings; both
- * under pb_lock, which also covers every other allocator step here.
+ * dprun.c - see dprun.h. Two threads refill the grant slots: the main
+ * loop first thing each turn, after syncing the allocator so that what
+ * the data plane took is accounted, and the refill thread (refill.c)
+ * whenever the data plane rings; both under pb_lock, which also covers
+ * every other allocator step here.
  */
 #include <errno.h>
 #include <string.h>
@@ -164,15 +164,16 @@ static void grants_turn(struct dprun *r)
 	}
 }
 
-/* The refill thread's work, under pb_lock. */
+/* The refill thread's work, under pb_lock. No sync first: a block taken
+ * from its slot stays granted, never free, until the main loop's next
+ * sync, so it is not placed again, and placement counts it as pending
+ * load; a sync scans every block, a refill only the slots and addresses.
+ */
 static int refill_now(void *ctx)
 {
 	struct dprun *r = ctx;
 
-	if (!r->grants_on)
-		return 0;
-	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
-	return pb_refill(&r->pb, &r->pv);
+	return r->grants_on ? pb_refill(&r->pb, &r->pv) : 0;
 }
 
 void dprun_refill(struct dprun *r)

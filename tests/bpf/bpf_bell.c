@@ -87,7 +87,6 @@ static void test_bell_once_per_burst(void **st)
 static int stock(void *ctx)
 {
 	(void)ctx;
-	pb_sync(&H.pb, &H.pv, 1000);
 	return pb_refill(&H.pb, &H.pv);
 }
 

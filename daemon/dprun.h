@@ -111,8 +111,9 @@ int dprun_busy(const struct dprun *r);
  */
 void dprun_set_standby(struct dprun *r, int standby);
 
-/* Refills the grant slots now, unless grants are held (hold_grants,
- * standby): the start's refill once reconciliation is done.
+/* Syncs the allocator and refills the grant slots now, or recalls them
+ * once while grants are held (hold_grants); nothing on a standby. The
+ * start's refill once reconciliation is done.
  */
 void dprun_refill(struct dprun *r);
 /* Re-reserves the deterministic regions (det_dp_reserve) under the

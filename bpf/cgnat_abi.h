@@ -480,8 +480,9 @@ enum cgnat_bell_kind {
 struct cgnat_bell {
 	__u32 kind;
 	__u32 idx;
+	__u64 mono_ns;		/* rung at, CLOCK_MONOTONIC */
 };
-_Static_assert(sizeof(struct cgnat_bell) == 8, "bell layout");
+_Static_assert(sizeof(struct cgnat_bell) == 16, "bell layout");
 
 /* Unsolicited inbound SYNs (RFC 5382 REQ-4, RFC 6146 TCP_INCOMING_SYN),
  * map cgnat_syn_pending: XDP drops such a SYN and, when the config asks

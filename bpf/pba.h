@@ -301,16 +301,25 @@ static __always_inline __s64 pba_from_held(struct cgnat_sub *sub, __u32 pidx,
 
 /* Wakes cgnatd's refill thread. Only when no record waits yet, so a
  * burst rings about once per refill, never once per packet; two CPUs
- * that both find the ring empty ring twice, which is harmless.
+ * that both find the ring empty ring twice, which is harmless. Global:
+ * verified once, and the record is reserved, not built on the stack,
+ * which the allocation chain has used up. Returns 1 when it rang.
  */
-static __always_inline void pba_ring_bell(__u32 kind, __u32 idx)
+__noinline int pba_ring_bell(__u32 kind, __u32 idx)
 {
-	struct cgnat_bell b = { .kind = kind, .idx = idx };
+	struct cgnat_bell *b;
 
 	if (bpf_ringbuf_query(&cgnat_grant_bell, BPF_RB_AVAIL_DATA))
-		return;
-	if (!bpf_ringbuf_output(&cgnat_grant_bell, &b, sizeof(b), 0))
-		stat_inc(STAT_GRANT_BELL);
+		return 0;
+	b = bpf_ringbuf_reserve(&cgnat_grant_bell, sizeof(*b), 0);
+	if (!b)
+		return 0;
+	b->kind = kind;
+	b->idx = idx;
+	b->mono_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(b, 0);
+	stat_inc(STAT_GRANT_BELL);
+	return 1;
 }
 
 /* Empties one grant slot of 'slots' in [base, base + depth), lowest

@@ -9,10 +9,12 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/cgnat_abi.h"
 #include "daemon/refill.h"
 
 /* After two bells in a row that found nothing to fill (the pool or an
@@ -27,19 +29,40 @@ static void add(__u64 *c, __u64 n)
 	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Keeps the maximum; only the thread writes it. */
+static void note_max(__u64 *m, __u64 v)
+{
+	if (v > __atomic_load_n(m, __ATOMIC_RELAXED))
+		__atomic_store_n(m, v, __ATOMIC_RELAXED);
+}
+
 static int on_bell(void *ctx, void *data, size_t len)
 {
-	(void)data;
-	(void)len;
-	add(&((struct refill *)ctx)->bells, 1);
+	const struct cgnat_bell *b = data;
+	struct refill *rf = ctx;
+	__u64 now = mono_ns();
+
+	add(&rf->bells, 1);
+	if (len >= sizeof(*b) && now > b->mono_ns)
+		note_max(&rf->late_max_ns, now - b->mono_ns);
 	return 0;
 }
 
 static int run_fn(struct refill *rf)
 {
+	__u64 t = mono_ns();
 	int n;
 
 	pthread_mutex_lock(rf->lock);
+	note_max(&rf->wait_max_ns, mono_ns() - t);
 	n = rf->fn(rf->ctx);
 	pthread_mutex_unlock(rf->lock);
 	add(&rf->runs, 1);

@@ -36,6 +36,8 @@ struct refill {
 	__u64 bells; /* doorbell records read */
 	__u64 runs; /* times fn ran */
 	__u64 filled; /* slots fn filled */
+	__u64 wait_max_ns; /* longest wait for the lock */
+	__u64 late_max_ns; /* longest from a bell to its reading */
 };
 
 /* A mutex for refill_start(): priority-inheriting, so that a holder

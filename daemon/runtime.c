@@ -113,6 +113,10 @@ static void put_refill(FILE *f, const struct refill *rf)
 	put(f, "refill_bells", __atomic_load_n(&rf->bells, __ATOMIC_RELAXED));
 	put(f, "refill_runs", __atomic_load_n(&rf->runs, __ATOMIC_RELAXED));
 	put(f, "refill_slots", __atomic_load_n(&rf->filled, __ATOMIC_RELAXED));
+	put(f, "refill_wait_max_us",
+	    __atomic_load_n(&rf->wait_max_ns, __ATOMIC_RELAXED) / 1000);
+	put(f, "refill_late_max_us",
+	    __atomic_load_n(&rf->late_max_ns, __ATOMIC_RELAXED) / 1000);
 }
 
 /* log.central: the shipper's backlog (cgnatctl status and metrics). */

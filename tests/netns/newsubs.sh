@@ -55,6 +55,12 @@ check "all $N new subscribers reached the data plane" tb_wait 100 all_in
 kill "$BUSY"
 d=$(drops pool_empty)
 check "no packet dropped as pool_empty ($d)" test "$d" = 0
+# What the refill thread saw (the stats file is rewritten every 5 s).
+if [ "$d" != 0 ]; then
+	sleep 6
+	ctl metrics | grep -E 'refill_|log_holds'
+	cat "$TB_TMP/cgnatd.log"
+fi
 e=$(counter grant_new_empty)
 check "no new subscriber found the first-block slots empty ($e)" \
 	test "$e" = 0

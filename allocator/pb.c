@@ -24,11 +24,12 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	pb->addr_pool = calloc(n_addrs, sizeof(__u32));
 	pb->addr_free = calloc(n_addrs, sizeof(__u32));
 	pb->addr_subs = calloc(n_addrs, sizeof(__u32));
+	pb->addr_pending = calloc(n_addrs, sizeof(__u32));
 	pb->addr_cursor = calloc(n_addrs, sizeof(__u32));
 	pb->addr_reserved = calloc(n_addrs, sizeof(__u32));
 	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
 	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
-	    !pb->addr_cursor || !pb->addr_reserved || !pb->blk) {
+	    !pb->addr_pending || !pb->addr_cursor || !pb->addr_reserved || !pb->blk) {
 		pb_free(pb);
 		return -ENOMEM;
 	}
@@ -49,6 +50,7 @@ void pb_free(struct pb *pb)
 	free(pb->addr_pool);
 	free(pb->addr_free);
 	free(pb->addr_subs);
+	free(pb->addr_pending);
 	free(pb->addr_cursor);
 	free(pb->addr_reserved);
 	free(pb->blk);
@@ -141,6 +143,7 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 	for (i = 0; i < pb->n_addrs; i++) {
 		pb->addr_free[i] = pb->bpa;
 		pb->addr_subs[i] = 0;
+		pb->addr_pending[i] = 0;
 	}
 	memset(pb->pool_held, 0, sizeof(pb->pool_held));
 	pb->quarantined = 0;
@@ -160,6 +163,7 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 		pb_set_state(pb, val - 1, PB_GRANTED);
 		pb->blk[val - 1].slot = i + 1;
 		pb->blk[val - 1].first = i >= nslots_addr(pb);
+		pb->addr_pending[(val - 1) / pb->bpa] += pb->blk[val - 1].first;
 	}
 	/* Subscribers per address: count distinct owners' addresses. */
 	for (i = 0; i < n; i++) {
@@ -173,6 +177,16 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 		if (!dup)
 			pb->addr_subs[i / pb->bpa]++;
 	}
+}
+
+/* A first-block grant stops counting as load to come: its owner is now
+ * counted in addr_subs, or the block went back.
+ */
+static void unpend(struct pb *pb, __u32 id)
+{
+	if (pb->blk[id].first && pb->addr_pending[id / pb->bpa])
+		pb->addr_pending[id / pb->bpa]--;
+	pb->blk[id].first = 0;
 }
 
 void pb_withdraw(struct pb *pb, const struct pb_views *v)
@@ -198,6 +212,7 @@ void pb_recall(struct pb *pb, const struct pb_views *v)
 		    pb->blk[val - 1].state != PB_GRANTED ||
 		    pb->blk[val - 1].slot != i + 1)
 			continue;
+		unpend(pb, val - 1);
 		memset(&pb->blk[val - 1], 0, sizeof(pb->blk[0]));
 		pb->blk[val - 1].state = PB_GRANTED;
 		pb_set_state(pb, val - 1, PB_FREE);
@@ -231,6 +246,7 @@ static int sync_one(struct pb *pb, const struct pb_views *v, __u32 id,
 	if (__atomic_load_n(&v->blocks[id].owner, __ATOMIC_ACQUIRE)) {
 		if (b->first)
 			pb->addr_subs[addr]++;
+		unpend(pb, id);
 		memset(b, 0, sizeof(*b));
 		b->state = PB_GRANTED;
 		pb_set_state(pb, id, PB_ASSIGNED);
@@ -239,11 +255,12 @@ static int sync_one(struct pb *pb, const struct pb_views *v, __u32 id,
 	b->slot = find_returned(pb, v, id);
 	if (b->slot || !b->limbo_ms) {
 		if (b->slot)
-			b->first = 0;
+			unpend(pb, id);
 		b->limbo_ms = b->slot ? 0 : (now_ms ? now_ms : 1);
 		return 0;
 	}
 	if (now_ms - b->limbo_ms >= PB_LIMBO_MS) {
+		unpend(pb, id);
 		memset(b, 0, sizeof(*b));
 		b->state = PB_GRANTED;
 		pb_set_state(pb, id, PB_FREE);
@@ -298,13 +315,16 @@ static int grant(struct pb *pb, const struct pb_views *v, __u32 slot,
 	pb->blk[id].slot = slot + 1;
 	pb->blk[id].first = first;
 	pb->blk[id].limbo_ms = 0;
+	pb->addr_pending[id / pb->bpa] += !!first;
 	return 1;
 }
 
-/* The pool's address with free blocks and the fewest placed
- * subscribers, or -1. Ties go round-robin. Pending grants do not count:
- * the data plane takes the lowest slot first, which is the one refilled
- * last, so that slot must hold the least loaded address now.
+/* The pool's address with free blocks and the lowest load, or -1. Ties
+ * go round-robin. Load is the placed subscribers plus the first blocks
+ * granted there and not yet seen owned: a burst of new subscribers takes
+ * every slot before the next sync, and without the pending ones all the
+ * slots of a refill would go to the one address that was least loaded
+ * when it began.
  */
 static long least_loaded(struct pb *pb, __u32 pool)
 {
@@ -315,7 +335,7 @@ static long least_loaded(struct pb *pb, __u32 pool)
 		a = (pb->pool_next[pool] + i) % pb->n_addrs;
 		if (pb->addr_pool[a] != pool || !pb->addr_free[a])
 			continue;
-		load = pb->addr_subs[a];
+		load = pb->addr_subs[a] + pb->addr_pending[a];
 		if (load < best_load) {
 			best = a;
 			best_load = load;

@@ -82,6 +82,8 @@ struct pb {
 	__u32 *addr_pool;	/* pool of each address */
 	__u32 *addr_free;	/* free blocks per address */
 	__u32 *addr_subs;	/* subscribers placed on each address */
+	__u32 *addr_pending;	/* first blocks granted there, not yet
+				 * seen owned: placed load to come */
 	__u32 *addr_cursor;	/* next block index to try per address */
 	__u32 *addr_reserved;	/* blocks 0..n-1 of the address are a
 				 * deterministic region (pb_reserve) */

@@ -470,6 +470,23 @@ struct cgnat_frag_rec {
 };
 _Static_assert(sizeof(struct cgnat_frag_rec) == 24, "frag_rec layout");
 
+/* Records of ring cgnat_grant_bell: the data plane took a grant from the
+ * second half of a pool's first-block slots or an address's growth slots,
+ * or found them empty. It wakes cgnatd's refill thread; at most about one
+ * record waits at a time (pba_ring_bell), so it is not a count.
+ */
+enum cgnat_bell_kind {
+	CGNAT_BELL_NEW = 1,	/* idx: pool */
+	CGNAT_BELL_ADDR = 2,	/* idx: address index */
+};
+
+struct cgnat_bell {
+	__u32 kind;
+	__u32 idx;
+	__u64 mono_ns;		/* rung at, CLOCK_MONOTONIC */
+};
+_Static_assert(sizeof(struct cgnat_bell) == 16, "bell layout");
+
 /* Unsolicited inbound SYNs (RFC 5382 REQ-4, RFC 6146 TCP_INCOMING_SYN),
  * map cgnat_syn_pending: XDP drops such a SYN and, when the config asks
  * for ICMP, holds a copy here (bpf/synpend.h); an outbound SYN of the same
@@ -637,6 +654,11 @@ enum cgnat_stat {
 	/* Written by userspace (daemon/evorder.c): */
 	STAT_EVT_PARKED,	/* session events held for their block's */
 	STAT_EVT_PARKED_FORCED,	/* of those, delivered without it */
+	STAT_GRANT_NEW_EMPTY,	/* a new subscriber found its pool's
+				 * first-block slots empty */
+	STAT_GRANT_ADDR_EMPTY,	/* a growing subscriber found its
+				 * address's growth slots empty */
+	STAT_GRANT_BELL,	/* doorbells rung for the refill thread */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

@@ -312,6 +312,14 @@ struct {
 	__type(value, struct cgnat_syn);
 } cgnat_syn_pending SEC(".maps");
 
+/* Doorbell of cgnatd's refill thread (struct cgnat_bell, pba.h): small,
+ * since at most about one record waits at a time.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096);
+} cgnat_grant_bell SEC(".maps");
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&cgnat_stats, &idx);

@@ -299,11 +299,37 @@ static __always_inline __s64 pba_from_held(struct cgnat_sub *sub, __u32 pidx,
 	return -REASON_QUOTA;
 }
 
-/* Empties one grant slot of 'slots' in [base, base + depth). Returns the
+/* Wakes cgnatd's refill thread. Only when no record waits yet, so a
+ * burst rings about once per refill, never once per packet; two CPUs
+ * that both find the ring empty ring twice, which is harmless. Global:
+ * verified once, and the record is reserved, not built on the stack,
+ * which the allocation chain has used up. Returns 1 when it rang.
+ */
+__noinline int pba_ring_bell(__u32 kind, __u32 idx)
+{
+	struct cgnat_bell *b;
+
+	if (bpf_ringbuf_query(&cgnat_grant_bell, BPF_RB_AVAIL_DATA))
+		return 0;
+	b = bpf_ringbuf_reserve(&cgnat_grant_bell, sizeof(*b), 0);
+	if (!b)
+		return 0;
+	b->kind = kind;
+	b->idx = idx;
+	b->mono_ns = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(b, 0);
+	stat_inc(STAT_GRANT_BELL);
+	return 1;
+}
+
+/* Empties one grant slot of 'slots' in [base, base + depth), lowest
+ * first, so the allocator's refill order is the order of taking. Rings
+ * the bell (kind, idx) when it took from the second half or found every
+ * slot empty: the refill comes before the last slot is gone. Returns the
  * block id + 1, or 0 when every slot is empty.
  */
 static __always_inline __u32 pba_claim_slot(void *slots, __u32 base,
-					    __u32 depth)
+					    __u32 depth, __u32 kind, __u32 idx)
 {
 	__u32 i;
 
@@ -317,9 +343,15 @@ static __always_inline __u32 pba_claim_slot(void *slots, __u32 base,
 		if (!slot || !*slot)
 			continue;
 		v = __sync_lock_test_and_set(slot, 0);
-		if (v)
-			return (__u32)v;
+		if (!v)
+			continue;
+		if (2 * (i + 1) >= depth)
+			pba_ring_bell(kind, idx);
+		return (__u32)v;
 	}
+	stat_inc(kind == CGNAT_BELL_NEW ? STAT_GRANT_NEW_EMPTY :
+					  STAT_GRANT_ADDR_EMPTY);
+	pba_ring_bell(kind, idx);
 	return 0;
 }
 
@@ -353,7 +385,7 @@ static __always_inline __u32 pba_grant(const struct cgnat_cfg *cfg,
 		v = pba_claim_slot(&cgnat_grant_new,
 				   (sub->pool % CGNAT_MAX_POOLS) *
 					   CGNAT_NEW_DEPTH,
-				   CGNAT_NEW_DEPTH);
+				   CGNAT_NEW_DEPTH, CGNAT_BELL_NEW, sub->pool);
 		if (!v || !cfg->blocks_per_addr)
 			return 0;
 		addr_idx = (v - 1) / cfg->blocks_per_addr;
@@ -366,7 +398,7 @@ static __always_inline __u32 pba_grant(const struct cgnat_cfg *cfg,
 	}
 	return pba_claim_slot(&cgnat_grant_addr,
 			      (ext - 1) * CGNAT_GRANT_DEPTH,
-			      CGNAT_GRANT_DEPTH);
+			      CGNAT_GRANT_DEPTH, CGNAT_BELL_ADDR, ext - 1);
 }
 
 /* Blocks that count against max_blocks: held and taking mappings, or

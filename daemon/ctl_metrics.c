@@ -124,7 +124,8 @@ static const char *const daemon_keys[] = {
 	"ipfix_submitted", "ipfix_ring_full",  "ipfix_rate_limited",
 	"ipfix_refused",   "sweeps",	       "log_late",
 	"log_holds",	   "log_lost",	       "log_refused",
-	"log_from_table",
+	"log_from_table",  "refill_bells",     "refill_runs",
+	"refill_slots",	   "refill_wait_max_us", "refill_late_max_us",
 };
 
 /* The last expiry sweep, as gauges (cgnatd rewrites them every 5 s). */

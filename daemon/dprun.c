@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dprun.c - see dprun.h. The allocator is synced before every refill so
- * that a block the data plane took is accounted before its slot is
- * filled again.
+ * dprun.c - see dprun.h. Two threads refill the grant slots: the main
+ * loop first thing each turn, after syncing the allocator so that what
+ * the data plane took is accounted, and the refill thread (refill.c)
+ * whenever the data plane rings; both under pb_lock, which also covers
+ * every other allocator step here.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,6 +16,11 @@
 #include "bpf/cgnat.skel.h"
 #include "allocator/det_dp.h"
 #include "daemon/dprun.h"
+
+/* The refill thread's period when no bell rings: quarantines end and
+ * blocks come free without one.
+ */
+#define DPRUN_REFILL_MS 100
 
 static __u64 clock_ns(clockid_t c)
 {
@@ -186,6 +193,50 @@ static int watch_poll(struct dprun *r)
 	return rc;
 }
 
+/* Syncs and stocks the slots, or recalls them once while grants are
+ * held. Under pb_lock.
+ */
+static void grants_turn(struct dprun *r)
+{
+	r->grants_on = !r->hold_grants && !r->standby;
+	if (r->standby)
+		return;
+	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
+	if (r->grants_on) {
+		r->grants_held = 0;
+		pb_refill(&r->pb, &r->pv);
+	} else if (!r->grants_held) {
+		pb_recall(&r->pb, &r->pv);
+		r->grants_held = 1;
+	}
+}
+
+/* The refill thread's work, under pb_lock. No sync first: a block taken
+ * from its slot stays granted, never free, until the main loop's next
+ * sync, so it is not placed again, and placement counts it as pending
+ * load; a sync scans every block, a refill only the slots and addresses.
+ */
+static int refill_now(void *ctx)
+{
+	struct dprun *r = ctx;
+
+	return r->grants_on ? pb_refill(&r->pb, &r->pv) : 0;
+}
+
+void dprun_refill(struct dprun *r)
+{
+	pthread_mutex_lock(&r->pb_lock);
+	grants_turn(r);
+	pthread_mutex_unlock(&r->pb_lock);
+}
+
+void dprun_det_reserve(struct dprun *r, const struct dp_opts *o)
+{
+	pthread_mutex_lock(&r->pb_lock);
+	det_dp_reserve(&r->pb, o);
+	pthread_mutex_unlock(&r->pb_lock);
+}
+
 int dprun_fd(const struct dprun *r)
 {
 	return r->epfd;
@@ -205,6 +256,12 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	r->n_pools = n_pools;
 	r->epfd = -1;
 	r->sp.sock = -1;
+	rc = refill_lock_init(&r->pb_lock);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "allocator lock: %s",
+			 strerror(-rc));
+		return rc;
+	}
 	/* Listening before the maps load: no change slips in between. */
 	rc = nlw_open(&r->nl);
 	if (rc) {
@@ -285,8 +342,16 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 			 strerror(-rc));
 		goto err;
 	}
-	if (!r->hold_grants)
+	r->grants_on = !r->hold_grants;
+	if (r->grants_on)
 		pb_refill(&r->pb, &r->pv);
+	rc = refill_start(&r->rf, bpf_map__fd(r->dp.skel->maps.cgnat_grant_bell),
+			  &r->pb_lock, refill_now, r, DPRUN_REFILL_MS);
+	if (rc) {
+		snprintf(r->dp.err, sizeof(r->dp.err), "refill thread: %s",
+			 strerror(-rc));
+		goto err;
+	}
 	if (o->inside && o->outside) {
 		rc = dp_attach(&r->dp, o);
 		if (rc)
@@ -317,7 +382,9 @@ int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
 
 void dprun_set_policy(struct dprun *r, const struct pb_policy *pol)
 {
+	pthread_mutex_lock(&r->pb_lock);
 	pb_set_policy(&r->pb, pol, r->pb.port_lo, r->pb.block_size);
+	pthread_mutex_unlock(&r->pb_lock);
 }
 
 /* Sweep steps per poll run for at most this long before the loop's other
@@ -375,7 +442,8 @@ int dprun_busy(const struct dprun *r)
 
 /* Hands the allocator's events to the owner. Releases that were not
  * durably recorded stay queued and are offered again next time. A
- * release goes after its block's parked session events (evorder.h).
+ * release goes after its block's parked session events (evorder.h). The
+ * log write runs unlocked: only pb_logged() needs pb_lock.
  */
 static void deliver(struct dprun *r, const struct pb_now *now)
 {
@@ -392,9 +460,11 @@ static void deliver(struct dprun *r, const struct pb_now *now)
 						       e->time_tai_ns))
 				 : 0;
 
-		if (!rc && e->type == EVT_BLOCK_RELEASED)
+		if (!rc && e->type == EVT_BLOCK_RELEASED) {
+			pthread_mutex_lock(&r->pb_lock);
 			pb_logged(&r->pb, e->block, now);
-		else if (rc && e->type == EVT_BLOCK_RELEASED)
+			pthread_mutex_unlock(&r->pb_lock);
+		} else if (rc && e->type == EVT_BLOCK_RELEASED)
 			r->pb.out[kept++] = *e;
 	}
 	r->pb.out_n = kept;
@@ -411,6 +481,7 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 								       timeout_ms) < 0 &&
 	    errno != EINTR)
 		return -errno;
+	dprun_refill(r);
 	rc = watch_poll(r);
 	if (rc < 0)
 		return rc;
@@ -422,19 +493,19 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 		return 0;
 	}
 	dprun_now(&now);
-	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
 	rc = sweep_work(r, &now);
 	if (rc)
 		return rc;
+	pthread_mutex_lock(&r->pb_lock);
+	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
 	pb_scan(&r->pb, &r->pv, &now);
+	pthread_mutex_unlock(&r->pb_lock);
 	deliver(r, &now);
-	if (!r->hold_grants) {
-		r->grants_held = 0;
-		pb_refill(&r->pb, &r->pv);
-	} else if (!r->grants_held) {
-		pb_recall(&r->pb, &r->pv);
-		r->grants_held = 1;
-	}
+	/* The log's hold may have come with this turn's events: recall
+	 * now, not a turn later (grants_on is written by this thread only).
+	 */
+	if (r->grants_on != !r->hold_grants)
+		dprun_refill(r);
 	fh_expire(&r->fh, dprun_mono_ms());
 	frag_stats(r);
 	syn_work(r);
@@ -445,19 +516,24 @@ void dprun_set_standby(struct dprun *r, int standby)
 {
 	struct pb_now now;
 
+	pthread_mutex_lock(&r->pb_lock);
 	r->standby = standby;
+	r->grants_on = 0;	/* until the next turn's refill */
 	if (standby) {
 		pb_withdraw(&r->pb, &r->pv);
+		pthread_mutex_unlock(&r->pb_lock);
 		return;
 	}
 	pb_rebuild(&r->pb, &r->pv);
 	dprun_now(&now);
 	pb_rebuild_life(&r->pb, &r->pv, &now);
+	pthread_mutex_unlock(&r->pb_lock);
 	r->last_sweep_ms = 0; /* a sweep at once, on the synced expiries */
 }
 
 void dprun_stop(struct dprun *r)
 {
+	refill_stop(&r->rf);
 	if (r->epfd >= 0)
 		close(r->epfd);
 	r->epfd = -1;

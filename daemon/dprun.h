@@ -14,6 +14,7 @@
 #include "daemon/evorder.h"
 #include "daemon/fraghold.h"
 #include "daemon/nlwatch.h"
+#include "daemon/refill.h"
 #include "daemon/synpend.h"
 
 struct ring_buffer;
@@ -63,6 +64,16 @@ struct dprun {
 	int hold_grants;	/* DPRUN_HOLD_* bits; the caller's value is
 				 * kept by dprun_start(): zero it first */
 	int grants_held;	/* the recall for the current hold is done */
+	/* The allocator (pb, pv's slots) is shared with the refill thread:
+	 * pb_lock guards it; the main loop takes it around each allocator
+	 * step, never across log writes, sweep steps or I/O. pb.out and
+	 * pb.out_n are the main loop's alone (the thread never scans).
+	 * grants_on, written under the lock by the main loop, says whether
+	 * the thread may stock slots (not while held or standby).
+	 */
+	pthread_mutex_t pb_lock;
+	int grants_on;
+	struct refill rf;
 };
 
 /* Session events parked for their block's event at most (evorder.h). */
@@ -76,14 +87,16 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 /* Lifecycle policy; may be called again on reload. */
 void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
 /* Waits up to timeout_ms for events, early fragments (which it holds or
- * runs again) and netlink messages; bumps the next-hop generation if a
- * route, neighbour, link or address changed (so the data plane looks its
- * next hops up again), then syncs the allocator, starts a sweep when due
- * or runs up to 2 ms of the steps its pace allows by now (dprun_busy():
- * a pass is behind its pace), runs
- * the block lifecycle, delivers its events, refills the grant slots,
- * ages held fragments and answers the unsolicited SYNs now due. dprun_start() bumps the generation once too: what
- * changed while nothing listened is not trusted.
+ * runs again) and netlink messages; syncs the allocator and refills the
+ * grant slots first (the refill thread does too, between turns); bumps
+ * the next-hop generation if a route, neighbour, link or address changed
+ * (so the data plane looks its next hops up again), delivers the data
+ * plane's events, starts a sweep when due or runs up to 2 ms of the
+ * steps its pace allows by now (dprun_busy(): a pass is behind its
+ * pace), runs the block lifecycle, delivers its events, ages held
+ * fragments and answers the unsolicited SYNs now due. dprun_start()
+ * bumps the generation once too: what changed while nothing listened is
+ * not trusted.
  */
 int dprun_poll(struct dprun *r, int timeout_ms);
 /* One fd, readable when dprun_poll() has work: for a caller's poll(). */
@@ -103,6 +116,16 @@ int dprun_busy(const struct dprun *r);
  * active rebuilds the allocator from the block table and runs them all.
  */
 void dprun_set_standby(struct dprun *r, int standby);
+
+/* Syncs the allocator and refills the grant slots now, or recalls them
+ * once while grants are held (hold_grants); nothing on a standby. The
+ * start's refill once reconciliation is done.
+ */
+void dprun_refill(struct dprun *r);
+/* Re-reserves the deterministic regions (det_dp_reserve) under the
+ * allocator's lock.
+ */
+void dprun_det_reserve(struct dprun *r, const struct dp_opts *o);
 
 /* Current clocks for the allocator. */
 void dprun_now(struct pb_now *now);

@@ -2,6 +2,7 @@
 # daemon/: the data-plane runner and the programs built on it: cgnatd (the
 # daemon) and cgnatctl (operations).
 DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/evorder.o \
+	$(BUILD)/daemon/refill.o \
 	$(BUILD)/daemon/fraghold.o \
 	$(BUILD)/daemon/nlwatch.o $(BUILD)/daemon/synpend.o \
 	$(BUILD)/daemon/syn_icmp.o $(DP_OBJS) $(PB_OBJS)

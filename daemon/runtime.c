@@ -107,6 +107,18 @@ static void put_sweep(FILE *f, const struct dprun *r)
 	put(f, "sweep_last_rsess_deleted", r->last.rsess_deleted);
 }
 
+/* The grant refill thread: bells read, runs, slots it filled. */
+static void put_refill(FILE *f, const struct refill *rf)
+{
+	put(f, "refill_bells", __atomic_load_n(&rf->bells, __ATOMIC_RELAXED));
+	put(f, "refill_runs", __atomic_load_n(&rf->runs, __ATOMIC_RELAXED));
+	put(f, "refill_slots", __atomic_load_n(&rf->filled, __ATOMIC_RELAXED));
+	put(f, "refill_wait_max_us",
+	    __atomic_load_n(&rf->wait_max_ns, __ATOMIC_RELAXED) / 1000);
+	put(f, "refill_late_max_us",
+	    __atomic_load_n(&rf->late_max_ns, __ATOMIC_RELAXED) / 1000);
+}
+
 /* log.central: the shipper's backlog (cgnatctl status and metrics). */
 static void put_ship(FILE *f, struct ship *ship)
 {
@@ -163,8 +175,10 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 	put(f, "log_sess_deleted", ev->s.sess_deleted);
 	put(f, "log_sess_unseen", ev->s.sess_unseen);
 	put(f, "log_sess_reconciled", ev->s.sess_reconciled);
-	if (ev->run)
+	if (ev->run) {
 		put_sweep(f, ev->run);
+		put_refill(f, &ev->run->rf);
+	}
 	if (ipfix)
 		put_ipfix(f, ipfix);
 	if (ship)

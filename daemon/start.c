@@ -293,7 +293,7 @@ void cgnatd_det_tick(struct cgnatd *d, int64_t now_ms)
 	if (det_hold_until_ms && now_ms >= det_hold_until_ms) {
 		for (i = 0; i < CGNAT_MAX_POOLS; i++)
 			d->dc.o.det_pools[i].hold_end = 0;
-		det_dp_reserve(&d->run.pb, &d->dc.o);
+		dprun_det_reserve(&d->run, &d->dc.o);
 		det_hold_until_ms = 0;
 		log_info("deterministic layout: quarantine over, blocks of "
 			 "the old region free for overflow");
@@ -324,6 +324,9 @@ static void start_dataplane(struct cgnatd *d)
 		fatalx("data plane: %s", d->run.dp.err);
 	if (d->run.dp.note[0])
 		log_warnx("data plane: %s", d->run.dp.note);
+	if (!d->run.rf.realtime)
+		log_warnx("refill thread: no real-time priority (needs "
+			  "CAP_SYS_NICE); a busy CPU may delay grants");
 	dpconf_policy(&pol, &d->cfg);
 	dprun_set_policy(&d->run, &pol);
 	fresh = d->run.dp.fresh;
@@ -339,7 +342,7 @@ static void start_dataplane(struct cgnatd *d)
 		d->ev.start_pending = 1;
 	} else {
 		d->run.hold_grants &= ~DPRUN_HOLD_START;
-		pb_refill(&d->run.pb, &d->run.pv); /* as dprun_start would */
+		dprun_refill(&d->run); /* as dprun_start would */
 	}
 }
 

@@ -224,6 +224,8 @@ static int is_outcome(int i)
 	case STAT_NEW_MAPPING: case STAT_NEW_SUBSCRIBER:
 	case STAT_BLOCK_TAKEN: case STAT_FIB_LOOKUP: case STAT_EVT_LOST:
 	case STAT_GRANT_LOST: case STAT_RELEASE_RACE:
+	case STAT_GRANT_NEW_EMPTY: case STAT_GRANT_ADDR_EMPTY:
+	case STAT_GRANT_BELL:
 	case STAT_XLATE_IN_FAST:
 		return 0;
 	}

@@ -14,6 +14,16 @@ $(addprefix $(BUILD)/tests/,$(NAT_TESTS)):
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 TEST_BINS += $(addprefix $(BUILD)/tests/,$(NAT_TESTS))
 
+# The grant doorbell and the refill thread it wakes.
+$(BUILD)/tests/bpf_bell: $(BUILD)/tests/bpf/bpf_bell.o \
+		$(BUILD)/tests/bpf/nat_util.o $(BUILD)/daemon/refill.o \
+		$(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread $(CMOCKA_LIBS)
+$(BUILD)/tests/bpf/bpf_bell.o: $(BUILD)/bpf/cgnat.skel.h
+TEST_BINS += $(BUILD)/tests/bpf_bell
+
 # The next-hop cache and the netlink watcher that invalidates it.
 $(BUILD)/tests/bpf_nh: $(BUILD)/tests/bpf/bpf_nh.o $(BUILD)/daemon/nlwatch.o \
 		$(HARNESS_OBJS)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_pb.c - the allocator core against simulated data-plane consumers:
- * grants land in empty slots only, placement is balanced, a block is in
+ * grants land in empty slots only, placement is balanced (also for a
+ * burst of new subscribers between two syncs), a block is in
  * at most one place at a time under every interleaving tried, grants the
  * data plane dropped are reclaimed after the limbo, and a restart rebuilds
  * the same picture from the shared arrays.
@@ -252,6 +253,80 @@ static void test_det_reserve(void **st)
 	check_unique();
 }
 
+/* Three addresses of one pool, 64 blocks each; address 1 and 2 already
+ * hold four subscribers each. Returns first-block grants per address
+ * after 'rounds' refills, the data plane taking every first-block slot
+ * between two refills without a sync in between (a burst).
+ */
+#define BURST_BPA 64
+static void burst(unsigned rounds, __u32 *per_addr)
+{
+	__u32 pools[3] = { 0 }, owner = 100, i, r;
+	struct cgnat_block *blocks = calloc(3 * BURST_BPA, sizeof(*blocks));
+	__u64 ga[3 * CGNAT_GRANT_DEPTH] = { 0 };
+	__u64 gn[CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH] = { 0 };
+	struct pb_views v = { .grant_addr = ga, .grant_new = gn,
+			      .blocks = blocks };
+	struct pb pb;
+
+	assert_non_null(blocks);
+	for (i = 0; i < 4; i++) {
+		blocks[1 * BURST_BPA + i].owner = owner++;
+		blocks[2 * BURST_BPA + i].owner = owner++;
+	}
+	assert_int_equal(pb_init(&pb, 3, BURST_BPA, pools, 1), 0);
+	pb_rebuild(&pb, &v);
+	for (r = 0; r < rounds; r++) {
+		pb_refill(&pb, &v);
+		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
+			__u64 b = __atomic_exchange_n(&gn[i], 0,
+						      __ATOMIC_SEQ_CST);
+
+			assert_true(b != 0);
+			blocks[b - 1].owner = owner++;
+			per_addr[(b - 1) / BURST_BPA]++;
+		}
+	}
+	/* A sync after the burst turns every pending grant into a placed
+	 * subscriber: the load stays what placement counted.
+	 */
+	pb_sync(&pb, &v, 1000);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(pb.addr_pending[i], 0);
+		assert_int_equal(pb.addr_subs[i], per_addr[i] + (i ? 4 : 0));
+	}
+	pb_free(&pb);
+	free(blocks);
+}
+
+static void test_burst_spreads(void **st)
+{
+	__u32 per_addr[3] = { 0 };
+
+	(void)st;
+	/* One refill: address 0 catches up to four, then all three share
+	 * the rest, instead of all sixteen going to address 0.
+	 */
+	burst(1, per_addr);
+	assert_int_equal(per_addr[0], 8);
+	assert_int_equal(per_addr[1], 4);
+	assert_int_equal(per_addr[2], 4);
+}
+
+static void test_burst_spreads_across_refills(void **st)
+{
+	__u32 per_addr[3] = { 0 };
+
+	(void)st;
+	/* Two refills with no sync between (the refill thread racing a
+	 * burst): the taken, not yet synced grants count too.
+	 */
+	burst(2, per_addr);
+	assert_in_range(per_addr[0] + 0, 13, 14);
+	assert_in_range(per_addr[1] + 4, 13, 14);
+	assert_in_range(per_addr[2] + 4, 13, 14);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +346,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_det_reserve, setup,
 						teardown),
+		cmocka_unit_test(test_burst_spreads),
+		cmocka_unit_test(test_burst_spreads_across_refills),
 	};
 
 	return cmocka_run_group_tests_name("pb", tests, NULL, NULL);

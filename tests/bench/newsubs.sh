@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# newsubs.sh [OUT] - new subscribers a second, and drops, while a busy
+# loop shares cgnatd's CPU (issue 19). Each run is a fresh testbed
+# (tests/netns/lib.sh): cgnatd's threads and a busy loop pinned to the
+# last CPU, NEWSUBS_N new subscribers (default 3000) sent as fast as one
+# Python sender on CPU 0 goes (tests/netns/burst.py), then the counters.
+# NEWSUBS_BINS="label=bindir ..." compares builds (default: this tree's
+# build/bin); NEWSUBS_RUNS runs each (default 3). The paced, asserting
+# version is tests/netns/newsubs.sh. Writes OUT/newsubs.json when given.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+
+one() {	# one BINDIR: a run; prints "offered placed dropped bells"
+	BIN=$1
+	. "$ROOT/tests/netns/lib.sh"
+	trap tb_cleanup EXIT
+	local cpu=$(($(nproc) - 1)) n=${NEWSUBS_N:-3000} r d b
+	counter() {
+		ctl metrics | sed -n "s/^cgnat_$1{$2=\"$3\"} //p"
+	}
+	all_in() { [ "$(counter dataplane_total counter new_subscriber)" -ge "$n" ]; }
+	tb_up || return 1
+	tb_yaml "$TB_TMP/c.yaml" "ports: { block_size: 64, max_blocks: 1 }"
+	tb_cgnatd "$TB_TMP/c.yaml" || return 1
+	taskset -a -p -c "$cpu" "$CGNATD_PID" >/dev/null || return 1
+	tb_bg nat taskset -c "$cpu" sh -c 'while :; do :; done'
+	r=$(in_sub taskset -c 0 $PY "$ROOT/tests/netns/burst.py" "$n" $S1 9 1 0)
+	tb_wait 100 all_in
+	d=$(counter drops_total reason pool_empty)
+	b=$(counter dataplane_total counter grant_bell)
+	# r: "sent N in S s, R per second"; placed a second over the same S.
+	awk -v r="$r" -v d="$d" -v b="${b:-0}" 'BEGIN {
+		split(r, f, " "); printf "%d %d %d %d\n", f[6], (f[2] - d) / f[4], d, b }'
+}
+
+if [ "${1:-}" = one ]; then
+	one "$2"
+	exit
+fi
+OUT=${1:-}
+json=
+printf '%-10s %4s %10s %10s %8s %6s\n' build run offered/s placed/s dropped bells
+for lb in ${NEWSUBS_BINS:-refill=$ROOT/build/bin}; do
+	for i in $(seq 1 "${NEWSUBS_RUNS:-3}"); do
+		read -r off placed drop bells < <(bash "$0" one "${lb#*=}" | tail -1)
+		printf '%-10s %4s %10s %10s %8s %6s\n' "${lb%%=*}" "$i" \
+			"$off" "$placed" "$drop" "$bells"
+		json+="${json:+,}{\"build\":\"${lb%%=*}\",\"run\":$i,\"offered\":$off,\"placed\":$placed,\"dropped\":$drop}"
+	done
+done
+[ -n "$OUT" ] && echo "[$json]" >"$OUT/newsubs.json"
+exit 0

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf_bell.c - the grant doorbell through BPF_PROG_TEST_RUN: a burst of
+ * new subscribers rings once when it has taken half of the pool's
+ * first-block slots and not again while that record waits; an empty set
+ * of slots is counted (grant_new_empty) and rings; and the ring wakes
+ * cgnatd's refill thread (daemon/refill.c), which stocks the slots long
+ * before its period, so the next new subscriber goes through.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/libbpf.h>
+#include <cmocka.h>
+
+#include "bpf/cgnat.skel.h"
+#include "daemon/refill.h"
+#include "tests/bpf/nat_util.h"
+
+static int setup_bell(void **st)
+{
+	(void)st;
+	/* Four addresses, nothing stocked until the test says so. */
+	return h_load(&H, 4, 64, 2, 0);
+}
+
+static int bell_fd(void)
+{
+	return bpf_map__fd(H.dp.skel->maps.cgnat_grant_bell);
+}
+
+/* One packet from a new subscriber 100.64.3.n; returns the action. */
+static int new_sub(int n)
+{
+	char src[32];
+	struct pkt_spec s;
+	uint8_t out[512];
+	size_t olen;
+
+	snprintf(src, sizeof(src), "100.64.3.%d", n);
+	s = spec(17, src, 5000, S1, 7, H_INSIDE);
+	return run(H_INSIDE, &s, out, &olen);
+}
+
+static int count_rec(void *ctx, void *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	++*(int *)ctx;
+	return 0;
+}
+
+static void test_bell_once_per_burst(void **st)
+{
+	struct ring_buffer *rb;
+	int i, recs = 0;
+
+	(void)st;
+	pb_refill(&H.pb, &H.pv);
+	for (i = 1; i < CGNAT_NEW_DEPTH / 2; i++)
+		assert_int_equal(new_sub(i), XDP_REDIRECT);
+	assert_int_equal(h_stat(&H, STAT_GRANT_BELL), 0);
+	/* Half the slots taken: ring, then stay quiet while it waits. */
+	for (; i <= CGNAT_NEW_DEPTH; i++)
+		assert_int_equal(new_sub(i), XDP_REDIRECT);
+	assert_int_equal(h_stat(&H, STAT_GRANT_BELL), 1);
+	assert_int_equal(h_stat(&H, STAT_GRANT_NEW_EMPTY), 0);
+	assert_int_equal(new_sub(i++), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_GRANT_NEW_EMPTY), 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 1);
+	assert_int_equal(h_stat(&H, STAT_GRANT_BELL), 1);
+	rb = ring_buffer__new(bell_fd(), count_rec, &recs, NULL);
+	assert_non_null(rb);
+	assert_int_equal(ring_buffer__consume(rb), 1);
+	/* Read: the next one finding the slots empty rings again. */
+	assert_int_equal(new_sub(i), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_GRANT_BELL), 2);
+	assert_int_equal(h_stat(&H, STAT_GRANT_ADDR_EMPTY), 0);
+	ring_buffer__free(rb);
+}
+
+static int stock(void *ctx)
+{
+	(void)ctx;
+	return pb_refill(&H.pb, &H.pv);
+}
+
+static __u64 runs(struct refill *rf)
+{
+	return __atomic_load_n(&rf->runs, __ATOMIC_RELAXED);
+}
+
+static void test_bell_wakes_refill(void **st)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct refill rf;
+	int i, tries;
+
+	(void)st;
+	pb_refill(&H.pb, &H.pv);
+	/* A period far beyond the test: only the bell can wake it. */
+	assert_int_equal(
+		refill_start(&rf, bell_fd(), &lock, stock, NULL, 600000), 0);
+	for (i = 1; i <= CGNAT_NEW_DEPTH; i++)
+		assert_int_equal(new_sub(i), XDP_REDIRECT);
+	for (tries = 0; tries < 200 && !runs(&rf); tries++)
+		usleep(10000);
+	assert_true(runs(&rf) >= 1);
+	assert_true(__atomic_load_n(&rf.bells, __ATOMIC_RELAXED) >= 1);
+	/* No lock needed to look: the slots are shared memory. */
+	for (tries = 0; tries < 200 && !H.pv.grant_new[0]; tries++)
+		usleep(10000);
+	assert_int_equal(new_sub(i), XDP_REDIRECT);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 0);
+	refill_stop(&rf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bell_once_per_burst,
+						setup_bell, teardown),
+		cmocka_unit_test_setup_teardown(test_bell_wakes_refill,
+						setup_bell, teardown),
+	};
+
+	if (h_netns())
+		return 1;
+	return cmocka_run_group_tests_name("bell", tests, NULL, NULL);
+}

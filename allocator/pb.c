@@ -29,7 +29,8 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	pb->addr_reserved = calloc(n_addrs, sizeof(__u32));
 	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
 	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
-	    !pb->addr_pending || !pb->addr_cursor || !pb->addr_reserved || !pb->blk) {
+	    !pb->addr_pending || !pb->addr_cursor || !pb->addr_reserved ||
+	    !pb->blk) {
 		pb_free(pb);
 		return -ENOMEM;
 	}

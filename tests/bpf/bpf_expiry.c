@@ -231,10 +231,12 @@ static void test_icmp_error_expired(void **st)
 	qlen = quote_of(q, qb, 28);
 	flen = icmp_frame(f, h_mac_gw, h_mac_tout, pkt_ip(S1), ext, 64, 3, 3,
 			  qb, qlen);
+	olen = sizeof(out);
 	assert_int_equal(h_run(&H, H_OUTSIDE, f, flen, out, &olen),
 			 XDP_REDIRECT);
 	assert_int_equal(h_stat(&H, STAT_ICMP_XLATE), 1);
 	sess_expire(17, H1, 5000, S1, 7, past());
+	olen = sizeof(out);
 	assert_int_equal(h_run(&H, H_OUTSIDE, f, flen, out, &olen), XDP_DROP);
 	assert_int_equal(h_stat(&H, STAT_ICMP_XLATE), 1);
 }

@@ -11,7 +11,7 @@
  * (BPF_PROG_TEST_RUN, fresh packet each run) and the sessions per second
  * of all threads together over the timed rounds (syscalls included).
  *
- *   bench_evring [SESSIONS_PER_THREAD]
+ *   bench_evring [OUT.json [SESSIONS_PER_THREAD]]
  */
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -140,12 +140,21 @@ static int bench(struct ring_buffer *rb, struct config *c)
 	return fail ? -1 : 0;
 }
 
-static void report(struct config *c)
+/* A table row, and a JSON object to 'f' when given. */
+static void report(struct config *c, FILE *f, const char *sep)
 {
 	qsort(c->ns, c->n, sizeof(*c->ns), cmp_u32);
 	printf("%-6s %7d %14u %16.0f %10llu\n", c->events ? "on" : "off",
 	       c->threads, c->ns[c->n / 2], c->n * 1e9 / c->wall_ns,
 	       (unsigned long long)c->lost);
+	if (f)
+		fprintf(f,
+			"    {\"session_events\": %s, \"threads\": %d, "
+			"\"median_ns\": %u, \"sessions_per_s\": %.0f, "
+			"\"lost\": %llu}%s\n",
+			c->events ? "true" : "false", c->threads,
+			c->ns[c->n / 2], c->n * 1e9 / c->wall_ns,
+			(unsigned long long)c->lost, sep);
 }
 
 int main(int argc, char **argv)
@@ -157,7 +166,9 @@ int main(int argc, char **argv)
 	uint64_t events = 0;
 	int fail = 0, r, i;
 
-	per_thread = argc > 1 ? atoi(argv[1]) : 40000;
+	FILE *f = NULL;
+
+	per_thread = argc > 2 ? atoi(argv[2]) : 40000;
 	per_thread -= per_thread % ROUND;
 	if (per_thread <= 0 || h_netns() ||
 	    h_load_sized(&H, 4, 256, 32, 1, 1 << 21, 4096))
@@ -176,9 +187,20 @@ int main(int argc, char **argv)
 			fail |= bench(rb, &c[i]);
 	printf("%-6s %7s %14s %16s %10s\n", "events", "threads",
 	       "median ns/pkt", "sessions/s (all)", "lost");
+	if (argc > 1 && !(f = fopen(argv[1], "w")))
+		perror(argv[1]);
+	if (f)
+		fprintf(f, "{\n  \"unit\": \"ns per new session, "
+			   "BPF_PROG_TEST_RUN per-run median\",\n"
+			   "  \"results\": [\n");
 	for (i = 0; i < 4; i++) {
-		report(&c[i]);
+		report(&c[i], f, i < 3 ? "," : "");
 		free(c[i].ns);
+	}
+	if (f) {
+		fprintf(f, "  ],\n  \"events_read\": %llu\n}\n",
+			(unsigned long long)events);
+		fail |= fclose(f) != 0;
 	}
 	printf("events read: %llu\n", (unsigned long long)events);
 	ring_buffer__free(rb);

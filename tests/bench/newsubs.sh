@@ -29,9 +29,9 @@ one() {	# one BINDIR: a run; prints "offered placed dropped bells"
 	tb_wait 100 all_in
 	d=$(counter drops_total reason pool_empty)
 	b=$(counter dataplane_total counter grant_bell)
-	# r: "sent N in S s, R per second"; placed a second over the same S.
+	# r: "sent N in S s, R per second"; offered and placed a second over S.
 	awk -v r="$r" -v d="$d" -v b="${b:-0}" 'BEGIN {
-		split(r, f, " "); printf "%d %d %d %d\n", f[6], (f[2] - d) / f[4], d, b }'
+		split(r, f, " "); printf "%d %d %d %d\n", f[2] / f[4], (f[2] - d) / f[4], d, b }'
 }
 
 if [ "${1:-}" = one ]; then
@@ -41,6 +41,7 @@ fi
 OUT=${1:-}
 json=
 printf '%-10s %4s %10s %10s %8s %6s\n' build run offered/s placed/s dropped bells
+[ -n "$OUT" ] && mkdir -p "$OUT"
 for lb in ${NEWSUBS_BINS:-refill=$ROOT/build/bin}; do
 	for i in $(seq 1 "${NEWSUBS_RUNS:-3}"); do
 		read -r off placed drop bells < <(bash "$0" one "${lb#*=}" | tail -1)

@@ -25,6 +25,10 @@ run "data plane ns/packet (BPF_PROG_TEST_RUN)" \
 # SCALE_SESSIONS: the 10M stage's table (fewer when memory is short).
 run "10M sessions: memory, sweep cost, new flows during sweeps and restart" \
 	"$BUILD/bin/bench_scale" "$OUT/scale.json" "${SCALE_SESSIONS:-10000000}"
+run "session events: one core and two, one ring per CPU (ns per new session)" \
+	"$BUILD/bin/bench_evring" "$OUT/evring.json"
+run "new subscribers beside a busy process on cgnatd's CPU (netns)" \
+	tests/bench/newsubs.sh "$OUT"
 run "deterministic NAT beside PBA (ns/packet, log bytes)" \
 	"$BUILD/bin/bench_det" "$OUT/det.json"
 [ -x "$BUILD/bin/bench_store" ] &&

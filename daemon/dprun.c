@@ -496,8 +496,10 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	rc = sweep_work(r, &now);
 	if (rc)
 		return rc;
+	/* On the turn's first sync (dprun_refill): one scan of every
+	 * block a turn, as before the refill thread.
+	 */
 	pthread_mutex_lock(&r->pb_lock);
-	pb_sync(&r->pb, &r->pv, dprun_mono_ms());
 	pb_scan(&r->pb, &r->pv, &now);
 	pthread_mutex_unlock(&r->pb_lock);
 	deliver(r, &now);

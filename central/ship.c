@@ -345,12 +345,14 @@ static void *ship_main(void *arg)
 			report(sh, sh->p.err);
 			continue;
 		}
-		publish(sh, n);
 		/* Layout rows when the queue is drained: rare, and a lookup
-		 * of a deterministic pool needs only the version in force. */
+		 * of a deterministic pool needs only the version in force.
+		 * Published after them, so "0 rows behind" means the layouts
+		 * are in too (ship_feed stops on it). */
 		if (n < SHIP_BATCH_ROWS &&
 		    central_det_ship(&sh->p, sh->st, sh->node_id, sh->epoch,
 				     &sh->det_top) < 0) {
+			publish(sh, n); /* the batch itself is in */
 			report(sh, sh->p.err);
 			pgc_close(&sh->p);
 			sh->hwm = -1;
@@ -358,6 +360,7 @@ static void *ship_main(void *arg)
 				break;
 			continue;
 		}
+		publish(sh, n);
 		if (n < SHIP_BATCH_ROWS && nap(sh, SHIP_IDLE_MS))
 			break;
 		if (n == SHIP_BATCH_ROWS && nap(sh, 0))

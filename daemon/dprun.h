@@ -52,6 +52,7 @@ struct dprun {
 	__u64 sweep_step_max_ns; /* the longest step */
 	__u64 udp_short_ns;	/* shortest per-port UDP timer, 0 = none */
 	__u64 last_sweep_ms;	/* when the last one began */
+	__u64 sweep_hold_ms;	/* no pass before (new maps), 0 = none */
 	__u64 sweep_t0;		/* when the one under way began */
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
 	__u64 last_sweep_ns;	/* from its start to its end */

@@ -24,12 +24,14 @@ start_nfcapd() {	# start_nfcapd DIR
 }
 
 # Indexes k of the port blocks in an nfcapd dir (subscriber 100.64.k/256.k%256).
+# Every file: nfcapd -t 60 rotates on the wall clock's minute, so a run
+# across one leaves two.
 indexes() {
 	local f
-	f=$(ls "$1"/nfcapd.2* 2>/dev/null | head -n 1)
-	[ -n "$f" ] || return 0
-	nfdump -q -r "$f" -o json 2>/dev/null |
-		awk -F'"' '/"src4_addr"/ { split($4, a, ".")
+	for f in "$1"/nfcapd.2*; do
+		[ -e "$f" ] || continue
+		nfdump -q -r "$f" -o json 2>/dev/null
+	done | awk -F'"' '/"src4_addr"/ { split($4, a, ".")
 			print a[3] * 256 + a[4] }' | sort -n
 }
 

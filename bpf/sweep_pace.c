@@ -28,8 +28,11 @@ void sweep_pace_end(struct sweep_pace *p, const struct dp_sweep *sw)
 	/* A quarter or more of what it saw was expired: come sooner. */
 	if (seen && gone * 4 >= seen)
 		next /= 2;
-	/* A small table costs next to nothing to read: keep it prompt. */
-	if (sw->read < SWEEP_SMALL && next > SWEEP_SMALL_MS)
+	/* A small table costs next to nothing to read: keep it prompt. A
+	 * large one nearly empty is not small: its walk is its buckets.
+	 */
+	if (sw->read + sw->buckets / SWEEP_BUCKETS_PER_ENTRY < SWEEP_SMALL &&
+	    next > SWEEP_SMALL_MS)
 		next = SWEEP_SMALL_MS;
 	p->interval_ms = clamp(next, SWEEP_MIN_MS,
 			       p->cap_ms ? p->cap_ms : SWEEP_MAX_MS);

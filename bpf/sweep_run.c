@@ -28,6 +28,22 @@ static int pass_fd(const struct dp *dp, int pass)
 						   s->maps.cgnat_rsess);
 }
 
+/* The kernel's bucket count of the pass's table (a power of two). */
+static __u64 pass_buckets(const struct dp *dp, int pass)
+{
+	const struct cgnat_bpf *s = dp->skel;
+	__u64 n = bpf_map__max_entries(pass == PASS_SESSIONS ?
+					       s->maps.cgnat_sessions :
+				       pass == PASS_MAPPINGS ?
+					       s->maps.cgnat_mappings :
+					       s->maps.cgnat_rsess),
+	      b = 1;
+
+	while (b < n)
+		b <<= 1;
+	return b;
+}
+
 static int judge(struct dp *dp, __u32 op, __u32 n)
 {
 	struct cgnat_sweep_chunk ch = { .op = op, .n = n };
@@ -201,7 +217,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 		return dp_fail(dp, -EIO, "sweep failed to start");
 	sw->st = dp->skel->bss->sweep_state;
 	memset(&sw->a, 0, sizeof(sw->a));
-	sw->read = sw->left_ms_sum = sw->left_n = 0;
+	sw->read = sw->buckets = sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
@@ -229,6 +245,8 @@ int dp_sweep_step(struct dp *dp)
 	sw->token = next;
 	sw->more = !last;
 	sw->read += n;
+	if (last)
+		sw->buckets += pass_buckets(dp, sw->pass);
 	if (sw->pass == PASS_SESSIONS) {
 		sw->a.sessions_seen += n;
 		rc = sort_sessions(dp, n);

@@ -57,6 +57,19 @@ static void test_interval(void **st)
 	sw = seen(0, 0, 0, 0);
 	sweep_pace_end(&p, &sw);
 	assert_int_equal(p.interval_ms, SWEEP_SMALL_MS);
+	/* Empty tables of limits.sessions 1M (4M buckets) are small... */
+	sw = seen(0, 0, 0, 0);
+	sw.buckets = 4u << 20;
+	sweep_pace_end(&p, &sw);
+	assert_int_equal(p.interval_ms, SWEEP_SMALL_MS);
+	/* ... those of 10M (64M buckets) are not: the cap, or the mean. */
+	sw.buckets = 64u << 20;
+	sweep_pace_end(&p, &sw);
+	assert_int_equal(p.interval_ms, 60000);
+	sw = seen(1000, 20000, 0, 3000);
+	sw.buckets = 64u << 20;
+	sweep_pace_end(&p, &sw);
+	assert_int_equal(p.interval_ms, 20000);
 	sweep_pace_cap(&p, 1500);		/* tests' short timers */
 	assert_int_equal(p.interval_ms, 3000);
 	sw = seen(1000, 150000, 0, 3000);

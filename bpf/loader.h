@@ -130,6 +130,13 @@ void sweep_pace_cap(struct sweep_pace *p, __u64 shortest_timer_ms);
  * the next interval.
  */
 void sweep_pace_end(struct sweep_pace *p, const struct dp_sweep *sw);
+/* When the first pass after a load at now_ms may start: at once on maps
+ * reused from an earlier run (it reconciles them), one small-table
+ * interval later on new ones, which hold nothing to expire and whose
+ * empty buckets are the dearest read (see SWEEP_BUCKETS_PER_ENTRY).
+ */
+__u64 sweep_pace_first_ms(const struct sweep_pace *p, __u64 now_ms,
+			  int fresh);
 /* Entries the pass under way may have read by now_ms. */
 __u64 sweep_pace_allowed(const struct sweep_pace *p, __u64 now_ms);
 

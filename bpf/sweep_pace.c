@@ -52,3 +52,12 @@ __u64 sweep_pace_allowed(const struct sweep_pace *p, __u64 now_ms)
 		rate = SWEEP_RATE_MIN;
 	return (now_ms - p->t0_ms) * rate / 1000 + CGNAT_SWEEP_CHUNK;
 }
+
+__u64 sweep_pace_first_ms(const struct sweep_pace *p, __u64 now_ms,
+			  int fresh)
+{
+	if (!fresh)
+		return now_ms;
+	return now_ms + (p->interval_ms < SWEEP_SMALL_MS ? p->interval_ms :
+							  SWEEP_SMALL_MS);
+}

@@ -298,16 +298,11 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	pb_rebuild(&r->pb, &r->pv);
 	dprun_now(&now);
 	pb_rebuild_life(&r->pb, &r->pv, &now);
-	/* New maps hold nothing to expire, and reading their empty buckets
-	 * at once would cost ~4 ns a bucket in calls the kernel does not
-	 * preempt (8 ms for a 2M-entry table here), on cgnatd's CPU, just
-	 * when a rebooted box's subscribers all come back: the first pass
-	 * waits one small-table interval instead. Reused pins are swept at
-	 * once (reconciliation).
+	/* Reading new maps' empty buckets at once would hold cgnatd's CPU
+	 * in kernel calls nothing preempts (8 ms for a 2M-entry table
+	 * here) just when a rebooted box's subscribers all come back.
 	 */
-	if (r->dp.fresh)
-		r->sweep_hold_ms = now.ms + (r->pace.interval_ms < SWEEP_SMALL_MS ?
-					     r->pace.interval_ms : SWEEP_SMALL_MS);
+	r->sweep_hold_ms = sweep_pace_first_ms(&r->pace, now.ms, r->dp.fresh);
 	rc = evo_init(&r->evo, &(struct evo_geom){
 				.n_addrs = o->n_addrs, .addrs = o->addrs,
 				.port_lo = o->cfg.port_lo,

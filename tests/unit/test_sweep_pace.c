@@ -79,6 +79,22 @@ static void test_interval(void **st)
 	assert_int_equal(p.cap_ms, SWEEP_MIN_MS);
 }
 
+/* The first pass: at once on reused maps, 5 s on (or the interval
+ * when shorter) on new ones.
+ */
+static void test_first(void **st)
+{
+	struct sweep_pace p = { 0 };
+
+	(void)st;
+	sweep_pace_cap(&p, 30000);
+	assert_int_equal(sweep_pace_first_ms(&p, 1000, 0), 1000);
+	assert_int_equal(sweep_pace_first_ms(&p, 1000, 1),
+			 1000 + SWEEP_SMALL_MS);
+	sweep_pace_cap(&p, 1500);	/* 3 s interval */
+	assert_int_equal(sweep_pace_first_ms(&p, 1000, 1), 4000);
+}
+
 static void test_allowed(void **st)
 {
 	struct sweep_pace p = { .interval_ms = 60000, .cap_ms = 60000,
@@ -101,6 +117,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval),
+		cmocka_unit_test(test_first),
 		cmocka_unit_test(test_allowed),
 	};
 

@@ -78,6 +78,7 @@ struct dp_sweep {
 	struct cgnat_sweep_args a;	/* counts so far */
 	__u64 read;		/* entries read, all tables */
 	__u64 buckets;		/* hash buckets walked, all tables */
+	__u64 read_max_ns;	/* the pass's longest batch read */
 	__u64 left_ms_sum;	/* remaining lifetime of the live sessions */
 	__u64 left_n;		/* it saw, for the next interval */
 	__u64 passes;		/* completed since the load */
@@ -94,8 +95,9 @@ struct dp_sweep {
  * the interval follows the remaining lifetimes of the live sessions the
  * last pass saw (their mean), within SWEEP_MIN_MS and the cap (twice the
  * shortest timer, at most SWEEP_MAX_MS; SWEEP_SMALL_MS for tables
- * small enough to cost nothing: few entries read and few buckets
- * walked, since a walk costs per bucket, even an empty one); a pass
+ * small enough to cost nothing: few entries read, few buckets walked,
+ * since a walk costs per bucket, even an empty one, and no batch read
+ * longer than SWEEP_SMALL_READ_NS); a pass
  * that deleted a large share halves it (Cilium). Expired entries are
  * absent to every lookup whenever the sweep comes, so its lateness costs
  * memory and nothing else; a subscriber short of ports reclaims its own
@@ -113,6 +115,14 @@ struct dp_sweep {
  * count as 40k entries, 64M (10M) as 640k.
  */
 #define SWEEP_BUCKETS_PER_ENTRY 100ull
+/* One batch read walks buckets until it has its entries, in a kernel
+ * call that nothing on its CPU preempts (PREEMPT_NONE), the refill
+ * thread included: 8.5 ms for the empty mapping table of the default
+ * limits.sessions here. A pass with a read longer than this (cgnatd's
+ * loop's own budget for sweep steps in a turn) is not small: nearly
+ * empty large tables wait their interval, not SWEEP_SMALL_MS.
+ */
+#define SWEEP_SMALL_READ_NS 2000000ull
 
 struct sweep_pace {
 	__u64 interval_ms;	/* from one pass's start to the next */

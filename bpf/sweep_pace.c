@@ -32,7 +32,7 @@ void sweep_pace_end(struct sweep_pace *p, const struct dp_sweep *sw)
 	 * large one nearly empty is not small: its walk is its buckets.
 	 */
 	if (sw->read + sw->buckets / SWEEP_BUCKETS_PER_ENTRY < SWEEP_SMALL &&
-	    next > SWEEP_SMALL_MS)
+	    sw->read_max_ns <= SWEEP_SMALL_READ_NS && next > SWEEP_SMALL_MS)
 		next = SWEEP_SMALL_MS;
 	p->interval_ms = clamp(next, SWEEP_MIN_MS,
 			       p->cap_ms ? p->cap_ms : SWEEP_MAX_MS);

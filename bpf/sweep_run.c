@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -26,6 +27,14 @@ static int pass_fd(const struct dp *dp, int pass)
 	return bpf_map__fd(pass == PASS_SESSIONS ? s->maps.cgnat_sessions :
 			   pass == PASS_MAPPINGS ? s->maps.cgnat_mappings :
 						   s->maps.cgnat_rsess);
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* The kernel's bucket count of the pass's table (a power of two). */
@@ -217,7 +226,8 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 		return dp_fail(dp, -EIO, "sweep failed to start");
 	sw->st = dp->skel->bss->sweep_state;
 	memset(&sw->a, 0, sizeof(sw->a));
-	sw->read = sw->buckets = sw->left_ms_sum = sw->left_n = 0;
+	sw->read = sw->buckets = sw->read_max_ns = 0;
+	sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
@@ -229,14 +239,18 @@ int dp_sweep_step(struct dp *dp)
 	struct dp_sweep *sw = &dp->sw;
 	LIBBPF_OPTS(bpf_map_batch_opts, o);
 	__u32 n = CGNAT_SWEEP_CHUNK;
-	__u64 next = 0;
+	__u64 next = 0, t;
 	int rc, last;
 
 	if (sw->pass <= 0 || sw->pass >= PASS_END)
 		return 0;
+	t = mono_ns();
 	rc = bpf_map_lookup_batch(pass_fd(dp, sw->pass),
 				  sw->more ? &sw->token : NULL, &next,
 				  sw->keys, sw->vals, &n, &o);
+	t = mono_ns() - t;
+	if (t > sw->read_max_ns)
+		sw->read_max_ns = t;
 	last = rc == -ENOENT;	/* the table's end; n entries still came */
 	if (rc && !last) {
 		sw->pass = 0;

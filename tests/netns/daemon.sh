@@ -105,7 +105,9 @@ check "a UDP session to port 53 runs on the 30 s port timer (${left}s)" \
 left=$(udp_left $S1:7)
 check "a UDP session to port 7 on the general 300 s one (${left}s)" \
 	test "${left:-0}" -ge 280 -a "${left:-999}" -le 301
-# The expiry sweep (every 5 s here) as status and metrics show it.
+# The expiry sweep as status and metrics show it: its first pass on new
+# maps comes 5 s after the start; the next one waits the interval, since
+# the default tables, nearly empty, are costly to walk (sweep_pace.c).
 swept() {
 	ctl --json status | $PY -c '
 import json, sys
@@ -116,7 +118,7 @@ check "status --json: a sweep completed, having seen the sessions" \
 	tb_wait 200 swept
 sw=$(ctl status)
 check "status: the last expiry sweep's time and counts" grep -qE \
-	"^expiry sweep: every 5\.0 s, [0-9]+ done; the last took [0-9.]+ ms: [1-9][0-9]* sessions seen" <<<"$sw"
+	"^expiry sweep: every [0-9]+\.[0-9] s, [0-9]+ done; the last took [0-9.]+ ms: [1-9][0-9]* sessions seen" <<<"$sw"
 m=$(ctl -c "$CFG" metrics)
 check "metrics: sweeps counted" \
 	grep -qE '^cgnatd_total\{counter="sweeps"\} [1-9]' <<<"$m"

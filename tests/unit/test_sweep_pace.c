@@ -70,6 +70,20 @@ static void test_interval(void **st)
 	sw.buckets = 64u << 20;
 	sweep_pace_end(&p, &sw);
 	assert_int_equal(p.interval_ms, 20000);
+	/* Few buckets, but a batch read that held the CPU 8.5 ms: not
+	 * small either; 2 ms is.
+	 */
+	sw = seen(0, 0, 0, 0);
+	sw.read_max_ns = 8500000;
+	sweep_pace_end(&p, &sw);
+	assert_int_equal(p.interval_ms, 60000);
+	sw.read_max_ns = SWEEP_SMALL_READ_NS;
+	sweep_pace_end(&p, &sw);
+	assert_int_equal(p.interval_ms, SWEEP_SMALL_MS);
+	sw = seen(1000, 20000, 0, 3000);
+	sw.read_max_ns = 8500000;
+	sweep_pace_end(&p, &sw);
+	assert_int_equal(p.interval_ms, 20000);
 	sweep_pace_cap(&p, 1500);		/* tests' short timers */
 	assert_int_equal(p.interval_ms, 3000);
 	sw = seen(1000, 150000, 0, 3000);

@@ -23,7 +23,9 @@
 # to queue k, and a timed run with k cores starts one generator on each
 # of CPUs 0..k-1, each sending its own share of the flows: each core
 # carries its own pipeline inline, the way RSS spreads flows over the
-# queues of a NIC. Outbound only. Its new-flow half (BENCH_MC_CPS_FLOWS)
+# queues of a NIC. Outbound, then inbound: there each core's generator
+# sends its share of the flows to the external endpoints the outbound
+# sink learned. Its new-flow half (BENCH_MC_CPS_FLOWS)
 # sends never-seen flows once, split over the k generators, through
 # cgnat, cgnat with session events (one ring-buffer event per new flow,
 # one ring per CPU) and nftables (see stage_mc_newflows).
@@ -422,10 +424,11 @@ core_counts() {
 }
 
 # The multi-core stage: testbeds with $CORES queues per veth, the state
-# of 'n' UDP flows, then outbound runs at 1, 2 and $CORES cores, the
-# repetitions going round the configurations and core counts.
+# of 'n' UDP flows, then outbound runs and then inbound runs at 1, 2 and
+# $CORES cores, the repetitions going round the configurations and core
+# counts.
 stage_cores() {	# stage_cores n
-	local n=$1 c k rep ks
+	local n=$1 c k rep ks dir
 	ks=$(core_counts)
 	GEN=$((GEN + 1))
 	Q=$CORES
@@ -437,15 +440,22 @@ stage_cores() {	# stage_cores n
 			establish udp "$n" || { Q=1; return 1; }
 	done
 	Q=1
-	for c in $MC_CONFIGS; do
-		use "$c"
-		lb sink "$P/sink_out" "$(expect_out)" 0 || return 1
-	done
-	for rep in $(seq 1 "$REPS"); do
-		for k in $ks; do
-			for c in $MC_CONFIGS; do
-				use "$c"
-				run_point udp "$n" out "$rep" "$k" || return 1
+	for dir in out in; do
+		for c in $MC_CONFIGS; do
+			use "$c"
+			if [ $dir = out ]; then
+				lb sink "$P/sink_out" "$(expect_out)" 0
+			else
+				lb sink "$P/sink_in" dst 0
+			fi || return 1
+		done
+		for rep in $(seq 1 "$REPS"); do
+			for k in $ks; do
+				for c in $MC_CONFIGS; do
+					use "$c"
+					run_point udp "$n" $dir "$rep" "$k" ||
+						return 1
+				done
 			done
 		done
 	done
@@ -687,7 +697,7 @@ for n in $TCP_FLOWS; do
 	stage tcp "$n" || { say "  failed (see $LOG)"; rc=1; all_down; }
 done
 for n in $MC_FLOWS; do
-	say "  multi-core (1, 2, $CORES cores), udp, $n flows: $MC_CONFIGS"
+	say "  multi-core (1, 2, $CORES cores), udp out and in, $n flows: $MC_CONFIGS"
 	stage_cores "$n" || { say "  failed (see $LOG)"; rc=1; all_down; }
 done
 if [ "$CPS_FLOWS" -gt 0 ]; then

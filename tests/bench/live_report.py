@@ -13,10 +13,11 @@ repetition keeps the cleanest of its attempts (least time waiting for the
 CPU); the wall-clock rates are in the JSON beside them. A point is the
 median of its repetitions, with the range; a ratio is the median of the
 per-round ratios (the repetitions of a stage go round the configurations).
-Multi-core points are frames delivered per wall-clock second by all the
-cores of the run together (one generator and pipeline per core); their
-ratios (scaling, cgnat against the one-lookup floor) are paired the same
-way, within one round of the same run. Multi-core new flows: each run
+Multi-core points (UDP outbound and inbound, one block per direction)
+are frames delivered per wall-clock second by all the cores of the run
+together (one generator and pipeline per core); their ratios (scaling,
+cgnat against the one-lookup floor) are paired the same way, within one
+round of the same run. Multi-core new flows: each run
 sends never-seen flows once, split over its k cores; "all cores" is
 flows translated / the longest core's kernel time, "per core" flows /
 the cores' kernel time together (CPU-seconds), scaling against 1 core
@@ -80,16 +81,17 @@ def pps_points(recs):
 
 
 def mc_points(recs):
-    """(config, flows, cores) -> summary of aggregate pps per rep."""
+    """(config, dir, flows, cores) -> summary of aggregate pps per rep.
+    Records from before inbound was measured have no "dir": outbound."""
     tries = defaultdict(list)
     for r in recs:
         if r["kind"] == "mcpps" and r["r"].get("err", 0) == 0:
-            tries[(r["config"], r["flows"], r["cores"], r["rep"])].append(
-                r["r"])
+            tries[(r["config"], r.get("dir", "out"), r["flows"], r["cores"],
+                   r["rep"])].append(r["r"])
     reps = defaultdict(list)
-    for (cfg, n, k, rep), runs in sorted(tries.items()):
+    for (cfg, d, n, k, rep), runs in sorted(tries.items()):
         best = min(runs, key=lambda x: x["wait"] / max(x["secs"], 1e-9))
-        reps[(cfg, n, k)].append({"rep": rep, "pps": best["pps"],
+        reps[(cfg, d, n, k)].append({"rep": rep, "pps": best["pps"],
                                   "pps_cpu": best["ok"] / best["run"]
                                   if best["run"] else 0,
                                   "wait_frac": best["wait"] /
@@ -105,41 +107,44 @@ def mc_points(recs):
 
 
 def mc_table(mc):
+    """One block per direction (outbound first), as in pps_table."""
     rows, lines = [], []
-    cores = sorted({k for (_, _, k) in mc})
-    flows = sorted({n for (_, n, _) in mc})
-    head = "%8s %5s " % ("flows", "cores") + " ".join(
+    cores = sorted({k for (_, _, _, k) in mc})
+    dirs = sorted({d for (_, d, _, _) in mc}, key=lambda d: d != "out")
+    head = "%-3s %8s %5s " % ("dir", "flows", "cores") + " ".join(
         "%-20s" % name for _, name in MC_CONFIGS) + \
         " %7s %7s" % ("cg/flr", "cg/nft")
     lines.append(head)
     lines.append("-" * len(head))
-    for n in flows:
-        for k in cores:
-            get = {c: mc.get((c, n, k)) for c, _ in MC_CONFIGS}
-            r_fl = paired(get["cgnat"], get["fwdst"], lambda a, b: a / b)
-            r_nft = paired(get["cgnat"], get["nft"], lambda a, b: a / b)
-            row = {"flows": n, "cores": k, "cgnat_over_floor": r_fl,
-                   "cgnat_over_nft": r_nft}
-            for c, _ in MC_CONFIGS:
-                row[c] = get[c]
-                one = mc.get((c, n, cores[0]))
-                if k != cores[0] and get[c] and one:
-                    row.setdefault("scaling", {})[c] = paired(
-                        get[c], one, lambda a, b: a / b)
-            rows.append(row)
-            lines.append("%8d %5d " % (n, k) + " ".join(
-                "%-20s" % mpps(get[c]) for c, _ in MC_CONFIGS) +
-                " %7s %7s" % ("%.2f" % r_fl if r_fl else "-",
-                              "%.1f" % r_nft if r_nft else "-"))
+    for d in dirs:
+        flows = sorted({n for (_, dd, n, _) in mc if dd == d})
+        for n in flows:
+            for k in cores:
+                get = {c: mc.get((c, d, n, k)) for c, _ in MC_CONFIGS}
+                r_fl = paired(get["cgnat"], get["fwdst"], lambda a, b: a / b)
+                r_nft = paired(get["cgnat"], get["nft"], lambda a, b: a / b)
+                row = {"dir": d, "flows": n, "cores": k,
+                       "cgnat_over_floor": r_fl, "cgnat_over_nft": r_nft}
+                for c, _ in MC_CONFIGS:
+                    row[c] = get[c]
+                    one = mc.get((c, d, n, cores[0]))
+                    if k != cores[0] and get[c] and one:
+                        row.setdefault("scaling", {})[c] = paired(
+                            get[c], one, lambda a, b: a / b)
+                rows.append(row)
+                lines.append("%-3s %8d %5d " % (d, n, k) + " ".join(
+                    "%-20s" % mpps(get[c]) for c, _ in MC_CONFIGS) +
+                    " %7s %7s" % ("%.2f" % r_fl if r_fl else "-",
+                                  "%.1f" % r_nft if r_nft else "-"))
     sc = [r for r in rows if r.get("scaling")]
     if sc:
         lines.append("scaling (pps at k cores / pps at %d, same round):" %
                      cores[0])
         for r in sc:
-            lines.append("  %8d flows, %d cores: " % (r["flows"], r["cores"])
-                         + ", ".join("%s %.2fx" % (c, v)
-                                     for c, v in r["scaling"].items()
-                                     if v is not None))
+            lines.append("  %-3s %8d flows, %d cores: " % (
+                r["dir"], r["flows"], r["cores"]) + ", ".join(
+                    "%s %.2fx" % (c, v) for c, v in r["scaling"].items()
+                    if v is not None))
     return rows, lines
 
 
@@ -215,7 +220,7 @@ def targets(rows, mc_rows=()):
     floor = [("%s %s %d" % (r["proto"], r["dir"], r["flows"]),
               r["cgnat_over_fwd_lookup"]) for r in rows
              if r["cgnat_over_fwd_lookup"] is not None] + \
-        [("udp out %d, %d cores" % (r["flows"], r["cores"]),
+        [("udp %s %d, %d cores" % (r["dir"], r["flows"], r["cores"]),
           r["cgnat_over_floor"]) for r in mc_rows
          if r["cgnat_over_floor"] is not None]
     miss_floor = [n for n, v in floor if v < TARGET_FLOOR]
@@ -448,8 +453,8 @@ def main():
             " at " + ", ".join(t["missed_at"]) if t["missed_at"] else ""))
     if mc:
         print("\nMulti-core: Mpps of all the run's cores together (UDP "
-              "out, one generator per core), median [min-max]; cg/flr = "
-              "cgnat / fwd+lookup")
+              "out and in, one generator per core), median [min-max]; "
+              "cg/flr = cgnat / fwd+lookup")
         print("\n".join(mc_lines))
     for k, t in tg.items():
         if k != "cgnat_over_floor":

@@ -381,6 +381,21 @@ run_point() {	# run_point proto n dir rep [cores]
 	done
 }
 
+# Every named configuration's sink counts the frames of direction 'dir'
+# from now on.
+arm_sinks() {	# arm_sinks dir config...
+	local dir=$1 c
+	shift
+	for c in "$@"; do
+		use "$c"
+		if [ "$dir" = out ]; then
+			lb sink "$P/sink_out" "$(expect_out)" 0
+		else
+			lb sink "$P/sink_in" dst 0
+		fi || return 1
+	done
+}
+
 # One stage: every configuration's testbed up with the state of 'n'
 # flows, then the repetitions round the configurations.
 stage() {	# stage proto n
@@ -394,14 +409,7 @@ stage() {	# stage proto n
 			establish "$proto" "$n" || return 1
 	done
 	for dir in out in; do
-		for c in $CONFIGS; do
-			use "$c"
-			if [ $dir = out ]; then
-				lb sink "$P/sink_out" "$(expect_out)" 0
-			else
-				lb sink "$P/sink_in" dst 0
-			fi || return 1
-		done
+		arm_sinks $dir $CONFIGS || return 1
 		for rep in $(seq 1 "$REPS"); do
 			for c in $CONFIGS; do
 				use "$c"
@@ -441,14 +449,7 @@ stage_cores() {	# stage_cores n
 	done
 	Q=1
 	for dir in out in; do
-		for c in $MC_CONFIGS; do
-			use "$c"
-			if [ $dir = out ]; then
-				lb sink "$P/sink_out" "$(expect_out)" 0
-			else
-				lb sink "$P/sink_in" dst 0
-			fi || return 1
-		done
+		arm_sinks $dir $MC_CONFIGS || return 1
 		for rep in $(seq 1 "$REPS"); do
 			for k in $ks; do
 				for c in $MC_CONFIGS; do

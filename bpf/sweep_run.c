@@ -20,13 +20,14 @@
 
 enum { PASS_SESSIONS = 1, PASS_MAPPINGS, PASS_RSESS, PASS_END };
 
-static int pass_fd(const struct dp *dp, int pass)
+/* The table pass 'pass' reads. */
+static struct bpf_map *pass_map(const struct dp *dp, int pass)
 {
 	const struct cgnat_bpf *s = dp->skel;
 
-	return bpf_map__fd(pass == PASS_SESSIONS ? s->maps.cgnat_sessions :
-			   pass == PASS_MAPPINGS ? s->maps.cgnat_mappings :
-						   s->maps.cgnat_rsess);
+	return pass == PASS_SESSIONS ? s->maps.cgnat_sessions :
+	       pass == PASS_MAPPINGS ? s->maps.cgnat_mappings :
+				       s->maps.cgnat_rsess;
 }
 
 static __u64 mono_ns(void)
@@ -40,13 +41,7 @@ static __u64 mono_ns(void)
 /* The kernel's bucket count of the pass's table (a power of two). */
 static __u64 pass_buckets(const struct dp *dp, int pass)
 {
-	const struct cgnat_bpf *s = dp->skel;
-	__u64 n = bpf_map__max_entries(pass == PASS_SESSIONS ?
-					       s->maps.cgnat_sessions :
-				       pass == PASS_MAPPINGS ?
-					       s->maps.cgnat_mappings :
-					       s->maps.cgnat_rsess),
-	      b = 1;
+	__u64 n = bpf_map__max_entries(pass_map(dp, pass)), b = 1;
 
 	while (b < n)
 		b <<= 1;
@@ -245,7 +240,7 @@ int dp_sweep_step(struct dp *dp)
 	if (sw->pass <= 0 || sw->pass >= PASS_END)
 		return 0;
 	t = mono_ns();
-	rc = bpf_map_lookup_batch(pass_fd(dp, sw->pass),
+	rc = bpf_map_lookup_batch(bpf_map__fd(pass_map(dp, sw->pass)),
 				  sw->more ? &sw->token : NULL, &next,
 				  sw->keys, sw->vals, &n, &o);
 	t = mono_ns() - t;

@@ -12,12 +12,13 @@ suite=${1:-all}
 passed=0
 failed=0
 failed_names=()
+OUT=$(mktemp)	# one suite's output at a time
+trap 'rm -f "$OUT"' EXIT
 
 run_one() {
 	local name=$1
 	shift
-	local out rc p f t0=$SECONDS
-	out=$(mktemp)
+	local out=$OUT rc p f t0=$SECONDS
 	echo "=== $name"
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -32,7 +33,6 @@ run_one() {
 	passed=$((passed + p))
 	failed=$((failed + f))
 	[ "$f" -eq 0 ] || failed_names+=("$name")
-	rm -f "$out"
 }
 
 want() { [ "$suite" = all ] || [ "$suite" = "$1" ]; }

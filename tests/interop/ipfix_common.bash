@@ -129,6 +129,17 @@ bg_log() {
 }
 
 # Stop one background process by PID and wait for it.
+# nfdump_all DIR [FILTER]: nfdump -o json of every file nfcapd wrote in
+# DIR (nfcapd -t 60 starts a new one on each wall-clock minute, so a run
+# across one leaves two).
+nfdump_all() {
+	local f
+	for f in "$1"/nfcapd.2*; do
+		[ -e "$f" ] || continue
+		nfdump -q -r "$f" ${2:+"$2"} -o json 2>/dev/null
+	done
+}
+
 stop_pid() {
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null

@@ -27,14 +27,9 @@ check "sender 43: 9 records sent" grep -q 'c0_sent=9 c0_dropped=0' \
 sleep 0.5
 stop_pid "$NFCAPD"	# SIGTERM: nfcapd writes its file and exits
 
-# nfdump -o json of every file (nfcapd -t 60 rotates on the wall clock's
-# minute, so a run across one leaves two), one record per line:
-# key=value ...
+# Every record nfcapd wrote in DIR, one per line: key=value ...
 json_lines() {
-	local f
-	for f in "$@"; do
-		nfdump -q -r "$f" -o json 2>/dev/null
-	done | awk '
+	nfdump_all "$1" | awk '
 	/^\{/ { rec = "" }
 	/" : / { k = $1; v = $0; sub(/^[^:]*: /, "", v); gsub(/[",]/, "", k)
 		gsub(/^"|",?$|,$/, "", v); gsub(/ /, "_", v)
@@ -43,7 +38,7 @@ json_lines() {
 }
 F=$(ls "$T"/nf/nfcapd.2* 2>/dev/null | head -n 1)
 check "nfcapd wrote a file" test -n "$F"
-json_lines "$T"/nf/nfcapd.2* >"$T/recs"
+json_lines "$T/nf" >"$T/recs"
 check "nfdump reads 20 records" test "$(grep -c . "$T/recs")" -eq 20
 check "two exporters (domains 42 and 43) kept apart" \
 	grep -q 'Observation domain 43' "$T/nfcapd.log"
@@ -69,8 +64,7 @@ check "4/5 NAT44 session with inside and outside ports" \
 	grep -q 'proto=17 .*src_port=5353 .*src4_addr=100.64.0.30 .*src4_xlt_ip=203.0.113.3 .*src_xlt_port=40123 .*nat_event_id=5 ' \
 	"$T/recs"
 check "nfdump filter 'nat event 16' finds the 4 allocations" \
-	test "$(for f in "$T"/nf/nfcapd.2*; do
-		nfdump -q -r "$f" 'nat event 16' -o json; done | grep -c FLOW)" -eq 4
+	test "$(nfdump_all "$T/nf" 'nat event 16' | grep -c FLOW)" -eq 4
 check "no Historic natEvent 1/2" \
 	bash -c "! grep -Eq 'nat_event_id=(1|2) ' '$T/recs'"
 finish

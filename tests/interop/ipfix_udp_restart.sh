@@ -24,14 +24,8 @@ start_nfcapd() {	# start_nfcapd DIR
 }
 
 # Indexes k of the port blocks in an nfcapd dir (subscriber 100.64.k/256.k%256).
-# Every file: nfcapd -t 60 rotates on the wall clock's minute, so a run
-# across one leaves two.
 indexes() {
-	local f
-	for f in "$1"/nfcapd.2*; do
-		[ -e "$f" ] || continue
-		nfdump -q -r "$f" -o json 2>/dev/null
-	done | awk -F'"' '/"src4_addr"/ { split($4, a, ".")
+	nfdump_all "$1" | awk -F'"' '/"src4_addr"/ { split($4, a, ".")
 			print a[3] * 256 + a[4] }' | sort -n
 }
 

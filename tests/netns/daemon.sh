@@ -109,10 +109,8 @@ check "a UDP session to port 7 on the general 300 s one (${left}s)" \
 # maps comes 5 s after the start; the next one waits the interval, since
 # the default tables, nearly empty, are costly to walk (sweep_pace.c).
 swept() {
-	ctl --json status | $PY -c '
-import json, sys
-s = json.load(sys.stdin)["cgnatd"]["sweep"]
-sys.exit(not (s["completed"] >= 1 and s["last_sessions_seen"] >= 1))'
+	[ "$(tb_sweep completed)" -ge 1 ] &&
+		[ "$(tb_sweep last_sessions_seen)" -ge 1 ]
 }
 check "status --json: a sweep completed, having seen the sessions" \
 	tb_wait 200 swept

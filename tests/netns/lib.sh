@@ -189,6 +189,14 @@ tb_must() {
 }
 tb_pid_is() { [ "$(cat "$RUN/cgnatd.pid" 2>/dev/null)" = "$1" ]; }
 
+# tb_sweep KEY: the "sweep" object's KEY in cgnatctl status --json
+# (completed, last_sessions_seen, ...; from cgnatd's stats file).
+tb_sweep() {
+	ctl --json status | $PY -c '
+import json, sys
+print(json.load(sys.stdin)["cgnatd"]["sweep"][sys.argv[1]])' "$1"
+}
+
 # tb_stop_cgnatd [SIGNAL]: stop it (TERM by default) and wait for it.
 tb_stop_cgnatd() {
 	[ -n "$CGNATD_PID" ] || return 0

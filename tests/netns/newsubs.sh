@@ -51,11 +51,7 @@ tb_must "cgnatd's threads pinned to CPU $CPU" \
 # preempts, the refill thread included; the next pass waits its
 # interval (docs/scale-expiry.md). The burst comes after that pass: what
 # is tested here is the busy loop.
-swept() {
-	ctl --json status | $PY -c '
-import json, sys
-sys.exit(json.load(sys.stdin)["cgnatd"]["sweep"]["completed"] < 1)'
-}
+swept() { [ "$(tb_sweep completed)" -ge 1 ]; }
 tb_must "cgnatd's first sweep pass" tb_wait 150 swept
 tb_bg nat taskset -c "$CPU" sh -c 'while :; do :; done'
 BUSY=${TB_PIDS[-1]}

@@ -192,10 +192,11 @@ _Static_assert(sizeof(struct cgnat_map_key) == 8, "map_key layout");
  *
  * expires_ns (OUT half) bounds the expiries of its sessions from above:
  * whoever writes a session expiry e first makes sure it is at least
- * CGNAT_MAP_BOUND(e), the end of e's 2^CGNAT_MAP_BOUND_SHIFT ns slot, so
- * a refresh inside one slot needs no mapping lookup. Past it (and past
- * a PCP lifetime) no session of the mapping is live: the data plane
- * treats the mapping as absent before any sweep comes (cgnat_map_live).
+ * CGNAT_MAP_BOUND(e), the end of e's bound slot, so a refresh inside one
+ * slot needs no mapping lookup. Past it (and past a PCP lifetime) no
+ * session of the mapping is live: the data plane treats the mapping as
+ * absent before any sweep comes (cgnat_map_live). The slot's width is
+ * carried by e itself (cgnat_exp_make): 2^(32 + (e & 7)) ns.
  * CGNAT_MAP_NO_BOUND: written by userspace without its sessions' times
  * (HA); only the sweep's marks end it.
  */
@@ -227,10 +228,45 @@ struct cgnat_map {
 	__u64 expires_ns;	/* OUT half: bound of its sessions' expiries */
 };
 
-#define CGNAT_MAP_BOUND_SHIFT 32	/* ~4.3 s slots */
-#define CGNAT_MAP_BOUND(e) ((((e) >> CGNAT_MAP_BOUND_SHIFT) + 1) \
-			    << CGNAT_MAP_BOUND_SHIFT)
+/* Bound slots. A session expiry's low 3 bits (nanoseconds nobody
+ * reads) say how wide the slot of its mapping's bound is: 2^(32 + code)
+ * ns, from 4.3 s (code 0) to 34 s (code 3), the widest no more than an
+ * eighth of the session's timer. Each active session raises its
+ * mapping's bound (a lookup of a cold mapping) once per slot, so the
+ * width is the trade: at 1M active flows 4.3 s slots cost a quarter of
+ * the packet path; 34 s slots keep a port (and the logged block end)
+ * at most 34 s past a 300 s timer. Carried in the value, not chosen by
+ * whoever reads it: the mapping was covered with the width the session
+ * wrote, whatever the configuration says now.
+ */
+#define CGNAT_MAP_BOUND_SHIFT 32	/* the narrowest slot, ~4.3 s */
+#define CGNAT_EXP_CODE_MASK 7ull
+#define CGNAT_EXP_CODE_MAX 3		/* slots of up to 2^35 ns, ~34 s */
+
+static inline __u64 cgnat_map_bound(__u64 e)
+{
+	__u32 sh = CGNAT_MAP_BOUND_SHIFT + (__u32)(e & CGNAT_EXP_CODE_MASK);
+
+	return ((e >> sh) + 1) << sh;
+}
+#define CGNAT_MAP_BOUND(e) cgnat_map_bound(e)
 #define CGNAT_MAP_NO_BOUND (~0ull)
+
+/* A session expiry of at least 'raw' for a session whose timer is
+ * 'timeout_ns' (0: the narrowest slot), its slot code in the low bits.
+ */
+static inline __u64 cgnat_exp_make(__u64 raw, __u64 timeout_ns)
+{
+	__u64 code = 0;
+
+	if (timeout_ns >= 8ull << (CGNAT_MAP_BOUND_SHIFT + 3))
+		code = 3;
+	else if (timeout_ns >= 8ull << (CGNAT_MAP_BOUND_SHIFT + 2))
+		code = 2;
+	else if (timeout_ns >= 8ull << (CGNAT_MAP_BOUND_SHIFT + 1))
+		code = 1;
+	return ((raw + CGNAT_EXP_CODE_MASK) & ~CGNAT_EXP_CODE_MASK) | code;
+}
 
 /* 1 while mapping half m holds a PCP lifetime at time now_ns. */
 static inline int cgnat_map_pcp_live(const struct cgnat_map *m, __u64 now_ns)

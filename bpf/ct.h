@@ -69,6 +69,18 @@ static __always_inline __u64 ct_timeout(const struct cgnat_cfg *cfg,
 	return cfg->icmp_timeout_ns;
 }
 
+/* When a session whose packet came 'now' expires: its timer, the
+ * slack, and its bound slot's code (cgnat_abi.h).
+ */
+static __always_inline __u64 ct_expiry(const struct cgnat_cfg *cfg,
+				       __u8 proto, __u8 seen, __be16 rport,
+				       __u64 now)
+{
+	__u64 t = ct_timeout(cfg, proto, seen, rport);
+
+	return cgnat_exp_make(now + t + CT_REFRESH_SLACK_NS, t);
+}
+
 /* Records the packet on the session ('rport': its remote port): TCP flags
  * and, when 'refresh', the new expiry. Writes only what changed. Returns 1 when the TCP state
  * changed, which rewrote the expiry and may have shortened it: the
@@ -89,14 +101,14 @@ static __always_inline int ct_update(struct cgnat_sess *s,
 			seen |= b;
 			s->tcp_seen = seen;
 			/* A state change may shorten the timer (RST, FIN). */
-			s->expires_ns = now + ct_timeout(cfg, p->proto, seen, rport) +
-					CT_REFRESH_SLACK_NS;
+			s->expires_ns = ct_expiry(cfg, p->proto, seen, rport,
+						  now);
 			return 1;
 		}
 	}
 	if (!refresh)
 		return 0;
-	exp = now + ct_timeout(cfg, p->proto, seen, rport) + CT_REFRESH_SLACK_NS;
+	exp = ct_expiry(cfg, p->proto, seen, rport, now);
 	if (exp > s->expires_ns + CT_REFRESH_SLACK_NS)
 		s->expires_ns = exp;
 	return 0;

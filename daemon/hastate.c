@@ -405,7 +405,7 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	/* Its sessions come after it (apply_sess) and raise its bound
 	 * (cgnat_abi.h); without one it ends within a bound slot.
 	 */
-	ov.expires_ns = CGNAT_MAP_BOUND(now_ns);
+	ov.expires_ns = CGNAT_MAP_BOUND(cgnat_exp_make(now_ns, 0));
 	ov.created_ns = now_ns - (__u64)r->age_ms * 1000000;
 	if (r->pcp_left_s & HS_PCP_LEFT) { /* the standby's clock now */
 		ov.flags = CGNAT_MAP_PCP |

@@ -218,7 +218,8 @@ __u32 hs_remaining_ms(__u64 expires_ns, __u64 now_ns)
 
 __u64 hs_expires_ns(__u32 remaining_ms, __u64 now_ns)
 {
-	return now_ns + (__u64)remaining_ms * 1000000;
+	/* Slot code 0, the narrowest bound slot (cgnat_abi.h). */
+	return cgnat_exp_make(now_ns + (__u64)remaining_ms * 1000000, 0);
 }
 
 int hs_refresh_due(__u32 sent_remaining_ms, __u64 sent_at_ms,

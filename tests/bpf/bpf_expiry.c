@@ -296,6 +296,101 @@ static void test_floors(void **st)
 	assert_int_equal(sweep_at_ns(t0 + 7442 * SEC_NS).sessions_expired, 1);
 }
 
+static void set_timers(uint64_t udp_s)
+{
+	struct cgnat_cfg c;
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(fd_of(H.dp.skel->maps.cgnat_cfg),
+					     &zero, &c), 0);
+	c.udp_timeout_ns = udp_s * SEC_NS;
+	assert_int_equal(dp_set_cfg(&H.dp, &c), 0);
+}
+
+/* The session of u and its mapping's bound, which covers the session's
+ * expiry (its bound slot's end, at least).
+ */
+static uint64_t bound_covers(const struct pkt_spec *u, struct cgnat_sess *ss)
+{
+	struct cgnat_map m;
+
+	assert_int_equal(h_sess(&H, 17, u->saddr, u->sport, u->daddr,
+				u->dport, ss), 0);
+	map_get(17, H1, u->sport, &m);
+	assert_true(m.expires_ns >= CGNAT_MAP_BOUND(ss->expires_ns));
+	assert_true(m.expires_ns > ss->expires_ns);
+	return m.expires_ns;
+}
+
+/* Bound slots (cgnat_abi.h): a session's expiry carries the width of its
+ * mapping's bound slot, at most an eighth of its timer and never making
+ * it expire early; a refresh into a later slot raises the bound; and
+ * whatever the timers become, each bound covers its sessions.
+ */
+static void test_bound_slots(void **st)
+{
+	struct pkt_spec u = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	struct cgnat_sess ss;
+	struct cgnat_map m;
+	uint64_t t0, b, e;
+	uint32_t ext;
+
+	(void)st;
+	/* The codes: 4.3 s up to a 68.7 s timer, then 8.6, 17.2, 34.4. */
+	assert_int_equal(cgnat_exp_make(1000, 0), 1000);
+	assert_int_equal(cgnat_exp_make(1001, 0), 1008);
+	assert_int_equal(cgnat_exp_make(1000, 60 * SEC_NS) & 7, 0);
+	assert_int_equal(cgnat_exp_make(1000, 120 * SEC_NS) & 7, 1);
+	assert_int_equal(cgnat_exp_make(1000, 240 * SEC_NS) & 7, 2);
+	assert_int_equal(cgnat_exp_make(1000, 300 * SEC_NS) & 7, 3);
+	assert_int_equal(cgnat_exp_make(1000, 7440 * SEC_NS) & 7, 3);
+	e = cgnat_exp_make(5 * SEC_NS + 1, 300 * SEC_NS);
+	assert_true(e >= 5 * SEC_NS + 1 && e < 5 * SEC_NS + 16);
+	assert_int_equal(CGNAT_MAP_BOUND(e), 1ull << 35);
+	assert_int_equal(CGNAT_MAP_BOUND(e & ~7ull), 1ull << 33);
+
+	/* 300 s: a 34.4 s slot, the expiry a full timer and its slack. */
+	set_timers(300);
+	t0 = h_now_ns();
+	xlate_out(&u, &ext);
+	b = bound_covers(&u, &ss);
+	assert_int_equal(ss.expires_ns & 7, 3);
+	/* The packet clock is the coarse one, up to a tick behind t0. */
+	assert_true(ss.expires_ns >= t0 + 301 * SEC_NS - PAST_NS);
+	assert_true(b - ss.expires_ns <= 1ull << 35);
+
+	/* A refresh into a later slot raises the bound: the session's old
+	 * expiry and its bound set 100 s back.
+	 */
+	e = cgnat_exp_make(ss.expires_ns - 100 * SEC_NS, 300 * SEC_NS);
+	sess_expire(17, H1, 5000, S1, 7, e);
+	map_expire(17, H1, 5000, CGNAT_MAP_BOUND(e));
+	xlate_out(&u, &ext);
+	assert_true(bound_covers(&u, &ss) > CGNAT_MAP_BOUND(e));
+
+	/* The timer cut to 30 s (4.3 s slots): a session covered with a
+	 * wide slot refreshes under the narrow one.
+	 */
+	set_timers(30);
+	e = cgnat_exp_make(h_now_ns() + 10 * SEC_NS, 300 * SEC_NS);
+	sess_expire(17, H1, 5000, S1, 7, e);
+	map_expire(17, H1, 5000, CGNAT_MAP_BOUND(e));
+	xlate_out(&u, &ext);
+	bound_covers(&u, &ss);
+	assert_int_equal(ss.expires_ns & 7, 0);
+
+	/* And back to 300 s: a narrow one refreshes under the wide one. */
+	set_timers(300);
+	e = cgnat_exp_make(h_now_ns() + 10 * SEC_NS, 0);
+	sess_expire(17, H1, 5000, S1, 7, e);
+	map_expire(17, H1, 5000, CGNAT_MAP_BOUND(e));
+	xlate_out(&u, &ext);
+	bound_covers(&u, &ss);
+	assert_int_equal(ss.expires_ns & 7, 3);
+	map_get(17, H1, 5000, &m);
+	assert_int_equal(m.state, CGNAT_MAP_LIVE);
+}
+
 /* A subscriber at max_blocks (1) with every port of its block mapped:
  * when those mappings are past their bounds, a new flow reclaims one and
  * is translated from the same block; while they live it is refused.
@@ -389,6 +484,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_on_demand,
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_block_last_use, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bound_slots, setup,
 						teardown),
 	};
 

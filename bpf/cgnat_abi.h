@@ -240,6 +240,10 @@ struct cgnat_map {
  * wrote, whatever the configuration says now.
  */
 #define CGNAT_MAP_BOUND_SHIFT 32	/* the narrowest slot, ~4.3 s */
+/* Bumped when pinned values change meaning at the same layout (map
+ * cgnat_state). 1: the bound slot codes above (issue 19).
+ */
+#define CGNAT_STATE_VERSION 1
 #define CGNAT_EXP_CODE_MASK 7ull
 #define CGNAT_EXP_CODE_MAX 3		/* slots of up to 2^35 ns, ~34 s */
 

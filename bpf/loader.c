@@ -206,12 +206,46 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	return other;
 }
 
+/* Pins whose values mean something else than this build's (cgnat_state
+ * holds 'have', 0 when the build that made them had no such map).
+ */
+static int state_refused(struct dp *dp, const char *dir, __u32 have)
+{
+	return dp_fail(dp, -EPROTO,
+		       "pinned maps in %s are from an incompatible version "
+		       "(state version %u, this build %u): cgnatd --detach "
+		       "--pin-dir %s removes them: a cold start",
+		       dir, have, CGNAT_STATE_VERSION, dir);
+}
+
+/* This build's state version into a new pin set; a reused one must have
+ * it already.
+ */
+static int check_state(struct dp *dp, const char *dir)
+{
+	int fd = bpf_map__fd(dp->skel->maps.cgnat_state);
+	__u32 zero = 0, v = CGNAT_STATE_VERSION;
+
+	if (dp->fresh) {
+		if (bpf_map_update_elem(fd, &zero, &v, 0))
+			return dp_fail(dp, -errno, "write state version: %s",
+				       strerror(errno));
+		return 0;
+	}
+	if (bpf_map_lookup_elem(fd, &zero, &v))
+		return dp_fail(dp, -errno, "read state version: %s",
+			       strerror(errno));
+	return v == CGNAT_STATE_VERSION ? 0 : state_refused(dp, dir, v);
+}
+
 /* Points every map at its pin path; notes whether they already exist. */
 static int set_pins(struct dp *dp, const char *dir)
 {
 	struct bpf_map *m;
 	char path[256];
 	struct stat st;
+
+	int stated = 0;
 
 	dp->fresh = 1;
 	if (!dir)
@@ -232,6 +266,7 @@ static int set_pins(struct dp *dp, const char *dir)
 				    strerror(errno));
 		if (!stat(path, &st)) {
 			dp->fresh = 0;
+			stated |= !strcmp(bpf_map__name(m), "cgnat_state");
 			/* The kernel adds BPF_F_RDONLY_PROG to every devmap;
 			 * libbpf 1.1 then finds the pin incompatible.
 			 */
@@ -242,6 +277,9 @@ static int set_pins(struct dp *dp, const char *dir)
 		if (bpf_map__set_pin_path(m, path))
 			return dp_fail(dp, -EINVAL, "pin path %s", path);
 	}
+	/* Refused before the load pins anything of its own. */
+	if (!dp->fresh && !stated)
+		return state_refused(dp, dir, 0);
 	return 0;
 }
 
@@ -386,7 +424,9 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 			strerror(-rc), o->pin_dir ? o->pin_dir : "-");
 		goto err;
 	}
-	rc = map_views(dp);
+	rc = check_state(dp, o->pin_dir ? o->pin_dir : "-");
+	if (!rc)
+		rc = map_views(dp);
 	if (!rc)
 		rc = dp_rings_open(dp);
 	if (!rc)

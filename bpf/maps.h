@@ -199,6 +199,18 @@ struct {
 	__type(value, __u64);
 } cgnat_evt_last SEC(".maps");
 
+/* What the pinned tables mean (key 0): the CGNAT_STATE_VERSION of the
+ * build that made them. libbpf refuses pins of another layout; this
+ * refuses pins whose layout is the same but whose values mean something
+ * else (loader.c: a cold start).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgnat_state SEC(".maps");
+
 /* The sweep's epoch (key 0), see struct cgnat_map. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -524,6 +525,54 @@ static void test_pins_upgrade(void **st)
 	dp_close(&d);
 }
 
+/* Pins whose values mean something else than this build's: from a
+ * build before the state version (no cgnat_state) or with another one.
+ * Refused before anything is loaded or pinned, with the cold start
+ * named; this build's own pins are reused.
+ */
+static void test_pins_state(void **st)
+{
+	struct dp_opts o = H.o;
+	__u32 zero = 0, v = 0;
+	char path[128];
+	struct stat sb;
+	struct dp d;
+	int fd;
+
+	(void)st;
+	o.pin_dir = pin_dir;
+	assert_int_equal(dp_open(&d, &o), 0);
+	assert_int_equal(bpf_map_lookup_elem(
+				 bpf_map__fd(d.skel->maps.cgnat_state), &zero,
+				 &v), 0);
+	assert_int_equal(v, CGNAT_STATE_VERSION);
+	dp_close(&d);
+	assert_int_equal(dp_open(&d, &o), 0);
+	assert_false(d.fresh);
+	dp_close(&d);
+
+	snprintf(path, sizeof(path), "%s/cgnat_state", pin_dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(dp_open(&d, &o), -EPROTO);
+	assert_non_null(strstr(d.err, "incompatible version (state version 0"));
+	assert_non_null(strstr(d.err, "--detach"));
+	assert_int_not_equal(stat(path, &sb), 0);
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cgnat_state", 4, 4, 1, NULL);
+	assert_true(fd >= 0);
+	v = CGNAT_STATE_VERSION + 1;
+	assert_int_equal(bpf_map_update_elem(fd, &zero, &v, 0), 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+	assert_int_equal(dp_open(&d, &o), -EPROTO);
+	assert_non_null(strstr(d.err, "incompatible version (state version 2"));
+
+	assert_int_equal(dp_unpin(pin_dir, 1), 0);
+	assert_int_equal(dp_open(&d, &o), 0);
+	assert_true(d.fresh);
+	dp_close(&d);
+}
+
 static int setup_pins(void **st)
 {
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/cgnat-rsess-test-%d",
@@ -558,6 +607,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_userspace_delete, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pins_upgrade, setup_pins,
+						teardown_pins),
+		cmocka_unit_test_setup_teardown(test_pins_state, setup_pins,
 						teardown_pins),
 	};
 

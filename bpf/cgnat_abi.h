@@ -245,7 +245,6 @@ struct cgnat_map {
  */
 #define CGNAT_STATE_VERSION 1
 #define CGNAT_EXP_CODE_MASK 7ull
-#define CGNAT_EXP_CODE_MAX 3		/* slots of up to 2^35 ns, ~34 s */
 
 static inline __u64 cgnat_map_bound(__u64 e)
 {
@@ -257,7 +256,8 @@ static inline __u64 cgnat_map_bound(__u64 e)
 #define CGNAT_MAP_NO_BOUND (~0ull)
 
 /* A session expiry of at least 'raw' for a session whose timer is
- * 'timeout_ns' (0: the narrowest slot), its slot code in the low bits.
+ * 'timeout_ns' (0: the narrowest slot), its slot code in the low bits:
+ * the widest slot up to 2^35 ns that is at most an eighth of the timer.
  */
 static inline __u64 cgnat_exp_make(__u64 raw, __u64 timeout_ns)
 {

@@ -244,7 +244,6 @@ static int set_pins(struct dp *dp, const char *dir)
 	struct bpf_map *m;
 	char path[256];
 	struct stat st;
-
 	int stated = 0;
 
 	dp->fresh = 1;

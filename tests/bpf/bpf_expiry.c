@@ -296,6 +296,8 @@ static void test_floors(void **st)
 	assert_int_equal(sweep_at_ns(t0 + 7442 * SEC_NS).sessions_expired, 1);
 }
 
+#define WIDE (1ull << 35)	/* the widest bound slot */
+
 static void set_timers(uint64_t udp_s)
 {
 	struct cgnat_cfg c;
@@ -332,7 +334,7 @@ static void test_bound_slots(void **st)
 	struct pkt_spec u = spec(17, H1, 5000, S1, 7, H_INSIDE);
 	struct cgnat_sess ss;
 	struct cgnat_map m;
-	uint64_t t0, b, e;
+	uint64_t t0, b, e, udp;
 	uint32_t ext;
 
 	(void)st;
@@ -346,7 +348,7 @@ static void test_bound_slots(void **st)
 	assert_int_equal(cgnat_exp_make(1000, 7440 * SEC_NS) & 7, 3);
 	e = cgnat_exp_make(5 * SEC_NS + 1, 300 * SEC_NS);
 	assert_true(e >= 5 * SEC_NS + 1 && e < 5 * SEC_NS + 16);
-	assert_int_equal(CGNAT_MAP_BOUND(e), 1ull << 35);
+	assert_int_equal(CGNAT_MAP_BOUND(e), WIDE);
 	assert_int_equal(CGNAT_MAP_BOUND(e & ~7ull), 1ull << 33);
 
 	/* 300 s: a 34.4 s slot, the expiry a full timer and its slack. */
@@ -357,7 +359,7 @@ static void test_bound_slots(void **st)
 	assert_int_equal(ss.expires_ns & 7, 3);
 	/* The packet clock is the coarse one, up to a tick behind t0. */
 	assert_true(ss.expires_ns >= t0 + 301 * SEC_NS - PAST_NS);
-	assert_true(b - ss.expires_ns <= 1ull << 35);
+	assert_true(b - ss.expires_ns <= WIDE);
 
 	/* A refresh into a later slot raises the bound: the session's old
 	 * expiry and its bound set 100 s back.
@@ -379,9 +381,17 @@ static void test_bound_slots(void **st)
 	bound_covers(&u, &ss);
 	assert_int_equal(ss.expires_ns & 7, 0);
 
-	/* And back to 300 s: a narrow one refreshes under the wide one. */
-	set_timers(300);
-	e = cgnat_exp_make(h_now_ns() + 10 * SEC_NS, 0);
+	/* And back to a wide slot: a session covered with a narrow one
+	 * refreshes under the wide one. Its old expiry 5 s before the new
+	 * one, in the same 34.4 s slot but not the same 4.3 s slot (the
+	 * timer, 300-334 s, puts the new one mid-slot): only the width
+	 * the old expiry carries says a cover is due.
+	 */
+	t0 = h_now_ns();
+	e = (t0 + 301 * SEC_NS) & (WIDE - 1);	/* offset in its slot */
+	udp = 300 + ((17 * SEC_NS + WIDE - e) & (WIDE - 1)) / SEC_NS;
+	set_timers(udp);
+	e = cgnat_exp_make(t0 + (udp - 4) * SEC_NS, 0);
 	sess_expire(17, H1, 5000, S1, 7, e);
 	map_expire(17, H1, 5000, CGNAT_MAP_BOUND(e));
 	xlate_out(&u, &ext);

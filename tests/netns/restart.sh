@@ -115,4 +115,27 @@ read -r _ rows _ recs _ ur _ uc <<<"$(head -1 <<<"$r")"
 check "IPFIX across restarts matches the log ($(head -1 <<<"$r"))" \
 	test "${rows:-0}" -ge 19 -a "$recs" -ge "$rows" -a "$ur" = 0 -a "$uc" = 0
 
+# --- an upgrade from pins that mean something else --------------------------------
+# Pins as a build before the state version left them (no cgnat_state):
+# cgnatd refuses them before it loads anything, names the cold start, and
+# leaves the data plane as it was; the cold start then starts afresh.
+id0=$(prog_id)
+rm -f "$PIN/cgnat_state"
+timeout 30 nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnatd" -c "$CFG" \
+	--foreground --pin-dir "$PIN" --run-dir "$RUN" >"$TB_TMP/refused.log" 2>&1
+rc=$?
+check "pins without a state version are refused (exit $rc)" \
+	test "$rc" != 0 -a "$rc" != 124
+check "the refusal names the cold start ($(grep -o 'incompatible version[^:]*' "$TB_TMP/refused.log" | head -1))" \
+	grep -q "incompatible version (state version 0, .*cgnatd --detach --pin-dir $PIN" "$TB_TMP/refused.log"
+check "the refusal leaves the data plane attached ($id0)" \
+	test "$(prog_id)" = "$id0" -a -e "$PIN/cgnat_sessions" -a ! -e "$PIN/cgnat_state"
+nsenter --net=/var/run/netns/"$NS_NAT" "$BIN/cgnatd" -c "$CFG" --detach \
+	--pin-dir "$PIN" --run-dir "$RUN" >>"$TB_TMP/cgnatd.log" 2>&1
+check "after the cold start cgnatd starts on new maps" tb_cgnatd "$CFG"
+check "  and says so" grep -q "new maps in $PIN" "$TB_TMP/cgnatd.log"
+check "  with its state version pinned" test -e "$PIN/cgnat_state"
+r=$(in_sub $PY "$WHOAMI" udp 100.64.3.1 5999 $S1 7 2>&1)
+check "traffic flows after the cold start ($r)" grep -q "^203\.0\.113\." <<<"$r"
+
 tb_summary

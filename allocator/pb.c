@@ -154,7 +154,7 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 	for (i = 0; i < n; i++)
 		if (__atomic_load_n(&v->blocks[i].owner, __ATOMIC_ACQUIRE))
 			pb_set_state(pb, i, PB_ASSIGNED);
-	total = nslots_addr(pb) + CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH;
+	total = nslots_addr(pb) + CGNAT_NEW_DRY;
 	for (i = 0; i < total; i++) {
 		__u64 val = __atomic_load_n(slot_ptr(pb, v, i),
 					    __ATOMIC_ACQUIRE);
@@ -180,6 +180,27 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 	}
 }
 
+/* Tells the data plane which pools have no free block left beyond what
+ * their slots hold (CGNAT_NEW_DRY): there, empty first-block slots mean
+ * an exhausted pool; elsewhere a refill on its way. A deterministic pool
+ * (no first blocks) and an unused pool index count as dry; with 'all'
+ * every pool does (grants withdrawn or held: no refill is coming).
+ */
+static void publish_dry(const struct pb *pb, const struct pb_views *v,
+			int all)
+{
+	__u8 dry[CGNAT_MAX_POOLS];
+	__u32 a, p;
+
+	memset(dry, 1, sizeof(dry));
+	for (a = 0; a < pb->n_addrs && !all; a++)
+		if (pb->addr_free[a] && !pb->pool_det[pb->addr_pool[a]])
+			dry[pb->addr_pool[a]] = 0;
+	for (p = 0; p < CGNAT_MAX_POOLS; p++)
+		__atomic_store_n(&v->grant_new[CGNAT_NEW_DRY + p],
+				 (__u64)dry[p], __ATOMIC_RELEASE);
+}
+
 /* A first-block grant stops counting as load to come: its owner is now
  * counted in addr_subs, or the block went back.
  */
@@ -192,18 +213,20 @@ static void unpend(struct pb *pb, __u32 id)
 
 void pb_withdraw(struct pb *pb, const struct pb_views *v)
 {
-	__u32 total = nslots_addr(pb) + CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH, i;
+	__u32 total = nslots_addr(pb) + CGNAT_NEW_DRY, i;
 
+	publish_dry(pb, v, 1);
 	for (i = 0; i < total; i++)
 		__atomic_exchange_n(slot_ptr(pb, v, i), 0, __ATOMIC_ACQ_REL);
 }
 
 void pb_recall(struct pb *pb, const struct pb_views *v)
 {
-	__u32 total = nslots_addr(pb) + CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH, i;
+	__u32 total = nslots_addr(pb) + CGNAT_NEW_DRY, i;
 	__u32 n = pb->n_addrs * pb->bpa;
 	__u64 val;
 
+	publish_dry(pb, v, 1);
 	for (i = 0; i < total; i++) {
 		/* The exchange and the data plane's take race on the slot:
 		 * whoever empties it has the block. */
@@ -363,6 +386,7 @@ static int refill_growth(struct pb *pb, const struct pb_views *v,
 	return filled;
 }
 
+
 /* Order matters when blocks are scarce: one growth block per address,
  * then first blocks for new subscribers, then deeper growth stock. A
  * small pool thus never spends all its blocks on growth while new
@@ -385,5 +409,7 @@ int pb_refill(struct pb *pb, const struct pb_views *v)
 				break;
 			filled += grant(pb, v, nslots_addr(pb) + slot, addr, 1);
 		}
-	return filled + refill_growth(pb, v, 1, CGNAT_GRANT_DEPTH);
+	filled += refill_growth(pb, v, 1, CGNAT_GRANT_DEPTH);
+	publish_dry(pb, v, 0);
+	return filled;
 }

@@ -61,7 +61,7 @@ struct pb_block {
 
 struct pb_views {
 	__u64 *grant_addr;	/* n_addrs * CGNAT_GRANT_DEPTH */
-	__u64 *grant_new;	/* CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH */
+	__u64 *grant_new;	/* CGNAT_GRANT_NEW_WORDS: slots, then dry words */
 	struct cgnat_block *blocks;
 	struct cgnat_sub *subs;	/* lifecycle only: the subscriber slots */
 	__u32 n_subs;

@@ -26,6 +26,14 @@
 #define CGNAT_UDP_TIMER_PORTS 1024
 #define CGNAT_GRANT_DEPTH 4	/* pre-granted growth blocks per address */
 #define CGNAT_NEW_DEPTH 16	/* pre-granted first blocks per pool */
+/* Map cgnat_grant_new: the pools' first-block slots, then one word per
+ * pool, CGNAT_NEW_DRY + pool, that the allocator sets when it has no free
+ * block left for that pool beyond what its slots hold. Slots found empty
+ * with the word clear are a refill still on its way (drop_grant_wait,
+ * silent), not an exhausted pool (drop_pool_empty, ICMP and event).
+ */
+#define CGNAT_NEW_DRY (CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH)
+#define CGNAT_GRANT_NEW_WORDS (CGNAT_NEW_DRY + CGNAT_MAX_POOLS)
 #define CGNAT_PORT_WORDS 1024	/* 65536 ports / 64 bits */
 #define CGNAT_MAX_BLOCK_WORDS 64 /* block_size <= 4096 */
 /* Subscriber block slot values: block id + 1, or one of these. A slot
@@ -641,6 +649,7 @@ enum cgnat_reason {
 	REASON_CONFLICT,	/* allocator/data plane disagreement */
 	REASON_PORT_ZERO,	/* source or destination port 0 */
 	REASON_MAP_DYING,	/* mapping being swept: next packet remaps */
+	REASON_GRANT_WAIT,	/* first-block slots empty, refill under way */
 	REASON_MAX,
 };
 

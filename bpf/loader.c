@@ -80,6 +80,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_DROP_BASE + REASON_QUOTA] = "drop_quota",
 	[STAT_DROP_BASE + REASON_SESS_LIMIT] = "drop_session_limit",
 	[STAT_DROP_BASE + REASON_POOL_EMPTY] = "drop_pool_empty",
+	[STAT_DROP_BASE + REASON_GRANT_WAIT] = "drop_grant_wait",
 	[STAT_DROP_BASE + REASON_TABLE_FULL] = "drop_table_full",
 	[STAT_DROP_BASE + REASON_NO_ROUTE] = "drop_no_route",
 	[STAT_DROP_BASE + REASON_FRAG_NEEDED] = "drop_frag_needed",

@@ -154,7 +154,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH);
+	__uint(max_entries, CGNAT_GRANT_NEW_WORDS);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, __u64);

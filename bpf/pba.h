@@ -401,6 +401,18 @@ static __always_inline __u32 pba_grant(const struct cgnat_cfg *cfg,
 			      CGNAT_GRANT_DEPTH, CGNAT_BELL_ADDR, ext - 1);
 }
 
+/* 1 when the allocator has no first block left for 'pool' beyond its
+ * slots (cgnat_abi.h, CGNAT_NEW_DRY): empty slots then mean an exhausted
+ * pool, not a refill on its way.
+ */
+static __always_inline int pba_pool_dry(__u32 pool)
+{
+	__u32 key = CGNAT_NEW_DRY + pool % CGNAT_MAX_POOLS;
+	__u64 *w = bpf_map_lookup_elem(&cgnat_grant_new, &key);
+
+	return !w || *w;
+}
+
 /* Blocks that count against max_blocks: held and taking mappings, or
  * being added. Drained and releasing blocks do not.
  */
@@ -508,6 +520,8 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 		sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = 0;
 		if (v)
 			return -REASON_CONFLICT;
+		if (!sub->ext_idx && !pba_pool_dry(sub->pool))
+			return -REASON_GRANT_WAIT;
 		pba_exhausted(sub_idx, now);
 		return -REASON_POOL_EMPTY;
 	}

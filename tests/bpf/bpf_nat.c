@@ -404,6 +404,11 @@ static void test_paired_growth_quota(void **st)
 	assert_int_equal(l.ev[4].value, 2);
 }
 
+/* No first block in the slots (nothing granted yet). While the pool is
+ * not dry (the allocator's word, CGNAT_NEW_DRY) that is a refill on its
+ * way: dropped as grant_wait, no event. Once the allocator says it has
+ * no block left, the pool is empty: pool_empty and its event.
+ */
 static void test_pool_empty(void **st)
 {
 	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
@@ -413,13 +418,21 @@ static void test_pool_empty(void **st)
 
 	(void)st;
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_GRANT_WAIT), 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 0);
+	read_events(&l);
+	assert_int_equal(l.n, 0);
+	H.pv.grant_new[CGNAT_NEW_DRY] = 1;
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_GRANT_WAIT), 1);
 	read_events(&l);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(l.ev[0].type, EVT_POOL_EMPTY);
 	assert_int_equal(l.ev[0].sub_addr, pkt_ip(H1));
 	/* Granted later, the same flow goes through at once. */
 	pb_refill(&H.pb, &H.pv);
+	assert_int_equal(H.pv.grant_new[CGNAT_NEW_DRY], 0);
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
 }
 

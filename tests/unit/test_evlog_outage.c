@@ -51,7 +51,7 @@ struct t {
 	struct dprun run;
 	struct cgnat_block blocks[4];
 	__u64 ga[CGNAT_GRANT_DEPTH];
-	__u64 gn[CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH];
+	__u64 gn[CGNAT_GRANT_NEW_WORDS];
 	__u32 addr_pool[1];
 	struct evlog ev;
 	struct store *st;

@@ -23,7 +23,7 @@
 struct world {
 	struct pb pb;
 	__u64 ga[NADDR * CGNAT_GRANT_DEPTH];
-	__u64 gn[CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH];
+	__u64 gn[CGNAT_GRANT_NEW_WORDS];
 	struct cgnat_block blocks[NADDR * BPA];
 	struct pb_views v;
 	__u32 pools[NADDR];
@@ -69,7 +69,7 @@ static void check_unique(void)
 	for (i = 0; i < sizeof(W->ga) / 8; i++)
 		if (W->ga[i])
 			assert_int_equal(seen[W->ga[i] - 1]++, 0);
-	for (i = 0; i < sizeof(W->gn) / 8; i++)
+	for (i = 0; i < CGNAT_NEW_DRY; i++)	/* the slots, not the words */
 		if (W->gn[i])
 			assert_int_equal(seen[W->gn[i] - 1]++, 0);
 	for (i = 0; i < NADDR * BPA; i++)
@@ -264,7 +264,7 @@ static void burst(unsigned rounds, __u32 *per_addr)
 	__u32 pools[3] = { 0 }, owner = 100, i, r;
 	struct cgnat_block *blocks = calloc(3 * BURST_BPA, sizeof(*blocks));
 	__u64 ga[3 * CGNAT_GRANT_DEPTH] = { 0 };
-	__u64 gn[CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH] = { 0 };
+	__u64 gn[CGNAT_GRANT_NEW_WORDS] = { 0 };
 	struct pb_views v = { .grant_addr = ga, .grant_new = gn,
 			      .blocks = blocks };
 	struct pb pb;
@@ -327,6 +327,61 @@ static void test_burst_spreads_across_refills(void **st)
 	assert_in_range(per_addr[2] + 4, 13, 14);
 }
 
+static void assert_dry(const __u64 *gn, int p0, int p1)
+{
+	__u32 p;
+
+	assert_int_equal(gn[CGNAT_NEW_DRY + 0], p0);
+	assert_int_equal(gn[CGNAT_NEW_DRY + 1], p1);
+	for (p = 2; p < CGNAT_MAX_POOLS; p++)
+		assert_int_equal(gn[CGNAT_NEW_DRY + p], 1);
+}
+
+/* The dry words (CGNAT_NEW_DRY): set for a pool whose free blocks are
+ * all in slots or owned, clear while it has more; every pool dry while
+ * grants are recalled; unused pool indexes always dry. Pool 0 has two
+ * addresses of 64 blocks, pool 1 one.
+ */
+static void test_dry_words(void **st)
+{
+	__u32 pools[3] = { 0, 0, 1 }, owner = 1, i, round;
+	struct cgnat_block *blocks = calloc(3 * BURST_BPA, sizeof(*blocks));
+	__u64 ga[3 * CGNAT_GRANT_DEPTH] = { 0 };
+	__u64 gn[CGNAT_GRANT_NEW_WORDS] = { 0 };
+	struct pb_views v = { .grant_addr = ga, .grant_new = gn,
+			      .blocks = blocks };
+	struct pb pb;
+
+	(void)st;
+	assert_non_null(blocks);
+	assert_int_equal(pb_init(&pb, 3, BURST_BPA, pools, 2), 0);
+	pb_rebuild(&pb, &v);
+	pb_refill(&pb, &v);
+	assert_dry(gn, 0, 0);
+	/* Pool 1's new subscribers take every first block it has. */
+	for (round = 0; round < BURST_BPA && pb_addr_free(&pb, 2); round++) {
+		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
+			__u64 b = __atomic_exchange_n(
+				&gn[CGNAT_NEW_DEPTH + i], 0, __ATOMIC_SEQ_CST);
+
+			if (b)
+				blocks[b - 1].owner = owner++;
+		}
+		pb_sync(&pb, &v, 1000 + round);
+		pb_refill(&pb, &v);
+	}
+	assert_int_equal(pb_addr_free(&pb, 2), 0);
+	assert_dry(gn, 0, 1);
+	pb_recall(&pb, &v);
+	assert_dry(gn, 1, 1);
+	pb_refill(&pb, &v);
+	assert_dry(gn, 0, 1);
+	pb_withdraw(&pb, &v);
+	assert_dry(gn, 1, 1);
+	pb_free(&pb);
+	free(blocks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +403,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test(test_burst_spreads),
 		cmocka_unit_test(test_burst_spreads_across_refills),
+		cmocka_unit_test(test_dry_words),
 	};
 
 	return cmocka_run_group_tests_name("pb", tests, NULL, NULL);

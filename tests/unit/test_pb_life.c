@@ -23,7 +23,7 @@
 struct world {
 	struct pb pb;
 	__u64 ga[NADDR * CGNAT_GRANT_DEPTH];
-	__u64 gn[CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH];
+	__u64 gn[CGNAT_GRANT_NEW_WORDS];
 	struct cgnat_block blocks[NADDR * BPA];
 	struct cgnat_sub subs[4];
 	struct cgnat_portmap ports[NADDR * CGNAT_NPROTO];

@@ -386,7 +386,6 @@ static int refill_growth(struct pb *pb, const struct pb_views *v,
 	return filled;
 }
 
-
 /* Order matters when blocks are scarce: one growth block per address,
  * then first blocks for new subscribers, then deeper growth stock. A
  * small pool thus never spends all its blocks on growth while new

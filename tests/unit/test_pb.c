@@ -253,31 +253,59 @@ static void test_det_reserve(void **st)
 	check_unique();
 }
 
+#define BURST_BPA 64
+
+/* Three addresses of BURST_BPA blocks, in the pools given. */
+struct world3 {
+	struct cgnat_block *blocks;
+	__u64 ga[3 * CGNAT_GRANT_DEPTH];
+	__u64 gn[CGNAT_GRANT_NEW_WORDS];
+	struct pb_views v;
+	struct pb pb;
+};
+
+static struct world3 *world3_new(const __u32 *pools, __u32 n_pools)
+{
+	struct world3 *w = calloc(1, sizeof(*w));
+
+	assert_non_null(w);
+	w->blocks = calloc(3 * BURST_BPA, sizeof(*w->blocks));
+	assert_non_null(w->blocks);
+	w->v.grant_addr = w->ga;
+	w->v.grant_new = w->gn;
+	w->v.blocks = w->blocks;
+	assert_int_equal(pb_init(&w->pb, 3, BURST_BPA, pools, n_pools), 0);
+	return w;
+}
+
+static void world3_free(struct world3 *w)
+{
+	pb_free(&w->pb);
+	free(w->blocks);
+	free(w);
+}
+
 /* Three addresses of one pool, 64 blocks each; address 1 and 2 already
  * hold four subscribers each. Returns first-block grants per address
  * after 'rounds' refills, the data plane taking every first-block slot
  * between two refills without a sync in between (a burst).
  */
-#define BURST_BPA 64
 static void burst(unsigned rounds, __u32 *per_addr)
 {
 	__u32 pools[3] = { 0 }, owner = 100, i, r;
-	struct cgnat_block *blocks = calloc(3 * BURST_BPA, sizeof(*blocks));
-	__u64 ga[3 * CGNAT_GRANT_DEPTH] = { 0 };
-	__u64 gn[CGNAT_GRANT_NEW_WORDS] = { 0 };
-	struct pb_views v = { .grant_addr = ga, .grant_new = gn,
-			      .blocks = blocks };
-	struct pb pb;
+	struct world3 *w = world3_new(pools, 1);
+	struct cgnat_block *blocks = w->blocks;
+	struct pb_views v = w->v;
+	__u64 *gn = w->gn;
+	struct pb *pb = &w->pb;
 
-	assert_non_null(blocks);
 	for (i = 0; i < 4; i++) {
 		blocks[1 * BURST_BPA + i].owner = owner++;
 		blocks[2 * BURST_BPA + i].owner = owner++;
 	}
-	assert_int_equal(pb_init(&pb, 3, BURST_BPA, pools, 1), 0);
-	pb_rebuild(&pb, &v);
+	pb_rebuild(pb, &v);
 	for (r = 0; r < rounds; r++) {
-		pb_refill(&pb, &v);
+		pb_refill(pb, &v);
 		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
 			__u64 b = __atomic_exchange_n(&gn[i], 0,
 						      __ATOMIC_SEQ_CST);
@@ -290,13 +318,12 @@ static void burst(unsigned rounds, __u32 *per_addr)
 	/* A sync after the burst turns every pending grant into a placed
 	 * subscriber: the load stays what placement counted.
 	 */
-	pb_sync(&pb, &v, 1000);
+	pb_sync(pb, &v, 1000);
 	for (i = 0; i < 3; i++) {
-		assert_int_equal(pb.addr_pending[i], 0);
-		assert_int_equal(pb.addr_subs[i], per_addr[i] + (i ? 4 : 0));
+		assert_int_equal(pb->addr_pending[i], 0);
+		assert_int_equal(pb->addr_subs[i], per_addr[i] + (i ? 4 : 0));
 	}
-	pb_free(&pb);
-	free(blocks);
+	world3_free(w);
 }
 
 static void test_burst_spreads(void **st)
@@ -345,21 +372,18 @@ static void assert_dry(const __u64 *gn, int p0, int p1)
 static void test_dry_words(void **st)
 {
 	__u32 pools[3] = { 0, 0, 1 }, owner = 1, i, round;
-	struct cgnat_block *blocks = calloc(3 * BURST_BPA, sizeof(*blocks));
-	__u64 ga[3 * CGNAT_GRANT_DEPTH] = { 0 };
-	__u64 gn[CGNAT_GRANT_NEW_WORDS] = { 0 };
-	struct pb_views v = { .grant_addr = ga, .grant_new = gn,
-			      .blocks = blocks };
-	struct pb pb;
+	struct world3 *w = world3_new(pools, 2);
+	struct cgnat_block *blocks = w->blocks;
+	struct pb_views v = w->v;
+	__u64 *gn = w->gn;
+	struct pb *pb = &w->pb;
 
 	(void)st;
-	assert_non_null(blocks);
-	assert_int_equal(pb_init(&pb, 3, BURST_BPA, pools, 2), 0);
-	pb_rebuild(&pb, &v);
-	pb_refill(&pb, &v);
+	pb_rebuild(pb, &v);
+	pb_refill(pb, &v);
 	assert_dry(gn, 0, 0);
 	/* Pool 1's new subscribers take every first block it has. */
-	for (round = 0; round < BURST_BPA && pb_addr_free(&pb, 2); round++) {
+	for (round = 0; round < BURST_BPA && pb_addr_free(pb, 2); round++) {
 		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
 			__u64 b = __atomic_exchange_n(
 				&gn[CGNAT_NEW_DEPTH + i], 0, __ATOMIC_SEQ_CST);
@@ -367,19 +391,18 @@ static void test_dry_words(void **st)
 			if (b)
 				blocks[b - 1].owner = owner++;
 		}
-		pb_sync(&pb, &v, 1000 + round);
-		pb_refill(&pb, &v);
+		pb_sync(pb, &v, 1000 + round);
+		pb_refill(pb, &v);
 	}
-	assert_int_equal(pb_addr_free(&pb, 2), 0);
+	assert_int_equal(pb_addr_free(pb, 2), 0);
 	assert_dry(gn, 0, 1);
-	pb_recall(&pb, &v);
+	pb_recall(pb, &v);
 	assert_dry(gn, 1, 1);
-	pb_refill(&pb, &v);
+	pb_refill(pb, &v);
 	assert_dry(gn, 0, 1);
-	pb_withdraw(&pb, &v);
+	pb_withdraw(pb, &v);
 	assert_dry(gn, 1, 1);
-	pb_free(&pb);
-	free(blocks);
+	world3_free(w);
 }
 
 int main(void)

@@ -23,6 +23,7 @@ ROUND=${NEWSUBS_ROUND:-8}
 GAP_MS=${NEWSUBS_GAP_MS:-2}
 CPU=$(($(nproc) - 1))
 BURST=$ROOT/tests/netns/burst.py
+CGNAT_NEW_DEPTH=16	# first-block slots per pool (bpf/cgnat_abi.h)
 
 # counter NAME / drops REASON: the data plane's counters.
 counter() {
@@ -85,4 +86,38 @@ for a in 203.0.113.1 203.0.113.2 203.0.113.3 203.0.113.4; do
 	check "placement: $a holds $s of $N subscribers" \
 		test "$s" -ge $((N / 4 - 16)) -a "$s" -le $((N / 4 + 16))
 done
+
+# --- a refill on its way is not an empty pool ---------------------------------
+# cgnatd stopped (its refill thread with it): 24 more new subscribers
+# find the 16 first-block slots and then none. The pool still has blocks,
+# so the 8 beyond are dropped as grant_wait, silently: no pool_empty, no
+# ICMP, no "addresses exhausted" in the log. Running again, cgnatd
+# refills and the same 8 get through on their next packet.
+M=24
+w0=$(drops grant_wait)
+p0=$(drops pool_empty)
+b0=$(counter block_taken)
+kill -STOP "$CGNATD_PID"
+in_sub $PY "$BURST" $M $S1 9 $M 0 $((N + 1)) >/dev/null
+w1=$(drops grant_wait)
+p1=$(drops pool_empty)
+b1=$(counter block_taken)
+kill -CONT "$CGNATD_PID"
+check "cgnatd stopped: $((b1 - b0)) of $M new subscribers took the slots' blocks" \
+	test $((b1 - b0)) = "$CGNAT_NEW_DEPTH"
+check "  the other $((w1 - w0)) dropped as grant_wait" \
+	test $((w1 - w0)) = $((M - CGNAT_NEW_DEPTH))
+check "  none as pool_empty ($((p1 - p0)))" test "$p1" = "$p0"
+all_m() { [ "$(counter block_taken)" -ge $((b0 + M)) ]; }
+in_sub $PY "$BURST" $M $S1 9 $M 0 $((N + 1)) >/dev/null
+tb_wait 100 all_m
+check "cgnatd running again: all $M hold a block after their next packet ($(($(counter block_taken) - b0)))" \
+	test "$(counter block_taken)" = $((b0 + M))
+# The rows of those blocks are written: then an event would be too.
+logged_m() {
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM open_blocks")" -ge $((N + M)) ]
+}
+tb_wait 100 logged_m
+ex=$(sqlite3 "$DB" "SELECT count(*) FROM events_text WHERE type = 'addresses-exhausted'")
+check "no addresses-exhausted event logged ($ex)" test "$ex" = 0
 tb_summary

@@ -92,7 +92,7 @@ static __always_inline int ct_update(struct cgnat_sess *s,
 				     __be16 rport, __u64 now, int refresh)
 {
 	__u8 seen = s->tcp_seen;
-	__u64 exp;
+	__u64 t, exp;
 
 	if (p->proto == IPPROTO_TCP) {
 		__u8 b = ct_tcp_bits(p->tcp_flags, dir);
@@ -108,9 +108,11 @@ static __always_inline int ct_update(struct cgnat_sess *s,
 	}
 	if (!refresh)
 		return 0;
-	exp = ct_expiry(cfg, p->proto, seen, rport, now);
+	/* Coded (cgnat_exp_make) only when written, not on every packet. */
+	t = ct_timeout(cfg, p->proto, seen, rport);
+	exp = now + t + CT_REFRESH_SLACK_NS;
 	if (exp > s->expires_ns + CT_REFRESH_SLACK_NS)
-		s->expires_ns = exp;
+		s->expires_ns = cgnat_exp_make(exp, t);
 	return 0;
 }
 

@@ -11,10 +11,10 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/clock.h"
 #include "bpf/loader.h"
 #include "bpf/cgnat.skel.h"
 
@@ -28,14 +28,6 @@ static struct bpf_map *pass_map(const struct dp *dp, int pass)
 	return pass == PASS_SESSIONS ? s->maps.cgnat_sessions :
 	       pass == PASS_MAPPINGS ? s->maps.cgnat_mappings :
 				       s->maps.cgnat_rsess;
-}
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* The kernel's bucket count of the pass's table (a power of two). */
@@ -239,11 +231,11 @@ int dp_sweep_step(struct dp *dp)
 
 	if (sw->pass <= 0 || sw->pass >= PASS_END)
 		return 0;
-	t = mono_ns();
+	t = cgnat_clock_ns(CLOCK_MONOTONIC);
 	rc = bpf_map_lookup_batch(bpf_map__fd(pass_map(dp, sw->pass)),
 				  sw->more ? &sw->token : NULL, &next,
 				  sw->keys, sw->vals, &n, &o);
-	t = mono_ns() - t;
+	t = cgnat_clock_ns(CLOCK_MONOTONIC) - t;
 	if (t > sw->read_max_ns)
 		sw->read_max_ns = t;
 	last = rc == -ENOENT;	/* the table's end; n entries still came */

@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/clock.h"
 #include "bpf/cgnat.skel.h"
 #include "allocator/det_dp.h"
 #include "daemon/dprun.h"
@@ -22,23 +23,16 @@
  */
 #define DPRUN_REFILL_MS 100
 
-static __u64 clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 __u64 dprun_mono_ms(void)
 {
-	return clock_ns(CLOCK_MONOTONIC) / 1000000;
+	return cgnat_clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 void dprun_now(struct pb_now *now)
 {
-	now->ms = clock_ns(CLOCK_BOOTTIME) / 1000000;
-	now->tai_ns = clock_ns(CLOCK_TAI);
+	now->ms = cgnat_clock_ns(CLOCK_BOOTTIME) / 1000000;
+	now->tai_ns = cgnat_clock_ns(CLOCK_TAI);
 }
 
 /* CLOCK_TAI - CLOCK_REALTIME is the kernel's TAI offset (37 s once NTP
@@ -48,7 +42,8 @@ void dprun_now(struct pb_now *now)
  */
 __u64 dprun_tai_to_utc_ms(__u64 tai_ns)
 {
-	__u64 tai = clock_ns(CLOCK_TAI), utc = clock_ns(CLOCK_REALTIME);
+	__u64 tai = cgnat_clock_ns(CLOCK_TAI);
+	__u64 utc = cgnat_clock_ns(CLOCK_REALTIME);
 	__u64 off = (tai - utc + 500000000ull) / 1000000000ull * 1000000000ull;
 
 	return (tai_ns - off) / 1000000;
@@ -403,7 +398,7 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol)
  */
 static int sweep_work(struct dprun *r, const struct pb_now *now)
 {
-	__u64 t0 = clock_ns(CLOCK_MONOTONIC), allowed, t;
+	__u64 t0 = cgnat_clock_ns(CLOCK_MONOTONIC), allowed, t;
 	int rc;
 
 	if (!r->dp.sw.pass) {
@@ -421,17 +416,18 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 	do {
 		if (r->dp.sw.read >= allowed)
 			return 0;	/* ahead of its pace: later */
-		t = clock_ns(CLOCK_MONOTONIC);
+		t = cgnat_clock_ns(CLOCK_MONOTONIC);
 		rc = dp_sweep_step(&r->dp);
-		t = clock_ns(CLOCK_MONOTONIC) - t;
+		t = cgnat_clock_ns(CLOCK_MONOTONIC) - t;
 		r->sweep_cpu_ns += t;
 		if (t > r->sweep_step_max_ns)
 			r->sweep_step_max_ns = t;
-	} while (rc == 1 && clock_ns(CLOCK_MONOTONIC) - t0 < SWEEP_BUDGET_NS);
+	} while (rc == 1 &&
+		 cgnat_clock_ns(CLOCK_MONOTONIC) - t0 < SWEEP_BUDGET_NS);
 	if (rc)
 		return rc < 0 ? rc : 0;
 	r->last = r->dp.sw.a;
-	r->last_sweep_ns = clock_ns(CLOCK_MONOTONIC) - r->sweep_t0;
+	r->last_sweep_ns = cgnat_clock_ns(CLOCK_MONOTONIC) - r->sweep_t0;
 	sweep_pace_end(&r->pace, &r->dp.sw);
 	r->sweep_ms = r->pace.interval_ms;
 	r->sweeps++;
@@ -440,7 +436,7 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 
 int dprun_busy(const struct dprun *r)
 {
-	__u64 ms = clock_ns(CLOCK_BOOTTIME) / 1000000;
+	__u64 ms = cgnat_clock_ns(CLOCK_BOOTTIME) / 1000000;
 
 	return !r->standby && r->dp.sw.pass != 0 &&
 	       r->dp.sw.read < sweep_pace_allowed(&r->pace, ms);

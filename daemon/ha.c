@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bpf/clock.h"
 #include "daemon/cgnatd.h"
 #include "daemon/log.h"
 #include "logger/timefmt.h"
@@ -24,13 +25,6 @@
 #define HA_DRAIN_MS 10000 /* handover gives up after this */
 #define HA_STEPS 16 /* refresh steps per loop round at most */
 
-static __u64 ha_clk(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static const char *role_name(enum ha_role r)
 {
@@ -126,7 +120,8 @@ static int tx_start(struct cgnatd *d)
 		cap = 16u << 20;
 	hs_tx_free(&h->tx);
 	return hs_tx_init(&h->tx, cap, h->node,
-			  ha_clk(CLOCK_REALTIME) ^ (__u64)getpid() << 32);
+			  cgnat_clock_ns(CLOCK_REALTIME) ^
+				  (__u64)getpid() << 32);
 }
 
 static void ha_listen(struct cgnatd *d)
@@ -196,8 +191,10 @@ static void ha_cycle(struct cgnatd *d)
 					    d->dc.o.cfg.blocks_per_addr) +
 			    HST_BATCH)
 			return;
-		rc = hst_refresh_step(&d->run.dp, &h->cur, ha_clk(CLOCK_MONOTONIC),
-				      ha_clk(CLOCK_BOOTTIME), ha_emit, h, &n);
+		rc = hst_refresh_step(&d->run.dp, &h->cur,
+				      cgnat_clock_ns(CLOCK_MONOTONIC),
+				      cgnat_clock_ns(CLOCK_BOOTTIME), ha_emit,
+				      h, &n);
 		h->bulk_n += n;
 		if (rc < 0) {
 			drop_conn(h, "sync read", rc);
@@ -335,7 +332,8 @@ void cgnatd_ha_event(struct cgnatd *d, const struct cgnat_event *e)
 	case EVT_BLOCK_RELEASED:
 		if (e->block >= d->dc.o.n_addrs * d->dc.o.cfg.blocks_per_addr)
 			return;
-		hst_block(&d->run.dp, e->block, ha_clk(CLOCK_BOOTTIME), &r);
+		hst_block(&d->run.dp, e->block,
+			  cgnat_clock_ns(CLOCK_BOOTTIME), &r);
 		rc = ha_emit(&r, h);
 		break;
 	case EVT_SESS_CREATE:
@@ -347,7 +345,8 @@ void cgnatd_ha_event(struct cgnatd *d, const struct cgnat_event *e)
 		k.proto = se->proto;
 		k.kind = CGNAT_SK_FLOW;
 		if (e->type == EVT_SESS_CREATE) {
-			rc = hst_flow(&d->run.dp, &k, ha_clk(CLOCK_MONOTONIC),
+			rc = hst_flow(&d->run.dp, &k,
+				      cgnat_clock_ns(CLOCK_MONOTONIC),
 				      ha_emit, h);
 		} else {
 			memset(&r, 0, sizeof(r));
@@ -369,8 +368,8 @@ static int ha_apply(const struct hs_rec *r, void *ctx)
 {
 	struct cgnatd *d = ctx;
 	struct ha *h = d->ha;
-	int rc = hst_apply(&d->run.dp, r, ha_clk(CLOCK_MONOTONIC),
-			   ha_clk(CLOCK_BOOTTIME));
+	int rc = hst_apply(&d->run.dp, r, cgnat_clock_ns(CLOCK_MONOTONIC),
+			   cgnat_clock_ns(CLOCK_BOOTTIME));
 
 	if (r->type == HS_BLOCK || r->type == HS_BULK_START)
 		h->blocks_dirty = 1;
@@ -540,7 +539,7 @@ void cgnatd_ha_init(struct cgnatd *d)
 	h->lfd = -1;
 	h->c.fd = -1;
 	h->handover_fd = -1;
-	h->node = ha_clk(CLOCK_REALTIME) ^ (__u64)getpid();
+	h->node = cgnat_clock_ns(CLOCK_REALTIME) ^ (__u64)getpid();
 	inet_ntop(AF_INET, &(__be32){htonl(d->cfg.ha.address)}, h->addr,
 		  sizeof(h->addr));
 	inet_ntop(AF_INET, &(__be32){htonl(d->cfg.ha.peer)}, h->peer,

@@ -15,23 +15,17 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/clock.h"
 #include "bpf/cgnat.skel.h"
 #include "daemon/hastate.h"
 #include "daemon/pcp_dp.h"
 
 #define FD(dp, m) bpf_map__fd((dp)->skel->maps.m)
 
-static __u64 clock_ns(clockid_t c)
-{
-	struct timespec t;
-
-	clock_gettime(c, &t);
-	return (__u64)t.tv_sec * 1000000000ull + t.tv_nsec;
-}
 
 __u32 pcp_dp_now_s(void)
 {
-	return clock_ns(CLOCK_MONOTONIC) / 1000000000ull;
+	return cgnat_clock_ns(CLOCK_MONOTONIC) / 1000000000ull;
 }
 
 static __u32 pidx_of(__u8 proto)
@@ -251,7 +245,7 @@ static int grow(struct dprun *r, const struct cgnat_cfg *g, __u32 idx)
 		__atomic_store_n(&s->block[slot], 0, __ATOMIC_SEQ_CST);
 		return -ENOSPC; /* a lost grant: the allocator's limbo */
 	}
-	tai = clock_ns(CLOCK_TAI);
+	tai = cgnat_clock_ns(CLOCK_TAI);
 	b->sub_addr = s->addr;
 	b->assigned_tai_ns = tai;
 	b->released_tai_ns = 0;
@@ -284,7 +278,7 @@ static int insert(struct dp *dp, const struct pcp_dp_req *q, __u32 idx,
 	ov.state = CGNAT_MAP_LIVE;
 	ov.epoch = CGNAT_EPOCH_IN_USE;
 	ov.pcp_until_s = q->until_s;
-	ov.created_ns = clock_ns(CLOCK_MONOTONIC);
+	ov.created_ns = cgnat_clock_ns(CLOCK_MONOTONIC);
 	iv = ov;
 	iv.addr = q->sub;
 	iv.port = q->int_port;

@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <bpf/libbpf.h>
 
+#include "bpf/clock.h"
 #include "bpf/cgnat_abi.h"
 #include "daemon/refill.h"
 
@@ -29,13 +30,6 @@ static void add(__u64 *c, __u64 n)
 	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 /* Keeps the maximum; only the thread writes it. */
 static void note_max(__u64 *m, __u64 v)
@@ -48,7 +42,7 @@ static int on_bell(void *ctx, void *data, size_t len)
 {
 	const struct cgnat_bell *b = data;
 	struct refill *rf = ctx;
-	__u64 now = mono_ns();
+	__u64 now = cgnat_clock_ns(CLOCK_MONOTONIC);
 
 	add(&rf->bells, 1);
 	if (len >= sizeof(*b) && now > b->mono_ns)
@@ -58,11 +52,11 @@ static int on_bell(void *ctx, void *data, size_t len)
 
 static int run_fn(struct refill *rf)
 {
-	__u64 t = mono_ns();
+	__u64 t = cgnat_clock_ns(CLOCK_MONOTONIC);
 	int n;
 
 	pthread_mutex_lock(rf->lock);
-	note_max(&rf->wait_max_ns, mono_ns() - t);
+	note_max(&rf->wait_max_ns, cgnat_clock_ns(CLOCK_MONOTONIC) - t);
 	n = rf->fn(rf->ctx);
 	pthread_mutex_unlock(rf->lock);
 	add(&rf->runs, 1);

@@ -11,15 +11,9 @@
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
+#include "bpf/clock.h"
 #include "daemon/synpend.h"
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int raw_open(const char *ifname)
 {
@@ -123,7 +117,8 @@ void sp_scan(struct synpend *sp)
 					  sp->vals, &n, NULL);
 		if (rc && rc != -ENOENT)
 			return;	/* next scan starts over */
-		now = mono_ns();	/* after the read: see sp_judge */
+		/* After the read: see sp_judge. */
+		now = cgnat_clock_ns(CLOCK_MONOTONIC);
 		for (i = 0; i < n; i++)
 			sp_take(sp, &sp->keys[i], &sp->vals[i], now);
 		in = &token;

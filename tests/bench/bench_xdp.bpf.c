@@ -62,3 +62,83 @@ int bench_fwd(struct xdp_md *ctx)
 	eth->h_source[5] ^= 1;
 	return bpf_redirect_map(&cgnat_tx, t->ifindex, XDP_DROP);
 }
+
+/* The state floor of a new flow: what any box keeping per-flow state in
+ * kernel hash tables pays, in tables shaped and sized like cgnat's (the
+ * loader copies their max_entries). bench_floor1 is one lookup that
+ * misses and one insert (a session); bench_floor3 adds an EIM mapping
+ * pair: a lookup of the internal endpoint that misses, its insert, and
+ * the insert of the external endpoint. No port allocation, no checks,
+ * no translation: cgnat's new mapping above bench_floor3 is its own work.
+ * Every run must bring a flow not seen before (else XDP_ABORTED).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cgnat_sess_key);
+	__type(value, struct cgnat_sess);
+} bench_floor_sess SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cgnat_map_key);
+	__type(value, struct cgnat_map);
+} bench_floor_map SEC(".maps");
+
+static __always_inline int floor_new(struct xdp_md *ctx, int pair)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	__be16 *ports = (void *)(ip + 1);
+	struct cgnat_sess_key k = {};
+	struct cgnat_sess sv = {};
+	struct cgnat_map_key mk = { .dir = CGNAT_DIR_OUT };
+	struct cgnat_map mv = {};
+	__u32 zero = 0;
+	struct bench_tmpl *t = bpf_map_lookup_elem(&bench_tmpl, &zero);
+
+	if (!t || (void *)(ports + 2) > end)
+		return XDP_ABORTED;
+	nat_key(&k, ip->protocol, ip->saddr, ports[0], ip->daddr, ports[1]);
+	if (bpf_map_lookup_elem(&bench_floor_sess, &k))
+		return XDP_ABORTED;
+	if (pair) {
+		mk.addr = ip->saddr;
+		mk.port = ports[0];
+		mk.proto = ip->protocol;
+		if (bpf_map_lookup_elem(&bench_floor_map, &mk))
+			return XDP_ABORTED;
+		mv.addr = ip->saddr ^ bpf_htonl(0xab000000);
+		mv.port = ports[0];
+		if (bpf_map_update_elem(&bench_floor_map, &mk, &mv,
+					BPF_NOEXIST))
+			return XDP_ABORTED;
+		mk.addr = mv.addr;	/* the external endpoint */
+		mk.dir = CGNAT_DIR_IN;
+		mv.addr = ip->saddr;
+		if (bpf_map_update_elem(&bench_floor_map, &mk, &mv,
+					BPF_NOEXIST))
+			return XDP_ABORTED;
+	}
+	sv.expires_ns = 1;
+	if (bpf_map_update_elem(&bench_floor_sess, &k, &sv, BPF_NOEXIST))
+		return XDP_ABORTED;
+	eth->h_dest[5] ^= 1;
+	eth->h_source[5] ^= 1;
+	return bpf_redirect_map(&cgnat_tx, t->ifindex, XDP_DROP);
+}
+
+SEC("xdp")
+int bench_floor1(struct xdp_md *ctx)
+{
+	return floor_new(ctx, 0);
+}
+
+SEC("xdp")
+int bench_floor3(struct xdp_md *ctx)
+{
+	return floor_new(ctx, 1);
+}

@@ -708,6 +708,11 @@ enum cgnat_stat {
 	STAT_GRANT_ADDR_EMPTY,	/* a growing subscriber found its
 				 * address's growth slots empty */
 	STAT_GRANT_BELL,	/* doorbells rung for the refill thread */
+	/* Written by the userspace holder (CPU 0 slot), not by XDP: */
+	STAT_FRAG_COPIED,	/* of reinjected: sent by the copy path
+				 * (daemon/fraghold.h) */
+	STAT_FRAG_REINJECT_FAILED, /* held fragments whose first came but
+				    * that could not be run or sent */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

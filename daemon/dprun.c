@@ -122,6 +122,8 @@ static void frag_stats(struct dprun *r)
 	dp_stat_set(&r->dp, STAT_FRAG_REINJECTED, r->fh.reinjected);
 	dp_stat_set(&r->dp, STAT_FRAG_EXPIRED, r->fh.expired);
 	dp_stat_set(&r->dp, STAT_FRAG_REFUSED, r->fh.refused);
+	dp_stat_set(&r->dp, STAT_FRAG_COPIED, r->fh.copied);
+	dp_stat_set(&r->dp, STAT_FRAG_REINJECT_FAILED, r->fh.failed);
 }
 
 /* Answers the held SYNs now due; publishes its counters. */

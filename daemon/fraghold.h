@@ -8,6 +8,14 @@
  * redirect really transmits), once the first fragment has been translated
  * (a READY record, or the entry already there when the fragment comes).
  *
+ * Some kernels refuse live frames (before 5.18, or a sandbox: EPERM was
+ * seen on a 6.18 VM). Then, or when CGNAT_FRAG_REINJECT=copy is in the
+ * environment, the copy path runs the program without them, takes the
+ * frame it made and sends it itself: a redirect on an AF_PACKET socket of
+ * the next hop's interface (the first fragment's, from cgnat_frags), a
+ * pass through the kernel's routing on a raw IP socket, TTL taken off as
+ * forwarding would. fh_init() probes which with a program of its own.
+ *
  * Bounded: FH_MAX frames in all and FH_PER_SRC per source address bucket
  * (FH_SRC_BUCKETS, by a hash of the address), so one flooding host cannot
  * take the room of everybody else's fragments. Holding is O(1): free slots
@@ -39,9 +47,20 @@ struct fraghold {
 	__u16 per_src[FH_SRC_BUCKETS];
 	int prog[2];		/* XDP program by enum cgnat_dir of arrival */
 	int frags_fd;		/* cgnat_frags */
+	int copy;		/* live frames not used: the copy path */
+	int live_err;		/* errno live frames were refused with,
+				 * 0 if asked for by the environment */
+	int pkt_fd, ip_fd;	/* copy path: AF_PACKET, raw IP; -1 unopened */
 	__u64 reinjected, expired, refused;
+	__u64 copied;		/* of reinjected: by the copy path */
+	__u64 failed;		/* ready but could not be sent */
 };
 
+/* 0 if this kernel runs XDP test runs with live frames, else the errno it
+ * refused them with. The probe's program drops what it gets: no effect.
+ */
+int fh_probe_live(void);
+/* Negative fds: nothing runs (tests of the bounds); no probe then. */
 int fh_init(struct fraghold *h, int prog_inside, int prog_outside,
 	    int frags_fd);
 /* One cgnat_frag_ring record at 'now_ms' (CLOCK_MONOTONIC). */

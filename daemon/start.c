@@ -346,6 +346,23 @@ static void start_dataplane(struct cgnatd *d)
 	}
 }
 
+/* Says so when held fragments are not run again with live frames. */
+static void warn_frag(const struct cgnatd *d)
+{
+	const struct fraghold *h = &d->run.fh;
+
+	if (!h->copy)
+		return;
+	if (h->live_err)
+		log_info("fragments: the kernel refuses XDP live frames (%s): "
+			 "early fragments are run without them and sent from "
+			 "userspace (AF_PACKET, raw IP)",
+			 strerror(h->live_err));
+	else
+		log_info("fragments: CGNAT_FRAG_REINJECT=copy: early "
+			 "fragments are sent from userspace");
+}
+
 void cgnatd_start(struct cgnatd *d)
 {
 	const struct dp_opts *o = &d->dc.o;
@@ -366,6 +383,7 @@ void cgnatd_start(struct cgnatd *d)
 	d->next_cfglog_ms = runtime_now_ms() + 86400000; /* 10 s: failed */
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);
+	warn_frag(d);
 	runtime_pidfile(d->a.run_dir);
 	d->ctl_fd = ctlsock_open(d->a.run_dir);
 	if (d->ctl_fd < 0)

@@ -15,7 +15,8 @@
  * Results are one JSON object per line on stdout.
  *
  *   bench_live attach NS IF sink|pass PIN
- *   bench_live attach NS IF fwd|fwd_state PIN TO_IF DMAC SMAC [reverse]
+ *   bench_live attach NS IF fwd|fwd_state|fwd_state3 PIN TO_IF DMAC SMAC
+ *              [reverse]
  *   bench_live detach PIN
  *   bench_live sink PIN none|pool|src|dst LEARN_GEN   (resets counters)
  *   bench_live gen NS IF DMAC SMAC --sink PIN [--proto udp|tcp]
@@ -24,6 +25,8 @@
  *              (--secs S [--warm W] |
  *              --passes P [--until-learned])   (--until-learned: 1 core)
  *   bench_live cgstats PINDIR          (cgnat's counters, non-zero ones)
+ *   bench_live probe     (exit 0 if the kernel takes live frames, else
+ *                         why not on stdout and exit 1)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -46,6 +49,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/loader.h"
+#include "daemon/fraghold.h"
 #include "tests/bench/live_common.h"
 #include "tests/bench/gen.skel.h"
 #include "tests/bench/sink.skel.h"
@@ -167,7 +171,9 @@ out:
 
 /* A baseline forwarder (fwd.bpf.c): MAC rewrite + devmap redirect, and
  * with 'state' one flow-table lookup per packet; both directions of the
- * stateful one share its table through the pin DIR/../fwd_flows.
+ * stateful one share its table through the pin DIR/../fwd_flows. With
+ * 'state' 2 (fwd_state3) a new flow's outbound packet also makes a
+ * mapping pair (fwd_pair), in a table of that direction's own.
  */
 static int attach_fwd(int ifindex, const char *dir, const char *to,
 		      const char *dmac, const char *smac, int state,
@@ -189,6 +195,9 @@ static int attach_fwd(int ifindex, const char *dir, const char *to,
 	memcpy((void *)&f->rodata->fwd_smac, s, 8);
 	f->rodata->fwd_ifindex = v.ifindex;
 	f->rodata->fwd_reverse = reverse;
+	f->rodata->fwd_pair = state == 2;
+	if (state != 2 || reverse)
+		bpf_map__set_max_entries(f->maps.fwd_maps, 1);
 	bpf_program__set_autoload(state ? f->progs.fwd : f->progs.fwd_state,
 				  false);
 	if (state) {
@@ -231,9 +240,11 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (!strcmp(argv[4], "sink") || !strcmp(argv[4], "pass"))
 		return attach_sink(ifindex, argv[4][0] == 'p', argv[5]);
-	if (!strcmp(argv[4], "fwd") || !strcmp(argv[4], "fwd_state"))
+	if (!strcmp(argv[4], "fwd") || !strcmp(argv[4], "fwd_state") ||
+	    !strcmp(argv[4], "fwd_state3"))
 		return attach_fwd(ifindex, argv[5], argv[6], argv[7], argv[8],
-				  argv[4][3] == '_',
+				  argv[4][3] == '_' ? 1 + (argv[4][9] == '3') :
+						      0,
 				  argc > 9 && !strcmp(argv[9], "reverse"));
 	return -EINVAL;
 }
@@ -977,6 +988,11 @@ int main(int argc, char **argv)
 		rc = cmd_gen(argc, argv);
 	else if (!strcmp(argv[1], "cgstats") && argc > 2)
 		rc = cmd_cgstats(argv[2]);
+	else if (!strcmp(argv[1], "probe")) {
+		rc = fh_probe_live();
+		if (rc)
+			printf("%s\n", strerror(rc));
+	}
 	if (rc != -EINVAL)
 		return rc ? 1 : 0;
 usage:

@@ -11,6 +11,12 @@
  * miss inserts it). Both directions find the same entry, the key being
  * written from the subscriber's side. It is the floor of per-flow state
  * on this machine, what cgnat can at best approach at high flow counts.
+ *
+ * With fwd_pair (fwd_state3), a subscriber's packet that inserts a flow
+ * also does what an EIM NAT's new mapping does in its tables: a lookup
+ * of the internal endpoint that misses, its insert and the insert of the
+ * external endpoint (a mapping pair, in a table twice as large, as
+ * cgnat's). The floor of a new mapping in kernel hash tables.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,6 +29,7 @@ const volatile __u32 fwd_ifindex = 0;
 const volatile __u64 fwd_dmac = 0;
 const volatile __u64 fwd_smac = 0;
 const volatile __u32 fwd_reverse = 0; /* fwd_state: packet from the far side */
+const volatile __u32 fwd_pair = 0; /* fwd_state3: and a mapping pair */
 
 /* As cgnat's session key and value: 16 and 64 bytes. */
 struct flow_key {
@@ -45,6 +52,28 @@ struct {
 	__type(key, struct flow_key);
 	__type(value, struct flow_val);
 } fwd_flows SEC(".maps");
+
+/* As cgnat's mapping key and value: 8 and 40 bytes. */
+struct map_key {
+	__be32 addr;
+	__be16 port;
+	__u8 proto;
+	__u8 dir;
+};
+
+struct map_val {
+	__be32 addr;
+	__be16 port;
+	__u16 pad;
+	__u64 rest[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2097152);
+	__type(key, struct map_key);
+	__type(value, struct map_val);
+} fwd_maps SEC(".maps");
 
 __u64 fwd_misses;
 
@@ -80,6 +109,25 @@ int fwd(struct xdp_md *ctx)
 	return send(eth);
 }
 
+/* The mapping pair of a new flow's internal endpoint, unless it has one. */
+static __always_inline int new_pair(const struct flow_key *f)
+{
+	struct map_key k = {
+		.addr = f->sub_addr, .port = f->sub_port, .proto = f->proto
+	};
+	struct map_val v = {.addr = f->sub_addr ^ bpf_htonl(0xab000000),
+			    .port = f->sub_port};
+
+	if (bpf_map_lookup_elem(&fwd_maps, &k))
+		return 0;
+	if (bpf_map_update_elem(&fwd_maps, &k, &v, BPF_NOEXIST))
+		return -1;
+	k.addr = v.addr;	/* the external endpoint */
+	k.dir = 1;
+	v.addr = f->sub_addr;
+	return bpf_map_update_elem(&fwd_maps, &k, &v, BPF_NOEXIST) ? -1 : 0;
+}
+
 SEC("xdp")
 int fwd_state(struct xdp_md *ctx)
 {
@@ -112,6 +160,8 @@ int fwd_state(struct xdp_md *ctx)
 		struct flow_val nv = {.created = bpf_ktime_get_ns()};
 
 		fwd_misses++;
+		if (fwd_pair && !fwd_reverse && new_pair(&k))
+			return XDP_DROP;
 		if (bpf_map_update_elem(&fwd_flows, &k, &nv, BPF_NOEXIST))
 			return XDP_DROP;
 	} else if (!v->created) {

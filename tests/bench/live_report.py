@@ -242,8 +242,9 @@ def targets(rows, mc_rows=()):
 
 def newflows(recs):
     out = {}
-    cfgs = ["cgnat"] + sorted({r["config"] for r in recs
-                               if r["config"].startswith("cgnat-")}) + ["nft"]
+    cfgs = ["fwdst", "fwdst3", "cgnat"] + sorted(
+        {r["config"] for r in recs
+         if r["config"].startswith("cgnat-")}) + ["nft"]
     for cfg in cfgs:
         rs = [r["r"] for r in recs
               if r["kind"] == "newflows" and r["config"] == cfg]

@@ -132,7 +132,7 @@ static int fh_send_split(int fd, const struct sockaddr_in *to,
 {
 	__u32 hl = ip->ihl * 4, off = 0, step, n;
 	__u16 fo = ntohs(ip->frag_off);
-	__u8 b[CGNAT_FRAG_FRAME];
+	__u8 b[CGNAT_FRAG_FRAME] __attribute__((aligned(4)));
 	struct iphdr *h = (struct iphdr *)b;
 
 	if (ip->frag_off & htons(IP_DF) || mtu <= (int)hl + 8 ||
@@ -196,11 +196,15 @@ static int fh_run_copy(struct fraghold *h, const struct cgnat_frag_key *k,
 		       __u32 ifindex, const __u8 *data, __u32 len)
 {
 	struct xdp_md ctx = { .data_end = len, .ingress_ifindex = ifindex };
-	__u8 out[CGNAT_FRAG_FRAME + 64];
+	struct {	/* 2 bytes before the frame align its IP header */
+		__u8 pad[2];
+		__u8 f[CGNAT_FRAG_FRAME + 64];
+	} __attribute__((aligned(4))) o;
+	__u8 *out = o.f;
 	struct cgnat_frag v;
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = data,
 		    .data_size_in = len, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .data_size_out = sizeof(o.f), .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = 1);
 
 	if (bpf_map_lookup_elem(h->frags_fd, k, &v))

@@ -5,8 +5,10 @@
 # XDP) and the path MTU, both when a router further on has the small link
 # (its 3/4 translated back) and when cgnat's own egress link does (3/4 made
 # in XDP); a UDP datagram larger than the MTU crosses both ways, also with
-# its fragments in reverse order in either direction; traffic keeps
-# flowing during a flood of orphan fragments.
+# its fragments in reverse order in either direction, run again by
+# cgnatd's holder both ways it can (live frames where the kernel takes
+# them, and the copy path); traffic keeps flowing during a flood of
+# orphan fragments.
 #
 # Testbed of lib.sh, with the internet namespace turned into a router and
 # the server behind a 1400-byte link in a fourth namespace:

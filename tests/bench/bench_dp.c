@@ -506,7 +506,7 @@ int main(int argc, char **argv)
 	int runs = argc > 2 ? atoi(argv[2]) : 200000;
 	uint32_t rep = argc > 3 ? atoi(argv[3]) : 1000000;
 	struct sweep_row sw[6];
-	struct result r[11] = {
+	struct result r[12] = {
 		{ .name = "xdp forwarder (baseline)" },
 		{ .name = "cgnat outbound established", .target = 40 },
 		{ .name = "cgnat inbound established", .target = 40 },
@@ -518,6 +518,7 @@ int main(int argc, char **argv)
 		{ .name = "new mapping, next hop stale (FIB)" },
 		{ .name = "floor: 1 hash miss + insert" },
 		{ .name = "floor: 3 (session, mapping pair)" },
+		{ .name = "floor: 3, inbound half an array slot" },
 	};
 	struct pkt_spec s, in, hp;
 	struct bench_xdp_bpf *b;
@@ -570,17 +571,19 @@ int main(int argc, char **argv)
 			 &r[9]);
 	fail |= time_new(bpf_program__fd(b->progs.bench_floor3), runs / 4, 0,
 			 &r[10]);
+	fail |= time_new(bpf_program__fd(b->progs.bench_floor3a), runs / 4, 0,
+			 &r[11]);
 	fail |= time_new(H.prog[H_INSIDE], runs / 8, 1, &r[8]);
 	bench_xdp_bpf__destroy(b);
 	fail |= bench_sweep(&s, rep, sw, &r[7]);
-	for (i = 0; i < 11; i++) {
+	for (i = 0; i < 12; i++) {
 		r[i].method = r[i].method ? r[i].method : "per-run median";
 		r[i].delta = r[i].median - r[i < 4 || i == 7 ? 0 : 4].median;
 	}
-	print_table(r, 11, sw, 6);
+	print_table(r, 12, sw, 6);
 	printf("\nnew mapping above the 3-insert floor (cgnat's own work): "
 	       "%.0f ns\n", r[6].median - r[10].median);
-	write_json(argv[1], r, 11, sw, 6);
+	write_json(argv[1], r, 12, sw, 6);
 	xdp_fwd_bpf__destroy(fwd);
 	h_unload(&H);
 	return fail;

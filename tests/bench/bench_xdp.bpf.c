@@ -70,6 +70,10 @@ int bench_fwd(struct xdp_md *ctx)
  * pair: a lookup of the internal endpoint that misses, its insert, and
  * the insert of the external endpoint. No port allocation, no checks,
  * no translation: cgnat's new mapping above bench_floor3 is its own work.
+ * bench_floor3a is bench_floor3 with the external half of the pair in an
+ * array slot indexed by external address and port (64 addresses, one
+ * protocol) instead of a hash insert: what a layout whose inbound half
+ * the port block owns would pay.
  * Every run must bring a flow not seen before (else XDP_ABORTED).
  */
 struct {
@@ -86,6 +90,16 @@ struct {
 	__type(value, struct cgnat_map);
 } bench_floor_map SEC(".maps");
 
+#define FLOOR_IN_SLOTS (64 << 16)	/* 64 addresses x 65536 ports */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FLOOR_IN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct cgnat_map);
+} bench_floor_in SEC(".maps");
+
+/* pair: 0 none, 1 both halves hashed, 2 the external half in an array. */
 static __always_inline int floor_new(struct xdp_md *ctx, int pair)
 {
 	void *data = (void *)(long)ctx->data;
@@ -119,9 +133,19 @@ static __always_inline int floor_new(struct xdp_md *ctx, int pair)
 		mk.addr = mv.addr;	/* the external endpoint */
 		mk.dir = CGNAT_DIR_IN;
 		mv.addr = ip->saddr;
-		if (bpf_map_update_elem(&bench_floor_map, &mk, &mv,
-					BPF_NOEXIST))
+		if (pair == 2) {
+			__u32 slot = (bpf_ntohl(mk.addr) * 2654435761u >> 26)
+					     << 16 | bpf_ntohs(mk.port);
+			struct cgnat_map *in =
+				bpf_map_lookup_elem(&bench_floor_in, &slot);
+
+			if (!in)
+				return XDP_ABORTED;
+			*in = mv;
+		} else if (bpf_map_update_elem(&bench_floor_map, &mk, &mv,
+					       BPF_NOEXIST)) {
 			return XDP_ABORTED;
+		}
 	}
 	sv.expires_ns = 1;
 	if (bpf_map_update_elem(&bench_floor_sess, &k, &sv, BPF_NOEXIST))
@@ -141,4 +165,10 @@ SEC("xdp")
 int bench_floor3(struct xdp_md *ctx)
 {
 	return floor_new(ctx, 1);
+}
+
+SEC("xdp")
+int bench_floor3a(struct xdp_md *ctx)
+{
+	return floor_new(ctx, 2);
 }

@@ -7,16 +7,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
-#include <linux/if_packet.h>
-#include <netinet/ip.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <bpf/bpf.h>
 
 #include "daemon/fraghold.h"
+#include "daemon/fragsend.h"
 
 int fh_probe_live(void)
 {
@@ -80,114 +76,6 @@ static int same_key(const struct cgnat_frag_key *a,
 	return !memcmp(a, b, sizeof(*a));
 }
 
-/* Copy path, redirect: the frame as XDP made it, out of 'ifindex'. */
-static int fh_send_frame(struct fraghold *h, __u32 ifindex, const __u8 *f,
-			 __u32 len)
-{
-	struct sockaddr_ll to = { .sll_family = AF_PACKET,
-				  .sll_ifindex = (int)ifindex,
-				  .sll_halen = ETH_ALEN };
-
-	if (!ifindex || len < ETH_HLEN)
-		return -EINVAL;
-	if (h->pkt_fd < 0) {
-		/* Protocol 0: it sends, it never receives. */
-		h->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-		if (h->pkt_fd < 0)
-			return -errno;
-	}
-	memcpy(to.sll_addr, f, ETH_ALEN);
-	memcpy(&to.sll_protocol, f + 12, 2);	/* the frame's ethertype */
-	if (sendto(h->pkt_fd, f, len, MSG_DONTWAIT, (struct sockaddr *)&to,
-		   sizeof(to)) != (ssize_t)len)
-		return -errno;
-	return 0;
-}
-
-/* The MTU of the route to 'daddr' (a UDP socket connected there asks
- * the kernel), 0 if none.
- */
-static int fh_route_mtu(__be32 daddr)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9),
-				  .sin_addr.s_addr = daddr };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), mtu = 0;
-	socklen_t n = sizeof(mtu);
-
-	if (fd < 0)
-		return 0;
-	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) ||
-	    getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &n))
-		mtu = 0;
-	close(fd);
-	return mtu;
-}
-
-/* Sends the IP packet 'ip' (a fragment) in pieces of at most 'mtu' bytes,
- * as forwarding would fragment it: the same header, offsets and MF moved
- * on, the last piece keeping the original MF.
- */
-static int fh_send_split(int fd, const struct sockaddr_in *to,
-			 const struct iphdr *ip, __u32 len, int mtu)
-{
-	__u32 hl = ip->ihl * 4, off = 0, step, n;
-	__u16 fo = ntohs(ip->frag_off);
-	__u8 b[CGNAT_FRAG_FRAME] __attribute__((aligned(4)));
-	struct iphdr *h = (struct iphdr *)b;
-
-	if (ip->frag_off & htons(IP_DF) || mtu <= (int)hl + 8 ||
-	    len > sizeof(b))
-		return -EMSGSIZE;
-	step = (mtu - hl) & ~7u;
-	memcpy(b, ip, hl);
-	for (; off < len - hl; off += n) {
-		int last = off + step >= len - hl;
-
-		n = last ? len - hl - off : step;
-		memcpy(b + hl, (const __u8 *)ip + hl + off, n);
-		h->tot_len = htons(hl + n);
-		h->frag_off = htons(((fo & IP_OFFMASK) + off / 8) |
-				    (last ? fo & IP_MF : IP_MF));
-		if (sendto(fd, b, hl + n, MSG_DONTWAIT,
-			   (const struct sockaddr *)to, sizeof(*to)) !=
-		    (ssize_t)(hl + n))
-			return -errno;
-	}
-	return 0;
-}
-
-/* Copy path, pass: the kernel was to forward it (its first fragment went
- * that way), so it is routed as the box's own packet with the TTL that
- * forwarding leaves (XDP checked it is above 1; a raw IP socket writes
- * the header checksum itself), cut to the route's MTU if larger (raw
- * sockets do not fragment what they are given whole).
- */
-static int fh_send_ip(struct fraghold *h, __u8 *f, __u32 len)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET };
-	struct iphdr *ip = (struct iphdr *)(f + ETH_HLEN);
-
-	if (len < ETH_HLEN + sizeof(*ip) || ip->ttl <= 1 ||
-	    ip->ihl < 5 || len - ETH_HLEN < ntohs(ip->tot_len) ||
-	    ntohs(ip->tot_len) < ip->ihl * 4u)
-		return -EINVAL;
-	len = ntohs(ip->tot_len);
-	if (h->ip_fd < 0) {
-		h->ip_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC,
-				  IPPROTO_RAW);	/* IP_HDRINCL implied */
-		if (h->ip_fd < 0)
-			return -errno;
-	}
-	ip->ttl--;
-	to.sin_addr.s_addr = ip->daddr;
-	if (sendto(h->ip_fd, ip, len, MSG_DONTWAIT, (struct sockaddr *)&to,
-		   sizeof(to)) == (ssize_t)len)
-		return 0;
-	if (errno != EMSGSIZE)
-		return -errno;
-	return fh_send_split(h->ip_fd, &to, ip, len, fh_route_mtu(ip->daddr));
-}
-
 /* The program runs on the frame without live frames; what it made is
  * sent from here, where XDP would have sent it (bpf/frag.h frag_follow:
  * a redirect goes by the first fragment's next hop).
@@ -213,11 +101,11 @@ static int fh_run_copy(struct fraghold *h, const struct cgnat_frag_key *k,
 		return -errno;
 	switch (t.retval) {
 	case XDP_REDIRECT:
-		return fh_send_frame(h, v.nh.ifindex, out, t.data_size_out);
+		return fs_frame(&h->pkt_fd, v.nh.ifindex, out, t.data_size_out);
 	case XDP_TX:
-		return fh_send_frame(h, ifindex, out, t.data_size_out);
+		return fs_frame(&h->pkt_fd, ifindex, out, t.data_size_out);
 	case XDP_PASS:
-		return fh_send_ip(h, out, t.data_size_out);
+		return fs_ip(&h->ip_fd, out, t.data_size_out);
 	default:
 		return 0;	/* dropped: the program counted why */
 	}

@@ -11,10 +11,9 @@
  * Some kernels refuse live frames (before 5.18, or a sandbox: EPERM was
  * seen on a 6.18 VM). Then, or when CGNAT_FRAG_REINJECT=copy is in the
  * environment, the copy path runs the program without them, takes the
- * frame it made and sends it itself: a redirect on an AF_PACKET socket of
- * the next hop's interface (the first fragment's, from cgnat_frags), a
- * pass through the kernel's routing on a raw IP socket, TTL taken off as
- * forwarding would. fh_init() probes which with a program of its own.
+ * frame it made and sends it itself (fragsend.h): a redirect out of the
+ * first fragment's next-hop interface (from cgnat_frags), a pass through
+ * the kernel's routing. fh_init() probes which with a program of its own.
  *
  * Bounded: FH_MAX frames in all and FH_PER_SRC per source address bucket
  * (FH_SRC_BUCKETS, by a hash of the address), so one flooding host cannot

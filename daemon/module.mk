@@ -3,7 +3,7 @@
 # daemon) and cgnatctl (operations).
 DPRUN_OBJS := $(BUILD)/daemon/dprun.o $(BUILD)/daemon/evorder.o \
 	$(BUILD)/daemon/refill.o \
-	$(BUILD)/daemon/fraghold.o \
+	$(BUILD)/daemon/fraghold.o $(BUILD)/daemon/fragsend.o \
 	$(BUILD)/daemon/nlwatch.o $(BUILD)/daemon/synpend.o \
 	$(BUILD)/daemon/syn_icmp.o $(DP_OBJS) $(PB_OBJS)
 $(BUILD)/daemon/dprun.o: $(BUILD)/bpf/cgnat.skel.h
@@ -114,7 +114,7 @@ UNIT_TESTS += $(BUILD)/tests/test_nlwatch
 
 # cmocka: the early-fragment holder's bounds and timing.
 $(BUILD)/tests/test_fraghold: $(BUILD)/tests/unit/test_fraghold.o \
-		$(BUILD)/daemon/fraghold.o
+		$(BUILD)/daemon/fraghold.o $(BUILD)/daemon/fragsend.o
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)

@@ -29,7 +29,7 @@ $(LIVE_BPF): tests/bench/live_common.h
 $(BUILD)/tests/bench/bench_live.o: $(LIVE_BPF:.bpf.o=.skel.h) \
 	$(BUILD)/bpf/cgnat.skel.h
 $(BUILD)/bin/bench_live: $(BUILD)/tests/bench/bench_live.o \
-		$(BUILD)/daemon/fraghold.o $(DP_OBJS)
+		$(BUILD)/daemon/fraghold.o $(BUILD)/daemon/fragsend.o $(DP_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread

@@ -220,6 +220,28 @@ static int refill_now(void *ctx)
 	return r->grants_on ? pb_refill(&r->pb, &r->pv) : 0;
 }
 
+/* Whether the slot set of a bell (refill.h) holds no grant now. */
+static int slots_empty(void *ctx, __u32 kind, __u32 idx)
+{
+	struct dprun *r = ctx;
+	const __u64 *s;
+	__u32 i, n;
+
+	if (kind == CGNAT_BELL_NEW && idx < r->pb.n_pools) {
+		s = r->pv.grant_new + idx * CGNAT_NEW_DEPTH;
+		n = CGNAT_NEW_DEPTH;
+	} else if (kind == CGNAT_BELL_ADDR && idx < r->pb.n_addrs) {
+		s = r->pv.grant_addr + idx * CGNAT_GRANT_DEPTH;
+		n = CGNAT_GRANT_DEPTH;
+	} else {
+		return 0;	/* names nothing: no reason to wait */
+	}
+	for (i = 0; i < n; i++)
+		if (__atomic_load_n(&s[i], __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
+}
+
 void dprun_refill(struct dprun *r)
 {
 	pthread_mutex_lock(&r->pb_lock);
@@ -348,7 +370,8 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	if (r->grants_on)
 		pb_refill(&r->pb, &r->pv);
 	rc = refill_start(&r->rf, bpf_map__fd(r->dp.skel->maps.cgnat_grant_bell),
-			  &r->pb_lock, refill_now, r, DPRUN_REFILL_MS);
+			  &r->pb_lock, refill_now, slots_empty, r,
+			  DPRUN_REFILL_MS);
 	if (rc) {
 		snprintf(r->dp.err, sizeof(r->dp.err), "refill thread: %s",
 			 strerror(-rc));

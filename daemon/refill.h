@@ -19,11 +19,18 @@ struct ring_buffer;
 
 /* Refills the slots; called with the lock held. Returns slots filled. */
 typedef int (*refill_fn)(void *ctx);
+/* Whether the slot set a bell named (struct cgnat_bell's kind and idx)
+ * holds no grant now; called without the lock (the slots are atomics).
+ */
+typedef int (*refill_empty_fn)(void *ctx, __u32 kind, __u32 idx);
+
+#define REFILL_RUNG_MAX 8	/* bells remembered per wake */
 
 struct refill {
 	pthread_t tid;
 	pthread_mutex_t *lock; /* the owner's: guards what fn touches */
 	refill_fn fn;
+	refill_empty_fn empty;
 	void *ctx;
 	int period_ms;
 	struct ring_buffer *rb; /* on cgnat_grant_bell */
@@ -32,12 +39,16 @@ struct refill {
 	int stop; /* set by refill_stop() */
 	int realtime; /* runs SCHED_FIFO: the lock should be
 		       * priority-inheriting (refill_lock_init) */
+	/* The thread's own: the slot sets the bells of this wake named. */
+	__u32 rung_n; /* may pass REFILL_RUNG_MAX: more than kept */
+	__u32 rung[REFILL_RUNG_MAX][2]; /* kind, idx */
 	/* Read by anyone, written by the thread (relaxed atomics). */
 	__u64 bells; /* doorbell records read */
 	__u64 runs; /* times fn ran */
 	__u64 filled; /* slots fn filled */
 	__u64 wait_max_ns; /* longest wait for the lock */
 	__u64 late_max_ns; /* longest from a bell to its reading */
+	__u64 quiets; /* waits of REFILL_QUIET_MS (exhausted slots) */
 };
 
 /* A mutex for refill_start(): priority-inheriting, so that a holder
@@ -46,10 +57,12 @@ struct refill {
  */
 int refill_lock_init(pthread_mutex_t *lock);
 /* Starts the thread on the bell ring 'bell_fd'. fn runs under 'lock' on
- * every bell and every 'period_ms'. 0 or -errno.
+ * every bell and every 'period_ms'; 'empty' tells a slot set that cannot
+ * be refilled (see REFILL_QUIET_MS in refill.c). 0 or -errno.
  */
 int refill_start(struct refill *rf, int bell_fd, pthread_mutex_t *lock,
-		 refill_fn fn, void *ctx, int period_ms);
+		 refill_fn fn, refill_empty_fn empty, void *ctx,
+		 int period_ms);
 /* Stops and joins the thread; safe on a zeroed or stopped one. */
 void refill_stop(struct refill *rf);
 

@@ -117,6 +117,7 @@ static void put_refill(FILE *f, const struct refill *rf)
 	    __atomic_load_n(&rf->wait_max_ns, __ATOMIC_RELAXED) / 1000);
 	put(f, "refill_late_max_us",
 	    __atomic_load_n(&rf->late_max_ns, __ATOMIC_RELAXED) / 1000);
+	put(f, "refill_quiets", __atomic_load_n(&rf->quiets, __ATOMIC_RELAXED));
 }
 
 /* log.central: the shipper's backlog (cgnatctl status and metrics). */

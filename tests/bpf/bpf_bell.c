@@ -5,7 +5,8 @@
  * first-block slots and not again while that record waits; an empty set
  * of slots is counted (grant_new_empty) and rings; and the ring wakes
  * cgnatd's refill thread (daemon/refill.c), which stocks the slots long
- * before its period, so the next new subscriber goes through.
+ * before its period, so the next new subscriber goes through; bells that
+ * find nothing to fill make it pause only when a set they named is empty.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -99,6 +100,87 @@ static __u64 runs(struct refill *rf)
 	return __atomic_load_n(&rf->runs, __ATOMIC_RELAXED);
 }
 
+/* Pool 0's first-block slots hold no grant (the thread's 'empty'). */
+static int slots_empty(void *ctx, __u32 kind, __u32 idx)
+{
+	int i;
+
+	(void)ctx;
+	(void)kind;
+	(void)idx;
+	for (i = 0; i < CGNAT_NEW_DEPTH; i++)
+		if (__atomic_load_n(&H.pv.grant_new[i], __ATOMIC_ACQUIRE))
+			return 0;
+	return 1;
+}
+
+/* What the refill thread's function finds when the main loop has just
+ * refilled, or when nothing is left: nothing to fill.
+ */
+static int fill_none(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int dry;	/* the test's answer to 'empty' */
+
+static int say_dry(void *ctx, __u32 kind, __u32 idx)
+{
+	(void)ctx;
+	(void)kind;
+	(void)idx;
+	return __atomic_load_n(&dry, __ATOMIC_RELAXED);
+}
+
+/* One new subscriber that rings, and the thread's run after it. */
+static void ring_and_run(struct refill *rf, int n)
+{
+	__u64 r0 = runs(rf);
+	int tries;
+
+	assert_int_equal(new_sub(n), XDP_REDIRECT);
+	for (tries = 0; tries < 300 && runs(rf) == r0; tries++)
+		usleep(10000);
+	assert_true(runs(rf) > r0);
+}
+
+/* Bells that find nothing to fill make the thread pause only when a set
+ * they named is still empty (exhausted): after a refill by the main loop
+ * it stays at the next bell. Here the thread's function fills nothing
+ * and 'empty' says what the test wants.
+ */
+static void test_quiet_only_when_dry(void **st)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct refill rf;
+	int i, tries;
+
+	(void)st;
+	pb_refill(&H.pb, &H.pv);
+	__atomic_store_n(&dry, 0, __ATOMIC_RELAXED);
+	assert_int_equal(refill_start(&rf, bell_fd(), &lock, fill_none,
+				      say_dry, NULL, 600000),
+			 0);
+	for (i = 1; i < CGNAT_NEW_DEPTH / 2; i++)
+		assert_int_equal(new_sub(i), XDP_REDIRECT);
+	/* Each of the next takes from the second half and rings (the last
+	 * record was read): three wakes that filled nothing, slots left.
+	 */
+	for (; i < CGNAT_NEW_DEPTH / 2 + 3; i++)
+		ring_and_run(&rf, i);
+	assert_int_equal(__atomic_load_n(&rf.quiets, __ATOMIC_RELAXED), 0);
+	/* The same with the named set empty: the second such wake pauses. */
+	__atomic_store_n(&dry, 1, __ATOMIC_RELAXED);
+	ring_and_run(&rf, i++);
+	ring_and_run(&rf, i++);
+	for (tries = 0; tries < 300 &&
+	     !__atomic_load_n(&rf.quiets, __ATOMIC_RELAXED); tries++)
+		usleep(10000);
+	assert_true(__atomic_load_n(&rf.quiets, __ATOMIC_RELAXED) >= 1);
+	refill_stop(&rf);
+}
+
 static void test_bell_wakes_refill(void **st)
 {
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -108,8 +190,9 @@ static void test_bell_wakes_refill(void **st)
 	(void)st;
 	pb_refill(&H.pb, &H.pv);
 	/* A period far beyond the test: only the bell can wake it. */
-	assert_int_equal(
-		refill_start(&rf, bell_fd(), &lock, stock, NULL, 600000), 0);
+	assert_int_equal(refill_start(&rf, bell_fd(), &lock, stock,
+				      slots_empty, NULL, 600000),
+			 0);
 	for (i = 1; i <= CGNAT_NEW_DEPTH; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
 	for (tries = 0; tries < 200 && !runs(&rf); tries++)
@@ -130,6 +213,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bell_once_per_burst,
 						setup_bell, teardown),
 		cmocka_unit_test_setup_teardown(test_bell_wakes_refill,
+						setup_bell, teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_only_when_dry,
 						setup_bell, teardown),
 	};
 

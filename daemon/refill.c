@@ -68,7 +68,7 @@ static int rung_dry(struct refill *rf)
 {
 	__u32 i;
 
-	if (rf->rung_n > REFILL_RUNG_MAX)
+	if (rf->rung_n > REFILL_RUNG_MAX || !rf->empty)
 		return 1;
 	for (i = 0; i < rf->rung_n; i++)
 		if (rf->empty(rf->ctx, rf->rung[i][0], rf->rung[i][1]))

@@ -58,7 +58,8 @@ struct refill {
 int refill_lock_init(pthread_mutex_t *lock);
 /* Starts the thread on the bell ring 'bell_fd'. fn runs under 'lock' on
  * every bell and every 'period_ms'; 'empty' tells a slot set that cannot
- * be refilled (see REFILL_QUIET_MS in refill.c). 0 or -errno.
+ * be refilled (see REFILL_QUIET_MS in refill.c; NULL: any can't). 0 or
+ * -errno.
  */
 int refill_start(struct refill *rf, int bell_fd, pthread_mutex_t *lock,
 		 refill_fn fn, refill_empty_fn empty, void *ctx,

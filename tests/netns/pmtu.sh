@@ -30,6 +30,19 @@ metric() {	# metric NAME: a data-plane counter via cgnatctl metrics
 	ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"
 }
 
+# reversed_cross LABEL PORT: 3000 bytes whose fragments come last first,
+# sent by the subscriber (from PORT), then answered so by the server
+# (from PORT + 1): early fragments held and run again in each direction.
+reversed_cross() {
+	local r
+	r=$(in_sub $PY "$FRAG" send $H1 "$2" $S1 7 3000 reverse)
+	check "${1}fragments sent last first cross outbound ($r)" \
+		test "$r" = "ok 3000"
+	r=$(in_sub $PY "$FRAG" send $H1 $(($2 + 1)) $S1 8 3000)
+	check "${1}answer fragments arriving last first cross inbound ($r)" \
+		test "$r" = "ok 3000"
+}
+
 srv_up() {
 	ip netns add "$NS_SRV" || return 1
 	ip link add rtr1 netns "$NS_INET" type veth peer name srv0 \
@@ -130,12 +143,7 @@ in_nat ip link set out0 mtu 1500
 r=$(in_sub $PY "$FRAG" send $H1 5300 $S1 7 3000)
 check "UDP 3000 B fragmented by the sender crosses both ways ($r)" \
 	test "$r" = "ok 3000"
-r=$(in_sub $PY "$FRAG" send $H1 5301 $S1 7 3000 reverse)
-check "UDP fragments sent last first cross outbound ($r)" \
-	test "$r" = "ok 3000"
-r=$(in_sub $PY "$FRAG" send $H1 5302 $S1 8 3000)
-check "UDP answer fragments arriving last first cross inbound ($r)" \
-	test "$r" = "ok 3000"
+reversed_cross "UDP " 5301
 n=$(metric fragment_reinjected)
 check "early fragments held and run again ($n)" test "${n:-0}" -ge 2
 n=$(metric fragment_reinject_failed)
@@ -153,12 +161,7 @@ tb_cgnatd "$TB_TMP/cgnat.yaml" || fail "cgnatd restarted with the copy path"
 unset CGNAT_FRAG_REINJECT
 check "cgnatd says it copies" \
 	grep -q "CGNAT_FRAG_REINJECT=copy" "$TB_TMP/cgnatd.log"
-r=$(in_sub $PY "$FRAG" send $H1 5303 $S1 7 3000 reverse)
-check "copy path: fragments sent last first cross outbound ($r)" \
-	test "$r" = "ok 3000"
-r=$(in_sub $PY "$FRAG" send $H1 5304 $S1 8 3000)
-check "copy path: answer fragments arriving last first cross inbound ($r)" \
-	test "$r" = "ok 3000"
+reversed_cross "copy path: " 5303
 p0=$(metric pass_fragment_needed)
 in_nat ip link set in0 mtu 900
 in_sub ip link set sub0 mtu 900

@@ -225,7 +225,10 @@ out:
 
 static int cmd_attach(int argc, char **argv)
 {
-	int ifindex;
+	/* By attach_fwd()'s 'state': none, one lookup, and a mapping pair. */
+	static const char *const fwd_names[] = {"fwd", "fwd_state",
+						"fwd_state3"};
+	int ifindex, state;
 
 	if (argc < 6 || (!strncmp(argv[4], "fwd", 3) && argc < 9))
 		return -EINVAL;
@@ -240,12 +243,12 @@ static int cmd_attach(int argc, char **argv)
 	}
 	if (!strcmp(argv[4], "sink") || !strcmp(argv[4], "pass"))
 		return attach_sink(ifindex, argv[4][0] == 'p', argv[5]);
-	if (!strcmp(argv[4], "fwd") || !strcmp(argv[4], "fwd_state") ||
-	    !strcmp(argv[4], "fwd_state3"))
-		return attach_fwd(ifindex, argv[5], argv[6], argv[7], argv[8],
-				  argv[4][3] == '_' ? 1 + (argv[4][9] == '3') :
-						      0,
-				  argc > 9 && !strcmp(argv[9], "reverse"));
+	for (state = 0; state < 3; state++)
+		if (!strcmp(argv[4], fwd_names[state]))
+			return attach_fwd(ifindex, argv[5], argv[6], argv[7],
+					  argv[8], state,
+					  argc > 9 &&
+						  !strcmp(argv[9], "reverse"));
 	return -EINVAL;
 }
 

@@ -242,6 +242,7 @@ static void housekeeping(struct cgnatd *d)
 	if (now >= d->next_check_ms) {
 		check_lost(d);
 		cgnatd_fleet_tick(d);
+		cgnatd_warn_frag(d);
 		d->next_check_ms = now + 1000;
 	}
 	if (now >= d->next_stats_ms) {

@@ -235,6 +235,9 @@ void cgnatd_fleet_stop(struct cgnatd *d);
 /* Loads and attaches the data plane, opens the log, reconciles, starts
  * the exporter; fatal on failure (the message names what failed). */
 void cgnatd_start(struct cgnatd *d);
+/* Says once when held fragments are no longer run with live frames: at
+ * start (refused, or asked for) or later, when a run failed. */
+void cgnatd_warn_frag(struct cgnatd *d);
 /* Removes links and pins (traffic stops); with a configuration also
  * closes the open log rows. Returns the exit status. */
 int cgnatd_detach(struct cgnatd *d);

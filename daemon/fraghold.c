@@ -130,6 +130,7 @@ static void fh_run(struct fraghold *h, const struct cgnat_frag_key *k,
 			return;
 		}
 		h->copy = 1;
+		h->copy_late = 1;
 		h->live_err = errno;
 	}
 	if (fh_run_copy(h, k, ifindex, data, len)) {

@@ -49,6 +49,8 @@ struct fraghold {
 	int copy;		/* live frames not used: the copy path */
 	int live_err;		/* errno live frames were refused with,
 				 * 0 if asked for by the environment */
+	int copy_late;		/* refused after start, by a run */
+	int copy_said;		/* the copy path has been logged */
 	int pkt_fd, ip_fd;	/* copy path: AF_PACKET, raw IP; -1 unopened */
 	__u64 reinjected, expired, refused;
 	__u64 copied;		/* of reinjected: by the copy path */

@@ -346,14 +346,19 @@ static void start_dataplane(struct cgnatd *d)
 	}
 }
 
-/* Says so when held fragments are not run again with live frames. */
-static void warn_frag(const struct cgnatd *d)
+void cgnatd_warn_frag(struct cgnatd *d)
 {
-	const struct fraghold *h = &d->run.fh;
+	struct fraghold *h = &d->run.fh;
 
-	if (!h->copy)
+	if (!h->copy || h->copy_said)
 		return;
-	if (h->live_err)
+	h->copy_said = 1;
+	if (h->copy_late)
+		log_warnx("fragments: a run with XDP live frames failed (%s): "
+			  "from now on early fragments are run without them "
+			  "and sent from userspace (AF_PACKET, raw IP)",
+			  strerror(h->live_err));
+	else if (h->live_err)
 		log_info("fragments: the kernel refuses XDP live frames (%s): "
 			 "early fragments are run without them and sent from "
 			 "userspace (AF_PACKET, raw IP)",
@@ -383,7 +388,7 @@ void cgnatd_start(struct cgnatd *d)
 	d->next_cfglog_ms = runtime_now_ms() + 86400000; /* 10 s: failed */
 	cgnatd_config_log(d, "start");
 	cgnatd_warn_syn(d);
-	warn_frag(d);
+	cgnatd_warn_frag(d);
 	runtime_pidfile(d->a.run_dir);
 	d->ctl_fd = ctlsock_open(d->a.run_dir);
 	if (d->ctl_fd < 0)

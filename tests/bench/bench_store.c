@@ -9,7 +9,8 @@
  * ext:port at T" and of subscriber history on an N-row database
  * (default 10M) opened read-only as cgnatctl does, bytes per block row
  * on disk, and the log volume per subscriber per day of port-block
- * logging against per-session logging. Prints a table and writes the
+ * logging against per-session logging, and the rate of per-session
+ * events (log.session_events) the store sustains. Prints a table and writes the
  * numbers as JSON. Files live in a temporary directory that is removed
  * at the end.
  *
@@ -32,6 +33,8 @@
 
 #define N_SWEEP 3 /* batch sizes tried on a fresh database */
 #define SUSTAIN_OPS 1000000 /* events of the sustained run on the big db */
+#define SESS_CREATES 1000000 /* sessions of the per-session event run */
+#define SESS_LIVE 100000 /* of which open at once */
 
 static const long sweep_batch[N_SWEEP] = { 1000, 10000, 100000 };
 
@@ -48,6 +51,7 @@ struct results {
 	double cold_p50, cold_p99;
 	double hit_ratio, bytes_per_row, idx_bytes_per_row;
 	double pba_bytes_day, pba_rows_day, sess_bytes_day, sess_rows_day;
+	double sess_ev_s;
 	long rows;
 	int64_t t_end;
 };
@@ -653,6 +657,71 @@ static void bench_session_day(const struct opts *o, struct results *r, int subs,
 	remove_db(path);
 }
 
+/* Session SESS_CREATES - SESS_LIVE + i: the row its create wrote. */
+static void sess_row(long i, struct store_session *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->instance = 1;
+	x->proto = i % 4 ? 6 : 17;
+	x->int_addr = SUB_BASE + (uint32_t)(i % 4000);
+	x->int_port = (uint16_t)(1024 + i % 60000);
+	x->ext_addr = EXT_BASE + (uint32_t)(i % N_EXT);
+	x->ext_port = (uint16_t)(1024 + (i / N_EXT) % 64000);
+	x->rem_addr = 0xc6336400u + (uint32_t)(i % 251);
+	x->rem_port = (uint16_t)(1 + i % 50000);
+	x->start_ms = T_START + i / 100; /* 100k sessions a second */
+	x->end_ms = STORE_MS_NONE;
+}
+
+/*
+ * The per-session log (log.session_events) through the store API, as
+ * cgnatd writes it: every create opens a row, and once SESS_LIVE are
+ * open each create also closes the oldest (a delete event), -b events
+ * per commit. The rate the log sustains, events (creates and deletes)
+ * per second: above it cgnatd's rings overrun and lose events.
+ */
+static void bench_sess_events(const struct opts *o, struct results *r)
+{
+	long i, ev = 0, in_tx = 0;
+	struct store_session x;
+	struct store *st;
+	char path[512];
+	double t;
+	int ret;
+
+	path_in(path, sizeof(path), o->dir, "sessev.db");
+	st = open_rw(path);
+	t = now_s();
+	for (i = 0; i < SESS_CREATES; i++) {
+		if (!in_tx && (ret = store_begin(st)) < 0)
+			die("begin", st, ret);
+		sess_row(i, &x);
+		if ((ret = store_sess_open(st, &x)) < 0)
+			die("session open", st, ret);
+		in_tx++;
+		if (i >= SESS_LIVE) {
+			sess_row(i - SESS_LIVE, &x);
+			ret = store_sess_close(st, &x, T_START + i / 100,
+					       STORE_SESS_EXPIRED);
+			if (ret != 0) /* 1: no open row, a generator bug */
+				die("session close", st, ret < 0 ? ret : -ENOENT);
+			in_tx++;
+		}
+		if (in_tx >= o->batch) {
+			ev += in_tx;
+			in_tx = 0;
+			if ((ret = store_commit(st)) < 0)
+				die("commit", st, ret);
+		}
+	}
+	if (in_tx && (ret = store_commit(st)) < 0)
+		die("commit", st, ret);
+	ev += in_tx;
+	r->sess_ev_s = ev / (now_s() - t);
+	store_close(st);
+	remove_db(path);
+}
+
 static void print_table(const struct opts *o, const struct results *r)
 {
 	int i;
@@ -706,6 +775,8 @@ static void print_table(const struct opts *o, const struct results *r)
 	       r->sess_bytes_day);
 	printf("%-48s %14.0f\n", "per-session / PBA volume",
 	       r->sess_bytes_day / r->pba_bytes_day);
+	printf("%-48s %14.0f\n", "session events/s (create+delete, -b)",
+	       r->sess_ev_s);
 }
 
 static void write_json(const char *path, const struct opts *o,
@@ -745,7 +816,8 @@ static void write_json(const char *path, const struct opts *o,
 		" \"bytes_per_row\":%.1f,\"index_bytes_per_row\":%.1f,\n"
 		" \"per_subscriber_day\":{\"pba_rows\":%.1f,\"pba_bytes\":%.0f,"
 		"\"session_rows\":%.0f,\"session_bytes\":%.0f,"
-		"\"ratio\":%.0f}}\n",
+		"\"ratio\":%.0f},\n"
+		" \"session_events_per_s\":%.0f}\n",
 		sqlite3_libversion(), r->rows, o->batch, o->lookups,
 		r->fresh_ops_s[0], r->fresh_ops_s[1], r->fresh_ops_s[2],
 		r->build_rows_s, r->big_rows_s, r->big_ops_s, SUSTAIN_OPS,
@@ -756,7 +828,7 @@ static void write_json(const char *path, const struct opts *o,
 		r->hit_ratio, r->miss_p99, r->hist_p50, r->hist_p99,
 		r->bytes_per_row, r->idx_bytes_per_row, r->pba_rows_day,
 		r->pba_bytes_day, r->sess_rows_day, r->sess_bytes_day,
-		r->sess_bytes_day / r->pba_bytes_day);
+		r->sess_bytes_day / r->pba_bytes_day, r->sess_ev_s);
 	fclose(f);
 }
 
@@ -820,6 +892,7 @@ int main(int argc, char **argv)
 	bench_big(&o, &r, g);
 	bench_pba_day(&o, &r, 2000);
 	bench_session_day(&o, &r, 500, 2000);
+	bench_sess_events(&o, &r);
 	rmdir(dir);
 	print_table(&o, &r);
 	if (o.json)

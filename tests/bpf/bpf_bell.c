@@ -23,6 +23,19 @@
 #include "daemon/refill.h"
 #include "tests/bpf/nat_util.h"
 
+static int bell_fd(void)
+{
+	return bpf_map__fd(H.dp.skel->maps.cgnat_grant_bell);
+}
+
+/* The refill thread of a test, file-scope so that the teardown stops it
+ * when an assertion left the test early (the thread must not outlive
+ * the maps it reads, nor its test's stack).
+ */
+static pthread_mutex_t bell_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct refill bell_rf;
+static int bell_rf_on;
+
 static int setup_bell(void **st)
 {
 	(void)st;
@@ -30,9 +43,22 @@ static int setup_bell(void **st)
 	return h_load(&H, 4, 64, 2, 0);
 }
 
-static int bell_fd(void)
+static int teardown_bell(void **st)
 {
-	return bpf_map__fd(H.dp.skel->maps.cgnat_grant_bell);
+	if (bell_rf_on)
+		refill_stop(&bell_rf);
+	bell_rf_on = 0;
+	return teardown(st);
+}
+
+/* Starts the test's refill thread: 'fn' on a bell, 'empty' its rule. */
+static struct refill *bell_start(refill_fn fn, refill_empty_fn empty)
+{
+	assert_int_equal(refill_start(&bell_rf, bell_fd(), &bell_lock, fn,
+				      empty, NULL, 600000),
+			 0);
+	bell_rf_on = 1;
+	return &bell_rf;
 }
 
 /* One packet from a new subscriber 100.64.3.n; returns the action. */
@@ -152,70 +178,64 @@ static void ring_and_run(struct refill *rf, int n)
  */
 static void test_quiet_only_when_dry(void **st)
 {
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	struct refill rf;
+	struct refill *rf;
 	int i, tries;
 
 	(void)st;
 	pb_refill(&H.pb, &H.pv);
 	__atomic_store_n(&dry, 0, __ATOMIC_RELAXED);
-	assert_int_equal(refill_start(&rf, bell_fd(), &lock, fill_none,
-				      say_dry, NULL, 600000),
-			 0);
+	rf = bell_start(fill_none, say_dry);
 	for (i = 1; i < CGNAT_NEW_DEPTH / 2; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
 	/* Each of the next takes from the second half and rings (the last
 	 * record was read): three wakes that filled nothing, slots left.
 	 */
 	for (; i < CGNAT_NEW_DEPTH / 2 + 3; i++)
-		ring_and_run(&rf, i);
-	assert_int_equal(__atomic_load_n(&rf.quiets, __ATOMIC_RELAXED), 0);
+		ring_and_run(rf, i);
+	assert_int_equal(__atomic_load_n(&rf->quiets, __ATOMIC_RELAXED), 0);
 	/* The same with the named set empty: the second such wake pauses. */
 	__atomic_store_n(&dry, 1, __ATOMIC_RELAXED);
-	ring_and_run(&rf, i++);
-	ring_and_run(&rf, i++);
+	ring_and_run(rf, i++);
+	ring_and_run(rf, i++);
 	for (tries = 0; tries < 300 &&
-	     !__atomic_load_n(&rf.quiets, __ATOMIC_RELAXED); tries++)
+	     !__atomic_load_n(&rf->quiets, __ATOMIC_RELAXED); tries++)
 		usleep(10000);
-	assert_true(__atomic_load_n(&rf.quiets, __ATOMIC_RELAXED) >= 1);
-	refill_stop(&rf);
+	assert_true(__atomic_load_n(&rf->quiets, __ATOMIC_RELAXED) >= 1);
 }
 
 static void test_bell_wakes_refill(void **st)
 {
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	struct refill rf;
+	struct refill *rf;
 	int i, tries;
 
 	(void)st;
 	pb_refill(&H.pb, &H.pv);
-	/* A period far beyond the test: only the bell can wake it. */
-	assert_int_equal(refill_start(&rf, bell_fd(), &lock, stock,
-				      slots_empty, NULL, 600000),
-			 0);
+	/* A period far beyond the test (bell_start): only the bell can
+	 * wake it.
+	 */
+	rf = bell_start(stock, slots_empty);
 	for (i = 1; i <= CGNAT_NEW_DEPTH; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
-	for (tries = 0; tries < 200 && !runs(&rf); tries++)
+	for (tries = 0; tries < 200 && !runs(rf); tries++)
 		usleep(10000);
-	assert_true(runs(&rf) >= 1);
-	assert_true(__atomic_load_n(&rf.bells, __ATOMIC_RELAXED) >= 1);
+	assert_true(runs(rf) >= 1);
+	assert_true(__atomic_load_n(&rf->bells, __ATOMIC_RELAXED) >= 1);
 	/* No lock needed to look: the slots are shared memory. */
 	for (tries = 0; tries < 200 && !H.pv.grant_new[0]; tries++)
 		usleep(10000);
 	assert_int_equal(new_sub(i), XDP_REDIRECT);
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 0);
-	refill_stop(&rf);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bell_once_per_burst,
-						setup_bell, teardown),
+						setup_bell, teardown_bell),
 		cmocka_unit_test_setup_teardown(test_bell_wakes_refill,
-						setup_bell, teardown),
+						setup_bell, teardown_bell),
 		cmocka_unit_test_setup_teardown(test_quiet_only_when_dry,
-						setup_bell, teardown),
+						setup_bell, teardown_bell),
 	};
 
 	if (h_netns())

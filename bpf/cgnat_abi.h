@@ -430,8 +430,11 @@ enum cgnat_release_reason {
 	CGNAT_REL_ADMIN = 3,
 };
 
-/* Bytes of each CPU's event ring (maps.h cgnat_events). */
-#define CGNAT_EVT_RING_BYTES (256 * 1024)
+/* Bytes of each CPU's event ring (maps.h cgnat_events): about 87k
+ * events, so that a burst of new sessions with log.session_events is
+ * held while the log's writer catches up (256 KiB before, 5.4k events).
+ */
+#define CGNAT_EVT_RING_BYTES (4096 * 1024)
 
 struct cgnat_event {
 	__u64 time_tai_ns;	/* bpf_ktime_get_tai_ns() at the event */

@@ -4,17 +4,45 @@
  * buffer per possible CPU in an array of maps. The outer array may be a
  * pin that an earlier run left: its rings are taken over, so events
  * written while cgnatd was down are still read; a slot that is empty or
- * holds something else gets a new ring.
+ * holds something else gets a new ring. A ring of another size (a build
+ * before the rings grew) is kept while it holds unread events, else
+ * replaced by one of this build's size.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf/loader.h"
 #include "bpf/cgnat.skel.h"
+
+int dp_ring_unread(int fd)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	unsigned long *cons, *prod;
+	int unread;
+
+	/* The consumer position is on the ring's first page, the
+	 * producer's on the second (both read-only here).
+	 */
+	cons = mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, 0);
+	if (cons == MAP_FAILED)
+		return -errno;
+	prod = mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, psz);
+	if (prod == MAP_FAILED) {
+		unread = -errno;
+		munmap(cons, psz);
+		return unread;
+	}
+	unread = __atomic_load_n(prod, __ATOMIC_ACQUIRE) !=
+		 __atomic_load_n(cons, __ATOMIC_ACQUIRE);
+	munmap(prod, psz);
+	munmap(cons, psz);
+	return unread;
+}
 
 /* The ring already in slot 'i' as a new fd, or -1 if there is none fit. */
 static int ring_reuse(int outer, __u32 i)
@@ -31,7 +59,8 @@ static int ring_reuse(int outer, __u32 i)
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	    info.type == BPF_MAP_TYPE_RINGBUF &&
-	    info.max_entries == CGNAT_EVT_RING_BYTES)
+	    (info.max_entries == CGNAT_EVT_RING_BYTES ||
+	     dp_ring_unread(fd) > 0))
 		return fd;
 	close(fd);
 	return -1;

@@ -192,6 +192,8 @@ int dp_stats(struct dp *dp, __u64 *out);
  */
 int dp_rings_open(struct dp *dp);
 void dp_rings_close(struct dp *dp);
+/* 1 when ring buffer 'fd' holds events not yet read, 0 if not, -errno. */
+int dp_ring_unread(int fd);
 struct ring_buffer *dp_events_rb(struct dp *dp, ring_buffer_sample_fn fn,
 				 void *ctx);
 /* Sets a counter that only userspace writes (CPU 0's slot holds it). */

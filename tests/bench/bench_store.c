@@ -657,16 +657,23 @@ static void bench_session_day(const struct opts *o, struct results *r, int subs,
 	remove_db(path);
 }
 
-/* Session SESS_CREATES - SESS_LIVE + i: the row its create wrote. */
+/* Session i: 4000 subscribers, each on one external address (paired
+ * pooling), external ports at random as the data plane picks them (RFC
+ * 6056): every index key lands anywhere in its index, as in a real log.
+ * The remote endpoint alone tells sessions apart (unique over 12.5M).
+ */
 static void sess_row(long i, struct store_session *x)
 {
+	uint32_t sub = (uint32_t)(i % 4000);
+
 	memset(x, 0, sizeof(*x));
 	x->instance = 1;
 	x->proto = i % 4 ? 6 : 17;
-	x->int_addr = SUB_BASE + (uint32_t)(i % 4000);
+	x->int_addr = SUB_BASE + sub;
 	x->int_port = (uint16_t)(1024 + i % 60000);
-	x->ext_addr = EXT_BASE + (uint32_t)(i % N_EXT);
-	x->ext_port = (uint16_t)(1024 + (i / N_EXT) % 64000);
+	x->ext_addr = EXT_BASE + sub % N_EXT;
+	x->ext_port = (uint16_t)(1024 + ((uint32_t)i * 2654435761u >> 8) %
+						64512);
 	x->rem_addr = 0xc6336400u + (uint32_t)(i % 251);
 	x->rem_port = (uint16_t)(1 + i % 50000);
 	x->start_ms = T_START + i / 100; /* 100k sessions a second */

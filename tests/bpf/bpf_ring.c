@@ -6,7 +6,9 @@
  * reads every ring; a session read from one ring before its block's
  * assign in another comes out after it through evorder; a CPU without a
  * ring counts its events lost; a second load over the same pins takes
- * over the same rings, and a pin of the old single ring is replaced.
+ * over the same rings, and a pin of the old single ring is replaced; a
+ * ring of another size (the 256 KiB of earlier builds) is kept while it
+ * holds unread events, else replaced by one of this build's size.
  */
 #include <sched.h>
 #include <setjmp.h>
@@ -224,6 +226,60 @@ static void test_missing_ring_lost(void **st)
 	assert_int_equal(h_stat(&H, STAT_EVT_LOST), 2);
 }
 
+static __u32 ring_size(int fd)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	return info.max_entries;
+}
+
+/* Takes the rings over again, as the next start on the pins would. */
+static void rings_reopen(void)
+{
+	dp_rings_close(&H.dp);
+	assert_int_equal(dp_rings_open(&H.dp), 0);
+}
+
+/* An earlier build's smaller ring in CPU a's slot: kept while events
+ * wait in it (they are read after the start), replaced once it is read.
+ */
+static void test_small_ring_kept_until_read(void **st)
+{
+	int outer = bpf_map__fd(H.dp.skel->maps.cgnat_events);
+	int small = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "cgnat_ev_cpu", 0, 0,
+				   256 * 1024, NULL);
+	__u32 k = cpu_a;
+	struct seen s;
+
+	(void)st;
+	assert_true(small >= 0);
+	assert_int_equal(ring_size(H.dp.ring_fd[k]), CGNAT_EVT_RING_BYTES);
+	assert_int_equal(dp_ring_unread(H.dp.ring_fd[k]), 0);
+	assert_int_equal(dp_ring_unread(small), 0);
+	assert_int_equal(bpf_map_update_elem(outer, &k, &small, BPF_ANY), 0);
+	on_cpu(cpu_a);
+	flow(H1, 5000);		/* H1's block, its session: into 'small' */
+	assert_int_equal(dp_ring_unread(small), 1);
+	rings_reopen();
+	assert_int_equal(ring_size(H.dp.ring_fd[k]), 256 * 1024);
+	read_ring(cpu_a, &s);
+	assert_int_equal(s.n, 2);
+	expect(&s, 0, EVT_BLOCK_ASSIGNED, 0);
+	expect(&s, 1, EVT_SESS_CREATE, 5000);
+	assert_int_equal(dp_ring_unread(small), 0);
+	rings_reopen();
+	assert_int_equal(ring_size(H.dp.ring_fd[k]), CGNAT_EVT_RING_BYTES);
+	flow(H1, 5001);		/* into the new ring */
+	read_ring(cpu_a, &s);
+	assert_int_equal(s.n, 1);
+	expect(&s, 0, EVT_SESS_CREATE, 5001);
+	assert_int_equal(h_stat(&H, STAT_EVT_LOST), 0);
+	close(small);
+}
+
 static char pin_dir[64];
 
 static __u32 ring_id(const struct dp *d, __u32 i)
@@ -293,6 +349,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_order_across_rings,
 						setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_missing_ring_lost,
+						setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_small_ring_kept_until_read,
 						setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_pins_keep_rings,
 						setup_pins, teardown_pins),

@@ -272,6 +272,7 @@ enum { SLOT_EVENTS, SLOT_CTL, SLOT_PCP, SLOT_HA, SLOT_MAX = SLOT_HA + 2 };
 static void loop(struct cgnatd *d)
 {
 	struct pollfd pfd[SLOT_MAX];
+	int64_t t;
 	int rc, n;
 
 	pfd[SLOT_EVENTS].fd = dprun_fd(&d->run);	/* events, netlink */
@@ -290,8 +291,12 @@ static void loop(struct cgnatd *d)
 		if (poll(pfd, n, dprun_busy(&d->run) ? 0 : 100) < 0 &&
 		    errno != EINTR)
 			fatal("poll");
-		d->poll_ms = runtime_now_ms();
+		t = runtime_now_ms();
 		rc = dprun_poll(&d->run, 0);
+		/* HA's MARK: only a round that read every ring to its end
+		 * has every event raised before it began. */
+		if (d->run.ev_drained)
+			d->poll_ms = t;
 		if (rc)
 			log_warnx("data plane poll: %s", strerror(-rc));
 		evlog_flush(&d->ev);

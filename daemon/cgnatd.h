@@ -184,7 +184,8 @@ struct cgnatd {
 	struct ha *ha; /* ha section; NULL when off */
 	int ctl_fd; /* control socket, -1 if none */
 	struct pcp *pcp; /* pcp.enabled: the server (pcp.h); else NULL */
-	int64_t poll_ms; /* when this loop round's poll began */
+	int64_t poll_ms; /* when the last loop round that read every event
+			  * ring to its end began (dprun.ev_drained) */
 };
 
 /* --- ha.c: the active/standby pair (ha.h) ----------------------------- */

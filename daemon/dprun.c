@@ -7,6 +7,7 @@
  * every other allocator step here.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,13 +64,17 @@ void dprun_emit(struct dprun *r, const struct cgnat_event *e)
 	evo_push(&r->evo, e);
 }
 
+/* A ring read stops here: its round's budget is spent (DPRUN_RING_ROUND). */
+#define RING_ROUND_FULL (-ECANCELED)
+
 static int on_rb(void *ctx, void *data, size_t len)
 {
 	struct dprun *r = ctx;
 
 	if (len >= sizeof(struct cgnat_event))
 		evo_push(&r->evo, data);
-	return 0;	/* data-plane events are also in the pinned maps */
+	/* data-plane events are also in the pinned maps */
+	return --r->ev_left ? 0 : RING_ROUND_FULL;
 }
 
 /* Blocks of a deterministic region get no block events: their sessions
@@ -88,21 +93,35 @@ static void evo_det(struct dprun *r, const struct dp_opts *o)
 	}
 }
 
-/* One pass over every ring, and a second when the first left events
- * parked, so that they are settled now (evorder.h) rather than at the
- * next call.
+/* One pass over every ring, each read up to DPRUN_RING_ROUND events (a
+ * pass that stopped short of a ring's end is cut: evorder.h), and a
+ * second full pass when the first left events parked, so that they are
+ * settled now rather than at the next call. Then the fragments' ring.
  */
 static int read_events(struct dprun *r)
 {
-	int i, rc;
+	int pass, cut = 0, rc;
+	__u32 i;
 
-	for (i = 0; i < 2 && (!i || r->evo.n); i++) {
+	for (pass = 0; pass < 2 && !cut && (!pass || r->evo.n); pass++) {
 		evo_pass_begin(&r->evo);
-		rc = ring_buffer__consume(r->rb);
-		evo_pass_end(&r->evo);
-		if (rc < 0 && rc != -EINTR)
-			return rc;
+		for (i = 0; i < r->n_erb; i++) {
+			r->ev_left = DPRUN_RING_ROUND;
+			rc = ring_buffer__consume(r->erb[i]);
+			if (rc == RING_ROUND_FULL)
+				cut = 1;
+			else if (rc < 0 && rc != -EINTR)
+				return rc;
+		}
+		if (cut)
+			evo_pass_cut(&r->evo);
+		else
+			evo_pass_end(&r->evo);
 	}
+	r->ev_drained = !cut;
+	rc = ring_buffer__consume(r->rb);
+	if (rc < 0 && rc != -EINTR)
+		return rc;
 	dp_stat_set(&r->dp, STAT_EVT_PARKED, r->evo.parked);
 	dp_stat_set(&r->dp, STAT_EVT_PARKED_FORCED, r->evo.forced);
 	return 0;
@@ -159,7 +178,7 @@ static __u64 udp_shortest(const __u64 *ns)
 	return t;
 }
 
-/* One epoll set over the ring buffer's own epoll fd and the netlink
+/* One epoll set over the ring buffers' own epoll fds and the netlink
  * socket, so that a caller polls one fd and a change wakes the loop at
  * once. Adding the netlink fd to libbpf's set instead would not do:
  * ring_buffer__poll() takes every event's data as a ring index.
@@ -171,9 +190,16 @@ static int watch_start(struct dprun *r)
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0)
 		return -errno;
+	__u32 i;
+
 	ev.data.fd = ring_buffer__epoll_fd(r->rb);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
+	for (i = 0; i < r->n_erb; i++) {
+		ev.data.fd = ring_buffer__epoll_fd(r->erb[i]);
+		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+			return -errno;
+	}
 	ev.data.fd = r->nl.fd;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
@@ -261,6 +287,30 @@ int dprun_fd(const struct dprun *r)
 	return r->epfd;
 }
 
+/* A reader of each CPU's event ring, and one of the fragments' ring. */
+static int rings_start(struct dprun *r)
+{
+	__u32 i;
+
+	r->erb = calloc(r->dp.n_rings, sizeof(*r->erb));
+	if (!r->erb)
+		goto fail;
+	for (i = 0; i < r->dp.n_rings; i++) {
+		r->erb[i] = ring_buffer__new(r->dp.ring_fd[i], on_rb, r, NULL);
+		if (!r->erb[i])
+			goto fail;
+		r->n_erb++;
+	}
+	r->rb = ring_buffer__new(bpf_map__fd(r->dp.skel->maps.cgnat_frag_ring),
+				 on_frag, r, NULL);
+	if (r->rb)
+		return 0;
+fail:
+	snprintf(r->dp.err, sizeof(r->dp.err), "ring buffer: %s",
+		 strerror(errno ? errno : ENOMEM));
+	return errno ? -errno : -ENOMEM;
+}
+
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		dprun_event_fn fn, void *ctx)
 {
@@ -334,15 +384,9 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 		goto err;
 	}
 	evo_det(r, o);
-	r->rb = dp_events_rb(&r->dp, on_rb, r);
-	if (!r->rb || ring_buffer__add(r->rb, bpf_map__fd(
-					       r->dp.skel->maps.cgnat_frag_ring),
-				       on_frag, r)) {
-		rc = -errno;
-		snprintf(r->dp.err, sizeof(r->dp.err), "ring buffer: %s",
-			 strerror(errno));
+	rc = rings_start(r);
+	if (rc)
 		goto err;
-	}
 	rc = fh_init(&r->fh,
 		     bpf_program__fd(r->dp.skel->progs.cgnat_inside),
 		     bpf_program__fd(r->dp.skel->progs.cgnat_outside),
@@ -503,6 +547,7 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 	struct pb_now now;
 	int rc;
 
+	r->ev_drained = 0;
 	if (epoll_wait(r->epfd, ev, 2, dprun_busy(r) ? 0 :
 				    r->dp.sw.pass && timeout_ms > 20 ? 20 :
 								       timeout_ms) < 0 &&
@@ -570,6 +615,10 @@ void dprun_stop(struct dprun *r)
 	nlw_close(&r->nl);
 	ring_buffer__free(r->rb);
 	r->rb = NULL;
+	while (r->n_erb)
+		ring_buffer__free(r->erb[--r->n_erb]);
+	free(r->erb);
+	r->erb = NULL;
 	evo_free(&r->evo);
 	fh_free(&r->fh);
 	sp_close(&r->sp);

@@ -37,11 +37,16 @@ struct dprun {
 	struct dp dp;
 	struct pb pb;
 	struct pb_views pv;
-	struct ring_buffer *rb;	/* events, and cgnat_frag_ring */
+	struct ring_buffer *rb;	/* cgnat_frag_ring */
+	struct ring_buffer **erb; /* one per CPU's event ring */
+	__u32 n_erb;
+	__u32 ev_left;		/* events the ring being read may still give */
+	int ev_drained;		/* the last dprun_poll() read every event
+				 * ring to its end (no budget cut it) */
 	struct evo evo;		/* their order across CPUs' rings */
 	struct fraghold fh;	/* early fragments */
 	struct nlwatch nl;	/* route/neighbour/link changes */
-	int epfd;		/* the ring buffer's epoll fd and nl.fd */
+	int epfd;		/* the ring buffers' epoll fds and nl.fd */
 	__u32 nh_gen;		/* next-hop generation last written */
 	dprun_event_fn on_event;
 	void *ctx;
@@ -77,6 +82,13 @@ struct dprun {
 	struct refill rf;
 };
 
+/* Events read from one CPU's ring in one poll round at most: the round's
+ * log batch is committed before more are read, so a flood of session
+ * events gives commits of a bounded size and the loop its other work,
+ * rather than one batch that grows while the rings refill (until the
+ * journal's cap). The rings hold what waits (CGNAT_EVT_RING_BYTES).
+ */
+#define DPRUN_RING_ROUND 16384
 /* Session events parked for their block's event at most (evorder.h). */
 #define DPRUN_EVO_CAP 65536
 

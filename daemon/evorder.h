@@ -68,6 +68,11 @@ void evo_push(struct evo *o, const struct cgnat_event *e);
  */
 void evo_pass_begin(struct evo *o);
 void evo_pass_end(struct evo *o);
+/* Ends a pass that stopped short of the end of some ring (a reader's
+ * budget): nothing is forced, since an assign may wait unread behind
+ * the cut; what is parked waits for the next full pass.
+ */
+void evo_pass_cut(struct evo *o);
 /* Call before delivering the release of 'block': its parked events go
  * first (forced), and it is no longer known.
  */

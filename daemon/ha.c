@@ -229,8 +229,8 @@ static void ha_mark(struct cgnatd *d)
 	if (now < h->next_mark_ms)
 		return;
 	h->next_mark_ms = now + HA_MARK_MS;
-	/* Every event raised before the last poll round began is in the
-	 * queue by now (the round read the ring buffer to its end).
+	/* Every event raised before the last poll round that read every
+	 * ring to its end began is in the queue by now (d->poll_ms).
 	 */
 	m.mark_ms = (__u64)(d->poll_ms - 1);
 	if (ha_emit(&m, h))

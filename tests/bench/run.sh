@@ -33,6 +33,8 @@ run "deterministic NAT beside PBA (ns/packet, log bytes)" \
 	"$BUILD/bin/bench_det" "$OUT/det.json"
 [ -x "$BUILD/bin/bench_store" ] &&
 	run "compliance log (SQLite)" "$BUILD/bin/bench_store" "$OUT/store.json"
+run "per-session log under a burst of new sessions (netns)" \
+	tests/bench/sesslog.sh "$OUT"
 [ -x "$BUILD/bin/bench_ipfix" ] &&
 	run "IPFIX export" "$BUILD/bin/bench_ipfix" "$OUT/ipfix.json"
 [ -x "$BUILD/bin/ship_feed" ] &&

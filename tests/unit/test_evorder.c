@@ -3,7 +3,8 @@
  * test_evorder.c - the order of events across the per-CPU rings
  * (daemon/evorder.c): a session event whose block is not known waits for
  * the block's assign and follows it; what a full pass did not settle is
- * forced, as is everything at the bound; a release goes after its
+ * forced (a pass cut short forces nothing), as is everything at the
+ * bound; a release goes after its
  * block's parked events; unrelated events and sessions of known blocks
  * are not held.
  */
@@ -160,6 +161,35 @@ static void test_pass_end_forces(void **st)
 	assert_int_equal(O.forced, 2);
 }
 
+/* A pass cut short of a ring's end (the reader's budget) forces nothing:
+ * the assign may wait behind the cut; the next full pass settles it, and
+ * an assign read meanwhile delivers in order.
+ */
+static void test_cut_pass_forces_nothing(void **st)
+{
+	(void)st;
+	evo_pass_begin(&O);
+	sess(EVT_SESS_CREATE, 2, 0, 1);
+	sess(EVT_SESS_CREATE, 3, 0, 2);
+	evo_pass_end(&O);
+	evo_pass_begin(&O);
+	evo_pass_cut(&O);	/* a full pass would have forced both */
+	assert_int_equal(n_got, 0);
+	assert_int_equal(O.forced, 0);
+	evo_pass_begin(&O);
+	assign(2);		/* read in the next pass, after the cut */
+	evo_pass_cut(&O);
+	assert_int_equal(n_got, 2);
+	expect(0, EVT_BLOCK_ASSIGNED, 2);
+	expect(1, EVT_SESS_CREATE, 1);
+	assert_int_equal(O.forced, 0);
+	evo_pass_begin(&O);
+	evo_pass_end(&O);	/* full: block 3's assign is not coming */
+	assert_int_equal(n_got, 3);
+	expect(2, EVT_SESS_CREATE, 2);
+	assert_int_equal(O.forced, 1);
+}
+
 /* At the bound (8 here) everything parked is forced, in order. */
 static void test_bound(void **st)
 {
@@ -213,6 +243,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pass_end_forces, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_cut_pass_forces_nothing,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_order, setup,
 						teardown),

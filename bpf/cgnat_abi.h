@@ -703,6 +703,8 @@ enum cgnat_stat {
 				 * before the sweep (blocks looked full,
 				 * or its own endpoint's) */
 	STAT_SESS_REPLACED,	/* expired sessions a new flow replaced */
+	STAT_EVT_SESS_LOST,	/* of STAT_EVT_LOST, session events: no
+				 * table has them, unlike block events */
 	/* Written by userspace (daemon/evorder.c): */
 	STAT_EVT_PARKED,	/* session events held for their block's */
 	STAT_EVT_PARKED_FORCED,	/* of those, delivered without it */

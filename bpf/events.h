@@ -59,8 +59,9 @@ static __always_inline void evt_emit(__u32 type, __be32 sub, __be32 ext,
 
 /* A session was made or removed (log.session_events). Not rate-limited:
  * each is one log row, and a full ring loses it, counted in
- * STAT_EVT_LOST like any other event. Callers test cfg->sess_events
- * first, so with the key off this costs one branch per new session.
+ * STAT_EVT_LOST like any other event and in STAT_EVT_SESS_LOST. Callers
+ * test cfg->sess_events first, so with the key off this costs one branch
+ * per new session.
  */
 /* A CLOCK_MONOTONIC time (an expiry) as CLOCK_TAI, for the log. */
 static __always_inline __u64 evt_mono_to_tai(__u64 mono_ns)
@@ -75,8 +76,10 @@ static __always_inline void evt_sess_at(__u64 tai_ns, __u32 type,
 {
 	struct cgnat_sess_event *e = evt_reserve();
 
-	if (!e)
+	if (!e) {
+		stat_inc(STAT_EVT_SESS_LOST);
 		return;
+	}
 	e->time_tai_ns = tai_ns;
 	e->type = type;
 	e->int_addr = k->int_addr;

@@ -40,6 +40,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_BLOCK_TAKEN] = "block_taken",
 	[STAT_FIB_LOOKUP] = "fib_lookup",
 	[STAT_EVT_LOST] = "event_lost",
+	[STAT_EVT_SESS_LOST] = "event_sess_lost",
 	[STAT_GRANT_LOST] = "grant_lost",
 	[STAT_ICMP_SENT] = "icmp_sent",
 	[STAT_ICMP_LIMITED] = "icmp_rate_limited",

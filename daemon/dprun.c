@@ -64,7 +64,7 @@ void dprun_emit(struct dprun *r, const struct cgnat_event *e)
 	evo_push(&r->evo, e);
 }
 
-/* A ring read stops here: its round's budget is spent (DPRUN_RING_ROUND). */
+/* A ring read stops here: its share of the round is spent. */
 #define RING_ROUND_FULL (-ECANCELED)
 
 static int on_rb(void *ctx, void *data, size_t len)
@@ -93,24 +93,54 @@ static void evo_det(struct dprun *r, const struct dp_opts *o)
 	}
 }
 
-/* One pass over every ring, each read up to DPRUN_RING_ROUND events (a
- * pass that stopped short of a ring's end is cut: evorder.h), and a
- * second full pass when the first left events parked, so that they are
+/* Reads ring i up to its share of what is left of the round; sets *cut
+ * when it stopped short of the ring's end. 0 or -errno.
+ */
+static int read_ring(struct dprun *r, __u32 i, __u32 share, __u32 *left,
+		     int *cut)
+{
+	__u32 want = share < *left ? share : *left;
+	int rc;
+
+	if (!want) {
+		*cut = 1;	/* the round is spent */
+		return 0;
+	}
+	r->ev_left = want;
+	rc = ring_buffer__consume(r->erb[i]);
+	if (rc == RING_ROUND_FULL) {
+		*cut = 1;
+		*left -= want;
+	} else if (rc < 0 && rc != -EINTR) {
+		return rc;
+	} else if (rc > 0) {
+		*left -= (__u32)rc < want ? (__u32)rc : want;
+	}
+	return 0;
+}
+
+/* One pass over every ring, each read up to its share of the round's
+ * DPRUN_ROUND_EVENTS (a pass that stopped short of a ring's end is cut:
+ * evorder.h), starting at the next ring each round so that none waits
+ * behind the others; and a second full pass, within what is left of
+ * the round, when the first left events parked, so that they are
  * settled now rather than at the next call. Then the fragments' ring.
  */
 static int read_events(struct dprun *r)
 {
+	__u32 i, left = DPRUN_ROUND_EVENTS, share = 1024;
 	int pass, cut = 0, rc;
-	__u32 i;
 
+	if (r->n_erb && DPRUN_ROUND_EVENTS / r->n_erb > share)
+		share = DPRUN_ROUND_EVENTS / r->n_erb;
+	if (r->n_erb)
+		r->ev_first = (r->ev_first + 1) % r->n_erb;
 	for (pass = 0; pass < 2 && !cut && (!pass || r->evo.n); pass++) {
 		evo_pass_begin(&r->evo);
 		for (i = 0; i < r->n_erb; i++) {
-			r->ev_left = DPRUN_RING_ROUND;
-			rc = ring_buffer__consume(r->erb[i]);
-			if (rc == RING_ROUND_FULL)
-				cut = 1;
-			else if (rc < 0 && rc != -EINTR)
+			rc = read_ring(r, (r->ev_first + i) % r->n_erb, share,
+				       &left, &cut);
+			if (rc)
 				return rc;
 		}
 		if (cut)
@@ -186,12 +216,11 @@ static __u64 udp_shortest(const __u64 *ns)
 static int watch_start(struct dprun *r)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	__u32 i;
 
 	r->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (r->epfd < 0)
 		return -errno;
-	__u32 i;
-
 	ev.data.fd = ring_buffer__epoll_fd(r->rb);
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
 		return -errno;
@@ -306,9 +335,10 @@ static int rings_start(struct dprun *r)
 	if (r->rb)
 		return 0;
 fail:
+	i = errno ? errno : ENOMEM;
 	snprintf(r->dp.err, sizeof(r->dp.err), "ring buffer: %s",
-		 strerror(errno ? errno : ENOMEM));
-	return errno ? -errno : -ENOMEM;
+		 strerror((int)i));
+	return -(int)i;
 }
 
 int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,

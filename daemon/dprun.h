@@ -41,6 +41,7 @@ struct dprun {
 	struct ring_buffer **erb; /* one per CPU's event ring */
 	__u32 n_erb;
 	__u32 ev_left;		/* events the ring being read may still give */
+	__u32 ev_first;		/* the ring this round reads first */
 	int ev_drained;		/* the last dprun_poll() read every event
 				 * ring to its end (no budget cut it) */
 	struct evo evo;		/* their order across CPUs' rings */
@@ -82,13 +83,15 @@ struct dprun {
 	struct refill rf;
 };
 
-/* Events read from one CPU's ring in one poll round at most: the round's
- * log batch is committed before more are read, so a flood of session
- * events gives commits of a bounded size and the loop its other work,
- * rather than one batch that grows while the rings refill (until the
- * journal's cap). The rings hold what waits (CGNAT_EVT_RING_BYTES).
+/* Events read from the rings in one poll round at most, shared evenly
+ * by the CPUs' rings: the round's log batch is committed before more are
+ * read, so a flood of session events gives commits of a bounded size
+ * and the loop its other work, rather than one batch that grows while
+ * the rings refill until the journal's cap (EVLOG_BACKLOG_CAP, twice
+ * this) drops the rest. Large, since a larger commit writes more events
+ * a second; the rings hold what waits (CGNAT_EVT_RING_BYTES).
  */
-#define DPRUN_RING_ROUND 16384
+#define DPRUN_ROUND_EVENTS 131072
 /* Session events parked for their block's event at most (evorder.h). */
 #define DPRUN_EVO_CAP 65536
 

@@ -6,18 +6,14 @@ destination ports 10000 .. 10000 + PORTS - 1, subscriber by subscriber in
 turn, as fast as one raw socket goes. Every datagram opens a session; each
 subscriber needs one mapping. Prints "sent N in S s, R per second".
 """
+import os
 import socket
-import struct
 import sys
 import time
 
-
-def datagram(src, dst, port):
-    udp = struct.pack('!HHHH', 40000, port, 8 + 4, 0) + b'sess'
-    # Length and checksum: the kernel fills both for IP_HDRINCL.
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 0, 0, 0, 64, 17, 0,
-                     socket.inet_aton(src), socket.inet_aton(dst))
-    return ip + udp
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'netns'))
+from burst import datagram  # noqa: E402 (source port 40000)
 
 
 def main():

@@ -28,10 +28,13 @@ one() {	# one BINDIR: prints "offered made lost rows commits secs"
 		open_sessions) + (SELECT count(*) FROM sessions WHERE start_ms
 		IS NOT NULL)" 2>/dev/null; }
 	made() { counter dataplane_total counter new_session; }
-	# Lost in the rings (data plane) or over the journal's cap (log).
+	# Lost in the rings (data plane) or over the journal's cap (log);
+	# a build before event_sess_lost counts every lost event as one.
 	lost() {
-		echo $(($(counter dataplane_total counter event_lost) +
-			$(stat log_lost)))
+		local l
+		l=$(counter dataplane_total counter event_sess_lost)
+		[ -n "$l" ] || l=$(counter dataplane_total counter event_lost)
+		echo $((l + $(stat log_lost)))
 	}
 	# Caught up: every session made is a row, or was lost (counted).
 	settled() { [ "$(rows)" -ge $(($(made) - $(lost))) ]; }

@@ -4,11 +4,13 @@
  * buffer per possible CPU in an array of maps. The outer array may be a
  * pin that an earlier run left: its rings are taken over, so events
  * written while cgnatd was down are still read; a slot that is empty or
- * holds something else gets a new ring. A ring of another size (a build
- * before the rings grew) is kept while it holds unread events, else
- * replaced by one of this build's size.
+ * holds something else gets a new ring. A ring smaller than this build
+ * wants (a build before the rings grew) is kept while it holds unread
+ * events, else replaced. CPUs offline at the load get small rings: many
+ * machines list far more possible CPUs than they run.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,47 @@
 
 #include "bpf/loader.h"
 #include "bpf/cgnat.skel.h"
+
+/* The ring of a CPU that was offline at the load (5.4k events). */
+#define EVT_RING_OFFLINE_BYTES (256 * 1024)
+
+int dp_cpu_listed(const char *list, __u32 cpu)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	while (*list >= '0' && *list <= '9') {
+		lo = hi = strtoul(list, &end, 10);
+		if (*end == '-')
+			hi = strtoul(end + 1, &end, 10);
+		if (cpu >= lo && cpu <= hi)
+			return 1;
+		if (*end != ',')
+			break;
+		list = end + 1;
+	}
+	return 0;
+}
+
+/* The size CPU i's ring should have: 'online' is the kernel's list, ""
+ * when it could not be read (then every CPU counts as online).
+ */
+static __u32 ring_bytes(const char *online, __u32 i)
+{
+	return !*online || dp_cpu_listed(online, i) ? CGNAT_EVT_RING_BYTES
+						    : EVT_RING_OFFLINE_BYTES;
+}
+
+static void read_online(char *buf, size_t len)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+
+	buf[0] = '\0';
+	if (f && !fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	if (f)
+		fclose(f);
+}
 
 int dp_ring_unread(int fd)
 {
@@ -44,8 +87,10 @@ int dp_ring_unread(int fd)
 	return unread;
 }
 
-/* The ring already in slot 'i' as a new fd, or -1 if there is none fit. */
-static int ring_reuse(int outer, __u32 i)
+/* The ring already in slot 'i' as a new fd, or -1 if there is none fit
+ * (of at least 'bytes', or holding unread events).
+ */
+static int ring_reuse(int outer, __u32 i, __u32 bytes)
 {
 	struct bpf_map_info info;
 	__u32 len = sizeof(info), id;
@@ -59,17 +104,16 @@ static int ring_reuse(int outer, __u32 i)
 	memset(&info, 0, sizeof(info));
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) &&
 	    info.type == BPF_MAP_TYPE_RINGBUF &&
-	    (info.max_entries == CGNAT_EVT_RING_BYTES ||
-	     dp_ring_unread(fd) > 0))
+	    (info.max_entries >= bytes || dp_ring_unread(fd) > 0))
 		return fd;
 	close(fd);
 	return -1;
 }
 
-static int ring_new(struct dp *dp, int outer, __u32 i)
+static int ring_new(struct dp *dp, int outer, __u32 i, __u32 bytes)
 {
 	int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "cgnat_ev_cpu", 0, 0,
-				CGNAT_EVT_RING_BYTES, NULL);
+				bytes, NULL);
 
 	if (fd < 0)
 		return dp_fail(dp, fd, "create event ring of CPU %u: %s", i,
@@ -88,15 +132,17 @@ int dp_rings_open(struct dp *dp)
 {
 	int outer = bpf_map__fd(dp->skel->maps.cgnat_events);
 	__u32 n = bpf_map__max_entries(dp->skel->maps.cgnat_events), i;
+	char online[1024];
 	int fd;
 
 	dp->ring_fd = calloc(n, sizeof(*dp->ring_fd));
 	if (!dp->ring_fd)
 		return dp_fail(dp, -ENOMEM, "event rings: out of memory");
+	read_online(online, sizeof(online));
 	for (i = 0; i < n; i++) {
-		fd = ring_reuse(outer, i);
+		fd = ring_reuse(outer, i, ring_bytes(online, i));
 		if (fd < 0)
-			fd = ring_new(dp, outer, i);
+			fd = ring_new(dp, outer, i, ring_bytes(online, i));
 		if (fd < 0)
 			return fd;	/* dp_close() closes the others */
 		dp->ring_fd[dp->n_rings++] = fd;

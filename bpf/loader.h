@@ -194,6 +194,8 @@ int dp_rings_open(struct dp *dp);
 void dp_rings_close(struct dp *dp);
 /* 1 when ring buffer 'fd' holds events not yet read, 0 if not, -errno. */
 int dp_ring_unread(int fd);
+/* 1 when 'cpu' is in a kernel CPU list such as "0-3,8" (sysfs). */
+int dp_cpu_listed(const char *list, __u32 cpu);
 struct ring_buffer *dp_events_rb(struct dp *dp, ring_buffer_sample_fn fn,
 				 void *ctx);
 /* Sets a counter that only userspace writes (CPU 0's slot holds it). */

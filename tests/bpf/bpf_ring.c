@@ -280,6 +280,24 @@ static void test_small_ring_kept_until_read(void **st)
 	close(small);
 }
 
+/* Rings are large for the CPUs the kernel lists online (sysfs's
+ * format), small for the others.
+ */
+static void test_cpu_list(void **st)
+{
+	(void)st;
+	assert_int_equal(dp_cpu_listed("0-3,8\n", 0), 1);
+	assert_int_equal(dp_cpu_listed("0-3,8\n", 3), 1);
+	assert_int_equal(dp_cpu_listed("0-3,8\n", 4), 0);
+	assert_int_equal(dp_cpu_listed("0-3,8\n", 8), 1);
+	assert_int_equal(dp_cpu_listed("0-3,8\n", 9), 0);
+	assert_int_equal(dp_cpu_listed("1\n", 1), 1);
+	assert_int_equal(dp_cpu_listed("1\n", 0), 0);
+	assert_int_equal(dp_cpu_listed("", 0), 0);
+	assert_int_equal(ring_size(H.dp.ring_fd[cpu_a]), CGNAT_EVT_RING_BYTES);
+	assert_int_equal(ring_size(H.dp.ring_fd[cpu_b]), CGNAT_EVT_RING_BYTES);
+}
+
 static char pin_dir[64];
 
 static __u32 ring_id(const struct dp *d, __u32 i)
@@ -352,6 +370,8 @@ int main(void)
 						setup_ring, teardown_ring),
 		cmocka_unit_test_setup_teardown(test_small_ring_kept_until_read,
 						setup_ring, teardown_ring),
+		cmocka_unit_test_setup_teardown(test_cpu_list, setup_ring,
+						teardown_ring),
 		cmocka_unit_test_setup_teardown(test_pins_keep_rings,
 						setup_pins, teardown_pins),
 	};

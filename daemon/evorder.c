@@ -181,11 +181,6 @@ void evo_pass_end(struct evo *o)
 		flush(o, EVO_OLD, 0);
 }
 
-void evo_pass_cut(struct evo *o)
-{
-	(void)o;	/* the pass number moved on: the next full pass counts */
-}
-
 void evo_release(struct evo *o, __u32 block)
 {
 	if (block >= o->n_blocks)

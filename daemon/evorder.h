@@ -64,15 +64,13 @@ void evo_known(struct evo *o, __u32 block);
 /* One event read from a ring, or made in userspace (a PCP block). */
 void evo_push(struct evo *o, const struct cgnat_event *e);
 /* Brackets one full pass over every ring; the end delivers, forced,
- * what was parked before the pass began.
+ * what was parked before the pass began. A pass that stopped short of
+ * some ring's end (a reader's budget) is begun but not ended: nothing is
+ * forced, since an assign may wait unread behind the cut; what is parked
+ * waits for the next full pass.
  */
 void evo_pass_begin(struct evo *o);
 void evo_pass_end(struct evo *o);
-/* Ends a pass that stopped short of the end of some ring (a reader's
- * budget): nothing is forced, since an assign may wait unread behind
- * the cut; what is parked waits for the next full pass.
- */
-void evo_pass_cut(struct evo *o);
 /* Call before delivering the release of 'block': its parked events go
  * first (forced), and it is no longer known.
  */

@@ -230,13 +230,15 @@ static void ha_mark(struct cgnatd *d)
 		return;
 	h->next_mark_ms = now + HA_MARK_MS;
 	/* Every event raised before the last poll round that read every
-	 * ring to its end began is in the queue by now (d->poll_ms).
+	 * ring to its end began is in the queue by now (d->poll_ms; 0 while
+	 * no round has yet: the MARK then proves nothing, 0, and still
+	 * beats).
 	 */
-	m.mark_ms = (__u64)(d->poll_ms - 1);
+	m.mark_ms = d->poll_ms > 0 ? (__u64)(d->poll_ms - 1) : 0;
 	if (ha_emit(&m, h))
 		drop_conn(h, "queue full", -ENOBUFS);
 	else
-		h->mark_ms = d->poll_ms - 1;
+		h->mark_ms = (int64_t)m.mark_ms;
 }
 
 static void handover_reply(struct ha *h, const char *fmt, ...)

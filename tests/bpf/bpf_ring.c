@@ -347,8 +347,15 @@ static void test_pins_keep_rings(void **st)
 
 static int setup_pins(void **st)
 {
+	char err[256];
+
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/cgnat-ring-test-%d",
 		 (int)getpid());
+	/* The test pins a map itself before dp_open() would mount bpffs. */
+	if (dp_ensure_bpffs(pin_dir, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
 	dp_unpin(pin_dir, 1);
 	return setup_ring(st);
 }

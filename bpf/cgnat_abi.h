@@ -593,6 +593,11 @@ struct cgnat_sweep_state {
 	__u64 start;		/* mappings born since are left alone */
 	__u32 epoch;		/* this sweep's mark */
 	__u32 pad;
+	/* Entries of the sessions, mappings and reverse sessions at the
+	 * start (the kernel's per-CPU counts); -1: this kernel has no
+	 * bpf_map_sum_elem_count (before 6.6).
+	 */
+	__s64 entries[3];
 	struct cgnat_sweep_args a;
 };
 

@@ -38,6 +38,18 @@
 
 struct cgnat_sweep_state sweep_state;	/* .bss: see cgnat_abi.h */
 
+/* Weak: on a kernel without it the load still succeeds, and the count is
+ * unknown (-1).
+ */
+extern __s64 bpf_map_sum_elem_count(const struct bpf_map *map) __ksym __weak;
+
+static __always_inline __s64 sweep_entries(void *map)
+{
+	if (!bpf_map_sum_elem_count)
+		return -1;
+	return bpf_map_sum_elem_count((const struct bpf_map *)map);
+}
+
 /* Marks a live session's mapping with this sweep's epoch. */
 static __always_inline void sweep_mark(const struct cgnat_map_key *mk,
 				       const struct cgnat_sweep_state *c)
@@ -209,6 +221,12 @@ int cgnat_sweep_begin(struct cgnat_sweep_args *args)
 	c->epoch = __sync_add_and_fetch(epoch, 1);
 	if (c->epoch == CGNAT_EPOCH_IN_USE)	/* skip the sentinel */
 		c->epoch = __sync_add_and_fetch(epoch, 1);
+	/* An empty table is not walked at all, a sparse one in short reads
+	 * (sweep_run.c): counted here, at no cost, before the pass reads.
+	 */
+	c->entries[0] = sweep_entries(&cgnat_sessions);
+	c->entries[1] = sweep_entries(&cgnat_mappings);
+	c->entries[2] = sweep_entries(&cgnat_rsess);
 	return 0;
 }
 

@@ -40,6 +40,47 @@ static __u64 pass_buckets(const struct dp *dp, int pass)
 	return b;
 }
 
+/* The entries a read of the pass's table asks for: those expected in
+ * SWEEP_READ_BUCKETS of its buckets (see loader.h).
+ */
+static __u32 pass_chunk(const struct dp *dp, int pass)
+{
+	const struct dp_sweep *sw = &dp->sw;
+	__s64 n = sw->st.entries[pass - 1];
+	__u64 b = pass_buckets(dp, pass), c;
+
+	if (n < 0)
+		return CGNAT_SWEEP_CHUNK;	/* count unknown */
+	c = ((__u64)n * (sw->read_buckets ? sw->read_buckets
+					   : SWEEP_READ_BUCKETS) + b - 1) / b;
+	return c < 1 ? 1 : c > CGNAT_SWEEP_CHUNK ? CGNAT_SWEEP_CHUNK : c;
+}
+
+/* One batch read of the pass's table from the saved position. A bucket
+ * longer than the count asked for fails with ENOSPC and nothing read
+ * (the position then names that bucket): ask again for twice as many.
+ */
+static int pass_read(struct dp *dp, __u32 *n, __u64 *next)
+{
+	struct dp_sweep *sw = &dp->sw;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	int fd = bpf_map__fd(pass_map(dp, sw->pass)), rc;
+
+	for (;;) {
+		*n = sw->chunk;
+		sw->reads++;
+		rc = bpf_map_lookup_batch(fd, sw->more ? &sw->token : NULL,
+					  next, sw->keys, sw->vals, n, &o);
+		if (rc != -ENOSPC || *n || sw->chunk >= CGNAT_SWEEP_CHUNK)
+			return rc;
+		sw->token = *next;
+		sw->more = 1;
+		sw->regrown++;
+		sw->chunk = sw->chunk * 2 < CGNAT_SWEEP_CHUNK ? sw->chunk * 2
+							      : CGNAT_SWEEP_CHUNK;
+	}
+}
+
 static int judge(struct dp *dp, __u32 op, __u32 n)
 {
 	struct cgnat_sweep_chunk ch = { .op = op, .n = n };
@@ -214,6 +255,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->st = dp->skel->bss->sweep_state;
 	memset(&sw->a, 0, sizeof(sw->a));
 	sw->read = sw->buckets = sw->read_max_ns = 0;
+	sw->reads = sw->regrown = 0;
 	sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->pass = PASS_SESSIONS;
@@ -224,20 +266,24 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 int dp_sweep_step(struct dp *dp)
 {
 	struct dp_sweep *sw = &dp->sw;
-	LIBBPF_OPTS(bpf_map_batch_opts, o);
-	__u32 n = CGNAT_SWEEP_CHUNK;
 	__u64 next = 0, t;
-	int rc, last;
+	__u32 n = 0;
+	int rc, last, walked = 1;
 
 	if (sw->pass <= 0 || sw->pass >= PASS_END)
 		return 0;
-	t = cgnat_clock_ns(CLOCK_MONOTONIC);
-	rc = bpf_map_lookup_batch(bpf_map__fd(pass_map(dp, sw->pass)),
-				  sw->more ? &sw->token : NULL, &next,
-				  sw->keys, sw->vals, &n, &o);
-	t = cgnat_clock_ns(CLOCK_MONOTONIC) - t;
-	if (t > sw->read_max_ns)
-		sw->read_max_ns = t;
+	if (!sw->more)	/* the table's first read */
+		sw->chunk = pass_chunk(dp, sw->pass);
+	if (!sw->more && sw->st.entries[sw->pass - 1] == 0) {
+		rc = -ENOENT;	/* counted empty: nothing to walk */
+		walked = 0;
+	} else {
+		t = cgnat_clock_ns(CLOCK_MONOTONIC);
+		rc = pass_read(dp, &n, &next);
+		t = cgnat_clock_ns(CLOCK_MONOTONIC) - t;
+		if (t > sw->read_max_ns)
+			sw->read_max_ns = t;
+	}
 	last = rc == -ENOENT;	/* the table's end; n entries still came */
 	if (rc && !last) {
 		sw->pass = 0;
@@ -246,7 +292,7 @@ int dp_sweep_step(struct dp *dp)
 	sw->token = next;
 	sw->more = !last;
 	sw->read += n;
-	if (last)
+	if (last && walked)
 		sw->buckets += pass_buckets(dp, sw->pass);
 	if (sw->pass == PASS_SESSIONS) {
 		sw->a.sessions_seen += n;

@@ -10,7 +10,9 @@
  * bitmaps. Then, through BPF_PROG_TEST_RUN in a netns of its own:
  *  - map memory (memlock of every map) per session of the table's limit;
  *  - before the fill, an idle box: one pass over the same tables empty
- *    (CPU, wall, longest step, the interval the pace chooses);
+ *    (CPU, wall, longest step, the interval the pace chooses); then a
+ *    sparse one, the first 1000 sessions alone (CPU, longest step,
+ *    batch reads);
  *  - one sweep pass as cgnatd steps it, none expiring, and one 70 s on
  *    (a fifth expiring): CPU, wall, longest step, and the interval the
  *    pace chooses after it, so sweep CPU per second of wall time =
@@ -183,7 +185,10 @@ struct pass {
 				 * the time the VM or others took the CPU */
 	uint64_t read, expired;
 	uint64_t interval_ms;	/* what the pace chooses after it */
+	uint64_t reads;		/* batch reads */
 };
+
+#define SPARSE 1000u	/* sessions of the sparse box */
 
 /* One pass stepped as dprun steps it (without its pauses). */
 static int sweep_pass(struct dp *dp, uint64_t judge_ns, struct sweep_pace *sp,
@@ -213,6 +218,7 @@ static int sweep_pass(struct dp *dp, uint64_t judge_ns, struct sweep_pace *sp,
 	p->step_max_ms = max / 1e6;
 	p->step_cpu_max_ms = cmax / 1e6;
 	p->read = dp->sw.read;
+	p->reads = dp->sw.reads;
 	p->expired = dp->sw.a.sessions_expired;
 	if (sp) {
 		sweep_pace_end(sp, &dp->sw);
@@ -386,9 +392,9 @@ int main(int argc, char **argv)
 {
 	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
 	uint64_t avail = mem_available(), want = n, limit, bytes, now;
-	struct pass p0, p1, pf, p2, pr, pi;
+	struct pass p0, p1, pf, p2, pr, pi, ps;
 	double share;
-	struct sweep_pace sp = { 0 }, spi = { 0 };
+	struct sweep_pace sp = { 0 }, spi = { 0 }, sps = { 0 };
 	struct newflows nf0 = { .sub0 = 1, .subs = 100, .per = 50 };
 	struct newflows nf1 = { .sub0 = 101, .subs = 100, .per = 50 };
 	struct newflows nf2 = { .sub0 = 201 };
@@ -438,8 +444,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_scale: sweep: %s\n", H.dp.err);
 		goto fail;
 	}
-	H.dp.sw.passes = 0;
+	/* A sparse box, as just after a start: the fill's first SPARSE
+	 * sessions alone (the fill below writes them again). Each read of a
+	 * table is sized from its count (sweep_run.c); a read still walks
+	 * the gap to the next entry, as large as the table is sparse.
+	 */
 	now = now_of(CLOCK_MONOTONIC);
+	sweep_pace_cap(&sps, 30000);
+	if (fill(SPARSE, k, now) || sweep_pass(&H.dp, 0, &sps, &ps)) {
+		fprintf(stderr, "bench_scale: sparse: %s\n", H.dp.err);
+		goto fail;
+	}
+	H.dp.sw.passes = 0;
 	fill_s = now_of(CLOCK_MONOTONIC);
 	if (fill(n, k, now))
 		goto fail;
@@ -556,6 +572,11 @@ int main(int argc, char **argv)
 	       pi.interval_ms / 1e3);
 	printf("%-52s %13.2f%%\n", "  sweep CPU per second of wall",
 	       100.0 * pi.cpu_s / (pi.interval_ms / 1e3));
+	printf("sparse box, %-5u sessions: pass CPU s / wall s %13.3f /%5.3f\n",
+	       SPARSE, ps.cpu_s, ps.wall_s);
+	printf("%-52s %7.2f / %4.2f\n", "  its longest step, ms: wall / CPU",
+	       ps.step_max_ms, ps.step_cpu_max_ms);
+	printf("%-52s %14llu\n", "  batch reads", (unsigned long long)ps.reads);
 	printf("%-52s %7.1f -> %5.1f\n",
 	       "established ns/packet: idle -> sweeping", est0, est1);
 	printf("%-52s %7.0f -> %5.0f\n",
@@ -608,6 +629,11 @@ int main(int argc, char **argv)
 			pi.cpu_s, pi.wall_s, pi.step_max_ms, pi.step_cpu_max_ms,
 			pi.interval_ms / 1e3,
 			pi.cpu_s / (pi.interval_ms / 1e3));
+		fprintf(f, "  \"sparse_pass\": {\"sessions\": %u, \"cpu_s\": %.4f, "
+			   "\"wall_s\": %.4f, \"step_max_ms\": %.3f, "
+			   "\"step_cpu_max_ms\": %.3f, \"reads\": %llu},\n",
+			SPARSE, ps.cpu_s, ps.wall_s, ps.step_max_ms,
+			ps.step_cpu_max_ms, (unsigned long long)ps.reads);
 		fprintf(f, "  \"established_ns\": {\"idle\": %.1f, \"sweeping\": %.1f},\n"
 			   "  \"new_flows_per_s\": {\"idle\": %.0f, \"sweeping\": %.0f},\n"
 			   "  \"new_flow_drops\": %llu,\n",

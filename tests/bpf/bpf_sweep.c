@@ -297,6 +297,51 @@ static void test_tcp_marks(void **st)
 		assert_int_not_equal(map_get_p(6, 30000 + i, &m), 0);
 }
 
+/* Each pass counts the tables first: a table counted empty is not
+ * walked; a sparse one is read in short reads (here one entry asked for,
+ * doubled whenever a bucket holds more), which see and expire the same.
+ */
+#define SPARSE 300
+
+static void test_sparse_reads(void **st)
+{
+	struct dp_sweep *sw = &H.dp.sw;
+	struct cgnat_sweep_args a = { 0 };
+	uint16_t i;
+	int rc;
+
+	(void)st;
+	assert_int_equal(dp_sweep(&H.dp, &a), 0);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(sw->st.entries[i], 0);
+	assert_int_equal(sw->reads, 0);
+	assert_int_equal(sw->buckets, 0);
+
+	for (i = 0; i < SPARSE; i++)
+		udp_out(10000 + i, S1, 7);
+	sw->read_buckets = 1;
+	assert_int_equal(dp_sweep(&H.dp, &a), 0);
+	assert_int_equal(sw->st.entries[0], SPARSE);
+	assert_int_equal(sw->st.entries[1], 2 * SPARSE);
+	assert_int_equal(a.sessions_seen, SPARSE);
+	assert_int_equal(a.mappings_seen, SPARSE);
+	assert_true(sw->reads > 100);	/* one read of each: 2 */
+	assert_true(sw->regrown > 0);	/* some bucket held two */
+	assert_true(sw->buckets > 0);
+
+	assert_int_equal(dp_sweep_begin(&H.dp, h_now_ns() + 400 * SEC_NS), 0);
+	while ((rc = dp_sweep_step(&H.dp)) == 1)
+		;
+	assert_int_equal(rc, 0);
+	assert_int_equal(sw->a.sessions_expired, SPARSE);
+	assert_int_equal(sw->a.mappings_expired, SPARSE);
+
+	assert_int_equal(dp_sweep(&H.dp, &a), 0);
+	assert_int_equal(sw->st.entries[0], 0);
+	assert_int_equal(sw->st.entries[1], 0);
+	assert_int_equal(sw->reads, 0);
+}
+
 /* A list longer than the chunk is refused, not read past its end. */
 static void test_judge_bounds(void **st)
 {
@@ -323,6 +368,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pcp_mapping, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_marks, sweep_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_reads, sweep_setup,
 						teardown),
 	};
 

@@ -127,16 +127,18 @@ struct dp_sweep {
 #define SWEEP_SMALL_MS 5000ull	/* ... comes again within this */
 /* Walking this many empty buckets costs about what reading one entry
  * does (~4 ns against ~400 ns here): a pass's cost in entries is read +
- * buckets / SWEEP_BUCKETS_PER_ENTRY. 4M buckets (limits.sessions 1M)
+ * buckets / SWEEP_BUCKETS_PER_ENTRY, counting the buckets of the tables
+ * it walked (one counted empty is not). 4M buckets (limits.sessions 1M)
  * count as 40k entries, 64M (10M) as 640k.
  */
 #define SWEEP_BUCKETS_PER_ENTRY 100ull
 /* One batch read walks buckets until it has its entries, in a kernel
  * call that nothing on its CPU preempts (PREEMPT_NONE), the refill
- * thread included: 8.5 ms for the empty mapping table of the default
- * limits.sessions here. A pass with a read longer than this (cgnatd's
- * loop's own budget for sweep steps in a turn) is not small: nearly
- * empty large tables wait their interval, not SWEEP_SMALL_MS.
+ * thread included: with 1024 asked for, 8.5 ms for the nearly empty
+ * mapping table of the default limits.sessions here. A pass with a read
+ * longer than this (cgnatd's loop's own budget for sweep steps in a
+ * turn) is not small: nearly empty large tables wait their interval,
+ * not SWEEP_SMALL_MS.
  */
 #define SWEEP_SMALL_READ_NS 2000000ull
 

@@ -2,8 +2,9 @@
 /*
  * sweep.h - expiry of sessions, mappings and reverse sessions, in bounded
  * steps. Userspace (bpf/sweep_run.c) runs cgnat_sweep_begin, which takes
- * a new epoch, then reads each table in batches of CGNAT_SWEEP_CHUNK
- * entries (BPF_MAP_LOOKUP_BATCH, resumable) and hands cgnat_sweep_judge
+ * a new epoch and counts the tables, then reads each table in batches of
+ * at most CGNAT_SWEEP_CHUNK entries, fewer when it is sparse, none when
+ * empty (BPF_MAP_LOOKUP_BATCH, resumable) and hands cgnat_sweep_judge
  * the entries that need a decision. The judge looks each one up again and
  * decides on its current value, with the compare-and-swap a hash map
  * allows only here; what the batch read saw only selects candidates. No

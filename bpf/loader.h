@@ -86,6 +86,8 @@ struct dp_sweep {
 	__u64 regrown;		/* of them, asked again for more (ENOSPC) */
 	__u32 chunk;		/* entries the table's reads ask for */
 	__u64 read_buckets;	/* 0: SWEEP_READ_BUCKETS; kept across passes */
+	__u32 rsess_every;	/* 0: SWEEP_RSESS_CHECK; see below */
+	int rsess_walked;	/* this pass reads the reverse entries */
 };
 
 /* A batch read walks buckets until it holds its count of entries (or a
@@ -100,11 +102,17 @@ struct dp_sweep {
  */
 #define SWEEP_READ_BUCKETS 131072ull
 
-/* Every this many passes (the first after a load included) the sweep
- * walks the reverse entries too (sweep_run.c).
+/* The sweep walks the reverse entries too on every SWEEP_RSESS_FULL-th
+ * pass (the first after a load included), checking each against its
+ * session, and for expired ones every rsess_every-th: SWEEP_RSESS_CHECK
+ * at first and after a walk that freed more than one entry in
+ * SWEEP_RSESS_FREED of those it read, doubled (up to SWEEP_RSESS_FULL)
+ * after one that freed fewer (sweep_run.c). Powers of two, so every
+ * SWEEP_RSESS_FULL-th pass is a walk.
  */
 #define SWEEP_RSESS_CHECK 8
-#define SWEEP_RSESS_FULL 64	/* a multiple of SWEEP_RSESS_CHECK */
+#define SWEEP_RSESS_FULL 64
+#define SWEEP_RSESS_FREED 1000
 
 /* Sweep pacing (bpf/sweep_pace.c), after Linux conntrack's gc worker: a
  * pass reads every entry once per interval, in steps spread over it, and

@@ -205,6 +205,27 @@ static int sort_mappings(struct dp *dp, __u32 n)
 	return judge(dp, CGNAT_SWEEP_MAPPING, m);
 }
 
+static __u32 rsess_every(const struct dp_sweep *sw)
+{
+	return sw->rsess_every ? sw->rsess_every : SWEEP_RSESS_CHECK;
+}
+
+/* After a walk of the reverse entries: one that freed hardly any of what
+ * it read was mostly wasted (leftovers are rare, see rsess.h), so the
+ * next comes later; one that freed more brings the walks back to every
+ * SWEEP_RSESS_CHECK-th pass. Cilium paces its table walks by the share
+ * they delete in the same way.
+ */
+static void rsess_adapt(struct dp_sweep *sw)
+{
+	__u32 e = rsess_every(sw);
+
+	if (sw->a.rsess_deleted * SWEEP_RSESS_FREED <= sw->a.rsess_seen)
+		sw->rsess_every = e < SWEEP_RSESS_FULL ? e * 2 : e;
+	else
+		sw->rsess_every = SWEEP_RSESS_CHECK;
+}
+
 /* The expired reverse entries, and on every SWEEP_RSESS_FULL-th pass
  * every entry: only the judge can look its session up.
  */
@@ -256,6 +277,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	memset(&sw->a, 0, sizeof(sw->a));
 	sw->read = sw->buckets = sw->read_max_ns = 0;
 	sw->reads = sw->regrown = 0;
+	sw->rsess_walked = 0;
 	sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->pass = PASS_SESSIONS;
@@ -306,16 +328,18 @@ int dp_sweep_step(struct dp *dp)
 		sw->pass = 0;
 		return rc;
 	}
-	/* The reverse entries only on every SWEEP_RSESS_CHECK-th pass: a
+	/* The reverse entries only on every rsess_every-th pass: a
 	 * session's deleter takes its entry with it and an expired entry
 	 * is never used (rsess.h), so that pass frees leftovers, and its
 	 * check of every entry against its session (the backstop of the
 	 * writers' invariant) runs every SWEEP_RSESS_FULL-th.
 	 */
 	if (last && sw->pass == PASS_MAPPINGS &&
-	    sw->passes % SWEEP_RSESS_CHECK)
+	    sw->passes % rsess_every(sw))
 		sw->pass++;
-	if (last && ++sw->pass == PASS_END) {
+	if (last && ++sw->pass == PASS_RSESS)
+		sw->rsess_walked = 1;
+	if (last && sw->pass == PASS_END) {
 		sw->passes++;
 		const struct cgnat_sweep_args *k = &dp->skel->bss->sweep_state.a;
 
@@ -323,6 +347,8 @@ int dp_sweep_step(struct dp *dp)
 		sw->a.mappings_expired = k->mappings_expired;
 		sw->a.mappings_kept = k->mappings_kept;
 		sw->a.rsess_deleted = k->rsess_deleted;
+		if (sw->rsess_walked)
+			rsess_adapt(sw);
 		sw->pass = 0;
 		return 0;
 	}

@@ -186,7 +186,22 @@ struct pass {
 	uint64_t read, expired;
 	uint64_t interval_ms;	/* what the pace chooses after it */
 	uint64_t reads;		/* batch reads */
+	uint64_t rsess_seen, rsess_deleted;
 };
+
+/* Sweep CPU per second of wall time over SWEEP_RSESS_FULL passes: one
+ * full check (p0), a walk for expired reverse entries every 'every'-th
+ * (pf), the others without (p1), each an interval apart.
+ */
+static double sweep_share(const struct pass *p0, const struct pass *pf,
+			  const struct pass *p1, unsigned every)
+{
+	unsigned walks = SWEEP_RSESS_FULL / every - 1;
+
+	return (p0->cpu_s + walks * pf->cpu_s +
+		(SWEEP_RSESS_FULL - 1 - walks) * p1->cpu_s) /
+	       SWEEP_RSESS_FULL / (p1->interval_ms / 1e3);
+}
 
 #define SPARSE 1000u	/* sessions of the sparse box */
 
@@ -219,6 +234,8 @@ static int sweep_pass(struct dp *dp, uint64_t judge_ns, struct sweep_pace *sp,
 	p->step_cpu_max_ms = cmax / 1e6;
 	p->read = dp->sw.read;
 	p->reads = dp->sw.reads;
+	p->rsess_seen = dp->sw.a.rsess_seen;
+	p->rsess_deleted = dp->sw.a.rsess_deleted;
 	p->expired = dp->sw.a.sessions_expired;
 	if (sp) {
 		sweep_pace_end(sp, &dp->sw);
@@ -393,7 +410,8 @@ int main(int argc, char **argv)
 	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
 	uint64_t avail = mem_available(), want = n, limit, bytes, now;
 	struct pass p0, p1, pf, p2, pr, pi, ps;
-	double share;
+	double share, share8;
+	unsigned walk_every;
 	struct sweep_pace sp = { 0 }, spi = { 0 }, sps = { 0 };
 	struct newflows nf0 = { .sub0 = 1, .subs = 100, .per = 50 };
 	struct newflows nf1 = { .sub0 = 101, .subs = 100, .per = 50 };
@@ -466,12 +484,14 @@ int main(int argc, char **argv)
 	/* The first pass after a load walks the reverse entries too and
 	 * checks each against its session (so does every
 	 * SWEEP_RSESS_FULL-th): p0; then a pass without them (p1); then
-	 * one 70 s on. Every SWEEP_RSESS_CHECK-th pass walks the reverse
-	 * entries for expired ones: pf, counted from its parts below.
+	 * one 70 s on. Every rsess_every-th pass (8th to 64th, from what
+	 * the walks free) walks the reverse entries for expired ones: pf,
+	 * counted from its parts below.
 	 */
 	if (sweep_pass(&H.dp, now, &sp, &p0) ||
 	    sweep_pass(&H.dp, now, &sp, &p1) ||
 	    (H.dp.sw.passes = SWEEP_RSESS_CHECK,
+	     H.dp.sw.rsess_every = SWEEP_RSESS_CHECK,
 	     sweep_pass(&H.dp, now, &sp, &pf)) ||
 	    sweep_pass(&H.dp, now + 70 * SEC_NS, &sp, &p2)) {
 		fprintf(stderr, "bench_scale: sweep: %s\n", H.dp.err);
@@ -531,14 +551,16 @@ int main(int argc, char **argv)
 		goto fail;
 
 	printf("%-52s %14s\n", "10M-session stage", "");
-	/* Of SWEEP_RSESS_FULL passes: one p0, then every
-	 * SWEEP_RSESS_CHECK-th a pf, the rest p1.
+	/* Of SWEEP_RSESS_FULL passes: one p0, then every walk_every-th a
+	 * pf, the rest p1. With leftovers the walks stay every
+	 * SWEEP_RSESS_CHECK-th; when walks free hardly any of what they
+	 * read (pf here), they settle at the full check's.
 	 */
-	share = (p0.cpu_s +
-		 (SWEEP_RSESS_FULL / SWEEP_RSESS_CHECK - 1) * pf.cpu_s +
-		 (SWEEP_RSESS_FULL - SWEEP_RSESS_FULL / SWEEP_RSESS_CHECK) *
-			 p1.cpu_s) /
-		SWEEP_RSESS_FULL / (p1.interval_ms / 1e3);
+	walk_every = pf.rsess_deleted * SWEEP_RSESS_FREED <= pf.rsess_seen
+			     ? SWEEP_RSESS_FULL
+			     : SWEEP_RSESS_CHECK;
+	share = sweep_share(&p0, &pf, &p1, walk_every);
+	share8 = sweep_share(&p0, &pf, &p1, SWEEP_RSESS_CHECK);
 	printf("%-52s %14llu\n", "sessions (half TCP est., half UDP; reverse too)",
 	       (unsigned long long)n);
 	printf("%-52s %14u\n", "sessions per mapping", k);
@@ -560,6 +582,10 @@ int main(int argc, char **argv)
 	       p1.interval_ms / 1e3);
 	printf("%-52s %13.1f%%\n", "sweep CPU per second of wall (target <= 10%)",
 	       100.0 * share);
+	printf("  %-50s %14u\n", "reverse entries walked every Nth pass",
+	       walk_every);
+	printf("%-52s %13.1f%%\n", "  the same with leftovers (walks every 8th)",
+	       100.0 * share8);
 	printf("%-52s %7.2f / %4.2f\n", "longest sweep step, ms: wall / CPU",
 	       p0.step_max_ms > p2.step_max_ms ? p0.step_max_ms : p2.step_max_ms,
 	       p0.step_cpu_max_ms > p2.step_cpu_max_ms ? p0.step_cpu_max_ms :
@@ -621,8 +647,10 @@ int main(int argc, char **argv)
 			p2.step_max_ms);
 		fprintf(f, "  \"interval_s\": %.1f,\n  \"sweep_cpu_share\": %.4f,\n"
 			   "  \"target_sweep_cpu_share\": 0.10,\n"
-			   "  \"share_note\": \"of 64 passes: 1 checking every reverse entry, 7 reading them for expired ones, 56 without; interval from the pace with default timers\",\n",
-			p1.interval_ms / 1e3, share);
+			   "  \"rsess_walk_every\": %u,\n"
+			   "  \"sweep_cpu_share_walk_every_8\": %.4f,\n"
+			   "  \"share_note\": \"of 64 passes: 1 checking every reverse entry, 64 / rsess_walk_every - 1 reading them for expired ones, the rest without; interval from the pace with default timers\",\n",
+			p1.interval_ms / 1e3, share, walk_every, share8);
 		fprintf(f, "  \"idle_pass\": {\"cpu_s\": %.3f, \"wall_s\": %.3f, "
 			   "\"step_max_ms\": %.3f, \"step_cpu_max_ms\": %.3f, "
 			   "\"interval_s\": %.1f, \"cpu_share\": %.5f},\n",

@@ -353,6 +353,68 @@ static void test_sparse_reads(void **st)
 	assert_int_equal(sw->reads, 0);
 }
 
+/* Runs one pass; returns whether it walked the reverse entries. */
+static int pass_walks(struct cgnat_sweep_args *a)
+{
+	assert_int_equal(dp_sweep(&H.dp, a), 0);
+	return H.dp.sw.rsess_walked;
+}
+
+/* Walks of the reverse entries that free hardly anything come less
+ * often: every 8th pass, then 16th, 32nd, up to the full check's 64th;
+ * one that frees leftovers brings them back to every 8th.
+ */
+static void test_rsess_walks_adapt(void **st)
+{
+	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_rsess);
+	struct dp_sweep *sw = &H.dp.sw;
+	struct cgnat_sweep_args a = { 0 };
+	struct cgnat_rsess_key k = { .proto = 17 };
+	struct cgnat_rsess v = { .expires_ns = 1 };	/* long expired */
+	unsigned p;
+
+	(void)st;
+	assert_true(pass_walks(&a));	/* the first: a full check */
+	assert_int_equal(sw->rsess_every, 16);
+	for (p = 1; p < 16; p++)
+		assert_false(pass_walks(&a));
+	assert_true(pass_walks(&a));	/* the 16th frees nothing */
+	assert_int_equal(sw->rsess_every, 32);
+	/* Ten leftovers: no session has them. */
+	for (p = 0; p < 10; p++) {
+		k.ext_addr = htonl(0xcb007101);
+		k.rem_addr = htonl(0xc6336400 + p);
+		k.ext_port = htons(2000 + p);
+		k.rem_port = htons(53);
+		assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST),
+				 0);
+	}
+	for (p = 17; p < 32; p++) {
+		assert_false(pass_walks(&a));
+		assert_int_equal(sw->st.entries[2], 10);
+	}
+	assert_true(pass_walks(&a));	/* the 32nd frees all ten */
+	assert_int_equal(a.rsess_deleted, 10);
+	assert_int_equal(sw->rsess_every, 8);
+	for (p = 33; p < 40; p++)
+		assert_false(pass_walks(&a));
+	assert_true(pass_walks(&a));
+	assert_int_equal(a.rsess_deleted, 0);
+	assert_int_equal(sw->rsess_every, 16);
+	for (p = 41; p < 48; p++)
+		assert_false(pass_walks(&a));
+	assert_true(pass_walks(&a));	/* 48: every 16th */
+	assert_int_equal(sw->rsess_every, 32);
+	for (p = 49; p < 64; p++)
+		assert_false(pass_walks(&a));
+	assert_true(pass_walks(&a));	/* 64: the full check */
+	assert_int_equal(sw->rsess_every, 64);
+	for (p = 65; p < 128; p++)
+		assert_false(pass_walks(&a));
+	assert_true(pass_walks(&a));	/* 128: the full check stays */
+	assert_int_equal(sw->rsess_every, 64);
+}
+
 /* A list longer than the chunk is refused, not read past its end. */
 static void test_judge_bounds(void **st)
 {
@@ -382,6 +444,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_reads, sweep_setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rsess_walks_adapt,
+						sweep_setup, teardown),
 	};
 
 	if (h_netns())

@@ -229,6 +229,10 @@ static void daemon_counters(struct ctl *c)
 	size_t i;
 
 	gauge("cgnatd_up", "1 when cgnatd runs", daemon_pid(c->run_dir) != 0);
+	if (!daemon_stats(c->run_dir, "log_memory_kb", &v))
+		gauge("cgnatd_log_memory_bytes",
+		      "heap SQLite holds in cgnatd (page caches included)",
+		      v * 1024);
 	help("cgnatd_total", "counter",
 	     "cgnatd's own counters since it started (log rows, IPFIX)");
 	for (i = 0; i < sizeof(daemon_keys) / sizeof(daemon_keys[0]); i++) {

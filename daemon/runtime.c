@@ -164,6 +164,7 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 	put(f, "log_commits", ev->s.commits);
 	put(f, "log_write_errors", ev->s.write_errors);
 	put(f, "log_backlog", evlog_backlog(ev));
+	put(f, "log_memory_kb", (unsigned long long)store_memory_used() / 1024);
 	put(f, "log_holding", ev->holding);
 	put(f, "log_failing_ms", ev->failing_ms);
 	put(f, "log_late", ev->s.late);

@@ -176,6 +176,11 @@ int store_iterate(struct store *st, sqlite3_stmt *s, store_block_cb cb,
 	return n;
 }
 
+int64_t store_memory_used(void)
+{
+	return sqlite3_memory_used();
+}
+
 /* Pragmas of a connection. journal_mode=WAL lets readers run beside the
  * writer. synchronous=FULL fsyncs the WAL on every commit: with NORMAL a
  * power cut can undo the last commits, and a release we lost could let the

@@ -390,4 +390,10 @@ int store_ship_oldest(struct store *st, int64_t *time_ms);
 /* This database's ship epoch (schema/007_ship_queue.sql). */
 int store_ship_epoch(struct store *st, int64_t *epoch);
 
+/* Bytes SQLite holds on this process's heap, every connection's page
+ * cache included (at most STORE_CACHE_KIB a connection): what the log
+ * adds to cgnatd's memory.
+ */
+int64_t store_memory_used(void);
+
 #endif /* CGNAT_LOGGER_STORE_H */

@@ -124,6 +124,9 @@ check "metrics: the last sweep's entries by table" grep -qE \
 	'^cgnatd_sweep_last_entries\{table="sessions",result="seen"\} [1-9]' <<<"$m"
 check "metrics: subscribers gauge" grep -q "^cgnat_subscribers $((NSUBS + 1))$" <<<"$m"
 check "metrics: drops by reason" grep -q '^cgnat_drops_total{reason="spoof"} ' <<<"$m"
+lm=$(awk '/^cgnatd_log_memory_bytes / { print $2 }' <<<"$m")
+check "metrics: SQLite's heap in cgnatd, above 0 and within its cache bound (${lm:-none} bytes)" \
+	test "${lm:-0}" -gt 0 -a "${lm:-0}" -lt $((80 << 20))
 check "metrics: UDP collector listening, no message reported refused" \
 	grep -q '^cgnatd_ipfix_collector_messages_refused_total{collector="0"} 0$' <<<"$m"
 check "metrics: counters typed for Prometheus" \

@@ -19,22 +19,18 @@ one() {	# one BINDIR: prints "offered made lost rows commits secs"
 	. "$ROOT/tests/netns/lib.sh"
 	trap tb_cleanup EXIT
 	local subs=${SESSLOG_SUBS:-1000} ports=${SESSLOG_PORTS:-200} r t0
-	counter() {
-		ctl metrics | sed -n "s/^cgnat_$1{$2=\"$3\"} //p"
-	}
-	stat() { sed -n "s/^$1 //p" "$RUN/cgnatd.stats"; }
 	# Rows a create wrote: open, or ended since (UDP timers run out).
 	rows() { sqlite3 "file:$DB?mode=ro" "SELECT (SELECT count(*) FROM
 		open_sessions) + (SELECT count(*) FROM sessions WHERE start_ms
 		IS NOT NULL)" 2>/dev/null; }
-	made() { counter dataplane_total counter new_session; }
+	made() { tb_dpstat new_session; }
 	# Lost in the rings (data plane) or over the journal's cap (log);
 	# a build before event_sess_lost counts every lost event as one.
 	lost() {
 		local l
-		l=$(counter dataplane_total counter event_sess_lost)
-		[ -n "$l" ] || l=$(counter dataplane_total counter event_lost)
-		echo $((l + $(stat log_lost)))
+		l=$(tb_dpstat event_sess_lost)
+		[ -n "$l" ] || l=$(tb_dpstat event_lost)
+		echo $((l + $(tb_dstat log_lost)))
 	}
 	# Caught up: every session made is a row, or was lost (counted).
 	settled() { [ "$(rows)" -ge $(($(made) - $(lost))) ]; }
@@ -47,7 +43,7 @@ one() {	# one BINDIR: prints "offered made lost rows commits secs"
 	t0=$((SECONDS - t0))
 	sleep 6	# a stats round of cgnatd
 	awk -v r="$r" -v m="$(made)" -v l="$(lost)" \
-		-v n="$(rows)" -v c="$(stat log_commits)" -v s=$t0 \
+		-v n="$(rows)" -v c="$(tb_dstat log_commits)" -v s=$t0 \
 		'BEGIN { split(r, f, " ");
 		printf "%d %d %d %d %d %d\n", f[2] / f[4], m, l, n, c, s }'
 }

@@ -32,12 +32,11 @@ traffic() {
 		echo "$h $(in_sub $PY "$WHOAMI" udp $h "$1" $S1 7) $(date +%s%3N)"
 	done | tee -a "$TB_TMP/seen_last"
 }
-behind() { awk '$1 == "central_rows_behind" { print $2 }' "$RUN/cgnatd.stats"; }
-stat() { awk -v k="$1" '$1 == k { print $2 }' "$RUN/cgnatd.stats"; }
+behind() { tb_dstat central_rows_behind; }
 # drained: a stats round written after the last traffic says 0 behind.
 drained() {
-	[ "$(stat written_ms)" -gt "$(tail -1 "$TB_TMP/seen_last" | cut -d' ' -f3)" ] &&
-		[ "$(behind)" = 0 ] && [ "$(stat central_connected)" = 1 ]
+	[ "$(tb_dstat written_ms)" -gt "$(tail -1 "$TB_TMP/seen_last" | cut -d' ' -f3)" ] &&
+		[ "$(behind)" = 0 ] && [ "$(tb_dstat central_connected)" = 1 ]
 }
 rows_local() {
 	sqlite3 -separator ' ' "$DB" "SELECT id, sub_addr, ext_addr, port_first, assigned_ms, coalesce(released_ms, '') FROM blocks_all ORDER BY id"

@@ -211,5 +211,12 @@ ctl() {
 		--pin-dir "$PIN" --run-dir "$RUN" --db "$DB" "$@"
 }
 
+# tb_dpstat NAME: the data plane's counter NAME (cgnat_dataplane_total).
+tb_dpstat() {
+	ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"
+}
+# tb_dstat KEY: KEY of cgnatd's stats file (rewritten every 5 s).
+tb_dstat() { awk -v k="$1" '$1 == k { print $2 }' "$RUN/cgnatd.stats"; }
+
 # Run as a script (tests/run.sh runs every *.sh here), it only cleans up.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then rm -rf "$TB_TMP"; fi

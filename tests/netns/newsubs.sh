@@ -25,15 +25,12 @@ CPU=$(($(nproc) - 1))
 BURST=$ROOT/tests/netns/burst.py
 CGNAT_NEW_DEPTH=16	# first-block slots per pool (bpf/cgnat_abi.h)
 
-# counter NAME / drops REASON: the data plane's counters.
-counter() {
-	ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"
-}
+# drops REASON: the data plane's drop counters (tb_dpstat: the others).
 drops() {
 	ctl metrics | sed -n "s/^cgnat_drops_total{reason=\"$1\"} //p"
 }
 # Every subscriber of the burst is in the data plane (a predicate).
-all_in() { [ "$(counter new_subscriber)" -ge "$N" ]; }
+all_in() { [ "$(tb_dpstat new_subscriber)" -ge "$N" ]; }
 # Subscribers of external address $1 (cgnatctl status's table).
 subs_on() {
 	ctl --json status | $PY -c '
@@ -71,13 +68,13 @@ if [ "$d" != 0 ] || [ "$w" != 0 ]; then
 	ctl metrics | grep -E 'refill_|log_holds'
 	cat "$TB_TMP/cgnatd.log"
 fi
-e=$(counter grant_new_empty)
+e=$(tb_dpstat grant_new_empty)
 check "no new subscriber found the first-block slots empty ($e)" \
 	test "$e" = 0
-b=$(counter grant_bell)
+b=$(tb_dpstat grant_bell)
 check "the data plane rang the refill thread's bell ($b times)" \
 	test "$b" -gt 0
-n=$(counter new_subscriber)
+n=$(tb_dpstat new_subscriber)
 check "exactly $N new subscribers ($n)" test "$n" = "$N"
 # Each address holds a quarter of the burst, give or take a refill's
 # worth of first-block slots.
@@ -96,23 +93,23 @@ done
 M=24
 w0=$(drops grant_wait)
 p0=$(drops pool_empty)
-b0=$(counter block_taken)
+b0=$(tb_dpstat block_taken)
 kill -STOP "$CGNATD_PID"
 in_sub $PY "$BURST" $M $S1 9 $M 0 $((N + 1)) >/dev/null
 w1=$(drops grant_wait)
 p1=$(drops pool_empty)
-b1=$(counter block_taken)
+b1=$(tb_dpstat block_taken)
 kill -CONT "$CGNATD_PID"
 check "cgnatd stopped: $((b1 - b0)) of $M new subscribers took the slots' blocks" \
 	test $((b1 - b0)) = "$CGNAT_NEW_DEPTH"
 check "  the other $((w1 - w0)) dropped as grant_wait" \
 	test $((w1 - w0)) = $((M - CGNAT_NEW_DEPTH))
 check "  none as pool_empty ($((p1 - p0)))" test "$p1" = "$p0"
-all_m() { [ "$(counter block_taken)" -ge $((b0 + M)) ]; }
+all_m() { [ "$(tb_dpstat block_taken)" -ge $((b0 + M)) ]; }
 in_sub $PY "$BURST" $M $S1 9 $M 0 $((N + 1)) >/dev/null
 tb_wait 100 all_m
-check "cgnatd running again: all $M hold a block after their next packet ($(($(counter block_taken) - b0)))" \
-	test "$(counter block_taken)" = $((b0 + M))
+check "cgnatd running again: all $M hold a block after their next packet ($(($(tb_dpstat block_taken) - b0)))" \
+	test "$(tb_dpstat block_taken)" = $((b0 + M))
 # The rows of those blocks are written: then an event would be too.
 logged_m() {
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM open_blocks")" -ge $((N + M)) ]

@@ -20,15 +20,11 @@ CFG=$TB_TMP/cgnat.yaml
 SUBS=1000
 PORTS=${SESSFLOOD_PORTS:-800}
 
-counter() {
-	ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"
-}
-stat() { sed -n "s/^$1 //p" "$RUN/cgnatd.stats"; }
 rows() { sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM open_sessions"; }
 # Caught up: every session made is a row or a counted loss.
 settled() {
-	[ "$(rows)" -ge $(($(counter new_session) - \
-		$(counter event_sess_lost))) ]
+	[ "$(rows)" -ge $(($(tb_dpstat new_session) - \
+		$(tb_dpstat event_sess_lost))) ]
 }
 
 tb_must "testbed up" tb_up
@@ -37,14 +33,14 @@ tb_must "cgnatd starts with log.session_events" tb_cgnatd "$CFG"
 in_sub $PY "$ROOT/tests/bench/sessgen.py" $SUBS $PORTS $S1 >"$TB_TMP/sent"
 echo "  $(cat "$TB_TMP/sent")"
 tb_wait 600 settled
-made=$(counter new_session)
-lost=$(counter event_sess_lost)
+made=$(tb_dpstat new_session)
+lost=$(tb_dpstat event_sess_lost)
 n=$(rows)
 check "every session is a row or a counted loss: $made made = $n rows + $lost lost" \
 	test "$made" = $((n + lost))
 sleep 6	# cgnatd's stats round
-check "nothing dropped over the journal's cap (log_lost $(stat log_lost))" \
-	test "$(stat log_lost)" = 0
+check "nothing dropped over the journal's cap (log_lost $(tb_dstat log_lost))" \
+	test "$(tb_dstat log_lost)" = 0
 if [ "$lost" -gt 0 ]; then
 	ov=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM events_text WHERE type = 'ringbuf-overrun'")
 	check "the ring losses are in the log ($ov ringbuf-overrun rows)" \

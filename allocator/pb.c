@@ -220,27 +220,31 @@ void pb_withdraw(struct pb *pb, const struct pb_views *v)
 		__atomic_exchange_n(slot_ptr(pb, v, i), 0, __ATOMIC_ACQ_REL);
 }
 
+/* Empties slot 'i' and frees the grant it held. The exchange and the
+ * data plane's take race on the slot: whoever empties it has the block.
+ */
+static void recall_slot(struct pb *pb, const struct pb_views *v, __u32 i)
+{
+	__u64 val = __atomic_exchange_n(slot_ptr(pb, v, i), 0,
+					__ATOMIC_ACQ_REL);
+
+	if (!val || val - 1 >= (__u64)pb->n_addrs * pb->bpa ||
+	    pb->blk[val - 1].state != PB_GRANTED ||
+	    pb->blk[val - 1].slot != i + 1)
+		return;
+	unpend(pb, val - 1);
+	memset(&pb->blk[val - 1], 0, sizeof(pb->blk[0]));
+	pb->blk[val - 1].state = PB_GRANTED;
+	pb_set_state(pb, val - 1, PB_FREE);
+}
+
 void pb_recall(struct pb *pb, const struct pb_views *v)
 {
 	__u32 total = nslots_addr(pb) + CGNAT_NEW_DRY, i;
-	__u32 n = pb->n_addrs * pb->bpa;
-	__u64 val;
 
 	publish_dry(pb, v, 1);
-	for (i = 0; i < total; i++) {
-		/* The exchange and the data plane's take race on the slot:
-		 * whoever empties it has the block. */
-		val = __atomic_exchange_n(slot_ptr(pb, v, i), 0,
-					  __ATOMIC_ACQ_REL);
-		if (!val || val - 1 >= n ||
-		    pb->blk[val - 1].state != PB_GRANTED ||
-		    pb->blk[val - 1].slot != i + 1)
-			continue;
-		unpend(pb, val - 1);
-		memset(&pb->blk[val - 1], 0, sizeof(pb->blk[0]));
-		pb->blk[val - 1].state = PB_GRANTED;
-		pb_set_state(pb, val - 1, PB_FREE);
-	}
+	for (i = 0; i < total; i++)
+		recall_slot(pb, v, i);
 }
 
 /* Looks for block 'id' in the growth slots of its address, where the
@@ -386,6 +390,37 @@ static int refill_growth(struct pb *pb, const struct pb_views *v,
 	return filled;
 }
 
+__u32 pb_new_fill(const struct pb *pb, __u32 pool)
+{
+	__u32 n;
+
+	if (pool >= CGNAT_MAX_POOLS || pb->pool_det[pool])
+		return 0;
+	n = pb->pool_blocks[pool] / CGNAT_NEW_PER_SLOT;
+	if (n < CGNAT_NEW_DEPTH_MIN)
+		return CGNAT_NEW_DEPTH_MIN;
+	return n < CGNAT_NEW_DEPTH ? n : CGNAT_NEW_DEPTH;
+}
+
+/* Tells the data plane how many first-block slots each pool keeps
+ * stocked, and frees grants in slots past that (a pool that shrank).
+ */
+static void publish_fill(struct pb *pb, const struct pb_views *v)
+{
+	__u32 p, i, fill;
+
+	for (p = 0; p < CGNAT_MAX_POOLS; p++) {
+		fill = pb_new_fill(pb, p);
+		__atomic_store_n(&v->grant_new[CGNAT_NEW_FILL + p],
+				 (__u64)fill, __ATOMIC_RELEASE);
+		for (i = fill; p < pb->n_pools && i < CGNAT_NEW_DEPTH; i++)
+			if (__atomic_load_n(&v->grant_new[p * CGNAT_NEW_DEPTH + i],
+					    __ATOMIC_ACQUIRE))
+				recall_slot(pb, v, nslots_addr(pb) +
+							   p * CGNAT_NEW_DEPTH + i);
+	}
+}
+
 /* Order matters when blocks are scarce: one growth block per address,
  * then first blocks for new subscribers, then deeper growth stock. A
  * small pool thus never spends all its blocks on growth while new
@@ -394,11 +429,12 @@ static int refill_growth(struct pb *pb, const struct pb_views *v,
 int pb_refill(struct pb *pb, const struct pb_views *v)
 {
 	int filled = refill_growth(pb, v, 0, 1);
-	__u32 p, i, slot;
+	__u32 p, i, slot, fill;
 	long addr;
 
+	publish_fill(pb, v);
 	for (p = 0; p < pb->n_pools; p++)
-		for (i = 0; !pb->pool_det[p] && i < CGNAT_NEW_DEPTH; i++) {
+		for (i = 0, fill = pb_new_fill(pb, p); i < fill; i++) {
 			slot = p * CGNAT_NEW_DEPTH + i;
 			if (__atomic_load_n(&v->grant_new[slot],
 					    __ATOMIC_ACQUIRE))

@@ -61,7 +61,7 @@ struct pb_block {
 
 struct pb_views {
 	__u64 *grant_addr;	/* n_addrs * CGNAT_GRANT_DEPTH */
-	__u64 *grant_new;	/* CGNAT_GRANT_NEW_WORDS: slots, then dry words */
+	__u64 *grant_new;	/* CGNAT_GRANT_NEW_WORDS: slots, dry, fill words */
 	struct cgnat_block *blocks;
 	struct cgnat_sub *subs;	/* lifecycle only: the subscriber slots */
 	__u32 n_subs;
@@ -150,8 +150,17 @@ void pb_recall(struct pb *pb, const struct pb_views *v);
  */
 int pb_sync(struct pb *pb, const struct pb_views *v, __u64 now_ms);
 
-/* Fills every empty grant slot it can. Returns slots filled. */
+/* Fills every empty grant slot it can, a pool's first-block slots up
+ * to pb_new_fill(), which it also publishes (CGNAT_NEW_FILL). Returns
+ * slots filled.
+ */
 int pb_refill(struct pb *pb, const struct pb_views *v);
+
+/* First-block slots kept stocked for 'pool': one per CGNAT_NEW_PER_SLOT
+ * blocks of the pool, within [CGNAT_NEW_DEPTH_MIN, CGNAT_NEW_DEPTH]; 0
+ * for a deterministic pool.
+ */
+__u32 pb_new_fill(const struct pb *pb, __u32 pool);
 
 /* Free blocks of an address / of a pool. */
 __u32 pb_addr_free(const struct pb *pb, __u32 addr);

@@ -25,15 +25,31 @@
  */
 #define CGNAT_UDP_TIMER_PORTS 1024
 #define CGNAT_GRANT_DEPTH 4	/* pre-granted growth blocks per address */
-#define CGNAT_NEW_DEPTH 16	/* pre-granted first blocks per pool */
+/* Pre-granted first blocks per pool: slots for up to CGNAT_NEW_DEPTH,
+ * of which the allocator keeps CGNAT_NEW_DEPTH_MIN stocked and more in a
+ * large pool (one slot per CGNAT_NEW_PER_SLOT blocks of the pool): a
+ * burst of new subscribers lasts that much longer between two refills.
+ */
+#define CGNAT_NEW_DEPTH 64
+#define CGNAT_NEW_DEPTH_MIN 16
+#define CGNAT_NEW_PER_SLOT 32
 /* Map cgnat_grant_new: the pools' first-block slots, then one word per
  * pool, CGNAT_NEW_DRY + pool, that the allocator sets when it has no free
  * block left for that pool beyond what its slots hold. Slots found empty
  * with the word clear are a refill still on its way (drop_grant_wait,
- * silent), not an exhausted pool (drop_pool_empty, ICMP and event).
+ * silent), not an exhausted pool (drop_pool_empty, ICMP and event). Then
+ * one word per pool, CGNAT_NEW_FILL + pool: how many of its slots, from
+ * the first, the allocator keeps stocked (the data plane rings the bell
+ * when it takes from the second half of those).
  */
 #define CGNAT_NEW_DRY (CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH)
-#define CGNAT_GRANT_NEW_WORDS (CGNAT_NEW_DRY + CGNAT_MAX_POOLS)
+#define CGNAT_NEW_FILL (CGNAT_NEW_DRY + CGNAT_MAX_POOLS)
+#define CGNAT_GRANT_NEW_WORDS (CGNAT_NEW_FILL + CGNAT_MAX_POOLS)
+/* The layout of builds before the deeper slots (16 a pool, the dry
+ * words, no fill words): the loader moves pinned grants out of it.
+ */
+#define CGNAT_NEW_DEPTH_V0 16
+#define CGNAT_GRANT_NEW_WORDS_V0 (CGNAT_MAX_POOLS * (CGNAT_NEW_DEPTH_V0 + 1))
 #define CGNAT_PORT_WORDS 1024	/* 65536 ports / 64 bits */
 #define CGNAT_MAX_BLOCK_WORDS 64 /* block_size <= 4096 */
 /* Subscriber block slot values: block id + 1, or one of these. A slot

@@ -242,6 +242,89 @@ static int check_state(struct dp *dp, const char *dir)
 	return v == CGNAT_STATE_VERSION ? 0 : state_refused(dp, dir, v);
 }
 
+static void note_add(struct dp *dp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A pinned cgnat_grant_new of the layout before the deeper first-block
+ * slots (CGNAT_GRANT_NEW_WORDS_V0): held open, and the load makes this
+ * build's map unpinned; move_grants() then pins it in its place and
+ * moves the grants over. A load that fails leaves the old pin as it
+ * was. 0 when the pin is anything else (libbpf judges it), 1 when taken.
+ */
+static int grant_new_v0(struct dp *dp, struct bpf_map *m, const char *path)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (strcmp(bpf_map__name(m), "cgnat_grant_new"))
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.max_entries != CGNAT_GRANT_NEW_WORDS_V0) {
+		close(fd);
+		return 0;
+	}
+	dp->grant_v0_fd = fd + 1;
+	return 1;
+}
+
+/* Pins this build's cgnat_grant_new in place of the old-layout one and
+ * moves the grants over, each by an exchange: until the link swap the
+ * old program takes from the old slots, and whoever empties a slot has
+ * its block, so no block is ever in both. The dry words come along; the
+ * fill words are the allocator's to write.
+ */
+static int move_grants(struct dp *dp, const char *dir)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t len = (CGNAT_GRANT_NEW_WORDS_V0 * sizeof(__u64) + pg - 1) &
+		     ~((size_t)pg - 1);
+	struct bpf_map *m = dp->skel->maps.cgnat_grant_new;
+	int fd = dp->grant_v0_fd - 1, rc = 0;
+	__u32 p, i, moved = 0;
+	char path[256];
+	__u64 *old, val;
+
+	if (!dp->grant_v0_fd)
+		return 0;
+	dp->grant_v0_fd = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+	old = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (old == MAP_FAILED)
+		rc = dp_fail(dp, -errno, "mmap the old %s: %s", path,
+			     strerror(errno));
+	else if ((unlink(path) && errno != ENOENT) || bpf_map__pin(m, path))
+		rc = dp_fail(dp, -errno, "pin %s in place of the old "
+			     "layout: %s", path, strerror(errno));
+	for (p = 0; !rc && p < CGNAT_MAX_POOLS; p++) {
+		for (i = 0; i < CGNAT_NEW_DEPTH_V0; i++) {
+			val = __atomic_exchange_n(
+				&old[p * CGNAT_NEW_DEPTH_V0 + i], 0,
+				__ATOMIC_ACQ_REL);
+			__atomic_store_n(
+				&dp->v.grant_new[p * CGNAT_NEW_DEPTH + i], val,
+				__ATOMIC_RELEASE);
+			moved += !!val;
+		}
+		val = __atomic_load_n(
+			&old[CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH_V0 + p],
+			__ATOMIC_ACQUIRE);
+		__atomic_store_n(&dp->v.grant_new[CGNAT_NEW_DRY + p], val,
+				 __ATOMIC_RELEASE);
+	}
+	if (old != MAP_FAILED)
+		munmap(old, len);
+	close(fd);
+	if (!rc)
+		note_add(dp, "first-block grant slots moved to the deeper "
+			     "layout (%u grants kept)", moved);
+	return rc;
+}
+
 /* Points every map at its pin path; notes whether they already exist. */
 static int set_pins(struct dp *dp, const char *dir)
 {
@@ -267,6 +350,10 @@ static int set_pins(struct dp *dp, const char *dir)
 		if (pin_replaced(m, path) && unlink(path) && errno != ENOENT)
 			return dp_fail(dp, -errno, "remove %s: %s", path,
 				    strerror(errno));
+		if (grant_new_v0(dp, m, path)) {
+			dp->fresh = 0;
+			continue;	/* pinned by move_grants() */
+		}
 		if (!stat(path, &st)) {
 			dp->fresh = 0;
 			stated |= !strcmp(bpf_map__name(m), "cgnat_state");
@@ -431,6 +518,8 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 	if (!rc)
 		rc = map_views(dp);
 	if (!rc)
+		rc = move_grants(dp, o->pin_dir);
+	if (!rc)
 		rc = dp_rings_open(dp);
 	if (!rc)
 		rc = fill_static(dp, o);
@@ -493,9 +582,6 @@ static int link_ifindex(int fd)
 		return -errno;
 	return info.type == BPF_LINK_TYPE_XDP ? (int)info.xdp.ifindex : -EINVAL;
 }
-
-static void note_add(struct dp *dp, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /* Appends one thing the load did on its own to dp->note ("; " between). */
 static void note_add(struct dp *dp, const char *fmt, ...)
@@ -762,6 +848,9 @@ void dp_close(struct dp *dp)
 		if (views[i])
 			munmap(views[i], dp->mm_len[i]);
 	memset(&dp->v, 0, sizeof(dp->v));
+	if (dp->grant_v0_fd)	/* a load that failed before moving them */
+		close(dp->grant_v0_fd - 1);
+	dp->grant_v0_fd = 0;
 	dp_rings_close(dp);
 	dp_sweep_free(dp);
 	cgnat_bpf__destroy(dp->skel);

@@ -181,6 +181,7 @@ struct dp {
 	struct dp_views v;
 	size_t mm_len[5];
 	int fresh;		/* maps created by this load, not reused */
+	int grant_v0_fd;	/* fd + 1 of an old-layout cgnat_grant_new */
 	int ifindex_in, ifindex_out;
 	int *ring_fd;		/* the event ring of each CPU (evring.c) */
 	__u32 n_rings;		/* possible CPUs */

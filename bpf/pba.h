@@ -355,6 +355,31 @@ static __always_inline __u32 pba_claim_slot(void *slots, __u32 base,
 	return 0;
 }
 
+/* How many of the pool's first-block slots the allocator keeps stocked
+ * (cgnat_abi.h, CGNAT_NEW_FILL); the least before it first said.
+ */
+static __always_inline __u32 pba_new_fill(__u32 pool)
+{
+	__u32 key = CGNAT_NEW_FILL + pool % CGNAT_MAX_POOLS;
+	__u64 *w = bpf_map_lookup_elem(&cgnat_grant_new, &key);
+
+	if (!w || *w < CGNAT_NEW_DEPTH_MIN)
+		return CGNAT_NEW_DEPTH_MIN;
+	return *w < CGNAT_NEW_DEPTH ? (__u32)*w : CGNAT_NEW_DEPTH;
+}
+
+/* A first block from the pool's slots: block id + 1, or 0. Global: its
+ * loop over up to CGNAT_NEW_DEPTH slots is verified once, not on every
+ * path of the allocation chain that reaches it (inlined, the deeper
+ * slots took cgnat_inside to 97% of the verifier's limit).
+ */
+__noinline int pba_claim_new(__u32 pool)
+{
+	return (int)pba_claim_slot(&cgnat_grant_new,
+				   (pool % CGNAT_MAX_POOLS) * CGNAT_NEW_DEPTH,
+				   pba_new_fill(pool), CGNAT_BELL_NEW, pool);
+}
+
 /* Puts an unusable grant back into an empty slot of its address. */
 static __always_inline void pba_return_grant(__u64 v, __u32 addr_idx)
 {
@@ -382,10 +407,7 @@ static __always_inline __u32 pba_grant(const struct cgnat_cfg *cfg,
 	__u32 v, addr_idx, ext = sub->ext_idx;
 
 	if (!ext) {
-		v = pba_claim_slot(&cgnat_grant_new,
-				   (sub->pool % CGNAT_MAX_POOLS) *
-					   CGNAT_NEW_DEPTH,
-				   CGNAT_NEW_DEPTH, CGNAT_BELL_NEW, sub->pool);
+		v = (__u32)pba_claim_new(sub->pool);
 		if (!v || !cfg->blocks_per_addr)
 			return 0;
 		addr_idx = (v - 1) / cfg->blocks_per_addr;

@@ -39,8 +39,18 @@ static int bell_rf_on;
 static int setup_bell(void **st)
 {
 	(void)st;
-	/* Four addresses, nothing stocked until the test says so. */
-	return h_load(&H, 4, 64, 2, 0);
+	/* Four addresses of 1008 blocks (pool 0 keeps CGNAT_NEW_DEPTH
+	 * first-block slots stocked), nothing stocked until the test says
+	 * so, room for more subscribers than that.
+	 */
+	return h_load_sized(&H, 4, 64, 2, 0, 4096, 256);
+}
+
+/* One address of 252 blocks: CGNAT_NEW_DEPTH_MIN slots stocked. */
+static int setup_bell_small(void **st)
+{
+	(void)st;
+	return h_load_sized(&H, 1, 256, 2, 0, 4096, 256);
 }
 
 static int teardown_bell(void **st)
@@ -82,18 +92,33 @@ static int count_rec(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* Stocks the slots; returns how many pool 0 keeps, as the data plane
+ * reads it.
+ */
+static int stock_pool0(void)
+{
+	pb_refill(&H.pb, &H.pv);
+	return (int)H.pv.grant_new[CGNAT_NEW_FILL];
+}
+
+/* The bell rings at half the slots the pool keeps stocked: at the 32nd
+ * new subscriber of a large pool, at the 8th of a small one.
+ */
 static void test_bell_once_per_burst(void **st)
 {
 	struct ring_buffer *rb;
-	int i, recs = 0;
+	int i, recs = 0, fill = stock_pool0();
 
 	(void)st;
-	pb_refill(&H.pb, &H.pv);
-	for (i = 1; i < CGNAT_NEW_DEPTH / 2; i++)
+	assert_int_equal(fill, H.o.n_addrs == 1 ? CGNAT_NEW_DEPTH_MIN :
+						  CGNAT_NEW_DEPTH);
+	for (i = 1; i < fill / 2; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
 	assert_int_equal(h_stat(&H, STAT_GRANT_BELL), 0);
 	/* Half the slots taken: ring, then stay quiet while it waits. */
-	for (; i <= CGNAT_NEW_DEPTH; i++)
+	assert_int_equal(new_sub(i++), XDP_REDIRECT);
+	assert_int_equal(h_stat(&H, STAT_GRANT_BELL), 1);
+	for (; i <= fill; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
 	assert_int_equal(h_stat(&H, STAT_GRANT_BELL), 1);
 	assert_int_equal(h_stat(&H, STAT_GRANT_NEW_EMPTY), 0);
@@ -178,19 +203,18 @@ static void ring_and_run(struct refill *rf, int n)
  */
 static void test_quiet_only_when_dry(void **st)
 {
+	int i, tries, fill = stock_pool0();
 	struct refill *rf;
-	int i, tries;
 
 	(void)st;
-	pb_refill(&H.pb, &H.pv);
 	__atomic_store_n(&dry, 0, __ATOMIC_RELAXED);
 	rf = bell_start(fill_none, say_dry);
-	for (i = 1; i < CGNAT_NEW_DEPTH / 2; i++)
+	for (i = 1; i < fill / 2; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
 	/* Each of the next takes from the second half and rings (the last
 	 * record was read): three wakes that filled nothing, slots left.
 	 */
-	for (; i < CGNAT_NEW_DEPTH / 2 + 3; i++)
+	for (; i < fill / 2 + 3; i++)
 		ring_and_run(rf, i);
 	assert_int_equal(__atomic_load_n(&rf->quiets, __ATOMIC_RELAXED), 0);
 	/* The same with the named set empty: the second such wake pauses. */
@@ -205,16 +229,15 @@ static void test_quiet_only_when_dry(void **st)
 
 static void test_bell_wakes_refill(void **st)
 {
+	int i, tries, fill = stock_pool0();
 	struct refill *rf;
-	int i, tries;
 
 	(void)st;
-	pb_refill(&H.pb, &H.pv);
 	/* A period far beyond the test (bell_start): only the bell can
 	 * wake it.
 	 */
 	rf = bell_start(stock, slots_empty);
-	for (i = 1; i <= CGNAT_NEW_DEPTH; i++)
+	for (i = 1; i <= fill; i++)
 		assert_int_equal(new_sub(i), XDP_REDIRECT);
 	for (tries = 0; tries < 200 && !runs(rf); tries++)
 		usleep(10000);
@@ -232,6 +255,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bell_once_per_burst,
 						setup_bell, teardown_bell),
+		{ "test_bell_once_per_burst_small_pool",
+		  test_bell_once_per_burst, setup_bell_small, teardown_bell,
+		  NULL },
 		cmocka_unit_test_setup_teardown(test_bell_wakes_refill,
 						setup_bell, teardown_bell),
 		cmocka_unit_test_setup_teardown(test_quiet_only_when_dry,

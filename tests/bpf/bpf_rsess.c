@@ -573,6 +573,78 @@ static void test_pins_state(void **st)
 	dp_close(&d);
 }
 
+/* Pins of a build before the deeper first-block slots: cgnat_grant_new
+ * of CGNAT_GRANT_NEW_WORDS_V0 words. A load that fails keeps the old pin
+ * as it was; one that succeeds pins this build's map in its place with
+ * every grant at its pool's slot and the dry words, each grant taken
+ * out of the old map (the old program, still attached until the link
+ * swap, finds its slots empty, never a block that is also in the new).
+ */
+static void test_pins_grant_slots(void **st)
+{
+	__u64 val, want[3][2] = { { 0 * CGNAT_NEW_DEPTH_V0 + 0, 5 },
+				  { 0 * CGNAT_NEW_DEPTH_V0 + 3, 9 },
+				  { 1 * CGNAT_NEW_DEPTH_V0 + 15, 33 } };
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+	__u32 zero = 0, v, k, i, dry = CGNAT_MAX_POOLS * CGNAT_NEW_DEPTH_V0 + 2;
+	struct dp_opts o = H.o;
+	char path[128], spath[128];
+	struct dp d;
+	int fd, sfd;
+
+	(void)st;
+	o.pin_dir = pin_dir;
+	assert_int_equal(dp_open(&d, &o), 0);
+	dp_close(&d);
+	snprintf(path, sizeof(path), "%s/cgnat_grant_new", pin_dir);
+	assert_int_equal(unlink(path), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cgnat_grant_new", 4, 8,
+			    CGNAT_GRANT_NEW_WORDS_V0, &mo);
+	assert_true(fd >= 0);
+	for (i = 0; i < 3; i++) {
+		k = (__u32)want[i][0];
+		assert_int_equal(bpf_map_update_elem(fd, &k, &want[i][1], 0), 0);
+	}
+	val = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &dry, &val, 0), 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+
+	/* Refused after the load (another state version): old pin kept. */
+	snprintf(spath, sizeof(spath), "%s/cgnat_state", pin_dir);
+	sfd = bpf_obj_get(spath);
+	assert_true(sfd >= 0);
+	v = CGNAT_STATE_VERSION + 1;
+	assert_int_equal(bpf_map_update_elem(sfd, &zero, &v, 0), 0);
+	assert_int_equal(dp_open(&d, &o), -EPROTO);
+	assert_int_equal(map_size("cgnat_grant_new"), CGNAT_GRANT_NEW_WORDS_V0);
+	v = CGNAT_STATE_VERSION;
+	assert_int_equal(bpf_map_update_elem(sfd, &zero, &v, 0), 0);
+	close(sfd);
+
+	assert_int_equal(dp_open(&d, &o), 0);
+	assert_false(d.fresh);
+	assert_non_null(strstr(d.note, "moved to the deeper layout (3 grants"));
+	assert_int_equal(map_size("cgnat_grant_new"), CGNAT_GRANT_NEW_WORDS);
+	for (i = 0; i < 3; i++) {
+		k = (__u32)want[i][0];
+		assert_int_equal(d.v.grant_new[k / CGNAT_NEW_DEPTH_V0 *
+						       CGNAT_NEW_DEPTH +
+					       k % CGNAT_NEW_DEPTH_V0],
+				 want[i][1]);
+		assert_int_equal(bpf_map_lookup_elem(fd, &k, &val), 0);
+		assert_int_equal(val, 0);
+	}
+	for (i = 0; i < CGNAT_MAX_POOLS; i++)
+		assert_int_equal(d.v.grant_new[CGNAT_NEW_DRY + i], i == 2);
+	dp_close(&d);
+	close(fd);
+	/* This build's own pin is reused as it is. */
+	assert_int_equal(dp_open(&d, &o), 0);
+	assert_int_equal(d.v.grant_new[CGNAT_NEW_DEPTH + 15], 33);
+	assert_null(strstr(d.note, "deeper layout"));
+	dp_close(&d);
+}
+
 static int setup_pins(void **st)
 {
 	snprintf(pin_dir, sizeof(pin_dir), "/sys/fs/bpf/cgnat-rsess-test-%d",
@@ -608,6 +680,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pins_upgrade, setup_pins,
 						teardown_pins),
+		cmocka_unit_test_setup_teardown(test_pins_grant_slots,
+						setup_pins, teardown_pins),
 		cmocka_unit_test_setup_teardown(test_pins_state, setup_pins,
 						teardown_pins),
 	};

@@ -306,7 +306,7 @@ static void burst(unsigned rounds, __u32 *per_addr)
 	pb_rebuild(pb, &v);
 	for (r = 0; r < rounds; r++) {
 		pb_refill(pb, &v);
-		for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
+		for (i = 0; i < pb_new_fill(pb, 0); i++) {
 			__u64 b = __atomic_exchange_n(&gn[i], 0,
 						      __ATOMIC_SEQ_CST);
 
@@ -352,6 +352,78 @@ static void test_burst_spreads_across_refills(void **st)
 	assert_in_range(per_addr[0] + 0, 13, 14);
 	assert_in_range(per_addr[1] + 4, 13, 14);
 	assert_in_range(per_addr[2] + 4, 13, 14);
+}
+
+#define FILL_BPA 1008	/* blocks of 64 ports in 1024-65535 */
+
+/* Stocked first-block slots of pool 'p'; fails on a gap (the data plane
+ * takes the lowest first, so a refill leaves none).
+ */
+static __u32 stocked(const __u64 *gn, __u32 p)
+{
+	__u32 i, n = 0;
+
+	for (i = 0; i < CGNAT_NEW_DEPTH; i++) {
+		if (!gn[p * CGNAT_NEW_DEPTH + i])
+			continue;
+		assert_int_equal(i, n);
+		n++;
+	}
+	return n;
+}
+
+/* The fill words (CGNAT_NEW_FILL): a pool keeps one first-block slot
+ * stocked per CGNAT_NEW_PER_SLOT blocks, at least CGNAT_NEW_DEPTH_MIN
+ * and at most CGNAT_NEW_DEPTH, and says so to the data plane; a pool
+ * that shrinks frees the grants past its new fill, each block once.
+ */
+static void test_new_fill(void **st)
+{
+	__u32 pools[4] = { 0, 0, 1, 2 }, i, free0;
+	struct cgnat_block *blocks = calloc(4 * FILL_BPA, sizeof(*blocks));
+	__u64 gn[CGNAT_GRANT_NEW_WORDS] = { 0 }, ga[4 * CGNAT_GRANT_DEPTH] = { 0 };
+	struct pb_views v = { .grant_addr = ga, .grant_new = gn,
+			      .blocks = blocks };
+	unsigned char *seen = calloc(4 * FILL_BPA, 1);
+	struct pb pb;
+
+	(void)st;
+	assert_non_null(blocks);
+	assert_non_null(seen);
+	assert_int_equal(pb_init(&pb, 4, FILL_BPA, pools, 3), 0);
+	pb_reserve(&pb, 3, FILL_BPA - 100);	/* pool 2: 100 blocks left */
+	pb_refill(&pb, &v);
+	assert_int_equal(pb_new_fill(&pb, 0), 2 * FILL_BPA / CGNAT_NEW_PER_SLOT);
+	assert_int_equal(pb_new_fill(&pb, 1), FILL_BPA / CGNAT_NEW_PER_SLOT);
+	assert_int_equal(pb_new_fill(&pb, 2), CGNAT_NEW_DEPTH_MIN);
+	for (i = 0; i < CGNAT_MAX_POOLS; i++)
+		assert_int_equal(gn[CGNAT_NEW_FILL + i],
+				 i < 2 ? pb_new_fill(&pb, i) :
+					 CGNAT_NEW_DEPTH_MIN);
+	assert_int_equal(stocked(gn, 0), 63);
+	assert_int_equal(stocked(gn, 1), 31);
+	assert_int_equal(stocked(gn, 2), CGNAT_NEW_DEPTH_MIN);
+	/* Pool 0 loses address 0 to a deterministic region: 31 slots. */
+	free0 = pb_addr_free(&pb, 1);
+	pb_reserve(&pb, 0, FILL_BPA);
+	pb_refill(&pb, &v);
+	assert_int_equal(gn[CGNAT_NEW_FILL + 0], 31);
+	assert_int_equal(stocked(gn, 0), 31);
+	/* The 32 grants past it are free again: no block in two places,
+	 * none lost (refilled slots came from address 1 where they could).
+	 */
+	for (i = 0; i < CGNAT_NEW_DRY; i++)
+		if (gn[i])
+			assert_int_equal(seen[gn[i] - 1]++, 0);
+	for (i = 0; i < 4 * CGNAT_GRANT_DEPTH; i++)
+		if (ga[i])
+			assert_int_equal(seen[ga[i] - 1]++, 0);
+	for (i = 0; i < 4 * FILL_BPA; i++)
+		assert_int_equal(pb.blk[i].state == PB_GRANTED, seen[i]);
+	assert_true(pb_addr_free(&pb, 1) + 32 >= free0);
+	pb_free(&pb);
+	free(seen);
+	free(blocks);
 }
 
 static void assert_dry(const __u64 *gn, int p0, int p1)
@@ -427,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_burst_spreads),
 		cmocka_unit_test(test_burst_spreads_across_refills),
 		cmocka_unit_test(test_dry_words),
+		cmocka_unit_test(test_new_fill),
 	};
 
 	return cmocka_run_group_tests_name("pb", tests, NULL, NULL);

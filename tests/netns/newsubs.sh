@@ -7,11 +7,12 @@
 # subscriber finds the slots empty (grant_new_empty), the bell rang, and
 # placement spread the burst over the pool's four addresses.
 #
-# The burst is paced (NEWSUBS_ROUND subscribers, half the 16 first-block
-# slots, every NEWSUBS_GAP_MS): the thread has that long to wake beside
-# the busy loop, which it does in well under a millisecond, while the
-# main loop alone, writing the burst's log rows on half a CPU, falls
-# behind. The unpaced rate, which depends on the machine, is measured by
+# The burst is paced (NEWSUBS_ROUND subscribers every NEWSUBS_GAP_MS; a
+# round of 40 takes more than half the pool's 64 first-block slots, so
+# it rings the bell unless a record still waits): the thread has that
+# long to wake beside the busy loop, which it does in well under a
+# millisecond, while the main loop alone, writing the burst's log rows
+# on half a CPU, falls behind. The unpaced rate, which depends on the machine, is measured by
 # tests/bench/newsubs.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -19,11 +20,13 @@ trap tb_cleanup EXIT
 trap 'exit 1' INT TERM
 CFG=$TB_TMP/cgnat.yaml
 N=${NEWSUBS_N:-2000}
-ROUND=${NEWSUBS_ROUND:-8}
-GAP_MS=${NEWSUBS_GAP_MS:-2}
+ROUND=${NEWSUBS_ROUND:-40}
+GAP_MS=${NEWSUBS_GAP_MS:-10}
 CPU=$(($(nproc) - 1))
 BURST=$ROOT/tests/netns/burst.py
-CGNAT_NEW_DEPTH=16	# first-block slots per pool (bpf/cgnat_abi.h)
+# First-block slots the pool keeps stocked: one per 32 of its blocks, at
+# most 64 (bpf/cgnat_abi.h); 4 addresses of 1008 64-port blocks: 64.
+FILL=64
 
 # drops REASON: the data plane's drop counters (tb_dpstat: the others).
 drops() {
@@ -85,12 +88,12 @@ for a in 203.0.113.1 203.0.113.2 203.0.113.3 203.0.113.4; do
 done
 
 # --- a refill on its way is not an empty pool ---------------------------------
-# cgnatd stopped (its refill thread with it): 24 more new subscribers
-# find the 16 first-block slots and then none. The pool still has blocks,
-# so the 8 beyond are dropped as grant_wait, silently: no pool_empty, no
-# ICMP, no "addresses exhausted" in the log. Running again, cgnatd
-# refills and the same 8 get through on their next packet.
-M=24
+# cgnatd stopped (its refill thread with it): FILL + 8 more new
+# subscribers find the FILL first-block slots and then none. The pool
+# still has blocks, so the 8 beyond are dropped as grant_wait, silently:
+# no pool_empty, no ICMP, no "addresses exhausted" in the log. Running
+# again, cgnatd refills and the same 8 get through on their next packet.
+M=$((FILL + 8))
 w0=$(drops grant_wait)
 p0=$(drops pool_empty)
 b0=$(tb_dpstat block_taken)
@@ -101,9 +104,9 @@ p1=$(drops pool_empty)
 b1=$(tb_dpstat block_taken)
 kill -CONT "$CGNATD_PID"
 check "cgnatd stopped: $((b1 - b0)) of $M new subscribers took the slots' blocks" \
-	test $((b1 - b0)) = "$CGNAT_NEW_DEPTH"
+	test $((b1 - b0)) = "$FILL"
 check "  the other $((w1 - w0)) dropped as grant_wait" \
-	test $((w1 - w0)) = $((M - CGNAT_NEW_DEPTH))
+	test $((w1 - w0)) = $((M - FILL))
 check "  none as pool_empty ($((p1 - p0)))" test "$p1" = "$p0"
 all_m() { [ "$(tb_dpstat block_taken)" -ge $((b0 + M)) ]; }
 in_sub $PY "$BURST" $M $S1 9 $M 0 $((N + 1)) >/dev/null

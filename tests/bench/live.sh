@@ -510,7 +510,8 @@ stage_newflows() {
 # per run) once, split over k generators, each subscriber's 1000 flows on
 # one core. Every flow is a new UDP mapping and session, from a
 # subscriber that already holds a block: a subscriber's first contact
-# takes a first block from the grant slots (16 per pool), which cgnatd
+# takes a first block from the grant slots (16 per pool then, up to 64
+# now), which cgnatd
 # refills once per turn of its loop, and two cores bringing 1000-2000
 # new subscribers a second emptied them (most flows dropped as
 # pool_empty). So mc_warm

@@ -184,7 +184,8 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
  * their slots hold (CGNAT_NEW_DRY): there, empty first-block slots mean
  * an exhausted pool; elsewhere a refill on its way. A deterministic pool
  * (no first blocks) and an unused pool index count as dry; with 'all'
- * every pool does (grants withdrawn or held: no refill is coming).
+ * every pool does (grants withdrawn or held: no refill is coming). The
+ * same for each address and its growth slots (cgnat_addr_dry).
  */
 static void publish_dry(const struct pb *pb, const struct pb_views *v,
 			int all)
@@ -199,6 +200,10 @@ static void publish_dry(const struct pb *pb, const struct pb_views *v,
 	for (p = 0; p < CGNAT_MAX_POOLS; p++)
 		__atomic_store_n(&v->grant_new[CGNAT_NEW_DRY + p],
 				 (__u64)dry[p], __ATOMIC_RELEASE);
+	for (a = 0; v->addr_dry && a < pb->n_addrs; a++)
+		__atomic_store_n(&v->addr_dry[a],
+				 (__u64)(all || !pb->addr_free[a]),
+				 __ATOMIC_RELEASE);
 }
 
 /* A first-block grant stops counting as load to come: its owner is now

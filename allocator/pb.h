@@ -62,6 +62,7 @@ struct pb_block {
 struct pb_views {
 	__u64 *grant_addr;	/* n_addrs * CGNAT_GRANT_DEPTH */
 	__u64 *grant_new;	/* CGNAT_GRANT_NEW_WORDS: slots, dry, fill words */
+	__u64 *addr_dry;	/* n_addrs dry words (cgnat_addr_dry), or NULL */
 	struct cgnat_block *blocks;
 	struct cgnat_sub *subs;	/* lifecycle only: the subscriber slots */
 	__u32 n_subs;

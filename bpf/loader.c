@@ -147,6 +147,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	set_size(s->maps.cgnat_ports, o->n_addrs * CGNAT_NPROTO);
 	set_size(s->maps.cgnat_blocks, nblocks);
 	set_size(s->maps.cgnat_grant_addr, o->n_addrs * CGNAT_GRANT_DEPTH);
+	set_size(s->maps.cgnat_addr_dry, o->n_addrs);
 	if (ncpu <= 0)
 		return dp_fail(dp, ncpu ? ncpu : -EINVAL, "count possible CPUs");
 	set_size(s->maps.cgnat_events, ncpu);
@@ -388,16 +389,17 @@ static void *map_mmap(struct bpf_map *m, size_t *len)
 static int map_views(struct dp *dp)
 {
 	struct cgnat_bpf *s = dp->skel;
-	struct bpf_map *maps[5] = { s->maps.cgnat_subs, s->maps.cgnat_blocks,
-				    s->maps.cgnat_ports,
-				    s->maps.cgnat_grant_addr,
-				    s->maps.cgnat_grant_new };
-	void **views[5] = { (void **)&dp->v.subs, (void **)&dp->v.blocks,
-			    (void **)&dp->v.ports, (void **)&dp->v.grant_addr,
-			    (void **)&dp->v.grant_new };
+	struct bpf_map *maps[DP_VIEWS] = {
+		s->maps.cgnat_subs, s->maps.cgnat_blocks, s->maps.cgnat_ports,
+		s->maps.cgnat_grant_addr, s->maps.cgnat_grant_new,
+		s->maps.cgnat_addr_dry };
+	void **views[DP_VIEWS] = {
+		(void **)&dp->v.subs, (void **)&dp->v.blocks,
+		(void **)&dp->v.ports, (void **)&dp->v.grant_addr,
+		(void **)&dp->v.grant_new, (void **)&dp->v.addr_dry };
 	int i;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < DP_VIEWS; i++) {
 		*views[i] = map_mmap(maps[i], &dp->mm_len[i]);
 		if (!*views[i])
 			return dp_fail(dp, -errno, "mmap %s: %s",
@@ -840,11 +842,12 @@ int dp_nh_bump(struct dp *dp, __u32 *gen)
 
 void dp_close(struct dp *dp)
 {
-	void *views[5] = { dp->v.subs, dp->v.blocks, dp->v.ports,
-			   dp->v.grant_addr, dp->v.grant_new };
+	void *views[DP_VIEWS] = { dp->v.subs, dp->v.blocks, dp->v.ports,
+				  dp->v.grant_addr, dp->v.grant_new,
+				  dp->v.addr_dry };
 	int i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < DP_VIEWS; i++)
 		if (views[i])
 			munmap(views[i], dp->mm_len[i]);
 	memset(&dp->v, 0, sizeof(dp->v));

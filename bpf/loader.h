@@ -64,7 +64,9 @@ struct dp_views {
 	struct cgnat_portmap *ports;
 	__u64 *grant_addr;	/* block id + 1 per slot, 0 = empty */
 	__u64 *grant_new;
+	__u64 *addr_dry;	/* per address: no free block beyond slots */
 };
+#define DP_VIEWS 6	/* the mmapped maps above */
 
 /* A sweep in steps (bpf/sweep_run.c). */
 struct dp_sweep {
@@ -179,7 +181,7 @@ __u64 sweep_pace_allowed(const struct sweep_pace *p, __u64 now_ms);
 struct dp {
 	struct cgnat_bpf *skel;
 	struct dp_views v;
-	size_t mm_len[5];
+	size_t mm_len[DP_VIEWS];
 	int fresh;		/* maps created by this load, not reused */
 	int grant_v0_fd;	/* fd + 1 of an old-layout cgnat_grant_new */
 	int ifindex_in, ifindex_out;

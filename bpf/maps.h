@@ -160,6 +160,22 @@ struct {
 	__type(value, __u64);
 } cgnat_grant_new SEC(".maps");
 
+/* Per pool address, the twin of the pools' dry words for growth blocks:
+ * 1 when the allocator has no free block left there beyond what the
+ * address's growth slots hold. Growth slots found empty with the word
+ * clear are a refill on its way (drop_grant_wait, silent), not an
+ * address out of ports (drop_pool_empty, ICMP and event). Sized to the
+ * addresses at load; a map of its own, so pins of builds before it are
+ * reused (it is made, and the allocator writes it before the attach).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 16);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgnat_addr_dry SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, 64);

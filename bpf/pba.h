@@ -435,6 +435,16 @@ static __always_inline int pba_pool_dry(__u32 pool)
 	return !w || *w;
 }
 
+/* The same for the growth slots of pool address 'addr_idx'
+ * (cgnat_addr_dry).
+ */
+static __always_inline int pba_addr_dry(__u32 addr_idx)
+{
+	__u64 *w = bpf_map_lookup_elem(&cgnat_addr_dry, &addr_idx);
+
+	return !w || *w;
+}
+
 /* Blocks that count against max_blocks: held and taking mappings, or
  * being added. Drained and releasing blocks do not.
  */
@@ -494,9 +504,12 @@ static __always_inline int pba_own(const struct cgnat_cfg *cfg,
 	return 0;
 }
 
-/* No block to grant: the pool has none for a new subscriber, or the
- * subscriber's own address has none left (RFC 8158 events 3 and 12).
- * Global: a leaf with its own stack frame, off the allocation path's.
+/* No block to grant. With free blocks left beyond the slots, of the
+ * pool for a new subscriber or of the subscriber's own address for a
+ * growing one, a refill is on its way: -REASON_GRANT_WAIT, silent. Else
+ * the pool or the address has none left (RFC 8158 events 3 and 12):
+ * -REASON_POOL_EMPTY. Global: a leaf with its own stack frame, off the
+ * allocation path's, and its branches verified once.
  */
 __noinline int pba_exhausted(__u32 sub_idx, __u64 now)
 {
@@ -506,17 +519,21 @@ __noinline int pba_exhausted(__u32 sub_idx, __u64 now)
 	__u32 ai;
 
 	if (!sub || !cfg)
-		return 0;
+		return -REASON_POOL_EMPTY;
 	if (!sub->ext_idx) {
+		if (!pba_pool_dry(sub->pool))
+			return -REASON_GRANT_WAIT;
 		evt_limited(EVT_POOL_EMPTY, sub->addr, sub->pool, 0, now, cfg);
-		return 0;
+		return -REASON_POOL_EMPTY;
 	}
 	ai = sub->ext_idx - 1;
+	if (!pba_addr_dry(ai))
+		return -REASON_GRANT_WAIT;
 	a = bpf_map_lookup_elem(&cgnat_addrs, &ai);
 	if (a && evt_allowed(EVT_ADDR_EMPTY, now, cfg))
 		evt_emit(EVT_ADDR_EMPTY, sub->addr, a->addr, 0, sub->pool, 0,
 			 0, 0);
-	return 0;
+	return -REASON_POOL_EMPTY;
 }
 
 /* Adds a granted block to the subscriber, up to 'max'. Returns the block
@@ -542,10 +559,8 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 		sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = 0;
 		if (v)
 			return -REASON_CONFLICT;
-		if (!sub->ext_idx && !pba_pool_dry(sub->pool))
-			return -REASON_GRANT_WAIT;
-		pba_exhausted(sub_idx, now);
-		return -REASON_POOL_EMPTY;
+		return pba_exhausted(sub_idx, now) == -REASON_GRANT_WAIT ?
+			       -REASON_GRANT_WAIT : -REASON_POOL_EMPTY;
 	}
 	sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = v;
 	return v - 1;

@@ -373,6 +373,7 @@ int dprun_start(struct dprun *r, const struct dp_opts *o, __u32 n_pools,
 	}
 	r->pv.grant_addr = r->dp.v.grant_addr;
 	r->pv.grant_new = r->dp.v.grant_new;
+	r->pv.addr_dry = r->dp.v.addr_dry;
 	r->pv.blocks = r->dp.v.blocks;
 	r->pv.subs = r->dp.v.subs;
 	r->pv.n_subs = o->subscribers;

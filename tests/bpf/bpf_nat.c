@@ -436,6 +436,61 @@ static void test_pool_empty(void **st)
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
 }
 
+/* A growing subscriber finds its address's growth slots empty. While
+ * the address has free blocks (its word in cgnat_addr_dry clear) that is
+ * a refill on its way: grant_wait, silent, no event. Once the allocator
+ * says the address has none left: pool_empty, ICMP and the "ports
+ * exhausted" event. Refilled, the same flow goes through at once.
+ */
+static void test_growth_slots_empty(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	uint32_t ext, a, i, wait0;
+	uint8_t out[512];
+	size_t olen;
+	struct evlog l;
+
+	(void)st;
+	xlate_out(&s, &ext);
+	for (i = 1; i < 64; i++) {	/* the first block's 64 ports */
+		s = spec(17, H1, 5000 + i, S1, 7, H_INSIDE);
+		xlate_out(&s, &ext);
+	}
+	read_events(&l);
+	assert_int_equal(l.n, 1);	/* its first block */
+	for (a = 0; a < 4 && H.addrs[a] != ext; a++)
+		;
+	assert_true(a < 4);
+	assert_int_equal(H.pv.addr_dry[a], 0);
+	for (i = 0; i < CGNAT_GRANT_DEPTH; i++)	/* a burst drained them */
+		H.pv.grant_addr[a * CGNAT_GRANT_DEPTH + i] = 0;
+	wait0 = h_stat(&H, STAT_DROP_BASE + REASON_GRANT_WAIT);
+	s = spec(17, H1, 6000, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_GRANT_WAIT),
+			 wait0 + 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 0);
+	assert_int_equal(h_stat(&H, STAT_GRANT_ADDR_EMPTY), 1);
+	read_events(&l);
+	assert_int_equal(l.n, 0);
+	/* The address out of blocks: empty, answered and logged. */
+	H.pv.addr_dry[a] = 1;
+	assert_int_not_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_POOL_EMPTY), 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_GRANT_WAIT),
+			 wait0 + 1);
+	read_events(&l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ev[0].type, EVT_ADDR_EMPTY);
+	assert_int_equal(l.ev[0].sub_addr, pkt_ip(H1));
+	assert_int_equal(l.ev[0].ext_addr, ext);
+	/* A sync and a refill: the word clear again, the flow through. */
+	pb_sync(&H.pb, &H.pv, 1000000);
+	pb_refill(&H.pb, &H.pv);
+	assert_int_equal(H.pv.addr_dry[a], 0);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+}
+
 static void test_session_limit(void **st)
 {
 	struct pkt_spec s;
@@ -763,7 +818,7 @@ static void test_block_release_and_quarantine(void **st)
 	now.ms += 119999;
 	pb_scan(&H.pb, &H.pv, &now);
 	assert_int_equal(H.pb.blk[block].state, PB_QUARANTINE);
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < CGNAT_NEW_DEPTH; i++)
 		assert_int_not_equal(H.pv.grant_new[i], block + 1);
 	now.ms += 1;
 	pb_scan(&H.pb, &H.pv, &now);
@@ -828,6 +883,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pool_empty, setup_empty,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_growth_slots_empty,
+						setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_session_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_inputs, setup,

@@ -574,7 +574,7 @@ static void test_pins_state(void **st)
 }
 
 /* Pins of a build before the deeper first-block slots: cgnat_grant_new
- * of CGNAT_GRANT_NEW_WORDS_V0 words. A load that fails keeps the old pin
+ * of CGNAT_GRANT_NEW_WORDS_V0 words, no cgnat_addr_dry (made). A load that fails keeps the old pin
  * as it was; one that succeeds pins this build's map in its place with
  * every grant at its pool's slot and the dry words, each grant taken
  * out of the old map (the old program, still attached until the link
@@ -596,6 +596,9 @@ static void test_pins_grant_slots(void **st)
 	o.pin_dir = pin_dir;
 	assert_int_equal(dp_open(&d, &o), 0);
 	dp_close(&d);
+	/* That build had no cgnat_addr_dry either. */
+	snprintf(path, sizeof(path), "%s/cgnat_addr_dry", pin_dir);
+	assert_int_equal(unlink(path), 0);
 	snprintf(path, sizeof(path), "%s/cgnat_grant_new", pin_dir);
 	assert_int_equal(unlink(path), 0);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cgnat_grant_new", 4, 8,
@@ -625,6 +628,7 @@ static void test_pins_grant_slots(void **st)
 	assert_false(d.fresh);
 	assert_non_null(strstr(d.note, "moved to the deeper layout (3 grants"));
 	assert_int_equal(map_size("cgnat_grant_new"), CGNAT_GRANT_NEW_WORDS);
+	assert_int_equal(map_size("cgnat_addr_dry"), (int)o.n_addrs);
 	for (i = 0; i < 3; i++) {
 		k = (__u32)want[i][0];
 		assert_int_equal(d.v.grant_new[k / CGNAT_NEW_DEPTH_V0 *

@@ -181,6 +181,7 @@ static int h_load_full(struct harness *h, uint32_t n_addrs,
 		return -EIO;
 	h->pv.grant_addr = h->dp.v.grant_addr;
 	h->pv.grant_new = h->dp.v.grant_new;
+	h->pv.addr_dry = h->dp.v.addr_dry;
 	h->pv.blocks = h->dp.v.blocks;
 	h->pv.subs = h->dp.v.subs;
 	h->pv.n_subs = subscribers;

@@ -260,6 +260,7 @@ struct world3 {
 	struct cgnat_block *blocks;
 	__u64 ga[3 * CGNAT_GRANT_DEPTH];
 	__u64 gn[CGNAT_GRANT_NEW_WORDS];
+	__u64 ad[3];		/* the addresses' dry words */
 	struct pb_views v;
 	struct pb pb;
 };
@@ -273,6 +274,7 @@ static struct world3 *world3_new(const __u32 *pools, __u32 n_pools)
 	assert_non_null(w->blocks);
 	w->v.grant_addr = w->ga;
 	w->v.grant_new = w->gn;
+	w->v.addr_dry = w->ad;
 	w->v.blocks = w->blocks;
 	assert_int_equal(pb_init(&w->pb, 3, BURST_BPA, pools, n_pools), 0);
 	return w;
@@ -439,7 +441,8 @@ static void assert_dry(const __u64 *gn, int p0, int p1)
 /* The dry words (CGNAT_NEW_DRY): set for a pool whose free blocks are
  * all in slots or owned, clear while it has more; every pool dry while
  * grants are recalled; unused pool indexes always dry. Pool 0 has two
- * addresses of 64 blocks, pool 1 one.
+ * addresses of 64 blocks, pool 1 one. The addresses' words
+ * (cgnat_addr_dry) follow the same rule for each address.
  */
 static void test_dry_words(void **st)
 {
@@ -468,12 +471,18 @@ static void test_dry_words(void **st)
 	}
 	assert_int_equal(pb_addr_free(pb, 2), 0);
 	assert_dry(gn, 0, 1);
+	assert_int_equal(w->ad[0] + w->ad[1] + w->ad[2], 1);
+	assert_int_equal(w->ad[2], 1);
 	pb_recall(pb, &v);
 	assert_dry(gn, 1, 1);
+	assert_int_equal(w->ad[0] + w->ad[1] + w->ad[2], 3);
 	pb_refill(pb, &v);
 	assert_dry(gn, 0, 1);
+	assert_int_equal(w->ad[0] + w->ad[1], 0);
+	assert_int_equal(w->ad[2], 1);
 	pb_withdraw(pb, &v);
 	assert_dry(gn, 1, 1);
+	assert_int_equal(w->ad[0] + w->ad[1] + w->ad[2], 3);
 	world3_free(w);
 }
 

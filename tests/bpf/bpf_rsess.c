@@ -473,6 +473,15 @@ static int map_size(const char *name)
 	return h_pinned_size(pin_dir, name);
 }
 
+/* Removes the pin of map 'name', as a build without it left the set;
+ * 'path' gets its path.
+ */
+static void unpin(const char *name, char *path, size_t len)
+{
+	snprintf(path, len, "%s/%s", pin_dir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
 /* Pins left by a build before the reverse sessions (no cgnat_rsess, one
  * counter fewer): reused, with cgnat_rsess made and pinned and the
  * counters made anew. Every load starts with an empty cgnat_rsess.
@@ -496,10 +505,8 @@ static void test_pins_upgrade(void **st)
 				 bpf_map__fd(d.skel->maps.cgnat_sessions), &sk,
 				 &sv, BPF_NOEXIST), 0);
 	dp_close(&d);
-	snprintf(path, sizeof(path), "%s/cgnat_rsess", pin_dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/cgnat_stats", pin_dir);
-	assert_int_equal(unlink(path), 0);
+	unpin("cgnat_rsess", path, sizeof(path));
+	unpin("cgnat_stats", path, sizeof(path));
 	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "cgnat_stats", 4, 8,
 			    STAT_MAX - 1, NULL);
 	assert_true(fd >= 0);
@@ -551,8 +558,7 @@ static void test_pins_state(void **st)
 	assert_false(d.fresh);
 	dp_close(&d);
 
-	snprintf(path, sizeof(path), "%s/cgnat_state", pin_dir);
-	assert_int_equal(unlink(path), 0);
+	unpin("cgnat_state", path, sizeof(path));
 	assert_int_equal(dp_open(&d, &o), -EPROTO);
 	assert_non_null(strstr(d.err, "incompatible version (state version 0"));
 	assert_non_null(strstr(d.err, "--detach"));
@@ -596,11 +602,8 @@ static void test_pins_grant_slots(void **st)
 	o.pin_dir = pin_dir;
 	assert_int_equal(dp_open(&d, &o), 0);
 	dp_close(&d);
-	/* That build had no cgnat_addr_dry either. */
-	snprintf(path, sizeof(path), "%s/cgnat_addr_dry", pin_dir);
-	assert_int_equal(unlink(path), 0);
-	snprintf(path, sizeof(path), "%s/cgnat_grant_new", pin_dir);
-	assert_int_equal(unlink(path), 0);
+	unpin("cgnat_addr_dry", path, sizeof(path));	/* none then */
+	unpin("cgnat_grant_new", path, sizeof(path));
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cgnat_grant_new", 4, 8,
 			    CGNAT_GRANT_NEW_WORDS_V0, &mo);
 	assert_true(fd >= 0);

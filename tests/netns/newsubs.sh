@@ -12,8 +12,8 @@
 # it rings the bell unless a record still waits): the thread has that
 # long to wake beside the busy loop, which it does in well under a
 # millisecond, while the main loop alone, writing the burst's log rows
-# on half a CPU, falls behind. The unpaced rate, which depends on the machine, is measured by
-# tests/bench/newsubs.sh.
+# on half a CPU, falls behind. The unpaced rate, which depends on the
+# machine, is measured by tests/bench/newsubs.sh.
 set -u
 . "$(dirname "$0")/lib.sh"
 trap tb_cleanup EXIT

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 
 #include "bpf/loader.h"
 #include "daemon/ctl.h"
@@ -115,6 +117,45 @@ static void per_address(struct ctl *c, const struct pins *p,
 			       u->a[a].ports[k]);
 		}
 	}
+}
+
+/* The first-block grant slots of each pool in use: how many the
+ * allocator keeps stocked (CGNAT_NEW_FILL: more in a large pool) and how
+ * many hold a grant now. Stocked well under kept while new subscribers
+ * arrive means the refill is behind (drops as grant_wait).
+ */
+static void grant_slots(struct ctl *c, const struct pins *p)
+{
+	char path[512], pool[CFG_NAME_LEN], l[96];
+	__u8 seen[CGNAT_MAX_POOLS] = {0};
+	__u32 a, i, key, pid, n;
+	__u64 v, kept;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgnat_grant_new", c->pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	help("cgnat_pool_grant_slots_kept", "gauge",
+	     "first-block slots the allocator keeps stocked per pool");
+	help("cgnat_pool_grant_slots_stocked", "gauge",
+	     "first-block slots holding a grant now per pool");
+	for (a = 0; a < p->n_addrs; a++) {
+		pid = p->addrs[a].pool % CGNAT_MAX_POOLS;
+		if (seen[pid]++)
+			continue;
+		key = CGNAT_NEW_FILL + pid;
+		kept = bpf_map_lookup_elem(fd, &key, &v) ? 0 : v;
+		for (i = 0, n = 0; i < CGNAT_NEW_DEPTH; i++) {
+			key = pid * CGNAT_NEW_DEPTH + i;
+			n += !bpf_map_lookup_elem(fd, &key, &v) && v;
+		}
+		ctl_pool_name(c, p->addrs[a].pool, pool, sizeof(pool));
+		snprintf(l, sizeof(l), "pool=\"%s\"", pool);
+		sample("cgnat_pool_grant_slots_kept", l, kept);
+		sample("cgnat_pool_grant_slots_stocked", l, n);
+	}
+	close(fd);
 }
 
 static const char *const daemon_keys[] = {
@@ -264,6 +305,7 @@ static void state(struct ctl *c, const struct pins *p, const struct ctl_use *u)
 		      "open rows in the compliance log (equals blocks_held)",
 		      u->open_rows);
 	per_address(c, p, u);
+	grant_slots(c, p);
 	dp_counters(p);
 }
 

@@ -127,6 +127,14 @@ check "metrics: drops by reason" grep -q '^cgnat_drops_total{reason="spoof"} ' <
 lm=$(awk '/^cgnatd_log_memory_bytes / { print $2 }' <<<"$m")
 check "metrics: SQLite's heap in cgnatd, above 0 and within its cache bound (${lm:-none} bytes)" \
 	test "${lm:-0}" -gt 0 -a "${lm:-0}" -lt $((80 << 20))
+# The pool keeps one first-block slot stocked per 32 of its blocks, 16
+# to 64 (bpf/cgnat_abi.h); some hold a grant now, never more than kept.
+nb=$(awk '/^cgnat_blocks / { print $2 }' <<<"$m")
+want=$((nb / 32 < 16 ? 16 : nb / 32 > 64 ? 64 : nb / 32))
+kept=$(sed -n 's/^cgnat_pool_grant_slots_kept{pool="test"} //p' <<<"$m")
+st=$(sed -n 's/^cgnat_pool_grant_slots_stocked{pool="test"} //p' <<<"$m")
+check "metrics: first-block slots kept ($kept of a pool of $nb blocks: $want) and stocked (${st:-none})" \
+	test "${kept:-x}" = "$want" -a "${st:-0}" -ge 1 -a "${st:-0}" -le "$want"
 check "metrics: UDP collector listening, no message reported refused" \
 	grep -q '^cgnatd_ipfix_collector_messages_refused_total{collector="0"} 0$' <<<"$m"
 check "metrics: counters typed for Prometheus" \

@@ -16,10 +16,7 @@ one() {	# one BINDIR: a run; prints "offered placed dropped bells"
 	. "$ROOT/tests/netns/lib.sh"
 	trap tb_cleanup EXIT
 	local cpu=$(($(nproc) - 1)) n=${NEWSUBS_N:-3000} r d b
-	counter() {
-		ctl metrics | sed -n "s/^cgnat_$1{$2=\"$3\"} //p"
-	}
-	all_in() { [ "$(counter dataplane_total counter new_subscriber)" -ge "$n" ]; }
+	all_in() { [ "$(tb_dpstat new_subscriber)" -ge "$n" ]; }
 	tb_up || return 1
 	tb_yaml "$TB_TMP/c.yaml" "ports: { block_size: 64, max_blocks: 1 }"
 	tb_cgnatd "$TB_TMP/c.yaml" || return 1
@@ -29,9 +26,8 @@ one() {	# one BINDIR: a run; prints "offered placed dropped bells"
 	tb_wait 100 all_in
 	# Refused first packets: the pool seen empty, or the slots empty
 	# with the pool not (a refill on its way).
-	d=$(($(counter drops_total reason pool_empty) +
-		$(counter drops_total reason grant_wait)))
-	b=$(counter dataplane_total counter grant_bell)
+	d=$(($(tb_drops pool_empty) + $(tb_drops grant_wait)))
+	b=$(tb_dpstat grant_bell)
 	# r: "sent N in S s, R per second"; offered and placed a second over S.
 	awk -v r="$r" -v d="$d" -v b="${b:-0}" 'BEGIN {
 		split(r, f, " "); printf "%d %d %d %d\n", f[2] / f[4], (f[2] - d) / f[4], d, b }'

@@ -215,6 +215,10 @@ ctl() {
 tb_dpstat() {
 	ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"
 }
+# tb_drops REASON: the data plane's drops for REASON (cgnat_drops_total).
+tb_drops() {
+	ctl metrics | sed -n "s/^cgnat_drops_total{reason=\"$1\"} //p"
+}
 # tb_dstat KEY: KEY of cgnatd's stats file (rewritten every 5 s).
 tb_dstat() { awk -v k="$1" '$1 == k { print $2 }' "$RUN/cgnatd.stats"; }
 

@@ -28,10 +28,6 @@ BURST=$ROOT/tests/netns/burst.py
 # most 64 (bpf/cgnat_abi.h); 4 addresses of 1008 64-port blocks: 64.
 FILL=64
 
-# drops REASON: the data plane's drop counters (tb_dpstat: the others).
-drops() {
-	ctl metrics | sed -n "s/^cgnat_drops_total{reason=\"$1\"} //p"
-}
 # Every subscriber of the burst is in the data plane (a predicate).
 all_in() { [ "$(tb_dpstat new_subscriber)" -ge "$N" ]; }
 # Subscribers of external address $1 (cgnatctl status's table).
@@ -61,8 +57,8 @@ r=$(in_sub taskset -c 0 $PY "$BURST" "$N" $S1 9 "$ROUND" "$GAP_MS")
 pass "burst sent beside a busy loop on CPU $CPU ($r)"
 check "all $N new subscribers reached the data plane" tb_wait 100 all_in
 kill "$BUSY"
-d=$(drops pool_empty)
-w=$(drops grant_wait)
+d=$(tb_drops pool_empty)
+w=$(tb_drops grant_wait)
 check "no packet dropped as pool_empty ($d) or grant_wait ($w)" \
 	test "$d" = 0 -a "$w" = 0
 # What the refill thread saw (the stats file is rewritten every 5 s).
@@ -94,13 +90,13 @@ done
 # no pool_empty, no ICMP, no "addresses exhausted" in the log. Running
 # again, cgnatd refills and the same 8 get through on their next packet.
 M=$((FILL + 8))
-w0=$(drops grant_wait)
-p0=$(drops pool_empty)
+w0=$(tb_drops grant_wait)
+p0=$(tb_drops pool_empty)
 b0=$(tb_dpstat block_taken)
 kill -STOP "$CGNATD_PID"
 in_sub $PY "$BURST" $M $S1 9 $M 0 $((N + 1)) >/dev/null
-w1=$(drops grant_wait)
-p1=$(drops pool_empty)
+w1=$(tb_drops grant_wait)
+p1=$(tb_drops pool_empty)
 b1=$(tb_dpstat block_taken)
 kill -CONT "$CGNATD_PID"
 check "cgnatd stopped: $((b1 - b0)) of $M new subscribers took the slots' blocks" \

@@ -26,10 +26,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 in_srv() { ip netns exec "$NS_SRV" "$@"; }
 
-metric() {	# metric NAME: a data-plane counter via cgnatctl metrics
-	ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"
-}
-
 # reversed_cross LABEL PORT: 3000 bytes whose fragments come last first,
 # sent by the subscriber (from PORT), then answered so by the server
 # (from PORT + 1): early fragments held and run again in each direction.
@@ -84,10 +80,10 @@ check "tracepath: hop 2 is the router (its time exceeded translated)" \
 	grep -qE '^ 2: +192\.0\.2\.2 ' <<<"$tp"
 check "tracepath: path MTU 1400 from the router's 3/4, S1 reached" \
 	grep -qE 'Resume: pmtu 1400 hops 3' <<<"$tp"
-n=$(metric ttl_expired)
+n=$(tb_dpstat ttl_expired)
 check "time exceeded made in XDP ($n), not by the kernel" \
 	test "${n:-0}" -ge 1
-n=$(metric icmp_error_translated)
+n=$(tb_dpstat icmp_error_translated)
 check "router's errors translated ($n)" test "${n:-0}" -ge 2
 
 # 2. cgnat's own egress link is the small one: the 3/4 is made in XDP
@@ -134,7 +130,7 @@ tp=$(in_sub tracepath -n -m 6 $S1 2>&1)
 echo "$tp" | sed 's/^/# /'
 check "tracepath: path MTU 1300 from cgnat's own 3/4" \
 	grep -qE 'Resume: pmtu 1300 hops 3' <<<"$tp"
-n=$(metric packet_too_big)
+n=$(tb_dpstat packet_too_big)
 check "packet too big made in XDP ($n)" test "${n:-0}" -ge 1
 in_nat ip link set out0 mtu 1500
 
@@ -144,10 +140,10 @@ r=$(in_sub $PY "$FRAG" send $H1 5300 $S1 7 3000)
 check "UDP 3000 B fragmented by the sender crosses both ways ($r)" \
 	test "$r" = "ok 3000"
 reversed_cross "UDP " 5301
-n=$(metric fragment_reinjected)
+n=$(tb_dpstat fragment_reinjected)
 check "early fragments held and run again ($n)" test "${n:-0}" -ge 2
-n=$(metric fragment_reinject_failed)
-check "none of them failed ($n; $(metric fragment_reinject_copied) by the copy path)" \
+n=$(tb_dpstat fragment_reinject_failed)
+check "none of them failed ($n; $(tb_dpstat fragment_reinject_copied) by the copy path)" \
 	test "${n:-1}" = 0
 
 # 3b. The copy path (daemon/fraghold.h: what a kernel without live frames
@@ -162,7 +158,7 @@ unset CGNAT_FRAG_REINJECT
 check "cgnatd says it copies" \
 	grep -q "CGNAT_FRAG_REINJECT=copy" "$TB_TMP/cgnatd.log"
 reversed_cross "copy path: " 5303
-p0=$(metric pass_fragment_needed)
+p0=$(tb_dpstat pass_fragment_needed)
 in_nat ip link set in0 mtu 900
 in_sub ip link set sub0 mtu 900
 r=$(in_sub $PY "$FRAG" send $H1 5305 $S1 8 3000)
@@ -171,11 +167,11 @@ check "copy path: held fragments too big for in0 cross, cut to 900 ($r)" \
 in_nat ip link set in0 mtu 1500
 in_sub ip link set sub0 mtu 1500
 sleep 0.3	# a round of the holder to publish its counters
-n=$(metric fragment_reinject_copied)
+n=$(tb_dpstat fragment_reinject_copied)
 check "copy path: at least 4 sent by it ($n)" test "${n:-0}" -ge 4
-n=$(metric fragment_reinject_failed)
+n=$(tb_dpstat fragment_reinject_failed)
 check "copy path: none failed ($n)" test "${n:-1}" = 0
-n=$(( $(metric pass_fragment_needed) - ${p0:-0} ))
+n=$(( $(tb_dpstat pass_fragment_needed) - ${p0:-0} ))
 check "copy path: the too-big first fragments went to the kernel ($n)" \
 	test "$n" -ge 1
 
@@ -191,11 +187,11 @@ for i in $(seq 1 20); do
 done
 wait "$fl"
 check "20 of 20 exchanges answered during the flood ($ok)" test "$ok" = 20
-held=$(metric fragment_held)
-bounded=$(( $(metric fragment_hold_full) + $(metric fragment_hold_refused) ))
+held=$(tb_dpstat fragment_held)
+bounded=$(( $(tb_dpstat fragment_hold_full) + $(tb_dpstat fragment_hold_refused) ))
 check "orphans held ($held) and the rest refused by the bounds ($bounded)" \
 	test "${held:-0}" -ge 1 -a "$bounded" -ge 1
 sleep 3	# the hold, and a round of the holder to publish its counters
-n=$(metric fragment_expired)
+n=$(tb_dpstat fragment_expired)
 check "orphans expire after the 2 s hold ($n)" test "${n:-0}" -ge 1
 tb_summary

@@ -26,8 +26,6 @@ check "cgnatd warns nothing about unsolicited_syn at start" \
 
 # j FILE EXPR: a Python expression over the JSON object d in FILE.
 j() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
-metric() { ctl metrics | sed -n "s/^cgnat_dataplane_total{counter=\"$1\"} //p"; }
-drops() { ctl metrics | sed -n "s/^cgnat_drops_total{reason=\"$1\"} //p"; }
 
 # H1's TCP mapping E:P, made by a connection to S2.
 e=$(in_sub $PY "$WHOAMI" tcp $H1 5001 $S2 7)
@@ -72,26 +70,26 @@ check "simultaneous open: S1's socket connected ($(j "$s" 'd["connected"]'))" \
 	test "$(j "$s" 'd["connected"]')" = ok
 check "simultaneous open: no ICMP in 8 s ($(j "$s" 'len(d["icmp"])'))" \
 	test "$(j "$s" 'len(d["icmp"])')" = 0
-check "counters: syn_icmp_sent 1 ($(metric syn_icmp_sent))" \
-	test "$(metric syn_icmp_sent)" = 1
-check "counters: syn_simultaneous_open 1 ($(metric syn_simultaneous_open))" \
-	test "$(metric syn_simultaneous_open)" = 1
-check "counters: syn_pending 2 ($(metric syn_pending))" \
-	test "$(metric syn_pending)" = 2
+check "counters: syn_icmp_sent 1 ($(tb_dpstat syn_icmp_sent))" \
+	test "$(tb_dpstat syn_icmp_sent)" = 1
+check "counters: syn_simultaneous_open 1 ($(tb_dpstat syn_simultaneous_open))" \
+	test "$(tb_dpstat syn_simultaneous_open)" = 1
+check "counters: syn_pending 2 ($(tb_dpstat syn_pending))" \
+	test "$(tb_dpstat syn_pending)" = 2
 
 # --- SIGHUP to drop: live, nothing answered ---------------------------------
 sed -i 's/unsolicited_syn: icmp/unsolicited_syn: drop/' "$CFG"
 kill -HUP "$CGNATD_PID"
 check "reload applies nat.unsolicited_syn live" tb_wait 50 \
 	grep -q "applied live: .*nat.unsolicited_syn" "$TB_TMP/cgnatd.log"
-d0=$(drops unsolicited)
+d0=$(tb_drops unsolicited)
 in_inet $PY "$SYN" probe $S1 4446 $other 40001 7.5 >"$TB_TMP/drop.json"
 check "drop: no ICMP in 7.5 s ($(j "$TB_TMP/drop.json" 'len(d["icmp"])'))" \
 	test "$(j "$TB_TMP/drop.json" 'len(d["icmp"])')" = 0
 check "drop: no TCP answer" test "$(j "$TB_TMP/drop.json" 'd["tcp_segments"]')" = 0
-check "drop: counted as unsolicited ($d0 -> $(drops unsolicited))" \
-	test "$(drops unsolicited)" = $((d0 + 1))
-check "drop: not held ($(metric syn_pending))" test "$(metric syn_pending)" = 2
+check "drop: counted as unsolicited ($d0 -> $(tb_drops unsolicited))" \
+	test "$(tb_drops unsolicited)" = $((d0 + 1))
+check "drop: not held ($(tb_dpstat syn_pending))" test "$(tb_dpstat syn_pending)" = 2
 
 tb_stop_cgnatd
 tb_summary

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <bpf/bpf.h>
 
 #include "bpf/loader.h"
 #include "daemon/ctl.h"
@@ -126,16 +124,13 @@ static void per_address(struct ctl *c, const struct pins *p,
  */
 static void grant_slots(struct ctl *c, const struct pins *p)
 {
-	char path[512], pool[CFG_NAME_LEN], l[96];
+	char pool[CFG_NAME_LEN], l[96];
 	__u8 seen[CGNAT_MAX_POOLS] = {0};
-	__u32 a, i, key, pid, n;
-	__u64 v, kept;
-	int fd;
+	const __u64 *g = p->grant_new;
+	__u32 a, i, pid, n;
 
-	snprintf(path, sizeof(path), "%s/cgnat_grant_new", c->pin_dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
+	if (p->n_grant_new < CGNAT_GRANT_NEW_WORDS)
+		return;		/* pins of the 16-slot layout */
 	help("cgnat_pool_grant_slots_kept", "gauge",
 	     "first-block slots the allocator keeps stocked per pool");
 	help("cgnat_pool_grant_slots_stocked", "gauge",
@@ -144,18 +139,14 @@ static void grant_slots(struct ctl *c, const struct pins *p)
 		pid = p->addrs[a].pool % CGNAT_MAX_POOLS;
 		if (seen[pid]++)
 			continue;
-		key = CGNAT_NEW_FILL + pid;
-		kept = bpf_map_lookup_elem(fd, &key, &v) ? 0 : v;
-		for (i = 0, n = 0; i < CGNAT_NEW_DEPTH; i++) {
-			key = pid * CGNAT_NEW_DEPTH + i;
-			n += !bpf_map_lookup_elem(fd, &key, &v) && v;
-		}
+		for (i = 0, n = 0; i < CGNAT_NEW_DEPTH; i++)
+			n += !!g[pid * CGNAT_NEW_DEPTH + i];
 		ctl_pool_name(c, p->addrs[a].pool, pool, sizeof(pool));
 		snprintf(l, sizeof(l), "pool=\"%s\"", pool);
-		sample("cgnat_pool_grant_slots_kept", l, kept);
+		sample("cgnat_pool_grant_slots_kept", l,
+		       g[CGNAT_NEW_FILL + pid]);
 		sample("cgnat_pool_grant_slots_stocked", l, n);
 	}
-	close(fd);
 }
 
 static const char *const daemon_keys[] = {

@@ -146,7 +146,9 @@ int pins_open(struct pins *p, const char *dir, char *err, size_t len)
 			   err, len);
 	p->subs = map_ro(dir, "cgnat_subs", &p->n_subs, &p->len_subs, err, len);
 	p->ports = map_ro(dir, "cgnat_ports", &nports, &p->len_ports, err, len);
-	if (!p->blocks || !p->subs || !p->ports) {
+	p->grant_new = map_ro(dir, "cgnat_grant_new", &p->n_grant_new,
+			      &p->len_grant_new, err, len);
+	if (!p->blocks || !p->subs || !p->ports || !p->grant_new) {
 		rc = -EIO;
 		goto fail;
 	}
@@ -172,6 +174,8 @@ void pins_close(struct pins *p)
 		munmap((void *)p->subs, p->len_subs);
 	if (p->ports)
 		munmap((void *)p->ports, p->len_ports);
+	if (p->grant_new)
+		munmap((void *)p->grant_new, p->len_grant_new);
 	if (p->fd_stats >= 0)
 		close(p->fd_stats);
 	if (p->fd_sessions >= 0)

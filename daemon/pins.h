@@ -21,7 +21,9 @@ struct pins {
 	const struct cgnat_block *blocks; /* mapped, n_blocks */
 	const struct cgnat_sub *subs; /* mapped, n_subs */
 	const struct cgnat_portmap *ports; /* mapped, n_addrs * NPROTO */
-	size_t len_blocks, len_subs, len_ports;
+	const __u64 *grant_new; /* mapped, n_grant_new words (cgnat_abi.h) */
+	__u32 n_grant_new;
+	size_t len_blocks, len_subs, len_ports, len_grant_new;
 	int fd_stats, fd_sessions, fd_mappings;
 	int links; /* pinned XDP links found (0..2) */
 };

@@ -186,10 +186,25 @@ int dp_ensure_bpffs(const char *dir, char *err, size_t len)
  * with one shared ring). Anything else of another layout is refused by
  * libbpf: a cold start.
  */
+/* The map pinned at 'path', its info in *info: the fd, or -1 when
+ * there is none (or it cannot be read).
+ */
+static int pin_info(const char *path, struct bpf_map_info *info)
+{
+	__u32 len = sizeof(*info);
+	int fd = bpf_obj_get(path);
+
+	memset(info, 0, sizeof(*info));
+	if (fd >= 0 && bpf_obj_get_info_by_fd(fd, info, &len)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static int pin_replaced(struct bpf_map *m, const char *path)
 {
 	struct bpf_map_info info;
-	__u32 len = sizeof(info);
 	int fd, other;
 
 	if (!strcmp(bpf_map__name(m), "cgnat_rsess") ||
@@ -200,13 +215,11 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	    strcmp(bpf_map__name(m), "cgnat_rl") &&
 	    strcmp(bpf_map__name(m), "cgnat_events"))
 		return 0;
-	fd = bpf_obj_get(path);
+	fd = pin_info(path, &info);
 	if (fd < 0)
 		return 0;
-	memset(&info, 0, sizeof(info));
-	other = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
-		(info.max_entries != bpf_map__max_entries(m) ||
-		 info.type != bpf_map__type(m));
+	other = info.max_entries != bpf_map__max_entries(m) ||
+		info.type != bpf_map__type(m);
 	close(fd);
 	return other;
 }
@@ -255,17 +268,14 @@ static void note_add(struct dp *dp, const char *fmt, ...)
 static int grant_new_v0(struct dp *dp, struct bpf_map *m, const char *path)
 {
 	struct bpf_map_info info;
-	__u32 len = sizeof(info);
 	int fd;
 
 	if (strcmp(bpf_map__name(m), "cgnat_grant_new"))
 		return 0;
-	fd = bpf_obj_get(path);
+	fd = pin_info(path, &info);
 	if (fd < 0)
 		return 0;
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    info.max_entries != CGNAT_GRANT_NEW_WORDS_V0) {
+	if (info.max_entries != CGNAT_GRANT_NEW_WORDS_V0) {
 		close(fd);
 		return 0;
 	}

@@ -559,6 +559,10 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 		sub->block[slot & (CGNAT_MAX_BLOCKS - 1)] = 0;
 		if (v)
 			return -REASON_CONFLICT;
+		/* Mapped to the two constants: a global function's result
+		 * is any scalar to the verifier, and every caller's branch
+		 * on the reason would be walked for each value.
+		 */
 		return pba_exhausted(sub_idx, now) == -REASON_GRANT_WAIT ?
 			       -REASON_GRANT_WAIT : -REASON_POOL_EMPTY;
 	}

@@ -113,6 +113,21 @@ static long long file_bytes(const char *dir)
 	return n;
 }
 
+/* The database at dir and its WAL and shared-memory files, gone (a
+ * read-only open of a WAL database makes the -shm file again).
+ */
+static void remove_db(const char *dir)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	char p[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s/cgnat.db%s", dir, suffix[i]);
+		unlink(p);
+	}
+}
+
 static const char YAML[] = "interfaces: { inside: in0, outside: out0 }\n"
 			   "subscribers: [100.64.0.0/16]\n"
 			   "pools:\n"
@@ -143,6 +158,8 @@ static int log_bytes(int days, double *det, double *pba)
 			    sizeof(err)) ||
 	    store_open(p, &st, err, sizeof(err))) {
 		fprintf(stderr, "log bench: %s\n", err);
+		remove_db(dir);
+		rmdir(dir);
 		return -1;
 	}
 	store_close(st);
@@ -153,12 +170,7 @@ static int log_bytes(int days, double *det, double *pba)
 		rc |= detlog_daily(st, &cfg, t + d * DETLOG_DAY_MS) != 1;
 	store_close(st);
 	*det = (double)(file_bytes(dir) - empty) / subs / days;
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/cgnat.db-wal", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/cgnat.db-shm", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/cgnat.db", dir);
+	remove_db(dir);
 	store_open(p, &st, err, sizeof(err));
 	store_begin(st);
 	for (d = 0; d < days && !rc; d++)
@@ -182,7 +194,7 @@ static int log_bytes(int days, double *det, double *pba)
 	rc |= store_commit(st);
 	store_close(st);
 	*pba = (double)(file_bytes(dir) - empty) / pba_subs / days;
-	unlink(p);
+	remove_db(dir);
 	rmdir(dir);
 	return rc ? -1 : 0;
 }

@@ -118,7 +118,7 @@ static long long file_bytes(const char *dir)
  */
 static void remove_db(const char *dir)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
+	static const char *const suffix[] = {"", "-wal", "-shm"};
 	char p[128];
 	size_t i;
 

@@ -177,15 +177,6 @@ int dp_ensure_bpffs(const char *dir, char *err, size_t len)
 	return 0;
 }
 
-/* 1 when the pinned map at 'path' is one this load makes afresh rather
- * than reuses: the reverse sessions, a cache that a program before a
- * downgrade may have left inconsistent (rsess.h), the per-destination
- * next hops (a cache, fwd.h), counters or rate buckets of another
- * size (a build that added one), which only restart at zero or full, and
- * the event rings' array when its type or CPU count differs (a build
- * with one shared ring). Anything else of another layout is refused by
- * libbpf: a cold start.
- */
 /* The map pinned at 'path', its info in *info: the fd, or -1 when
  * there is none (or it cannot be read).
  */
@@ -202,6 +193,15 @@ static int pin_info(const char *path, struct bpf_map_info *info)
 	return fd;
 }
 
+/* 1 when the pinned map at 'path' is one this load makes afresh rather
+ * than reuses: the reverse sessions, a cache that a program before a
+ * downgrade may have left inconsistent (rsess.h), the per-destination
+ * next hops (a cache, fwd.h), counters or rate buckets of another
+ * size (a build that added one), which only restart at zero or full, and
+ * the event rings' array when its type or CPU count differs (a build
+ * with one shared ring). Anything else of another layout is refused by
+ * libbpf: a cold start.
+ */
 static int pin_replaced(struct bpf_map *m, const char *path)
 {
 	struct bpf_map_info info;

@@ -4,7 +4,7 @@
 # validates with it (a link lists each object once: $^ drops repeats).
 DET_OBJS := $(BUILD)/allocator/det.o $(BUILD)/allocator/det_dp.o
 PB_OBJS := $(BUILD)/allocator/pb.o $(BUILD)/allocator/pb_life.o \
-	$(BUILD)/allocator/det_pb.o $(DET_OBJS)
+	$(BUILD)/allocator/pb_bits.o $(BUILD)/allocator/det_pb.o $(DET_OBJS)
 
 $(BUILD)/tests/test_pb: $(BUILD)/tests/unit/test_pb.o $(PB_OBJS)
 	$(call msg,LINK,$@)
@@ -18,3 +18,10 @@ $(BUILD)/tests/test_pb_life: $(BUILD)/tests/unit/test_pb_life.o $(PB_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
 UNIT_TESTS += $(BUILD)/tests/test_pb_life
 
+
+$(BUILD)/tests/test_pb_bits: $(BUILD)/tests/unit/test_pb_bits.o \
+		$(BUILD)/allocator/pb_bits.o
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(CMOCKA_LIBS)
+UNIT_TESTS += $(BUILD)/tests/test_pb_bits

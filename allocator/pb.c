@@ -30,7 +30,10 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
 	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
 	    !pb->addr_pending || !pb->addr_cursor || !pb->addr_reserved ||
-	    !pb->blk) {
+	    !pb->blk || pb_bits_init(&pb->granted, n_addrs * bpa) ||
+	    pb_bits_init(&pb->assigned, n_addrs * bpa) ||
+	    pb_bits_init(&pb->resting, n_addrs * bpa) ||
+	    pb_bits_init(&pb->fresh, n_addrs * bpa)) {
 		pb_free(pb);
 		return -ENOMEM;
 	}
@@ -55,6 +58,10 @@ void pb_free(struct pb *pb)
 	free(pb->addr_cursor);
 	free(pb->addr_reserved);
 	free(pb->blk);
+	pb_bits_free(&pb->granted);
+	pb_bits_free(&pb->assigned);
+	pb_bits_free(&pb->resting);
+	pb_bits_free(&pb->fresh);
 	memset(pb, 0, sizeof(*pb));
 }
 
@@ -77,6 +84,27 @@ static __u64 *slot_ptr(const struct pb *pb, const struct pb_views *v,
 	return &v->grant_new[slot - nslots_addr(pb)];
 }
 
+/* The state sets follow a move from 'old' to 'st'; a block comes into
+ * PB_ASSIGNED fresh, for the next turn's pb_scan_turn().
+ */
+static void state_bits(struct pb *pb, __u32 id, __u8 old, __u8 st)
+{
+	struct pb_bits *in[] = {
+		[PB_GRANTED] = &pb->granted,
+		[PB_ASSIGNED] = &pb->assigned,
+		[PB_QUARANTINE] = &pb->resting,
+	};
+
+	if (old < sizeof(in) / sizeof(in[0]) && in[old])
+		pb_bits_clear(in[old], id);
+	if (st < sizeof(in) / sizeof(in[0]) && in[st])
+		pb_bits_set(in[st], id);
+	if (st == PB_ASSIGNED)
+		pb_bits_set(&pb->fresh, id);
+	else if (old == PB_ASSIGNED)
+		pb_bits_clear(&pb->fresh, id);
+}
+
 void pb_set_state(struct pb *pb, __u32 id, enum pb_state st)
 {
 	struct pb_block *b = &pb->blk[id];
@@ -97,6 +125,8 @@ void pb_set_state(struct pb *pb, __u32 id, enum pb_state st)
 		pb->quarantined++;
 	else if (b->state == PB_QUARANTINE && st != PB_QUARANTINE)
 		pb->quarantined--;
+	if (b->state != st)
+		state_bits(pb, id, b->state, st);
 	b->state = st;
 }
 
@@ -149,6 +179,11 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 	memset(pb->pool_held, 0, sizeof(pb->pool_held));
 	pb->quarantined = 0;
 	memset(pb->blk, 0, (size_t)n * sizeof(*pb->blk));
+	pb_bits_clear_all(&pb->granted);
+	pb_bits_clear_all(&pb->assigned);
+	pb_bits_clear_all(&pb->resting);
+	pb_bits_clear_all(&pb->fresh);
+	pb->scan_next = 0;
 	for (i = 0; i < pb->n_addrs; i++)
 		apply_reserved(pb, i);
 	for (i = 0; i < n; i++)
@@ -307,9 +342,9 @@ int pb_sync(struct pb *pb, const struct pb_views *v, __u64 now_ms)
 	__u32 n = pb->n_addrs * pb->bpa, i;
 	int assigned = 0;
 
-	for (i = 0; i < n; i++)
-		if (pb->blk[i].state == PB_GRANTED)
-			assigned += sync_one(pb, v, i, now_ms);
+	for (i = pb_bits_next(&pb->granted, 0); i < n;
+	     i = pb_bits_next(&pb->granted, i + 1))
+		assigned += sync_one(pb, v, i, now_ms);
 	return assigned;
 }
 

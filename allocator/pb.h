@@ -16,6 +16,7 @@
 
 #include <linux/types.h>
 #include "bpf/cgnat_abi.h"
+#include "allocator/pb_bits.h"
 
 enum pb_state {
 	PB_FREE = 0,
@@ -91,6 +92,14 @@ struct pb {
 	__u8 pool_det[CGNAT_MAX_POOLS];	/* no first blocks: deterministic */
 	__u32 pool_next[CGNAT_MAX_POOLS]; /* round-robin start per pool */
 	struct pb_block *blk;
+	/* The blocks in each state the per-turn work visits: a turn costs
+	 * what is granted, new or due, not the size of the pools.
+	 */
+	struct pb_bits granted;	/* PB_GRANTED: pb_sync() */
+	struct pb_bits assigned;	/* PB_ASSIGNED: the scan cycle */
+	struct pb_bits resting;	/* PB_QUARANTINE: the scan cycle */
+	struct pb_bits fresh;	/* assigned, not yet seen by a scan */
+	__u32 scan_next;	/* the cycle's next block id */
 	__u64 lost;		/* grants reclaimed after limbo */
 	/* lifecycle */
 	struct pb_policy pol;
@@ -171,12 +180,30 @@ __u32 pb_addr_free(const struct pb *pb, __u32 addr);
 void pb_set_policy(struct pb *pb, const struct pb_policy *pol,
 		   __u32 port_lo, __u32 block_size);
 
-/* One lifecycle pass: drains blocks past their lifetime, releases blocks
- * empty for their idle time (handshake with the data plane through the
- * subscriber's slot), ends quarantines, queues interim and threshold
- * events. Events go to pb->out; releases wait for pb_logged().
+/* One whole lifecycle pass: pb_scan_turn() and a whole cycle from block
+ * 0 (pb_scan_step() without a limit). Events go to pb->out; releases
+ * wait for pb_logged().
  */
 void pb_scan(struct pb *pb, const struct pb_views *v, const struct pb_now *now);
+
+/* A turn's part, whose cost is what happened since the last turn: the
+ * blocks assigned since (their start time, the subscriber high-water
+ * event), the cap on resting blocks, the pools' threshold events.
+ */
+void pb_scan_turn(struct pb *pb, const struct pb_views *v,
+		  const struct pb_now *now);
+
+/* The cycle's part, up to 'max' assigned or resting blocks from where
+ * the last step stopped, in id order: drains blocks past their lifetime,
+ * releases blocks empty for their idle time (handshake with the data
+ * plane through the subscriber's slot), ends quarantines, queues interim
+ * events. None of these is due to the millisecond: an idle release is
+ * logged at the block's last use and a quarantine is a minimum, so the
+ * caller paces whole cycles (dprun.c). Returns 1 when the step reached
+ * the last block (the next step starts a cycle at block 0), else 0.
+ */
+int pb_scan_step(struct pb *pb, const struct pb_views *v,
+		 const struct pb_now *now, __u32 max);
 
 /* The log has durably recorded the release of 'block': quarantine. */
 void pb_logged(struct pb *pb, __u32 block, const struct pb_now *now);

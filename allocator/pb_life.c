@@ -170,8 +170,8 @@ static void scan_assigned(struct pb *pb, const struct pb_views *v, __u32 id,
 	__u32 others, reason, *slot = find_slot(v, id, &others);
 	__u64 idle = pb->pol.idle_release_ms;
 
-	if (!b->since_ms)
-		b->since_ms = b->interim_ms = now->ms ? now->ms : 1;
+	if (pb_bits_test(&pb->fresh, id))
+		return;		/* its clocks start at the next turn */
 	if (pb->pol.interim_ms && now->ms - b->interim_ms >= pb->pol.interim_ms &&
 	    !emit(pb, v, EVT_BLOCK_INTERIM, id, 0, now->tai_ns))
 		b->interim_ms = now->ms;
@@ -205,28 +205,31 @@ void pb_logged(struct pb *pb, __u32 block, const struct pb_now *now)
 	pb_set_state(pb, block, PB_QUARANTINE);
 }
 
-/* Ends quarantines that are over, and the oldest ones beyond the cap
+/* A resting block whose quarantine is over becomes free. */
+static void scan_resting(struct pb *pb, __u32 id, const struct pb_now *now)
+{
+	struct pb_block *b = &pb->blk[id];
+
+	if (now->ms >= b->since_ms) {
+		pb_set_state(pb, id, PB_FREE);
+		memset(b, 0, sizeof(*b));
+	}
+}
+
+/* The oldest resting blocks beyond the cap end their quarantine early
  * (RFC 6888 REQ-8 asks for both limits to be configurable).
  */
-static void scan_quarantine(struct pb *pb, const struct pb_now *now)
+static void cap_resting(struct pb *pb)
 {
 	__u32 n = pb->n_addrs * pb->bpa, i, oldest;
 
-	for (i = 0; i < n; i++) {
-		struct pb_block *b = &pb->blk[i];
-
-		if (b->state == PB_QUARANTINE && now->ms >= b->since_ms) {
-			pb_set_state(pb, i, PB_FREE);
-			memset(b, 0, sizeof(*b));
-		}
-	}
 	while (pb->pol.max_quarantined &&
 	       pb->quarantined > pb->pol.max_quarantined) {
 		oldest = n;
-		for (i = 0; i < n; i++)
-			if (pb->blk[i].state == PB_QUARANTINE &&
-			    (oldest == n ||
-			     pb->blk[i].since_ms < pb->blk[oldest].since_ms))
+		for (i = pb_bits_next(&pb->resting, 0); i < n;
+		     i = pb_bits_next(&pb->resting, i + 1))
+			if (oldest == n ||
+			    pb->blk[i].since_ms < pb->blk[oldest].since_ms)
 				oldest = i;
 		pb_set_state(pb, oldest, PB_FREE);
 		memset(&pb->blk[oldest], 0, sizeof(pb->blk[oldest]));
@@ -265,18 +268,62 @@ static void check_sub_high(struct pb *pb, const struct pb_views *v,
 		emit(pb, v, EVT_SUB_HIGH, id, pb->pol.sub_high, now->tai_ns);
 }
 
-void pb_scan(struct pb *pb, const struct pb_views *v, const struct pb_now *now)
+/* Blocks assigned since the last turn: their lifetime and interim
+ * clocks start, and the subscriber's high-water mark is checked while
+ * its other blocks are still the ones it had before this one.
+ */
+static void scan_fresh(struct pb *pb, const struct pb_views *v,
+		       const struct pb_now *now)
 {
 	__u32 n = pb->n_addrs * pb->bpa, i;
+	struct pb_block *b;
 
-	for (i = 0; i < n; i++) {
-		if (pb->blk[i].state != PB_ASSIGNED)
-			continue;
-		if (!pb->blk[i].since_ms)
-			check_sub_high(pb, v, i, now);
-		scan_assigned(pb, v, i, now);
+	for (i = pb_bits_next(&pb->fresh, 0); i < n;
+	     i = pb_bits_next(&pb->fresh, i + 1)) {
+		pb_bits_clear(&pb->fresh, i);
+		b = &pb->blk[i];
+		if (b->since_ms)
+			continue;	/* rebuilt: no new threshold */
+		check_sub_high(pb, v, i, now);
+		b->since_ms = b->interim_ms = now->ms ? now->ms : 1;
 	}
-	scan_quarantine(pb, now);
+}
+
+void pb_scan_turn(struct pb *pb, const struct pb_views *v,
+		  const struct pb_now *now)
+{
+	scan_fresh(pb, v, now);
+	cap_resting(pb);
+	scan_thresholds(pb, now);
+}
+
+int pb_scan_step(struct pb *pb, const struct pb_views *v,
+		 const struct pb_now *now, __u32 max)
+{
+	__u32 n = pb->n_addrs * pb->bpa, a, q;
+
+	while (max--) {
+		a = pb_bits_next(&pb->assigned, pb->scan_next);
+		q = pb_bits_next(&pb->resting, pb->scan_next);
+		if (a >= n && q >= n) {
+			pb->scan_next = 0;
+			return 1;
+		}
+		pb->scan_next = (a < q ? a : q) + 1;
+		if (a < q)
+			scan_assigned(pb, v, a, now);
+		else
+			scan_resting(pb, q, now);
+	}
+	return 0;
+}
+
+void pb_scan(struct pb *pb, const struct pb_views *v, const struct pb_now *now)
+{
+	scan_fresh(pb, v, now);
+	pb->scan_next = 0;
+	pb_scan_step(pb, v, now, ~0u);
+	cap_resting(pb);
 	scan_thresholds(pb, now);
 }
 

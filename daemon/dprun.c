@@ -532,12 +532,65 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 	return 0;
 }
 
+/* Blocks the lifecycle cycle visits per hold of pb_lock: at ~0.4 us a
+ * block (cache misses on its slot and port bits), the refill thread
+ * waits ~0.2 ms at most for the lock.
+ */
+#define DPRUN_SCAN_SLICE 512
+/* A cycle begins at most once a second, and no sooner after the last
+ * one began than 20 times that one's CPU: 5% of a core at most, however
+ * many blocks are held (a cycle over 1M held blocks takes ~0.4 s).
+ */
+#define DPRUN_SCAN_MIN_MS 1000
+#define DPRUN_SCAN_SHARE 20
+
+/* The lifecycle: each turn what happened since the last one, and slices
+ * of the cycle over every held and resting block while one is under
+ * way, within the turn's budget (shared with the sweep's steps). Before,
+ * every turn scanned every block of the pools under pb_lock: 36 ms at a
+ * /22 pool with 100k subscribers, 27 ms at an empty /18.
+ */
+static void scan_work(struct dprun *r, const struct pb_now *now, __u64 t0)
+{
+	__u64 t;
+	int done = 0;
+
+	pthread_mutex_lock(&r->pb_lock);
+	pb_scan_turn(&r->pb, &r->pv, now);
+	pthread_mutex_unlock(&r->pb_lock);
+	if (!r->scan_on && now->ms - r->scan_t0_ms >= r->scan_period_ms) {
+		r->scan_on = 1;
+		r->scan_t0_ms = now->ms;
+		r->scan_cycle_ns = 0;
+	}
+	while (r->scan_on && !done) {
+		t = cgnat_clock_ns(CLOCK_MONOTONIC);
+		pthread_mutex_lock(&r->pb_lock);
+		done = pb_scan_step(&r->pb, &r->pv, now, DPRUN_SCAN_SLICE);
+		pthread_mutex_unlock(&r->pb_lock);
+		r->scan_cycle_ns += cgnat_clock_ns(CLOCK_MONOTONIC) - t;
+		if (cgnat_clock_ns(CLOCK_MONOTONIC) - t0 >= SWEEP_BUDGET_NS)
+			break;
+	}
+	if (!done)
+		return;
+	r->scan_on = 0;
+	r->scans++;
+	r->scan_last_ns = r->scan_cycle_ns;
+	r->scan_cpu_ns += r->scan_cycle_ns;
+	r->scan_period_ms = r->scan_cycle_ns * DPRUN_SCAN_SHARE / 1000000;
+	if (r->scan_period_ms < DPRUN_SCAN_MIN_MS)
+		r->scan_period_ms = DPRUN_SCAN_MIN_MS;
+}
+
 int dprun_busy(const struct dprun *r)
 {
 	__u64 ms = cgnat_clock_ns(CLOCK_BOOTTIME) / 1000000;
 
-	return !r->standby && r->dp.sw.pass != 0 &&
-	       r->dp.sw.read < sweep_pace_allowed(&r->pace, ms);
+	if (r->standby)
+		return 0;
+	return r->scan_on || (r->dp.sw.pass != 0 &&
+			      r->dp.sw.read < sweep_pace_allowed(&r->pace, ms));
 }
 
 /* Hands the allocator's events to the owner. Releases that were not
@@ -574,6 +627,7 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 {
 	struct epoll_event ev[2];
 	struct pb_now now;
+	__u64 t0;
 	int rc;
 
 	r->ev_drained = 0;
@@ -594,15 +648,14 @@ int dprun_poll(struct dprun *r, int timeout_ms)
 		return 0;
 	}
 	dprun_now(&now);
+	t0 = cgnat_clock_ns(CLOCK_MONOTONIC);
 	rc = sweep_work(r, &now);
 	if (rc)
 		return rc;
-	/* On the turn's first sync (dprun_refill): one scan of every
-	 * block a turn, as before the refill thread.
+	/* After the turn's first sync (dprun_refill), which found the
+	 * blocks assigned since the last turn.
 	 */
-	pthread_mutex_lock(&r->pb_lock);
-	pb_scan(&r->pb, &r->pv, &now);
-	pthread_mutex_unlock(&r->pb_lock);
+	scan_work(r, &now, t0);
 	deliver(r, &now);
 	/* The log's hold may have come with this turn's events: recall
 	 * now, not a turn later (grants_on is written by this thread only).

@@ -63,6 +63,14 @@ struct dprun {
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
 	__u64 last_sweep_ns;	/* from its start to its end */
 	__u64 sweeps;		/* sweeps completed since start */
+	/* The block lifecycle's cycle (pb_scan_step), in slices: */
+	int scan_on;		/* a cycle is under way */
+	__u64 scan_t0_ms;	/* when the last one began */
+	__u64 scan_period_ms;	/* least time from one start to the next */
+	__u64 scan_cycle_ns;	/* CPU of the one under way */
+	__u64 scan_last_ns;	/* CPU of the last whole one */
+	__u64 scan_cpu_ns;	/* CPU of all since start */
+	__u64 scans;		/* cycles completed since start */
 	struct synpend sp;	/* unsolicited SYNs: ICMP 3/3 after 6 s */
 	int standby;		/* HA standby: no grants, sweep, lifecycle */
 	/* Set by the log owner (evlog) while its unlogged backlog is over
@@ -123,8 +131,9 @@ int dprun_fd(const struct dprun *r);
  */
 int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
 		  const __u64 *udp_timers);
-/* 1 while a sweep is under way: it goes on in steps at each
- * dprun_poll(), which then does not wait, so poll without a timeout.
+/* 1 while a sweep is behind its pace or a lifecycle cycle is under
+ * way: they go on in steps at each dprun_poll(), which then does not
+ * wait, so poll without a timeout.
  */
 int dprun_busy(const struct dprun *r);
 /* HA: standby withdraws every grant and stops the allocator, the sweep

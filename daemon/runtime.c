@@ -107,6 +107,15 @@ static void put_sweep(FILE *f, const struct dprun *r)
 	put(f, "sweep_last_rsess_deleted", r->last.rsess_deleted);
 }
 
+/* The block lifecycle's cycle over held and resting blocks. */
+static void put_scan(FILE *f, const struct dprun *r)
+{
+	put(f, "block_scans", r->scans);
+	put(f, "block_scan_period_ms", r->scan_period_ms);
+	put(f, "block_scan_last_us", r->scan_last_ns / 1000);
+	put(f, "block_scan_cpu_ms", r->scan_cpu_ns / 1000000);
+}
+
 /* The grant refill thread: bells read, runs, slots it filled. */
 static void put_refill(FILE *f, const struct refill *rf)
 {
@@ -179,6 +188,7 @@ void runtime_stats(const char *dir, const struct evlog *ev,
 	put(f, "log_sess_reconciled", ev->s.sess_reconciled);
 	if (ev->run) {
 		put_sweep(f, ev->run);
+		put_scan(f, ev->run);
 		put_refill(f, &ev->run->rf);
 	}
 	if (ipfix)

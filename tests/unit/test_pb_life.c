@@ -365,6 +365,68 @@ static void test_restart_keeps_quarantine(void **st)
 	pb_free(&fresh);
 }
 
+/* The cycle in slices (cgnatd's pace): a step visits at most its
+ * count of held and resting blocks, in id order, from where the last
+ * one stopped, and says when it reached the end. A block assigned since
+ * the last turn waits for pb_scan_turn() (its clocks start there): a
+ * step that reaches it first neither drains it nor counts it idle.
+ */
+static void test_scan_steps(void **st)
+{
+	struct pb_policy p = policy;
+
+	(void)st;
+	p.lifetime_ms = 500;
+	pb_set_policy(&W->pb, &p, 1024, BS);
+	assign(1, 0, 0);
+	assign(6, 1, 0);
+	W->now.ms = 100000;
+	/* Fresh: no turn yet. A step ignores both (since_ms 0 would look
+	 * like a lifetime long over) and walks past them to the end.
+	 */
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 0);
+	assert_int_equal(W->pb.scan_next, 2);
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 0);
+	assert_int_equal(W->pb.scan_next, 7);
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 1);
+	assert_int_equal(W->pb.scan_next, 0);
+	assert_int_equal(W->subs[0].block[0], 2);	/* not drained */
+	assert_int_equal(W->pb.out_n, 0);
+	pb_scan_turn(&W->pb, &W->v, &W->now);	/* clocks start: 100000 */
+	assert_int_equal(W->pb.blk[1].since_ms, 100000);
+	assert_int_equal(W->pb.blk[6].since_ms, 100000);
+	/* 1 s on, both empty: the first step releases block 1 only. */
+	W->now.ms = 101000;
+	set_port(6, 0);
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 0);
+	assert_int_equal(count(EVT_BLOCK_RELEASED), 0);	/* empty from now */
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 5), 1);
+	W->now.ms = 102000;
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 0);
+	assert_int_equal(count(EVT_BLOCK_RELEASED), 1);
+	assert_int_equal(W->pb.out[0].block, 1);
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 0);
+	assert_int_equal(count(EVT_BLOCK_RELEASED), 2);
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 1);
+	/* Resting blocks are the cycle's too: logged at 102000, free once
+	 * a step comes round after their 120 s.
+	 */
+	pb_logged(&W->pb, 1, &W->now);
+	pb_logged(&W->pb, 6, &W->now);
+	assert_int_equal(W->pb.resting.count, 2);
+	assert_int_equal(W->pb.assigned.count, 0);
+	W->now.ms = 102000 + 120000;
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 0);
+	assert_int_equal(W->pb.blk[1].state, PB_FREE);
+	assert_int_equal(W->pb.blk[6].state, PB_QUARANTINE);
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 0);
+	assert_int_equal(W->pb.blk[6].state, PB_FREE);
+	assert_int_equal(pb_scan_step(&W->pb, &W->v, &W->now, 1), 1);
+	assert_int_equal(W->pb.resting.count, 0);
+	assert_int_equal(pb_addr_free(&W->pb, 0), BPA);
+	assert_int_equal(pb_addr_free(&W->pb, 1), BPA);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +449,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_thresholds, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_subscriber_high, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_scan_steps, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restart_keeps_quarantine,
 						setup, teardown),

@@ -76,7 +76,7 @@ __u32 pb_bits_next(const struct pb_bits *b, __u32 from)
 	__u32 wi, ti, nt = words(words(b->n));
 	__u64 x;
 
-	if (from >= b->n)
+	if (from >= b->n || !b->count)
 		return b->n;
 	wi = from / 64;
 	x = b->w[wi] & (~0ull << (from % 64));

@@ -302,18 +302,24 @@ int pb_scan_step(struct pb *pb, const struct pb_views *v,
 {
 	__u32 n = pb->n_addrs * pb->bpa, a, q;
 
+	/* A visit takes at most the block it visits out of its set and
+	 * puts none in ahead of it: each next member is looked up once.
+	 */
+	a = pb_bits_next(&pb->assigned, pb->scan_next);
+	q = pb_bits_next(&pb->resting, pb->scan_next);
 	while (max--) {
-		a = pb_bits_next(&pb->assigned, pb->scan_next);
-		q = pb_bits_next(&pb->resting, pb->scan_next);
 		if (a >= n && q >= n) {
 			pb->scan_next = 0;
 			return 1;
 		}
 		pb->scan_next = (a < q ? a : q) + 1;
-		if (a < q)
+		if (a < q) {
 			scan_assigned(pb, v, a, now);
-		else
+			a = pb_bits_next(&pb->assigned, pb->scan_next);
+		} else {
 			scan_resting(pb, q, now);
+			q = pb_bits_next(&pb->resting, pb->scan_next);
+		}
 	}
 	return 0;
 }

@@ -537,11 +537,13 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
  * waits ~0.2 ms at most for the lock.
  */
 #define DPRUN_SCAN_SLICE 512
-/* A cycle begins at most once a second, and no sooner after the last
- * one began than 20 times that one's CPU: 5% of a core at most, however
- * many blocks are held (a cycle over 1M held blocks takes ~0.4 s).
+/* A cycle begins at most every 100 ms (the idle loop's turn, when every
+ * turn scanned), and no sooner after the last one began than 20 times
+ * that one's CPU: 5% of a core at most, however many blocks are held (a
+ * cycle over 1M held blocks takes ~0.4 s), and small pools' idle blocks
+ * still go within a turn or so of their time.
  */
-#define DPRUN_SCAN_MIN_MS 1000
+#define DPRUN_SCAN_MIN_MS 100
 #define DPRUN_SCAN_SHARE 20
 
 /* The lifecycle: each turn what happened since the last one, and slices

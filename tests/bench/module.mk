@@ -64,3 +64,11 @@ $(BUILD)/bin/bench_scale: $(BUILD)/tests/bench/bench_scale.o $(HARNESS_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
 TEST_BINS += $(BUILD)/bin/bench_scale
+
+# The port-block allocator at ISP pool sizes: a loop turn, the lifecycle
+# cycle, the refill (allocator alone, simulated shared arrays).
+$(BUILD)/bin/bench_pb: $(BUILD)/tests/bench/bench_pb.o $(PB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+TEST_BINS += $(BUILD)/bin/bench_pb

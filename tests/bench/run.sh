@@ -27,6 +27,8 @@ run "10M sessions: memory, sweep cost, new flows during sweeps and restart" \
 	"$BUILD/bin/bench_scale" "$OUT/scale.json" "${SCALE_SESSIONS:-10000000}"
 run "session events: one core and two, one ring per CPU (ns per new session)" \
 	"$BUILD/bin/bench_evring" "$OUT/evring.json"
+run "the port-block allocator at ISP pool sizes (a loop turn, the lifecycle cycle)" \
+	"$BUILD/bin/bench_pb" "$OUT/allocator.json"
 run "new subscribers beside a busy process on cgnatd's CPU (netns)" \
 	tests/bench/newsubs.sh "$OUT"
 run "deterministic NAT beside PBA (ns/packet, log bytes)" \

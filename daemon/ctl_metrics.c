@@ -158,7 +158,7 @@ static const char *const daemon_keys[] = {
 	"log_holds",	   "log_lost",	       "log_refused",
 	"log_from_table",  "refill_bells",     "refill_runs",
 	"refill_slots",	   "refill_wait_max_us", "refill_late_max_us",
-	"refill_quiets",
+	"refill_quiets",   "block_scans",      "block_scan_cpu_ms",
 };
 
 /* The last expiry sweep, as gauges (cgnatd rewrites them every 5 s). */

@@ -28,9 +28,14 @@ one() {	# one BINDIR: a run; prints "offered placed dropped bells"
 	# with the pool not (a refill on its way).
 	d=$(($(tb_drops pool_empty) + $(tb_drops grant_wait)))
 	b=$(tb_dpstat grant_bell)
+	# The refill thread's longest wait for pb_lock and longest wake
+	# after a bell, from the stats file cgnatd rewrites every 5 s.
+	sleep 5.5
+	lw=$(tb_dstat refill_wait_max_us)
+	ll=$(tb_dstat refill_late_max_us)
 	# r: "sent N in S s, R per second"; offered and placed a second over S.
-	awk -v r="$r" -v d="$d" -v b="${b:-0}" 'BEGIN {
-		split(r, f, " "); printf "%d %d %d %d\n", f[2] / f[4], (f[2] - d) / f[4], d, b }'
+	awk -v r="$r" -v d="$d" -v b="${b:-0}" -v lw="${lw:--1}" -v ll="${ll:--1}" 'BEGIN {
+		split(r, f, " "); printf "%d %d %d %d %d %d\n", f[2] / f[4], (f[2] - d) / f[4], d, b, lw, ll }'
 }
 
 if [ "${1:-}" = one ]; then
@@ -39,14 +44,15 @@ if [ "${1:-}" = one ]; then
 fi
 OUT=${1:-}
 json=
-printf '%-10s %4s %10s %10s %8s %6s\n' build run offered/s placed/s dropped bells
+printf '%-10s %4s %10s %10s %8s %6s %8s %8s\n' build run offered/s placed/s dropped \
+	bells lock_us late_us
 [ -n "$OUT" ] && mkdir -p "$OUT"
 for lb in ${NEWSUBS_BINS:-refill=$ROOT/build/bin}; do
 	for i in $(seq 1 "${NEWSUBS_RUNS:-3}"); do
-		read -r off placed drop bells < <(bash "$0" one "${lb#*=}" | tail -1)
-		printf '%-10s %4s %10s %10s %8s %6s\n' "${lb%%=*}" "$i" \
-			"$off" "$placed" "$drop" "$bells"
-		json+="${json:+,}{\"build\":\"${lb%%=*}\",\"run\":$i,\"offered\":$off,\"placed\":$placed,\"dropped\":$drop}"
+		read -r off placed drop bells lw ll < <(bash "$0" one "${lb#*=}" | tail -1)
+		printf '%-10s %4s %10s %10s %8s %6s %8s %8s\n' "${lb%%=*}" "$i" \
+			"$off" "$placed" "$drop" "$bells" "$lw" "$ll"
+		json+="${json:+,}{\"build\":\"${lb%%=*}\",\"run\":$i,\"offered\":$off,\"placed\":$placed,\"dropped\":$drop,\"refill_lock_wait_max_us\":$lw,\"refill_late_max_us\":$ll}"
 	done
 done
 [ -n "$OUT" ] && echo "[$json]" >"$OUT/newsubs.json"

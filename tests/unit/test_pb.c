@@ -486,11 +486,75 @@ static void test_dry_words(void **st)
 	world3_free(w);
 }
 
+/* One pass picks a refill's candidates (the addresses that go first
+ * when it begins), not one pass per slot: the loads it leaves must be
+ * those of filling one slot at a time from the least loaded address.
+ * 300 addresses with random loads, blocks to spare, random slots taken
+ * between refills; compared as sorted loads (ties may go elsewhere).
+ */
+#define WF_ADDRS 300
+#define WF_BPA 64
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void test_refill_fills_the_least_loaded(void **st)
+{
+	static __u32 pools[WF_ADDRS], want[WF_ADDRS], got[WF_ADDRS];
+	static __u64 ga[WF_ADDRS * CGNAT_GRANT_DEPTH],
+		gn[CGNAT_GRANT_NEW_WORDS];
+	static struct cgnat_block blocks[WF_ADDRS * WF_BPA];
+	struct pb_views v = { .grant_addr = ga, .grant_new = gn,
+			      .blocks = blocks };
+	__u32 a, i, r, k, fill, m;
+	struct pb pb;
+
+	(void)st;
+	srand(11);
+	assert_int_equal(pb_init(&pb, WF_ADDRS, WF_BPA, pools, 1), 0);
+	pb_refill(&pb, &v);
+	fill = pb_new_fill(&pb, 0);
+	for (r = 0; r < 30; r++) {
+		/* New loads; the slots' grants are nobody's yet. */
+		for (a = 0; a < WF_ADDRS; a++)
+			pb.addr_subs[a] = rand() % 4 ? rand() % 6 : rand() % 40;
+		for (i = 0; i < fill; i++)
+			if (rand() % 3 && gn[i]) {
+				pb.addr_pending[(gn[i] - 1) / WF_BPA]--;
+				pb.blk[gn[i] - 1].first = 0;
+				gn[i] = 0;	/* taken; its owner never came */
+			}
+		for (a = 0; a < WF_ADDRS; a++)
+			want[a] = pb.addr_subs[a] + pb.addr_pending[a];
+		for (i = 0, k = 0; i < fill; i++)
+			k += !gn[i];
+		for (; k; k--) {	/* the reference: one slot at a time */
+			for (a = 1, m = 0; a < WF_ADDRS; a++)
+				m = want[a] < want[m] ? a : m;
+			want[m]++;
+		}
+		pb_refill(&pb, &v);
+		for (i = 0; i < fill; i++)
+			assert_true(gn[i] != 0);
+		for (a = 0; a < WF_ADDRS; a++)
+			got[a] = pb.addr_subs[a] + pb.addr_pending[a];
+		qsort(want, WF_ADDRS, sizeof(want[0]), cmp_u32);
+		qsort(got, WF_ADDRS, sizeof(got[0]), cmp_u32);
+		assert_memory_equal(want, got, sizeof(want));
+	}
+	pb_free(&pb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_refill_fills_empty_slots_only, setup, teardown),
+		cmocka_unit_test(test_refill_fills_the_least_loaded),
 		cmocka_unit_test_setup_teardown(test_balanced_placement, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sync_assigns_and_places,

@@ -27,10 +27,11 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	pb->addr_pending = calloc(n_addrs, sizeof(__u32));
 	pb->addr_cursor = calloc(n_addrs, sizeof(__u32));
 	pb->addr_reserved = calloc(n_addrs, sizeof(__u32));
+	pb->owners = calloc(bpa, sizeof(__u32));
 	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
 	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
 	    !pb->addr_pending || !pb->addr_cursor || !pb->addr_reserved ||
-	    !pb->blk || pb_bits_init(&pb->granted, n_addrs * bpa) ||
+	    !pb->owners || !pb->blk || pb_bits_init(&pb->granted, n_addrs * bpa) ||
 	    pb_bits_init(&pb->assigned, n_addrs * bpa) ||
 	    pb_bits_init(&pb->resting, n_addrs * bpa) ||
 	    pb_bits_init(&pb->fresh, n_addrs * bpa)) {
@@ -57,6 +58,7 @@ void pb_free(struct pb *pb)
 	free(pb->addr_pending);
 	free(pb->addr_cursor);
 	free(pb->addr_reserved);
+	free(pb->owners);
 	free(pb->blk);
 	pb_bits_free(&pb->granted);
 	pb_bits_free(&pb->assigned);
@@ -167,6 +169,31 @@ void pb_pool_det(struct pb *pb, __u32 pool)
 		pb->pool_det[pool] = 1;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Subscribers placed on address a: the distinct owners of its blocks,
+ * sorted in pb->owners (pairwise comparison was 1.3 s at restart for
+ * 4096 addresses of 1008 blocks, all held).
+ */
+static __u32 distinct_owners(struct pb *pb, const struct pb_views *v,
+			     __u32 a)
+{
+	__u32 i, m = 0, n = 0;
+
+	for (i = 0; i < pb->bpa; i++)
+		if (v->blocks[a * pb->bpa + i].owner)
+			pb->owners[m++] = v->blocks[a * pb->bpa + i].owner;
+	qsort(pb->owners, m, sizeof(pb->owners[0]), cmp_u32);
+	for (i = 0; i < m; i++)
+		n += !i || pb->owners[i] != pb->owners[i - 1];
+	return n;
+}
+
 void pb_rebuild(struct pb *pb, const struct pb_views *v)
 {
 	__u32 n = pb->n_addrs * pb->bpa, total, i;
@@ -201,18 +228,8 @@ void pb_rebuild(struct pb *pb, const struct pb_views *v)
 		pb->blk[val - 1].first = i >= nslots_addr(pb);
 		pb->addr_pending[(val - 1) / pb->bpa] += pb->blk[val - 1].first;
 	}
-	/* Subscribers per address: count distinct owners' addresses. */
-	for (i = 0; i < n; i++) {
-		__u32 owner = v->blocks[i].owner;
-		__u32 j, dup = 0;
-
-		if (!owner)
-			continue;
-		for (j = i - i % pb->bpa; j < i && !dup; j++)
-			dup = v->blocks[j].owner == owner;
-		if (!dup)
-			pb->addr_subs[i / pb->bpa]++;
-	}
+	for (i = 0; i < pb->n_addrs; i++)
+		pb->addr_subs[i] = distinct_owners(pb, v, i);
 }
 
 /* Tells the data plane which pools have no free block left beyond what

@@ -89,6 +89,7 @@ struct pb {
 	__u32 *addr_cursor;	/* next block index to try per address */
 	__u32 *addr_reserved;	/* blocks 0..n-1 of the address are a
 				 * deterministic region (pb_reserve) */
+	__u32 *owners;		/* bpa: pb_rebuild()'s scratch */
 	__u8 pool_det[CGNAT_MAX_POOLS];	/* no first blocks: deterministic */
 	__u32 pool_next[CGNAT_MAX_POOLS]; /* round-robin start per pool */
 	struct pb_block *blk;

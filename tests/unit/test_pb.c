@@ -549,12 +549,39 @@ static void test_refill_fills_the_least_loaded(void **st)
 	pb_free(&pb);
 }
 
+/* A rebuild counts an address's subscribers, not its held blocks: a
+ * subscriber holding three blocks there counts once, on each address
+ * it holds blocks on.
+ */
+static void test_rebuild_counts_subscribers(void **st)
+{
+	(void)st;
+	W->blocks[0].owner = 7;
+	W->blocks[5].owner = 7;
+	W->blocks[3].owner = 7;
+	W->blocks[2].owner = 2;
+	W->blocks[1 * BPA + 6].owner = 7;
+	W->blocks[1 * BPA + 1].owner = 9;
+	W->blocks[1 * BPA + 2].owner = 9;
+	W->blocks[2 * BPA + 7].owner = 3;
+	pb_rebuild(&W->pb, &W->v);
+	assert_int_equal(W->pb.addr_subs[0], 2);
+	assert_int_equal(W->pb.addr_subs[1], 2);
+	assert_int_equal(W->pb.addr_subs[2], 1);
+	assert_int_equal(W->pb.addr_subs[3], 0);
+	assert_int_equal(pb_addr_free(&W->pb, 0), BPA - 4);
+	assert_int_equal(W->pb.assigned.count, 8);
+	assert_int_equal(W->pb.fresh.count, 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			test_refill_fills_empty_slots_only, setup, teardown),
 		cmocka_unit_test(test_refill_fills_the_least_loaded),
+		cmocka_unit_test_setup_teardown(test_rebuild_counts_subscribers,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_balanced_placement, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sync_assigns_and_places,

@@ -31,7 +31,8 @@ int pb_init(struct pb *pb, __u32 n_addrs, __u32 bpa,
 	pb->blk = calloc((size_t)n_addrs * bpa, sizeof(*pb->blk));
 	if (!pb->addr_pool || !pb->addr_free || !pb->addr_subs ||
 	    !pb->addr_pending || !pb->addr_cursor || !pb->addr_reserved ||
-	    !pb->owners || !pb->blk || pb_bits_init(&pb->granted, n_addrs * bpa) ||
+	    !pb->owners || !pb->blk ||
+	    pb_bits_init(&pb->granted, n_addrs * bpa) ||
 	    pb_bits_init(&pb->assigned, n_addrs * bpa) ||
 	    pb_bits_init(&pb->resting, n_addrs * bpa) ||
 	    pb_bits_init(&pb->fresh, n_addrs * bpa)) {
@@ -420,7 +421,8 @@ static __u32 addr_load(const struct pb *pb, __u32 a)
  */
 static int load_before(const struct pb *pb, __u32 pool, __u32 a, __u32 b)
 {
-	__u32 la = addr_load(pb, a), lb = addr_load(pb, b), s = pb->pool_next[pool];
+	__u32 la = addr_load(pb, a), lb = addr_load(pb, b);
+	__u32 s = pb->pool_next[pool];
 
 	if (la != lb)
 		return la < lb;
@@ -542,8 +544,9 @@ static int refill_first(struct pb *pb, const struct pb_views *v, __u32 p)
 		}
 		if (addr < 0)
 			break;
-		filled += grant(pb, v, nslots_addr(pb) + p * CGNAT_NEW_DEPTH + i,
-				addr, 1);
+		filled += grant(pb, v,
+				nslots_addr(pb) + p * CGNAT_NEW_DEPTH + i, addr,
+				1);
 	}
 	return filled;
 }

@@ -150,7 +150,7 @@ static int run_case(const struct pool_case *c, struct result *r)
 	}
 	pb_refill(&w.pb, &w.v);
 	pb_scan_turn(&w.pb, &w.v, &now);	/* the assignments' turn */
-	walk_us(&w.pb);				/* pb_init's calloc: fault in */
+	walk_us(&w.pb);			/* pb_init's calloc: fault in */
 	r->walk_us = walk_us(&w.pb);
 	t = now_us();
 	for (k = 0; k < TURNS; k++) {
@@ -219,10 +219,12 @@ static void write_json(const char *path, const struct result *r)
 			"\"turn_us\": %.2f, \"refill_us\": %.1f, "
 			"\"refill_all_first_slots_us\": %.1f, "
 			"\"cycle_cpu_ms\": %.2f, \"slice_max_us\": %.1f, "
-			"\"cycle_period_ms\": %.0f, \"cycle_core_pct\": %.2f}%s\n",
+			"\"cycle_period_ms\": %.0f, "
+			"\"cycle_core_pct\": %.2f}%s\n",
 			r[i].c->name, r[i].c->n_addrs, r[i].c->n_subs,
 			r[i].walk_us, r[i].turn_us, r[i].refill_us,
-			r[i].burst_us, r[i].cycle_ms, r[i].slice_max_us, r[i].period_ms,
+			r[i].burst_us, r[i].cycle_ms, r[i].slice_max_us,
+			r[i].period_ms,
 			r[i].share, i + 1 < NCASES ? "," : "");
 	fprintf(f, "  ]\n}\n");
 	fclose(f);

@@ -526,7 +526,7 @@ static void test_refill_fills_the_least_loaded(void **st)
 			if (rand() % 3 && gn[i]) {
 				pb.addr_pending[(gn[i] - 1) / WF_BPA]--;
 				pb.blk[gn[i] - 1].first = 0;
-				gn[i] = 0;	/* taken; its owner never came */
+				gn[i] = 0; /* taken, its owner never came */
 			}
 		for (a = 0; a < WF_ADDRS; a++)
 			want[a] = pb.addr_subs[a] + pb.addr_pending[a];

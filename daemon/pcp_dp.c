@@ -237,6 +237,16 @@ static int grow(struct dprun *r, const struct cgnat_cfg *g, __u32 idx)
 	if (slot < 0)
 		return -EDQUOT;
 	v = grant(&r->dp, g, s);
+	if (!v) {
+		/* Empty slots with blocks left are a refill on its way (a
+		 * packet waits for it as grant_wait); a request has no
+		 * retransmission to wait for: refill now and look again.
+		 * Still none: the pool or address is out, or grants are
+		 * held (the log's backlog).
+		 */
+		dprun_refill(r);
+		v = grant(&r->dp, g, s);
+	}
 	b = v ? &r->dp.v.blocks[v - 1] : NULL;
 	zero = 0;
 	if (!b ||

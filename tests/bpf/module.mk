@@ -59,3 +59,14 @@ $(BUILD)/tests/bpf_ring: $(BUILD)/tests/bpf/bpf_ring.o \
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/bpf/bpf_ring.o: $(BUILD)/bpf/cgnat.skel.h
 TEST_BINS += $(BUILD)/tests/bpf_ring
+
+# PCP's userspace grant (daemon/pcp_dp.c) on the real maps.
+$(BUILD)/tests/bpf_pcp: $(BUILD)/tests/bpf/bpf_pcp.o \
+		$(BUILD)/tests/bpf/nat_util.o $(BUILD)/daemon/pcp_dp.o \
+		$(BUILD)/daemon/hastate.o $(BUILD)/daemon/hasync.o $(DPRUN_OBJS) \
+		$(HARNESS_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread $(CMOCKA_LIBS)
+$(BUILD)/tests/bpf/bpf_pcp.o: $(BUILD)/bpf/cgnat.skel.h
+TEST_BINS += $(BUILD)/tests/bpf_pcp

@@ -125,8 +125,9 @@ __noinline int inside_alloc(__u32 pool, __u32 flags)
 	err = nat_sub_charge(sub, now, cfg);
 	if (err)
 		return err;
-	err = nat_mapping(cfg, sub, idx, k->proto, k->int_addr, k->int_port,
-			  now, exp, &m);
+	err = nat_mapping(cfg, sub, idx, k, now, exp, &m);
+	if (!err && m.epoch == CGNAT_EPOCH_SOLE)
+		flags |= CGNAT_SF_FIRST;	/* it made the mapping */
 	/* The route does not depend on the source about to be written:
 	 * inside()'s answer is the session's next hop from birth.
 	 */

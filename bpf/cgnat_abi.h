@@ -159,6 +159,11 @@ enum cgnat_dir {
 /* Session flags. */
 #define CGNAT_SF_INBOUND 0x01	/* created by an inbound packet (EIF) */
 #define CGNAT_SF_HAIRPIN 0x02	/* remote is another subscriber's mapping */
+/* Made its mapping (the mapping's first session): when the sweep deletes
+ * it, it looks at the mapping (CGNAT_EPOCH_SOLE). Not logged.
+ */
+#define CGNAT_SF_FIRST 0x04
+#define CGNAT_SF_LOGGED (CGNAT_SF_INBOUND | CGNAT_SF_HAIRPIN)
 
 struct cgnat_sess {
 	__u64 expires_ns;
@@ -229,6 +234,15 @@ enum cgnat_map_state {
 	CGNAT_MAP_DEAD = 1,
 };
 #define CGNAT_EPOCH_IN_USE 0xffffffffu	/* marked by a packet */
+/* A mapping made with its first session and never given another (nor
+ * held by PCP or written by HA): its first session is its only one, so
+ * the sweep that deletes that session deletes the mapping with it, and
+ * neither needs a mark nor a walk of the mappings to find it (issue 19:
+ * most mappings carry one session). Any packet that adds a session
+ * exchanges it for CGNAT_EPOCH_IN_USE (nat_map_use), the ordinary
+ * regime. sole_tag names that first session's remote.
+ */
+#define CGNAT_EPOCH_SOLE 0xfffffffeu
 
 /* Mapping flags, both halves. PCP: held by a PCP or NAT-PMP request
  * (daemon/pcp.c, RFC 6887): until pcp_until_s the sweep keeps it with or
@@ -246,8 +260,14 @@ struct cgnat_map {
 	__u32 sub_idx;
 	__u32 state;		/* enum cgnat_map_state, OUT half only */
 	__u32 epoch;		/* last sweep epoch that saw it in use */
-	__u32 pcp_until_s;	/* CGNAT_MAP_PCP: lifetime end, seconds of
-				 * CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	union {
+		__u32 pcp_until_s;	/* CGNAT_MAP_PCP: lifetime end,
+					 * seconds of CLOCK_MONOTONIC
+					 * (bpf_ktime_get_ns) */
+		__u32 sole_tag;	/* OUT half, epoch CGNAT_EPOCH_SOLE and
+				 * no CGNAT_MAP_PCP: cgnat_sole_tag() of
+				 * its first session's remote */
+	};
 	__u64 created_ns;
 	__u64 expires_ns;	/* OUT half: bound of its sessions' expiries */
 };
@@ -329,6 +349,21 @@ static inline __u64 cgnat_map_end(const struct cgnat_map *m)
 	return m->expires_ns > pcp ? m->expires_ns : pcp;
 }
 _Static_assert(sizeof(struct cgnat_map) == 40, "map layout");
+
+/* The remote of a mapping's first session, folded into 32 bits: with the
+ * external endpoint and the times (sweep.h) it tells that session from a
+ * stale one of the same internal endpoint.
+ */
+static inline __u32 cgnat_sole_tag(__be32 rem_addr, __be16 rem_port)
+{
+	return (__u32)rem_addr ^ ((__u32)rem_port * 0x9e3779b1u);
+}
+
+/* A first session that ends sooner than this after its mapping was made
+ * leaves the mapping to the walk: a stale session of an earlier mapping
+ * of the same endpoint ended before this one was made (sweep.h).
+ */
+#define CGNAT_SOLE_MIN_NS 1000000000ull
 
 /* Subscriber slot (array cgnat_subs, index from hash cgnat_sub_idx). A
  * block slot holds global block id + 1, 0 when empty, or
@@ -596,6 +631,8 @@ struct cgnat_sweep_args {
 	__u64 mappings_seen;
 	__u64 mappings_expired;
 	__u64 mappings_kept;	/* marked while being swept */
+	__u64 mappings_sole;	/* of mappings_expired: with their only
+				 * session (CGNAT_EPOCH_SOLE) */
 	__u64 rsess_seen;
 	__u64 rsess_deleted;	/* expired, or session gone or changed */
 };

@@ -89,7 +89,7 @@ static __always_inline void evt_sess_at(__u64 tai_ns, __u32 type,
 	e->ext_port = ext_port;
 	e->rem_port = k->rem_port;
 	e->proto = k->proto;
-	e->flags = flags;
+	e->flags = flags & CGNAT_SF_LOGGED;
 	e->reason = reason;
 	e->pad = 0;
 	bpf_ringbuf_submit(e, 0);

@@ -90,6 +90,8 @@ struct dp_sweep {
 	__u64 read_buckets;	/* 0: SWEEP_READ_BUCKETS; kept across passes */
 	__u32 rsess_every;	/* 0: SWEEP_RSESS_CHECK; see below */
 	int rsess_walked;	/* this pass reads the reverse entries */
+	__u32 map_every;	/* 0: 1; walks of the mappings, see below */
+	int map_walk;		/* this pass reads the mappings */
 };
 
 /* A batch read walks buckets until it holds its count of entries (or a
@@ -112,6 +114,20 @@ struct dp_sweep {
  * after one that freed fewer (sweep_run.c). Powers of two, so every
  * SWEEP_RSESS_FULL-th pass is a walk.
  */
+/* The sweep walks the mappings (marking the mappings of live TCP sessions
+ * first) on every map_every-th pass: every pass at first and after a walk
+ * that freed more than one outbound half in SWEEP_MAP_FREED of those it
+ * read, doubled (up to SWEEP_MAP_EVERY) after one that freed fewer
+ * (sweep_run.c). A mapping of one session goes with its session
+ * (CGNAT_EPOCH_SOLE), in every pass; what waits for a walk is shared
+ * mappings, PCP's, and those whose sessions went another way, up to
+ * SWEEP_MAP_EVERY passes longer, and a new flow reclaims a port past its
+ * bound on demand meanwhile. Powers of two, so the passes that walk the
+ * reverse entries walk the mappings too.
+ */
+#define SWEEP_MAP_EVERY 8
+#define SWEEP_MAP_FREED 100
+
 #define SWEEP_RSESS_CHECK 8
 #define SWEEP_RSESS_FULL 64
 #define SWEEP_RSESS_FREED 1000

@@ -333,16 +333,20 @@ static __always_inline __s64 nat_pba_alloc(const struct cgnat_cfg *cfg,
 	return pba_alloc(sub_idx, pidx, sport, cfg->max_blocks, now);
 }
 
-/* The external endpoint of an internal one, mapping it if new, for a
- * session expiring at 'exp'. A mapping past its bound is absent: it is
- * reclaimed and the endpoint mapped afresh.
+/* The external endpoint of session k's internal one, mapping it if new,
+ * for that session, expiring at 'exp'. A mapping past its bound is
+ * absent: it is reclaimed and the endpoint mapped afresh. A new one
+ * comes back with epoch CGNAT_EPOCH_SOLE.
  */
 static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 				       struct cgnat_sub *sub, __u32 sub_idx,
-				       __u8 proto, __be32 addr, __be16 port,
+				       const struct cgnat_sess_key *k,
 				       __u64 now, __u64 exp,
 				       struct cgnat_map *out)
 {
+	__u8 proto = k->proto;
+	__be32 addr = k->int_addr;
+	__be16 port = k->int_port;
 	struct cgnat_map_key ok = { .addr = addr, .port = port,
 				    .proto = proto, .dir = CGNAT_DIR_OUT };
 	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, &ok);
@@ -372,8 +376,14 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	out->sub_idx = sub_idx;
 	out->created_ns = now;
 	out->expires_ns = CGNAT_MAP_BOUND(exp);
-	/* Born in use: no sweep may take it before its session exists. */
-	out->epoch = CGNAT_EPOCH_IN_USE;
+	/* Born with its one session to come: the walk keeps it within its
+	 * bound, and only that session's deletion takes it sooner. If the
+	 * session does not go in (a full table), that bound, from the
+	 * session's first timer, ends it; another CPU's session for the
+	 * same endpoint found it in use (nat_map_use).
+	 */
+	out->epoch = CGNAT_EPOCH_SOLE;
+	out->sole_tag = cgnat_sole_tag(k->rem_addr, k->rem_port);
 	return nat_map_insert(&ok, out, &pp, pidx, now, cfg);
 }
 

@@ -57,8 +57,75 @@ static __always_inline void sweep_mark(const struct cgnat_map_key *mk,
 {
 	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, mk);
 
-	if (m && m->epoch != CGNAT_EPOCH_IN_USE)
+	/* Neither sentinel moves: IN_USE goes in the walk, SOLE when its
+	 * session goes.
+	 */
+	if (m && m->epoch < CGNAT_EPOCH_SOLE)
 		m->epoch = c->epoch;
+}
+
+/* Frees the port of a deleted mapping, its block stamped first with when
+ * the mapping ended: its bound (no session of it was live after), or,
+ * for one whose sessions closed early (a TCP FIN or RST shortens a timer,
+ * never the bound), the time this sweep judges, or for a sole mapping
+ * its session's end.
+ */
+static __always_inline void sweep_free_port(const struct cgnat_map *m,
+					    __u8 proto, __u64 end)
+{
+	__u32 *ai = bpf_map_lookup_elem(&cgnat_addr_idx, &m->addr);
+	struct pba_port pp;
+
+	if (!ai)
+		return;
+	pp.addr_idx = *ai;
+	pp.port = bpf_ntohs(m->port);
+	pba_stamp_use(pp.addr_idx, pp.port, end);
+	pba_put_port(&pp, nat_pidx(proto));
+}
+
+/* Session k (external endpoint ext_addr:ext_port, ended at 'end') made
+ * its mapping and has just been deleted. If the mapping is still sole
+ * (CGNAT_EPOCH_SOLE) and this session is the one it was made for, no
+ * other session ever used it: it goes now, its block stamped with the
+ * session's end, instead of waiting for a walk of the mappings.
+ * "The one": same external endpoint and remote (sole_tag), and an end
+ * later than the mapping's birth by CGNAT_SOLE_MIN_NS: a stale session
+ * of an earlier mapping of this endpoint ended before that mapping went
+ * (its bound, or a walk that saw it expired), so before this one was
+ * made. Then the usual compare-and-swap to DEAD and a second look: a
+ * packet adding a session exchanges the epoch first (nat_map_use).
+ */
+static __always_inline void sweep_sole(const struct cgnat_sess_key *k,
+				       __be32 ext_addr, __be16 ext_port,
+				       __u64 end, struct cgnat_sweep_state *c)
+{
+	struct cgnat_map_key mk = { .addr = k->int_addr, .port = k->int_port,
+				    .proto = k->proto, .dir = CGNAT_DIR_OUT };
+	struct cgnat_map_key ik = { .addr = ext_addr, .port = ext_port,
+				    .proto = k->proto, .dir = CGNAT_DIR_IN };
+	struct cgnat_map *m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+
+	if (!m || m->epoch != CGNAT_EPOCH_SOLE || (m->flags & CGNAT_MAP_PCP) ||
+	    m->addr != ext_addr || m->port != ext_port ||
+	    m->sole_tag != cgnat_sole_tag(k->rem_addr, k->rem_port) ||
+	    end < m->created_ns + CGNAT_SOLE_MIN_NS)
+		return;
+	if (__sync_val_compare_and_swap(&m->state, CGNAT_MAP_LIVE,
+					CGNAT_MAP_DEAD) != CGNAT_MAP_LIVE)
+		return;
+	if (__sync_fetch_and_add(&m->epoch, 0) != CGNAT_EPOCH_SOLE) {
+		m->state = CGNAT_MAP_LIVE;
+		c->a.mappings_kept++;
+		return;
+	}
+	if (end > c->now)
+		end = c->now;
+	bpf_map_delete_elem(&cgnat_mappings, &ik);
+	sweep_free_port(m, k->proto, end);
+	bpf_map_delete_elem(&cgnat_mappings, &mk);
+	c->a.mappings_expired++;
+	c->a.mappings_sole++;
 }
 
 static __always_inline void sweep_session(const struct cgnat_sess_key *k,
@@ -100,25 +167,8 @@ static __always_inline void sweep_session(const struct cgnat_sess_key *k,
 	if (gone && k->kind == CGNAT_SK_FLOW && cfg && cfg->sess_events)
 		evt_sess_at(evt_mono_to_tai(end), EVT_SESS_DELETE, k, ext_addr,
 			    ext_port, flags, CGNAT_SESS_END_EXPIRED);
-}
-
-/* Frees the port of a deleted mapping, its block stamped first with when
- * the mapping ended: its bound (no session of it was live after), or,
- * for one whose sessions closed early (a TCP FIN or RST shortens a timer,
- * never the bound), the time this sweep judges.
- */
-static __always_inline void sweep_free_port(const struct cgnat_map *m,
-					    __u8 proto, __u64 end)
-{
-	__u32 *ai = bpf_map_lookup_elem(&cgnat_addr_idx, &m->addr);
-	struct pba_port pp;
-
-	if (!ai)
-		return;
-	pp.addr_idx = *ai;
-	pp.port = bpf_ntohs(m->port);
-	pba_stamp_use(pp.addr_idx, pp.port, end);
-	pba_put_port(&pp, nat_pidx(proto));
+	if (gone && k->kind == CGNAT_SK_FLOW && (flags & CGNAT_SF_FIRST))
+		sweep_sole(k, ext_addr, ext_port, end, c);
 }
 
 static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
@@ -129,34 +179,41 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 				    .proto = k->proto, .dir = CGNAT_DIR_IN };
 	__u64 end;
 	__u32 mark;
+	int by_bound;
 
 	if (k->dir != CGNAT_DIR_OUT)
 		return;
 	if (m->epoch == c->epoch || m->created_ns >= c->start ||
 	    cgnat_map_pcp_live(m, c->now))
 		return;	/* in use, new, or held by its PCP lifetime */
+	/* Not TCP: no timer of its sessions ever shrinks, so the bound
+	 * alone says whether one may be live (no marks needed). Nor for a
+	 * sole one: its session is unmarked, and goes with it (sweep_sole)
+	 * or, if it went another way, the bound frees it.
+	 */
+	by_bound = k->proto != IPPROTO_TCP || m->epoch == CGNAT_EPOCH_SOLE;
 	if (m->epoch == CGNAT_EPOCH_IN_USE) {
-		/* A session was added since the last sweep: seen now, and
-		 * from the next sweep on its session (TCP) or its bound
-		 * keeps it.
+		/* A session was added since the last walk. A TCP mapping:
+		 * seen now, and from the next walk on its sessions' marks
+		 * keep it. Any other: its bound says now, and a session
+		 * added from here on marks it IN_USE again, which the second
+		 * look below sees.
 		 */
 		__sync_val_compare_and_swap(&m->epoch, CGNAT_EPOCH_IN_USE,
 					    c->epoch);
-		return;
+		if (!by_bound)
+			return;
 	}
-	/* Not TCP: no timer of its sessions ever shrinks, so the bound
-	 * alone says whether one may be live (no marks needed).
-	 */
-	if (k->proto != IPPROTO_TCP && cgnat_map_live(m, c->now))
+	if (by_bound && cgnat_map_live(m, c->now))
 		return;
 	/* Already DEAD: a new flow's reclaim (nat_map_reclaim) has it. */
 	if (__sync_val_compare_and_swap(&m->state, CGNAT_MAP_LIVE,
 					CGNAT_MAP_DEAD) != CGNAT_MAP_LIVE)
 		return;
 	mark = __sync_fetch_and_add(&m->epoch, 0);
-	if (mark == c->epoch || mark == CGNAT_EPOCH_IN_USE ||
-	    (k->proto != IPPROTO_TCP &&
-	     __sync_fetch_and_add(&m->expires_ns, 0) > c->now)) {
+	if (mark == CGNAT_EPOCH_IN_USE ||
+	    (by_bound ? __sync_fetch_and_add(&m->expires_ns, 0) > c->now
+		      : mark == c->epoch)) {
 		m->state = CGNAT_MAP_LIVE;
 		c->a.mappings_kept++;
 		return;
@@ -217,11 +274,11 @@ int cgnat_sweep_begin(struct cgnat_sweep_args *args)
 	if (!epoch)
 		return -1;
 	__builtin_memset(c, 0, sizeof(*c));
-	c->start = bpf_ktime_get_ns();	/* new mappings are born IN_USE */
+	c->start = bpf_ktime_get_ns();	/* mappings born since are kept */
 	c->now = args->now_ns ? args->now_ns : c->start;
 	c->epoch = __sync_add_and_fetch(epoch, 1);
-	if (c->epoch == CGNAT_EPOCH_IN_USE)	/* skip the sentinel */
-		c->epoch = __sync_add_and_fetch(epoch, 1);
+	if (c->epoch >= CGNAT_EPOCH_SOLE)	/* skip the sentinels */
+		c->epoch = __sync_add_and_fetch(epoch, 2);
 	/* An empty table is not walked at all, a sparse one in short reads
 	 * (sweep_run.c): counted here, at no cost, before the pass reads.
 	 */

@@ -170,8 +170,11 @@ static int sort_sessions(struct dp *dp, __u32 n)
 					    .proto = k[i].proto,
 					    .dir = CGNAT_DIR_OUT };
 
-		/* Only TCP mappings need marks: the others go by bound. */
-		if (v[i].expires_ns <= now || k[i].kind != CGNAT_SK_FLOW ||
+		/* Only TCP mappings need marks: the others go by bound;
+		 * and only for a walk of the mappings in this pass.
+		 */
+		if (!dp->sw.map_walk || v[i].expires_ns <= now ||
+		    k[i].kind != CGNAT_SK_FLOW ||
 		    k[i].proto != IPPROTO_TCP)
 			continue;
 		if (mark_seen(&dp->sw, &mk))
@@ -197,7 +200,8 @@ static int sort_mappings(struct dp *dp, __u32 n)
 		dp->sw.a.mappings_seen++;
 		if (v[i].epoch != dp->sw.st.epoch &&
 		    v[i].created_ns < dp->sw.st.start &&
-		    (k[i].proto == IPPROTO_TCP ||
+		    ((k[i].proto == IPPROTO_TCP &&
+		      v[i].epoch != CGNAT_EPOCH_SOLE) ||
 		     v[i].epoch == CGNAT_EPOCH_IN_USE ||
 		     !cgnat_map_live(&v[i], dp->sw.st.now)))
 			l->map[m++] = k[i];
@@ -224,6 +228,30 @@ static void rsess_adapt(struct dp_sweep *sw)
 		sw->rsess_every = e < SWEEP_RSESS_FULL ? e * 2 : e;
 	else
 		sw->rsess_every = SWEEP_RSESS_CHECK;
+}
+
+static __u32 map_every(const struct dp_sweep *sw)
+{
+	return sw->map_every ? sw->map_every : 1;
+}
+
+/* After a walk of the mappings: one that freed hardly any of the
+ * outbound halves it read (what sole mappings leave it: those whose
+ * sessions came and went another way, shared ones, PCP's) makes the
+ * next walk wait twice as many passes, up to SWEEP_MAP_EVERY; one that
+ * freed more brings it back to every pass. The sessions' deletions take
+ * sole mappings with them, so on a box of one session per mapping the
+ * walk, a read of every mapping, frees almost nothing.
+ */
+static void map_adapt(struct dp_sweep *sw)
+{
+	__u64 freed = sw->a.mappings_expired - sw->a.mappings_sole;
+	__u32 e = map_every(sw);
+
+	if (freed * SWEEP_MAP_FREED <= sw->a.mappings_seen)
+		sw->map_every = e < SWEEP_MAP_EVERY ? e * 2 : e;
+	else
+		sw->map_every = 1;
 }
 
 /* The expired reverse entries, and on every SWEEP_RSESS_FULL-th pass
@@ -280,6 +308,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->rsess_walked = 0;
 	sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
+	sw->map_walk = sw->passes % map_every(sw) == 0;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
 	return 0;
@@ -328,12 +357,15 @@ int dp_sweep_step(struct dp *dp)
 		sw->pass = 0;
 		return rc;
 	}
-	/* The reverse entries only on every rsess_every-th pass: a
-	 * session's deleter takes its entry with it and an expired entry
-	 * is never used (rsess.h), so that pass frees leftovers, and its
-	 * check of every entry against its session (the backstop of the
-	 * writers' invariant) runs every SWEEP_RSESS_FULL-th.
+	/* The mappings only on every map_every-th pass (map_adapt). The
+	 * reverse entries only on every rsess_every-th: a session's
+	 * deleter takes its entry with it and an expired entry is never
+	 * used (rsess.h), so that pass frees leftovers, and its check of
+	 * every entry against its session (the backstop of the writers'
+	 * invariant) runs every SWEEP_RSESS_FULL-th.
 	 */
+	if (last && sw->pass == PASS_SESSIONS && !sw->map_walk)
+		sw->pass++;
 	if (last && sw->pass == PASS_MAPPINGS &&
 	    sw->passes % rsess_every(sw))
 		sw->pass++;
@@ -346,9 +378,12 @@ int dp_sweep_step(struct dp *dp)
 		sw->a.sessions_expired = k->sessions_expired;
 		sw->a.mappings_expired = k->mappings_expired;
 		sw->a.mappings_kept = k->mappings_kept;
+		sw->a.mappings_sole = k->mappings_sole;
 		sw->a.rsess_deleted = k->rsess_deleted;
 		if (sw->rsess_walked)
 			rsess_adapt(sw);
+		if (sw->map_walk)
+			map_adapt(sw);
 		sw->pass = 0;
 		return 0;
 	}

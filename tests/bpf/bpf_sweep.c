@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -38,6 +39,16 @@ static void udp_out(uint16_t sport, const char *dst, uint16_t dport)
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
 }
 
+static void syn_out(uint16_t sport, const char *dst, uint16_t dport)
+{
+	struct pkt_spec s = spec(6, H1, sport, dst, dport, H_INSIDE);
+	uint8_t out[512];
+	size_t olen;
+
+	s.tcp_flags = 0x02;
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
+}
+
 static int map_get_p(uint8_t proto, uint16_t sport, struct cgnat_map *m)
 {
 	struct cgnat_map_key k = { .addr = pkt_ip(H1), .port = htons(sport),
@@ -52,10 +63,13 @@ static int map_get(uint16_t sport, struct cgnat_map *m)
 	return map_get_p(17, sport, m);
 }
 
-/* 2100 sessions on 601 mappings; a first sweep marks them all (a new
- * mapping is born in use and survives the sweep that first sees it).
- * Then a sweep 400 s on, stepped: after its session pass, a packet adds a
- * session to one mapping whose sessions it just deleted.
+/* 2100 sessions on 601 mappings: 600 UDP of one session each (sole),
+ * one TCP of 1500 SYNs (shared); a first sweep sees them all and takes
+ * none. Then a sweep 400 s on, stepped, its walk of the mappings forced:
+ * the session pass deletes every session and with them the 600 sole
+ * mappings; before the walk, a SYN adds a session to the shared mapping,
+ * whose sessions were just deleted. The walk keeps it (a TCP mapping
+ * lives by marks, and a packet's mark holds it for one walk).
  */
 static void test_sweep_in_steps(void **st)
 {
@@ -68,38 +82,46 @@ static void test_sweep_in_steps(void **st)
 	for (i = 0; i < FLOWS; i++)
 		udp_out(10000 + i, S1, 7);
 	for (i = 0; i < FANOUT; i++)
-		udp_out(5000, S1, 1000 + i);
+		syn_out(5000, S1, 1000 + i);
+	assert_int_equal(map_get(10000, &m), 0);
+	assert_int_equal(m.epoch, CGNAT_EPOCH_SOLE);
+	assert_int_equal(map_get_p(6, 5000, &m), 0);
+	assert_int_equal(m.epoch, CGNAT_EPOCH_IN_USE);
 	assert_int_equal(dp_sweep(&H.dp, &a), 0);
 	assert_int_equal(a.sessions_seen, FLOWS + FANOUT);
 	assert_int_equal(a.sessions_expired, 0);
 	assert_int_equal(a.mappings_seen, FLOWS + 1);
 	assert_int_equal(a.mappings_expired, 0);
 
+	H.dp.sw.map_every = 1;
 	assert_int_equal(dp_sweep_begin(&H.dp, h_now_ns() + 400 * SEC_NS), 0);
+	assert_int_equal(H.dp.sw.map_walk, 1);
 	while ((rc = dp_sweep_step(&H.dp)) == 1) {
 		steps++;
 		if (H.dp.sw.pass == 2 && !sent) {
 			sent = 1;
 			assert_int_equal(H.dp.sw.a.sessions_seen,
 					 FLOWS + FANOUT);
-			udp_out(10000, S2, 9);
+			assert_int_not_equal(map_get(10000, &m), 0);
+			assert_int_equal(map_get_p(6, 5000, &m), 0);
+			syn_out(5000, S2, 9);
 		}
 	}
 	assert_int_equal(rc, 0);
 	a = H.dp.sw.a;
-	/* 2100 sessions: 3 batches; 1202 mapping entries: 2; the reverse
-	 * entries only on the first pass after a load and every
+	/* 2100 sessions: 3 batches; 2 mapping entries left: 1; the
+	 * reverse entries only on the first pass after a load and every
 	 * SWEEP_RSESS_CHECK-th (this is the second).
 	 */
-	assert_true(steps + 1 >= 5);
+	assert_true(steps + 1 >= 4);
 	assert_int_equal(sent, 1);
 	assert_int_equal(a.sessions_expired, FLOWS + FANOUT);
-	assert_int_equal(a.mappings_seen, FLOWS + 1);
+	assert_int_equal(a.mappings_seen, 1);
 	assert_int_equal(a.mappings_expired, FLOWS);
-	assert_int_equal(map_get(10000, &m), 0);
+	assert_int_equal(a.mappings_sole, FLOWS);
+	assert_int_equal(map_get_p(6, 5000, &m), 0);
 	assert_int_equal(m.state, CGNAT_MAP_LIVE);
 	assert_int_not_equal(map_get(10001, &m), 0);
-	assert_int_not_equal(map_get(5000, &m), 0);
 	assert_int_equal(H.dp.v.subs[0].sessions, 1);
 }
 
@@ -140,6 +162,7 @@ static void test_judge_rechecks(void **st)
 	p = xlate_out(&s, &ext);
 	r = spec(17, S1, 7, ip_str(ext, 0), p, H_OUTSIDE);
 	xlate_in(r, H1, 5000);	/* installs the reverse entry */
+	udp_out(5000, S2, 9);	/* shared: marks, not the sole rule */
 	memset(&rk, 0, sizeof(rk));
 	rk.ext_addr = ext;
 	rk.rem_addr = pkt_ip(S1);
@@ -235,11 +258,13 @@ static void test_pcp_mapping(void **st)
 	assert_int_equal(H.dp.sw.a.sessions_expired, 3);
 	assert_int_equal(map_get(5000, &m), 0);
 	assert_int_equal(H.dp.sw.a.mappings_expired, 0);
-	/* An ended lifetime: after at most two sweeps, gone. */
+	/* An ended lifetime: after at most two walks of the mappings
+	 * (SWEEP_MAP_EVERY passes apart at most), gone.
+	 */
 	pcp_mark(5000, CGNAT_MAP_PCP | CGNAT_MAP_PCP_IN, now_s - 1);
 	r = spec(17, S2, 11, ip_str(ext, 0), p, H_OUTSIDE);
 	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_DROP);
-	for (i = 0; i < 2 && !map_get(5000, &m); i++)
+	for (i = 0; i < 2 * SWEEP_MAP_EVERY && !map_get(5000, &m); i++)
 		assert_int_equal(dp_sweep(&H.dp, &(struct cgnat_sweep_args){
 				.now_ns = h_now_ns() + 500 * SEC_NS }), 0);
 	assert_int_not_equal(map_get(5000, &m), 0);
@@ -321,6 +346,7 @@ static void test_sparse_reads(void **st)
 	for (i = 0; i < SPARSE; i++)
 		udp_out(10000 + i, S1, 7);
 	sw->read_buckets = 1;
+	sw->map_every = 1;	/* walk the mappings in this pass */
 	assert_int_equal(dp_sweep(&H.dp, &a), 0);
 	assert_int_equal(sw->st.entries[0], SPARSE);
 	assert_int_equal(sw->st.entries[1], 2 * SPARSE);
@@ -331,6 +357,7 @@ static void test_sparse_reads(void **st)
 	assert_true(sw->buckets > 0);
 
 	/* A kernel without the counts (-1): reads of 1024, as before. */
+	sw->map_every = 1;
 	assert_int_equal(dp_sweep_begin(&H.dp, 0), 0);
 	for (i = 0; i < 3; i++)
 		sw->st.entries[i] = -1;
@@ -346,6 +373,7 @@ static void test_sparse_reads(void **st)
 	assert_int_equal(rc, 0);
 	assert_int_equal(sw->a.sessions_expired, SPARSE);
 	assert_int_equal(sw->a.mappings_expired, SPARSE);
+	assert_int_equal(sw->a.mappings_sole, SPARSE);
 
 	assert_int_equal(dp_sweep(&H.dp, &a), 0);
 	assert_int_equal(sw->st.entries[0], 0);
@@ -415,6 +443,233 @@ static void test_rsess_walks_adapt(void **st)
 	assert_int_equal(sw->rsess_every, 64);
 }
 
+/* Session H1:sport -> dst:dport of 'proto' gets expiry 'exp'. */
+static void sess_set_expiry(uint8_t proto, uint16_t sport, const char *dst,
+			    uint16_t dport, uint64_t exp)
+{
+	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_sessions);
+	struct cgnat_sess_key k = { .int_addr = pkt_ip(H1),
+				    .rem_addr = pkt_ip(dst),
+				    .int_port = htons(sport),
+				    .rem_port = htons(dport), .proto = proto };
+	struct cgnat_sess v;
+
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	v.expires_ns = exp;
+	assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_EXIST), 0);
+}
+
+static uint64_t clock_of(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * SEC_NS + ts.tv_nsec;
+}
+
+/* A sweep 'plus_s' on that walks the mappings (walk 1) or not (0). */
+static struct cgnat_sweep_args sweep_walk(uint64_t plus_s, int walk)
+{
+	struct cgnat_sweep_args a = { 0 };
+
+	/* map_every 1 walks every pass; SWEEP_MAP_EVERY with a pass
+	 * count that is not a multiple of it walks none.
+	 */
+	H.dp.sw.map_every = walk ? 1 : SWEEP_MAP_EVERY;
+	if (!walk && H.dp.sw.passes % SWEEP_MAP_EVERY == 0)
+		H.dp.sw.passes++;
+	assert_int_equal(dp_sweep_begin(&H.dp, h_now_ns() + plus_s * SEC_NS),
+			 0);
+	assert_int_equal(H.dp.sw.map_walk, walk);
+	while (dp_sweep_step(&H.dp) == 1)
+		;
+	a = H.dp.sw.a;
+	return a;
+}
+
+/* A mapping made with its session and never given another goes with that
+ * session, in a pass that does not walk the mappings: UDP at its timer,
+ * TCP after a RST (the transitory timer, long before its bound), each
+ * block stamped with the session's end, not the sweep's time.
+ */
+static void test_sole_goes_with_session(void **st)
+{
+	struct pkt_spec t = spec(6, H1, 41000, S1, 443, H_INSIDE), r;
+	uint64_t off, want, got, end;
+	struct cgnat_sweep_args a;
+	struct cgnat_map m;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext, id;
+	uint16_t p;
+
+	(void)st;
+	udp_out(5000, S1, 7);
+	assert_int_equal(map_get(5000, &m), 0);
+	assert_int_equal(m.epoch, CGNAT_EPOCH_SOLE);
+	assert_int_equal(m.sole_tag, cgnat_sole_tag(pkt_ip(S1), htons(7)));
+	id = (ntohs(m.port) - 1024) / 256;
+	t.tcp_flags = 0x02;
+	p = xlate_out(&t, &ext);
+	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
+	r.tcp_flags = 0x12;
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
+	t.tcp_flags = 0x10;
+	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
+	/* A second UDP flow ends 10 s after its birth: its block's last
+	 * use is then, not the sweep's time (20 s on).
+	 */
+	udp_out(5001, S1, 7);
+	assert_int_equal(map_get(5001, &m), 0);
+	id = (ntohs(m.port) - 1024) / 256;
+	end = m.created_ns + 10 * SEC_NS;
+	sess_set_expiry(17, 5001, S1, 7, end);
+	a = sweep_walk(20, 0);
+	assert_int_equal(a.mappings_sole, 1);
+	assert_int_not_equal(map_get(5001, &m), 0);
+	off = clock_of(CLOCK_TAI) - clock_of(CLOCK_MONOTONIC);
+	want = end + off;
+	got = H.dp.v.blocks[id].last_use_tai_ns;
+	assert_true(got + 5000000 > want && got < want + 5000000);
+
+	a = sweep_walk(600, 0);	/* UDP's 300 s ran out; TCP established */
+	assert_int_equal(a.sessions_expired, 1);
+	assert_int_equal(a.mappings_sole, 1);
+	assert_int_equal(a.mappings_expired, 1);
+	assert_int_not_equal(map_get(5000, &m), 0);
+	assert_int_equal(map_get_p(6, 41000, &m), 0);
+
+	t.tcp_flags = 0x14;	/* RST: the transitory timer */
+	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
+	a = sweep_walk(300, 0);
+	assert_int_equal(a.sessions_expired, 1);
+	assert_int_equal(a.mappings_sole, 1);
+	assert_int_not_equal(map_get_p(6, 41000, &m), 0);
+	assert_int_equal(H.dp.v.subs[0].sessions, 0);
+}
+
+/* What the sole rule must not take. A mapping given a second session
+ * (any packet that adds one exchanges the mark) stays while that one
+ * lives, its first session gone; the walk takes it after. And a sole
+ * mapping stays when the expired session is not the one it was made
+ * for: another remote (sole_tag), an end before its birth
+ * (CGNAT_SOLE_MIN_NS: a stale session of an earlier mapping of the same
+ * endpoint), or a PCP hold; the walk takes those by their bound.
+ */
+static void test_sole_guards(void **st)
+{
+	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	struct cgnat_map_key ok = { .addr = pkt_ip(H1), .proto = 17,
+				    .dir = CGNAT_DIR_OUT };
+	struct cgnat_sweep_args a;
+	struct cgnat_map m;
+	uint16_t sp;
+
+	(void)st;
+	udp_out(5000, S1, 7);
+	udp_out(5000, S2, 9);	/* shared */
+	assert_int_equal(map_get(5000, &m), 0);
+	assert_int_equal(m.epoch, CGNAT_EPOCH_IN_USE);
+	sess_set_expiry(17, 5000, S1, 7, h_now_ns() - SEC_NS);
+	a = sweep_walk(0, 1);
+	assert_int_equal(a.sessions_expired, 1);
+	assert_int_equal(a.mappings_expired, 0);
+	assert_int_equal(map_get(5000, &m), 0);
+	assert_int_equal(m.state, CGNAT_MAP_LIVE);
+
+	for (sp = 6001; sp <= 6003; sp++) {
+		udp_out(sp, S1, 7);
+		ok.port = htons(sp);
+		assert_int_equal(bpf_map_lookup_elem(fd, &ok, &m), 0);
+		if (sp == 6001)
+			m.sole_tag ^= 1;
+		else if (sp == 6003) {
+			m.flags |= CGNAT_MAP_PCP;
+			m.pcp_until_s = 1;	/* its lifetime ended */
+		}
+		assert_int_equal(bpf_map_update_elem(fd, &ok, &m, BPF_EXIST),
+				 0);
+		/* 6002's ends half a second after its mapping's birth. */
+		sess_set_expiry(17, sp, S1, 7, sp == 6002 ?
+				m.created_ns + SEC_NS / 2 : h_now_ns() - SEC_NS);
+	}
+	a = sweep_walk(2, 0);
+	assert_int_equal(a.sessions_expired, 3);
+	assert_int_equal(a.mappings_expired, 0);
+	for (sp = 6001; sp <= 6003; sp++)
+		assert_int_equal(map_get(sp, &m), 0);
+	/* 400 s on, past every bound: the walk takes all four. */
+	a = sweep_walk(400, 1);
+	assert_int_equal(a.mappings_sole, 0);
+	assert_int_equal(a.mappings_expired, 4);
+	assert_int_equal(H.dp.v.subs[0].sessions, 0);
+}
+
+/* Runs one pass; returns whether it walked the mappings. */
+static int pass_walks_maps(struct cgnat_sweep_args *a)
+{
+	assert_int_equal(dp_sweep(&H.dp, a), 0);
+	return H.dp.sw.map_walk;
+}
+
+/* Walks of the mappings that free hardly anything come less often: every
+ * pass, then every 2nd, 4th, 8th (SWEEP_MAP_EVERY); sole mappings go in
+ * between, with their sessions. One that frees shared mappings (more
+ * than one in SWEEP_MAP_FREED of those it read) brings them back to
+ * every pass; meanwhile a pass without one leaves them.
+ */
+static void test_map_walks_adapt(void **st)
+{
+	struct dp_sweep *sw = &H.dp.sw;
+	struct cgnat_sweep_args a = { 0 };
+	struct cgnat_map m;
+	unsigned p;
+	uint16_t i;
+
+	(void)st;
+	assert_true(pass_walks_maps(&a));	/* pass 0 */
+	assert_int_equal(sw->map_every, 2);
+	assert_false(pass_walks_maps(&a));
+	assert_true(pass_walks_maps(&a));	/* 2 */
+	assert_int_equal(sw->map_every, 4);
+	assert_false(pass_walks_maps(&a));
+	assert_true(pass_walks_maps(&a));	/* 4 */
+	assert_int_equal(sw->map_every, 8);
+	for (p = 5; p < 8; p++)
+		assert_false(pass_walks_maps(&a));
+	for (i = 0; i < 10; i++) {	/* ten shared, ten sole */
+		udp_out(7000 + i, S1, 7);
+		udp_out(7000 + i, S2, 9);
+		udp_out(8000 + i, S1, 7);
+	}
+	a.now_ns = h_now_ns() + 400 * SEC_NS;
+	assert_true(pass_walks_maps(&a));	/* 8: frees all twenty */
+	assert_int_equal(a.sessions_expired, 30);
+	assert_int_equal(a.mappings_sole, 10);
+	assert_int_equal(a.mappings_expired, 20);
+	assert_int_equal(sw->map_every, 1);
+	for (i = 0; i < 10; i++) {
+		udp_out(7000 + i, S1, 7);
+		udp_out(7000 + i, S2, 9);
+	}
+	a.now_ns = 0;
+	assert_true(pass_walks_maps(&a));	/* 9: frees none */
+	assert_int_equal(sw->map_every, 2);
+	assert_true(pass_walks_maps(&a));	/* 10 */
+	assert_int_equal(sw->map_every, 4);
+	/* Pass 11 does not walk: the shared mappings' sessions go, the
+	 * mappings wait for the next walk (12).
+	 */
+	a.now_ns = h_now_ns() + 400 * SEC_NS;
+	assert_false(pass_walks_maps(&a));
+	assert_int_equal(a.sessions_expired, 20);
+	assert_int_equal(a.mappings_expired, 0);
+	assert_int_equal(map_get(7000, &m), 0);
+	assert_true(pass_walks_maps(&a));
+	assert_int_equal(a.mappings_expired, 10);
+	assert_int_not_equal(map_get(7000, &m), 0);
+}
+
 /* A list longer than the chunk is refused, not read past its end. */
 static void test_judge_bounds(void **st)
 {
@@ -445,6 +700,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sparse_reads, sweep_setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rsess_walks_adapt,
+						sweep_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sole_goes_with_session,
+						sweep_setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sole_guards, sweep_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_map_walks_adapt,
 						sweep_setup, teardown),
 	};
 

@@ -144,6 +144,11 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 						 CGNAT_TCP_SYN_IN;
 			sv[j].ext_addr = H.addrs[ai];
 			sv[j].ext_port = htons(port);
+			if (k == 1) {
+				sv[j].ext_addr = htonl(0xcb007105 + m % 249);
+				sv[j].ext_port = htons(1024 + m / 249 % 64512);
+				ai = 99;
+			}
 			rk[j] = (struct cgnat_rsess_key){ sv[j].ext_addr,
 				sk[j].rem_addr, sv[j].ext_port, sk[j].rem_port,
 				proto, { 0 } };
@@ -164,7 +169,7 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 				sv[j].ext_port, proto, CGNAT_DIR_IN };
 			mv[nm++] = (struct cgnat_map){ .addr = sk[j].int_addr,
 				.port = sk[j].int_port, .created_ns = now };
-			H.dp.v.ports[ai * CGNAT_NPROTO +
+			if (ai < 4) H.dp.v.ports[ai * CGNAT_NPROTO +
 				     (proto == 6 ? CGNAT_P_TCP : CGNAT_P_UDP)]
 				.w[port / 64] |= 1ull << (port % 64);
 		}
@@ -441,6 +446,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)n, (unsigned long long)want);
 	limit = n + n / 8;	/* room for the new flows */
 	k = n / 150000 ? n / 150000 : 1;
+	if (getenv("SCALE_K")) k = atoi(getenv("SCALE_K"));
 	if (h_netns() || h_load_sized(&H, 4, 256, 32, 1, limit, 4096)) {
 		fprintf(stderr, "bench_scale: load failed\n");
 		return 1;

@@ -13,8 +13,11 @@
  * which one in-kernel walk of a million sessions (about a second of one
  * core) did not allow.
  *
- * Pass 1 deletes expired sessions (and ADF permits) and marks the mapping
- * of every live TCP session with this sweep's epoch. Pass 2 deletes every
+ * Pass 1 deletes expired sessions (and ADF permits), with a session that
+ * made its mapping the mapping too if no other session ever used it
+ * (CGNAT_EPOCH_SOLE, sweep_sole), and, in a pass that walks the mappings
+ * (sweep_run.c paces those), marks the mapping of every live TCP session
+ * with this sweep's epoch. Pass 2 deletes every
  * mapping that existed before the sweep began and that no live session
  * holds: a TCP one no live session marked (a FIN or RST shortens a TCP
  * timer, so its bound may be far off), any other one past its bound

@@ -274,10 +274,18 @@ static int fill_sessions(uint32_t n, uint64_t expires_ns)
 			sv[j].expires_ns = expires_ns;
 			sv[j].ext_addr = H.addrs[id % 4];
 			sv[j].ext_port = htons(1024 + id / 4 % 60000);
+			sv[j].flags = CGNAT_SF_FIRST;
 			mk[2 * j] = (struct cgnat_map_key){ sk[j].int_addr,
 				sk[j].int_port, 17, CGNAT_DIR_OUT };
+			/* Sole, as the data plane makes a mapping with its
+			 * session, its bound covering it.
+			 */
 			mv[2 * j] = (struct cgnat_map){ .addr = sv[j].ext_addr,
-				.port = sv[j].ext_port };
+				.port = sv[j].ext_port,
+				.epoch = CGNAT_EPOCH_SOLE,
+				.sole_tag = cgnat_sole_tag(sk[j].rem_addr,
+							   sk[j].rem_port),
+				.expires_ns = CGNAT_MAP_BOUND(expires_ns) };
 			mk[2 * j + 1] = (struct cgnat_map_key){ sv[j].ext_addr,
 				sv[j].ext_port, 17, CGNAT_DIR_IN };
 			mv[2 * j + 1] = (struct cgnat_map){ .addr = sk[j].int_addr,

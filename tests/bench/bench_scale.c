@@ -2,12 +2,23 @@
 /*
  * bench_scale.c - make bench's 10M-session stage (docs/scale-expiry.md).
  * N sessions (argv[2], default 10M, fewer when this machine's free memory
- * would not hold them) go straight into the maps: UDP flows, K per
- * mapping (K = N / 150k, so the mappings take two ports of every three
- * of the four pool addresses),
- * each with its reverse session, expiries spread evenly over the next
- * 10..310 s (the default 300 s UDP timer), their ports set in the
- * bitmaps. Then, through BPF_PROG_TEST_RUN in a netns of its own:
+ * would not hold them) go straight into the maps, as the data plane
+ * writes them, each with its reverse session: half TCP established
+ * (expiries spread over 10..7450 s), half UDP (10..310 s). argv[3] gives
+ * their shape:
+ *  - "one" (the default): one session per mapping, as most flows are
+ *    (a client's TCP connections and QUIC, DNS queries each take a
+ *    source port of their own). Each mapping is sole
+ *    (CGNAT_EPOCH_SOLE): it goes with its session. N mappings need N
+ *    external ports, more than the harness's four pool addresses hold,
+ *    so they spread over 203.0.113.5-253, outside the pool: the sweep
+ *    reads and deletes them the same, but keeps no port bits for them;
+ *  - "shared": K = N / 150k sessions per mapping (66 at 10M), so the
+ *    mappings take two ports of every three of the four pool addresses,
+ *    their ports set in the bitmaps: every mapping is shared and lives
+ *    by marks and the walk of the mappings (the only shape before the
+ *    sole rule; kept to compare).
+ * Then, through BPF_PROG_TEST_RUN in a netns of its own:
  *  - map memory (memlock of every map) per session of the table's limit;
  *  - before the fill, an idle box: one pass over the same tables empty
  *    (CPU, wall, longest step, the interval the pace chooses); then a
@@ -95,7 +106,9 @@ static uint64_t maps_bytes(void)
 	return sum;
 }
 
-/* N synthetic sessions, K per mapping (see the head comment). */
+/* N synthetic sessions, K per mapping (see the head comment): K = 1
+ * makes sole mappings outside the pool.
+ */
 static int fill(uint32_t n, uint32_t k, uint64_t now)
 {
 	int fs = bpf_map__fd(H.dp.skel->maps.cgnat_sessions);
@@ -144,11 +157,12 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 						 CGNAT_TCP_SYN_IN;
 			sv[j].ext_addr = H.addrs[ai];
 			sv[j].ext_port = htons(port);
-			if (k == 1) {
+			if (k == 1) {	/* 203.0.113.5-253 */
 				sv[j].ext_addr = htonl(0xcb007105 + m % 249);
 				sv[j].ext_port = htons(1024 + m / 249 % 64512);
-				ai = 99;
 			}
+			if (!r)	/* it made the mapping */
+				sv[j].flags = CGNAT_SF_FIRST;
 			rk[j] = (struct cgnat_rsess_key){ sv[j].ext_addr,
 				sk[j].rem_addr, sv[j].ext_port, sk[j].rem_port,
 				proto, { 0 } };
@@ -160,16 +174,23 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 				continue;	/* its mapping is written */
 			mk[nm] = (struct cgnat_map_key){ sk[j].int_addr,
 				sk[j].int_port, proto, CGNAT_DIR_OUT };
-			mv[nm++] = (struct cgnat_map){ .addr = sv[j].ext_addr,
+			mv[nm] = (struct cgnat_map){ .addr = sv[j].ext_addr,
 				.port = sv[j].ext_port, .created_ns = now,
 				.expires_ns = CGNAT_MAP_BOUND(cgnat_exp_make(
 					now + 10 * SEC_NS + span * 1000000,
 					span * 1000000)) };
+			if (k == 1) {
+				mv[nm].epoch = CGNAT_EPOCH_SOLE;
+				mv[nm].sole_tag = cgnat_sole_tag(
+					sk[j].rem_addr, sk[j].rem_port);
+			}
+			nm++;
 			mk[nm] = (struct cgnat_map_key){ sv[j].ext_addr,
 				sv[j].ext_port, proto, CGNAT_DIR_IN };
 			mv[nm++] = (struct cgnat_map){ .addr = sk[j].int_addr,
 				.port = sk[j].int_port, .created_ns = now };
-			if (ai < 4) H.dp.v.ports[ai * CGNAT_NPROTO +
+			if (k > 1)
+				H.dp.v.ports[ai * CGNAT_NPROTO +
 				     (proto == 6 ? CGNAT_P_TCP : CGNAT_P_UDP)]
 				.w[port / 64] |= 1ull << (port % 64);
 		}
@@ -192,20 +213,25 @@ struct pass {
 	uint64_t interval_ms;	/* what the pace chooses after it */
 	uint64_t reads;		/* batch reads */
 	uint64_t rsess_seen, rsess_deleted;
+	uint64_t maps_seen, maps_expired, maps_sole;
+	int map_walk;		/* it walked the mappings */
 };
 
-/* Sweep CPU per second of wall time over SWEEP_RSESS_FULL passes: one
- * full check (p0), a walk for expired reverse entries every 'every'-th
- * (pf), the others without (p1), each an interval apart.
+/* Sweep CPU per second of wall time over SWEEP_RSESS_FULL passes, each
+ * an interval apart: one full check of the reverse entries (p0), a walk
+ * of them for expired ones every 're'-th pass (pf), a walk of the
+ * mappings every 'me'-th (pm; the reverse walks' passes walk them too),
+ * the others reading the sessions alone (p1).
  */
 static double sweep_share(const struct pass *p0, const struct pass *pf,
-			  const struct pass *p1, unsigned every)
+			  const struct pass *pm, const struct pass *p1,
+			  unsigned re, unsigned me)
 {
-	unsigned walks = SWEEP_RSESS_FULL / every - 1;
+	unsigned n = SWEEP_RSESS_FULL, rw = n / re - 1, mw = n / me - n / re;
 
-	return (p0->cpu_s + walks * pf->cpu_s +
-		(SWEEP_RSESS_FULL - 1 - walks) * p1->cpu_s) /
-	       SWEEP_RSESS_FULL / (p1->interval_ms / 1e3);
+	return (p0->cpu_s + rw * pf->cpu_s + mw * pm->cpu_s +
+		(n - 1 - rw - mw) * p1->cpu_s) /
+	       n / (p1->interval_ms / 1e3);
 }
 
 #define SPARSE 1000u	/* sessions of the sparse box */
@@ -242,6 +268,10 @@ static int sweep_pass(struct dp *dp, uint64_t judge_ns, struct sweep_pace *sp,
 	p->rsess_seen = dp->sw.a.rsess_seen;
 	p->rsess_deleted = dp->sw.a.rsess_deleted;
 	p->expired = dp->sw.a.sessions_expired;
+	p->maps_seen = dp->sw.a.mappings_seen;
+	p->maps_expired = dp->sw.a.mappings_expired;
+	p->maps_sole = dp->sw.a.mappings_sole;
+	p->map_walk = dp->sw.map_walk;
 	if (sp) {
 		sweep_pace_end(sp, &dp->sw);
 		p->interval_ms = sp->interval_ms;
@@ -414,9 +444,10 @@ int main(int argc, char **argv)
 {
 	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
 	uint64_t avail = mem_available(), want = n, limit, bytes, now;
-	struct pass p0, p1, pf, p2, pr, pi, ps;
+	struct pass p0, p1, pm, pf, p2, pr, pi, ps;
 	double share, share8;
-	unsigned walk_every;
+	unsigned walk_every, map_every;
+	int shared = argc > 3 && !strcmp(argv[3], "shared");
 	struct sweep_pace sp = { 0 }, spi = { 0 }, sps = { 0 };
 	struct newflows nf0 = { .sub0 = 1, .subs = 100, .per = 50 };
 	struct newflows nf1 = { .sub0 = 101, .subs = 100, .per = 50 };
@@ -431,8 +462,9 @@ int main(int argc, char **argv)
 	uint32_t k;
 	FILE *f;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: bench_scale OUT.json [SESSIONS]\n");
+	if (argc < 2 || (argc > 3 && !shared && strcmp(argv[3], "one"))) {
+		fprintf(stderr,
+			"usage: bench_scale OUT.json [SESSIONS [one|shared]]\n");
 		return 2;
 	}
 	/* Half of what is free at most: the machine is shared. */
@@ -445,8 +477,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)(avail >> 20),
 		       (unsigned long long)n, (unsigned long long)want);
 	limit = n + n / 8;	/* room for the new flows */
-	k = n / 150000 ? n / 150000 : 1;
-	if (getenv("SCALE_K")) k = atoi(getenv("SCALE_K"));
+	k = !shared ? 1 : n / 150000 > 1 ? n / 150000 : 2;
 	if (h_netns() || h_load_sized(&H, 4, 256, 32, 1, limit, 4096)) {
 		fprintf(stderr, "bench_scale: load failed\n");
 		return 1;
@@ -487,20 +518,32 @@ int main(int argc, char **argv)
 
 	/* Default timers: the shortest is DNS's 30 s (udp_ports 53). */
 	sweep_pace_cap(&sp, 30000);
-	/* The first pass after a load walks the reverse entries too and
-	 * checks each against its session (so does every
-	 * SWEEP_RSESS_FULL-th): p0; then a pass without them (p1); then
-	 * one 70 s on. Every rsess_every-th pass (8th to 64th, from what
-	 * the walks free) walks the reverse entries for expired ones: pf,
-	 * counted from its parts below.
+	/* The first pass after a load walks the mappings and the reverse
+	 * entries too, checking each of those against its session (so does
+	 * every SWEEP_RSESS_FULL-th): p0. Then a pass reading the sessions
+	 * alone (p1), one walking the mappings too (pm), one walking the
+	 * reverse entries for expired ones as well (pf), and one 70 s on,
+	 * walking the mappings (p2). How often the walks come (sweep_run.c)
+	 * depends on what they free: for the mappings' walk, judged on p2's
+	 * (a fifth of the sessions expire there), for the reverse walk on
+	 * pf's, counted below.
 	 */
 	if (sweep_pass(&H.dp, now, &sp, &p0) ||
-	    sweep_pass(&H.dp, now, &sp, &p1) ||
+	    (H.dp.sw.passes = 1, H.dp.sw.map_every = SWEEP_MAP_EVERY,
+	     sweep_pass(&H.dp, now, &sp, &p1)) ||
+	    (H.dp.sw.passes = 1, H.dp.sw.map_every = 1,
+	     sweep_pass(&H.dp, now, &sp, &pm)) ||
 	    (H.dp.sw.passes = SWEEP_RSESS_CHECK,
-	     H.dp.sw.rsess_every = SWEEP_RSESS_CHECK,
+	     H.dp.sw.rsess_every = SWEEP_RSESS_CHECK, H.dp.sw.map_every = 1,
 	     sweep_pass(&H.dp, now, &sp, &pf)) ||
-	    sweep_pass(&H.dp, now + 70 * SEC_NS, &sp, &p2)) {
+	    (H.dp.sw.passes = 1, H.dp.sw.map_every = 1,
+	     sweep_pass(&H.dp, now + 70 * SEC_NS, &sp, &p2))) {
 		fprintf(stderr, "bench_scale: sweep: %s\n", H.dp.err);
+		goto fail;
+	}
+	if (!p0.map_walk || p1.map_walk || !pm.map_walk || !pf.map_walk ||
+	    !p2.map_walk) {
+		fprintf(stderr, "bench_scale: passes of the wrong kind\n");
 		goto fail;
 	}
 
@@ -565,11 +608,16 @@ int main(int argc, char **argv)
 	walk_every = pf.rsess_deleted * SWEEP_RSESS_FREED <= pf.rsess_seen
 			     ? SWEEP_RSESS_FULL
 			     : SWEEP_RSESS_CHECK;
-	share = sweep_share(&p0, &pf, &p1, walk_every);
-	share8 = sweep_share(&p0, &pf, &p1, SWEEP_RSESS_CHECK);
+	map_every = (p2.maps_expired - p2.maps_sole) * SWEEP_MAP_FREED <=
+				    p2.maps_seen
+			    ? SWEEP_MAP_EVERY
+			    : 1;
+	share = sweep_share(&p0, &pf, &pm, &p1, walk_every, map_every);
+	share8 = sweep_share(&p0, &pf, &pm, &p1, SWEEP_RSESS_CHECK, map_every);
 	printf("%-52s %14llu\n", "sessions (half TCP est., half UDP; reverse too)",
 	       (unsigned long long)n);
-	printf("%-52s %14u\n", "sessions per mapping", k);
+	printf("%-52s %14u\n", shared ? "sessions per mapping (shared)" :
+		      "sessions per mapping (sole mappings)", k);
 	printf("%-52s %14.0f\n", "map memory, bytes per session (table limit)",
 	       (double)bytes / limit);
 	printf("%-52s %14.1f\n", "fill, s", fill_s);
@@ -577,6 +625,8 @@ int main(int argc, char **argv)
 	       p0.cpu_s, p0.wall_s);
 	printf("%-52s %8.2f /%5.2f\n", "pass, none expired: CPU s / wall s",
 	       p1.cpu_s, p1.wall_s);
+	printf("%-52s %8.2f /%5.2f\n", "  the same walking the mappings: CPU/wall",
+	       pm.cpu_s, pm.wall_s);
 	printf("%-52s %8.2f /%5.2f\n",
 	       "pass reading reverse entries for expired ones: CPU/wall",
 	       pf.cpu_s, pf.wall_s);
@@ -584,10 +634,15 @@ int main(int argc, char **argv)
 	       p2.cpu_s, p2.wall_s);
 	printf("%-52s %14llu\n", "  sessions it deleted",
 	       (unsigned long long)p2.expired);
+	printf("%-52s %6llu / %6llu\n",
+	       "  mappings: with their session / by the walk",
+	       (unsigned long long)p2.maps_sole,
+	       (unsigned long long)(p2.maps_expired - p2.maps_sole));
 	printf("%-52s %14.1f\n", "interval the pace chose, s",
 	       p1.interval_ms / 1e3);
 	printf("%-52s %13.1f%%\n", "sweep CPU per second of wall (target <= 10%)",
 	       100.0 * share);
+	printf("  %-50s %14u\n", "mappings walked every Nth pass", map_every);
 	printf("  %-50s %14u\n", "reverse entries walked every Nth pass",
 	       walk_every);
 	printf("%-52s %13.1f%%\n", "  the same with leftovers (walks every 8th)",
@@ -630,7 +685,8 @@ int main(int argc, char **argv)
 
 	f = fopen(argv[1], "w");
 	if (f) {
-		fprintf(f, "{\n  \"sessions\": %llu,\n  \"sessions_per_mapping\": %u,\n"
+		fprintf(f, "{\n  \"shape\": \"%s\",\n", shared ? "shared" : "one");
+		fprintf(f, "  \"sessions\": %llu,\n  \"sessions_per_mapping\": %u,\n"
 			   "  \"table_limit\": %llu,\n  \"map_bytes\": %llu,\n"
 			   "  \"bytes_per_session\": %.0f,\n  \"fill_s\": %.2f,\n",
 			(unsigned long long)n, k, (unsigned long long)limit,
@@ -644,19 +700,27 @@ int main(int argc, char **argv)
 			   "\"entries\": %llu, \"step_max_ms\": %.3f},\n",
 			p1.cpu_s, p1.wall_s, (unsigned long long)p1.read,
 			p1.step_max_ms);
+		fprintf(f, "  \"pass_walking_mappings\": {\"cpu_s\": %.3f, "
+			   "\"wall_s\": %.3f, \"entries\": %llu},\n",
+			pm.cpu_s, pm.wall_s, (unsigned long long)pm.read);
 		fprintf(f, "  \"pass_reverse_expired_only\": {\"cpu_s\": %.3f, "
 			   "\"wall_s\": %.3f, \"entries\": %llu},\n",
 			pf.cpu_s, pf.wall_s, (unsigned long long)pf.read);
 		fprintf(f, "  \"pass_fifth_expired\": {\"cpu_s\": %.3f, \"wall_s\": %.3f, "
-			   "\"deleted\": %llu, \"step_max_ms\": %.3f},\n",
+			   "\"deleted\": %llu, \"step_max_ms\": %.3f, "
+			   "\"mappings_with_session\": %llu, "
+			   "\"mappings_by_walk\": %llu},\n",
 			p2.cpu_s, p2.wall_s, (unsigned long long)p2.expired,
-			p2.step_max_ms);
+			p2.step_max_ms, (unsigned long long)p2.maps_sole,
+			(unsigned long long)(p2.maps_expired - p2.maps_sole));
 		fprintf(f, "  \"interval_s\": %.1f,\n  \"sweep_cpu_share\": %.4f,\n"
 			   "  \"target_sweep_cpu_share\": 0.10,\n"
 			   "  \"rsess_walk_every\": %u,\n"
+			   "  \"map_walk_every\": %u,\n"
 			   "  \"sweep_cpu_share_walk_every_8\": %.4f,\n"
-			   "  \"share_note\": \"of 64 passes: 1 checking every reverse entry, 64 / rsess_walk_every - 1 reading them for expired ones, the rest without; interval from the pace with default timers\",\n",
-			p1.interval_ms / 1e3, share, walk_every, share8);
+			   "  \"share_note\": \"of 64 passes: 1 checking every reverse entry, 64 / rsess_walk_every - 1 reading them for expired ones (and the mappings), 64 / map_walk_every - 64 / rsess_walk_every walking the mappings, the rest the sessions alone; interval from the pace with default timers\",\n",
+			p1.interval_ms / 1e3, share, walk_every, map_every,
+			share8);
 		fprintf(f, "  \"idle_pass\": {\"cpu_s\": %.3f, \"wall_s\": %.3f, "
 			   "\"step_max_ms\": %.3f, \"step_cpu_max_ms\": %.3f, "
 			   "\"interval_s\": %.1f, \"cpu_share\": %.5f},\n",

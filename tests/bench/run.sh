@@ -23,8 +23,13 @@ run() {
 run "data plane ns/packet (BPF_PROG_TEST_RUN)" \
 	"$BUILD/bin/bench_dp" "$OUT/dataplane.json"
 # SCALE_SESSIONS: the 10M stage's table (fewer when memory is short).
+# One session per mapping (most flows), then every mapping shared.
 run "10M sessions: memory, sweep cost, new flows during sweeps and restart" \
-	"$BUILD/bin/bench_scale" "$OUT/scale.json" "${SCALE_SESSIONS:-10000000}"
+	"$BUILD/bin/bench_scale" "$OUT/scale.json" \
+	"${SCALE_SESSIONS:-10000000}" one
+run "10M sessions, 66 per mapping (all shared): the same" \
+	"$BUILD/bin/bench_scale" "$OUT/scale_shared.json" \
+	"${SCALE_SESSIONS:-10000000}" shared
 run "session events: one core and two, one ring per CPU (ns per new session)" \
 	"$BUILD/bin/bench_evring" "$OUT/evring.json"
 run "the port-block allocator at ISP pool sizes (a loop turn, the lifecycle cycle)" \

@@ -570,8 +570,11 @@ static void test_sole_guards(void **st)
 	udp_out(5000, S2, 9);	/* shared */
 	assert_int_equal(map_get(5000, &m), 0);
 	assert_int_equal(m.epoch, CGNAT_EPOCH_IN_USE);
-	sess_set_expiry(17, 5000, S1, 7, h_now_ns() - SEC_NS);
-	a = sweep_walk(0, 1);
+	/* Each expired session below ends 2 s after its mapping's birth
+	 * (so the birth check alone would let the rule take them).
+	 */
+	sess_set_expiry(17, 5000, S1, 7, m.created_ns + 2 * SEC_NS);
+	a = sweep_walk(5, 1);
 	assert_int_equal(a.sessions_expired, 1);
 	assert_int_equal(a.mappings_expired, 0);
 	assert_int_equal(map_get(5000, &m), 0);
@@ -590,10 +593,10 @@ static void test_sole_guards(void **st)
 		assert_int_equal(bpf_map_update_elem(fd, &ok, &m, BPF_EXIST),
 				 0);
 		/* 6002's ends half a second after its mapping's birth. */
-		sess_set_expiry(17, sp, S1, 7, sp == 6002 ?
-				m.created_ns + SEC_NS / 2 : h_now_ns() - SEC_NS);
+		sess_set_expiry(17, sp, S1, 7, m.created_ns + (sp == 6002 ?
+				SEC_NS / 2 : 2 * SEC_NS));
 	}
-	a = sweep_walk(2, 0);
+	a = sweep_walk(5, 0);
 	assert_int_equal(a.sessions_expired, 3);
 	assert_int_equal(a.mappings_expired, 0);
 	for (sp = 6001; sp <= 6003; sp++)

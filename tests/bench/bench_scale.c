@@ -718,7 +718,12 @@ int main(int argc, char **argv)
 			   "  \"rsess_walk_every\": %u,\n"
 			   "  \"map_walk_every\": %u,\n"
 			   "  \"sweep_cpu_share_walk_every_8\": %.4f,\n"
-			   "  \"share_note\": \"of 64 passes: 1 checking every reverse entry, 64 / rsess_walk_every - 1 reading them for expired ones (and the mappings), 64 / map_walk_every - 64 / rsess_walk_every walking the mappings, the rest the sessions alone; interval from the pace with default timers\",\n",
+			   "  \"share_note\": \"of 64 passes: 1 checking "
+			   "every reverse entry, 64 / rsess_walk_every - 1 "
+			   "reading them for expired ones (and the mappings), "
+			   "64 / map_walk_every - 64 / rsess_walk_every walking "
+			   "the mappings, the rest the sessions alone; interval "
+			   "from the pace with default timers\",\n",
 			p1.interval_ms / 1e3, share, walk_every, map_every,
 			share8);
 		fprintf(f, "  \"idle_pass\": {\"cpu_s\": %.3f, \"wall_s\": %.3f, "

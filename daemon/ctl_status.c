@@ -292,6 +292,7 @@ static void json_status(struct ctl *c, const struct pins *p,
 		"sweeps", "sweep_interval_ms", "sweep_last_us",
 		"sweep_last_sessions_seen", "sweep_last_sessions_expired",
 		"sweep_last_mappings_seen", "sweep_last_mappings_expired",
+		"sweep_last_mappings_sole", "sweep_map_every",
 		"sweep_last_rsess_deleted",
 	};
 	int pid = daemon_pid(c->run_dir);

@@ -279,6 +279,8 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns);
 int dp_sweep_step(struct dp *dp);
 /* A whole sweep at once: a->now_ns in, counts out. */
 int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a);
+/* The walk of the mappings comes every this many passes (SWEEP_MAP_EVERY). */
+__u32 dp_sweep_map_every(const struct dp_sweep *sw);
 void dp_sweep_free(struct dp *dp);
 
 /* Leaves the message in dp->err; returns -|err|. */

@@ -230,7 +230,7 @@ static void rsess_adapt(struct dp_sweep *sw)
 		sw->rsess_every = SWEEP_RSESS_CHECK;
 }
 
-static __u32 map_every(const struct dp_sweep *sw)
+__u32 dp_sweep_map_every(const struct dp_sweep *sw)
 {
 	return sw->map_every ? sw->map_every : 1;
 }
@@ -246,7 +246,7 @@ static __u32 map_every(const struct dp_sweep *sw)
 static void map_adapt(struct dp_sweep *sw)
 {
 	__u64 freed = sw->a.mappings_expired - sw->a.mappings_sole;
-	__u32 e = map_every(sw);
+	__u32 e = dp_sweep_map_every(sw);
 
 	if (freed * SWEEP_MAP_FREED <= sw->a.mappings_seen)
 		sw->map_every = e < SWEEP_MAP_EVERY ? e * 2 : e;
@@ -308,7 +308,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->rsess_walked = 0;
 	sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
-	sw->map_walk = sw->passes % map_every(sw) == 0;
+	sw->map_walk = sw->passes % dp_sweep_map_every(sw) == 0;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
 	return 0;

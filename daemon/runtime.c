@@ -105,7 +105,7 @@ static void put_sweep(FILE *f, const struct dprun *r)
 	put(f, "sweep_last_mappings_seen", r->last.mappings_seen);
 	put(f, "sweep_last_mappings_expired", r->last.mappings_expired);
 	put(f, "sweep_last_mappings_sole", r->last.mappings_sole);
-	put(f, "sweep_map_every", r->dp.sw.map_every ? r->dp.sw.map_every : 1);
+	put(f, "sweep_map_every", dp_sweep_map_every(&r->dp.sw));
 	put(f, "sweep_last_rsess_deleted", r->last.rsess_deleted);
 }
 

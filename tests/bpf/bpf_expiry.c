@@ -17,7 +17,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -442,14 +441,6 @@ static void test_reclaim_on_demand(void **st)
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 2);
 }
 
-static uint64_t clock_of(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * SEC_NS + ts.tv_nsec;
-}
-
 /* The sweep deleting a mapping past its bound stamps the block with the
  * bound (when the mapping stopped translating), not with its own time.
  */
@@ -473,7 +464,7 @@ static void test_block_last_use(void **st)
 	 */
 	assert_int_equal(sweep_at_ns(h_now_ns()).mappings_expired, 1);
 	assert_int_equal(H.dp.sw.a.mappings_sole, 0);
-	off = clock_of(CLOCK_TAI) - clock_of(CLOCK_MONOTONIC);
+	off = h_tai_off_ns();
 	want = bound + off;
 	got = H.dp.v.blocks[id].last_use_tai_ns;
 	assert_true(got + 5000000 > want && got < want + 5000000);

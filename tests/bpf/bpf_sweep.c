@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <cmocka.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -459,19 +458,9 @@ static void sess_set_expiry(uint8_t proto, uint16_t sport, const char *dst,
 	assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_EXIST), 0);
 }
 
-static uint64_t clock_of(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * SEC_NS + ts.tv_nsec;
-}
-
 /* A sweep 'plus_s' on that walks the mappings (walk 1) or not (0). */
 static struct cgnat_sweep_args sweep_walk(uint64_t plus_s, int walk)
 {
-	struct cgnat_sweep_args a = { 0 };
-
 	/* map_every 1 walks every pass; SWEEP_MAP_EVERY with a pass
 	 * count that is not a multiple of it walks none.
 	 */
@@ -483,14 +472,13 @@ static struct cgnat_sweep_args sweep_walk(uint64_t plus_s, int walk)
 	assert_int_equal(H.dp.sw.map_walk, walk);
 	while (dp_sweep_step(&H.dp) == 1)
 		;
-	a = H.dp.sw.a;
-	return a;
+	return H.dp.sw.a;
 }
 
 /* A mapping made with its session and never given another goes with that
- * session, in a pass that does not walk the mappings: UDP at its timer,
- * TCP after a RST (the transitory timer, long before its bound), each
- * block stamped with the session's end, not the sweep's time.
+ * session, in a pass that does not walk the mappings: UDP at its timer
+ * (its block stamped with the session's end, not the sweep's time), TCP
+ * after a RST (the transitory timer, long before its bound).
  */
 static void test_sole_goes_with_session(void **st)
 {
@@ -508,7 +496,6 @@ static void test_sole_goes_with_session(void **st)
 	assert_int_equal(map_get(5000, &m), 0);
 	assert_int_equal(m.epoch, CGNAT_EPOCH_SOLE);
 	assert_int_equal(m.sole_tag, cgnat_sole_tag(pkt_ip(S1), htons(7)));
-	id = (ntohs(m.port) - 1024) / 256;
 	t.tcp_flags = 0x02;
 	p = xlate_out(&t, &ext);
 	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
@@ -527,7 +514,7 @@ static void test_sole_goes_with_session(void **st)
 	a = sweep_walk(20, 0);
 	assert_int_equal(a.mappings_sole, 1);
 	assert_int_not_equal(map_get(5001, &m), 0);
-	off = clock_of(CLOCK_TAI) - clock_of(CLOCK_MONOTONIC);
+	off = h_tai_off_ns();
 	want = end + off;
 	got = H.dp.v.blocks[id].last_use_tai_ns;
 	assert_true(got + 5000000 > want && got < want + 5000000);
@@ -616,8 +603,8 @@ static int pass_walks_maps(struct cgnat_sweep_args *a)
 }
 
 /* Walks of the mappings that free hardly anything come less often: every
- * pass, then every 2nd, 4th, 8th (SWEEP_MAP_EVERY); sole mappings go in
- * between, with their sessions. One that frees shared mappings (more
+ * pass, then every 2nd, 4th, 8th (SWEEP_MAP_EVERY); sole mappings go with
+ * their sessions, not by the walk. One that frees shared mappings (more
  * than one in SWEEP_MAP_FREED of those it read) brings them back to
  * every pass; meanwhile a pass without one leaves them.
  */

@@ -67,12 +67,22 @@ int h_netns(void)
 	return 0;
 }
 
-uint64_t h_now_ns(void)
+static uint64_t h_clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(c, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t h_now_ns(void)
+{
+	return h_clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t h_tai_off_ns(void)
+{
+	return h_clock_ns(CLOCK_TAI) - h_clock_ns(CLOCK_MONOTONIC);
 }
 
 static void h_cfg(struct cgnat_cfg *c, uint32_t max_blocks)

@@ -80,6 +80,8 @@ int h_sess(struct harness *h, uint8_t proto, uint32_t int_addr,
 	   uint16_t int_port, uint32_t rem_addr, uint16_t rem_port,
 	   struct cgnat_sess *out);
 uint64_t h_now_ns(void);
+/* CLOCK_TAI - CLOCK_MONOTONIC now: a block's last use in the log's clock. */
+uint64_t h_tai_off_ns(void);
 /* max_entries of the map pinned as dir/name, or -1. */
 int h_pinned_size(const char *dir, const char *name);
 

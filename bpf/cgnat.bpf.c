@@ -284,7 +284,7 @@ __noinline int inside(struct xdp_md *ctx)
 			if (!cfg->hairpinning)
 				return -REASON_HAIRPIN_OFF;
 			if (p.proto == IPPROTO_ICMP ||
-			    !bpf_map_lookup_elem(&cgnat_mappings, &mk))
+			    !bpf_map_lookup_elem(&cgnat_map_in, &mk))
 				return -REASON_UNSOLICITED;
 			flags = CGNAT_SF_HAIRPIN;
 		} else {
@@ -374,7 +374,7 @@ static __noinline int outside(struct xdp_md *ctx)
 		mk.addr = p.ip->daddr;
 		mk.port = *p.dport;
 		mk.proto = p.proto;
-		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+		m = bpf_map_lookup_elem(&cgnat_map_in, &mk);
 		if (!m)
 			rc = -REASON_UNSOLICITED;
 	}

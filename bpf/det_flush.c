@@ -94,6 +94,7 @@ static void clear_port(struct dp *dp, const struct cgnat_map_key *ok,
 static int flush_mappings(struct dp *dp, const __be32 *set, __u32 n)
 {
 	int fd = bpf_map__fd(dp->skel->maps.cgnat_mappings);
+	int fin = bpf_map__fd(dp->skel->maps.cgnat_map_in);
 	struct keys k = {.size = sizeof(struct cgnat_map_key)};
 	struct cgnat_map_key cur, next, ik;
 	struct cgnat_map ov;
@@ -102,8 +103,7 @@ static int flush_mappings(struct dp *dp, const __be32 *set, __u32 n)
 	int rc = 0;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (next.dir == CGNAT_DIR_OUT && moved(set, n, next.addr) &&
-		    keys_add(&k, &next)) {
+		if (moved(set, n, next.addr) && keys_add(&k, &next)) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -120,7 +120,7 @@ static int flush_mappings(struct dp *dp, const __be32 *set, __u32 n)
 		ik.port = ov.port;
 		ik.proto = ok->proto;
 		ik.dir = CGNAT_DIR_IN;
-		bpf_map_delete_elem(fd, &ik);
+		bpf_map_delete_elem(fin, &ik);
 		if (!bpf_map_delete_elem(fd, ok))
 			clear_port(dp, ok, &ov);
 	}

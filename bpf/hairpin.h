@@ -32,7 +32,7 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 	__u64 exp;
 	int err;
 
-	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+	m = bpf_map_lookup_elem(&cgnat_map_in, &mk);
 	if (!m)
 		return -REASON_UNSOLICITED;
 	*raddr = m->addr;

@@ -185,7 +185,8 @@ icmp_err_flow(__u8 proto, __u32 dir, __be32 a, __be16 ap, __be32 rem,
 	struct cgnat_sess *s;
 	struct cgnat_map *m;
 
-	m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
+	m = dir == CGNAT_DIR_IN ? bpf_map_lookup_elem(&cgnat_map_in, &mk) :
+				  bpf_map_lookup_elem(&cgnat_mappings, &mk);
 	if (!m)
 		return 0;
 	*oa = m->addr;

@@ -134,7 +134,8 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 		return dp_fail(dp, -EINVAL, "invalid table sizes or geometry");
 	set_size(s->maps.cgnat_sessions, o->sessions);
 	set_size(s->maps.cgnat_rsess, o->sessions);
-	set_size(s->maps.cgnat_mappings, 2 * o->sessions);
+	set_size(s->maps.cgnat_mappings, o->sessions);
+	set_size(s->maps.cgnat_map_in, o->sessions);
 	set_size(s->maps.cgnat_sub_idx, o->subscribers);
 	set_size(s->maps.cgnat_subs, o->subscribers);
 	set_size(s->maps.cgnat_sub_free, o->subscribers);

@@ -35,12 +35,26 @@ struct {
 	__type(value, struct cgnat_rsess);
 } cgnat_rsess SEC(".maps");
 
+/* The two halves of each mapping, in tables of their own (sized like
+ * cgnat_sessions): the outbound half, keyed by the internal endpoint
+ * (dir CGNAT_DIR_OUT), holds the mapping's state, epoch and bound; the
+ * inbound half, keyed by the external endpoint (dir CGNAT_DIR_IN), is
+ * the inbound path's index. Apart, the sweep's walk reads only the
+ * outbound halves it judges (issue 19).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2048);
+	__uint(max_entries, 1024);
 	__type(key, struct cgnat_map_key);
 	__type(value, struct cgnat_map);
 } cgnat_mappings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cgnat_map_key);
+	__type(value, struct cgnat_map);
+} cgnat_map_in SEC(".maps");
 
 /* Subscriber address -> index into cgnat_subs. */
 struct {

@@ -259,7 +259,7 @@ __noinline int nat_map_reclaim(__u32 addr, __u32 port, __u32 proto, __u64 now)
 	ik.addr = m->addr;
 	ik.port = m->port;
 	ai = bpf_map_lookup_elem(&cgnat_addr_idx, &ik.addr);
-	bpf_map_delete_elem(&cgnat_mappings, &ik);
+	bpf_map_delete_elem(&cgnat_map_in, &ik);
 	if (ai) {
 		pp.addr_idx = *ai;
 		pp.port = bpf_ntohs(ik.port);
@@ -288,7 +288,7 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
 	struct cgnat_map *m;
 	long rc;
 
-	rc = bpf_map_update_elem(&cgnat_mappings, &ik, &iv, BPF_NOEXIST);
+	rc = bpf_map_update_elem(&cgnat_map_in, &ik, &iv, BPF_NOEXIST);
 	if (rc) {
 		pba_put_port(pp, pidx);
 		return rc == -E2BIG ? nat_table_full(CGNAT_TBL_MAPPINGS,
@@ -300,7 +300,7 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
 		stat_inc(STAT_NEW_MAPPING);
 		return 0;
 	}
-	bpf_map_delete_elem(&cgnat_mappings, &ik);
+	bpf_map_delete_elem(&cgnat_map_in, &ik);
 	pba_put_port(pp, pidx);
 	if (rc != -EEXIST)
 		return nat_table_full(CGNAT_TBL_MAPPINGS, ok->addr, now, cfg);

@@ -235,7 +235,7 @@ static long pba_reclaim_one(__u32 i, struct pba_rc *c)
 	c->bits &= c->bits - 1;
 	c->lookups++;
 	ik.port = bpf_htons(c->base + bit);
-	m = bpf_map_lookup_elem(&cgnat_mappings, &ik);
+	m = bpf_map_lookup_elem(&cgnat_map_in, &ik);
 	if (m)
 		c->found = nat_map_reclaim(m->addr, m->port, c->proto, c->now);
 	return 0;

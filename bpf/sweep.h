@@ -124,7 +124,7 @@ static __always_inline void sweep_sole(const struct cgnat_sess_key *k,
 	}
 	if (end > c->now)
 		end = c->now;
-	bpf_map_delete_elem(&cgnat_mappings, &ik);
+	bpf_map_delete_elem(&cgnat_map_in, &ik);
 	sweep_free_port(m, k->proto, end);
 	bpf_map_delete_elem(&cgnat_mappings, &mk);
 	c->a.mappings_expired++;
@@ -184,8 +184,6 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 	__u32 mark;
 	int by_bound;
 
-	if (k->dir != CGNAT_DIR_OUT)
-		return;
 	if (m->epoch == c->epoch || m->created_ns >= c->start ||
 	    cgnat_map_pcp_live(m, c->now))
 		return;	/* in use, new, or held by its PCP lifetime */
@@ -224,7 +222,7 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 	end = cgnat_map_end(m);
 	if (end > c->now)
 		end = c->now;
-	bpf_map_delete_elem(&cgnat_mappings, &ik);
+	bpf_map_delete_elem(&cgnat_map_in, &ik);
 	sweep_free_port(m, k->proto, end);
 	bpf_map_delete_elem(&cgnat_mappings, k);
 	c->a.mappings_expired++;

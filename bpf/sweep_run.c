@@ -195,8 +195,6 @@ static int sort_mappings(struct dp *dp, __u32 n)
 	__u32 i, m = 0;
 
 	for (i = 0; i < n; i++) {
-		if (k[i].dir != CGNAT_DIR_OUT)
-			continue;
 		dp->sw.a.mappings_seen++;
 		if (v[i].epoch != dp->sw.st.epoch &&
 		    v[i].created_ns < dp->sw.st.start &&

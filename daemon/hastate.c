@@ -146,8 +146,7 @@ int hst_refresh_step(struct dp *dp, struct hst_cursor *c, __u64 now_ns,
 		return rc;
 	for (i = 0; i < cnt; i++) {
 		if (c->phase == 1) {
-			if (keys.m[i].dir != CGNAT_DIR_OUT ||
-			    vals.m[i].state != CGNAT_MAP_LIVE)
+			if (vals.m[i].state != CGNAT_MAP_LIVE)
 				continue;
 			map_rec(&keys.m[i], &vals.m[i], now_ns, &r);
 		} else {
@@ -183,8 +182,7 @@ int hst_scan(struct dp *dp, __u64 now_ns, __u64 boot_ns, hst_emit_fn emit,
 		struct cgnat_map v;
 
 		mp = &mk;
-		if (mk.dir != CGNAT_DIR_OUT ||
-		    bpf_map_lookup_elem(FD(dp, cgnat_mappings), &mk, &v) ||
+		if (bpf_map_lookup_elem(FD(dp, cgnat_mappings), &mk, &v) ||
 		    v.state != CGNAT_MAP_LIVE)
 			continue;
 		map_rec(&mk, &v, now_ns, &r);
@@ -364,7 +362,7 @@ int hst_port_bit(struct dp *dp, __be32 ext, __be16 port, __u8 proto, int set)
 static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 		     __u64 now_ns)
 {
-	int fm = FD(dp, cgnat_mappings);
+	int fm = FD(dp, cgnat_mappings), fi = FD(dp, cgnat_map_in);
 	struct cgnat_map_key ok = {.addr = r->int_addr,
 				   .port = r->int_port,
 				   .proto = r->proto,
@@ -378,7 +376,7 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	if (!bpf_map_lookup_elem(fm, &ok, &ov)) {
 		ik.addr = ov.addr;
 		ik.port = ov.port;
-		bpf_map_delete_elem(fm, &ik);
+		bpf_map_delete_elem(fi, &ik);
 		bpf_map_delete_elem(fm, &ok);
 		hst_port_bit(dp, ov.addr, ov.port, r->proto, 0);
 	}
@@ -425,7 +423,7 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	rc = hst_port_bit(dp, r->ext_addr, r->ext_port, r->proto, 1);
 	if (rc)
 		return rc;
-	if (bpf_map_update_elem(fm, &ik, &iv, 0) ||
+	if (bpf_map_update_elem(fi, &ik, &iv, 0) ||
 	    bpf_map_update_elem(fm, &ok, &ov, 0))
 		return -errno;
 	return 0;
@@ -550,8 +548,7 @@ int hst_purge(struct dp *dp, __u64 *maps, __u64 *sessions)
 					const struct cgnat_map_key *k =
 						&keys.m[i];
 
-					if (k->dir != CGNAT_DIR_OUT ||
-					    hst_owns(dp, &g, k->addr,
+					if (hst_owns(dp, &g, k->addr,
 						     vals.m[i].addr,
 						     vals.m[i].port))
 						continue;
@@ -604,6 +601,8 @@ int hst_clear(struct dp *dp)
 		rc = clear_hash(FD(dp, cgnat_rsess));
 	if (!rc)
 		rc = clear_hash(FD(dp, cgnat_mappings));
+	if (!rc)
+		rc = clear_hash(FD(dp, cgnat_map_in));
 	if (rc)
 		return rc;
 	memset(dp->v.ports, 0, np * sizeof(*dp->v.ports));

@@ -269,7 +269,7 @@ static int grow(struct dprun *r, const struct cgnat_cfg *g, __u32 idx)
 static int insert(struct dp *dp, const struct pcp_dp_req *q, __u32 idx,
 		  const struct pcp_dp_grant *gr)
 {
-	int fm = FD(dp, cgnat_mappings), err;
+	int fm = FD(dp, cgnat_mappings), fi = FD(dp, cgnat_map_in), err;
 	struct cgnat_map_key ok = {.addr = q->sub,
 				   .port = q->int_port,
 				   .proto = q->proto,
@@ -294,11 +294,11 @@ static int insert(struct dp *dp, const struct pcp_dp_req *q, __u32 idx,
 	iv.port = q->int_port;
 	iv.state = 0;
 	iv.epoch = 0;
-	if (bpf_map_update_elem(fm, &ik, &iv, BPF_NOEXIST))
+	if (bpf_map_update_elem(fi, &ik, &iv, BPF_NOEXIST))
 		return -errno;
 	if (bpf_map_update_elem(fm, &ok, &ov, BPF_NOEXIST)) {
 		err = -errno;
-		bpf_map_delete_elem(fm, &ik);
+		bpf_map_delete_elem(fi, &ik);
 		return err;
 	}
 	return 0;
@@ -310,7 +310,7 @@ static int insert(struct dp *dp, const struct pcp_dp_req *q, __u32 idx,
 static int adopt(struct dp *dp, const struct pcp_dp_req *q,
 		 struct pcp_dp_grant *g)
 {
-	int fm = FD(dp, cgnat_mappings);
+	int fm = FD(dp, cgnat_mappings), fi = FD(dp, cgnat_map_in);
 	struct cgnat_map_key ok = {.addr = q->sub,
 				   .port = q->int_port,
 				   .proto = q->proto,
@@ -323,7 +323,7 @@ static int adopt(struct dp *dp, const struct pcp_dp_req *q,
 		return -ENOENT;
 	ik.addr = ov.addr;
 	ik.port = ov.port;
-	if (bpf_map_lookup_elem(fm, &ik, &iv))
+	if (bpf_map_lookup_elem(fi, &ik, &iv))
 		return -ENOENT;
 	if (!q->inbound && (ov.flags & CGNAT_MAP_PCP) &&
 	    ov.pcp_until_s > q->until_s)
@@ -333,7 +333,7 @@ static int adopt(struct dp *dp, const struct pcp_dp_req *q,
 	ov.epoch = CGNAT_EPOCH_IN_USE; /* a packet's mark may be lost */
 	iv.flags = ov.flags;
 	iv.pcp_until_s = until;
-	if (bpf_map_update_elem(fm, &ik, &iv, BPF_EXIST) ||
+	if (bpf_map_update_elem(fi, &ik, &iv, BPF_EXIST) ||
 	    bpf_map_update_elem(fm, &ok, &ov, BPF_EXIST))
 		return -errno;
 	g->ext_addr = ov.addr;
@@ -464,7 +464,7 @@ int pcp_dp_ext_addr(struct dprun *r, const struct pcp_dp_req *q, __be32 *ext)
 int pcp_dp_set_until(struct dp *dp, __be32 sub, __be16 int_port, __u8 proto,
 		     __u32 until_s)
 {
-	int fm = FD(dp, cgnat_mappings);
+	int fm = FD(dp, cgnat_mappings), fi = FD(dp, cgnat_map_in);
 	struct cgnat_map_key ok = {.addr = sub,
 				   .port = int_port,
 				   .proto = proto,
@@ -478,9 +478,9 @@ int pcp_dp_set_until(struct dp *dp, __be32 sub, __be16 int_port, __u8 proto,
 	ik.port = ov.port;
 	ov.pcp_until_s = until_s;
 	ov.epoch = CGNAT_EPOCH_IN_USE;
-	if (!bpf_map_lookup_elem(fm, &ik, &iv)) {
+	if (!bpf_map_lookup_elem(fi, &ik, &iv)) {
 		iv.pcp_until_s = until_s;
-		if (bpf_map_update_elem(fm, &ik, &iv, BPF_EXIST))
+		if (bpf_map_update_elem(fi, &ik, &iv, BPF_EXIST))
 			return -errno;
 	}
 	if (bpf_map_update_elem(fm, &ok, &ov, BPF_EXIST))
@@ -497,7 +497,7 @@ int pcp_dp_scan(struct dp *dp, __u32 now_s, pcp_dp_fn fn, void *ctx)
 
 	while (!bpf_map_get_next_key(fm, kp, &k)) {
 		kp = &k;
-		if (k.dir != CGNAT_DIR_OUT || bpf_map_lookup_elem(fm, &k, &v) ||
+		if (bpf_map_lookup_elem(fm, &k, &v) ||
 		    !(v.flags & CGNAT_MAP_PCP) || v.pcp_until_s <= now_s ||
 		    v.state != CGNAT_MAP_LIVE)
 			continue;

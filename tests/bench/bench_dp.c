@@ -180,7 +180,9 @@ static int load_bench(struct bench_xdp_bpf **out)
 					     H.dp.skel->maps.cgnat_sessions)) ||
 	    bpf_map__set_max_entries(b->maps.bench_floor_map,
 				     bpf_map__max_entries(
-					     H.dp.skel->maps.cgnat_mappings)))
+					     H.dp.skel->maps.cgnat_mappings) +
+				     bpf_map__max_entries(
+					     H.dp.skel->maps.cgnat_map_in)))
 		goto err;
 	bpf_object__for_each_map(m, b->obj) {
 		dm = bpf_object__find_map_by_name(H.dp.skel->obj,
@@ -249,12 +251,13 @@ static int fill_sessions(uint32_t n, uint64_t expires_ns)
 {
 	int fs = bpf_map__fd(H.dp.skel->maps.cgnat_sessions);
 	int fm = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	int fi = bpf_map__fd(H.dp.skel->maps.cgnat_map_in);
 	int fr = bpf_map__fd(H.dp.skel->maps.cgnat_rsess);
 	enum { B = 8192 };
 	static struct cgnat_sess_key sk[B];
 	static struct cgnat_sess sv[B];
-	static struct cgnat_map_key mk[2 * B];
-	static struct cgnat_map mv[2 * B];
+	static struct cgnat_map_key mk[B], ik[B];
+	static struct cgnat_map mv[B], iv[B];
 	static struct cgnat_rsess_key rk[B];
 	static struct cgnat_rsess rv[B];
 	uint32_t i, j, c;
@@ -275,20 +278,20 @@ static int fill_sessions(uint32_t n, uint64_t expires_ns)
 			sv[j].ext_addr = H.addrs[id % 4];
 			sv[j].ext_port = htons(1024 + id / 4 % 60000);
 			sv[j].flags = CGNAT_SF_FIRST;
-			mk[2 * j] = (struct cgnat_map_key){ sk[j].int_addr,
+			mk[j] = (struct cgnat_map_key){ sk[j].int_addr,
 				sk[j].int_port, 17, CGNAT_DIR_OUT };
 			/* Sole, as the data plane makes a mapping with its
 			 * session, its bound covering it.
 			 */
-			mv[2 * j] = (struct cgnat_map){ .addr = sv[j].ext_addr,
+			mv[j] = (struct cgnat_map){ .addr = sv[j].ext_addr,
 				.port = sv[j].ext_port,
 				.epoch = CGNAT_EPOCH_SOLE,
 				.sole_tag = cgnat_sole_tag(sk[j].rem_addr,
 							   sk[j].rem_port),
 				.expires_ns = CGNAT_MAP_BOUND(expires_ns) };
-			mk[2 * j + 1] = (struct cgnat_map_key){ sv[j].ext_addr,
+			ik[j] = (struct cgnat_map_key){ sv[j].ext_addr,
 				sv[j].ext_port, 17, CGNAT_DIR_IN };
-			mv[2 * j + 1] = (struct cgnat_map){ .addr = sk[j].int_addr,
+			iv[j] = (struct cgnat_map){ .addr = sk[j].int_addr,
 				.port = sk[j].int_port };
 			rk[j] = (struct cgnat_rsess_key){ sv[j].ext_addr,
 				sk[j].rem_addr, sv[j].ext_port, sk[j].rem_port,
@@ -297,9 +300,10 @@ static int fill_sessions(uint32_t n, uint64_t expires_ns)
 				.int_addr = sk[j].int_addr,
 				.int_port = sk[j].int_port };
 		}
-		__u32 cs = c, cm = 2 * c, cr = c;
+		__u32 cs = c, cm = c, ci = c, cr = c;
 		if (bpf_map_update_batch(fs, sk, sv, &cs, NULL) ||
 		    bpf_map_update_batch(fm, mk, mv, &cm, NULL) ||
+		    bpf_map_update_batch(fi, ik, iv, &ci, NULL) ||
 		    bpf_map_update_batch(fr, rk, rv, &cr, NULL))
 			return -1;
 	}

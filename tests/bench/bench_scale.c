@@ -113,12 +113,13 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 {
 	int fs = bpf_map__fd(H.dp.skel->maps.cgnat_sessions);
 	int fm = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	int fi = bpf_map__fd(H.dp.skel->maps.cgnat_map_in);
 	int fr = bpf_map__fd(H.dp.skel->maps.cgnat_rsess);
 	enum { B = 8192 };
 	static struct cgnat_sess_key sk[B];
 	static struct cgnat_sess sv[B];
-	static struct cgnat_map_key mk[2 * B];
-	static struct cgnat_map mv[2 * B];
+	static struct cgnat_map_key mk[B], ik[B];
+	static struct cgnat_map mv[B], iv[B];
 	static struct cgnat_rsess_key rk[B];
 	static struct cgnat_rsess rv[B];
 	uint32_t i, j, c, nm;
@@ -184,19 +185,19 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 				mv[nm].sole_tag = cgnat_sole_tag(
 					sk[j].rem_addr, sk[j].rem_port);
 			}
-			nm++;
-			mk[nm] = (struct cgnat_map_key){ sv[j].ext_addr,
+			ik[nm] = (struct cgnat_map_key){ sv[j].ext_addr,
 				sv[j].ext_port, proto, CGNAT_DIR_IN };
-			mv[nm++] = (struct cgnat_map){ .addr = sk[j].int_addr,
+			iv[nm++] = (struct cgnat_map){ .addr = sk[j].int_addr,
 				.port = sk[j].int_port, .created_ns = now };
 			if (k > 1)
 				H.dp.v.ports[ai * CGNAT_NPROTO +
 				     (proto == 6 ? CGNAT_P_TCP : CGNAT_P_UDP)]
 				.w[port / 64] |= 1ull << (port % 64);
 		}
-		__u32 cs = c, cm = nm, cr = c;
+		__u32 cs = c, cm = nm, ci = nm, cr = c;
 		if (bpf_map_update_batch(fs, sk, sv, &cs, NULL) ||
 		    bpf_map_update_batch(fm, mk, mv, &cm, NULL) ||
+		    bpf_map_update_batch(fi, ik, iv, &ci, NULL) ||
 		    bpf_map_update_batch(fr, rk, rv, &cr, NULL)) {
 			fprintf(stderr, "fill at %u: %s\n", i, strerror(errno));
 			return -1;

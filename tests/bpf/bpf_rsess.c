@@ -162,7 +162,7 @@ static void test_udp_install_then_fast(void **st)
 	mk.addr = ext;
 	mk.port = htons(p);
 	assert_int_equal(bpf_map_delete_elem(
-				 bpf_map__fd(H.dp.skel->maps.cgnat_mappings),
+				 bpf_map__fd(H.dp.skel->maps.cgnat_map_in),
 				 &mk), 0);
 	r.opt_words = 2;
 	r.udp_nocsum = 1;

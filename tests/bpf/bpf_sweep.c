@@ -208,6 +208,7 @@ static void test_judge_rechecks(void **st)
 static void pcp_mark(uint16_t sport, uint16_t flags, uint32_t until_s)
 {
 	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_mappings);
+	int fi = bpf_map__fd(H.dp.skel->maps.cgnat_map_in);
 	struct cgnat_map_key ok = { .addr = pkt_ip(H1), .port = htons(sport),
 				    .proto = 17, .dir = CGNAT_DIR_OUT };
 	struct cgnat_map_key ik = { .proto = 17, .dir = CGNAT_DIR_IN };
@@ -216,10 +217,10 @@ static void pcp_mark(uint16_t sport, uint16_t flags, uint32_t until_s)
 	assert_int_equal(bpf_map_lookup_elem(fd, &ok, &ov), 0);
 	ik.addr = ov.addr;
 	ik.port = ov.port;
-	assert_int_equal(bpf_map_lookup_elem(fd, &ik, &iv), 0);
+	assert_int_equal(bpf_map_lookup_elem(fi, &ik, &iv), 0);
 	ov.flags = iv.flags = flags;
 	ov.pcp_until_s = iv.pcp_until_s = until_s;
-	assert_int_equal(bpf_map_update_elem(fd, &ik, &iv, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(fi, &ik, &iv, BPF_EXIST), 0);
 	assert_int_equal(bpf_map_update_elem(fd, &ok, &ov, BPF_EXIST), 0);
 }
 
@@ -348,7 +349,7 @@ static void test_sparse_reads(void **st)
 	sw->map_every = 1;	/* walk the mappings in this pass */
 	assert_int_equal(dp_sweep(&H.dp, &a), 0);
 	assert_int_equal(sw->st.entries[0], SPARSE);
-	assert_int_equal(sw->st.entries[1], 2 * SPARSE);
+	assert_int_equal(sw->st.entries[1], SPARSE);	/* outbound halves */
 	assert_int_equal(a.sessions_seen, SPARSE);
 	assert_int_equal(a.mappings_seen, SPARSE);
 	assert_true(sw->reads > 100);	/* one read of each: 2 */

@@ -284,10 +284,12 @@ struct cgnat_map {
  * wrote, whatever the configuration says now.
  */
 #define CGNAT_MAP_BOUND_SHIFT 32	/* the narrowest slot, ~4.3 s */
-/* Bumped when pinned values change meaning at the same layout (map
- * cgnat_state). 1: the bound slot codes above (issue 19).
+/* Bumped when pinned values change meaning at the same layout, or the
+ * layout changes (map cgnat_state; pins of another version are refused
+ * before the load). 1: the bound slot codes above (issue 19). 2: the
+ * inbound halves of the mappings in a table of their own (cgnat_map_in).
  */
-#define CGNAT_STATE_VERSION 1
+#define CGNAT_STATE_VERSION 2
 #define CGNAT_EXP_CODE_MASK 7ull
 
 static inline __u64 cgnat_map_bound(__u64 e)

@@ -237,24 +237,19 @@ static int state_refused(struct dp *dp, const char *dir, __u32 have)
 		       dir, have, CGNAT_STATE_VERSION, dir);
 }
 
-/* This build's state version into a new pin set; a reused one must have
- * it already.
+/* This build's state version into a new pin set (a reused one was
+ * checked before the load: pinned_state).
  */
-static int check_state(struct dp *dp, const char *dir)
+static int write_state(struct dp *dp)
 {
-	int fd = bpf_map__fd(dp->skel->maps.cgnat_state);
 	__u32 zero = 0, v = CGNAT_STATE_VERSION;
 
-	if (dp->fresh) {
-		if (bpf_map_update_elem(fd, &zero, &v, 0))
-			return dp_fail(dp, -errno, "write state version: %s",
-				       strerror(errno));
-		return 0;
-	}
-	if (bpf_map_lookup_elem(fd, &zero, &v))
-		return dp_fail(dp, -errno, "read state version: %s",
+	if (dp->fresh &&
+	    bpf_map_update_elem(bpf_map__fd(dp->skel->maps.cgnat_state), &zero,
+				&v, 0))
+		return dp_fail(dp, -errno, "write state version: %s",
 			       strerror(errno));
-	return v == CGNAT_STATE_VERSION ? 0 : state_refused(dp, dir, v);
+	return 0;
 }
 
 static void note_add(struct dp *dp, const char *fmt, ...)
@@ -338,6 +333,28 @@ static int move_grants(struct dp *dp, const char *dir)
 }
 
 /* Points every map at its pin path; notes whether they already exist. */
+/* The state version of the pins in 'dir': another one is refused
+ * before the load (libbpf would refuse some of a changed layout with a
+ * less helpful message, after pinning maps of this build beside them).
+ */
+static int pinned_state(struct dp *dp, const char *dir)
+{
+	__u32 zero = 0, v = 0;
+	char path[256];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "%s/cgnat_state", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return dp_fail(dp, -errno, "open %s: %s", path, strerror(errno));
+	rc = bpf_map_lookup_elem(fd, &zero, &v);
+	close(fd);
+	if (rc)
+		return dp_fail(dp, -errno, "read state version: %s",
+			       strerror(errno));
+	return v == CGNAT_STATE_VERSION ? 0 : state_refused(dp, dir, v);
+}
+
 static int set_pins(struct dp *dp, const char *dir)
 {
 	struct bpf_map *m;
@@ -382,6 +399,8 @@ static int set_pins(struct dp *dp, const char *dir)
 	/* Refused before the load pins anything of its own. */
 	if (!dp->fresh && !stated)
 		return state_refused(dp, dir, 0);
+	if (!dp->fresh)
+		return pinned_state(dp, dir);
 	return 0;
 }
 
@@ -527,7 +546,7 @@ int dp_open(struct dp *dp, const struct dp_opts *o)
 			strerror(-rc), o->pin_dir ? o->pin_dir : "-");
 		goto err;
 	}
-	rc = check_state(dp, o->pin_dir ? o->pin_dir : "-");
+	rc = write_state(dp);
 	if (!rc)
 		rc = map_views(dp);
 	if (!rc)

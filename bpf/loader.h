@@ -69,24 +69,14 @@ struct dp_views {
 #define DP_VIEWS 6	/* the mmapped maps above */
 
 /* A sweep in steps (bpf/sweep_run.c). */
-/* A lossy set of 8-byte mapping keys (sweep_run.c): two ways a slot
- * pair; a key found was added since the set was last emptied, a key
- * added may be forgotten (a later one takes its way).
- */
-struct dp_keyset {
-	__u64 *slot;
-	__u32 bits;		/* log2 of its slots */
-};
-
 struct dp_sweep {
 	int pass;		/* 0 idle; 1 sessions, 2 mappings, 3 reverse */
 	int more;		/* the pass's batch reads have not ended */
 	__u64 token;		/* batch position (a bucket index) */
 	struct cgnat_sweep_state st;	/* as cgnat_sweep_begin set it */
 	void *keys, *vals;	/* one batch read */
-	struct dp_keyset marked;	/* mappings marked this pass */
-	struct dp_keyset sole;	/* TCP mappings the last walk read sole */
-	__u64 marks_sole;	/* marks this pass left out for them */
+	__u64 *marked;		/* mappings marked this pass (sweep_run.c) */
+	__u32 marked_bits;	/* log2 of its slots */
 	struct cgnat_sweep_args a;	/* counts so far */
 	__u64 read;		/* entries read, all tables */
 	__u64 buckets;		/* hash buckets walked, all tables */

@@ -97,72 +97,52 @@ static int judge(struct dp *dp, __u32 op, __u32 n)
 	return t.retval ? dp_fail(dp, -EIO, "sweep judge refused %u", n) : 0;
 }
 
-/* 1 when mapping key mk is in set s (see loader.h); with 'add', puts
- * it in when it was not. Lossy is safe for both sets below: a key
- * forgotten is only marked again.
+/* Mappings marked in this pass, remembered so that each is marked about
+ * once rather than once per live TCP session (the batch read returns
+ * sessions in hash order, so a mapping's sessions rarely neighbour): a
+ * lossy two-way cache of map keys, emptied at every pass. Lossy is safe:
+ * a forgotten key is only marked again. A remembered one stays marked for
+ * the rest of the pass: a mark moves only to this epoch or to IN_USE,
+ * which pass 2 keeps too, and a mapping deleted and made again since is
+ * newer than the pass, which keeps it as well.
  */
-static int keyset_find(struct dp_keyset *s, const struct cgnat_map_key *mk,
-		       int add)
+static int mark_seen(struct dp_sweep *sw, const struct cgnat_map_key *mk)
 {
 	__u64 k, h, *slot;
 
-	if (!s->slot)
-		return 0;	/* not made yet: nothing in it */
-	memcpy(&k, mk, sizeof(k));	/* never 0: addr is a subscriber */
-	h = (k * 0x9e3779b97f4a7c15ull) >> (64 - s->bits);
-	slot = &s->slot[h & ~1ull];
+	memcpy(&k, mk, sizeof(k));	/* never 0: int_addr is a subscriber */
+	h = (k * 0x9e3779b97f4a7c15ull) >> (64 - sw->marked_bits);
+	slot = &sw->marked[h & ~1ull];
 	if (slot[0] == k || slot[1] == k)
 		return 1;
-	if (add) {
-		slot[1] = slot[0];
-		slot[0] = k;
-	}
+	slot[1] = slot[0];
+	slot[0] = k;
 	return 0;
 }
 
-/* Empties set s, made at first with one slot per 'per' sessions of the
- * table, 4096 to 2^max_bits slots.
+/* Sized from the session table: one slot per eight sessions (the pass's
+ * mappings are at most its TCP sessions), 4096 to 1M slots (8 MiB).
  */
-static int keyset_empty(struct dp *dp, struct dp_keyset *s, __u32 per,
-			__u32 max_bits)
+static int mark_cache(struct dp *dp)
 {
-	__u32 want = bpf_map__max_entries(dp->skel->maps.cgnat_sessions) / per;
+	__u32 want = bpf_map__max_entries(dp->skel->maps.cgnat_sessions) / 8;
+	struct dp_sweep *sw = &dp->sw;
 
-	if (!s->slot) {
-		s->bits = 12;
-		while (s->bits < max_bits && (1u << s->bits) < want)
-			s->bits++;
-		s->slot = calloc(1ull << s->bits, sizeof(__u64));
-		return s->slot ? 0 : -ENOMEM;
+	if (!sw->marked) {
+		sw->marked_bits = 12;
+		while (sw->marked_bits < 20 && (1u << sw->marked_bits) < want)
+			sw->marked_bits++;
+		sw->marked = calloc(1ull << sw->marked_bits, sizeof(__u64));
+		if (!sw->marked)
+			return -ENOMEM;
+		return 0;
 	}
-	memset(s->slot, 0, sizeof(__u64) << s->bits);
+	memset(sw->marked, 0, sizeof(__u64) << sw->marked_bits);
 	return 0;
 }
-
-/* Mappings marked in this pass (sw->marked), remembered so that each is
- * marked about once rather than once per live TCP session (the batch
- * read returns sessions in hash order, so a mapping's sessions rarely
- * neighbour): one slot per eight sessions, up to 1M (8 MiB), emptied at
- * every pass. A remembered one stays marked for the rest of the pass: a
- * mark moves only to this epoch or to IN_USE, which pass 2 keeps too,
- * and a mapping deleted and made again since is newer than the pass,
- * which keeps it as well.
- *
- * TCP mappings that the last walk read sole (sw->sole, filled by pass
- * 2, emptied as a walk's pass 2 starts): most TCP mappings carry one
- * connection, and a sole mapping needs no mark (the walk judges it by
- * its bound; its session takes it along). A mapping leaves the sole
- * regime only through IN_USE (a packet adding a session, PCP, HA), which
- * the next walk keeps whatever its marks, and only a walk's judge turns
- * IN_USE into an ordinary epoch; so until the next walk's pass 2 starts,
- * one read sole there needs no mark from its first session. One slot
- * per two sessions, up to 4M (32 MiB).
- */
-#define SWEEP_MARKED_BITS 20
-#define SWEEP_SOLE_BITS 22
 
 /* Expired sessions to the judge; the mappings of live TCP flows to be
- * marked, each about once per pass, but those the last walk read sole.
+ * marked, each about once per pass (mark_seen).
  */
 static int sort_sessions(struct dp *dp, __u32 n)
 {
@@ -197,12 +177,7 @@ static int sort_sessions(struct dp *dp, __u32 n)
 		    k[i].kind != CGNAT_SK_FLOW ||
 		    k[i].proto != IPPROTO_TCP)
 			continue;
-		if ((v[i].flags & CGNAT_SF_FIRST) &&
-		    keyset_find(&dp->sw.sole, &mk, 0)) {
-			dp->sw.marks_sole++;
-			continue;
-		}
-		if (keyset_find(&dp->sw.marked, &mk, 1))
+		if (mark_seen(&dp->sw, &mk))
 			continue;
 		l->map[m++] = mk;
 	}
@@ -210,8 +185,7 @@ static int sort_sessions(struct dp *dp, __u32 n)
 }
 
 /* Outbound halves that no live session has marked in this sweep and that
- * are older than it: the candidates for deletion. Live sole TCP ones,
- * which no judge sees in this walk, into sw->sole.
+ * are older than it: the candidates for deletion.
  */
 static int sort_mappings(struct dp *dp, __u32 n)
 {
@@ -229,9 +203,6 @@ static int sort_mappings(struct dp *dp, __u32 n)
 		     v[i].epoch == CGNAT_EPOCH_IN_USE ||
 		     !cgnat_map_live(&v[i], dp->sw.st.now)))
 			l->map[m++] = k[i];
-		else if (k[i].proto == IPPROTO_TCP &&
-			 v[i].epoch == CGNAT_EPOCH_SOLE)
-			keyset_find(&dp->sw.sole, &k[i], 1);
 	}
 	return judge(dp, CGNAT_SWEEP_MAPPING, m);
 }
@@ -320,7 +291,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 		if (!sw->keys || !sw->vals)
 			return dp_fail(dp, -ENOMEM, "sweep buffers");
 	}
-	if (keyset_empty(dp, &sw->marked, 8, SWEEP_MARKED_BITS))
+	if (mark_cache(dp))
 		return dp_fail(dp, -ENOMEM, "sweep mark cache");
 	rc = bpf_prog_test_run_opts(
 		bpf_program__fd(dp->skel->progs.cgnat_sweep_begin), &t);
@@ -333,7 +304,6 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->read = sw->buckets = sw->read_max_ns = 0;
 	sw->reads = sw->regrown = 0;
 	sw->rsess_walked = 0;
-	sw->marks_sole = 0;
 	sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->map_walk = sw->passes % dp_sweep_map_every(sw) == 0;
@@ -351,15 +321,8 @@ int dp_sweep_step(struct dp *dp)
 
 	if (sw->pass <= 0 || sw->pass >= PASS_END)
 		return 0;
-	if (!sw->more) {	/* the table's first read */
+	if (!sw->more)	/* the table's first read */
 		sw->chunk = pass_chunk(dp, sw->pass);
-		/* This walk refills it (sort_mappings). */
-		if (sw->pass == PASS_MAPPINGS &&
-		    keyset_empty(dp, &sw->sole, 2, SWEEP_SOLE_BITS)) {
-			sw->pass = 0;
-			return dp_fail(dp, -ENOMEM, "sweep sole set");
-		}
-	}
 	if (!sw->more && sw->st.entries[sw->pass - 1] == 0) {
 		rc = -ENOENT;	/* counted empty: nothing to walk */
 		walked = 0;
@@ -442,7 +405,6 @@ void dp_sweep_free(struct dp *dp)
 {
 	free(dp->sw.keys);
 	free(dp->sw.vals);
-	free(dp->sw.marked.slot);
-	free(dp->sw.sole.slot);
+	free(dp->sw.marked);
 	memset(&dp->sw, 0, sizeof(dp->sw));
 }

@@ -215,7 +215,6 @@ struct pass {
 	uint64_t reads;		/* batch reads */
 	uint64_t rsess_seen, rsess_deleted;
 	uint64_t maps_seen, maps_expired, maps_sole;
-	uint64_t marks_sole;	/* marks left out: mappings read sole */
 	int map_walk;		/* it walked the mappings */
 };
 
@@ -273,7 +272,6 @@ static int sweep_pass(struct dp *dp, uint64_t judge_ns, struct sweep_pace *sp,
 	p->maps_seen = dp->sw.a.mappings_seen;
 	p->maps_expired = dp->sw.a.mappings_expired;
 	p->maps_sole = dp->sw.a.mappings_sole;
-	p->marks_sole = dp->sw.marks_sole;
 	p->map_walk = dp->sw.map_walk;
 	if (sp) {
 		sweep_pace_end(sp, &dp->sw);
@@ -630,8 +628,6 @@ int main(int argc, char **argv)
 	       p1.cpu_s, p1.wall_s);
 	printf("%-52s %8.2f /%5.2f\n", "  the same walking the mappings: CPU/wall",
 	       pm.cpu_s, pm.wall_s);
-	printf("%-52s %14llu\n", "  marks it left out (TCP mappings read sole)",
-	       (unsigned long long)pm.marks_sole);
 	printf("%-52s %8.2f /%5.2f\n",
 	       "pass reading reverse entries for expired ones: CPU/wall",
 	       pf.cpu_s, pf.wall_s);
@@ -706,10 +702,8 @@ int main(int argc, char **argv)
 			p1.cpu_s, p1.wall_s, (unsigned long long)p1.read,
 			p1.step_max_ms);
 		fprintf(f, "  \"pass_walking_mappings\": {\"cpu_s\": %.3f, "
-			   "\"wall_s\": %.3f, \"entries\": %llu, "
-			   "\"marks_left_out\": %llu},\n",
-			pm.cpu_s, pm.wall_s, (unsigned long long)pm.read,
-			(unsigned long long)pm.marks_sole);
+			   "\"wall_s\": %.3f, \"entries\": %llu},\n",
+			pm.cpu_s, pm.wall_s, (unsigned long long)pm.read);
 		fprintf(f, "  \"pass_reverse_expired_only\": {\"cpu_s\": %.3f, "
 			   "\"wall_s\": %.3f, \"entries\": %llu},\n",
 			pf.cpu_s, pf.wall_s, (unsigned long long)pf.read);

@@ -536,91 +536,6 @@ static void test_sole_goes_with_session(void **st)
 	assert_int_equal(H.dp.v.subs[0].sessions, 0);
 }
 
-/* H1:sport -> dst:dport, an established TCP connection. */
-static void tcp_est(uint16_t sport, const char *dst, uint16_t dport)
-{
-	struct pkt_spec t = spec(6, H1, sport, dst, dport, H_INSIDE), r;
-	uint8_t out[512];
-	size_t olen;
-	uint32_t ext;
-	uint16_t p;
-
-	t.tcp_flags = 0x02;
-	p = xlate_out(&t, &ext);
-	r = spec(6, dst, dport, ip_str(ext, 0), p, H_OUTSIDE);
-	r.tcp_flags = 0x12;
-	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
-	t.tcp_flags = 0x10;
-	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
-}
-
-/* The TCP mapping of H1:sport is there, live, and says so. */
-static void tcp_map_live(uint16_t sport, struct cgnat_map *m)
-{
-	assert_int_equal(map_get_p(6, sport, m), 0);
-	assert_int_equal(m->state, CGNAT_MAP_LIVE);
-}
-
-/* A TCP mapping the last walk read sole gets no mark from its first
- * connection (sweep_run.c, sw->sole): it stays by its bound. One given a
- * second connection (IN_USE) is kept by the next walk whatever its
- * marks, and from then on its connections mark it: with only its first
- * one left (the second gone before that walk, or after it), it stays;
- * the walk after their first ones end takes both.
- */
-static void test_sole_marks(void **st)
-{
-	struct cgnat_sweep_args a;
-	struct cgnat_map m;
-	uint64_t soon = h_now_ns() + SEC_NS;
-
-	(void)st;
-	tcp_est(42000, S1, 443);
-	tcp_est(42001, S1, 443);
-	sweep_walk(10, 1);	/* the set is filled by this walk */
-	assert_int_equal(H.dp.sw.marks_sole, 0);
-	sweep_walk(10, 1);
-	assert_int_equal(H.dp.sw.marks_sole, 2);
-	tcp_map_live(42000, &m);
-	assert_int_equal(m.epoch, CGNAT_EPOCH_SOLE);
-
-	tcp_est(42000, S2, 443);	/* joined, and gone before the walk */
-	sess_set_expiry(6, 42000, S2, 443, soon);
-	tcp_est(42001, S2, 443);	/* joined, alive */
-	tcp_map_live(42000, &m);
-	assert_int_equal(m.epoch, CGNAT_EPOCH_IN_USE);
-	a = sweep_walk(10, 1);
-	assert_int_equal(a.sessions_expired, 1);
-	assert_int_equal(a.mappings_expired, 0);
-	assert_int_equal(H.dp.sw.marks_sole, 2);	/* read sole last walk */
-	tcp_map_live(42000, &m);
-	assert_int_equal(m.epoch, H.dp.sw.st.epoch);
-	tcp_map_live(42001, &m);
-	assert_int_equal(m.epoch, H.dp.sw.st.epoch);
-
-	sess_set_expiry(6, 42001, S2, 443, soon);
-	a = sweep_walk(10, 1);
-	assert_int_equal(a.sessions_expired, 1);
-	assert_int_equal(a.mappings_expired, 0);
-	assert_int_equal(H.dp.sw.marks_sole, 0);	/* both marked */
-	tcp_map_live(42000, &m);
-	tcp_map_live(42001, &m);
-	a = sweep_walk(10, 1);	/* marked, so not read sole: marked again */
-	assert_int_equal(a.mappings_expired, 0);
-	assert_int_equal(H.dp.sw.marks_sole, 0);
-	tcp_map_live(42000, &m);
-	tcp_map_live(42001, &m);
-
-	sess_set_expiry(6, 42000, S1, 443, soon);
-	sess_set_expiry(6, 42001, S1, 443, soon);
-	a = sweep_walk(10, 1);
-	assert_int_equal(a.sessions_expired, 2);
-	assert_int_equal(a.mappings_expired, 2);
-	assert_int_equal(a.mappings_sole, 0);
-	assert_int_not_equal(map_get_p(6, 42000, &m), 0);
-	assert_int_not_equal(map_get_p(6, 42001, &m), 0);
-}
-
 /* What the sole rule must not take. A mapping given a second session
  * (any packet that adds one exchanges the mark) stays while that one
  * lives, its first session gone; the walk takes it after. And a sole
@@ -772,8 +687,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pcp_mapping, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_marks, sweep_setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sole_marks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_reads, sweep_setup,
 						teardown),

@@ -332,7 +332,6 @@ static int move_grants(struct dp *dp, const char *dir)
 	return rc;
 }
 
-/* Points every map at its pin path; notes whether they already exist. */
 /* The state version of the pins in 'dir': another one is refused
  * before the load (libbpf would refuse some of a changed layout with a
  * less helpful message, after pinning maps of this build beside them).
@@ -355,6 +354,7 @@ static int pinned_state(struct dp *dp, const char *dir)
 	return v == CGNAT_STATE_VERSION ? 0 : state_refused(dp, dir, v);
 }
 
+/* Points every map at its pin path; notes whether they already exist. */
 static int set_pins(struct dp *dp, const char *dir)
 {
 	struct bpf_map *m;

@@ -533,9 +533,10 @@ static void test_pins_upgrade(void **st)
 }
 
 /* Pins whose values mean something else than this build's: from a
- * build before the state version (no cgnat_state) or with another one.
- * Refused before anything is loaded or pinned, with the cold start
- * named; this build's own pins are reused.
+ * build before the state version (no cgnat_state) or with another one
+ * (1: both halves of the mappings in one table). Refused before
+ * anything is loaded or pinned, with the cold start named; this build's
+ * own pins are reused.
  */
 static void test_pins_state(void **st)
 {
@@ -574,6 +575,21 @@ static void test_pins_state(void **st)
 	snprintf(path, sizeof(path), "incompatible version (state version %u",
 		 CGNAT_STATE_VERSION + 1);
 	assert_non_null(strstr(d.err, path));
+
+	/* Pins of the one-table mappings (state version 1, no
+	 * cgnat_map_in): refused before the load, which would have made
+	 * and pinned that table.
+	 */
+	snprintf(path, sizeof(path), "%s/cgnat_state", pin_dir);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	v = 1;
+	assert_int_equal(bpf_map_update_elem(fd, &zero, &v, 0), 0);
+	close(fd);
+	unpin("cgnat_map_in", path, sizeof(path));
+	assert_int_equal(dp_open(&d, &o), -EPROTO);
+	assert_non_null(strstr(d.err, "incompatible version (state version 1"));
+	assert_int_not_equal(stat(path, &sb), 0);
 
 	assert_int_equal(dp_unpin(pin_dir, 1), 0);
 	assert_int_equal(dp_open(&d, &o), 0);

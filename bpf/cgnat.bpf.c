@@ -308,7 +308,7 @@ __noinline int inside(struct xdp_md *ctx)
 /* An inbound packet with a mapping but no live session: filtering. */
 static __always_inline struct cgnat_sess *
 outside_new_sess(struct pkt *p, const struct cgnat_sess_key *k,
-		 const struct cgnat_map *m, __u64 now,
+		 const struct cgnat_map_in *m, __u64 now,
 		 const struct cgnat_cfg *cfg, int *err)
 {
 	__u32 idx = m->sub_idx;
@@ -338,7 +338,7 @@ static __noinline int outside(struct xdp_md *ctx)
 	struct cgnat_sess_key k;
 	struct cgnat_nh *nh;
 	struct cgnat_sess *s;
-	struct cgnat_map *m;
+	struct cgnat_map_in *m;
 	struct xlate x = {};
 	struct pkt p = {};
 	__u64 now, exp;

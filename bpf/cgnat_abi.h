@@ -272,6 +272,20 @@ struct cgnat_map {
 	__u64 expires_ns;	/* OUT half: bound of its sessions' expiries */
 };
 
+/* The inbound half of a mapping (map cgnat_map_in, keyed by the
+ * external endpoint): what an inbound packet needs, written with the
+ * outbound half (and its PCP flags and lifetime whenever PCP changes
+ * the outbound half's). 16 bytes: the table holds one per mapping.
+ */
+struct cgnat_map_in {
+	__be32 addr;		/* the internal endpoint */
+	__be16 port;
+	__u16 flags;		/* CGNAT_MAP_PCP*, as the outbound half's */
+	__u32 sub_idx;
+	__u32 pcp_until_s;	/* CGNAT_MAP_PCP: as the outbound half's */
+};
+_Static_assert(sizeof(struct cgnat_map_in) == 16, "map_in layout");
+
 /* Bound slots. A session expiry's low 3 bits (nanoseconds nobody
  * reads) say how wide the slot of its mapping's bound is: 2^(32 + code)
  * ns, from 4.3 s (code 0) to 34 s (code 3), the widest no more than an
@@ -325,11 +339,12 @@ static inline int cgnat_map_pcp_live(const struct cgnat_map *m, __u64 now_ns)
 	       (__u64)m->pcp_until_s * 1000000000ull > now_ns;
 }
 
-/* 1 while mapping half m admits every remote (a live PCP MAP). */
-static inline int cgnat_map_pcp_admits(const struct cgnat_map *m,
+/* 1 while inbound half m admits every remote (a live PCP MAP). */
+static inline int cgnat_map_pcp_admits(const struct cgnat_map_in *m,
 				       __u64 now_ns)
 {
-	return (m->flags & CGNAT_MAP_PCP_IN) && cgnat_map_pcp_live(m, now_ns);
+	return (m->flags & CGNAT_MAP_PCP_IN) && (m->flags & CGNAT_MAP_PCP) &&
+	       (__u64)m->pcp_until_s * 1000000000ull > now_ns;
 }
 
 /* 1 while OUT half m may still translate at now_ns: a session may be live

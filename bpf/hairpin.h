@@ -28,7 +28,7 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 				    .proto = p->proto, .dir = CGNAT_DIR_IN };
 	struct cgnat_sess_key k;
 	struct cgnat_sess *s;
-	struct cgnat_map *m;
+	struct cgnat_map_in *m;
 	__u64 exp;
 	int err;
 

@@ -53,7 +53,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct cgnat_map_key);
-	__type(value, struct cgnat_map);
+	__type(value, struct cgnat_map_in);
 } cgnat_map_in SEC(".maps");
 
 /* Subscriber address -> index into cgnat_subs. */

@@ -283,8 +283,8 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
 {
 	struct cgnat_map_key ik = { .addr = ov->addr, .port = ov->port,
 				    .proto = ok->proto, .dir = CGNAT_DIR_IN };
-	struct cgnat_map iv = { .addr = ok->addr, .port = ok->port,
-				.sub_idx = ov->sub_idx, .created_ns = now };
+	struct cgnat_map_in iv = { .addr = ok->addr, .port = ok->port,
+				   .sub_idx = ov->sub_idx };
 	struct cgnat_map *m;
 	long rc;
 

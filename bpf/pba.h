@@ -198,7 +198,7 @@ static long pba_reclaim_one(__u32 i, struct pba_rc *c)
 	struct cgnat_cfg *cfg = cfg_get();
 	struct cgnat_portmap *pm;
 	struct cgnat_sub *sub;
-	struct cgnat_map *m;
+	struct cgnat_map_in *m;
 	__u32 id, words, key, w, bit;
 
 	if (c->found || c->lookups >= PBA_RECLAIM_LOOKUPS || !cfg ||

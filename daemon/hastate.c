@@ -368,7 +368,8 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 				   .proto = r->proto,
 				   .dir = CGNAT_DIR_OUT};
 	struct cgnat_map_key ik = {.proto = r->proto, .dir = CGNAT_DIR_IN};
-	struct cgnat_map ov, iv;
+	struct cgnat_map ov;
+	struct cgnat_map_in iv;
 	__u32 idx;
 	int rc;
 
@@ -415,7 +416,6 @@ static int apply_map(struct dp *dp, const struct hs_map *r, int del,
 	iv.addr = r->int_addr;
 	iv.port = r->int_port;
 	iv.sub_idx = idx;
-	iv.created_ns = ov.created_ns;
 	iv.flags = ov.flags;
 	iv.pcp_until_s = ov.pcp_until_s;
 	ik.addr = r->ext_addr;

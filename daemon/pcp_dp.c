@@ -278,7 +278,8 @@ static int insert(struct dp *dp, const struct pcp_dp_req *q, __u32 idx,
 				   .port = gr->ext_port,
 				   .proto = q->proto,
 				   .dir = CGNAT_DIR_IN};
-	struct cgnat_map ov, iv;
+	struct cgnat_map ov;
+	struct cgnat_map_in iv;
 
 	memset(&ov, 0, sizeof(ov));
 	ov.addr = gr->ext_addr;
@@ -289,11 +290,12 @@ static int insert(struct dp *dp, const struct pcp_dp_req *q, __u32 idx,
 	ov.epoch = CGNAT_EPOCH_IN_USE;
 	ov.pcp_until_s = q->until_s;
 	ov.created_ns = cgnat_clock_ns(CLOCK_MONOTONIC);
-	iv = ov;
+	memset(&iv, 0, sizeof(iv));
 	iv.addr = q->sub;
 	iv.port = q->int_port;
-	iv.state = 0;
-	iv.epoch = 0;
+	iv.flags = ov.flags;
+	iv.sub_idx = idx;
+	iv.pcp_until_s = ov.pcp_until_s;
 	if (bpf_map_update_elem(fi, &ik, &iv, BPF_NOEXIST))
 		return -errno;
 	if (bpf_map_update_elem(fm, &ok, &ov, BPF_NOEXIST)) {
@@ -316,7 +318,8 @@ static int adopt(struct dp *dp, const struct pcp_dp_req *q,
 				   .proto = q->proto,
 				   .dir = CGNAT_DIR_OUT};
 	struct cgnat_map_key ik = {.proto = q->proto, .dir = CGNAT_DIR_IN};
-	struct cgnat_map ov, iv;
+	struct cgnat_map ov;
+	struct cgnat_map_in iv;
 	__u32 until = q->until_s;
 
 	if (bpf_map_lookup_elem(fm, &ok, &ov) || ov.state != CGNAT_MAP_LIVE)
@@ -470,7 +473,8 @@ int pcp_dp_set_until(struct dp *dp, __be32 sub, __be16 int_port, __u8 proto,
 				   .proto = proto,
 				   .dir = CGNAT_DIR_OUT};
 	struct cgnat_map_key ik = {.proto = proto, .dir = CGNAT_DIR_IN};
-	struct cgnat_map ov, iv;
+	struct cgnat_map ov;
+	struct cgnat_map_in iv;
 
 	if (bpf_map_lookup_elem(fm, &ok, &ov) || !(ov.flags & CGNAT_MAP_PCP))
 		return -ENOENT;

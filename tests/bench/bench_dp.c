@@ -180,7 +180,8 @@ static int load_bench(struct bench_xdp_bpf **out)
 					     H.dp.skel->maps.cgnat_sessions)) ||
 	    bpf_map__set_max_entries(b->maps.bench_floor_map,
 				     bpf_map__max_entries(
-					     H.dp.skel->maps.cgnat_mappings) +
+					     H.dp.skel->maps.cgnat_mappings)) ||
+	    bpf_map__set_max_entries(b->maps.bench_floor_map_in,
 				     bpf_map__max_entries(
 					     H.dp.skel->maps.cgnat_map_in)))
 		goto err;
@@ -257,7 +258,8 @@ static int fill_sessions(uint32_t n, uint64_t expires_ns)
 	static struct cgnat_sess_key sk[B];
 	static struct cgnat_sess sv[B];
 	static struct cgnat_map_key mk[B], ik[B];
-	static struct cgnat_map mv[B], iv[B];
+	static struct cgnat_map mv[B];
+	static struct cgnat_map_in iv[B];
 	static struct cgnat_rsess_key rk[B];
 	static struct cgnat_rsess rv[B];
 	uint32_t i, j, c;
@@ -291,7 +293,7 @@ static int fill_sessions(uint32_t n, uint64_t expires_ns)
 				.expires_ns = CGNAT_MAP_BOUND(expires_ns) };
 			ik[j] = (struct cgnat_map_key){ sv[j].ext_addr,
 				sv[j].ext_port, 17, CGNAT_DIR_IN };
-			iv[j] = (struct cgnat_map){ .addr = sk[j].int_addr,
+			iv[j] = (struct cgnat_map_in){ .addr = sk[j].int_addr,
 				.port = sk[j].int_port };
 			rk[j] = (struct cgnat_rsess_key){ sv[j].ext_addr,
 				sk[j].rem_addr, sv[j].ext_port, sk[j].rem_port,

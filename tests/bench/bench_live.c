@@ -196,8 +196,10 @@ static int attach_fwd(int ifindex, const char *dir, const char *to,
 	f->rodata->fwd_ifindex = v.ifindex;
 	f->rodata->fwd_reverse = reverse;
 	f->rodata->fwd_pair = state == 2;
-	if (state != 2 || reverse)
+	if (state != 2 || reverse) {
 		bpf_map__set_max_entries(f->maps.fwd_maps, 1);
+		bpf_map__set_max_entries(f->maps.fwd_maps_in, 1);
+	}
 	bpf_program__set_autoload(state ? f->progs.fwd : f->progs.fwd_state,
 				  false);
 	if (state) {

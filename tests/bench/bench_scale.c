@@ -119,7 +119,8 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 	static struct cgnat_sess_key sk[B];
 	static struct cgnat_sess sv[B];
 	static struct cgnat_map_key mk[B], ik[B];
-	static struct cgnat_map mv[B], iv[B];
+	static struct cgnat_map mv[B];
+	static struct cgnat_map_in iv[B];
 	static struct cgnat_rsess_key rk[B];
 	static struct cgnat_rsess rv[B];
 	uint32_t i, j, c, nm;
@@ -187,8 +188,9 @@ static int fill(uint32_t n, uint32_t k, uint64_t now)
 			}
 			ik[nm] = (struct cgnat_map_key){ sv[j].ext_addr,
 				sv[j].ext_port, proto, CGNAT_DIR_IN };
-			iv[nm++] = (struct cgnat_map){ .addr = sk[j].int_addr,
-				.port = sk[j].int_port, .created_ns = now };
+			iv[nm++] = (struct cgnat_map_in){
+				.addr = sk[j].int_addr,
+				.port = sk[j].int_port };
 			if (k > 1)
 				H.dp.v.ports[ai * CGNAT_NPROTO +
 				     (proto == 6 ? CGNAT_P_TCP : CGNAT_P_UDP)]

@@ -90,13 +90,20 @@ struct {
 	__type(value, struct cgnat_map);
 } bench_floor_map SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct cgnat_map_key);
+	__type(value, struct cgnat_map_in);
+} bench_floor_map_in SEC(".maps");
+
 #define FLOOR_IN_SLOTS (64 << 16)	/* 64 addresses x 65536 ports */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FLOOR_IN_SLOTS);
 	__type(key, __u32);
-	__type(value, struct cgnat_map);
+	__type(value, struct cgnat_map_in);
 } bench_floor_in SEC(".maps");
 
 /* pair: 0 none, 1 both halves hashed, 2 the external half in an array. */
@@ -111,6 +118,7 @@ static __always_inline int floor_new(struct xdp_md *ctx, int pair)
 	struct cgnat_sess sv = {};
 	struct cgnat_map_key mk = { .dir = CGNAT_DIR_OUT };
 	struct cgnat_map mv = {};
+	struct cgnat_map_in iv = {};
 	__u32 zero = 0;
 	struct bench_tmpl *t = bpf_map_lookup_elem(&bench_tmpl, &zero);
 
@@ -127,25 +135,28 @@ static __always_inline int floor_new(struct xdp_md *ctx, int pair)
 			return XDP_ABORTED;
 		mv.addr = ip->saddr ^ bpf_htonl(0xab000000);
 		mv.port = ports[0];
-		if (bpf_map_update_elem(&bench_floor_map, &mk, &mv,
-					BPF_NOEXIST))
-			return XDP_ABORTED;
-		mk.addr = mv.addr;	/* the external endpoint */
+		iv.addr = ip->saddr;
+		iv.port = ports[0];
+		mk.addr = mv.addr;	/* the external endpoint, first */
 		mk.dir = CGNAT_DIR_IN;
-		mv.addr = ip->saddr;
 		if (pair == 2) {
 			__u32 slot = (bpf_ntohl(mk.addr) * 2654435761u >> 26)
 					     << 16 | bpf_ntohs(mk.port);
-			struct cgnat_map *in =
+			struct cgnat_map_in *in =
 				bpf_map_lookup_elem(&bench_floor_in, &slot);
 
 			if (!in)
 				return XDP_ABORTED;
-			*in = mv;
-		} else if (bpf_map_update_elem(&bench_floor_map, &mk, &mv,
+			*in = iv;
+		} else if (bpf_map_update_elem(&bench_floor_map_in, &mk, &iv,
 					       BPF_NOEXIST)) {
 			return XDP_ABORTED;
 		}
+		mk.addr = ip->saddr;
+		mk.dir = CGNAT_DIR_OUT;
+		if (bpf_map_update_elem(&bench_floor_map, &mk, &mv,
+					BPF_NOEXIST))
+			return XDP_ABORTED;
 	}
 	sv.expires_ns = 1;
 	if (bpf_map_update_elem(&bench_floor_sess, &k, &sv, BPF_NOEXIST))

@@ -15,8 +15,9 @@
  * With fwd_pair (fwd_state3), a subscriber's packet that inserts a flow
  * also does what an EIM NAT's new mapping does in its tables: a lookup
  * of the internal endpoint that misses, its insert and the insert of the
- * external endpoint (a mapping pair, in a table twice as large, as
- * cgnat's). The floor of a new mapping in kernel hash tables.
+ * external endpoint (a mapping pair, each half in a table of its own as
+ * large as the flows', as cgnat's). The floor of a new mapping in kernel
+ * hash tables.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -53,7 +54,7 @@ struct {
 	__type(value, struct flow_val);
 } fwd_flows SEC(".maps");
 
-/* As cgnat's mapping key and value: 8 and 40 bytes. */
+/* As cgnat's mapping key and halves' values: 8, 40 and 16 bytes. */
 struct map_key {
 	__be32 addr;
 	__be16 port;
@@ -68,12 +69,26 @@ struct map_val {
 	__u64 rest[4];
 };
 
+struct map_in_val {
+	__be32 addr;
+	__be16 port;
+	__u16 pad;
+	__u32 rest[2];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2097152);
+	__uint(max_entries, 1048576);
 	__type(key, struct map_key);
 	__type(value, struct map_val);
 } fwd_maps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1048576);
+	__type(key, struct map_key);
+	__type(value, struct map_in_val);
+} fwd_maps_in SEC(".maps");
 
 __u64 fwd_misses;
 
@@ -117,14 +132,16 @@ static __always_inline int new_pair(const struct flow_key *f)
 	};
 	struct map_val v = {.addr = f->sub_addr ^ bpf_htonl(0xab000000),
 			    .port = f->sub_port};
+	struct map_in_val iv = {.addr = f->sub_addr, .port = f->sub_port};
 
 	if (bpf_map_lookup_elem(&fwd_maps, &k))
 		return 0;
-	if (bpf_map_update_elem(&fwd_maps, &k, &v, BPF_NOEXIST))
-		return -1;
-	k.addr = v.addr;	/* the external endpoint */
+	k.addr = v.addr;	/* the external endpoint: inserted first */
 	k.dir = 1;
-	v.addr = f->sub_addr;
+	if (bpf_map_update_elem(&fwd_maps_in, &k, &iv, BPF_NOEXIST))
+		return -1;
+	k.addr = f->sub_addr;
+	k.dir = 0;
 	return bpf_map_update_elem(&fwd_maps, &k, &v, BPF_NOEXIST) ? -1 : 0;
 }
 

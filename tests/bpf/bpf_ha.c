@@ -284,7 +284,8 @@ static void test_pcp_mapping_synced(void **st)
 	int fi = bpf_map__fd(H.dp.skel->maps.cgnat_map_in);
 	struct cgnat_map_key ik = {.proto = 17, .dir = CGNAT_DIR_IN};
 	__u32 until = h_now_ns() / 1000000000ull + 500, ext, t_sync, t_apply;
-	struct cgnat_map m, im;
+	struct cgnat_map_in im;
+	struct cgnat_map m;
 
 	(void)st;
 	xlate_out(&u, &ext);

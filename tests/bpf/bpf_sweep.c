@@ -212,7 +212,8 @@ static void pcp_mark(uint16_t sport, uint16_t flags, uint32_t until_s)
 	struct cgnat_map_key ok = { .addr = pkt_ip(H1), .port = htons(sport),
 				    .proto = 17, .dir = CGNAT_DIR_OUT };
 	struct cgnat_map_key ik = { .proto = 17, .dir = CGNAT_DIR_IN };
-	struct cgnat_map ov, iv;
+	struct cgnat_map_in iv;
+	struct cgnat_map ov;
 
 	assert_int_equal(bpf_map_lookup_elem(fd, &ok, &ov), 0);
 	ik.addr = ov.addr;

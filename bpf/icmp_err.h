@@ -186,23 +186,21 @@ icmp_err_flow(__u8 proto, __u32 dir, __be32 a, __be16 ap, __be32 rem,
 	struct cgnat_sess *s;
 	struct cgnat_map *m;
 
-	if (dir == CGNAT_DIR_IN) {
+	if (dir == CGNAT_DIR_IN) {	/* sessions are keyed inside */
 		mi = bpf_map_lookup_elem(&cgnat_map_in, &mk);
 		if (!mi)
 			return 0;
 		*oa = mi->addr;
 		*op = mi->port;
+		nat_key(&sk, proto, mi->addr, mi->port, rem, rp);
 	} else {
 		m = bpf_map_lookup_elem(&cgnat_mappings, &mk);
 		if (!m)
 			return 0;
 		*oa = m->addr;
 		*op = m->port;
-	}
-	if (dir == CGNAT_DIR_IN)	/* sessions are keyed inside */
-		nat_key(&sk, proto, *oa, *op, rem, rp);
-	else
 		nat_key(&sk, proto, a, ap, rem, rp);
+	}
 	s = bpf_map_lookup_elem(&cgnat_sessions, &sk);
 	return s && s->expires_ns > now ? s : 0;
 }

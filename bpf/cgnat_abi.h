@@ -332,19 +332,27 @@ static inline __u64 cgnat_exp_make(__u64 raw, __u64 timeout_ns)
 	return ((raw + CGNAT_EXP_CODE_MASK) & ~CGNAT_EXP_CODE_MASK) | code;
 }
 
-/* 1 while mapping half m holds a PCP lifetime at time now_ns. */
+/* 1 while a half with these flags and PCP end holds a PCP lifetime at
+ * time now_ns (both halves carry them).
+ */
+static inline int cgnat_pcp_held(__u16 flags, __u32 until_s, __u64 now_ns)
+{
+	return (flags & CGNAT_MAP_PCP) &&
+	       (__u64)until_s * 1000000000ull > now_ns;
+}
+
+/* 1 while outbound half m holds a PCP lifetime at time now_ns. */
 static inline int cgnat_map_pcp_live(const struct cgnat_map *m, __u64 now_ns)
 {
-	return (m->flags & CGNAT_MAP_PCP) &&
-	       (__u64)m->pcp_until_s * 1000000000ull > now_ns;
+	return cgnat_pcp_held(m->flags, m->pcp_until_s, now_ns);
 }
 
 /* 1 while inbound half m admits every remote (a live PCP MAP). */
 static inline int cgnat_map_pcp_admits(const struct cgnat_map_in *m,
 				       __u64 now_ns)
 {
-	return (m->flags & CGNAT_MAP_PCP_IN) && (m->flags & CGNAT_MAP_PCP) &&
-	       (__u64)m->pcp_until_s * 1000000000ull > now_ns;
+	return (m->flags & CGNAT_MAP_PCP_IN) &&
+	       cgnat_pcp_held(m->flags, m->pcp_until_s, now_ns);
 }
 
 /* 1 while OUT half m may still translate at now_ns: a session may be live

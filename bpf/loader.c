@@ -354,13 +354,37 @@ static int pinned_state(struct dp *dp, const char *dir)
 	return v == CGNAT_STATE_VERSION ? 0 : state_refused(dp, dir, v);
 }
 
+/* Refuses pins of another state version before set_pins() touches any
+ * (it unlinks those it makes afresh): a refused start leaves every pin
+ * as it was. Pins without cgnat_state are of a build before it (0).
+ */
+static int pins_refused(struct dp *dp, const char *dir)
+{
+	struct bpf_map *m;
+	char path[256];
+	struct stat st;
+	int any = 0;
+
+	bpf_object__for_each_map(m, dp->skel->obj) {
+		if (strchr(bpf_map__name(m), '.'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		if (!pin_replaced(m, path) && !stat(path, &st))
+			any = 1;
+	}
+	snprintf(path, sizeof(path), "%s/cgnat_state", dir);
+	if (!stat(path, &st))
+		return pinned_state(dp, dir);
+	return any ? state_refused(dp, dir, 0) : 0;
+}
+
 /* Points every map at its pin path; notes whether they already exist. */
 static int set_pins(struct dp *dp, const char *dir)
 {
 	struct bpf_map *m;
 	char path[256];
 	struct stat st;
-	int stated = 0;
+	int rc;
 
 	dp->fresh = 1;
 	if (!dir)
@@ -369,6 +393,9 @@ static int set_pins(struct dp *dp, const char *dir)
 		return -EPERM;
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return dp_fail(dp, -errno, "create %s: %s", dir, strerror(errno));
+	rc = pins_refused(dp, dir);
+	if (rc)
+		return rc;
 	bpf_object__for_each_map(m, dp->skel->obj) {
 		if (strchr(bpf_map__name(m), '.'))
 			continue;	/* .rodata, .bss: not shared */
@@ -385,7 +412,6 @@ static int set_pins(struct dp *dp, const char *dir)
 		}
 		if (!stat(path, &st)) {
 			dp->fresh = 0;
-			stated |= !strcmp(bpf_map__name(m), "cgnat_state");
 			/* The kernel adds BPF_F_RDONLY_PROG to every devmap;
 			 * libbpf 1.1 then finds the pin incompatible.
 			 */
@@ -396,11 +422,6 @@ static int set_pins(struct dp *dp, const char *dir)
 		if (bpf_map__set_pin_path(m, path))
 			return dp_fail(dp, -EINVAL, "pin path %s", path);
 	}
-	/* Refused before the load pins anything of its own. */
-	if (!dp->fresh && !stated)
-		return state_refused(dp, dir, 0);
-	if (!dp->fresh)
-		return pinned_state(dp, dir);
 	return 0;
 }
 

@@ -532,16 +532,34 @@ static void test_pins_upgrade(void **st)
 	dp_close(&d);
 }
 
+/* The id of the map pinned as 'name', 0 when none is. */
+static __u32 pin_id(const char *name)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
+	close(fd);
+	return info.id;
+}
+
 /* Pins whose values mean something else than this build's: from a
  * build before the state version (no cgnat_state) or with another one
  * (1: both halves of the mappings in one table). Refused before
- * anything is loaded or pinned, with the cold start named; this build's
- * own pins are reused.
+ * anything is loaded, pinned or unpinned (not even the maps a load
+ * makes afresh), with the cold start named; this build's own pins are
+ * reused.
  */
 static void test_pins_state(void **st)
 {
 	struct dp_opts o = H.o;
-	__u32 zero = 0, v = 0;
+	__u32 zero = 0, v = 0, rsess, nh;
 	char path[128];
 	struct stat sb;
 	struct dp d;
@@ -558,12 +576,18 @@ static void test_pins_state(void **st)
 	assert_int_equal(dp_open(&d, &o), 0);
 	assert_false(d.fresh);
 	dp_close(&d);
+	rsess = pin_id("cgnat_rsess");
+	nh = pin_id("cgnat_nh_dst");
+	assert_int_not_equal(rsess, 0);
+	assert_int_not_equal(nh, 0);
 
 	unpin("cgnat_state", path, sizeof(path));
 	assert_int_equal(dp_open(&d, &o), -EPROTO);
 	assert_non_null(strstr(d.err, "incompatible version (state version 0"));
 	assert_non_null(strstr(d.err, "--detach"));
 	assert_int_not_equal(stat(path, &sb), 0);
+	assert_int_equal(pin_id("cgnat_rsess"), rsess);
+	assert_int_equal(pin_id("cgnat_nh_dst"), nh);
 
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cgnat_state", 4, 4, 1, NULL);
 	assert_true(fd >= 0);
@@ -575,6 +599,8 @@ static void test_pins_state(void **st)
 	snprintf(path, sizeof(path), "incompatible version (state version %u",
 		 CGNAT_STATE_VERSION + 1);
 	assert_non_null(strstr(d.err, path));
+	assert_int_equal(pin_id("cgnat_rsess"), rsess);
+	assert_int_equal(pin_id("cgnat_nh_dst"), nh);
 
 	/* Pins of the one-table mappings (state version 1, no
 	 * cgnat_map_in): refused before the load, which would have made
@@ -590,6 +616,7 @@ static void test_pins_state(void **st)
 	assert_int_equal(dp_open(&d, &o), -EPROTO);
 	assert_non_null(strstr(d.err, "incompatible version (state version 1"));
 	assert_int_not_equal(stat(path, &sb), 0);
+	assert_int_equal(pin_id("cgnat_rsess"), rsess);
 
 	assert_int_equal(dp_unpin(pin_dir, 1), 0);
 	assert_int_equal(dp_open(&d, &o), 0);

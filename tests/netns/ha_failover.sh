@@ -17,6 +17,8 @@
 # row is in the log; every captured external ip:port:time resolves on
 # both boxes to its true sender, and no port was seen from two
 # subscribers.
+# HA_BIN_A=DIR runs box A's cgnatd and cgnatctl from DIR (another build):
+# a pair of two builds, as during an upgrade (docs/operations.md).
 set -u
 . "$(dirname "$0")/lib.sh"
 NS_NATB=${TB}natb
@@ -42,6 +44,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 in_natb() { nsenter --net=/var/run/netns/"$NS_NATB" "$@"; }
+bin_of() { if [ "$1" = a ]; then echo "${HA_BIN_A:-$BIN}"; else echo "$BIN"; fi; }
 in_sw() { nsenter --net=/var/run/netns/"$NS_SW" "$@"; }
 bail() {
 	fail "$1"
@@ -111,8 +114,9 @@ setup() {
 # keepalived.conf for box $1 (a|b): VRRP on the sync link, the traffic
 # links tracked, the role and eligibility through cgnatctl.
 ka_conf() {
-	local n=$1 prio=150 run=$A_TMP/run
+	local n=$1 prio=150 run=$A_TMP/run bin
 	[ "$n" = b ] && prio=100 run=$B_TMP/run
+	bin=$(bin_of "$n")
 	cat <<EOF
 global_defs {
 	vrrp_version 3
@@ -122,7 +126,7 @@ global_defs {
 	vrrp_garp_master_refresh 0
 }
 vrrp_script cgnat_ready {
-	script "$BIN/cgnatctl --run-dir $run ha ready"
+	script "$bin/cgnatctl --run-dir $run ha ready"
 	interval 1
 	fall 1
 	rise 1
@@ -145,9 +149,9 @@ vrrp_instance cgnat {
 		100.64.0.1/10 dev in0
 		192.0.2.1/24 dev out0
 	}
-	notify_master "$BIN/cgnatctl --run-dir $run ha active"
-	notify_backup "$BIN/cgnatctl --run-dir $run ha standby"
-	notify_fault "$BIN/cgnatctl --run-dir $run ha standby"
+	notify_master "$bin/cgnatctl --run-dir $run ha active"
+	notify_backup "$bin/cgnatctl --run-dir $run ha standby"
+	notify_fault "$bin/cgnatctl --run-dir $run ha standby"
 }
 EOF
 }
@@ -165,7 +169,7 @@ start_ka() {	# start_ka a|b
 start_cgnatd() {	# start_cgnatd a|b
 	local n=$1 dir=$A_TMP ns=$NS_NAT pin=$PIN pid
 	[ "$n" = b ] && dir=$B_TMP ns=$NS_NATB pin=$PIN_B
-	nsenter --net=/var/run/netns/"$ns" "$BIN/cgnatd" -c "$dir/cgnat.yaml" \
+	nsenter --net=/var/run/netns/"$ns" "$(bin_of "$n")/cgnatd" -c "$dir/cgnat.yaml" \
 		--foreground --pin-dir "$pin" --run-dir "$dir/run" \
 		>>"$dir/cgnatd.log" 2>&1 &
 	pid=$!
@@ -177,12 +181,13 @@ ha() {	# ha a|b ARGS...: cgnatctl on that box
 	local n=$1 dir=$A_TMP pin=$PIN
 	shift
 	[ "$n" = b ] && dir=$B_TMP pin=$PIN_B
-	"$BIN/cgnatctl" -c "$dir/cgnat.yaml" --pin-dir "$pin" \
+	"$(bin_of "$n")/cgnatctl" -c "$dir/cgnat.yaml" --pin-dir "$pin" \
 		--run-dir "$dir/run" "$@"
 }
 role_is() { ha "$1" ha status | grep -qx "ha_role $2"; }
 synced() { ha "$1" ha ready | grep -q "complete sync"; }
 
+[ -n "${HA_BIN_A:-}" ] && echo "box A runs $HA_BIN_A, box B $BIN"
 setup || bail "testbed setup"
 for n in a b; do
 	me=253 peer=254
@@ -375,7 +380,7 @@ sleep 0.5
 for n in a b; do
 	dir=$A_TMP pin=$PIN
 	[ $n = b ] && dir=$B_TMP pin=$PIN_B
-	r=$($PY "$TRAFFIC" lookups "$TB_TMP/all.pcap" "$BIN/cgnatctl" \
+	r=$($PY "$TRAFFIC" lookups "$TB_TMP/all.pcap" "$(bin_of $n)/cgnatctl" \
 		-c "$dir/cgnat.yaml" --pin-dir "$pin" --run-dir "$dir/run")
 	echo "$r"
 	read -r _ np _ nc _ nu _ nw _ ns <<<"$r"

@@ -29,8 +29,8 @@ out=$("$BIN/cgnatd" -c "$TB_TMP/unsafe.yaml" --check 2>&1)
 rc=$?
 check "unsafe_short_timers refused without --allow-unsafe-timers" \
 	test $rc = 1 -a -n "$(grep -- --allow-unsafe-timers <<<"$out")"
-check "unsafe_short_timers accepted with the flag" "$BIN/cgnatd" -c \
-	"$TB_TMP/unsafe.yaml" --check --allow-unsafe-timers -f >/dev/null
+check "unsafe_short_timers accepted with the flag" quiet "$BIN/cgnatd" -c \
+	"$TB_TMP/unsafe.yaml" --check --allow-unsafe-timers -f
 printf 'pools: [\n' >"$TB_TMP/bad.yaml"
 out=$("$BIN/cgnatd" -c "$TB_TMP/bad.yaml" --check 2>&1)
 check "a broken file is refused with file:line:column ($out)" \

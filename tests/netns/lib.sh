@@ -47,6 +47,9 @@ in_nat() { nsenter --net=/var/run/netns/"$NS_NAT" "$@"; }
 # one command: a pipe after tb_wait would test only its first run.
 tb_listens() { "$1" ss -H "-l${2}n" "sport = :$3" | grep -q .; }
 
+# quiet CMD...: CMD with its stdout dropped, for check: a redirect after
+# check would drop check's own PASS or FAIL line with it.
+quiet() { "$@" >/dev/null; }
 pass() { echo "PASS: $*"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
 check() {

@@ -18,14 +18,11 @@ cd "$ROOT"
 BUILD=${BUILD:-build}
 
 # The package deb.sh built, unless a source file is newer (then build it).
-debs=("$BUILD"/deb/cgnat_*_amd64.deb)
-if [ ! -f "${debs[0]}" ] || [ -n "$(find . \( -path "./build*" -o -path ./.git \) \
-	-prune -o -type f -newer "${debs[0]}" -print -quit)" ]; then
-	tb_must "make deb" make --no-print-directory BUILD="$BUILD" deb >/dev/null
-	debs=("$BUILD"/deb/cgnat_*_amd64.deb)
-fi
+. "$ROOT/tests/package/fresh.bash"
+deb=$(fresh_deb)
+tb_must "make deb" test -n "$deb"
 R=$PKG_TMP/root
-dpkg -x "${debs[0]}" "$R"
+dpkg -x "$deb" "$R"
 mkdir -p "$BIN"
 ln -s "$R/usr/sbin/cgnatd" "$BIN/cgnatd"
 ln -s "$R/usr/bin/cgnatctl" "$BIN/cgnatctl"
@@ -41,7 +38,7 @@ tb_must "testbed setup" tb_up
 tb_must "the packaged cgnatd starts and attaches" tb_cgnatd "$CFG"
 pass "the packaged cgnatd runs the packaged configuration (pid $CGNATD_PID)"
 check "a subscriber pings a server through it" \
-	in_sub ping -c 2 -W 2 -q "$S1" >/dev/null
+	quiet in_sub ping -c 2 -W 2 -q "$S1"
 out=$(ctl status)
 check "packaged cgnatctl status: cgnatd running" \
 	grep -qE '^cgnatd: +running' <<<"$out"

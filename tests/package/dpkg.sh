@@ -15,6 +15,8 @@
 #            the package's default pin dir, run dir and database)
 #            translates a ping and logs the block; stopped, its XDP keeps
 #            translating from the pins, as after `systemctl stop`;
+#   again:  dpkg -i over it, an upgrade's path (prerm upgrade): the pins
+#            and the traffic stay, the edited conffile is kept;
 #   dpkg -r: prerm takes the data plane out (pins and XDP gone, traffic
 #            stops) and closes the open log rows (reason shutdown); the
 #            edited conffile stays;
@@ -97,6 +99,16 @@ check "its log, /var/lib/cgnat/cgnat.db, holds the subscriber's block" \
 kill "$DPID" && wait "$DPID" 2>/dev/null
 DPID=
 check "cgnatd stopped, its XDP keeps translating from the pins" pings
+
+# --- dpkg -i again (an upgrade's path): the data plane stays -------------------
+out=$(in_root dpkg -i /tmp/cgnat.deb 2>&1)
+rc=$?
+check "dpkg -i over the installed package (rc $rc)" test "$rc" = 0
+grep -q . <<<"$out" && sed 's/^/  dpkg: /' <<<"$out" | tail -5
+check "prerm upgrade left the pins" test -e "$PIN/cgnat_sessions"
+check "... and traffic goes on" pings
+check "the edited conffile is kept, without a question" \
+	grep -q "^  outside: out0" "$R/etc/cgnat/cgnat.yaml"
 
 # --- dpkg -r: the data plane goes with the package -----------------------------
 out=$(in_root dpkg -r cgnat 2>&1)

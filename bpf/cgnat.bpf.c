@@ -149,8 +149,13 @@ __noinline int inside_alloc(__u32 pool, __u32 flags)
 	return 0;
 }
 
+/* 'k' is the session's key: the packet's endpoints as they arrived (a
+ * hairpin's destination is rewritten to the receiver's internal one on
+ * the way).
+ */
 static __always_inline int inside_translate(struct xdp_md *ctx,
 					    struct pkt *p,
+					    const struct cgnat_sess_key *k,
 					    struct cgnat_sess *s, __u64 now,
 					    const struct cgnat_cfg *cfg)
 {
@@ -196,14 +201,12 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 	if (s->expires_ns != exp)
 		nat_map_cover(p->proto, p->ip->saddr, *p->sport, exp,
 			      s->expires_ns);
+	/* The permit is for the remote the sender named: for a hairpin the
+	 * receiver's external address, never its private one.
+	 */
 	if (cfg->filtering == CGNAT_FILTER_ADF && s->expires_ns != exp &&
-	    p->proto != IPPROTO_ICMP) {
-		struct cgnat_sess_key k;
-
-		nat_key(&k, p->proto, p->ip->saddr, *p->sport, p->ip->daddr,
-			*p->dport);
-		nat_permit_touch(&k, s->expires_ns);
-	}
+	    p->proto != IPPROTO_ICMP)
+		nat_permit_touch(k, s->expires_ns);
 	xlate_set(p, &x, &p->ip->saddr, p->sport, s->ext_addr, s->ext_port);
 	mss_clamp(ctx, p, &x, cfg, s->flags & CGNAT_SF_HAIRPIN);
 	xlate_finish(p, &x, rc == 0);
@@ -302,7 +305,7 @@ __noinline int inside(struct xdp_md *ctx)
 		sc->key = k;
 		return ACT_NEW | flags << 8 | (pool & 0xff);
 	}
-	return inside_translate(ctx, &p, s, now, cfg);
+	return inside_translate(ctx, &p, &k, s, now, cfg);
 }
 
 /* An inbound packet with a mapping but no live session: filtering. */

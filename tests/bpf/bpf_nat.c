@@ -312,6 +312,60 @@ static void test_hairpin_tcp(void **st)
 	hairpin_case(6);
 }
 
+/* Under address-dependent filtering a hairpin sender's refreshed session
+ * permits the receiver's external address, the remote it named, never
+ * the receiver's private one: an internet packet spoofing that private
+ * source stays filtered (found by bpf_fuzz, FUZZ_SEED=7).
+ */
+static void test_hairpin_adf_permit(void **st)
+{
+	struct pkt_spec s2 = spec(17, H2, 6000, S1, 7, H_INSIDE), a, r;
+	struct pkt_spec s1 = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	int fd = bpf_map__fd(H.dp.skel->maps.cgnat_sessions);
+	struct cgnat_sess_key k = { .int_addr = pkt_ip(H1),
+				    .int_port = htons(5000), .proto = 17 };
+	struct cgnat_sess v;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t e1, e2;
+	uint16_t p1, p2;
+
+	(void)st;
+	set_filtering(CGNAT_FILTER_ADF);
+	p2 = xlate_out(&s2, &e2);
+	p1 = xlate_out(&s1, &e1);
+	/* H1's hairpin: its session and permit are made, H2's filter
+	 * refuses it (H2 has not sent to E(H1)); H2's hairpin gets through
+	 * (H1 has); then H1's does.
+	 */
+	a = spec(17, H1, 5000, ip_str(e2, 1), p2, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &a, out, &olen), XDP_DROP);
+	r = spec(17, H2, 6000, ip_str(e1, 0), p1, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &r, out, &olen), XDP_REDIRECT);
+	assert_int_equal(run(H_INSIDE, &a, out, &olen), XDP_REDIRECT);
+	/* Its expiry moved back 8 s: the next packet rewrites it and
+	 * touches the permit again (the code bits kept).
+	 */
+	k.rem_addr = e2;
+	k.rem_port = htons(p2);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	v.expires_ns -= 8000000000ull;
+	assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_EXIST), 0);
+	assert_int_equal(run(H_INSIDE, &a, out, &olen), XDP_REDIRECT);
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	assert_true(v.expires_ns > h_now_ns() + 60000000000ull);
+
+	k.kind = CGNAT_SK_PERMIT;
+	k.rem_port = 0;
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	k.rem_addr = pkt_ip(H2);
+	assert_int_not_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	r = spec(17, H2, 6000, ip_str(e1, 0), p1, H_OUTSIDE);
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FILTERED), 2);
+	assert_int_equal(h_stat(&H, STAT_HAIRPIN), 3);
+}
+
 static void test_hairpin_off(void **st)
 {
 	struct pkt_spec s2 = spec(17, H2, 6000, S1, 7, H_INSIDE), a;
@@ -886,6 +940,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hairpin_udp, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hairpin_tcp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_hairpin_adf_permit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hairpin_off, setup,
 						teardown),

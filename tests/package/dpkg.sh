@@ -44,6 +44,14 @@ trap 'exit 1' INT TERM
 in_root() { chroot "$R" "$@"; }
 pings() { in_sub ping -c 2 -W 2 -q "$S1" >/dev/null; }
 no_ping() { ! in_sub ping -c 1 -W 1 -q "$S1" >/dev/null; }
+# dpkg_run ARGS...: dpkg in the root, its status in rc, its last lines shown.
+dpkg_run() {
+	local out
+
+	out=$(in_root dpkg "$@" 2>&1)
+	rc=$?
+	[ -z "$out" ] || sed 's/^/  dpkg: /' <<<"$out" | tail -5
+}
 
 deb=$(fresh_deb)
 tb_must "make deb" test -n "$deb"
@@ -64,10 +72,9 @@ tb_must "cgnat is not installed before" \
 	test -z "$(in_root dpkg-query -W -f '${Status}' cgnat 2>/dev/null)"
 
 # --- dpkg -i ------------------------------------------------------------------
-out=$(in_root dpkg -i /tmp/cgnat.deb 2>&1)
-check "dpkg -i installs the package (rc $?)" \
+dpkg_run -i /tmp/cgnat.deb
+check "dpkg -i installs the package (rc $rc)" \
 	test "$(in_root dpkg-query -W -f '${Status}' cgnat)" = "install ok installed"
-grep -q . <<<"$out" && sed 's/^/  dpkg: /' <<<"$out" | tail -5
 check "dpkg registers /etc/cgnat/cgnat.yaml as a conffile" \
 	grep -q "^ /etc/cgnat/cgnat.yaml [0-9a-f]\{32\}" \
 	<<<"$(in_root dpkg-query -W -f '${Conffiles}\n' cgnat)"
@@ -101,20 +108,16 @@ DPID=
 check "cgnatd stopped, its XDP keeps translating from the pins" pings
 
 # --- dpkg -i again (an upgrade's path): the data plane stays -------------------
-out=$(in_root dpkg -i /tmp/cgnat.deb 2>&1)
-rc=$?
+dpkg_run -i /tmp/cgnat.deb
 check "dpkg -i over the installed package (rc $rc)" test "$rc" = 0
-grep -q . <<<"$out" && sed 's/^/  dpkg: /' <<<"$out" | tail -5
 check "prerm upgrade left the pins" test -e "$PIN/cgnat_sessions"
 check "... and traffic goes on" pings
 check "the edited conffile is kept, without a question" \
 	grep -q "^  outside: out0" "$R/etc/cgnat/cgnat.yaml"
 
 # --- dpkg -r: the data plane goes with the package -----------------------------
-out=$(in_root dpkg -r cgnat 2>&1)
-rc=$?
+dpkg_run -r cgnat
 check "dpkg -r removes the package (rc $rc)" test "$rc" = 0
-grep -q . <<<"$out" && sed 's/^/  dpkg: /' <<<"$out" | tail -5
 check "status: config-files left" \
 	test "$(in_root dpkg-query -W -f '${Status}' cgnat)" = "deinstall ok config-files"
 check "prerm removed the pins" test ! -e "$PIN"
@@ -129,10 +132,8 @@ check "the programs are gone" test ! -e "$R/usr/sbin/cgnatd" -a ! -e "$R/usr/bin
 check "the edited conffile stays" grep -q "^  outside: out0" "$R/etc/cgnat/cgnat.yaml"
 
 # --- dpkg -P: the configuration goes, the compliance log stays ----------------
-out=$(in_root dpkg -P cgnat 2>&1)
-rc=$?
+dpkg_run -P cgnat
 check "dpkg -P purges the package (rc $rc)" test "$rc" = 0
-grep -q . <<<"$out" && sed 's/^/  dpkg: /' <<<"$out" | tail -5
 check "dpkg no longer knows cgnat" \
 	test -z "$(in_root dpkg-query -W -f '${Status}' cgnat 2>/dev/null)"
 check "the conffile is gone" test ! -e "$R/etc/cgnat/cgnat.yaml"

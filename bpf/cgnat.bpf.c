@@ -198,9 +198,11 @@ static __always_inline int inside_translate(struct xdp_md *ctx,
 	    !(s->flags & CGNAT_SF_HAIRPIN))
 		rsess_forget(p->proto, s->ext_addr, s->ext_port, p->ip->daddr,
 			     *p->dport);
-	if (s->expires_ns != exp)
+	if (s->expires_ns != exp) {
 		nat_map_cover(p->proto, p->ip->saddr, *p->sport, exp,
 			      s->expires_ns);
+		due_shortened(k, exp, s->expires_ns);
+	}
 	/* The permit is for the remote the sender named: for a hairpin the
 	 * receiver's external address, never its private one.
 	 */
@@ -409,9 +411,11 @@ static __noinline int outside(struct xdp_md *ctx)
 		      cfg->inbound_refresh))
 		rsess_forget(k.proto, s->ext_addr, s->ext_port, k.rem_addr,
 			     k.rem_port);
-	if (s->expires_ns != exp)
+	if (s->expires_ns != exp) {
 		nat_map_cover(k.proto, k.int_addr, k.int_port, exp,
 			      s->expires_ns);
+		due_shortened(&k, exp, s->expires_ns);
+	}
 	xlate_set(&p, &x, &p.ip->daddr, p.dport, m->addr, m->port);
 	mss_clamp(ctx, &p, &x, cfg, 0);
 	xlate_finish(&p, &x, rc == 0);

@@ -681,12 +681,90 @@ struct cgnat_sweep_state {
 
 #define CGNAT_SWEEP_CHUNK 1024	/* entries per batch read and judge run */
 
+/* The sessions' due index (map cgnat_sess_due, sweep.h "due index"):
+ * buckets of three slots, a bucket per hash of a session key, each slot
+ * a key and the second (2^30 ns, rounded down) at or before which that
+ * session's expiry lies, its due. The data plane writes a slot when it
+ * makes a session and when it shortens one's timer, in its key's slot,
+ * else an empty one, else one whose due has passed; in none when all
+ * three hold other sessions not yet due (due.h). The sweep raises a due
+ * when it finds the session still live, and empties the slot when the
+ * session is gone. Lossy and unlocked (a torn read is possible), so the
+ * index only names candidates to the judge, which decides on the session
+ * itself; the passes that read every session (sweep_run.c) index those
+ * it left out. An empty slot has int_addr 0 (a session's is a
+ * subscriber, never 0). A bucket is one cache line.
+ */
+#define CGNAT_DUE_WAYS 3
+#define CGNAT_DUE_SHIFT 30	/* a due's unit: 2^30 ns */
+
+struct cgnat_due_slot {
+	struct cgnat_sess_key k;
+	__u32 due;		/* expiry >> CGNAT_DUE_SHIFT, at most */
+};
+
+struct cgnat_due {
+	struct cgnat_due_slot s[CGNAT_DUE_WAYS];
+	__u32 pad;
+};
+_Static_assert(sizeof(struct cgnat_due) == 64, "due layout");
+
+/* Bucket of key 'k' in an index of 'n' buckets. */
+static inline __u32 cgnat_due_bucket(const struct cgnat_sess_key *k,
+				     __u32 n)
+{
+	__u64 a = ((__u64)k->int_addr << 32) | k->rem_addr;
+	__u64 b = ((__u64)k->int_port << 48) | ((__u64)k->rem_port << 32) |
+		  ((__u64)k->proto << 8) | k->kind;
+	__u64 h = a ^ (b * 0x9e3779b97f4a7c15ull);
+
+	/* splitmix64's finalizer: every key bit reaches the low bits. */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return n ? (__u32)(h % n) : 0;
+}
+
+static inline int cgnat_sess_key_eq(const struct cgnat_sess_key *a,
+				    const struct cgnat_sess_key *b)
+{
+	return a->int_addr == b->int_addr && a->rem_addr == b->rem_addr &&
+	       a->int_port == b->int_port && a->rem_port == b->rem_port &&
+	       a->proto == b->proto && a->kind == b->kind;
+}
+
+/* The slot for key 'k' in its bucket 'b' ('now' in a due's unit): its
+ * own, else an empty one, else one whose due has passed (its session
+ * expired, or was refreshed since: the sweep finds that one on its next
+ * full read). NULL when all three hold other sessions not yet due.
+ */
+static inline struct cgnat_due_slot *
+cgnat_due_pick(struct cgnat_due *b, const struct cgnat_sess_key *k,
+	       __u32 now)
+{
+	struct cgnat_due_slot *free = 0;
+	int i;
+
+	for (i = 0; i < CGNAT_DUE_WAYS; i++) {
+		struct cgnat_due_slot *s = &b->s[i];
+
+		if (cgnat_sess_key_eq(&s->k, k))
+			return s;
+		if (!s->k.int_addr)
+			free = s;
+		else if (s->due < now && (!free || free->k.int_addr))
+			free = s;
+	}
+	return free;
+}
+
 /* What a cgnat_sweep_judge run does with its list (sweep.h). */
 enum cgnat_sweep_op {
 	CGNAT_SWEEP_EXPIRE = 1,	/* sessions the batch read saw expired */
 	CGNAT_SWEEP_MARK,	/* mappings of sessions it saw live */
 	CGNAT_SWEEP_MAPPING,	/* mappings it saw unmarked */
 	CGNAT_SWEEP_RSESS,	/* reverse sessions, as read */
+	CGNAT_SWEEP_DUE,	/* sessions the due index named */
 };
 
 /* cgnat_sweep_judge (SEC("syscall")) context. */

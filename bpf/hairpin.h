@@ -61,9 +61,11 @@ static __always_inline int hairpin_receiver(const struct cgnat_cfg *cfg,
 	if (ct_update(s, cfg, p, CGNAT_DIR_IN, k.rem_port, now,
 		      cfg->inbound_refresh))
 		rsess_forget(p->proto, p->ip->daddr, *p->dport, sext, sport);
-	if (s->expires_ns != exp)
+	if (s->expires_ns != exp) {
 		nat_map_cover(p->proto, k.int_addr, k.int_port, exp,
 			      s->expires_ns);
+		due_shortened(&k, exp, s->expires_ns);
+	}
 	return 0;
 }
 

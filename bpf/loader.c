@@ -126,7 +126,7 @@ static void set_size(struct bpf_map *m, __u32 n)
 static int size_maps(struct dp *dp, const struct dp_opts *o)
 {
 	struct cgnat_bpf *s = dp->skel;
-	__u32 nblocks = o->n_addrs * o->cfg.blocks_per_addr;
+	__u32 nblocks = o->n_addrs * o->cfg.blocks_per_addr, due;
 	int ncpu = libbpf_num_possible_cpus();
 
 	if (!o->n_addrs || !o->cfg.blocks_per_addr || !o->sessions ||
@@ -136,6 +136,13 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	set_size(s->maps.cgnat_rsess, o->sessions);
 	set_size(s->maps.cgnat_mappings, o->sessions);
 	set_size(s->maps.cgnat_map_in, o->sessions);
+	/* The due index: two slots a session (three a bucket), so that
+	 * few find their bucket full (sweep.h).
+	 */
+	due = (__u32)(((__u64)o->sessions * 2 + CGNAT_DUE_WAYS - 1) /
+		      CGNAT_DUE_WAYS);
+	set_size(s->maps.cgnat_sess_due, due);
+	s->rodata->due_buckets = due ? due : 1;
 	set_size(s->maps.cgnat_sub_idx, o->subscribers);
 	set_size(s->maps.cgnat_subs, o->subscribers);
 	set_size(s->maps.cgnat_sub_free, o->subscribers);
@@ -196,7 +203,8 @@ static int pin_info(const char *path, struct bpf_map_info *info)
 
 /* 1 when the pinned map at 'path' is one this load makes afresh rather
  * than reuses: the reverse sessions, a cache that a program before a
- * downgrade may have left inconsistent (rsess.h), the per-destination
+ * downgrade may have left inconsistent (rsess.h), the sessions' due
+ * index (a cache the first pass rebuilds, sweep.h), the per-destination
  * next hops (a cache, fwd.h), counters or rate buckets of another
  * size (a build that added one), which only restart at zero or full, and
  * the event rings' array when its type or CPU count differs (a build
@@ -209,6 +217,7 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	int fd, other;
 
 	if (!strcmp(bpf_map__name(m), "cgnat_rsess") ||
+	    !strcmp(bpf_map__name(m), "cgnat_sess_due") ||
 	    !strcmp(bpf_map__name(m), "cgnat_nh_dst") ||
 	    !strncmp(bpf_map__name(m), "cgnat_det_", 10))
 		return 1;	/* the deterministic layout: written afresh */
@@ -443,11 +452,12 @@ static int map_views(struct dp *dp)
 	struct bpf_map *maps[DP_VIEWS] = {
 		s->maps.cgnat_subs, s->maps.cgnat_blocks, s->maps.cgnat_ports,
 		s->maps.cgnat_grant_addr, s->maps.cgnat_grant_new,
-		s->maps.cgnat_addr_dry };
+		s->maps.cgnat_addr_dry, s->maps.cgnat_sess_due };
 	void **views[DP_VIEWS] = {
 		(void **)&dp->v.subs, (void **)&dp->v.blocks,
 		(void **)&dp->v.ports, (void **)&dp->v.grant_addr,
-		(void **)&dp->v.grant_new, (void **)&dp->v.addr_dry };
+		(void **)&dp->v.grant_new, (void **)&dp->v.addr_dry,
+		(void **)&dp->v.due };
 	int i;
 
 	for (i = 0; i < DP_VIEWS; i++) {
@@ -895,7 +905,7 @@ void dp_close(struct dp *dp)
 {
 	void *views[DP_VIEWS] = { dp->v.subs, dp->v.blocks, dp->v.ports,
 				  dp->v.grant_addr, dp->v.grant_new,
-				  dp->v.addr_dry };
+				  dp->v.addr_dry, dp->v.due };
 	int i;
 
 	for (i = 0; i < DP_VIEWS; i++)

@@ -65,8 +65,9 @@ struct dp_views {
 	__u64 *grant_addr;	/* block id + 1 per slot, 0 = empty */
 	__u64 *grant_new;
 	__u64 *addr_dry;	/* per address: no free block beyond slots */
+	struct cgnat_due *due;	/* the sessions' due index (sweep_run.c) */
 };
-#define DP_VIEWS 6	/* the mmapped maps above */
+#define DP_VIEWS 7	/* the mmapped maps above */
 
 /* A sweep in steps (bpf/sweep_run.c). */
 struct dp_sweep {
@@ -92,7 +93,16 @@ struct dp_sweep {
 	int rsess_walked;	/* this pass reads the reverse entries */
 	__u32 map_every;	/* 0: 1; walks of the mappings, see below */
 	int map_walk;		/* this pass reads the mappings */
+	int by_due;		/* this pass reads the due index, not the
+				 * sessions (sweep_run.c) */
+	__u64 due_pos;		/* its next bucket */
+	__u64 due_named;	/* sessions it named to the judge */
+	__u64 due_indexed;	/* slots a full read wrote */
+	__u64 due_full;		/* live sessions it found no slot for */
 };
+
+/* A pass reads this many buckets of the due index a step (1 MiB). */
+#define SWEEP_DUE_STEP 16384ull
 
 /* A batch read walks buckets until it holds its count of entries (or a
  * bucket would not fit), so over a sparse table one read of

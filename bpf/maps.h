@@ -35,6 +35,21 @@ struct {
 	__type(value, struct cgnat_rsess);
 } cgnat_rsess SEC(".maps");
 
+/* The sessions' due index (cgnat_abi.h struct cgnat_due, bpf/due.h):
+ * due_buckets buckets of three slots, two slots a session of the
+ * table's size, set by the loader. A cache, so the loader starts it empty on
+ * every load; user space scans it through its mmap (sweep_run.c).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct cgnat_due);
+} cgnat_sess_due SEC(".maps");
+
+const volatile __u32 due_buckets = 1;
+
 /* The two halves of each mapping, in tables of their own (sized like
  * cgnat_sessions): the outbound half, keyed by the internal endpoint
  * (dir CGNAT_DIR_OUT), holds the mapping's state, epoch and bound; the

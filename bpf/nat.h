@@ -11,6 +11,7 @@
 #include "csum.h"
 #include "ct.h"
 #include "det.h"
+#include "due.h"
 
 #define E2BIG 7
 #define EEXIST 17
@@ -480,6 +481,7 @@ static __always_inline int nat_sess_insert(const struct cgnat_sess_key *k,
 	if (rc)
 		return nat_table_full(CGNAT_TBL_SESSIONS, k->int_addr, now, cfg);
 	stat_inc(STAT_NEW_SESSION);
+	due_note(k, exp);
 	if (cfg->sess_events)
 		evt_sess(EVT_SESS_CREATE, k, ext_addr, ext_port, flags, 0);
 	return 0;
@@ -561,7 +563,8 @@ static __always_inline void nat_permit_touch(const struct cgnat_sess_key *k,
 		return;
 	}
 	s.expires_ns = expires;
-	bpf_map_update_elem(&cgnat_sessions, &pk, &s, BPF_NOEXIST);
+	if (!bpf_map_update_elem(&cgnat_sessions, &pk, &s, BPF_NOEXIST))
+		due_note(&pk, expires);
 }
 
 /* May a packet from 'rem' reach the internal endpoint of 'k' without a

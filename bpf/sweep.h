@@ -228,6 +228,40 @@ static __always_inline void sweep_mapping(const struct cgnat_map_key *k,
 	c->a.mappings_expired++;
 }
 
+/* A session the due index named: judged on its current value like one
+ * the batch read saw expired. Its slot, if still its own, then says when
+ * to look again: at its expiry when it is live (a timer refreshed since
+ * the slot was written), never when it is gone. A slot written again
+ * meanwhile by a new session of the key has a due in the future, which
+ * the emptying leaves alone.
+ */
+static __always_inline void sweep_due(const struct cgnat_sess_key *k,
+				      struct cgnat_sweep_state *c)
+{
+	__u32 i = cgnat_due_bucket(k, due_buckets), j;
+	struct cgnat_due *b = bpf_map_lookup_elem(&cgnat_sess_due, &i);
+	struct cgnat_sess *s = bpf_map_lookup_elem(&cgnat_sessions, k);
+	__u64 live = 0;
+
+	if (s && s->expires_ns > c->now)
+		live = s->expires_ns;
+	else if (s)
+		sweep_session(k, s, c);
+	if (!b)
+		return;
+	for (j = 0; j < CGNAT_DUE_WAYS; j++) {
+		struct cgnat_due_slot *d = &b->s[j];
+
+		if (!cgnat_sess_key_eq(&d->k, k))
+			continue;
+		if (live)
+			d->due = live >> CGNAT_DUE_SHIFT;
+		else if (((__u64)d->due << CGNAT_DUE_SHIFT) <= c->now)
+			d->k.int_addr = 0;
+		return;
+	}
+}
+
 /* 1 when reverse entry (k, r) may stay: unexpired, and its session is
  * there, maps to the same external endpoint and lives at least as long.
  */
@@ -322,6 +356,10 @@ static long sweep_judge_one(__u32 i, struct cgnat_sweep_chunk *ch)
 	case CGNAT_SWEEP_RSESS:
 		e = sweep_list.rsess[i];
 		sweep_rsess(&e.k, &e.v, c);
+		break;
+	case CGNAT_SWEEP_DUE:
+		sk = sweep_list.sess[i];
+		sweep_due(&sk, c);
 		break;
 	}
 	return 0;

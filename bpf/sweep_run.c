@@ -141,6 +141,47 @@ static int mark_cache(struct dp *dp)
 	return 0;
 }
 
+/* The due index's buckets (loader.c); 0 without its mapping. */
+static __u64 due_buckets(const struct dp *dp)
+{
+	return dp->v.due ? bpf_map__max_entries(dp->skel->maps.cgnat_sess_due)
+			 : 0;
+}
+
+/* A full read indexes the live sessions it saw whose bucket does not
+ * name them, or names them later than their expiry: those the data
+ * plane never indexed (made by user space: HA, a restart's pins) or
+ * whose bucket was full. Racing the data plane's own writes can only
+ * leave a slot naming a later due than a session's shortened timer: that
+ * session is then swept late (the next full read), never early.
+ */
+static void due_index(struct dp *dp, const struct cgnat_sess_key *k,
+		      const struct cgnat_sess *v, __u32 n)
+{
+	__u32 nb = (__u32)due_buckets(dp), now, due, i;
+	struct cgnat_due_slot *d;
+
+	if (!nb)
+		return;
+	now = dp->sw.st.now >> CGNAT_DUE_SHIFT;
+	for (i = 0; i < n; i++) {
+		if (v[i].expires_ns <= dp->sw.st.now)
+			continue;
+		due = v[i].expires_ns >> CGNAT_DUE_SHIFT;
+		d = cgnat_due_pick(&dp->v.due[cgnat_due_bucket(&k[i], nb)],
+				   &k[i], now);
+		if (!d) {
+			dp->sw.due_full++;
+			continue;
+		}
+		if (cgnat_sess_key_eq(&d->k, &k[i]) && d->due <= due)
+			continue;
+		d->k = k[i];
+		d->due = due;
+		dp->sw.due_indexed++;
+	}
+}
+
 /* Expired sessions to the judge; the mappings of live TCP flows to be
  * marked, each about once per pass (mark_seen).
  */
@@ -164,6 +205,7 @@ static int sort_sessions(struct dp *dp, __u32 n)
 	rc = judge(dp, CGNAT_SWEEP_EXPIRE, m);
 	if (rc)
 		return rc;
+	due_index(dp, k, v, n);
 	for (i = 0, m = 0; i < n; i++) {
 		struct cgnat_map_key mk = { .addr = k[i].int_addr,
 					    .port = k[i].int_port,
@@ -205,6 +247,59 @@ static int sort_mappings(struct dp *dp, __u32 n)
 			l->map[m++] = k[i];
 	}
 	return judge(dp, CGNAT_SWEEP_MAPPING, m);
+}
+
+/* One step of a pass that reads the due index instead of the sessions:
+ * SWEEP_DUE_STEP buckets from the saved position, the sessions whose due
+ * has come to the judge (sweep_due), at most a list's worth a step.
+ * Returns 1 at the index's end. The slots are read without a lock while
+ * the data plane writes them: a torn one names a key the judge does not
+ * find, or one whose session it finds live.
+ */
+static int due_step(struct dp *dp)
+{
+	struct cgnat_sweep_list *l = &dp->skel->bss->sweep_list;
+	struct dp_sweep *sw = &dp->sw;
+	__u64 n = due_buckets(dp), end = sw->due_pos + SWEEP_DUE_STEP, due;
+	__u64 t = cgnat_clock_ns(CLOCK_MONOTONIC), from = sw->due_pos;
+	__u32 m = 0, j;
+	int rc;
+
+	if (sw->st.entries[0] == 0)
+		sw->due_pos = n;	/* counted empty: nothing to look at */
+	if (end > n)
+		end = n;
+	for (; sw->due_pos < end && m + CGNAT_DUE_WAYS <= CGNAT_SWEEP_CHUNK;
+	     sw->due_pos++) {
+		const struct cgnat_due *b = &dp->v.due[sw->due_pos];
+
+		for (j = 0; j < CGNAT_DUE_WAYS; j++) {
+			const struct cgnat_due_slot *d = &b->s[j];
+
+			if (!__atomic_load_n(&d->k.int_addr, __ATOMIC_RELAXED))
+				continue;
+			due = (__u64)__atomic_load_n(&d->due, __ATOMIC_RELAXED)
+			      << CGNAT_DUE_SHIFT;
+			sw->read++;	/* the pace counts a session a slot */
+			sw->a.sessions_seen++;
+			if (due > sw->st.now) {
+				sw->left_ms_sum += (due - sw->st.now) / 1000000;
+				sw->left_n++;
+				continue;
+			}
+			memcpy(&l->sess[m++], &d->k, sizeof(d->k));
+		}
+	}
+	/* A bucket costs about what an empty one of a batch read does. */
+	sw->buckets += sw->due_pos - from;
+	sw->due_named += m;
+	rc = judge(dp, CGNAT_SWEEP_DUE, m);
+	t = cgnat_clock_ns(CLOCK_MONOTONIC) - t;
+	if (t > sw->read_max_ns)
+		sw->read_max_ns = t;
+	if (rc)
+		return rc;
+	return sw->due_pos >= n;
 }
 
 static __u32 rsess_every(const struct dp_sweep *sw)
@@ -307,8 +402,48 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->left_ms_sum = sw->left_n = 0;
 	sw->a.now_ns = sw->st.now;
 	sw->map_walk = sw->passes % dp_sweep_map_every(sw) == 0;
+	/* A pass without a walk needs no marks: the due index names what
+	 * may have expired (the first pass, a walk, indexes it).
+	 */
+	sw->by_due = !sw->map_walk && due_buckets(dp);
+	sw->due_pos = sw->due_named = sw->due_indexed = sw->due_full = 0;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
+	return 0;
+}
+
+/* After the last step of a table: on to the next table this pass reads
+ * (1), or the pass's end (0). The mappings only on every map_every-th
+ * pass (map_adapt). The reverse entries only on every rsess_every-th: a
+ * session's deleter takes its entry with it and an expired entry is
+ * never used (rsess.h), so that pass frees leftovers, and its check of
+ * every entry against its session (the backstop of the writers'
+ * invariant) runs every SWEEP_RSESS_FULL-th.
+ */
+static int pass_next(struct dp *dp)
+{
+	struct dp_sweep *sw = &dp->sw;
+	const struct cgnat_sweep_args *k = &dp->skel->bss->sweep_state.a;
+
+	if (sw->pass == PASS_SESSIONS && !sw->map_walk)
+		sw->pass++;
+	if (sw->pass == PASS_MAPPINGS && sw->passes % rsess_every(sw))
+		sw->pass++;
+	if (++sw->pass == PASS_RSESS)
+		sw->rsess_walked = 1;
+	if (sw->pass != PASS_END)
+		return 1;
+	sw->passes++;
+	sw->a.sessions_expired = k->sessions_expired;
+	sw->a.mappings_expired = k->mappings_expired;
+	sw->a.mappings_kept = k->mappings_kept;
+	sw->a.mappings_sole = k->mappings_sole;
+	sw->a.rsess_deleted = k->rsess_deleted;
+	if (sw->rsess_walked)
+		rsess_adapt(sw);
+	if (sw->map_walk)
+		map_adapt(sw);
+	sw->pass = 0;
 	return 0;
 }
 
@@ -321,6 +456,14 @@ int dp_sweep_step(struct dp *dp)
 
 	if (sw->pass <= 0 || sw->pass >= PASS_END)
 		return 0;
+	if (sw->pass == PASS_SESSIONS && sw->by_due) {
+		rc = due_step(dp);
+		if (rc < 0) {
+			sw->pass = 0;
+			return rc;
+		}
+		return rc ? pass_next(dp) : 1;
+	}
 	if (!sw->more)	/* the table's first read */
 		sw->chunk = pass_chunk(dp, sw->pass);
 	if (!sw->more && sw->st.entries[sw->pass - 1] == 0) {
@@ -355,37 +498,7 @@ int dp_sweep_step(struct dp *dp)
 		sw->pass = 0;
 		return rc;
 	}
-	/* The mappings only on every map_every-th pass (map_adapt). The
-	 * reverse entries only on every rsess_every-th: a session's
-	 * deleter takes its entry with it and an expired entry is never
-	 * used (rsess.h), so that pass frees leftovers, and its check of
-	 * every entry against its session (the backstop of the writers'
-	 * invariant) runs every SWEEP_RSESS_FULL-th.
-	 */
-	if (last && sw->pass == PASS_SESSIONS && !sw->map_walk)
-		sw->pass++;
-	if (last && sw->pass == PASS_MAPPINGS &&
-	    sw->passes % rsess_every(sw))
-		sw->pass++;
-	if (last && ++sw->pass == PASS_RSESS)
-		sw->rsess_walked = 1;
-	if (last && sw->pass == PASS_END) {
-		sw->passes++;
-		const struct cgnat_sweep_args *k = &dp->skel->bss->sweep_state.a;
-
-		sw->a.sessions_expired = k->sessions_expired;
-		sw->a.mappings_expired = k->mappings_expired;
-		sw->a.mappings_kept = k->mappings_kept;
-		sw->a.mappings_sole = k->mappings_sole;
-		sw->a.rsess_deleted = k->rsess_deleted;
-		if (sw->rsess_walked)
-			rsess_adapt(sw);
-		if (sw->map_walk)
-			map_adapt(sw);
-		sw->pass = 0;
-		return 0;
-	}
-	return 1;
+	return last ? pass_next(dp) : 1;
 }
 
 int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a)

@@ -52,6 +52,7 @@ static void sess_expire(uint8_t proto, const char *h, uint16_t hp,
 	assert_int_equal(bpf_map_lookup_elem(fs, &k, &s), 0);
 	s.expires_ns = exp;
 	assert_int_equal(bpf_map_update_elem(fs, &k, &s, BPF_EXIST), 0);
+	assert_int_equal(h_due_note(&H, &k, exp), 0);	/* as a FIN would */
 	while (!bpf_map_get_next_key(fr, prev, &next)) {
 		if (!bpf_map_lookup_elem(fr, &next, &rv) &&
 		    rv.int_addr == k.int_addr && rv.int_port == k.int_port &&

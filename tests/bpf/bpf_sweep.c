@@ -458,6 +458,7 @@ static void sess_set_expiry(uint8_t proto, uint16_t sport, const char *dst,
 	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
 	v.expires_ns = exp;
 	assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_EXIST), 0);
+	assert_int_equal(h_due_note(&H, &k, exp), 0);	/* as a FIN would */
 }
 
 /* A sweep 'plus_s' on that walks the mappings (walk 1) or not (0). */

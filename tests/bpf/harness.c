@@ -80,6 +80,21 @@ uint64_t h_now_ns(void)
 	return h_clock_ns(CLOCK_MONOTONIC);
 }
 
+int h_due_note(struct harness *h, const struct cgnat_sess_key *k,
+	       uint64_t exp)
+{
+	__u32 nb = bpf_map__max_entries(h->dp.skel->maps.cgnat_sess_due);
+	struct cgnat_due_slot *s = cgnat_due_pick(
+		&h->dp.v.due[cgnat_due_bucket(k, nb)], k,
+		h_now_ns() >> CGNAT_DUE_SHIFT);
+
+	if (!s)
+		return -1;
+	s->k = *k;
+	s->due = exp >> CGNAT_DUE_SHIFT;
+	return 0;
+}
+
 uint64_t h_tai_off_ns(void)
 {
 	return h_clock_ns(CLOCK_TAI) - h_clock_ns(CLOCK_MONOTONIC);

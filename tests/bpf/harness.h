@@ -80,6 +80,12 @@ int h_sess(struct harness *h, uint8_t proto, uint32_t int_addr,
 	   uint16_t int_port, uint32_t rem_addr, uint16_t rem_port,
 	   struct cgnat_sess *out);
 uint64_t h_now_ns(void);
+/* Names session 'k' in the due index with expiry 'exp', as the data
+ * plane does when it shortens a timer (bpf/due.h). Returns 0, or -1 when
+ * its bucket has no slot for it.
+ */
+int h_due_note(struct harness *h, const struct cgnat_sess_key *k,
+	       uint64_t exp);
 /* CLOCK_TAI - CLOCK_MONOTONIC now: a block's last use in the log's clock. */
 uint64_t h_tai_off_ns(void);
 /* max_entries of the map pinned as dir/name, or -1. */

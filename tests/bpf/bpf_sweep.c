@@ -598,6 +598,145 @@ static void test_sole_guards(void **st)
 	assert_int_equal(H.dp.v.subs[0].sessions, 0);
 }
 
+/* The key of session H1:sport -> dst:dport of 'proto'. */
+static struct cgnat_sess_key skey(uint8_t proto, uint16_t sport,
+				  const char *dst, uint16_t dport)
+{
+	struct cgnat_sess_key k = { .int_addr = pkt_ip(H1),
+				    .rem_addr = pkt_ip(dst),
+				    .int_port = htons(sport),
+				    .rem_port = htons(dport), .proto = proto,
+				    .kind = CGNAT_SK_FLOW };
+	return k;
+}
+
+/* The due index's slot naming 'k', or NULL. */
+static struct cgnat_due_slot *due_find(const struct cgnat_sess_key *k)
+{
+	__u32 nb = bpf_map__max_entries(H.dp.skel->maps.cgnat_sess_due), j;
+	struct cgnat_due *b = &H.dp.v.due[cgnat_due_bucket(k, nb)];
+
+	for (j = 0; j < CGNAT_DUE_WAYS; j++)
+		if (cgnat_sess_key_eq(&b->s[j].k, k))
+			return &b->s[j];
+	return NULL;
+}
+
+static int sess_get(const struct cgnat_sess_key *k, struct cgnat_sess *v)
+{
+	return bpf_map_lookup_elem(bpf_map__fd(H.dp.skel->maps.cgnat_sessions),
+				   k, v);
+}
+
+#define DUE_FLOWS 100
+
+/* The due index (sweep.h): every session a packet makes is named in it
+ * with its expiry, and a pass without a walk of the mappings reads no
+ * session, only the index: it names nothing before a due, and the
+ * sessions whose due came after; of those, it deletes the expired and
+ * raises the due of one refreshed since (a refresh writes no due). A
+ * session the index left out (a full bucket) waits for the next full
+ * read, which deletes it when expired and indexes it when live.
+ */
+static void test_due_index(void **st)
+{
+	struct cgnat_sess_key k0 = skey(17, 20000, S1, 7),
+			      k1 = skey(17, 20001, S1, 7), k;
+	struct dp_sweep *sw = &H.dp.sw;
+	struct cgnat_due_slot *d;
+	struct cgnat_sweep_args a;
+	struct cgnat_sess v;
+	uint64_t later;
+	uint16_t i;
+
+	(void)st;
+	for (i = 0; i < DUE_FLOWS; i++) {
+		udp_out(20000 + i, S1, 7);
+		k = skey(17, 20000 + i, S1, 7);
+		assert_int_equal(sess_get(&k, &v), 0);
+		d = due_find(&k);
+		assert_non_null(d);
+		assert_int_equal(d->due, v.expires_ns >> CGNAT_DUE_SHIFT);
+	}
+	a = sweep_walk(0, 0);
+	assert_true(sw->by_due);
+	assert_int_equal(sw->reads, 0);	/* no batch read */
+	assert_int_equal(a.sessions_seen, DUE_FLOWS);
+	assert_int_equal(sw->due_named, 0);
+	assert_int_equal(a.sessions_expired, 0);
+
+	/* k0 refreshed (its expiry raised, its due not); k1 left out. */
+	later = h_now_ns() + 1000 * SEC_NS;
+	assert_int_equal(sess_get(&k0, &v), 0);
+	v.expires_ns = later;
+	assert_int_equal(bpf_map_update_elem(
+		bpf_map__fd(H.dp.skel->maps.cgnat_sessions), &k0, &v,
+		BPF_EXIST), 0);
+	due_find(&k1)->k.int_addr = 0;
+	a = sweep_walk(400, 0);
+	assert_int_equal(sw->reads, 0);
+	assert_int_equal(sw->due_named, DUE_FLOWS - 1);
+	assert_int_equal(a.sessions_expired, DUE_FLOWS - 2);
+	assert_int_equal(sess_get(&k0, &v), 0);
+	assert_int_equal(due_find(&k0)->due, later >> CGNAT_DUE_SHIFT);
+	assert_int_equal(sess_get(&k1, &v), 0);	/* absent to packets */
+	assert_null(due_find(&k1));
+	k = skey(17, 20002, S1, 7);
+	assert_null(due_find(&k));	/* its session gone, so its slot */
+
+	/* The full read: k1 goes, k0 stays and keeps its slot. */
+	a = sweep_walk(400, 1);
+	assert_int_equal(a.sessions_expired, 1);
+	assert_int_not_equal(sess_get(&k1, &v), 0);
+	assert_int_equal(sess_get(&k0, &v), 0);
+	assert_int_equal(sw->due_indexed, 0);
+	/* And indexes a live session the index lost. */
+	due_find(&k0)->k.int_addr = 0;
+	a = sweep_walk(0, 1);
+	assert_int_equal(sw->due_indexed, 1);
+	assert_non_null(due_find(&k0));
+	assert_int_equal(due_find(&k0)->due, later >> CGNAT_DUE_SHIFT);
+}
+
+/* A timer a TCP state change shortens is named again (bpf/due.h): an
+ * established connection, its due raised to the 2 h 4 min timer by a
+ * pass that found it live, is reset; the next pass without a walk finds
+ * it once the transitory timer ran out.
+ */
+static void test_due_shortened(void **st)
+{
+	struct pkt_spec t = spec(6, H1, 42000, S1, 443, H_INSIDE), r;
+	struct cgnat_sess_key k = skey(6, 42000, S1, 443);
+	struct cgnat_sweep_args a;
+	struct cgnat_sess v;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t p;
+
+	(void)st;
+	t.tcp_flags = 0x02;
+	p = xlate_out(&t, &ext);
+	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
+	r.tcp_flags = 0x12;
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
+	t.tcp_flags = 0x10;
+	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
+	a = sweep_walk(300, 0);	/* past its SYN's due: found live */
+	assert_int_equal(H.dp.sw.due_named, 1);
+	assert_int_equal(a.sessions_expired, 0);
+	assert_int_equal(sess_get(&k, &v), 0);
+	assert_int_equal(due_find(&k)->due, v.expires_ns >> CGNAT_DUE_SHIFT);
+
+	t.tcp_flags = 0x14;	/* RST: the transitory timer */
+	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
+	assert_int_equal(sess_get(&k, &v), 0);
+	assert_int_equal(due_find(&k)->due, v.expires_ns >> CGNAT_DUE_SHIFT);
+	a = sweep_walk(300, 0);
+	assert_int_equal(a.sessions_expired, 1);
+	assert_int_not_equal(sess_get(&k, &v), 0);
+}
+
 /* Runs one pass; returns whether it walked the mappings. */
 static int pass_walks_maps(struct cgnat_sweep_args *a)
 {
@@ -698,6 +837,10 @@ int main(void)
 						sweep_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sole_guards, sweep_setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_due_index, sweep_setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_due_shortened,
+						sweep_setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_walks_adapt,
 						sweep_setup, teardown),
 	};

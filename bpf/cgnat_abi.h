@@ -716,12 +716,20 @@ static inline __u32 cgnat_due_bucket(const struct cgnat_sess_key *k,
 	__u64 a = ((__u64)k->int_addr << 32) | k->rem_addr;
 	__u64 b = ((__u64)k->int_port << 48) | ((__u64)k->rem_port << 32) |
 		  ((__u64)k->proto << 8) | k->kind;
-	__u64 h = a ^ (b * 0x9e3779b97f4a7c15ull);
+	__u64 h = a;
+	int i;
 
-	/* splitmix64's finalizer: every key bit reaches the low bits. */
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
-	h ^= h >> 31;
+	/* splitmix64's finalizer on each word in turn: every key bit
+	 * reaches every bit of the hash (the words' overlapping fields
+	 * must not cancel, as an XOR of the two would let them).
+	 */
+	for (i = 0; i < 2; i++) {
+		h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+		h ^= h >> 31;
+		if (!i)
+			h ^= b;
+	}
 	return n ? (__u32)(h % n) : 0;
 }
 

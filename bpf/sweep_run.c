@@ -403,9 +403,14 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	sw->a.now_ns = sw->st.now;
 	sw->map_walk = sw->passes % dp_sweep_map_every(sw) == 0;
 	/* A pass without a walk needs no marks: the due index names what
-	 * may have expired (the first pass, a walk, indexes it).
+	 * may have expired (the first pass, a walk, indexes it). Unless
+	 * the sessions are so few that reading them costs less than
+	 * reading every bucket of the index (SWEEP_DUE_MIN).
 	 */
-	sw->by_due = !sw->map_walk && due_buckets(dp);
+	sw->by_due = !sw->map_walk && due_buckets(dp) &&
+		     (sw->st.entries[0] < 0 ||
+		      (__u64)sw->st.entries[0] * SWEEP_DUE_MIN >=
+			      due_buckets(dp));
 	sw->due_pos = sw->due_named = sw->due_indexed = sw->due_full = 0;
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;

@@ -27,7 +27,10 @@
  *  - one sweep pass as cgnatd steps it, none expiring, and one 70 s on
  *    (a fifth expiring): CPU, wall, longest step, and the interval the
  *    pace chooses after it, so sweep CPU per second of wall time =
- *    pass CPU / interval (default timers);
+ *    pass CPU / interval (default timers); the passes without a walk
+ *    read the due index, measured also as before it (reading every
+ *    session) and with every due stale (what naming live sessions
+ *    again costs);
  *  - established packets (ns/packet) and new flows (one test run each:
  *    a new mapping or a new session), without and with sweeps running
  *    back to back, unpaced, on the other core; new-flow drops;
@@ -218,6 +221,8 @@ struct pass {
 	uint64_t rsess_seen, rsess_deleted;
 	uint64_t maps_seen, maps_expired, maps_sole;
 	int map_walk;		/* it walked the mappings */
+	int by_due;		/* it read the due index, not the sessions */
+	uint64_t named;		/* sessions the due index named */
 };
 
 /* Sweep CPU per second of wall time over SWEEP_RSESS_FULL passes, each
@@ -275,11 +280,55 @@ static int sweep_pass(struct dp *dp, uint64_t judge_ns, struct sweep_pace *sp,
 	p->maps_expired = dp->sw.a.mappings_expired;
 	p->maps_sole = dp->sw.a.mappings_sole;
 	p->map_walk = dp->sw.map_walk;
+	p->by_due = dp->sw.by_due;
+	p->named = dp->sw.due_named;
 	if (sp) {
 		sweep_pace_end(sp, &dp->sw);
 		p->interval_ms = sp->interval_ms;
 	}
 	return 0;
+}
+
+/* A pass without a walk that reads every session, as before the due
+ * index (sweep_run.c reads the sessions when it has no index).
+ */
+static int sweep_pass_full(struct dp *dp, uint64_t judge_ns,
+			   struct sweep_pace *sp, struct pass *p)
+{
+	struct cgnat_due *due = dp->v.due;
+	int rc;
+
+	dp->v.due = NULL;
+	rc = sweep_pass(dp, judge_ns, sp, p);
+	dp->v.due = due;
+	return rc;
+}
+
+/* Every live session's due set to 'now' in the index: as if each had
+ * been refreshed since the index last named it, so the next pass names
+ * all and finds them live (the most a pass can find so). Returns how
+ * many of the slots are UDP.
+ */
+static uint64_t due_all_stale(struct dp *dp, uint64_t now, uint64_t *tcp)
+{
+	uint64_t nb = bpf_map__max_entries(dp->skel->maps.cgnat_sess_due);
+	uint64_t i, udp = 0;
+	unsigned j;
+
+	*tcp = 0;
+	for (i = 0; i < nb; i++)
+		for (j = 0; j < CGNAT_DUE_WAYS; j++) {
+			struct cgnat_due_slot *d = &dp->v.due[i].s[j];
+
+			if (!d->k.int_addr)
+				continue;
+			d->due = now >> CGNAT_DUE_SHIFT;
+			if (d->k.proto == 17)
+				udp++;
+			else
+				(*tcp)++;
+		}
+	return udp;
 }
 
 static volatile int sweeping;
@@ -447,8 +496,9 @@ int main(int argc, char **argv)
 {
 	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
 	uint64_t avail = mem_available(), want = n, limit, bytes, now;
-	struct pass p0, p1, pm, pf, p2, pr, pi, ps;
-	double share, share8;
+	struct pass p0, p1, pm, pf, p2, pr, pi, ps, psd, p1f, pl;
+	double share, share8, share_full, revisit, per_named;
+	uint64_t udp_live, tcp_live;
 	unsigned walk_every, map_every;
 	int shared = argc > 3 && !strcmp(argv[3], "shared");
 	struct sweep_pace sp = { 0 }, spi = { 0 }, sps = { 0 };
@@ -509,7 +559,15 @@ int main(int argc, char **argv)
 	 */
 	now = now_of(CLOCK_MONOTONIC);
 	sweep_pace_cap(&sps, 30000);
-	if (fill(SPARSE, k, now) || sweep_pass(&H.dp, 0, &sps, &ps)) {
+	/* ps reads the sessions (as before the due index); a walk then
+	 * indexes them, and psd reads the index instead: every bucket of
+	 * it, however few sessions it names.
+	 */
+	if (fill(SPARSE, k, now) ||
+	    sweep_pass_full(&H.dp, 0, &sps, &ps) ||
+	    (H.dp.sw.map_every = 1, sweep_pass(&H.dp, 0, NULL, &psd)) ||
+	    (H.dp.sw.passes = 1, H.dp.sw.map_every = SWEEP_MAP_EVERY,
+	     sweep_pass(&H.dp, 0, &sps, &psd)) || !psd.by_due) {
 		fprintf(stderr, "bench_scale: sparse: %s\n", H.dp.err);
 		goto fail;
 	}
@@ -544,8 +602,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_scale: sweep: %s\n", H.dp.err);
 		goto fail;
 	}
+	/* The same pass as p1 reading every session (p1f, the only kind
+	 * before the due index); then one with every due stale (pl): what
+	 * the index's lower bounds cost, each live session named again once
+	 * per timer (udp_live / 300 s + tcp_live / 7440 s a second).
+	 */
+	if ((H.dp.sw.passes = 1, H.dp.sw.map_every = SWEEP_MAP_EVERY,
+	     sweep_pass_full(&H.dp, now, &sp, &p1f)) ||
+	    (udp_live = due_all_stale(&H.dp, now, &tcp_live),
+	     H.dp.sw.passes = 1, H.dp.sw.map_every = SWEEP_MAP_EVERY,
+	     sweep_pass(&H.dp, now, NULL, &pl))) {
+		fprintf(stderr, "bench_scale: sweep: %s\n", H.dp.err);
+		goto fail;
+	}
 	if (!p0.map_walk || p1.map_walk || !pm.map_walk || !pf.map_walk ||
-	    !p2.map_walk) {
+	    !p2.map_walk || p0.by_due || !p1.by_due || p1f.by_due ||
+	    !pl.by_due) {
 		fprintf(stderr, "bench_scale: passes of the wrong kind\n");
 		goto fail;
 	}
@@ -615,8 +687,16 @@ int main(int argc, char **argv)
 				    p2.maps_seen
 			    ? SWEEP_MAP_EVERY
 			    : 1;
-	share = sweep_share(&p0, &pf, &pm, &p1, walk_every, map_every);
-	share8 = sweep_share(&p0, &pf, &pm, &p1, SWEEP_RSESS_CHECK, map_every);
+	/* The due passes' lower bounds: each live session named once per
+	 * timer (UDP 300 s, TCP established 7440 s), at pl's cost a name.
+	 */
+	per_named = pl.named ? pl.cpu_s / pl.named : 0;
+	revisit = per_named * (udp_live / 300.0 + tcp_live / 7440.0);
+	share = sweep_share(&p0, &pf, &pm, &p1, walk_every, map_every) +
+		revisit;
+	share8 = sweep_share(&p0, &pf, &pm, &p1, SWEEP_RSESS_CHECK,
+			     map_every) + revisit;
+	share_full = sweep_share(&p0, &pf, &pm, &p1f, walk_every, map_every);
 	printf("%-52s %14llu\n", "sessions (half TCP est., half UDP; reverse too)",
 	       (unsigned long long)n);
 	printf("%-52s %14u\n", shared ? "sessions per mapping (shared)" :
@@ -628,6 +708,12 @@ int main(int argc, char **argv)
 	       p0.cpu_s, p0.wall_s);
 	printf("%-52s %8.2f /%5.2f\n", "pass, none expired: CPU s / wall s",
 	       p1.cpu_s, p1.wall_s);
+	printf("%-52s %8.2f /%5.2f\n", "  the same reading every session (before)",
+	       p1f.cpu_s, p1f.wall_s);
+	printf("%-52s %8.2f /%5.2f\n", "  the same, every due stale: CPU/wall",
+	       pl.cpu_s, pl.wall_s);
+	printf("%-52s %14llu\n", "    sessions it named (live, or gone since)",
+	       (unsigned long long)pl.named);
 	printf("%-52s %8.2f /%5.2f\n", "  the same walking the mappings: CPU/wall",
 	       pm.cpu_s, pm.wall_s);
 	printf("%-52s %8.2f /%5.2f\n",
@@ -645,6 +731,10 @@ int main(int argc, char **argv)
 	       p1.interval_ms / 1e3);
 	printf("%-52s %13.1f%%\n", "sweep CPU per second of wall (target <= 10%)",
 	       100.0 * share);
+	printf("%-52s %13.2f%%\n", "  of which live sessions named again",
+	       100.0 * revisit);
+	printf("%-52s %13.1f%%\n", "  the same reading every session (before)",
+	       100.0 * share_full);
 	printf("  %-50s %14u\n", "mappings walked every Nth pass", map_every);
 	printf("  %-50s %14u\n", "reverse entries walked every Nth pass",
 	       walk_every);
@@ -667,6 +757,10 @@ int main(int argc, char **argv)
 	printf("%-52s %7.2f / %4.2f\n", "  its longest step, ms: wall / CPU",
 	       ps.step_max_ms, ps.step_cpu_max_ms);
 	printf("%-52s %14llu\n", "  batch reads", (unsigned long long)ps.reads);
+	printf("%-52s %8.3f /%5.3f\n", "  reading the due index: CPU s / wall s",
+	       psd.cpu_s, psd.wall_s);
+	printf("%-52s %7.2f / %4.2f\n", "  its longest step, ms: wall / CPU",
+	       psd.step_max_ms, psd.step_cpu_max_ms);
 	printf("%-52s %7.1f -> %5.1f\n",
 	       "established ns/packet: idle -> sweeping", est0, est1);
 	printf("%-52s %7.0f -> %5.0f\n",
@@ -703,6 +797,15 @@ int main(int argc, char **argv)
 			   "\"entries\": %llu, \"step_max_ms\": %.3f},\n",
 			p1.cpu_s, p1.wall_s, (unsigned long long)p1.read,
 			p1.step_max_ms);
+		fprintf(f, "  \"pass_none_expired_full_read\": {\"cpu_s\": %.3f, "
+			   "\"wall_s\": %.3f, \"entries\": %llu},\n",
+			p1f.cpu_s, p1f.wall_s, (unsigned long long)p1f.read);
+		fprintf(f, "  \"pass_every_due_stale\": {\"cpu_s\": %.3f, "
+			   "\"wall_s\": %.3f, \"named\": %llu, "
+			   "\"udp\": %llu, \"tcp\": %llu},\n",
+			pl.cpu_s, pl.wall_s, (unsigned long long)pl.named,
+			(unsigned long long)udp_live,
+			(unsigned long long)tcp_live);
 		fprintf(f, "  \"pass_walking_mappings\": {\"cpu_s\": %.3f, "
 			   "\"wall_s\": %.3f, \"entries\": %llu},\n",
 			pm.cpu_s, pm.wall_s, (unsigned long long)pm.read);
@@ -721,14 +824,20 @@ int main(int argc, char **argv)
 			   "  \"rsess_walk_every\": %u,\n"
 			   "  \"map_walk_every\": %u,\n"
 			   "  \"sweep_cpu_share_walk_every_8\": %.4f,\n"
+			   "  \"sweep_cpu_share_revisits\": %.4f,\n"
+			   "  \"sweep_cpu_share_full_reads\": %.4f,\n"
 			   "  \"share_note\": \"of 64 passes: 1 checking "
 			   "every reverse entry, 64 / rsess_walk_every - 1 "
 			   "reading them for expired ones (and the mappings), "
 			   "64 / map_walk_every - 64 / rsess_walk_every walking "
-			   "the mappings, the rest the sessions alone; interval "
-			   "from the pace with default timers\",\n",
+			   "the mappings, the rest reading the due index, "
+			   "plus each live session named again once per "
+			   "timer (sweep_cpu_share_revisits); "
+			   "sweep_cpu_share_full_reads: the rest reading "
+			   "every session instead, as before the due index; "
+			   "interval from the pace with default timers\",\n",
 			p1.interval_ms / 1e3, share, walk_every, map_every,
-			share8);
+			share8, revisit, share_full);
 		fprintf(f, "  \"idle_pass\": {\"cpu_s\": %.3f, \"wall_s\": %.3f, "
 			   "\"step_max_ms\": %.3f, \"step_cpu_max_ms\": %.3f, "
 			   "\"interval_s\": %.1f, \"cpu_share\": %.5f},\n",
@@ -737,9 +846,11 @@ int main(int argc, char **argv)
 			pi.cpu_s / (pi.interval_ms / 1e3));
 		fprintf(f, "  \"sparse_pass\": {\"sessions\": %u, \"cpu_s\": %.4f, "
 			   "\"wall_s\": %.4f, \"step_max_ms\": %.3f, "
-			   "\"step_cpu_max_ms\": %.3f, \"reads\": %llu},\n",
+			   "\"step_cpu_max_ms\": %.3f, \"reads\": %llu, "
+			   "\"due_cpu_s\": %.4f, \"due_step_max_ms\": %.3f},\n",
 			SPARSE, ps.cpu_s, ps.wall_s, ps.step_max_ms,
-			ps.step_cpu_max_ms, (unsigned long long)ps.reads);
+			ps.step_cpu_max_ms, (unsigned long long)ps.reads,
+			psd.cpu_s, psd.step_max_ms);
 		fprintf(f, "  \"established_ns\": {\"idle\": %.1f, \"sweeping\": %.1f},\n"
 			   "  \"new_flows_per_s\": {\"idle\": %.0f, \"sweeping\": %.0f},\n"
 			   "  \"new_flow_drops\": %llu,\n",

@@ -628,7 +628,10 @@ static int sess_get(const struct cgnat_sess_key *k, struct cgnat_sess *v)
 				   k, v);
 }
 
-#define DUE_FLOWS 100
+/* Enough sessions for a pass to read the index rather than them
+ * (SWEEP_DUE_MIN: the harness's 4096 sessions make 2731 buckets).
+ */
+#define DUE_FLOWS 200
 
 /* The due index (sweep.h): every session a packet makes is named in it
  * with its expiry, and a pass without a walk of the mappings reads no
@@ -674,6 +677,7 @@ static void test_due_index(void **st)
 		BPF_EXIST), 0);
 	due_find(&k1)->k.int_addr = 0;
 	a = sweep_walk(400, 0);
+	assert_true(sw->by_due);
 	assert_int_equal(sw->reads, 0);
 	assert_int_equal(sw->due_named, DUE_FLOWS - 1);
 	assert_int_equal(a.sessions_expired, DUE_FLOWS - 2);
@@ -715,6 +719,8 @@ static void test_due_shortened(void **st)
 	uint16_t p;
 
 	(void)st;
+	for (p = 0; p < DUE_FLOWS; p++)	/* so that passes read the index */
+		udp_out(20000 + p, S1, 7);
 	t.tcp_flags = 0x02;
 	p = xlate_out(&t, &ext);
 	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
@@ -722,9 +728,10 @@ static void test_due_shortened(void **st)
 	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
 	t.tcp_flags = 0x10;
 	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
-	a = sweep_walk(300, 0);	/* past its SYN's due: found live */
-	assert_int_equal(H.dp.sw.due_named, 1);
-	assert_int_equal(a.sessions_expired, 0);
+	a = sweep_walk(400, 0);	/* past its SYN's due: found live */
+	assert_true(H.dp.sw.by_due);
+	assert_int_equal(a.sessions_expired, DUE_FLOWS);	/* UDP's */
+	assert_int_equal(H.dp.sw.due_named, DUE_FLOWS + 1);
 	assert_int_equal(sess_get(&k, &v), 0);
 	assert_int_equal(due_find(&k)->due, v.expires_ns >> CGNAT_DUE_SHIFT);
 
@@ -732,8 +739,11 @@ static void test_due_shortened(void **st)
 	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
 	assert_int_equal(sess_get(&k, &v), 0);
 	assert_int_equal(due_find(&k)->due, v.expires_ns >> CGNAT_DUE_SHIFT);
-	a = sweep_walk(300, 0);
-	assert_int_equal(a.sessions_expired, 1);
+	for (p = 0; p < DUE_FLOWS; p++)
+		udp_out(21000 + p, S1, 7);
+	a = sweep_walk(400, 0);
+	assert_true(H.dp.sw.by_due);
+	assert_int_equal(a.sessions_expired, DUE_FLOWS + 1);
 	assert_int_not_equal(sess_get(&k, &v), 0);
 }
 

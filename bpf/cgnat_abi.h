@@ -684,16 +684,17 @@ struct cgnat_sweep_state {
 /* The sessions' due index (map cgnat_sess_due, sweep.h "due index"):
  * buckets of three slots, a bucket per hash of a session key, each slot
  * a key and the second (2^30 ns, rounded down) at or before which that
- * session's expiry lies, its due. The data plane writes a slot when it
- * makes a session and when it shortens one's timer, in its key's slot,
- * else an empty one, else one whose due has passed; in none when all
- * three hold other sessions not yet due (due.h). The sweep raises a due
- * when it finds the session still live, and empties the slot when the
- * session is gone. Lossy and unlocked (a torn read is possible), so the
- * index only names candidates to the judge, which decides on the session
- * itself; the passes that read every session (sweep_run.c) index those
- * it left out. An empty slot has int_addr 0 (a session's is a
- * subscriber, never 0). A bucket is one cache line.
+ * session's expiry lies, its due. cgnatd writes a slot for each record
+ * of the due log (below: a session made, a timer shortened), in its
+ * key's slot, else an empty one, else one whose due has passed; in none
+ * when all three hold other sessions not yet due. The sweep raises a
+ * due when it finds the session still live, and empties the slot when
+ * the session is gone. Lossy, so the index only names candidates to the
+ * judge, which decides on the session itself; the passes that read
+ * every session (sweep_run.c) index those it left out. An empty slot
+ * has int_addr 0 (a session's is a subscriber, never 0). A bucket is
+ * one cache line. Only cgnatd's thread writes it (bpf/sweep_due.c, and
+ * the judge it runs).
  */
 #define CGNAT_DUE_WAYS 3
 #define CGNAT_DUE_SHIFT 30	/* a due's unit: 2^30 ns */
@@ -708,6 +709,29 @@ struct cgnat_due {
 	__u32 pad;
 };
 _Static_assert(sizeof(struct cgnat_due) == 64, "due layout");
+
+/* The due log (maps cgnat_due_log, cgnat_due_head; bpf/due.h): per CPU
+ * a ring of CGNAT_DUE_LOG records the data plane appends to, a session
+ * key and its expiry each, and a count of the records appended so far
+ * (its own cache line). The data plane's write is sequential and stays
+ * in its CPU's cache; the index's random one is cgnatd's (sweep_due.c),
+ * which drains the rings every loop turn. A ring lapped before a drain
+ * loses its oldest records: those sessions wait for a full read.
+ */
+#define CGNAT_DUE_LOG 65536	/* records a CPU (1.5 MiB); a power of two:
+				 * cgnatd drains every 100 ms at least */
+
+struct cgnat_due_rec {
+	struct cgnat_sess_key k;
+	__u64 expires_ns;
+};
+_Static_assert(sizeof(struct cgnat_due_rec) == 24, "due_rec layout");
+
+struct cgnat_due_head {
+	__u64 n;		/* records appended, ever */
+	__u64 pad[7];
+};
+_Static_assert(sizeof(struct cgnat_due_head) == 64, "due_head layout");
 
 /* Bucket of key 'k' in an index of 'n' buckets. */
 static inline __u32 cgnat_due_bucket(const struct cgnat_sess_key *k,

@@ -159,6 +159,8 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	if (ncpu <= 0)
 		return dp_fail(dp, ncpu ? ncpu : -EINVAL, "count possible CPUs");
 	set_size(s->maps.cgnat_events, ncpu);
+	set_size(s->maps.cgnat_due_log, ncpu * CGNAT_DUE_LOG);
+	set_size(s->maps.cgnat_due_head, ncpu);
 	return 0;
 }
 
@@ -204,7 +206,8 @@ static int pin_info(const char *path, struct bpf_map_info *info)
 /* 1 when the pinned map at 'path' is one this load makes afresh rather
  * than reuses: the reverse sessions, a cache that a program before a
  * downgrade may have left inconsistent (rsess.h), the sessions' due
- * index (a cache the first pass rebuilds, sweep.h), the per-destination
+ * index and its log (a cache the first pass rebuilds, sweep.h), the
+ * per-destination
  * next hops (a cache, fwd.h), counters or rate buckets of another
  * size (a build that added one), which only restart at zero or full, and
  * the event rings' array when its type or CPU count differs (a build
@@ -217,6 +220,7 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	int fd, other;
 
 	if (!strcmp(bpf_map__name(m), "cgnat_rsess") ||
+	    !strncmp(bpf_map__name(m), "cgnat_due_", 10) ||
 	    !strcmp(bpf_map__name(m), "cgnat_sess_due") ||
 	    !strcmp(bpf_map__name(m), "cgnat_nh_dst") ||
 	    !strncmp(bpf_map__name(m), "cgnat_det_", 10))
@@ -452,12 +456,14 @@ static int map_views(struct dp *dp)
 	struct bpf_map *maps[DP_VIEWS] = {
 		s->maps.cgnat_subs, s->maps.cgnat_blocks, s->maps.cgnat_ports,
 		s->maps.cgnat_grant_addr, s->maps.cgnat_grant_new,
-		s->maps.cgnat_addr_dry, s->maps.cgnat_sess_due };
+		s->maps.cgnat_addr_dry, s->maps.cgnat_sess_due,
+		s->maps.cgnat_due_log, s->maps.cgnat_due_head };
 	void **views[DP_VIEWS] = {
 		(void **)&dp->v.subs, (void **)&dp->v.blocks,
 		(void **)&dp->v.ports, (void **)&dp->v.grant_addr,
 		(void **)&dp->v.grant_new, (void **)&dp->v.addr_dry,
-		(void **)&dp->v.due };
+		(void **)&dp->v.due, (void **)&dp->v.due_log,
+		(void **)&dp->v.due_head };
 	int i;
 
 	for (i = 0; i < DP_VIEWS; i++) {
@@ -905,7 +911,8 @@ void dp_close(struct dp *dp)
 {
 	void *views[DP_VIEWS] = { dp->v.subs, dp->v.blocks, dp->v.ports,
 				  dp->v.grant_addr, dp->v.grant_new,
-				  dp->v.addr_dry, dp->v.due };
+				  dp->v.addr_dry, dp->v.due, dp->v.due_log,
+				  dp->v.due_head };
 	int i;
 
 	for (i = 0; i < DP_VIEWS; i++)

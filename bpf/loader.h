@@ -65,9 +65,11 @@ struct dp_views {
 	__u64 *grant_addr;	/* block id + 1 per slot, 0 = empty */
 	__u64 *grant_new;
 	__u64 *addr_dry;	/* per address: no free block beyond slots */
-	struct cgnat_due *due;	/* the sessions' due index (sweep_run.c) */
+	struct cgnat_due *due;	/* the sessions' due index (sweep_due.c) */
+	struct cgnat_due_rec *due_log;	/* and its log: CGNAT_DUE_LOG */
+	struct cgnat_due_head *due_head; /* records and a head a CPU */
 };
-#define DP_VIEWS 7	/* the mmapped maps above */
+#define DP_VIEWS 9	/* the mmapped maps above */
 
 /* A sweep in steps (bpf/sweep_run.c). */
 struct dp_sweep {
@@ -98,7 +100,11 @@ struct dp_sweep {
 	__u64 due_pos;		/* its next bucket */
 	__u64 due_named;	/* sessions it named to the judge */
 	__u64 due_indexed;	/* slots a full read wrote */
-	__u64 due_full;		/* live sessions it found no slot for */
+	__u64 due_full;		/* sessions found no slot, since the pass
+				 * began (a full read's, the log's) */
+	__u64 *due_tail;	/* per CPU: due log records drained */
+	__u64 due_logged;	/* log records drained, since the load */
+	__u64 due_lost;		/* lost to a lapped ring, since the load */
 };
 
 /* A pass reads this many buckets of the due index a step (1 MiB). */
@@ -295,6 +301,10 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns);
 int dp_sweep_step(struct dp *dp);
 /* A whole sweep at once: a->now_ns in, counts out. */
 int dp_sweep(struct dp *dp, struct cgnat_sweep_args *a);
+/* Moves the data plane's due log into the due index (sweep_due.c):
+ * cgnatd's loop does it every turn, a pass at its start. 0 or -ENOMEM.
+ */
+int dp_due_drain(struct dp *dp);
 /* The walk of the mappings comes every this many passes (SWEEP_MAP_EVERY). */
 __u32 dp_sweep_map_every(const struct dp_sweep *sw);
 void dp_sweep_free(struct dp *dp);

@@ -35,10 +35,12 @@ struct {
 	__type(value, struct cgnat_rsess);
 } cgnat_rsess SEC(".maps");
 
-/* The sessions' due index (cgnat_abi.h struct cgnat_due, bpf/due.h):
- * due_buckets buckets of three slots, two slots a session of the
- * table's size, set by the loader. A cache, so the loader starts it empty on
- * every load; user space scans it through its mmap (sweep_run.c).
+/* The sessions' due index (cgnat_abi.h struct cgnat_due): due_buckets
+ * buckets of three slots, two slots a session of the table's size, set
+ * by the loader; and the due log the data plane appends to (bpf/due.h),
+ * CGNAT_DUE_LOG records and a head per possible CPU. Caches, so the
+ * loader starts them empty on every load; cgnatd reads and writes them
+ * through their mmap (bpf/sweep_due.c).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -49,6 +51,22 @@ struct {
 } cgnat_sess_due SEC(".maps");
 
 const volatile __u32 due_buckets = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct cgnat_due_rec);
+} cgnat_due_log SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgnat_due_head);
+} cgnat_due_head SEC(".maps");
 
 /* The two halves of each mapping, in tables of their own (sized like
  * cgnat_sessions): the outbound half, keyed by the internal endpoint

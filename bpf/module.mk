@@ -4,6 +4,7 @@ BPF_OBJS += $(BUILD)/bpf/cgnat.bpf.o $(BUILD)/bpf/xdp_fwd.bpf.o
 SKELS += $(BUILD)/bpf/cgnat.skel.h $(BUILD)/bpf/xdp_fwd.skel.h
 
 DP_OBJS := $(BUILD)/bpf/loader.o $(BUILD)/bpf/sweep_run.o \
+	$(BUILD)/bpf/sweep_due.o \
 	$(BUILD)/bpf/sweep_pace.o $(BUILD)/bpf/det_flush.o \
 	$(BUILD)/bpf/evring.o
 $(DP_OBJS): $(BUILD)/bpf/cgnat.skel.h

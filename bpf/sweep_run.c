@@ -16,6 +16,7 @@
 
 #include "bpf/clock.h"
 #include "bpf/loader.h"
+#include "bpf/sweep_due.h"
 #include "bpf/cgnat.skel.h"
 
 enum { PASS_SESSIONS = 1, PASS_MAPPINGS, PASS_RSESS, PASS_END };
@@ -81,7 +82,7 @@ static int pass_read(struct dp *dp, __u32 *n, __u64 *next)
 	}
 }
 
-static int judge(struct dp *dp, __u32 op, __u32 n)
+int sweep_judge(struct dp *dp, __u32 op, __u32 n)
 {
 	struct cgnat_sweep_chunk ch = { .op = op, .n = n };
 	LIBBPF_OPTS(bpf_test_run_opts, t, .ctx_in = &ch,
@@ -141,47 +142,6 @@ static int mark_cache(struct dp *dp)
 	return 0;
 }
 
-/* The due index's buckets (loader.c); 0 without its mapping. */
-static __u64 due_buckets(const struct dp *dp)
-{
-	return dp->v.due ? bpf_map__max_entries(dp->skel->maps.cgnat_sess_due)
-			 : 0;
-}
-
-/* A full read indexes the live sessions it saw whose bucket does not
- * name them, or names them later than their expiry: those the data
- * plane never indexed (made by user space: HA, a restart's pins) or
- * whose bucket was full. Racing the data plane's own writes can only
- * leave a slot naming a later due than a session's shortened timer: that
- * session is then swept late (the next full read), never early.
- */
-static void due_index(struct dp *dp, const struct cgnat_sess_key *k,
-		      const struct cgnat_sess *v, __u32 n)
-{
-	__u32 nb = (__u32)due_buckets(dp), now, due, i;
-	struct cgnat_due_slot *d;
-
-	if (!nb)
-		return;
-	now = dp->sw.st.now >> CGNAT_DUE_SHIFT;
-	for (i = 0; i < n; i++) {
-		if (v[i].expires_ns <= dp->sw.st.now)
-			continue;
-		due = v[i].expires_ns >> CGNAT_DUE_SHIFT;
-		d = cgnat_due_pick(&dp->v.due[cgnat_due_bucket(&k[i], nb)],
-				   &k[i], now);
-		if (!d) {
-			dp->sw.due_full++;
-			continue;
-		}
-		if (cgnat_sess_key_eq(&d->k, &k[i]) && d->due <= due)
-			continue;
-		d->k = k[i];
-		d->due = due;
-		dp->sw.due_indexed++;
-	}
-}
-
 /* Expired sessions to the judge; the mappings of live TCP flows to be
  * marked, each about once per pass (mark_seen).
  */
@@ -202,10 +162,10 @@ static int sort_sessions(struct dp *dp, __u32 n)
 			dp->sw.left_n++;
 		}
 	}
-	rc = judge(dp, CGNAT_SWEEP_EXPIRE, m);
+	rc = sweep_judge(dp, CGNAT_SWEEP_EXPIRE, m);
 	if (rc)
 		return rc;
-	due_index(dp, k, v, n);
+	sweep_due_index(dp, k, v, n);
 	for (i = 0, m = 0; i < n; i++) {
 		struct cgnat_map_key mk = { .addr = k[i].int_addr,
 					    .port = k[i].int_port,
@@ -223,7 +183,7 @@ static int sort_sessions(struct dp *dp, __u32 n)
 			continue;
 		l->map[m++] = mk;
 	}
-	return judge(dp, CGNAT_SWEEP_MARK, m);
+	return sweep_judge(dp, CGNAT_SWEEP_MARK, m);
 }
 
 /* Outbound halves that no live session has marked in this sweep and that
@@ -246,60 +206,7 @@ static int sort_mappings(struct dp *dp, __u32 n)
 		     !cgnat_map_live(&v[i], dp->sw.st.now)))
 			l->map[m++] = k[i];
 	}
-	return judge(dp, CGNAT_SWEEP_MAPPING, m);
-}
-
-/* One step of a pass that reads the due index instead of the sessions:
- * SWEEP_DUE_STEP buckets from the saved position, the sessions whose due
- * has come to the judge (sweep_due), at most a list's worth a step.
- * Returns 1 at the index's end. The slots are read without a lock while
- * the data plane writes them: a torn one names a key the judge does not
- * find, or one whose session it finds live.
- */
-static int due_step(struct dp *dp)
-{
-	struct cgnat_sweep_list *l = &dp->skel->bss->sweep_list;
-	struct dp_sweep *sw = &dp->sw;
-	__u64 n = due_buckets(dp), end = sw->due_pos + SWEEP_DUE_STEP, due;
-	__u64 t = cgnat_clock_ns(CLOCK_MONOTONIC), from = sw->due_pos;
-	__u32 m = 0, j;
-	int rc;
-
-	if (sw->st.entries[0] == 0)
-		sw->due_pos = n;	/* counted empty: nothing to look at */
-	if (end > n)
-		end = n;
-	for (; sw->due_pos < end && m + CGNAT_DUE_WAYS <= CGNAT_SWEEP_CHUNK;
-	     sw->due_pos++) {
-		const struct cgnat_due *b = &dp->v.due[sw->due_pos];
-
-		for (j = 0; j < CGNAT_DUE_WAYS; j++) {
-			const struct cgnat_due_slot *d = &b->s[j];
-
-			if (!__atomic_load_n(&d->k.int_addr, __ATOMIC_RELAXED))
-				continue;
-			due = (__u64)__atomic_load_n(&d->due, __ATOMIC_RELAXED)
-			      << CGNAT_DUE_SHIFT;
-			sw->read++;	/* the pace counts a session a slot */
-			sw->a.sessions_seen++;
-			if (due > sw->st.now) {
-				sw->left_ms_sum += (due - sw->st.now) / 1000000;
-				sw->left_n++;
-				continue;
-			}
-			memcpy(&l->sess[m++], &d->k, sizeof(d->k));
-		}
-	}
-	/* A bucket costs about what an empty one of a batch read does. */
-	sw->buckets += sw->due_pos - from;
-	sw->due_named += m;
-	rc = judge(dp, CGNAT_SWEEP_DUE, m);
-	t = cgnat_clock_ns(CLOCK_MONOTONIC) - t;
-	if (t > sw->read_max_ns)
-		sw->read_max_ns = t;
-	if (rc)
-		return rc;
-	return sw->due_pos >= n;
+	return sweep_judge(dp, CGNAT_SWEEP_MAPPING, m);
 }
 
 static __u32 rsess_every(const struct dp_sweep *sw)
@@ -365,7 +272,7 @@ static int sort_rsess(struct dp *dp, __u32 n)
 		l->rsess[m++].v = v[i];
 	}
 	dp->sw.a.rsess_seen += n;
-	return judge(dp, CGNAT_SWEEP_RSESS, m);
+	return sweep_judge(dp, CGNAT_SWEEP_RSESS, m);
 }
 
 int dp_sweep_begin(struct dp *dp, __u64 now_ns)
@@ -407,11 +314,14 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	 * the sessions are so few that reading them costs less than
 	 * reading every bucket of the index (SWEEP_DUE_MIN).
 	 */
-	sw->by_due = !sw->map_walk && due_buckets(dp) &&
+	sw->by_due = !sw->map_walk && sweep_due_buckets(dp) &&
 		     (sw->st.entries[0] < 0 ||
 		      (__u64)sw->st.entries[0] * SWEEP_DUE_MIN >=
-			      due_buckets(dp));
+			      sweep_due_buckets(dp));
 	sw->due_pos = sw->due_named = sw->due_indexed = sw->due_full = 0;
+	/* What the data plane logged so far is in the index for this pass. */
+	if (dp_due_drain(dp))
+		return dp_fail(dp, -ENOMEM, "sweep due log");
 	sw->pass = PASS_SESSIONS;
 	sw->more = 0;
 	return 0;
@@ -462,7 +372,7 @@ int dp_sweep_step(struct dp *dp)
 	if (sw->pass <= 0 || sw->pass >= PASS_END)
 		return 0;
 	if (sw->pass == PASS_SESSIONS && sw->by_due) {
-		rc = due_step(dp);
+		rc = sweep_due_step(dp);
 		if (rc < 0) {
 			sw->pass = 0;
 			return rc;
@@ -524,5 +434,6 @@ void dp_sweep_free(struct dp *dp)
 	free(dp->sw.keys);
 	free(dp->sw.vals);
 	free(dp->sw.marked);
+	free(dp->sw.due_tail);
 	memset(&dp->sw, 0, sizeof(dp->sw));
 }

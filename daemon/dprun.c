@@ -499,6 +499,12 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 	__u64 t0 = cgnat_clock_ns(CLOCK_MONOTONIC), allowed, t;
 	int rc;
 
+	/* The data plane's due log into the index every turn, before its
+	 * rings (CGNAT_DUE_LOG records a CPU) lap.
+	 */
+	rc = dp_due_drain(&r->dp);
+	if (rc)
+		return rc;
 	if (!r->dp.sw.pass) {
 		if (now->ms - r->last_sweep_ms < r->pace.interval_ms ||
 		    now->ms < r->sweep_hold_ms)

@@ -633,8 +633,9 @@ static int sess_get(const struct cgnat_sess_key *k, struct cgnat_sess *v)
  */
 #define DUE_FLOWS 200
 
-/* The due index (sweep.h): every session a packet makes is named in it
- * with its expiry, and a pass without a walk of the mappings reads no
+/* The due index (sweep.h): every session a packet makes is logged by the
+ * data plane, and named in the index with its expiry once cgnatd drains
+ * the log; and a pass without a walk of the mappings reads no
  * session, only the index: it names nothing before a due, and the
  * sessions whose due came after; of those, it deletes the expired and
  * raises the due of one refreshed since (a refresh writes no due). A
@@ -653,8 +654,14 @@ static void test_due_index(void **st)
 	uint16_t i;
 
 	(void)st;
-	for (i = 0; i < DUE_FLOWS; i++) {
+	for (i = 0; i < DUE_FLOWS; i++)
 		udp_out(20000 + i, S1, 7);
+	/* Logged by the data plane, in the index once cgnatd drains. */
+	assert_null(due_find(&k0));
+	assert_int_equal(dp_due_drain(&H.dp), 0);
+	assert_int_equal(sw->due_logged, DUE_FLOWS);
+	assert_int_equal(sw->due_lost, 0);
+	for (i = 0; i < DUE_FLOWS; i++) {
 		k = skey(17, 20000 + i, S1, 7);
 		assert_int_equal(sess_get(&k, &v), 0);
 		d = due_find(&k);
@@ -737,6 +744,7 @@ static void test_due_shortened(void **st)
 
 	t.tcp_flags = 0x14;	/* RST: the transitory timer */
 	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
+	assert_int_equal(dp_due_drain(&H.dp), 0);
 	assert_int_equal(sess_get(&k, &v), 0);
 	assert_int_equal(due_find(&k)->due, v.expires_ns >> CGNAT_DUE_SHIFT);
 	for (p = 0; p < DUE_FLOWS; p++)

@@ -30,6 +30,13 @@
  * reverse entry that is expired or whose session is gone, changed or
  * shorter-lived (the backstop of rsess.h's invariant).
  *
+ * A pass that does not walk the mappings needs no marks, so it reads
+ * the sessions' due index (cgnat_abi.h, sweep_due.c) instead of the
+ * sessions: the judge gets the sessions whose due has come (sweep_due),
+ * deletes the expired ones and raises the due of the live ones. The
+ * index is lossy; the full reads of the walking passes (every
+ * SWEEP_MAP_EVERY-th pass at most) index what it missed.
+ *
  * Taking time over it changes none of this: a session made after pass 1
  * read its bucket marks its mapping IN_USE, which pass 2 keeps; a session
  * refreshed after it was read expired is judged live. A batch read may

@@ -159,6 +159,7 @@ static const char *const daemon_keys[] = {
 	"log_from_table",  "refill_bells",     "refill_runs",
 	"refill_slots",	   "refill_wait_max_us", "refill_late_max_us",
 	"refill_quiets",   "block_scans",      "block_scan_cpu_ms",
+	"sweep_due_logged", "sweep_due_lost",
 };
 
 /* The last expiry sweep, as gauges (cgnatd rewrites them every 5 s). */

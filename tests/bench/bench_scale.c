@@ -496,7 +496,7 @@ int main(int argc, char **argv)
 {
 	uint64_t n = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
 	uint64_t avail = mem_available(), want = n, limit, bytes, now;
-	struct pass p0, p1, pm, pf, p2, pr, pi, ps, psd, p1f, pl;
+	struct pass p0, p1, pm, pf, p2, pr, pi, ps, p1f, pl;
 	double share, share8, share_full, revisit, per_named;
 	uint64_t udp_live, tcp_live;
 	unsigned walk_every, map_every;
@@ -559,15 +559,11 @@ int main(int argc, char **argv)
 	 */
 	now = now_of(CLOCK_MONOTONIC);
 	sweep_pace_cap(&sps, 30000);
-	/* ps reads the sessions (as before the due index); a walk then
-	 * indexes them, and psd reads the index instead: every bucket of
-	 * it, however few sessions it names.
+	/* Too few sessions for the due index (SWEEP_DUE_MIN): the pass
+	 * reads them.
 	 */
-	if (fill(SPARSE, k, now) ||
-	    sweep_pass_full(&H.dp, 0, &sps, &ps) ||
-	    (H.dp.sw.map_every = 1, sweep_pass(&H.dp, 0, NULL, &psd)) ||
-	    (H.dp.sw.passes = 1, H.dp.sw.map_every = SWEEP_MAP_EVERY,
-	     sweep_pass(&H.dp, 0, &sps, &psd)) || !psd.by_due) {
+	if (fill(SPARSE, k, now) || sweep_pass(&H.dp, 0, &sps, &ps) ||
+	    ps.by_due) {
 		fprintf(stderr, "bench_scale: sparse: %s\n", H.dp.err);
 		goto fail;
 	}
@@ -757,10 +753,6 @@ int main(int argc, char **argv)
 	printf("%-52s %7.2f / %4.2f\n", "  its longest step, ms: wall / CPU",
 	       ps.step_max_ms, ps.step_cpu_max_ms);
 	printf("%-52s %14llu\n", "  batch reads", (unsigned long long)ps.reads);
-	printf("%-52s %8.3f /%5.3f\n", "  reading the due index: CPU s / wall s",
-	       psd.cpu_s, psd.wall_s);
-	printf("%-52s %7.2f / %4.2f\n", "  its longest step, ms: wall / CPU",
-	       psd.step_max_ms, psd.step_cpu_max_ms);
 	printf("%-52s %7.1f -> %5.1f\n",
 	       "established ns/packet: idle -> sweeping", est0, est1);
 	printf("%-52s %7.0f -> %5.0f\n",
@@ -846,11 +838,9 @@ int main(int argc, char **argv)
 			pi.cpu_s / (pi.interval_ms / 1e3));
 		fprintf(f, "  \"sparse_pass\": {\"sessions\": %u, \"cpu_s\": %.4f, "
 			   "\"wall_s\": %.4f, \"step_max_ms\": %.3f, "
-			   "\"step_cpu_max_ms\": %.3f, \"reads\": %llu, "
-			   "\"due_cpu_s\": %.4f, \"due_step_max_ms\": %.3f},\n",
+			   "\"step_cpu_max_ms\": %.3f, \"reads\": %llu},\n",
 			SPARSE, ps.cpu_s, ps.wall_s, ps.step_max_ms,
-			ps.step_cpu_max_ms, (unsigned long long)ps.reads,
-			psd.cpu_s, psd.step_max_ms);
+			ps.step_cpu_max_ms, (unsigned long long)ps.reads);
 		fprintf(f, "  \"established_ns\": {\"idle\": %.1f, \"sweeping\": %.1f},\n"
 			   "  \"new_flows_per_s\": {\"idle\": %.0f, \"sweeping\": %.0f},\n"
 			   "  \"new_flow_drops\": %llu,\n",

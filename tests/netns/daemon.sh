@@ -122,6 +122,12 @@ check "metrics: sweeps counted" \
 	grep -qE '^cgnatd_total\{counter="sweeps"\} [1-9]' <<<"$m"
 check "metrics: the last sweep's entries by table" grep -qE \
 	'^cgnatd_sweep_last_entries\{table="sessions",result="seen"\} [1-9]' <<<"$m"
+# The sessions made so far reached the due index through the data
+# plane's due log (docs/scale-expiry.md), none lost.
+check "metrics: the due log drained" grep -qE \
+	'^cgnatd_total\{counter="sweep_due_logged"\} [1-9]' <<<"$m"
+check "metrics: no due log record lost" \
+	grep -q '^cgnatd_total{counter="sweep_due_lost"} 0$' <<<"$m"
 check "metrics: subscribers gauge" grep -q "^cgnat_subscribers $((NSUBS + 1))$" <<<"$m"
 check "metrics: drops by reason" grep -q '^cgnat_drops_total{reason="spoof"} ' <<<"$m"
 lm=$(awk '/^cgnatd_log_memory_bytes / { print $2 }' <<<"$m")

@@ -312,12 +312,15 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 	/* A pass without a walk needs no marks: the due index names what
 	 * may have expired (the first pass, a walk, indexes it). Unless
 	 * the sessions are so few that reading them costs less than
-	 * reading every bucket of the index (SWEEP_DUE_MIN).
+	 * reading every bucket of the index (SWEEP_DUE_MIN), or user space
+	 * put sessions in that the index does not name (read_all).
 	 */
-	sw->by_due = !sw->map_walk && sweep_due_buckets(dp) &&
+	sw->by_due = !sw->map_walk && !sw->read_all &&
+		     sweep_due_buckets(dp) &&
 		     (sw->st.entries[0] < 0 ||
 		      (__u64)sw->st.entries[0] * SWEEP_DUE_MIN >=
 			      sweep_due_buckets(dp));
+	sw->read_all = 0;
 	sw->due_pos = sw->due_named = sw->due_indexed = sw->due_full = 0;
 	/* What the data plane logged so far is in the index for this pass. */
 	if (dp_due_drain(dp))

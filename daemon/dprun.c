@@ -693,6 +693,7 @@ void dprun_set_standby(struct dprun *r, int standby)
 	pb_rebuild_life(&r->pb, &r->pv, &now);
 	pthread_mutex_unlock(&r->pb_lock);
 	r->last_sweep_ms = 0; /* a sweep at once, on the synced expiries */
+	r->dp.sw.read_all = 1;	/* which the due index does not name */
 	r->sweep_hold_ms = 0;
 }
 

@@ -48,6 +48,24 @@ static void syn_out(uint16_t sport, const char *dst, uint16_t dport)
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_REDIRECT);
 }
 
+/* Opens TCP connection 't' (to S1:443): SYN out, SYN-ACK in, ACK out. */
+static void tcp_open(struct pkt_spec *t)
+{
+	struct pkt_spec r;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t p;
+
+	t->tcp_flags = 0x02;
+	p = xlate_out(t, &ext);
+	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
+	r.tcp_flags = 0x12;
+	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
+	t->tcp_flags = 0x10;
+	assert_int_equal(run(H_INSIDE, t, out, &olen), XDP_REDIRECT);
+}
+
 static int map_get_p(uint8_t proto, uint16_t sport, struct cgnat_map *m)
 {
 	struct cgnat_map_key k = { .addr = pkt_ip(H1), .port = htons(sport),
@@ -485,27 +503,20 @@ static struct cgnat_sweep_args sweep_walk(uint64_t plus_s, int walk)
  */
 static void test_sole_goes_with_session(void **st)
 {
-	struct pkt_spec t = spec(6, H1, 41000, S1, 443, H_INSIDE), r;
+	struct pkt_spec t = spec(6, H1, 41000, S1, 443, H_INSIDE);
 	uint64_t off, want, got, end;
 	struct cgnat_sweep_args a;
 	struct cgnat_map m;
 	uint8_t out[512];
 	size_t olen;
-	uint32_t ext, id;
-	uint16_t p;
+	uint32_t id;
 
 	(void)st;
 	udp_out(5000, S1, 7);
 	assert_int_equal(map_get(5000, &m), 0);
 	assert_int_equal(m.epoch, CGNAT_EPOCH_SOLE);
 	assert_int_equal(m.sole_tag, cgnat_sole_tag(pkt_ip(S1), htons(7)));
-	t.tcp_flags = 0x02;
-	p = xlate_out(&t, &ext);
-	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
-	r.tcp_flags = 0x12;
-	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
-	t.tcp_flags = 0x10;
-	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
+	tcp_open(&t);
 	/* A second UDP flow ends 10 s after its birth: its block's last
 	 * use is then, not the sweep's time (20 s on).
 	 */
@@ -674,6 +685,16 @@ static void test_due_index(void **st)
 	assert_int_equal(a.sessions_seen, DUE_FLOWS);
 	assert_int_equal(sw->due_named, 0);
 	assert_int_equal(a.sessions_expired, 0);
+	/* After user space put sessions in (HA going active), the next
+	 * pass reads every session, though it does not walk; the one
+	 * after reads the index again.
+	 */
+	sw->read_all = 1;
+	a = sweep_walk(0, 0);
+	assert_false(sw->by_due);
+	assert_int_equal(a.sessions_seen, DUE_FLOWS);
+	a = sweep_walk(0, 0);
+	assert_true(sw->by_due);
 
 	/* k0 refreshed (its expiry raised, its due not); k1 left out. */
 	later = h_now_ns() + 1000 * SEC_NS;
@@ -716,25 +737,18 @@ static void test_due_index(void **st)
  */
 static void test_due_shortened(void **st)
 {
-	struct pkt_spec t = spec(6, H1, 42000, S1, 443, H_INSIDE), r;
+	struct pkt_spec t = spec(6, H1, 42000, S1, 443, H_INSIDE);
 	struct cgnat_sess_key k = skey(6, 42000, S1, 443);
 	struct cgnat_sweep_args a;
 	struct cgnat_sess v;
 	uint8_t out[512];
 	size_t olen;
-	uint32_t ext;
 	uint16_t p;
 
 	(void)st;
 	for (p = 0; p < DUE_FLOWS; p++)	/* so that passes read the index */
 		udp_out(20000 + p, S1, 7);
-	t.tcp_flags = 0x02;
-	p = xlate_out(&t, &ext);
-	r = spec(6, S1, 443, ip_str(ext, 0), p, H_OUTSIDE);
-	r.tcp_flags = 0x12;
-	assert_int_equal(run(H_OUTSIDE, &r, out, &olen), XDP_REDIRECT);
-	t.tcp_flags = 0x10;
-	assert_int_equal(run(H_INSIDE, &t, out, &olen), XDP_REDIRECT);
+	tcp_open(&t);
 	a = sweep_walk(400, 0);	/* past its SYN's due: found live */
 	assert_true(H.dp.sw.by_due);
 	assert_int_equal(a.sessions_expired, DUE_FLOWS);	/* UDP's */

@@ -33,7 +33,9 @@ static __noinline void due_note(const struct cgnat_sess_key *k,
 	r->k = *k;
 	r->expires_ns = expires_ns;
 	/* The count after the record (x86 keeps stores in order; the
-	 * reader checks the count again after its copy).
+	 * reader checks the count again after its copy). One writer a CPU
+	 * at a time; a test run that a packet interrupts on its CPU may
+	 * lose a record, which the next full read makes good.
 	 */
 	asm volatile("" ::: "memory");
 	h->n++;

@@ -207,8 +207,7 @@ static int pin_info(const char *path, struct bpf_map_info *info)
  * than reuses: the reverse sessions, a cache that a program before a
  * downgrade may have left inconsistent (rsess.h), the sessions' due
  * index and its log (a cache the first pass rebuilds, sweep.h), the
- * per-destination
- * next hops (a cache, fwd.h), counters or rate buckets of another
+ * per-destination next hops (a cache, fwd.h), counters or rate buckets of another
  * size (a build that added one), which only restart at zero or full, and
  * the event rings' array when its type or CPU count differs (a build
  * with one shared ring). Anything else of another layout is refused by

@@ -81,8 +81,8 @@ int h_sess(struct harness *h, uint8_t proto, uint32_t int_addr,
 	   struct cgnat_sess *out);
 uint64_t h_now_ns(void);
 /* Names session 'k' in the due index with expiry 'exp', as the data
- * plane does when it shortens a timer (bpf/due.h). Returns 0, or -1 when
- * its bucket has no slot for it.
+ * plane's log of a shortened timer does once cgnatd drains it
+ * (bpf/due.h). Returns 0, or -1 when its bucket has no slot for it.
  */
 int h_due_note(struct harness *h, const struct cgnat_sess_key *k,
 	       uint64_t exp);

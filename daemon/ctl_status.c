@@ -293,8 +293,9 @@ static void json_status(struct ctl *c, const struct pins *p,
 		"sweep_last_sessions_seen", "sweep_last_sessions_expired",
 		"sweep_last_mappings_seen", "sweep_last_mappings_expired",
 		"sweep_last_mappings_sole", "sweep_map_every",
-		"sweep_last_rsess_deleted", "sweep_last_by_due",
-		"sweep_last_due_named", "sweep_due_logged", "sweep_due_lost",
+		"sweep_last_rsess_deleted", "sweep_due_passes",
+		"sweep_last_by_due", "sweep_last_due_named", "sweep_due_logged",
+		"sweep_due_lost",
 	};
 	int pid = daemon_pid(c->run_dir);
 	long long v;

@@ -535,6 +535,7 @@ static int sweep_work(struct dprun *r, const struct pb_now *now)
 	sweep_pace_end(&r->pace, &r->dp.sw);
 	r->sweep_ms = r->pace.interval_ms;
 	r->sweeps++;
+	r->due_passes += r->dp.sw.by_due;
 	return 0;
 }
 

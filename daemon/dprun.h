@@ -63,6 +63,7 @@ struct dprun {
 	struct cgnat_sweep_args last;	/* counts of the last sweep */
 	__u64 last_sweep_ns;	/* from its start to its end */
 	__u64 sweeps;		/* sweeps completed since start */
+	__u64 due_passes;	/* of them, passes that read the due index */
 	/* The block lifecycle's cycle (pb_scan_step), in slices: */
 	int scan_on;		/* a cycle is under way */
 	__u64 scan_t0_ms;	/* when the last one began */

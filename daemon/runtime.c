@@ -108,9 +108,11 @@ static void put_sweep(FILE *f, const struct dprun *r)
 	put(f, "sweep_map_every", dp_sweep_map_every(&r->dp.sw));
 	put(f, "sweep_last_rsess_deleted", r->last.rsess_deleted);
 	/* The due index (docs/scale-expiry.md): whether the last pass read
-	 * it, what it named, and the data plane's log since the start.
+	 * it, how many did, what it named, and the data plane's log since
+	 * the start.
 	 */
 	put(f, "sweep_last_by_due", r->dp.sw.by_due);
+	put(f, "sweep_due_passes", r->due_passes);
 	put(f, "sweep_last_due_named", r->dp.sw.due_named);
 	put(f, "sweep_due_logged", r->dp.sw.due_logged);
 	put(f, "sweep_due_lost", r->dp.sw.due_lost);

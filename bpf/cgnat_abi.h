@@ -765,31 +765,6 @@ static inline int cgnat_sess_key_eq(const struct cgnat_sess_key *a,
 	       a->proto == b->proto && a->kind == b->kind;
 }
 
-/* The slot for key 'k' in its bucket 'b' ('now' in a due's unit): its
- * own, else an empty one, else one whose due has passed (its session
- * expired, or was refreshed since: the sweep finds that one on its next
- * full read). NULL when all three hold other sessions not yet due.
- */
-static inline struct cgnat_due_slot *
-cgnat_due_pick(struct cgnat_due *b, const struct cgnat_sess_key *k,
-	       __u32 now)
-{
-	struct cgnat_due_slot *free = 0;
-	int i;
-
-	for (i = 0; i < CGNAT_DUE_WAYS; i++) {
-		struct cgnat_due_slot *s = &b->s[i];
-
-		if (cgnat_sess_key_eq(&s->k, k))
-			return s;
-		if (!s->k.int_addr)
-			free = s;
-		else if (s->due < now && (!free || free->k.int_addr))
-			free = s;
-	}
-	return free;
-}
-
 /* What a cgnat_sweep_judge run does with its list (sweep.h). */
 enum cgnat_sweep_op {
 	CGNAT_SWEEP_EXPIRE = 1,	/* sessions the batch read saw expired */

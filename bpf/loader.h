@@ -100,8 +100,6 @@ struct dp_sweep {
 	__u64 due_pos;		/* its next bucket */
 	__u64 due_named;	/* sessions it named to the judge */
 	__u64 due_indexed;	/* slots a full read wrote */
-	__u64 due_full;		/* sessions found no slot, since the pass
-				 * began (a full read's, the log's) */
 	int read_all;		/* the next pass reads every session (set
 				 * when user space put sessions in: HA) */
 	__u64 *due_tail;	/* per CPU: due log records drained */

@@ -24,6 +24,31 @@ __u64 sweep_due_buckets(const struct dp *dp)
 			 : 0;
 }
 
+/* The slot for key 'k' in its bucket 'b' ('now' in a due's unit): its
+ * own, else an empty one, else one whose due has passed (its session
+ * expired, or was refreshed since: the sweep finds that one on its next
+ * full read). NULL when all three hold other sessions not yet due.
+ */
+static struct cgnat_due_slot *due_pick(struct cgnat_due *b,
+				      const struct cgnat_sess_key *k,
+				      __u32 now)
+{
+	struct cgnat_due_slot *free = 0;
+	int i;
+
+	for (i = 0; i < CGNAT_DUE_WAYS; i++) {
+		struct cgnat_due_slot *s = &b->s[i];
+
+		if (cgnat_sess_key_eq(&s->k, k))
+			return s;
+		if (!s->k.int_addr)
+			free = s;
+		else if (s->due < now && (!free || free->k.int_addr))
+			free = s;
+	}
+	return free;
+}
+
 /* Names session 'k' (expiring at 'exp') in 'b', its bucket: in its own
  * slot unless that already names a due at or before this one, else in
  * an empty or passed one ('now' in a due's unit). 1 when written, 0 when
@@ -32,7 +57,7 @@ __u64 sweep_due_buckets(const struct dp *dp)
 static int due_put(struct cgnat_due *b, const struct cgnat_sess_key *k,
 		   __u64 exp, __u32 now)
 {
-	struct cgnat_due_slot *d = cgnat_due_pick(b, k, now);
+	struct cgnat_due_slot *d = due_pick(b, k, now);
 	__u32 due = exp >> CGNAT_DUE_SHIFT;
 
 	if (!d)
@@ -63,10 +88,8 @@ void sweep_due_index(struct dp *dp, const struct cgnat_sess_key *k,
 			continue;
 		rc = due_put(&dp->v.due[cgnat_due_bucket(&k[i], nb)], &k[i],
 			     v[i].expires_ns, now);
-		if (rc < 0)
-			dp->sw.due_full++;
-		else
-			dp->sw.due_indexed += rc;
+		if (rc > 0)
+			dp->sw.due_indexed++;
 	}
 }
 
@@ -83,7 +106,6 @@ static __u64 drain_batch(struct dp *dp, __u32 cpu, __u64 from, __u64 to)
 	__u32 nb = (__u32)sweep_due_buckets(dp), b[DUE_BATCH], i, n, skip = 0;
 	__u32 now = cgnat_clock_ns(CLOCK_MONOTONIC) >> CGNAT_DUE_SHIFT;
 	__u64 head;
-	int rc;
 
 	n = to - from < DUE_BATCH ? to - from : DUE_BATCH;
 	for (i = 0; i < n; i++)
@@ -97,13 +119,21 @@ static __u64 drain_batch(struct dp *dp, __u32 cpu, __u64 from, __u64 to)
 		b[i] = cgnat_due_bucket(&r[i].k, nb);
 		__builtin_prefetch(&dp->v.due[b[i]], 1);
 	}
-	for (i = skip; i < n; i++) {
-		rc = due_put(&dp->v.due[b[i]], &r[i].k, r[i].expires_ns, now);
-		if (rc < 0)
-			dp->sw.due_full++;
-	}
+	for (i = skip; i < n; i++)
+		due_put(&dp->v.due[b[i]], &r[i].k, r[i].expires_ns, now);
 	dp->sw.due_logged += n - skip;
 	return n;
+}
+
+int sweep_due_put(struct dp *dp, const struct cgnat_sess_key *k, __u64 exp)
+{
+	__u32 nb = (__u32)sweep_due_buckets(dp);
+
+	if (!nb)
+		return -1;
+	return due_put(&dp->v.due[cgnat_due_bucket(k, nb)], k, exp,
+		       cgnat_clock_ns(CLOCK_MONOTONIC) >>
+			       CGNAT_DUE_SHIFT) < 0 ? -1 : 0;
 }
 
 int dp_due_drain(struct dp *dp)

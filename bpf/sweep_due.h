@@ -10,6 +10,10 @@
 
 /* The index's buckets; 0 without it (its mapping failed, a bench). */
 __u64 sweep_due_buckets(const struct dp *dp);
+/* Session 'k' expiring at 'exp' into the index, as a drained log record
+ * goes: 0, or -1 when its bucket has no room.
+ */
+int sweep_due_put(struct dp *dp, const struct cgnat_sess_key *k, __u64 exp);
 /* A full read's live sessions into the index. */
 void sweep_due_index(struct dp *dp, const struct cgnat_sess_key *k,
 		     const struct cgnat_sess *v, __u32 n);

@@ -321,7 +321,7 @@ int dp_sweep_begin(struct dp *dp, __u64 now_ns)
 		      (__u64)sw->st.entries[0] * SWEEP_DUE_MIN >=
 			      sweep_due_buckets(dp));
 	sw->read_all = 0;
-	sw->due_pos = sw->due_named = sw->due_indexed = sw->due_full = 0;
+	sw->due_pos = sw->due_named = sw->due_indexed = 0;
 	/* What the data plane logged so far is in the index for this pass. */
 	if (dp_due_drain(dp))
 		return dp_fail(dp, -ENOMEM, "sweep due log");

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/cgnat.skel.h"
+#include "bpf/sweep_due.h"
 #include "tests/bpf/harness.h"
 
 const uint8_t h_mac_tin[6] = { 2, 0, 0, 0, 1, 1 };
@@ -83,16 +84,7 @@ uint64_t h_now_ns(void)
 int h_due_note(struct harness *h, const struct cgnat_sess_key *k,
 	       uint64_t exp)
 {
-	__u32 nb = bpf_map__max_entries(h->dp.skel->maps.cgnat_sess_due);
-	struct cgnat_due_slot *s = cgnat_due_pick(
-		&h->dp.v.due[cgnat_due_bucket(k, nb)], k,
-		h_now_ns() >> CGNAT_DUE_SHIFT);
-
-	if (!s)
-		return -1;
-	s->k = *k;
-	s->due = exp >> CGNAT_DUE_SHIFT;
-	return 0;
+	return sweep_due_put(&h->dp, k, exp);
 }
 
 uint64_t h_tai_off_ns(void)

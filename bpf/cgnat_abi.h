@@ -886,6 +886,8 @@ enum cgnat_stat {
 				 * (daemon/fraghold.h) */
 	STAT_FRAG_REINJECT_FAILED, /* held fragments whose first came but
 				    * that could not be run or sent */
+	STAT_RECLAIM_IDLE,	/* reclaim scans skipped: the subscriber's
+				 * last one found nothing (pba_reclaim) */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

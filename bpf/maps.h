@@ -113,6 +113,17 @@ struct {
 	__type(value, __u32);
 } cgnat_sub_free SEC(".maps");
 
+/* Per subscriber and protocol (sub_idx * CGNAT_NPROTO + pidx): no
+ * reclaim scan before this time (ns, the data plane's clock), set when
+ * one found nothing (pba_reclaim). A cache, made afresh at every load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgnat_reclaim_idle SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 256);

@@ -315,6 +315,8 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
  * mappings there that the sweep has not reached yet are reclaimed before
  * a new block is taken (or the quota refuses). Called here, not inside
  * pba_alloc: the reclaim's frames stay off the allocator's call chain.
+ * The held blocks are looked at once when nothing was reclaimed: a
+ * subscriber at its quota pays one look per refused flow, not two.
  */
 static __always_inline __s64 nat_pba_alloc(const struct cgnat_cfg *cfg,
 					   __u32 sub_idx, __u32 pidx,
@@ -331,7 +333,8 @@ static __always_inline __s64 nat_pba_alloc(const struct cgnat_cfg *cfg,
 		if (r >= 0)
 			return r;
 	}
-	return pba_alloc(sub_idx, pidx, sport, cfg->max_blocks, now);
+	return pba_alloc(sub_idx, pidx, sport,
+			 cfg->max_blocks | PBA_GROW_ONLY, now);
 }
 
 /* The external endpoint of session k's internal one, mapping it if new,

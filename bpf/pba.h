@@ -241,11 +241,20 @@ static long pba_reclaim_one(__u32 i, struct pba_rc *c)
 	return 0;
 }
 
+/* After a scan that found nothing, the subscriber's next new flows of
+ * that protocol skip the scan for this long: a subscriber at its quota
+ * sending new flows would otherwise pay a scan (~3 us of cold lookups
+ * here) on every refused packet. Mappings that expire meanwhile wait for
+ * the next scan or the sweep; nothing is freed early.
+ */
+#define PBA_RECLAIM_IDLE_NS 1000000000ull
+
 /* The subscriber's blocks look full: reclaims one expired mapping of
  * protocol 'pidx' there that the sweep has not reached yet, looking at
  * no more than PBA_RECLAIM_LOOKUPS mappings, from a random word of each
- * block. Returns 1 when a port came free. Global: its own frame, off
- * the allocation chain's stack.
+ * block, unless a scan found nothing in the last PBA_RECLAIM_IDLE_NS.
+ * Returns 1 when a port came free. Global: its own frame, off the
+ * allocation chain's stack.
  */
 __noinline int pba_reclaim(__u32 sub_idx, __u32 pidx, __u64 now)
 {
@@ -255,18 +264,32 @@ __noinline int pba_reclaim(__u32 sub_idx, __u32 pidx, __u64 now)
 				     pidx == CGNAT_P_UDP ? IPPROTO_UDP :
 							   IPPROTO_ICMP,
 			    .start = bpf_get_prandom_u32() };
+	__u32 ai, key = sub_idx * CGNAT_NPROTO + pidx;
 	struct cgnat_addr *a;
-	__u32 ai;
+	__u64 *idle;
 
 	if (!sub || !sub->ext_idx)
 		return 0;
+	idle = bpf_map_lookup_elem(&cgnat_reclaim_idle, &key);
+	if (idle && *idle > now) {
+		stat_inc(STAT_RECLAIM_IDLE);
+		return 0;
+	}
 	ai = sub->ext_idx - 1;
 	a = bpf_map_lookup_elem(&cgnat_addrs, &ai);
 	if (!a)
 		return 0;
 	c.ext = a->addr;
 	bpf_loop(PBA_RECLAIM_STEPS, pba_reclaim_one, &c, 0);
-	return c.found;
+	if (c.found)
+		return 1;
+	/* Looked up again: a pointer kept across the loop multiplies the
+	 * verifier's states of its callback.
+	 */
+	idle = bpf_map_lookup_elem(&cgnat_reclaim_idle, &key);
+	if (idle)
+		*idle = now + PBA_RECLAIM_IDLE_NS;
+	return 0;
 }
 
 /* Takes a port from any block the subscriber holds: block << 16 | port,
@@ -571,11 +594,14 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 }
 
 #define PBA_HELD_ONLY 0x80000000u	/* | max: from held blocks, no growth */
+#define PBA_GROW_ONLY 0x40000000u	/* | max: a new block only (the held
+					 * ones were just looked at) */
+#define PBA_MAX_MASK 0xffffu
 
 /* A port for a new mapping of subscriber 'sub_idx': from its blocks,
  * same parity as 'sport' first when configured, else from a new block,
  * up to 'max' blocks (max_blocks; a deterministic pool's overflow_blocks;
- * | PBA_HELD_ONLY: none).
+ * | PBA_HELD_ONLY: none; | PBA_GROW_ONLY: only a new block).
  * Returns block << 16 | port, or a negative reason. Global, verified once.
  */
 __noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
@@ -593,12 +619,14 @@ __noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 	if (cfg->parity)
 		mask = (sport & 1) ? 0xaaaaaaaaaaaaaaaaull :
 				     0x5555555555555555ull;
-	r = pba_from_held(sub, pidx, mask);
-	if (r < 0 && mask != any)
+	r = -REASON_QUOTA;
+	if (!(max & PBA_GROW_ONLY))
+		r = pba_from_held(sub, pidx, mask);
+	if (r < 0 && mask != any && !(max & PBA_GROW_ONLY))
 		r = pba_from_held(sub, pidx, any);
 	if (r >= 0 || (max & PBA_HELD_ONLY))
 		return r;
-	block = pba_grow(cfg, sub, sub_idx, max, now);
+	block = pba_grow(cfg, sub, sub_idx, max & PBA_MAX_MASK, now);
 	if (block < 0)
 		return block;
 	port = pba_take_port(block, pidx, mask);

@@ -495,6 +495,50 @@ static int time_new_session(const struct pkt_spec *s, int runs,
 	return fail ? -1 : 0;
 }
 
+/* A subscriber at its quota (max_blocks full of UDP mappings, none
+ * expired) opening new flows: each is refused. What a refusal costs is
+ * what one such subscriber can make the data plane spend per packet.
+ */
+static int time_quota(uint32_t ports, int runs, struct result *r)
+{
+	uint64_t before = 0;
+	uint32_t *ns = calloc(runs, sizeof(*ns));
+	uint8_t buf[256];
+	int i, act, fail = 0;
+
+	for (i = 0; i < (int)ports + runs && !fail; i++) {
+		struct pkt_spec d = udp("100.64.250.1", 1024 + i,
+					"198.51.100.10", 7, H_INSIDE);
+		size_t len = pkt_build(buf, sizeof(buf), &d);
+
+		uint32_t t;
+
+		if (i < (int)ports) {
+			if (i % 8 == 0) {
+				pb_sync(&H.pb, &H.pv, 0);
+				pb_refill(&H.pb, &H.pv);
+			}
+			fail = h_run_timed(H.prog[H_INSIDE], H.ifindex[H_INSIDE],
+					   buf, len, &t) != XDP_REDIRECT;
+			continue;
+		}
+		if (i == (int)ports)
+			before = h_stat(&H, STAT_DROP_BASE + REASON_QUOTA);
+		act = h_run_timed(H.prog[H_INSIDE], H.ifindex[H_INSIDE], buf,
+				  len, &ns[i - ports]);
+		fail = act != XDP_DROP && act != XDP_TX;
+	}
+	if (!fail && h_stat(&H, STAT_DROP_BASE + REASON_QUOTA) - before !=
+			     (uint64_t)runs)
+		fail = 1;
+	if (fail)
+		fprintf(stderr, "%s: not refused at the quota\n", r->name);
+	else
+		summarize(ns, runs, r);
+	free(ns);
+	return fail ? -1 : 0;
+}
+
 static void print_table(struct result *r, int n, const struct sweep_row *sw,
 			int nsw)
 {
@@ -520,7 +564,7 @@ int main(int argc, char **argv)
 	int runs = argc > 2 ? atoi(argv[2]) : 200000;
 	uint32_t rep = argc > 3 ? atoi(argv[3]) : 1000000;
 	struct sweep_row sw[6];
-	struct result r[12] = {
+	struct result r[13] = {
 		{ .name = "xdp forwarder (baseline)" },
 		{ .name = "cgnat outbound established", .target = 40 },
 		{ .name = "cgnat inbound established", .target = 40 },
@@ -533,6 +577,7 @@ int main(int argc, char **argv)
 		{ .name = "floor: 1 hash miss + insert" },
 		{ .name = "floor: 3 (session, mapping pair)" },
 		{ .name = "floor: 3, inbound half an array slot" },
+		{ .name = "new flow refused at the quota" },
 	};
 	struct pkt_spec s, in, hp;
 	struct bench_xdp_bpf *b;
@@ -588,16 +633,17 @@ int main(int argc, char **argv)
 	fail |= time_new(bpf_program__fd(b->progs.bench_floor3a), runs / 4, 0,
 			 &r[11]);
 	fail |= time_new(H.prog[H_INSIDE], runs / 8, 1, &r[8]);
+	fail |= time_quota(32 * 256, runs / 8, &r[12]);	/* max_blocks x size */
 	bench_xdp_bpf__destroy(b);
 	fail |= bench_sweep(&s, rep, sw, &r[7]);
-	for (i = 0; i < 12; i++) {
+	for (i = 0; i < 13; i++) {
 		r[i].method = r[i].method ? r[i].method : "per-run median";
 		r[i].delta = r[i].median - r[i < 4 || i == 7 ? 0 : 4].median;
 	}
-	print_table(r, 12, sw, 6);
+	print_table(r, 13, sw, 6);
 	printf("\nnew mapping above the 3-insert floor (cgnat's own work): "
 	       "%.0f ns\n", r[6].median - r[10].median);
-	write_json(argv[1], r, 12, sw, 6);
+	write_json(argv[1], r, 13, sw, 6);
 	xdp_fwd_bpf__destroy(fwd);
 	h_unload(&H);
 	return fail;

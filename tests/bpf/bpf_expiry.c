@@ -401,9 +401,37 @@ static void test_bound_slots(void **st)
 	assert_int_equal(m.state, CGNAT_MAP_LIVE);
 }
 
+/* The reclaim scans of subscriber 'h', protocol index 'pidx': the time
+ * before which none runs (pba.h, PBA_RECLAIM_IDLE_NS), read, or with
+ * 'set' written: 0 is "a second has passed".
+ */
+static uint64_t reclaim_idle(const char *h, uint32_t pidx, int set,
+			     uint64_t v)
+{
+	uint32_t addr = pkt_ip(h), idx, key;
+
+	assert_int_equal(bpf_map_lookup_elem(
+				 fd_of(H.dp.skel->maps.cgnat_sub_idx), &addr,
+				 &idx),
+			 0);
+	key = idx * CGNAT_NPROTO + pidx;
+	if (set)
+		assert_int_equal(bpf_map_update_elem(
+					 fd_of(H.dp.skel->maps.cgnat_reclaim_idle),
+					 &key, &v, 0),
+				 0);
+	assert_int_equal(bpf_map_lookup_elem(
+				 fd_of(H.dp.skel->maps.cgnat_reclaim_idle),
+				 &key, &v),
+			 0);
+	return v;
+}
+
 /* A subscriber at max_blocks (1) with every port of its block mapped:
  * when those mappings are past their bounds, a new flow reclaims one and
- * is translated from the same block; while they live it is refused.
+ * is translated from the same block; while they live it is refused. A
+ * scan that found nothing holds the next ones off for a second (each
+ * refused flow would pay one): mappings that expire meanwhile wait.
  */
 static int setup_small(void **st)
 {
@@ -428,14 +456,26 @@ static void test_reclaim_on_demand(void **st)
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 0);
+	assert_int_equal(h_stat(&H, STAT_RECLAIM_IDLE), 0);
+	/* The fruitless scan: none for a second, for UDP only. */
+	assert_true(reclaim_idle(H1, CGNAT_P_UDP, 0, 0) > h_now_ns() +
+						       500000000ull);
+	assert_int_equal(reclaim_idle(H1, CGNAT_P_TCP, 0, 0), 0);
 	for (i = 0; i < 64; i++) {
 		sess_expire(17, H1, 10000 + i, S1, 7, past());
 		map_expire(17, H1, 10000 + i, past());
 	}
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 2);
+	assert_int_equal(h_stat(&H, STAT_RECLAIM_IDLE), 1);
+	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 0);
+	reclaim_idle(H1, CGNAT_P_UDP, 1, 0);	/* a second later */
 	xlate_out(&s, &ext);
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 1);
 	assert_int_equal(h_stat(&H, STAT_BLOCK_TAKEN), 1);
-	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 2);
+	/* A scan that found one sets no idle time. */
+	assert_int_equal(reclaim_idle(H1, CGNAT_P_UDP, 0, 0), 0);
 	/* And again: each new flow takes back what it needs. */
 	s = spec(17, H1, 20001, S1, 7, H_INSIDE);
 	xlate_out(&s, &ext);

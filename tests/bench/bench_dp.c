@@ -510,7 +510,6 @@ static int time_quota(uint32_t ports, int runs, struct result *r)
 		struct pkt_spec d = udp("100.64.250.1", 1024 + i,
 					"198.51.100.10", 7, H_INSIDE);
 		size_t len = pkt_build(buf, sizeof(buf), &d);
-
 		uint32_t t;
 
 		if (i < (int)ports) {

@@ -596,7 +596,6 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 #define PBA_HELD_ONLY 0x80000000u	/* | max: from held blocks, no growth */
 #define PBA_GROW_ONLY 0x40000000u	/* | max: a new block only (the held
 					 * ones were just looked at) */
-#define PBA_MAX_MASK 0xffffu
 
 /* A port for a new mapping of subscriber 'sub_idx': from its blocks,
  * same parity as 'sport' first when configured, else from a new block,
@@ -620,13 +619,15 @@ __noinline __s64 pba_alloc(__u32 sub_idx, __u32 pidx, __u32 sport,
 		mask = (sport & 1) ? 0xaaaaaaaaaaaaaaaaull :
 				     0x5555555555555555ull;
 	r = -REASON_QUOTA;
-	if (!(max & PBA_GROW_ONLY))
+	if (!(max & PBA_GROW_ONLY)) {
 		r = pba_from_held(sub, pidx, mask);
-	if (r < 0 && mask != any && !(max & PBA_GROW_ONLY))
-		r = pba_from_held(sub, pidx, any);
+		if (r < 0 && mask != any)
+			r = pba_from_held(sub, pidx, any);
+	}
 	if (r >= 0 || (max & PBA_HELD_ONLY))
 		return r;
-	block = pba_grow(cfg, sub, sub_idx, max & PBA_MAX_MASK, now);
+	block = pba_grow(cfg, sub, sub_idx,
+			 max & ~(PBA_HELD_ONLY | PBA_GROW_ONLY), now);
 	if (block < 0)
 		return block;
 	port = pba_take_port(block, pidx, mask);

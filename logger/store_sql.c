@@ -45,6 +45,21 @@
 	"int_port, instance, flags, start_ms"
 #define SESS_CLOSED SESS_COLS ", end_ms, end_reason"
 #define SESS_OPEN SESS_COLS ", NULL, NULL"
+/* An ended session shorter than three hours (SESS_SHORT) is found by its
+ * end second, a longer one or one of unknown start (SESS_LONG) by
+ * endpoint (schema/009_sess_time_index.sql); SESS_LONG is spelt as in
+ * the partial indexes' WHERE. */
+#define SESS_SHORT "end_ms - start_ms < 10800000"
+#define SESS_LONG "(start_ms IS NULL OR end_ms - start_ms >= 10800000)"
+/* The end seconds d(s) a short session that met [@from, @to] can have:
+ * ended in (from, to + 3 h), clamped to the seconds sessions holds, as
+ * HOURS does for blocks. */
+#define SECS(from, to)                                                   \
+	"WITH RECURSIVE lim(lo, hi) AS (SELECT max(" from " / 1000, "     \
+	"(SELECT min(end_ms / 1000) FROM sessions)), min((" to            \
+	" + 10799999) / 1000, (SELECT max(end_ms / 1000) FROM sessions))" \
+	"), d(s) AS (SELECT lo FROM lim WHERE lo <= hi UNION ALL SELECT " \
+	"s + 1 FROM d, lim WHERE s < hi) "
 
 const char *const store_sql[STMT_COUNT] = {
 	/* Parameters numbered as STORE_BLOCK_COLS, as in the closed row
@@ -135,18 +150,30 @@ const char *const store_sql[STMT_COUNT] = {
 	/* Used ext:port at some instant of [?3, ?4]: [start, end) meets it;
 	 * an unseen start may be any time before the end. */
 	[STMT_SESS_LOOKUP] =
-		"SELECT " SESS_CLOSED " FROM sessions WHERE ext_addr = ?1 "
-		"AND ext_port = ?2 AND end_ms > ?3 AND (start_ms IS NULL OR "
-		"start_ms <= ?4) UNION ALL SELECT " SESS_OPEN " FROM "
-		"open_sessions WHERE ext_addr = ?1 AND ext_port = ?2 AND "
-		"start_ms <= ?4 ORDER BY start_ms",
+		SECS("?3", "?4") "SELECT " SESS_CLOSED " FROM d CROSS JOIN "
+		"sessions INDEXED BY sessions_ext_sec ON end_ms / 1000 = d.s "
+		"WHERE ext_addr = ?1 AND ext_port = ?2 AND end_ms > ?3 AND "
+		"start_ms <= ?4 AND " SESS_SHORT " UNION ALL SELECT "
+		SESS_CLOSED " FROM sessions INDEXED BY sessions_ext_long "
+		"WHERE ext_addr = ?1 AND ext_port = ?2 AND end_ms > ?3 AND "
+		"(start_ms IS NULL OR start_ms <= ?4) AND " SESS_LONG
+		" UNION ALL SELECT " SESS_OPEN " FROM open_sessions WHERE "
+		"ext_addr = ?1 AND ext_port = ?2 AND start_ms <= ?4 ORDER BY "
+		"start_ms",
 	[STMT_SESS_HISTORY] =
-		"SELECT " SESS_CLOSED " FROM sessions WHERE int_addr = ?1 "
-		"AND end_ms > ?2 AND (start_ms IS NULL OR start_ms <= ?3) "
-		"UNION ALL SELECT " SESS_OPEN " FROM open_sessions WHERE "
+		SECS("?2", "?3") "SELECT " SESS_CLOSED " FROM d CROSS JOIN "
+		"sessions INDEXED BY sessions_int_sec ON end_ms / 1000 = d.s "
+		"WHERE int_addr = ?1 AND end_ms > ?2 AND start_ms <= ?3 AND "
+		SESS_SHORT " UNION ALL SELECT " SESS_CLOSED " FROM sessions "
+		"INDEXED BY sessions_int_long WHERE int_addr = ?1 AND end_ms > "
+		"?2 AND (start_ms IS NULL OR start_ms <= ?3) AND " SESS_LONG
+		" UNION ALL SELECT " SESS_OPEN " FROM open_sessions WHERE "
 		"int_addr = ?1 AND start_ms <= ?3 ORDER BY start_ms",
-	[STMT_PRUNE_SESSIONS] = "DELETE FROM sessions WHERE id IN (SELECT id "
-				"FROM sessions WHERE end_ms < ?1 LIMIT ?2)",
+	/* Ended before ?1, by end second (every row is in that index). */
+	[STMT_PRUNE_SESSIONS] =
+		"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions "
+		"INDEXED BY sessions_ext_sec WHERE end_ms / 1000 <= ?1 / 1000 "
+		"AND end_ms < ?1 LIMIT ?2)",
 	/* schema/008_det_layouts.sql: a daily repeat older than the cut-off,
 	 * and a version (or retirement) whose next version of the pool, with
 	 * the quarantine in which a lookup still names its owners, ended

@@ -51,7 +51,7 @@ static void test_open_settings(void **state)
 	struct fixture *fx = *state;
 	struct stat sb;
 
-	assert_int_equal(store_schema_version(fx->st), 8);
+	assert_int_equal(store_schema_version(fx->st), 9);
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0640);
 	assert_int_equal(sql_count(fx,
@@ -60,7 +60,7 @@ static void test_open_settings(void **state)
 			 1);
 	assert_int_equal(sql_count(fx, "SELECT value FROM meta WHERE key = "
 				       "'schema_version'"),
-			 8);
+			 9);
 }
 
 static void test_open_errors(void **state)

@@ -83,7 +83,7 @@ static void test_from_empty_file(void **state)
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "schema version 0, this build reads "
-				    "version 8 (start cgnatd once to "
+				    "version 9 (start cgnatd once to "
 				    "migrate)"));
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
@@ -149,15 +149,15 @@ static void test_to_later_version(void **state)
 	/* This build (v5) now refuses the newer file, both ways. */
 	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
-	assert_non_null(strstr(err, "schema version 9 is newer than this "
-				    "build's 8; refusing to use it"));
+	assert_non_null(strstr(err, "schema version 10 is newer than this "
+				    "build's 9; refusing to use it"));
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)),
 			 -EPROTO);
 	assert_non_null(strstr(err, "(upgrade cgnatctl)"));
 
 	/* The v5 code paths still read it (the column is additive). */
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	raw_exec(db, "UPDATE meta SET value = 8 WHERE key = 'schema_version'");
+	raw_exec(db, "UPDATE meta SET value = 9 WHERE key = 'schema_version'");
 	sqlite3_close(db);
 	assert_int_equal(store_open_ro(fx->path, &fx->st, err, sizeof(err)), 0);
 	assert_int_equal(store_lookup_at(fx->st, EXT_1, 40447, T0, collect, &f),
@@ -199,7 +199,7 @@ static void test_failing_migration_rolls_back(void **state)
 	list[SCHEMA_VERSION].version = N_LATER + 1;
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), -EINVAL);
-	assert_string_equal(err, "migration 009_bad is numbered 10, expected 9");
+	assert_string_equal(err, "migration 009_bad is numbered 11, expected 10");
 	sqlite3_close(db);
 }
 
@@ -397,7 +397,7 @@ static void test_v2_migrates(void **state)
 	db = raw_open(fx);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
 				    "name IN ('sessions', 'open_sessions', "
-				    "'sessions_text', 'sessions_ext')"),
+				    "'sessions_text', 'sessions_ext_sec')"),
 			 4);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions"), 0);
 	sqlite3_close(db);
@@ -492,7 +492,7 @@ static void test_v4_migrates(void **state)
 	db = raw_open(fx);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
 				    "name IN ('sessions', 'open_sessions', "
-				    "'sessions_text', 'sessions_ext')"),
+				    "'sessions_text', 'sessions_ext_sec')"),
 			 4);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sessions"), 0);
 	sqlite3_close(db);

@@ -110,6 +110,168 @@ static void test_open_close(void **state)
 	assert_int_equal(lookup(fx->st, EXT_1, 1025, 0, T0, &f), 1);
 }
 
+#define L_MS 10800000LL /* the short/long threshold of schema 009 */
+
+/* A session of the given length ending at its start + len; len < 0: its
+ * create was never seen (unknown start, ends at T0 + at). */
+static void ended(struct fixture *fx, uint32_t sub, uint32_t ext,
+		  uint16_t port, uint16_t rport, int64_t at, int64_t len)
+{
+	struct store_session s = mksess(sub, 7000, ext, port, REM_1, rport,
+					17);
+
+	if (len >= 0) {
+		s.start_ms = T0 + at;
+		assert_int_equal(store_sess_open(fx->st, &s), 0);
+	}
+	assert_int_equal(store_sess_close(fx->st, &s,
+					  T0 + at + (len < 0 ? 0 : len),
+					  STORE_SESS_EXPIRED),
+			 len < 0);
+}
+
+/* Short sessions are found by end second, long ones (three hours or
+ * more, or an unknown start) by endpoint: at each edge of each class,
+ * exactly once. */
+static void test_short_and_long(void **state)
+{
+	struct fixture *fx = *state;
+	struct sfound f;
+
+	ended(fx, SUB_A, EXT_1, 1025, 1, 0, L_MS - 1);	/* short */
+	ended(fx, SUB_A, EXT_1, 1026, 2, 0, L_MS);	/* long */
+	ended(fx, SUB_A, EXT_1, 1027, 3, 0, 5 * L_MS);	/* long */
+	ended(fx, SUB_A, EXT_1, 1028, 4, 4 * L_MS, -1);	/* unknown */
+	assert_int_equal(count(fx, "SELECT count(*) FROM sessions INDEXED BY "
+				   "sessions_ext_long WHERE start_ms IS NULL "
+				   "OR end_ms - start_ms >= 10800000"), 3);
+	assert_int_equal(count(fx, "SELECT count(*) FROM sessions INDEXED BY "
+				   "sessions_ext_sec WHERE end_ms / 1000 >= 0"),
+			 4);
+	for (int p = 1025; p <= 1027; p++) {
+		int64_t end = p == 1025 ? L_MS - 1 : p == 1026 ? L_MS
+							       : 5 * L_MS;
+
+		assert_int_equal(lookup(fx->st, EXT_1, p, T0 - 1, T0 - 1, &f),
+				 0);
+		assert_int_equal(lookup(fx->st, EXT_1, p, T0, T0, &f), 1);
+		assert_int_equal(lookup(fx->st, EXT_1, p, T0 + end - 1,
+					T0 + end - 1, &f), 1);
+		assert_true(f.s[0].end_ms == T0 + end);
+		assert_int_equal(lookup(fx->st, EXT_1, p, T0 + end, T0 + end,
+					&f), 0);
+		assert_int_equal(lookup(fx->st, EXT_1, p, 0, T0 + 6 * L_MS,
+					&f), 1);
+	}
+	/* Unknown start: any instant before its end. */
+	assert_int_equal(lookup(fx->st, EXT_1, 1028, 0, 0, &f), 1);
+	assert_int_equal(lookup(fx->st, EXT_1, 1028, T0 + 4 * L_MS - 1,
+				T0 + 4 * L_MS - 1, &f), 1);
+	assert_int_equal(lookup(fx->st, EXT_1, 1028, T0 + 4 * L_MS,
+				T0 + 4 * L_MS, &f), 0);
+	/* By subscriber: all four just before the short one ends, then
+	 * the long one of exactly three hours still, then two. */
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_sess_history(fx->st, SUB_A, T0 + L_MS - 2,
+					    T0 + L_MS - 2, scollect, &f),
+			 4);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_sess_history(fx->st, SUB_A, T0 + L_MS - 1,
+					    T0 + L_MS - 1, scollect, &f),
+			 3);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_sess_history(fx->st, SUB_A, T0 + L_MS,
+					    T0 + L_MS, scollect, &f),
+			 2);
+}
+
+static uint64_t rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* The lookups against the same question asked of the tables row by row
+ * (NOT INDEXED), on random sessions of every class, open ones included,
+ * at random windows and at each session's own edges. */
+static void test_lookup_oracle(void **state)
+{
+	static const int64_t lens[] = { 0, 1, 999, 1000, 1001, L_MS - 1000,
+					L_MS - 1, L_MS, L_MS + 1, 3 * L_MS };
+	struct fixture *fx = *state;
+	int64_t edge[300][2];
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	char sql[512];
+	struct sfound f;
+	int i, n;
+
+	assert_int_equal(store_begin(fx->st), 0);
+	for (i = 0; i < 300; i++) {
+		uint32_t ext = rnd(&x) & 1 ? EXT_1 : EXT_2;
+		uint32_t sub = rnd(&x) & 1 ? SUB_A : SUB_B;
+		uint16_t port = 1025 + rnd(&x) % 3;
+		int64_t at = rnd(&x) % (4 * L_MS);
+		int64_t len = rnd(&x) % 4 ? lens[rnd(&x) % 10]
+					  : (int64_t)(rnd(&x) % L_MS);
+		struct store_session s = mksess(sub, 7000, ext, port, REM_1,
+						i, 17);
+
+		edge[i][0] = T0 + at;
+		edge[i][1] = T0 + at + len;
+		if (i % 10 == 9) {	/* unknown start */
+			assert_int_equal(store_sess_close(fx->st, &s,
+							  T0 + at, 1), 1);
+			continue;
+		}
+		s.start_ms = T0 + at;
+		assert_int_equal(store_sess_open(fx->st, &s), 0);
+		if (i % 10 != 8)	/* else still open */
+			assert_true(store_sess_close(fx->st, &s,
+						     T0 + at + len, 1) == 0);
+	}
+	assert_int_equal(store_commit(fx->st), 0);
+	for (i = 0; i < 1200; i++) {
+		uint32_t ext = i & 1 ? EXT_1 : EXT_2;
+		uint32_t sub = i & 2 ? SUB_A : SUB_B;
+		uint16_t port = 1025 + i % 3;
+		int64_t from, to;
+
+		if (i < 600) {	/* the edges of session i / 2 */
+			int64_t e = edge[i / 2][i & 1];
+
+			from = e - (i & 4 ? 1 : 0);
+			to = i & 8 ? from : from + (int64_t)(rnd(&x) % L_MS);
+		} else {
+			from = T0 - L_MS + (int64_t)(rnd(&x) % (6 * L_MS));
+			to = i & 4 ? from
+				   : from + (int64_t)(rnd(&x) % (2 * L_MS));
+		}
+		snprintf(sql, sizeof(sql),
+			 "SELECT (SELECT count(*) FROM sessions NOT INDEXED "
+			 "WHERE ext_addr = %u AND ext_port = %u AND end_ms > "
+			 "%lld AND (start_ms IS NULL OR start_ms <= %lld)) + "
+			 "(SELECT count(*) FROM open_sessions WHERE ext_addr "
+			 "= %u AND ext_port = %u AND start_ms <= %lld)",
+			 ext, port, (long long)from, (long long)to, ext, port,
+			 (long long)to);
+		n = count(fx, sql);
+		assert_int_equal(lookup(fx->st, ext, port, from, to, &f), n);
+		snprintf(sql, sizeof(sql),
+			 "SELECT (SELECT count(*) FROM sessions NOT INDEXED "
+			 "WHERE int_addr = %u AND end_ms > %lld AND (start_ms "
+			 "IS NULL OR start_ms <= %lld)) + (SELECT count(*) "
+			 "FROM open_sessions WHERE int_addr = %u AND start_ms "
+			 "<= %lld)",
+			 sub, (long long)from, (long long)to, sub,
+			 (long long)to);
+		n = count(fx, sql);
+		assert_int_equal(store_sess_history(fx->st, sub, from, to, NULL,
+						    NULL), n);
+	}
+}
+
 static void test_history_and_protocols(void **state)
 {
 	struct fixture *fx = *state;
@@ -222,6 +384,10 @@ static void test_prune(void **state)
 	assert_int_equal(store_prune(fx->st, T0 + 1000000, 100), 0);
 	assert_int_equal(count(fx, "SELECT count(*) FROM open_sessions"), 1);
 	assert_int_equal(count(fx, "SELECT count(*) FROM sessions"), 0);
+	/* By end second, never a row that ended at the cut-off or after. */
+	assert_int_equal(store_sess_close(fx->st, &b, T0 + 2000, 1), 0);
+	assert_int_equal(store_prune(fx->st, T0 + 2000, 100), 0);
+	assert_int_equal(store_prune(fx->st, T0 + 2001, 100), 1);
 }
 
 static void test_readonly_and_args(void **state)
@@ -252,6 +418,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_open_close),
 		T(test_history_and_protocols),
+		T(test_short_and_long),
+		T(test_lookup_oracle),
 		T(test_lost_create_and_reuse),
 		T(test_close_all_and_rollback),
 		T(test_prune),

@@ -33,8 +33,10 @@
 
 #define N_SWEEP 3 /* batch sizes tried on a fresh database */
 #define SUSTAIN_OPS 1000000 /* events of the sustained run on the big db */
-#define SESS_CREATES 1000000 /* sessions of the per-session event run */
+#define SESS_CREATES 2000000 /* sessions of the per-session event run */
 #define SESS_LIVE 100000 /* of which open at once */
+#define SESS_LOOK_ROWS 2000000 /* ended sessions of the lookup run */
+#define SESS_LOOKUPS 2000 /* point lookups in it */
 
 static const long sweep_batch[N_SWEEP] = { 1000, 10000, 100000 };
 
@@ -51,7 +53,7 @@ struct results {
 	double cold_p50, cold_p99;
 	double hit_ratio, bytes_per_row, idx_bytes_per_row;
 	double pba_bytes_day, pba_rows_day, sess_bytes_day, sess_rows_day;
-	double sess_ev_s;
+	double sess_ev_s, sess_ev_grown_s, sess_at_p50, sess_at_p99;
 	long rows;
 	int64_t t_end;
 };
@@ -689,11 +691,11 @@ static void sess_row(long i, struct store_session *x)
  */
 static void bench_sess_events(const struct opts *o, struct results *r)
 {
-	long i, ev = 0, in_tx = 0;
+	long i, ev = 0, in_tx = 0, ev_half = 0;
 	struct store_session x;
 	struct store *st;
 	char path[512];
-	double t;
+	double t, t_half = 0;
 	int ret;
 
 	path_in(path, sizeof(path), o->dir, "sessev.db");
@@ -702,6 +704,10 @@ static void bench_sess_events(const struct opts *o, struct results *r)
 	for (i = 0; i < SESS_CREATES; i++) {
 		if (!in_tx && (ret = store_begin(st)) < 0)
 			die("begin", st, ret);
+		if (i == SESS_CREATES / 2) {	/* the log has grown */
+			t_half = now_s();
+			ev_half = ev;
+		}
 		sess_row(i, &x);
 		if ((ret = store_sess_open(st, &x)) < 0)
 			die("session open", st, ret);
@@ -725,8 +731,83 @@ static void bench_sess_events(const struct opts *o, struct results *r)
 		die("commit", st, ret);
 	ev += in_tx;
 	r->sess_ev_s = ev / (now_s() - t);
+	r->sess_ev_grown_s = (ev - ev_half) / (now_s() - t_half);
 	store_close(st);
 	remove_db(path);
+}
+
+static int sess_count_cb(const struct store_session *x, void *ctx)
+{
+	(void)x;
+	(*(long *)ctx)++;
+	return 0;
+}
+
+/*
+ * "Which sessions used ext:port at T" (cgnatctl sessions-log --at) on a
+ * log of SESS_LOOK_ROWS ended sessions spread over 5.6 hours (one each
+ * 10 ms, 5 % of them longer than three hours), so that a point lookup
+ * probes every end second it can (10,801) as in a log of a day or more.
+ * The rows are made in SQL, not through the writer (not timed). Each
+ * lookup asks for a session it knows, at an instant inside it.
+ */
+static void bench_sess_lookup(const struct opts *o, struct results *r)
+{
+	double *lat = calloc(SESS_LOOKUPS, sizeof(*lat)), t;
+	char path[512], sql[1024], err[256];
+	struct store *st;
+	long i, found;
+	sqlite3 *db;
+	int ret;
+
+	if (!lat)
+		die("calloc", NULL, -ENOMEM);
+	path_in(path, sizeof(path), o->dir, "sesslook.db");
+	store_close(open_rw(path));
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO sessions (ext_addr, ext_port, proto, rem_addr, "
+		 "rem_port, int_addr, int_port, instance, flags, start_ms, "
+		 "end_ms, end_reason) WITH RECURSIVE g(i) AS (SELECT 0 UNION "
+		 "ALL SELECT i + 1 FROM g WHERE i < %d) SELECT %u + i %% 4000 "
+		 "%% %d, 1024 + (i * 2654435761 >> 8) %% 64512, 6, %u + i %% "
+		 "251, 1 + i %% 50000, %u + i %% 4000, 1024 + i %% 60000, 1, "
+		 "0, %lld + i * 10, %lld + i * 10 + CASE WHEN i %% 20 = 0 THEN "
+		 "14400000 ELSE i %% 300000 END, 1 FROM g",
+		 SESS_LOOK_ROWS - 1, EXT_BASE, N_EXT, 0xc6336400u, SUB_BASE,
+		 (long long)T_START, (long long)T_START);
+	if (sqlite3_open(path, &db) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		die(sqlite3_errmsg(db), NULL, -EIO);
+	sqlite3_close(db);
+	if (store_open_ro(path, &st, err, sizeof(err)) < 0)
+		die(err, NULL, -EIO);
+	for (i = 0; i < SESS_LOOKUPS; i++) {
+		long k = (long)(rnd() % SESS_LOOK_ROWS);
+		int64_t len = k % 20 ? k % 300000 : 14400000;
+		int64_t at = T_START + k * 10;
+		uint32_t ext = EXT_BASE + (uint32_t)(k % 4000 % N_EXT);
+		uint16_t port = (uint16_t)(1024 + ((uint64_t)k * 2654435761u >>
+						   8) % 64512);
+
+		if (len)
+			at += (int64_t)(rnd() % (uint64_t)len);
+		found = 0;
+		t = now_s();
+		ret = store_sess_lookup(st, ext, port, at, at, sess_count_cb,
+					&found);
+		lat[i] = (now_s() - t) * 1e6;
+		if (ret < 0)
+			die("session lookup", st, ret);
+		if (len && found < 1)
+			die("session lookup: a known session not found", st,
+			    -ENOENT);
+	}
+	qsort(lat, SESS_LOOKUPS, sizeof(*lat), cmp_double);
+	r->sess_at_p50 = pct(lat, SESS_LOOKUPS, 0.5);
+	r->sess_at_p99 = pct(lat, SESS_LOOKUPS, 0.99);
+	store_close(st);
+	remove_db(path);
+	free(lat);
 }
 
 static void print_table(const struct opts *o, const struct results *r)
@@ -784,6 +865,12 @@ static void print_table(const struct opts *o, const struct results *r)
 	       r->sess_bytes_day / r->pba_bytes_day);
 	printf("%-48s %14.0f\n", "session events/s (create+delete, -b)",
 	       r->sess_ev_s);
+	printf("%-48s %14.0f\n", "  of them after 1M sessions (grown log)",
+	       r->sess_ev_grown_s);
+	printf("%-48s %14.0f\n", "session lookup --at p50 (us, 2M, 5.6 h)",
+	       r->sess_at_p50);
+	printf("%-48s %14.0f\n", "session lookup --at p99 (us)",
+	       r->sess_at_p99);
 }
 
 static void write_json(const char *path, const struct opts *o,
@@ -824,7 +911,9 @@ static void write_json(const char *path, const struct opts *o,
 		" \"per_subscriber_day\":{\"pba_rows\":%.1f,\"pba_bytes\":%.0f,"
 		"\"session_rows\":%.0f,\"session_bytes\":%.0f,"
 		"\"ratio\":%.0f},\n"
-		" \"session_events_per_s\":%.0f}\n",
+		" \"session_events_per_s\":%.0f,"
+		"\"session_events_grown_per_s\":%.0f,\n"
+		" \"session_lookup_at_us\":{\"p50\":%.0f,\"p99\":%.0f}}\n",
 		sqlite3_libversion(), r->rows, o->batch, o->lookups,
 		r->fresh_ops_s[0], r->fresh_ops_s[1], r->fresh_ops_s[2],
 		r->build_rows_s, r->big_rows_s, r->big_ops_s, SUSTAIN_OPS,
@@ -835,7 +924,8 @@ static void write_json(const char *path, const struct opts *o,
 		r->hit_ratio, r->miss_p99, r->hist_p50, r->hist_p99,
 		r->bytes_per_row, r->idx_bytes_per_row, r->pba_rows_day,
 		r->pba_bytes_day, r->sess_rows_day, r->sess_bytes_day,
-		r->sess_bytes_day / r->pba_bytes_day, r->sess_ev_s);
+		r->sess_bytes_day / r->pba_bytes_day, r->sess_ev_s,
+		r->sess_ev_grown_s, r->sess_at_p50, r->sess_at_p99);
 	fclose(f);
 }
 
@@ -900,6 +990,7 @@ int main(int argc, char **argv)
 	bench_pba_day(&o, &r, 2000);
 	bench_session_day(&o, &r, 500, 2000);
 	bench_sess_events(&o, &r);
+	bench_sess_lookup(&o, &r);
 	rmdir(dir);
 	print_table(&o, &r);
 	if (o.json)

@@ -548,6 +548,71 @@ static void test_v4_migrates(void **state)
 	free(after);
 }
 
+static int sess_count(const struct store_session *x, void *ctx)
+{
+	(void)x;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* A version 8 file with ended sessions of each class (short, three
+ * hours or more, start unknown) and an open one migrates to version 9:
+ * the endpoint indexes of every ended session give way to the end-second
+ * ones and the long ones' partial indexes, and the lookups by external
+ * endpoint and by subscriber find each session where they did. */
+static void test_v8_sessions_migrate(void **state)
+{
+	struct fixture *fx = *state;
+	sqlite3 *db = old_file(fx, 8);
+	char err[256];
+	int n;
+
+	raw_exec(db,
+		"INSERT INTO sessions (ext_addr, ext_port, proto, rem_addr, "
+		"rem_port, int_addr, int_port, instance, flags, start_ms, "
+		"end_ms, end_reason) VALUES "
+		"(3405803783, 1025, 17, 3325256711, 53, 1681915914, 5000, 1, 0, "
+		"1764000000000, 1764000300000, 1), "
+		"(3405803783, 1026, 6, 3325256711, 443, 1681915914, 5001, 1, 0, "
+		"1764000000000, 1764018000000, 1), "
+		"(3405803783, 1027, 6, 3325256711, 443, 1681915914, 5002, 1, 0, "
+		"NULL, 1764000500000, 1); "
+		"INSERT INTO open_sessions VALUES (3405803783, 1028, 17, "
+		"3325256711, 53, 1681915914, 5003, 1, 0, 1764000000000)");
+	sqlite3_close(db);
+	assert_int_equal(store_open(fx->path, &fx->st, err, sizeof(err)), 0);
+	assert_int_equal(store_schema_version(fx->st), SCHEMA_VERSION);
+	db = raw_open(fx);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+				    "name IN ('sessions_ext', 'sessions_int', "
+				    "'sessions_end')"),
+			 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+				    "name LIKE 'sessions_%_sec' OR name LIKE "
+				    "'sessions_%_long'"),
+			 4);
+	sqlite3_close(db);
+	for (int port = 1025; port <= 1028; port++) {
+		n = 0;
+		assert_int_equal(store_sess_lookup(fx->st, 3405803783U, port,
+						   1764000299999LL,
+						   1764000299999LL, sess_count,
+						   &n), 1);
+	}
+	n = 0;
+	assert_int_equal(store_sess_lookup(fx->st, 3405803783U, 1025,
+					   1764000300000LL, 1764000300000LL,
+					   sess_count, &n), 0);
+	n = 0;
+	assert_int_equal(store_sess_history(fx->st, 1681915914U, 0,
+					    1764000400000LL, sess_count, &n),
+			 4);
+	n = 0;
+	assert_int_equal(store_sess_history(fx->st, 1681915914U,
+					    1764000500000LL, 1764000500000LL,
+					    sess_count, &n), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +623,7 @@ int main(void)
 		T(test_v1_migrates),
 		T(test_v2_migrates),
 		T(test_v4_migrates),
+		T(test_v8_sessions_migrate),
 		T(test_failing_migration_rolls_back),
 		T(test_unversioned_layout_refused),
 #undef T

@@ -199,7 +199,8 @@ static void test_failing_migration_rolls_back(void **state)
 	list[SCHEMA_VERSION].version = N_LATER + 1;
 	assert_int_equal(store_migrate(db, list, N_LATER, &version, err,
 				       sizeof(err)), -EINVAL);
-	assert_string_equal(err, "migration 009_bad is numbered 11, expected 10");
+	assert_string_equal(err,
+			    "migration 009_bad is numbered 11, expected 10");
 	sqlite3_close(db);
 }
 
@@ -571,12 +572,12 @@ static void test_v8_sessions_migrate(void **state)
 		"INSERT INTO sessions (ext_addr, ext_port, proto, rem_addr, "
 		"rem_port, int_addr, int_port, instance, flags, start_ms, "
 		"end_ms, end_reason) VALUES "
-		"(3405803783, 1025, 17, 3325256711, 53, 1681915914, 5000, 1, 0, "
-		"1764000000000, 1764000300000, 1), "
-		"(3405803783, 1026, 6, 3325256711, 443, 1681915914, 5001, 1, 0, "
-		"1764000000000, 1764018000000, 1), "
-		"(3405803783, 1027, 6, 3325256711, 443, 1681915914, 5002, 1, 0, "
-		"NULL, 1764000500000, 1); "
+		"(3405803783, 1025, 17, 3325256711, 53, 1681915914, 5000, 1, "
+		"0, 1764000000000, 1764000300000, 1), "
+		"(3405803783, 1026, 6, 3325256711, 443, 1681915914, 5001, 1, "
+		"0, 1764000000000, 1764018000000, 1), "
+		"(3405803783, 1027, 6, 3325256711, 443, 1681915914, 5002, 1, "
+		"0, NULL, 1764000500000, 1); "
 		"INSERT INTO open_sessions VALUES (3405803783, 1028, 17, "
 		"3325256711, 53, 1681915914, 5003, 1, 0, 1764000000000)");
 	sqlite3_close(db);

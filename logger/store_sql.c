@@ -60,6 +60,14 @@
 	" + 10799999) / 1000, (SELECT max(end_ms / 1000) FROM sessions))" \
 	"), d(s) AS (SELECT lo FROM lim WHERE lo <= hi UNION ALL SELECT " \
 	"s + 1 FROM d, lim WHERE s < hi) "
+/* The start seconds o(s) of the open sessions that began by @to: from
+ * the oldest open session's (an open session meets every window after
+ * its start). Follows SECS in the same WITH. */
+#define OPEN_SECS(to)                                                    \
+	", olim(lo, hi) AS (SELECT (SELECT min(start_ms / 1000) FROM "    \
+	"open_sessions), min(" to " / 1000, (SELECT max(start_ms / 1000) " \
+	"FROM open_sessions))), o(s) AS (SELECT lo FROM olim WHERE lo <= " \
+	"hi UNION ALL SELECT s + 1 FROM o, olim WHERE s < hi) "
 
 const char *const store_sql[STMT_COUNT] = {
 	/* Parameters numbered as STORE_BLOCK_COLS, as in the closed row
@@ -161,13 +169,15 @@ const char *const store_sql[STMT_COUNT] = {
 		"ext_addr = ?1 AND ext_port = ?2 AND start_ms <= ?4 ORDER BY "
 		"start_ms",
 	[STMT_SESS_HISTORY] =
-		SECS("?2", "?3") "SELECT " SESS_CLOSED " FROM d CROSS JOIN "
-		"sessions INDEXED BY sessions_int_sec ON end_ms / 1000 = d.s "
-		"WHERE int_addr = ?1 AND end_ms > ?2 AND start_ms <= ?3 AND "
-		SESS_SHORT " UNION ALL SELECT " SESS_CLOSED " FROM sessions "
-		"INDEXED BY sessions_int_long WHERE int_addr = ?1 AND end_ms > "
-		"?2 AND (start_ms IS NULL OR start_ms <= ?3) AND " SESS_LONG
-		" UNION ALL SELECT " SESS_OPEN " FROM open_sessions WHERE "
+		SECS("?2", "?3") OPEN_SECS("?3") "SELECT " SESS_CLOSED " FROM "
+		"d CROSS JOIN sessions INDEXED BY sessions_int_sec ON end_ms "
+		"/ 1000 = d.s WHERE int_addr = ?1 AND end_ms > ?2 AND "
+		"start_ms <= ?3 AND " SESS_SHORT " UNION ALL SELECT "
+		SESS_CLOSED " FROM sessions INDEXED BY sessions_int_long "
+		"WHERE int_addr = ?1 AND end_ms > ?2 AND (start_ms IS NULL OR "
+		"start_ms <= ?3) AND " SESS_LONG " UNION ALL SELECT " SESS_OPEN
+		" FROM o CROSS JOIN open_sessions INDEXED BY "
+		"open_sessions_int_sec ON start_ms / 1000 = o.s WHERE "
 		"int_addr = ?1 AND start_ms <= ?3 ORDER BY start_ms",
 	/* Ended before ?1, by end second (every row is in that index). */
 	[STMT_PRUNE_SESSIONS] =

@@ -25,6 +25,15 @@
 -- sessions stay in open_sessions. The *_sec indexes hold every row, so
 -- retention goes by end second through sessions_ext_sec.
 --
+-- Open sessions keep their key (external endpoint first: the delete
+-- finds its row by it), but their subscriber index is led by the start
+-- second too: a row goes in now and comes out when its session ends,
+-- both near a front that moves with time, where (int_addr, start_ms)
+-- put each anywhere among the live sessions (with 1M live, a one-off
+-- program wrote 28k events a second with the old index, 41k with this
+-- one). A subscriber's open sessions are found by probing the start
+-- seconds from the oldest live session's to the window's end.
+--
 -- The long threshold is above the longest default timer (TCP
 -- established, 7440 s), so a session idle from its last packet is long
 -- only when it was active for more than about an hour first.
@@ -39,3 +48,6 @@ CREATE INDEX sessions_ext_long ON sessions (ext_addr, ext_port, end_ms)
 	WHERE start_ms IS NULL OR end_ms - start_ms >= 10800000;
 CREATE INDEX sessions_int_long ON sessions (int_addr, end_ms)
 	WHERE start_ms IS NULL OR end_ms - start_ms >= 10800000;
+DROP INDEX open_sessions_int;
+CREATE INDEX open_sessions_int_sec ON open_sessions (start_ms / 1000,
+						     int_addr);

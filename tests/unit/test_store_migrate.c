@@ -559,7 +559,8 @@ static int sess_count(const struct store_session *x, void *ctx)
 /* A version 8 file with ended sessions of each class (short, three
  * hours or more, start unknown) and an open one migrates to version 9:
  * the endpoint indexes of every ended session give way to the end-second
- * ones and the long ones' partial indexes, and the lookups by external
+ * ones and the long ones' partial indexes, the open ones' subscriber
+ * index to one led by the start second, and the lookups by external
  * endpoint and by subscriber find each session where they did. */
 static void test_v8_sessions_migrate(void **state)
 {
@@ -586,8 +587,11 @@ static void test_v8_sessions_migrate(void **state)
 	db = raw_open(fx);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
 				    "name IN ('sessions_ext', 'sessions_int', "
-				    "'sessions_end')"),
+				    "'sessions_end', 'open_sessions_int')"),
 			 0);
+	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
+				    "name = 'open_sessions_int_sec'"),
+			 1);
 	assert_int_equal(db_int(db, "SELECT count(*) FROM sqlite_master WHERE "
 				    "name LIKE 'sessions_%_sec' OR name LIKE "
 				    "'sessions_%_long'"),

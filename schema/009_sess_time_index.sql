@@ -6,9 +6,8 @@
 -- A session ends a moment ago when its row is written. Keyed by
 -- (ext_addr, ext_port, ...) or (int_addr, ...) first, each row wrote its
 -- own random 4 KiB page of each index, and the write rate of the log
--- fell as it grew (one session a few microseconds per index once the
--- indexes outgrew the cache: 50k events a second on a fresh log, 25k
--- after 3M sessions, measured). Led by end_ms / 1000 every insert lands
+-- fell as it grew (once the indexes outgrew the cache; a one-off
+-- program: 50k events a second in the first 1M sessions, 25k after 3M). Led by end_ms / 1000 every insert lands
 -- in the pages of the last second or two, which one commit shares.
 -- Seconds, not hours: at 100k sessions a second an hour is 360M index
 -- entries, and inserts anywhere among them miss the cache again.
@@ -18,8 +17,8 @@
 -- (an unknown start may be any time before the end). A short session
 -- that met a window [T1, T2] (end_ms > T1, start_ms <= T2) ended in
 -- (T1, T2 + L), so a query probes the end seconds T1 / 1000 ..
--- (T2 + L - 1) / 1000 (10,801 for a point lookup, about 2 ms warm) of
--- sessions_ext_sec / sessions_int_sec. Long ones are also in
+-- (T2 + L - 1) / 1000 (10,801 for a point lookup: about 10 ms on a
+-- populated log, bench_store) of sessions_ext_sec / sessions_int_sec. Long ones are also in
 -- sessions_ext_long / sessions_int_long, keyed as before; a query takes
 -- each class from its own index, so each row is found once. Open
 -- sessions stay in open_sessions. The *_sec indexes hold every row, so

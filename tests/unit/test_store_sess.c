@@ -185,6 +185,32 @@ static void test_short_and_long(void **state)
 			 2);
 }
 
+/* Rows stamped far from the rest (a wrong clock at boot) cost a query
+ * nothing: an unbounded one enumerates only the seconds the log holds.
+ * Counting every second from 1971 to 2100 would not end in a test's
+ * time. */
+static void test_far_rows(void **state)
+{
+	static const int64_t max_ms = 253402300799999LL; /* 9999-12-31 */
+	struct fixture *fx = *state;
+	struct store_session o = mksess(SUB_A, 7001, EXT_1, 1030, REM_1, 9,
+					17);
+	struct sfound f;
+
+	ended(fx, SUB_A, EXT_1, 1030, 1, 0, 1000);
+	ended(fx, SUB_A, EXT_1, 1030, 2, 4102444800000LL - T0, 1000);
+	o.start_ms = 31536000000LL;	/* 1971 */
+	assert_int_equal(store_sess_open(fx->st, &o), 0);
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(store_sess_history(fx->st, SUB_A, 0, max_ms,
+					    scollect, &f), 3);
+	assert_true(f.s[0].start_ms == 31536000000LL);
+	assert_true(f.s[2].end_ms == 4102444801000LL);
+	assert_int_equal(lookup(fx->st, EXT_1, 1030, 0, max_ms, &f), 3);
+	assert_int_equal(lookup(fx->st, EXT_1, 1030, 4102444800500LL,
+				4102444800500LL, &f), 2);
+}
+
 static uint64_t rnd(uint64_t *x)
 {
 	*x ^= *x << 13;
@@ -420,6 +446,7 @@ int main(void)
 		T(test_history_and_protocols),
 		T(test_short_and_long),
 		T(test_lookup_oracle),
+		T(test_far_rows),
 		T(test_lost_create_and_reuse),
 		T(test_close_all_and_rollback),
 		T(test_prune),

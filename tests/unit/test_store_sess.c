@@ -221,7 +221,9 @@ static uint64_t rnd(uint64_t *x)
 
 /* The lookups against the same question asked of the tables row by row
  * (NOT INDEXED), on random sessions of every class, open ones included,
- * at random windows and at each session's own edges. */
+ * a quarter of them three days later than the rest, at random windows, at
+ * each session's own edges, and at windows of more than a day (the
+ * seconds enumerated from one held to the next). */
 static void test_lookup_oracle(void **state)
 {
 	static const int64_t lens[] = { 0, 1, 999, 1000, 1001, L_MS - 1000,
@@ -238,7 +240,8 @@ static void test_lookup_oracle(void **state)
 		uint32_t ext = rnd(&x) & 1 ? EXT_1 : EXT_2;
 		uint32_t sub = rnd(&x) & 1 ? SUB_A : SUB_B;
 		uint16_t port = 1025 + rnd(&x) % 3;
-		int64_t at = rnd(&x) % (4 * L_MS);
+		int64_t at = (int64_t)(rnd(&x) % (4 * L_MS)) +
+			     (i % 4 ? 0 : 3 * 86400000LL);
 		int64_t len = rnd(&x) % 4 ? lens[rnd(&x) % 10]
 					  : (int64_t)(rnd(&x) % L_MS);
 		struct store_session s = mksess(sub, 7000, ext, port, REM_1,
@@ -258,7 +261,7 @@ static void test_lookup_oracle(void **state)
 						     T0 + at + len, 1) == 0);
 	}
 	assert_int_equal(store_commit(fx->st), 0);
-	for (i = 0; i < 1200; i++) {
+	for (i = 0; i < 1400; i++) {
 		uint32_t ext = i & 1 ? EXT_1 : EXT_2;
 		uint32_t sub = i & 2 ? SUB_A : SUB_B;
 		uint16_t port = 1025 + i % 3;
@@ -269,6 +272,12 @@ static void test_lookup_oracle(void **state)
 
 			from = e - (i & 4 ? 1 : 0);
 			to = i & 8 ? from : from + (int64_t)(rnd(&x) % L_MS);
+		} else if (i >= 1200) {	/* more than a day: by next second */
+			from = i & 4 ? 0 : T0 + (int64_t)(rnd(&x) % (4 * L_MS));
+			to = from + 86400000LL +
+			     (int64_t)(rnd(&x) % (3 * 86400000LL));
+			if (i & 8)
+				to = 253402300799999LL;	/* unbounded */
 		} else {
 			from = T0 - L_MS + (int64_t)(rnd(&x) % (6 * L_MS));
 			to = i & 4 ? from

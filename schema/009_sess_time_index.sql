@@ -18,7 +18,9 @@
 -- that met a window [T1, T2] (end_ms > T1, start_ms <= T2) ended in
 -- (T1, T2 + L), so a query probes the end seconds T1 / 1000 ..
 -- (T2 + L - 1) / 1000 (10,801 for a point lookup: about 10 ms on a
--- populated log, bench_store) of sessions_ext_sec / sessions_int_sec. Long ones are also in
+-- populated log, bench_store; past a day of range only the seconds the
+-- table holds, logger/store_sql.c) of sessions_ext_sec /
+-- sessions_int_sec. Long ones are also in
 -- sessions_ext_long / sessions_int_long, keyed as before; a query takes
 -- each class from its own index, so each row is found once. Open
 -- sessions stay in open_sessions. The *_sec indexes hold every row, so

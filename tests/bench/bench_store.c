@@ -15,8 +15,8 @@
  * table and writes the numbers as JSON. Files live in a temporary
  * directory that is removed at the end.
  *
- * Usage: bench_store [-n ROWS] [-q LOOKUPS] [-b BATCH] [-d DIR] [-o JSON]
- *        [JSON]
+ * Usage: bench_store [-n ROWS] [-q LOOKUPS] [-b BATCH] [-l LIVE] [-d DIR]
+ *        [-o JSON] [JSON]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,14 +35,14 @@
 #define N_SWEEP 3 /* batch sizes tried on a fresh database */
 #define SUSTAIN_OPS 1000000 /* events of the sustained run on the big db */
 #define SESS_CREATES 2000000 /* sessions of the per-session event run */
-#define SESS_LIVE 100000 /* of which open at once */
+#define SESS_LIVE 100000 /* of which open at once (-l) */
 #define SESS_LOOK_ROWS 2000000 /* ended sessions of the lookup run */
 #define SESS_LOOKUPS 2000 /* point lookups in it */
 
 static const long sweep_batch[N_SWEEP] = { 1000, 10000, 100000 };
 
 struct opts {
-	long rows, lookups, batch;
+	long rows, lookups, batch, live;
 	const char *dir, *json;
 };
 
@@ -685,7 +685,7 @@ static void sess_row(long i, struct store_session *x)
 
 /*
  * The per-session log (log.session_events) through the store API, as
- * cgnatd writes it: every create opens a row, and once SESS_LIVE are
+ * cgnatd writes it: every create opens a row, and once -l (SESS_LIVE) are
  * open each create also closes the oldest (a delete event), -b events
  * per commit. The rate the log sustains, events (creates and deletes)
  * per second: above it cgnatd's rings overrun and lose events.
@@ -713,8 +713,8 @@ static void bench_sess_events(const struct opts *o, struct results *r)
 		if ((ret = store_sess_open(st, &x)) < 0)
 			die("session open", st, ret);
 		in_tx++;
-		if (i >= SESS_LIVE) {
-			sess_row(i - SESS_LIVE, &x);
+		if (i >= o->live) {
+			sess_row(i - o->live, &x);
 			ret = store_sess_close(st, &x, T_START + i / 100,
 					       STORE_SESS_EXPIRED);
 			if (ret != 0) /* 1: no open row, a generator bug */
@@ -864,8 +864,8 @@ static void print_table(const struct opts *o, const struct results *r)
 	       r->sess_bytes_day);
 	printf("%-48s %14.0f\n", "per-session / PBA volume",
 	       r->sess_bytes_day / r->pba_bytes_day);
-	printf("%-48s %14.0f\n", "session events/s (create+delete, -b)",
-	       r->sess_ev_s);
+	printf("session events/s (create+delete, -b, %7ld live) %11.0f\n",
+	       o->live, r->sess_ev_s);
 	printf("%-48s %14.0f\n", "  of them after 1M sessions (grown log)",
 	       r->sess_ev_grown_s);
 	printf("%-48s %14.0f\n", "session lookup --at p50 (us, 2M, 5.6 h)",
@@ -912,7 +912,7 @@ static void write_json(const char *path, const struct opts *o,
 		" \"per_subscriber_day\":{\"pba_rows\":%.1f,\"pba_bytes\":%.0f,"
 		"\"session_rows\":%.0f,\"session_bytes\":%.0f,"
 		"\"ratio\":%.0f},\n"
-		" \"session_events_per_s\":%.0f,"
+		" \"session_live\":%ld,\"session_events_per_s\":%.0f,"
 		"\"session_events_grown_per_s\":%.0f,\n"
 		" \"session_lookup_at_us\":{\"p50\":%.0f,\"p99\":%.0f}}\n",
 		sqlite3_libversion(), r->rows, o->batch, o->lookups,
@@ -925,7 +925,7 @@ static void write_json(const char *path, const struct opts *o,
 		r->hit_ratio, r->miss_p99, r->hist_p50, r->hist_p99,
 		r->bytes_per_row, r->idx_bytes_per_row, r->pba_rows_day,
 		r->pba_bytes_day, r->sess_rows_day, r->sess_bytes_day,
-		r->sess_bytes_day / r->pba_bytes_day, r->sess_ev_s,
+		r->sess_bytes_day / r->pba_bytes_day, o->live, r->sess_ev_s,
 		r->sess_ev_grown_s, r->sess_at_p50, r->sess_at_p99);
 	fclose(f);
 }
@@ -937,8 +937,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .rows = 10000000,
 			    .lookups = 100000,
 			    .batch = 10000,
+			    .live = SESS_LIVE,
 			    .dir = "/tmp" };
-	while ((c = getopt(argc, argv, "n:q:b:d:o:")) != -1) {
+	while ((c = getopt(argc, argv, "n:q:b:l:d:o:")) != -1) {
 		switch (c) {
 		case 'n':
 			o->rows = atol(optarg);
@@ -948,6 +949,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'b':
 			o->batch = atol(optarg);
+			break;
+		case 'l':
+			o->live = atol(optarg);
 			break;
 		case 'd':
 			o->dir = optarg;
@@ -962,7 +966,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	/* tests/bench/run.sh passes the JSON path as the only operand. */
 	if (optind < argc && !o->json)
 		o->json = argv[optind++];
-	if (optind < argc || o->rows < 1000 || o->lookups < 100 || o->batch < 1)
+	if (optind < argc || o->rows < 1000 || o->lookups < 100 ||
+	    o->batch < 1 || o->live < 1 || o->live >= SESS_CREATES)
 		return -EINVAL;
 	return 0;
 }
@@ -976,7 +981,8 @@ int main(int argc, char **argv)
 
 	if (parse_opts(argc, argv, &o) < 0) {
 		fprintf(stderr, "usage: bench_store [-n ROWS>=1000] "
-				"[-q LOOKUPS>=100] [-b BATCH] [-d DIR] "
+				"[-q LOOKUPS>=100] [-b BATCH] "
+				"[-l LIVE<2000000] [-d DIR] "
 				"[-o JSON | JSON]\n");
 		return 2;
 	}

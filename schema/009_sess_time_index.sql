@@ -7,8 +7,9 @@
 -- (ext_addr, ext_port, ...) or (int_addr, ...) first, each row wrote its
 -- own random 4 KiB page of each index, and the write rate of the log
 -- fell as it grew (once the indexes outgrew the cache; a one-off
--- program: 50k events a second in the first 1M sessions, 25k after 3M). Led by end_ms / 1000 every insert lands
--- in the pages of the last second or two, which one commit shares.
+-- program: 50k events a second in the first 1M sessions, 25k after
+-- 3M). Led by end_ms / 1000 every insert lands in the pages of the
+-- last second or two, which one commit shares.
 -- Seconds, not hours: at 100k sessions a second an hour is 360M index
 -- entries, and inserts anywhere among them miss the cache again.
 --
@@ -20,10 +21,10 @@
 -- (T2 + L - 1) / 1000 (10,801 for a point lookup: about 10 ms on a
 -- populated log, bench_store; past a day of range only the seconds the
 -- table holds, logger/store_sql.c) of sessions_ext_sec /
--- sessions_int_sec. Long ones are also in
--- sessions_ext_long / sessions_int_long, keyed as before; a query takes
--- each class from its own index, so each row is found once. Open
--- sessions stay in open_sessions. The *_sec indexes hold every row, so
+-- sessions_int_sec. Long ones are also in sessions_ext_long /
+-- sessions_int_long, keyed as before; a query takes each class from
+-- its own index, so each row is found once. Open sessions stay in
+-- open_sessions. The *_sec indexes hold every row, so
 -- retention goes by end second through sessions_ext_sec.
 --
 -- Open sessions keep their key (external endpoint first: the delete

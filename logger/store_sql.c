@@ -51,32 +51,34 @@
  * the partial indexes' WHERE. */
 #define SESS_SHORT "end_ms - start_ms < 10800000"
 #define SESS_LONG "(start_ms IS NULL OR end_ms - start_ms >= 10800000)"
-/* The end seconds d(s) a short session that met [@from, @to] can have:
- * ended in (from, to + 3 h), clamped to the seconds sessions holds (the
- * first and last of its leading key, two B-tree descents). A range of a
- * day or less (a point lookup: 10,801) is counted second by second; a
- * longer one goes from each second the log holds to the next (one more
+/* The seconds @d(s) from @lo to @hi (bounds in @lim) that @key, a time
+ * column / 1000 leading an index of @tab, can take. A range of a day or
+ * less (a point lookup: 10,801) is counted second by second; a longer
+ * one goes from each second @tab holds to the next (one more B-tree
  * descent each), so a gap in the log, or a row stamped years off by a
  * wrong clock, costs nothing, where counting every second of an
  * unbounded window up to such a row would not end. */
+#define SECONDS(d, lim, tab, key, lo, hi)                                \
+	lim "(lo, hi) AS (SELECT " lo ", " hi "), " d "(s) AS (SELECT lo " \
+	"FROM " lim " WHERE lo <= hi UNION ALL SELECT CASE WHEN hi - lo "  \
+	"<= 86400 THEN s + 1 ELSE (SELECT min(" key ") FROM " tab         \
+	" WHERE " key " > s) END FROM " d ", " lim " WHERE s < hi) "
+/* The end seconds d(s) a short session that met [@from, @to] can have:
+ * ended in (from, to + 3 h), clamped to the seconds sessions holds (the
+ * first and last of its leading key, two B-tree descents). */
 #define SECS(from, to)                                                   \
-	"WITH RECURSIVE lim(lo, hi) AS (SELECT max(" from " / 1000, "     \
-	"(SELECT min(end_ms / 1000) FROM sessions)), min((" to            \
-	" + 10799999) / 1000, (SELECT max(end_ms / 1000) FROM sessions))" \
-	"), d(s) AS (SELECT lo FROM lim WHERE lo <= hi UNION ALL SELECT " \
-	"CASE WHEN hi - lo <= 86400 THEN s + 1 ELSE (SELECT min(end_ms / " \
-	"1000) FROM sessions WHERE end_ms / 1000 > s) END FROM d, lim "   \
-	"WHERE s < hi) "
+	"WITH RECURSIVE " SECONDS("d", "lim", "sessions", "end_ms / 1000", \
+		"max(" from " / 1000, (SELECT min(end_ms / 1000) FROM "     \
+		"sessions))", "min((" to " + 10799999) / 1000, (SELECT "    \
+		"max(end_ms / 1000) FROM sessions))")
 /* The start seconds o(s) of the open sessions that began by @to, from
  * the oldest open session's (an open session meets every window after
- * its start), enumerated as SECS does. Follows SECS in the same WITH. */
+ * its start). Follows SECS in the same WITH. */
 #define OPEN_SECS(to)                                                    \
-	", olim(lo, hi) AS (SELECT (SELECT min(start_ms / 1000) FROM "    \
-	"open_sessions), min(" to " / 1000, (SELECT max(start_ms / 1000) " \
-	"FROM open_sessions))), o(s) AS (SELECT lo FROM olim WHERE lo <= " \
-	"hi UNION ALL SELECT CASE WHEN hi - lo <= 86400 THEN s + 1 ELSE "  \
-	"(SELECT min(start_ms / 1000) FROM open_sessions WHERE start_ms / " \
-	"1000 > s) END FROM o, olim WHERE s < hi) "
+	", " SECONDS("o", "olim", "open_sessions", "start_ms / 1000",      \
+		"(SELECT min(start_ms / 1000) FROM open_sessions)", "min("  \
+		to " / 1000, (SELECT max(start_ms / 1000) FROM "             \
+		"open_sessions))")
 
 const char *const store_sql[STMT_COUNT] = {
 	/* Parameters numbered as STORE_BLOCK_COLS, as in the closed row

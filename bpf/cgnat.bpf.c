@@ -122,6 +122,9 @@ __noinline int inside_alloc(__u32 pool, __u32 flags)
 	err = nat_sub_get(k->int_addr, pool, now, cfg, &sub, &idx);
 	if (err)
 		return err;
+	err = nat_sub_flow_ok(sub, idx, now, cfg);
+	if (err)
+		return err;
 	err = nat_sub_charge(sub, now, cfg);
 	if (err)
 		return err;
@@ -222,7 +225,8 @@ static __always_inline int inside_refused(struct xdp_md *ctx,
 					  const struct cgnat_cfg *cfg, int rc)
 {
 	if (rc != -REASON_QUOTA && rc != -REASON_POOL_EMPTY &&
-	    rc != -REASON_SESS_LIMIT && rc != -REASON_TABLE_FULL)
+	    rc != -REASON_SESS_LIMIT && rc != -REASON_TABLE_FULL &&
+	    rc != -REASON_FLOW_RATE)
 		return rc;
 	stat_inc(STAT_DROP_BASE + ((-rc) & 31));
 	return icmp_gen_error(ctx, cfg->unreach_type, cfg->unreach_code, 0,

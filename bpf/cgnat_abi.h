@@ -107,6 +107,22 @@ struct cgnat_cfg {
 };
 _Static_assert(sizeof(struct cgnat_cfg) == 112, "cgnat_cfg layout");
 
+/* The rate at which one subscriber may open new flows (map
+ * cgnat_flow_limit, key 0; limits.new_flows_per_subscriber, RFC 6888
+ * REQ-4c and 5b), as a generic cell rate: a flow is admitted when the
+ * subscriber's theoretical arrival time (map cgnat_sub_flows) is no
+ * later than now + tau_ns, and moves it on by interval_ns. interval_ns
+ * 0: no limit. A map of its own: cgnat_cfg's layout is fixed with the
+ * pins.
+ */
+struct cgnat_flow_limit {
+	__u64 interval_ns;	/* 1e9 / rate */
+	__u64 tau_ns;		/* (burst - 1) * interval_ns */
+	__u32 rate;		/* flows a second, for the event */
+	__u32 burst;
+};
+_Static_assert(sizeof(struct cgnat_flow_limit) == 24, "flow_limit layout");
+
 /* Session key, always in the subscriber's view of the flow. For ICMP
  * queries int_port is the echo identifier and rem_port is 0. Kind PERMIT
  * marks the address-dependent filtering entry (rem_port 0) kept beside the
@@ -486,6 +502,7 @@ enum cgnat_evt_type {
 	 */
 	EVT_SESS_CREATE = 7,
 	EVT_SESS_DELETE = 8,
+	EVT_QUOTA_FLOWS = 9,	/* subscriber above its new-flow rate */
 	/* Raised by the allocator in userspace, same record shape. */
 	EVT_BLOCK_RELEASED = 16, /* value: enum cgnat_release_reason */
 	EVT_BLOCK_INTERIM = 17,	/* a block still held after interim_log */
@@ -821,6 +838,7 @@ enum cgnat_reason {
 	REASON_PORT_ZERO,	/* source or destination port 0 */
 	REASON_MAP_DYING,	/* mapping being swept: next packet remaps */
 	REASON_GRANT_WAIT,	/* first-block slots empty, refill under way */
+	REASON_FLOW_RATE,	/* subscriber above its new-flow rate */
 	REASON_MAX,
 };
 

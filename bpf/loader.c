@@ -85,6 +85,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_DROP_BASE + REASON_SESS_LIMIT] = "drop_session_limit",
 	[STAT_DROP_BASE + REASON_POOL_EMPTY] = "drop_pool_empty",
 	[STAT_DROP_BASE + REASON_GRANT_WAIT] = "drop_grant_wait",
+	[STAT_DROP_BASE + REASON_FLOW_RATE] = "drop_flow_rate",
 	[STAT_DROP_BASE + REASON_TABLE_FULL] = "drop_table_full",
 	[STAT_DROP_BASE + REASON_NO_ROUTE] = "drop_no_route",
 	[STAT_DROP_BASE + REASON_FRAG_NEEDED] = "drop_frag_needed",
@@ -148,6 +149,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	set_size(s->maps.cgnat_subs, o->subscribers);
 	set_size(s->maps.cgnat_sub_free, o->subscribers);
 	set_size(s->maps.cgnat_reclaim_idle, o->subscribers * CGNAT_NPROTO);
+	set_size(s->maps.cgnat_sub_flows, o->subscribers);
 	set_size(s->maps.cgnat_sub_prefixes, o->n_prefixes + 16);
 	set_size(s->maps.cgnat_det_prefixes, o->n_det_prefixes + 16);
 	set_size(s->maps.cgnat_det_ext, o->n_det_ext);
@@ -210,7 +212,8 @@ static int pin_info(const char *path, struct bpf_map_info *info)
  * downgrade may have left inconsistent (rsess.h), the sessions' due
  * index and its log (a cache the first pass rebuilds, sweep.h), the
  * per-destination next hops (a cache, fwd.h), the reclaim scans' idle
- * times (a cache, pba.h), counters or rate buckets of another
+ * times (a cache, pba.h), the new-flow rates' buckets (a cache, nat.h:
+ * each starts full), counters or rate buckets of another
  * size (a build that added one), which only restart at zero or full, and
  * the event rings' array when its type or CPU count differs (a build
  * with one shared ring). Anything else of another layout is refused by
@@ -226,6 +229,7 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	    !strcmp(bpf_map__name(m), "cgnat_sess_due") ||
 	    !strcmp(bpf_map__name(m), "cgnat_nh_dst") ||
 	    !strcmp(bpf_map__name(m), "cgnat_reclaim_idle") ||
+	    !strcmp(bpf_map__name(m), "cgnat_sub_flows") ||
 	    !strncmp(bpf_map__name(m), "cgnat_det_", 10))
 		return 1;	/* the deterministic layout: written afresh */
 	if (strcmp(bpf_map__name(m), "cgnat_stats") &&
@@ -543,6 +547,8 @@ static int fill_static(struct dp *dp, const struct dp_opts *o)
 	if (!rc)
 		rc = dp_set_udp_timers(dp, o->udp_timers);
 	if (!rc)
+		rc = dp_set_flow_limit(dp, &o->flow_limit);
+	if (!rc)
 		rc = fill_addrs(dp, o);
 	if (!rc)
 		rc = fill_det(dp, o);
@@ -626,6 +632,17 @@ int dp_set_udp_timers(struct dp *dp, const __u64 *ns)
 			return dp_fail(dp, -errno, "write UDP port timers: %s",
 				       strerror(errno));
 	}
+	return 0;
+}
+
+int dp_set_flow_limit(struct dp *dp, const struct cgnat_flow_limit *l)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(dp->skel->maps.cgnat_flow_limit),
+				&zero, l, 0))
+		return dp_fail(dp, -errno, "write new-flow rate: %s",
+			       strerror(errno));
 	return 0;
 }
 

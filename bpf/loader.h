@@ -42,6 +42,7 @@ struct dp_opts {
 	 * NULL: none at all.
 	 */
 	const __u64 *udp_timers;
+	struct cgnat_flow_limit flow_limit;	/* interval 0: no limit */
 	/* Deterministic pools (cgnat_abi.h), by pool index; pps 0 = PBA. */
 	struct cgnat_det_pool det_pools[CGNAT_MAX_POOLS];
 	__u32 n_det_prefixes;	/* subscriber prefixes of those pools */
@@ -247,6 +248,8 @@ int dp_unpin(const char *pin_dir, int maps);
 int dp_set_cfg(struct dp *dp, const struct cgnat_cfg *cfg);
 /* Writes all CGNAT_UDP_TIMER_PORTS per-port UDP timers (NULL: clears). */
 int dp_set_udp_timers(struct dp *dp, const __u64 *ns);
+/* limits.new_flows_per_subscriber (cgnat_abi.h). */
+int dp_set_flow_limit(struct dp *dp, const struct cgnat_flow_limit *l);
 int dp_add_tx(struct dp *dp, int ifindex);
 /* Sums the per-CPU counters into out[STAT_MAX]. */
 int dp_stats(struct dp *dp, __u64 *out);

@@ -124,6 +124,27 @@ struct {
 	__type(value, __u64);
 } cgnat_reclaim_idle SEC(".maps");
 
+/* limits.new_flows_per_subscriber (struct cgnat_flow_limit), key 0:
+ * userspace writes it at load and on reload.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgnat_flow_limit);
+} cgnat_flow_limit SEC(".maps");
+
+/* Per subscriber index: its theoretical arrival time for the new-flow
+ * rate (ns, the data plane's clock; nat_sub_flow_ok). A cache, made
+ * afresh at every load: each bucket starts full.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgnat_sub_flows SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 256);

@@ -135,11 +135,59 @@ static __always_inline int nat_sub_get(__be32 addr, __u32 pool, __u64 now,
 		if (!sub)
 			return -REASON_CONFLICT;
 	} else {
+		__u64 *tat = bpf_map_lookup_elem(&cgnat_sub_flows, &v);
+
+		if (tat)	/* a reused slot: a full bucket */
+			*tat = 0;
 		stat_inc(STAT_NEW_SUBSCRIBER);
 	}
 	*idx = v;
 	*out = sub;
 	return 0;
+}
+
+/* Whether subscriber 'idx' may open one more flow now under
+ * limits.new_flows_per_subscriber: a generic cell rate (cgnat_abi.h),
+ * one compare-and-swap on the subscriber's own word, so CPUs meet only
+ * on the same subscriber's flows. Checked before the mapping and port
+ * work, so a refused flood costs little. Above the rate: an event per
+ * subscriber at most every evt_interval_ns, and -REASON_FLOW_RATE.
+ */
+static __always_inline int nat_sub_flow_ok(struct cgnat_sub *sub, __u32 idx,
+					   __u64 now,
+					   const struct cgnat_cfg *cfg)
+{
+	__u32 zero = 0;
+	struct cgnat_flow_limit *l =
+		bpf_map_lookup_elem(&cgnat_flow_limit, &zero);
+	__u64 *tat, t, base;
+	int i;
+
+	if (!l || !l->interval_ns)
+		return 0;
+	tat = bpf_map_lookup_elem(&cgnat_sub_flows, &idx);
+	if (!tat)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		t = *tat;
+		base = t > now ? t : now;
+		/* Further ahead than this limit can put it: a debt run up
+		 * under a slower one before a reload, forgiven down to a
+		 * spent burst, so a new limit holds at once. */
+		if (base > now + l->tau_ns + l->interval_ns)
+			base = now + l->tau_ns;
+		if (base > now + l->tau_ns)
+			break;
+		if (__sync_val_compare_and_swap(tat, t, base + l->interval_ns) ==
+		    t)
+			return 0;
+	}
+	if (now - sub->evt_ns >= cfg->evt_interval_ns) {
+		sub->evt_ns = now;
+		evt_emit(EVT_QUOTA_FLOWS, sub->addr, 0, 0, sub->pool, l->rate,
+			 0, 0);
+	}
+	return -REASON_FLOW_RATE;
 }
 
 /* Counts one more session for the subscriber, within its limit. */

@@ -176,6 +176,8 @@ struct cfg_limits {
 	uint32_t sessions;		/* session table size */
 	uint32_t sessions_per_subscriber; /* 0 = no limit */
 	uint32_t subscribers;		/* subscriber table size */
+	uint32_t new_flows_per_subscriber; /* a second; 0 = no limit */
+	uint32_t new_flows_burst;	/* 0 = one second's worth */
 };
 
 struct cfg_thresholds {

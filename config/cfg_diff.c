@@ -81,6 +81,8 @@ static const struct field fields[] = {
 	RESTART("limits.sessions", limits.sessions),
 	LIVE("limits.sessions_per_subscriber", limits.sessions_per_subscriber),
 	RESTART("limits.subscribers", limits.subscribers),
+	LIVE("limits.new_flows_per_subscriber", limits.new_flows_per_subscriber),
+	LIVE("limits.new_flows_burst", limits.new_flows_burst),
 	LIVE("thresholds.pool_high", thresholds.pool_high),
 	LIVE("thresholds.pool_low", thresholds.pool_low),
 	LIVE("thresholds.subscriber_high", thresholds.subscriber_high),

@@ -194,8 +194,10 @@ static void dump_rest(FILE *out, const struct cgnat_config *cfg)
 	unsigned int i;
 
 	fprintf(out, "limits:\n  sessions: %u\n  sessions_per_subscriber: %u\n"
-		     "  subscribers: %u\n",
-		l->sessions, l->sessions_per_subscriber, l->subscribers);
+		     "  subscribers: %u\n  new_flows_per_subscriber: %u\n"
+		     "  new_flows_burst: %u\n",
+		l->sessions, l->sessions_per_subscriber, l->subscribers,
+		l->new_flows_per_subscriber, l->new_flows_burst);
 	fprintf(out, "thresholds:\n  pool_high: %u\n  pool_low: %u\n"
 		     "  subscriber_high: %u\n",
 		t->pool_high, t->pool_low, t->subscriber_high);

@@ -313,6 +313,10 @@ static const struct cfg_key limits_keys[] = {
 	K_UINT("sessions_per_subscriber", struct cfg_limits,
 	       sessions_per_subscriber, 0, 1048576),
 	K_UINT("subscribers", struct cfg_limits, subscribers, 1, 16777216),
+	K_UINT("new_flows_per_subscriber", struct cfg_limits,
+	       new_flows_per_subscriber, 0, 10000000),
+	K_UINT("new_flows_burst", struct cfg_limits, new_flows_burst, 0,
+	       10000000),
 	{ .name = NULL },
 };
 

@@ -397,6 +397,20 @@ static int check_limits(struct cfg_ctx *ctx)
 	return 0;
 }
 
+/* A burst alone limits nothing: say so rather than leave it unused. */
+static int check_flow_rate(struct cfg_ctx *ctx)
+{
+	const struct cfg_limits *l = &ctx->cfg->limits;
+	const char *p = "limits.new_flows_burst";
+
+	if (!l->new_flows_burst || l->new_flows_per_subscriber)
+		return 0;
+	return cfg_errf(ctx, cfg_mark_near(ctx, p), p,
+			"new_flows_burst %u without a rate (set "
+			"limits.new_flows_per_subscriber, or remove the burst)",
+			l->new_flows_burst);
+}
+
 static int check_collectors(struct cfg_ctx *ctx)
 {
 	const struct cfg_ipfix *x = &ctx->cfg->ipfix;
@@ -465,6 +479,9 @@ int cfg_validate(struct cfg_ctx *ctx)
 		  { "thresholds.pool_low", "thresholds.pool_high" } },
 		{ check_limits,
 		  { "limits.sessions", "limits.sessions_per_subscriber" } },
+		{ check_flow_rate,
+		  { "limits.new_flows_per_subscriber",
+		    "limits.new_flows_burst" } },
 		{ check_collectors, { "ipfix.collectors" } },
 		{ check_ha, { "ha.address", "ha.peer" } },
 		{ check_pcp, { "pcp.min_lifetime", "pcp.max_lifetime" } },

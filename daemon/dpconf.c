@@ -136,6 +136,21 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 	c->sess_events = cfg->log.session_events || cfg->ha.address;
 }
 
+void dpconf_flow_limit(struct cgnat_flow_limit *l,
+		       const struct cgnat_config *cfg)
+{
+	__u32 rate = cfg->limits.new_flows_per_subscriber;
+	__u32 burst = cfg->limits.new_flows_burst ? : rate;
+
+	memset(l, 0, sizeof(*l));
+	if (!rate)
+		return;
+	l->interval_ns = 1000000000ull / rate;	/* rate <= 1e7: cfg checks */
+	l->tau_ns = (__u64)(burst - 1) * l->interval_ns;
+	l->rate = rate;
+	l->burst = burst;
+}
+
 void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg)
 {
 	const struct cfg_timeouts *t = &cfg->timeouts;
@@ -176,6 +191,7 @@ int dpconf_build(struct dpconf *dc, const struct cgnat_config *cfg,
 	dpconf_tunables(&dc->o.cfg, cfg, icmp_src);
 	dpconf_udp_timers(dc->udp_timers, cfg);
 	dc->o.udp_timers = dc->udp_timers;
+	dpconf_flow_limit(&dc->o.flow_limit, cfg);
 	rc = dp_geometry(&dc->o.cfg, p->first, p->last, p->block_size,
 			 dc->o.n_addrs);
 	if (rc) {

@@ -46,6 +46,9 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 
 /* timeouts.udp_ports as CGNAT_UDP_TIMER_PORTS ns by port, 0 = none. */
 void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg);
+/* limits.new_flows_per_subscriber as the data plane's cell rate. */
+void dpconf_flow_limit(struct cgnat_flow_limit *l,
+		       const struct cgnat_config *cfg);
 
 /* The allocator's lifecycle policy from cfg. */
 void dpconf_policy(struct pb_policy *p, const struct cgnat_config *cfg);

@@ -462,10 +462,12 @@ err:
 }
 
 int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
-		  const __u64 *udp_timers)
+		  const __u64 *udp_timers, const struct cgnat_flow_limit *fl)
 {
 	int rc = dp_set_udp_timers(&r->dp, udp_timers);
 
+	if (!rc)
+		rc = dp_set_flow_limit(&r->dp, fl);
 	if (!rc)
 		rc = dp_set_cfg(&r->dp, cfg);
 	if (rc)

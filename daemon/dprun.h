@@ -126,12 +126,12 @@ void dprun_set_policy(struct dprun *r, const struct pb_policy *pol);
 int dprun_poll(struct dprun *r, int timeout_ms);
 /* One fd, readable when dprun_poll() has work: for a caller's poll(). */
 int dprun_fd(const struct dprun *r);
-/* New tunables for the data plane (reload): writes them and the per-port
- * UDP timers (dp_set_udp_timers), re-derives the sweep interval from
- * the timeouts and switches the SYN answers.
+/* New tunables for the data plane (reload): writes them, the per-port
+ * UDP timers (dp_set_udp_timers) and the new-flow rate, re-derives the
+ * sweep interval from the timeouts and switches the SYN answers.
  */
 int dprun_set_cfg(struct dprun *r, const struct cgnat_cfg *cfg,
-		  const __u64 *udp_timers);
+		  const __u64 *udp_timers, const struct cgnat_flow_limit *fl);
 /* 1 while a sweep is behind its pace or a lifecycle cycle is under
  * way: they go on in steps at each dprun_poll(), which then does not
  * wait, so poll without a timeout.

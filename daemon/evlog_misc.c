@@ -2,7 +2,8 @@
 /*
  * evlog_misc.c - the events that are not port blocks: quota, address and
  * port exhaustion, full tables and thresholds, each as an events row and
- * as the RFC 8158 record that says the same (natEvent 3, 12, 13, 18).
+ * as the RFC 8158 record that says the same (natEvent 3, 12, 13, 18;
+ * none for the new-flow rate, which no natEvent expresses).
  * The data plane rate-limits them; the exporter limits 3/12/13 again.
  */
 #include <arpa/inet.h>
@@ -132,6 +133,15 @@ void evlog_other(struct evlog *ev, const struct cgnat_event *e, uint64_t ms)
 	case EVT_SUB_HIGH:
 		threshold(ev->cfg, e, &se, &ie);
 		break;
+	case EVT_QUOTA_FLOWS:
+		/* RFC 8158 has no quota of a rate (natQuotaExceededEvent
+		 * counts entries): a row of the log, no IPFIX record. */
+		se.type = STORE_EVT_QUOTA;
+		se.limit = e->value;
+		se.has_limit = 1;
+		se.detail = "new flows a second per subscriber "
+			    "(limits.new_flows_per_subscriber)";
+		break;
 	default:
 		return;
 	}
@@ -140,5 +150,6 @@ void evlog_other(struct evlog *ev, const struct cgnat_event *e, uint64_t ms)
 		return;
 	}
 	ev->s.events++;
-	evlog_ipfix_queue(ev, &ie);
+	if (ie.nat_event)
+		evlog_ipfix_queue(ev, &ie);
 }

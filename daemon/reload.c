@@ -38,17 +38,20 @@ int cgnatd_apply_tunables(struct cgnatd *d)
 {
 	struct cgnat_cfg c = d->dc.o.cfg; /* keeps the geometry */
 	__u64 udp[CGNAT_UDP_TIMER_PORTS];
+	struct cgnat_flow_limit fl;
 	int rc;
 
 	dpconf_tunables(&c, &d->cfg, d->icmp_src);
 	dpconf_udp_timers(udp, &d->cfg);
+	dpconf_flow_limit(&fl, &d->cfg);
 	if (!d->icmp_src)
 		c.unreach_rate = 0; /* no address to send them from */
-	rc = dprun_set_cfg(&d->run, &c, udp);
+	rc = dprun_set_cfg(&d->run, &c, udp, &fl);
 	if (rc) {
 		log_warnx("data plane config: %s", d->run.dp.err);
 	} else {
 		d->dc.o.cfg = c;
+		d->dc.o.flow_limit = fl;
 		memcpy(d->dc.udp_timers, udp, sizeof(udp));
 	}
 	return rc;

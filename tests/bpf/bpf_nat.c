@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -565,6 +566,93 @@ static void test_session_limit(void **st)
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_SESS_LIMIT), 1);
 }
 
+/* limits.new_flows_per_subscriber at 1 a second with a burst of 5: H1's
+ * first five new flows go through, the sixth is refused before any state
+ * is made (no session, no mapping, its session count unchanged) with one
+ * event; H1's existing flows and H2's new ones are untouched. A faster
+ * limit (a reload) holds at once and refills as its rate says; the limit
+ * off admits everything.
+ */
+static void set_flow_limit(uint32_t rate, uint32_t burst)
+{
+	struct cgnat_flow_limit l = { 0 };
+
+	if (rate) {
+		l.interval_ns = 1000000000ull / rate;
+		l.tau_ns = (uint64_t)(burst - 1) * l.interval_ns;
+		l.rate = rate;
+		l.burst = burst;
+	}
+	assert_int_equal(dp_set_flow_limit(&H.dp, &l), 0);
+}
+
+static void test_new_flow_rate(void **st)
+{
+	struct pkt_spec s;
+	struct cgnat_sess ss;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext, sess0, h1 = pkt_ip(H1), idx;
+	struct evlog l;
+	int i;
+
+	(void)st;
+	set_flow_limit(1, 5);
+	for (i = 0; i < 5; i++) {
+		s = spec(17, H1, 5000 + i, S1, 7, H_INSIDE);
+		xlate_out(&s, &ext);
+	}
+	assert_int_equal(bpf_map_lookup_elem(
+				 bpf_map__fd(H.dp.skel->maps.cgnat_sub_idx),
+				 &h1, &idx), 0);
+	sess0 = H.pv.subs[idx].sessions;
+	assert_int_equal(sess0, 5);
+	read_events(&l);	/* the first block's assignment */
+	s = spec(17, H1, 6000, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE), 1);
+	assert_int_not_equal(h_sess(&H, 17, h1, 6000, pkt_ip(S1), 7, &ss), 0);
+	assert_int_equal(H.pv.subs[idx].sessions, sess0);
+	assert_int_equal(h_stat(&H, STAT_NEW_SESSION), 5);
+	assert_int_equal(h_stat(&H, STAT_NEW_MAPPING), 5);
+	read_events(&l);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.ev[0].type, EVT_QUOTA_FLOWS);
+	assert_int_equal(l.ev[0].sub_addr, pkt_ip(H1));
+	assert_int_equal(l.ev[0].value, 1);
+	/* Refused again: counted, no second event within the interval. */
+	s = spec(6, H1, 6001, S1, 80, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE), 2);
+	read_events(&l);
+	assert_int_equal(l.n, 0);
+	/* H1's existing flow and H2's new ones are not limited. */
+	s = spec(17, H1, 5000, S1, 7, H_INSIDE);
+	xlate_out(&s, &ext);
+	for (i = 0; i < 5; i++) {
+		s = spec(17, H2, 7000 + i, S1, 7, H_INSIDE);
+		xlate_out(&s, &ext);
+	}
+	/* A new limit holds at once: the debt of the slower one is
+	 * forgiven down to a spent burst (10 a second, a burst of 1). */
+	set_flow_limit(10, 1);
+	s = spec(17, H1, 6100, S1, 7, H_INSIDE);
+	xlate_out(&s, &ext);
+	s = spec(17, H1, 6101, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE), 3);
+	usleep(150000);		/* 100 ms a flow, the coarse clock's tick */
+	xlate_out(&s, &ext);
+	s = spec(17, H1, 6102, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	set_flow_limit(0, 0);	/* off: no limit */
+	for (i = 0; i < 20; i++) {
+		s = spec(17, H1, 6200 + i, S1, 7, H_INSIDE);
+		xlate_out(&s, &ext);
+	}
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE), 4);
+}
+
 /* Malformed and non-NAT inputs: {what, side, mutation, action, counter}. */
 struct bad_case {
 	const char *name;
@@ -951,6 +1039,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_growth_slots_empty,
 						setup4, teardown),
+		cmocka_unit_test_setup_teardown(test_new_flow_rate, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_session_limit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bad_inputs, setup,

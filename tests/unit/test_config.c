@@ -82,6 +82,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.limits.sessions, 1048576);
 	assert_int_equal(cfg.limits.sessions_per_subscriber, 8192);
 	assert_int_equal(cfg.limits.subscribers, 65536);
+	assert_int_equal(cfg.limits.new_flows_per_subscriber, 0);
+	assert_int_equal(cfg.limits.new_flows_burst, 0);
 	assert_int_equal(cfg.thresholds.pool_high, 90);
 	assert_int_equal(cfg.thresholds.pool_low, 75);
 	assert_int_equal(cfg.thresholds.subscriber_high, 90);
@@ -259,7 +261,8 @@ static const char min_dump[] =
 	"timeouts:\n  udp: 300s\n  udp_ports: { 53: 30s }\n"
 	"  tcp_established: 7440s\n  tcp_transitory: 240s\n  icmp: 60s\n"
 	"limits:\n  sessions: 1048576\n  sessions_per_subscriber: 8192\n"
-	"  subscribers: 65536\n"
+	"  subscribers: 65536\n  new_flows_per_subscriber: 0\n"
+	"  new_flows_burst: 0\n"
 	"thresholds:\n  pool_high: 90\n  pool_low: 75\n  subscriber_high: 90\n"
 	"log:\n  database: /var/lib/cgnat/cgnat.db\n  retention: 180d\n"
 	"  session_events: false\n  max_backlog: 65536\n"

@@ -85,6 +85,11 @@ static void test_live_changes(void **state)
 			 "log: { retention: 30d }\n",
 		    0,
 		    "live: ports.max_blocks, limits.sessions_per_subscriber, log.retention");
+	expect_diff(BASE,
+		    BASE "limits: { new_flows_per_subscriber: 500, "
+			 "new_flows_burst: 2000 }\n",
+		    0,
+		    "live: limits.new_flows_per_subscriber, limits.new_flows_burst");
 	expect_diff(BASE "timeouts: { udp_ports: { 53: 30s } }\n",
 		    BASE "timeouts: { udp_ports: { 53: 20s } }\n", 0,
 		    "live: timeouts.udp_ports");

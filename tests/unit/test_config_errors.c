@@ -362,6 +362,14 @@ static void test_cross_key_limits(void **state)
 		   "cgnat.yaml:5:52: limits.sessions_per_subscriber: sessions_per_subscriber 8192 must not exceed sessions 4096");
 	expect_ok(BASE "limits: { sessions: 4096, sessions_per_subscriber: 0 }\n");
 	assert_int_equal(cfg.limits.sessions_per_subscriber, 0);
+	expect_err(BASE "limits: { new_flows_burst: 100 }\n",
+		   "cgnat.yaml:5:28: limits.new_flows_burst: new_flows_burst 100 without a rate (set limits.new_flows_per_subscriber, or remove the burst)");
+	expect_err(BASE "limits: { new_flows_per_subscriber: 10000001 }\n",
+		   "cgnat.yaml:5:37: limits.new_flows_per_subscriber: 10000001 is out of range (0..10000000)");
+	expect_ok(BASE "limits: { new_flows_per_subscriber: 1000, "
+		       "new_flows_burst: 100 }\n");
+	assert_int_equal(cfg.limits.new_flows_per_subscriber, 1000);
+	assert_int_equal(cfg.limits.new_flows_burst, 100);
 }
 
 /* log.central: both keys, a PostgreSQL URL, a plain node name; the

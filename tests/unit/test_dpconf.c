@@ -133,6 +133,38 @@ static void test_tunables_and_geometry(void **state)
 	dpconf_free(&dc);
 }
 
+/* limits.new_flows_per_subscriber as a cell rate: 1e9 / rate apart, a
+ * burst of one second's worth unless set; 0, none. */
+static void test_flow_limit(void **state)
+{
+	struct cgnat_flow_limit l;
+
+	(void)state;
+	load("interfaces: { inside: a, outside: b }\n"
+	     "subscribers: [100.64.0.0/10]\n"
+	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n");
+	memset(&l, 0xff, sizeof(l));
+	dpconf_flow_limit(&l, &cfg);
+	assert_int_equal(l.interval_ns | l.tau_ns | l.rate | l.burst, 0);
+	load("interfaces: { inside: a, outside: b }\n"
+	     "subscribers: [100.64.0.0/10]\n"
+	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
+	     "limits: { new_flows_per_subscriber: 1000 }\n");
+	dpconf_flow_limit(&l, &cfg);
+	assert_int_equal(l.interval_ns, 1000000);
+	assert_int_equal(l.tau_ns, 999 * 1000000ull);
+	assert_int_equal(l.rate, 1000);
+	assert_int_equal(l.burst, 1000);
+	load("interfaces: { inside: a, outside: b }\n"
+	     "subscribers: [100.64.0.0/10]\n"
+	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
+	     "limits: { new_flows_per_subscriber: 3, new_flows_burst: 1 }\n");
+	dpconf_flow_limit(&l, &cfg);
+	assert_int_equal(l.interval_ns, 333333333);
+	assert_int_equal(l.tau_ns, 0);
+	assert_int_equal(l.burst, 1);
+}
+
 static void test_udp_port_timers(void **state)
 {
 	__u64 ns[CGNAT_UDP_TIMER_PORTS];
@@ -244,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_addresses_and_prefixes),
 		cmocka_unit_test(test_tunables_and_geometry),
 		cmocka_unit_test(test_udp_port_timers),
+		cmocka_unit_test(test_flow_limit),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_ipfix),
 		cmocka_unit_test(test_bad_geometry),

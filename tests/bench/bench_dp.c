@@ -538,6 +538,46 @@ static int time_quota(uint32_t ports, int runs, struct result *r)
 	return fail ? -1 : 0;
 }
 
+/* A subscriber above limits.new_flows_per_subscriber (1 a second, a
+ * burst of 1) opening new flows: each is refused before the mapping and
+ * port work. What such a flood costs per packet, beside the quota's.
+ * Runs the clock lets through (one a second) are not timed.
+ */
+static int time_flow_rate(int runs, struct result *r)
+{
+	struct cgnat_flow_limit l = { .interval_ns = 1000000000ull,
+				      .rate = 1, .burst = 1 };
+	uint32_t *ns = calloc(runs, sizeof(*ns)), t;
+	uint64_t before = h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE);
+	int i, act, n = 0, fail = dp_set_flow_limit(&H.dp, &l) != 0;
+	uint8_t buf[256];
+
+	for (i = 0; i < runs + 2 && n < runs && !fail; i++) {
+		struct pkt_spec d = udp("100.64.252.1", 1024 + i,
+					"198.51.100.10", 7, H_INSIDE);
+		size_t len = pkt_build(buf, sizeof(buf), &d);
+
+		act = h_run_timed(H.prog[H_INSIDE], H.ifindex[H_INSIDE], buf,
+				  len, &t);
+		if (act == XDP_DROP || act == XDP_TX)
+			ns[n++] = t;
+		else if (act != XDP_REDIRECT)
+			fail = 1;
+	}
+	if (!fail && (n < runs ||
+		      h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE) - before !=
+			      (uint64_t)n))
+		fail = 1;
+	memset(&l, 0, sizeof(l));
+	fail |= dp_set_flow_limit(&H.dp, &l) != 0;
+	if (fail)
+		fprintf(stderr, "%s: not refused at the rate\n", r->name);
+	else
+		summarize(ns, n, r);
+	free(ns);
+	return fail ? -1 : 0;
+}
+
 static void print_table(struct result *r, int n, const struct sweep_row *sw,
 			int nsw)
 {
@@ -563,7 +603,7 @@ int main(int argc, char **argv)
 	int runs = argc > 2 ? atoi(argv[2]) : 200000;
 	uint32_t rep = argc > 3 ? atoi(argv[3]) : 1000000;
 	struct sweep_row sw[6];
-	struct result r[13] = {
+	struct result r[14] = {
 		{ .name = "xdp forwarder (baseline)" },
 		{ .name = "cgnat outbound established", .target = 40 },
 		{ .name = "cgnat inbound established", .target = 40 },
@@ -577,6 +617,7 @@ int main(int argc, char **argv)
 		{ .name = "floor: 3 (session, mapping pair)" },
 		{ .name = "floor: 3, inbound half an array slot" },
 		{ .name = "new flow refused at the quota" },
+		{ .name = "new flow refused at the flow rate" },
 	};
 	struct pkt_spec s, in, hp;
 	struct bench_xdp_bpf *b;
@@ -633,16 +674,17 @@ int main(int argc, char **argv)
 			 &r[11]);
 	fail |= time_new(H.prog[H_INSIDE], runs / 8, 1, &r[8]);
 	fail |= time_quota(32 * 256, runs / 8, &r[12]);	/* max_blocks x size */
+	fail |= time_flow_rate(runs / 8, &r[13]);
 	bench_xdp_bpf__destroy(b);
 	fail |= bench_sweep(&s, rep, sw, &r[7]);
-	for (i = 0; i < 13; i++) {
+	for (i = 0; i < 14; i++) {
 		r[i].method = r[i].method ? r[i].method : "per-run median";
 		r[i].delta = r[i].median - r[i < 4 || i == 7 ? 0 : 4].median;
 	}
-	print_table(r, 13, sw, 6);
+	print_table(r, 14, sw, 6);
 	printf("\nnew mapping above the 3-insert floor (cgnat's own work): "
 	       "%.0f ns\n", r[6].median - r[10].median);
-	write_json(argv[1], r, 13, sw, 6);
+	write_json(argv[1], r, 14, sw, 6);
 	xdp_fwd_bpf__destroy(fwd);
 	h_unload(&H);
 	return fail;

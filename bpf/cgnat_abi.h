@@ -906,6 +906,8 @@ enum cgnat_stat {
 				    * that could not be run or sent */
 	STAT_RECLAIM_IDLE,	/* reclaim scans skipped: the subscriber's
 				 * last one found nothing (pba_reclaim) */
+	STAT_QUOTA_HELD,	/* refused at the quota without a look at
+				 * the held blocks (nat_pba_alloc) */
 	STAT_DROP_BASE,
 	STAT_MAX = STAT_DROP_BASE + REASON_MAX,
 };

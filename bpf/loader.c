@@ -72,6 +72,7 @@ const char *const dp_stat_names[STAT_MAX] = {
 	[STAT_FRAG_COPIED] = "fragment_reinject_copied",
 	[STAT_FRAG_REINJECT_FAILED] = "fragment_reinject_failed",
 	[STAT_RECLAIM_IDLE] = "reclaim_idle",
+	[STAT_QUOTA_HELD] = "quota_held",
 	[STAT_DROP_BASE] = "drop_none",
 	[STAT_DROP_BASE + REASON_MALFORMED] = "drop_malformed",
 	[STAT_DROP_BASE + REASON_FRAGMENT] = "drop_fragment",
@@ -150,6 +151,7 @@ static int size_maps(struct dp *dp, const struct dp_opts *o)
 	set_size(s->maps.cgnat_sub_free, o->subscribers);
 	set_size(s->maps.cgnat_reclaim_idle, o->subscribers * CGNAT_NPROTO);
 	set_size(s->maps.cgnat_sub_flows, o->subscribers);
+	set_size(s->maps.cgnat_quota_hold, o->subscribers * CGNAT_NPROTO);
 	set_size(s->maps.cgnat_sub_prefixes, o->n_prefixes + 16);
 	set_size(s->maps.cgnat_det_prefixes, o->n_det_prefixes + 16);
 	set_size(s->maps.cgnat_det_ext, o->n_det_ext);
@@ -212,8 +214,8 @@ static int pin_info(const char *path, struct bpf_map_info *info)
  * downgrade may have left inconsistent (rsess.h), the sessions' due
  * index and its log (a cache the first pass rebuilds, sweep.h), the
  * per-destination next hops (a cache, fwd.h), the reclaim scans' idle
- * times (a cache, pba.h), the new-flow rates' buckets (a cache, nat.h:
- * each starts full), counters or rate buckets of another
+ * times (a cache, pba.h), the new-flow rates' buckets and the quota
+ * holds (caches, nat.h: each starts full, or clear), counters or rate buckets of another
  * size (a build that added one), which only restart at zero or full, and
  * the event rings' array when its type or CPU count differs (a build
  * with one shared ring). Anything else of another layout is refused by
@@ -230,6 +232,7 @@ static int pin_replaced(struct bpf_map *m, const char *path)
 	    !strcmp(bpf_map__name(m), "cgnat_nh_dst") ||
 	    !strcmp(bpf_map__name(m), "cgnat_reclaim_idle") ||
 	    !strcmp(bpf_map__name(m), "cgnat_sub_flows") ||
+	    !strcmp(bpf_map__name(m), "cgnat_quota_hold") ||
 	    !strncmp(bpf_map__name(m), "cgnat_det_", 10))
 		return 1;	/* the deterministic layout: written afresh */
 	if (strcmp(bpf_map__name(m), "cgnat_stats") &&

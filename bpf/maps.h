@@ -124,6 +124,19 @@ struct {
 	__type(value, __u64);
 } cgnat_reclaim_idle SEC(".maps");
 
+/* Per subscriber and protocol (sub_idx * CGNAT_NPROTO + pidx): new
+ * flows are refused at the quota without a look at the held blocks
+ * before this time (ns, the data plane's clock), set when a look found
+ * them full and no block could be added (nat_pba_alloc). A cache, made
+ * afresh at every load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgnat_quota_hold SEC(".maps");
+
 /* limits.new_flows_per_subscriber (struct cgnat_flow_limit), key 0:
  * userspace writes it at load and on reload.
  */

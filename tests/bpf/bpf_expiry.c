@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -401,12 +402,11 @@ static void test_bound_slots(void **st)
 	assert_int_equal(m.state, CGNAT_MAP_LIVE);
 }
 
-/* The reclaim scans of subscriber 'h', protocol index 'pidx': the time
- * before which none runs (pba.h, PBA_RECLAIM_IDLE_NS), read, or with
- * 'set' written: 0 is "a second has passed".
+/* Slot (subscriber 'h', protocol index 'pidx') of a per subscriber and
+ * protocol time in 'map', read, or with 'set' written first.
  */
-static uint64_t reclaim_idle(const char *h, uint32_t pidx, int set,
-			     uint64_t v)
+static uint64_t sub_time(struct bpf_map *map, const char *h, uint32_t pidx,
+			 int set, uint64_t v)
 {
 	uint32_t addr = pkt_ip(h), idx, key;
 
@@ -416,15 +416,28 @@ static uint64_t reclaim_idle(const char *h, uint32_t pidx, int set,
 			 0);
 	key = idx * CGNAT_NPROTO + pidx;
 	if (set)
-		assert_int_equal(bpf_map_update_elem(
-					 fd_of(H.dp.skel->maps.cgnat_reclaim_idle),
-					 &key, &v, 0),
+		assert_int_equal(bpf_map_update_elem(fd_of(map), &key, &v, 0),
 				 0);
-	assert_int_equal(bpf_map_lookup_elem(
-				 fd_of(H.dp.skel->maps.cgnat_reclaim_idle),
-				 &key, &v),
-			 0);
+	assert_int_equal(bpf_map_lookup_elem(fd_of(map), &key, &v), 0);
 	return v;
+}
+
+/* The time before which no reclaim scan runs (pba.h,
+ * PBA_RECLAIM_IDLE_NS); 0 written is "a second has passed".
+ */
+static uint64_t reclaim_idle(const char *h, uint32_t pidx, int set,
+			     uint64_t v)
+{
+	return sub_time(H.dp.skel->maps.cgnat_reclaim_idle, h, pidx, set, v);
+}
+
+/* The time before which the quota refuses without a look (nat.h,
+ * NAT_QUOTA_HOLD_NS); 0 written is "the hold has passed".
+ */
+static uint64_t quota_hold(const char *h, uint32_t pidx, int set,
+			   uint64_t v)
+{
+	return sub_time(H.dp.skel->maps.cgnat_quota_hold, h, pidx, set, v);
 }
 
 /* A subscriber at max_blocks (1) with every port of its block mapped:
@@ -457,19 +470,25 @@ static void test_reclaim_on_demand(void **st)
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 0);
 	assert_int_equal(h_stat(&H, STAT_RECLAIM_IDLE), 0);
-	/* The fruitless scan: none for a second, for UDP only. */
+	/* The fruitless scan: none for a second, for UDP only; and the
+	 * quota's hold, no look at all for 10 ms.
+	 */
 	assert_true(reclaim_idle(H1, CGNAT_P_UDP, 0, 0) > h_now_ns() +
 						       500000000ull);
 	assert_int_equal(reclaim_idle(H1, CGNAT_P_TCP, 0, 0), 0);
+	assert_true(quota_hold(H1, CGNAT_P_UDP, 0, 0) > h_now_ns());
+	assert_int_equal(quota_hold(H1, CGNAT_P_TCP, 0, 0), 0);
 	for (i = 0; i < 64; i++) {
 		sess_expire(17, H1, 10000 + i, S1, 7, past());
 		map_expire(17, H1, 10000 + i, past());
 	}
+	quota_hold(H1, CGNAT_P_UDP, 1, 0);	/* 10 ms later */
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 2);
 	assert_int_equal(h_stat(&H, STAT_RECLAIM_IDLE), 1);
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 0);
 	reclaim_idle(H1, CGNAT_P_UDP, 1, 0);	/* a second later */
+	quota_hold(H1, CGNAT_P_UDP, 1, 0);
 	xlate_out(&s, &ext);
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 1);
 	assert_int_equal(h_stat(&H, STAT_BLOCK_TAKEN), 1);
@@ -480,6 +499,52 @@ static void test_reclaim_on_demand(void **st)
 	s = spec(17, H1, 20001, S1, 7, H_INSIDE);
 	xlate_out(&s, &ext);
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 2);
+}
+
+/* The quota's hold (nat.h): after a look at the held blocks that the
+ * quota refused, the next new flows of that subscriber and protocol are
+ * refused for NAT_QUOTA_HOLD_NS without a look (counted as quota_held)
+ * even if a port came free meanwhile; TCP and other subscribers are not
+ * held; once it has passed, the freed port is taken.
+ */
+static void test_quota_hold(void **st)
+{
+	struct pkt_spec s;
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t i;
+
+	(void)st;
+	for (i = 0; i < 64; i++) {
+		s = spec(17, H1, 10000 + i, S1, 7, H_INSIDE);
+		xlate_out(&s, &ext);
+	}
+	s = spec(17, H1, 20000, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 0);
+	assert_true(quota_hold(H1, CGNAT_P_UDP, 0, 0) > h_now_ns());
+	/* Held: refused without a look, though a port is reclaimable. */
+	sess_expire(17, H1, 10000, S1, 7, past());
+	map_expire(17, H1, 10000, past());
+	reclaim_idle(H1, CGNAT_P_UDP, 1, 0);
+	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 1);
+	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 2);
+	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 0);
+	/* Not TCP, nor another subscriber. */
+	s = spec(6, H1, 30000, S1, 80, H_INSIDE);
+	xlate_out(&s, &ext);
+	s = spec(17, H2, 30000, S1, 7, H_INSIDE);
+	xlate_out(&s, &ext);
+	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 1);
+	/* Past the hold: a look, the expired mapping reclaimed. */
+	usleep(20000);
+	s = spec(17, H1, 20000, S1, 7, H_INSIDE);
+	xlate_out(&s, &ext);
+	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 1);
+	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 1);
+	assert_int_equal(quota_hold(H1, CGNAT_P_UDP, 0, 0) > h_now_ns(), 0);
 }
 
 /* The sweep deleting a mapping past its bound stamps the block with the
@@ -527,6 +592,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_floors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reclaim_on_demand,
 						setup_small, teardown),
+		cmocka_unit_test_setup_teardown(test_quota_hold, setup_small,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_block_last_use, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bound_slots, setup,

@@ -376,19 +376,26 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
  * pba_alloc: the reclaim's frames stay off the allocator's call chain.
  * The held blocks are looked at once when nothing was reclaimed: a
  * subscriber at its quota pays one look per refused flow, not two, and
- * none for NAT_QUOTA_HOLD_NS after a look the quota refused.
+ * none for NAT_QUOTA_HOLD_NS after a look the quota refused. Only a
+ * subscriber whose last allowed slot is taken can be at its quota (the
+ * growth takes the first empty slot below max_blocks): the others do
+ * not read the hold, a cold line at large subscriber counts.
  */
 static __always_inline __s64 nat_pba_alloc(const struct cgnat_cfg *cfg,
+					   const struct cgnat_sub *sub,
 					   __u32 sub_idx, __u32 pidx,
 					   __u32 sport, __u64 now)
 {
 	__u32 key = sub_idx * CGNAT_NPROTO + pidx;
-	__u64 *hold = bpf_map_lookup_elem(&cgnat_quota_hold, &key);
+	__u64 *hold;
 	__s64 r;
 
-	if (hold && *hold > now) {
-		stat_inc(STAT_QUOTA_HELD);
-		return -REASON_QUOTA;
+	if (sub->block[(cfg->max_blocks - 1) & (CGNAT_MAX_BLOCKS - 1)]) {
+		hold = bpf_map_lookup_elem(&cgnat_quota_hold, &key);
+		if (hold && *hold > now) {
+			stat_inc(STAT_QUOTA_HELD);
+			return -REASON_QUOTA;
+		}
 	}
 	r = pba_alloc(sub_idx, pidx, sport, cfg->max_blocks | PBA_HELD_ONLY,
 		      now);
@@ -402,8 +409,13 @@ static __always_inline __s64 nat_pba_alloc(const struct cgnat_cfg *cfg,
 	}
 	r = pba_alloc(sub_idx, pidx, sport, cfg->max_blocks | PBA_GROW_ONLY,
 		      now);
-	if (r == -REASON_QUOTA && hold)
-		*hold = now + NAT_QUOTA_HOLD_NS;
+	if (r == -REASON_QUOTA) {
+		/* Looked up again: a pointer kept across the calls above
+		 * costs the chain's stack a slot it does not have. */
+		hold = bpf_map_lookup_elem(&cgnat_quota_hold, &key);
+		if (hold)
+			*hold = now + NAT_QUOTA_HOLD_NS;
+	}
 	return r;
 }
 
@@ -435,7 +447,8 @@ static __always_inline int nat_mapping(const struct cgnat_cfg *cfg,
 	if (det_pool(sub->pool))
 		r = det_alloc(sub_idx, pidx, bpf_ntohs(port), now);
 	else
-		r = nat_pba_alloc(cfg, sub_idx, pidx, bpf_ntohs(port), now);
+		r = nat_pba_alloc(cfg, sub, sub_idx, pidx, bpf_ntohs(port),
+				  now);
 	if (r < 0)
 		return r;
 	pba_port_of(r, cfg->blocks_per_addr, &pp);

@@ -524,9 +524,13 @@ static void test_quota_hold(void **st)
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
 	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 0);
 	assert_true(quota_hold(H1, CGNAT_P_UDP, 0, 0) > h_now_ns());
-	/* Held: refused without a look, though a port is reclaimable. */
-	sess_expire(17, H1, 10000, S1, 7, past());
-	map_expire(17, H1, 10000, past());
+	/* Held: refused without a look, though every port is reclaimable
+	 * (all of them: a scan looks at 32 of the block's 64).
+	 */
+	for (i = 0; i < 64; i++) {
+		sess_expire(17, H1, 10000 + i, S1, 7, past());
+		map_expire(17, H1, 10000 + i, past());
+	}
 	reclaim_idle(H1, CGNAT_P_UDP, 1, 0);
 	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
 	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 1);
@@ -545,6 +549,23 @@ static void test_quota_hold(void **st)
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 1);
 	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 1);
 	assert_int_equal(quota_hold(H1, CGNAT_P_UDP, 0, 0) > h_now_ns(), 0);
+}
+
+/* Below its quota (its last allowed slot empty: max_blocks 8, one block
+ * held) a subscriber's hold is not read: a stale one written there
+ * refuses nothing, and quota_held stays 0.
+ */
+static void test_quota_hold_below(void **st)
+{
+	struct pkt_spec s = spec(17, H1, 10000, S1, 7, H_INSIDE);
+	uint32_t ext;
+
+	(void)st;
+	xlate_out(&s, &ext);
+	quota_hold(H1, CGNAT_P_UDP, 1, ~0ull);
+	s = spec(17, H1, 10001, S1, 7, H_INSIDE);
+	xlate_out(&s, &ext);
+	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 0);
 }
 
 /* The sweep deleting a mapping past its bound stamps the block with the
@@ -593,6 +614,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reclaim_on_demand,
 						setup_small, teardown),
 		cmocka_unit_test_setup_teardown(test_quota_hold, setup_small,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_quota_hold_below, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_block_last_use, setup,
 						teardown),

@@ -147,6 +147,11 @@ void dpconf_flow_limit(struct cgnat_flow_limit *l,
 		return;
 	l->interval_ns = 1000000000ull / rate;	/* rate <= 1e7: cfg checks */
 	l->tau_ns = (__u64)(burst - 1) * l->interval_ns;
+	/* The data plane's clock moves in ticks (10 ms at HZ 100): with a
+	 * burst shorter than a tick it would admit one flow a tick, below
+	 * the rate. */
+	if (l->tau_ns < DPCONF_FLOW_TICK_NS)
+		l->tau_ns = DPCONF_FLOW_TICK_NS;
 	l->rate = rate;
 	l->burst = burst;
 }

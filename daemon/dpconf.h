@@ -46,7 +46,10 @@ void dpconf_tunables(struct cgnat_cfg *c, const struct cgnat_config *cfg,
 
 /* timeouts.udp_ports as CGNAT_UDP_TIMER_PORTS ns by port, 0 = none. */
 void dpconf_udp_timers(__u64 *ns, const struct cgnat_config *cfg);
-/* limits.new_flows_per_subscriber as the data plane's cell rate. */
+/* limits.new_flows_per_subscriber as the data plane's cell rate; its
+ * burst at least a tick of the data plane's clock (HZ 100 at the least).
+ */
+#define DPCONF_FLOW_TICK_NS 10000000ull
 void dpconf_flow_limit(struct cgnat_flow_limit *l,
 		       const struct cgnat_config *cfg);
 

@@ -653,6 +653,34 @@ static void test_new_flow_rate(void **st)
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE), 4);
 }
 
+/* The long-run rate under the coarse clock: 1000 a second with the
+ * burst cgnatd gives a burst of 1 (a tick, 10 ms: daemon/dpconf.c),
+ * new flows sent for 200 ms as fast as test runs go: about 200 of them
+ * through, plus the burst's 10. With no burst at all (tau 0) only one
+ * a tick passed: 51 in the run that found it, at HZ 250.
+ */
+static void test_new_flow_rate_ticks(void **st)
+{
+	struct cgnat_flow_limit l = { .interval_ns = 1000000,
+				      .tau_ns = 10000000, .rate = 1000,
+				      .burst = 1 };
+	struct pkt_spec s;
+	uint8_t out[512];
+	size_t olen;
+	uint64_t t0 = h_now_ns();
+	int i, n = 0;
+
+	(void)st;
+	assert_int_equal(dp_set_flow_limit(&H.dp, &l), 0);
+	for (i = 0; h_now_ns() < t0 + 200000000ull; i++) {
+		s = spec(17, H1, 1024 + (i & 0xffff), S1, 7 + (i >> 16),
+			 H_INSIDE);
+		n += run(H_INSIDE, &s, out, &olen) == XDP_REDIRECT;
+	}
+	fprintf(stderr, "# %d of %d new flows in 200 ms\n", n, i);
+	assert_in_range(n, 170, 250);
+}
+
 /* Malformed and non-NAT inputs: {what, side, mutation, action, counter}. */
 struct bad_case {
 	const char *name;
@@ -1040,6 +1068,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_growth_slots_empty,
 						setup4, teardown),
 		cmocka_unit_test_setup_teardown(test_new_flow_rate, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_new_flow_rate_ticks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_session_limit, setup,
 						teardown),

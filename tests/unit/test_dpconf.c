@@ -134,7 +134,8 @@ static void test_tunables_and_geometry(void **state)
 }
 
 /* limits.new_flows_per_subscriber as a cell rate: 1e9 / rate apart, a
- * burst of one second's worth unless set; 0, none. */
+ * burst of one second's worth unless set, and never under a tick of the
+ * data plane's coarse clock; 0, none. */
 static void test_flow_limit(void **state)
 {
 	struct cgnat_flow_limit l;
@@ -161,8 +162,16 @@ static void test_flow_limit(void **state)
 	     "limits: { new_flows_per_subscriber: 3, new_flows_burst: 1 }\n");
 	dpconf_flow_limit(&l, &cfg);
 	assert_int_equal(l.interval_ns, 333333333);
-	assert_int_equal(l.tau_ns, 0);
+	assert_int_equal(l.tau_ns, DPCONF_FLOW_TICK_NS); /* a tick at least */
 	assert_int_equal(l.burst, 1);
+	load("interfaces: { inside: a, outside: b }\n"
+	     "subscribers: [100.64.0.0/10]\n"
+	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
+	     "limits: { new_flows_per_subscriber: 100000, "
+	     "new_flows_burst: 2 }\n");
+	dpconf_flow_limit(&l, &cfg);
+	assert_int_equal(l.interval_ns, 10000);
+	assert_int_equal(l.tau_ns, DPCONF_FLOW_TICK_NS);
 }
 
 static void test_udp_port_timers(void **state)

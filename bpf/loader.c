@@ -215,11 +215,11 @@ static int pin_info(const char *path, struct bpf_map_info *info)
  * index and its log (a cache the first pass rebuilds, sweep.h), the
  * per-destination next hops (a cache, fwd.h), the reclaim scans' idle
  * times (a cache, pba.h), the new-flow rates' buckets and the quota
- * holds (caches, nat.h: each starts full, or clear), counters or rate buckets of another
- * size (a build that added one), which only restart at zero or full, and
- * the event rings' array when its type or CPU count differs (a build
- * with one shared ring). Anything else of another layout is refused by
- * libbpf: a cold start.
+ * holds (caches, nat.h: each starts full, or clear), counters or rate
+ * buckets of another size (a build that added one), which only restart
+ * at zero or full, and the event rings' array when its type or CPU
+ * count differs (a build with one shared ring). Anything else of another
+ * layout is refused by libbpf: a cold start.
  */
 static int pin_replaced(struct bpf_map *m, const char *path)
 {

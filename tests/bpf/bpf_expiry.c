@@ -452,6 +452,24 @@ static int setup_small(void **st)
 	return h_load(&H, 1, 64, 1, 1);
 }
 
+/* H1 maps every port of its one block (UDP from 10000 + i) and is
+ * refused its next flow, H1:20000, which *s is left holding.
+ */
+static void fill_to_quota(struct pkt_spec *s)
+{
+	uint8_t out[512];
+	size_t olen;
+	uint32_t ext;
+	uint16_t i;
+
+	for (i = 0; i < 64; i++) {
+		*s = spec(17, H1, 10000 + i, S1, 7, H_INSIDE);
+		xlate_out(s, &ext);
+	}
+	*s = spec(17, H1, 20000, S1, 7, H_INSIDE);
+	assert_int_equal(run(H_INSIDE, s, out, &olen), XDP_DROP);
+}
+
 static void test_reclaim_on_demand(void **st)
 {
 	struct pkt_spec s;
@@ -461,12 +479,7 @@ static void test_reclaim_on_demand(void **st)
 	uint16_t i;
 
 	(void)st;
-	for (i = 0; i < 64; i++) {
-		s = spec(17, H1, 10000 + i, S1, 7, H_INSIDE);
-		xlate_out(&s, &ext);
-	}
-	s = spec(17, H1, 20000, S1, 7, H_INSIDE);
-	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	fill_to_quota(&s);
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_QUOTA), 1);
 	assert_int_equal(h_stat(&H, STAT_MAP_RECLAIMED), 0);
 	assert_int_equal(h_stat(&H, STAT_RECLAIM_IDLE), 0);
@@ -516,12 +529,7 @@ static void test_quota_hold(void **st)
 	uint16_t i;
 
 	(void)st;
-	for (i = 0; i < 64; i++) {
-		s = spec(17, H1, 10000 + i, S1, 7, H_INSIDE);
-		xlate_out(&s, &ext);
-	}
-	s = spec(17, H1, 20000, S1, 7, H_INSIDE);
-	assert_int_equal(run(H_INSIDE, &s, out, &olen), XDP_DROP);
+	fill_to_quota(&s);
 	assert_int_equal(h_stat(&H, STAT_QUOTA_HELD), 0);
 	assert_true(quota_hold(H1, CGNAT_P_UDP, 0, 0) > h_now_ns());
 	/* Held: refused without a look, though every port is reclaimable

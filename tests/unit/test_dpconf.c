@@ -133,6 +133,21 @@ static void test_tunables_and_geometry(void **state)
 	dpconf_free(&dc);
 }
 
+/* dpconf's cell rate of a configuration with 'limits' appended. */
+static void flow_limit_of(const char *limits, struct cgnat_flow_limit *l)
+{
+	char yaml[512];
+
+	snprintf(yaml, sizeof(yaml),
+		 "interfaces: { inside: a, outside: b }\n"
+		 "subscribers: [100.64.0.0/10]\n"
+		 "pools: [ { name: p, addresses: [203.0.113.1] } ]\n%s",
+		 limits);
+	load(yaml);
+	memset(l, 0xff, sizeof(*l));
+	dpconf_flow_limit(l, &cfg);
+}
+
 /* limits.new_flows_per_subscriber as a cell rate: 1e9 / rate apart, a
  * burst of one second's worth unless set, and never under a tick of the
  * data plane's coarse clock; 0, none. */
@@ -141,35 +156,20 @@ static void test_flow_limit(void **state)
 	struct cgnat_flow_limit l;
 
 	(void)state;
-	load("interfaces: { inside: a, outside: b }\n"
-	     "subscribers: [100.64.0.0/10]\n"
-	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n");
-	memset(&l, 0xff, sizeof(l));
-	dpconf_flow_limit(&l, &cfg);
+	flow_limit_of("", &l);
 	assert_int_equal(l.interval_ns | l.tau_ns | l.rate | l.burst, 0);
-	load("interfaces: { inside: a, outside: b }\n"
-	     "subscribers: [100.64.0.0/10]\n"
-	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
-	     "limits: { new_flows_per_subscriber: 1000 }\n");
-	dpconf_flow_limit(&l, &cfg);
+	flow_limit_of("limits: { new_flows_per_subscriber: 1000 }\n", &l);
 	assert_int_equal(l.interval_ns, 1000000);
 	assert_int_equal(l.tau_ns, 999 * 1000000ull);
 	assert_int_equal(l.rate, 1000);
 	assert_int_equal(l.burst, 1000);
-	load("interfaces: { inside: a, outside: b }\n"
-	     "subscribers: [100.64.0.0/10]\n"
-	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
-	     "limits: { new_flows_per_subscriber: 3, new_flows_burst: 1 }\n");
-	dpconf_flow_limit(&l, &cfg);
+	flow_limit_of("limits: { new_flows_per_subscriber: 3, "
+		      "new_flows_burst: 1 }\n", &l);
 	assert_int_equal(l.interval_ns, 333333333);
 	assert_int_equal(l.tau_ns, DPCONF_FLOW_TICK_NS); /* a tick at least */
 	assert_int_equal(l.burst, 1);
-	load("interfaces: { inside: a, outside: b }\n"
-	     "subscribers: [100.64.0.0/10]\n"
-	     "pools: [ { name: p, addresses: [203.0.113.1] } ]\n"
-	     "limits: { new_flows_per_subscriber: 100000, "
-	     "new_flows_burst: 2 }\n");
-	dpconf_flow_limit(&l, &cfg);
+	flow_limit_of("limits: { new_flows_per_subscriber: 100000, "
+		      "new_flows_burst: 2 }\n", &l);
 	assert_int_equal(l.interval_ns, 10000);
 	assert_int_equal(l.tau_ns, DPCONF_FLOW_TICK_NS);
 }

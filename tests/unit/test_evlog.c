@@ -223,6 +223,49 @@ static void test_quota_rows(void **state)
 	assert_int_equal(n, 2);
 }
 
+/* A subscriber above limits.new_flows_per_subscriber: a quota row with
+ * the rate as its limit, and no IPFIX record (RFC 8158 has no quota of a
+ * rate), where a session quota queues its natEvent 13. The exporter is a
+ * stand-in that is never called: the queue is read and emptied before
+ * the flush.
+ */
+static void test_flow_rate_row(void **state)
+{
+	struct t *t = *state;
+	struct cgnat_event q = evt(EVT_QUOTA_FLOWS, SUB_A, 0, tai_now());
+	sqlite3 *db;
+	sqlite3_stmt *s;
+
+	q.value = 1000;
+	t->ev.ipfix = (struct ipfix_exporter *)t;
+	assert_int_equal(deliver(t, &q), 0);
+	assert_int_equal(t->ev.n_pend, 0);
+	q = evt(EVT_QUOTA_SESSIONS, SUB_B, 0, tai_now());
+	q.value = 8192;
+	assert_int_equal(deliver(t, &q), 0);
+	assert_int_equal(t->ev.n_pend, 1);
+	assert_int_equal(t->ev.pend[0].nat_event, IPFIX_EV_QUOTA);
+	t->ev.n_pend = 0;
+	t->ev.ipfix = NULL;
+	assert_int_equal(evlog_flush(&t->ev), 0);
+	assert_int_equal(sqlite3_open(t->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT type, sub_addr, "
+					    "limit_value, detail FROM events "
+					    "ORDER BY id LIMIT 1",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(s, 0), STORE_EVT_QUOTA);
+	assert_int_equal(sqlite3_column_int64(s, 1), SUB_A);
+	assert_int_equal(sqlite3_column_int64(s, 2), 1000);
+	assert_string_equal((const char *)sqlite3_column_text(s, 3),
+			    "new flows a second per subscriber "
+			    "(limits.new_flows_per_subscriber)");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 static void test_release_gated(void **state)
 {
 	struct t *t = *state;
@@ -370,6 +413,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_quota_rows, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_flow_rate_row, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_assign_batch, setup,
 						teardown),

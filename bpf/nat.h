@@ -376,10 +376,13 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
  * pba_alloc: the reclaim's frames stay off the allocator's call chain.
  * The held blocks are looked at once when nothing was reclaimed: a
  * subscriber at its quota pays one look per refused flow, not two, and
- * none for NAT_QUOTA_HOLD_NS after a look the quota refused. Only a
- * subscriber whose last allowed slot is taken can be at its quota (the
- * growth takes the first empty slot below max_blocks): the others do
- * not read the hold, a cold line at large subscriber counts.
+ * none for NAT_QUOTA_HOLD_NS after a look the quota refused. The hold
+ * is read only when the last slot below max_blocks is taken (growth
+ * takes the first empty slot, so a subscriber at its quota almost
+ * always has it taken): the others do not pay its cold line at large
+ * subscriber counts. One at its quota without it (drained blocks below
+ * it, a lowered max_blocks) only misses the saving: it looks, as
+ * before the hold.
  */
 static __always_inline __s64 nat_pba_alloc(const struct cgnat_cfg *cfg,
 					   const struct cgnat_sub *sub,

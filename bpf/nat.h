@@ -364,9 +364,9 @@ static __always_inline int nat_map_insert(const struct cgnat_map_key *ok,
  * this long without looking again: a subscriber at its quota sending new
  * flows would otherwise pay a look at every held block on each (a global
  * call, a random word and a map lookup a block: ~1.3 us at 32 blocks,
- * twice with port parity). A port that comes free meanwhile (the sweep,
- * a reload raising max_blocks) waits at most this long; nothing is
- * freed or taken early.
+ * twice with port parity). A port or a block slot that comes free
+ * meanwhile (the sweep, a block released, a reload raising max_blocks)
+ * waits at most this long; nothing is freed or taken early.
  */
 #define NAT_QUOTA_HOLD_NS 10000000ull
 

@@ -653,9 +653,9 @@ static void test_new_flow_rate(void **st)
 	assert_int_equal(h_stat(&H, STAT_DROP_BASE + REASON_FLOW_RATE), 4);
 }
 
-/* The long-run rate under the coarse clock: 1000 a second with the
- * burst cgnatd gives a burst of 1 (a tick, 10 ms: daemon/dpconf.c),
- * new flows sent for 200 ms as fast as test runs go: about 200 of them
+/* The long-run rate under the coarse clock: 1000 a second and a burst
+ * of 1, which cgnatd raises to a tick (10 ms: daemon/dpconf.c); new
+ * flows sent for 200 ms as fast as test runs go: about 200 of them
  * through, plus the burst's 10. With no burst at all (tau 0) only one
  * a tick passed: 51 in the run that found it, at HZ 250.
  */

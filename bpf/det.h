@@ -64,9 +64,8 @@ static __always_inline void det_full(const struct cgnat_cfg *cfg,
 {
 	struct cgnat_addr *a = bpf_map_lookup_elem(&cgnat_addrs, &r->addr_idx);
 
-	if (now - sub->evt_ns < cfg->evt_interval_ns)
+	if (!evt_sub_allowed(sub, now, cfg))
 		return;
-	sub->evt_ns = now;
 	evt_emit(EVT_QUOTA_BLOCKS, sub->addr, a ? a->addr : 0, 0, sub->pool,
 		 dp->overflow, r->first, r->first + dp->pps - 1);
 }

@@ -117,6 +117,19 @@ static __always_inline int evt_allowed(__u32 type, __u64 now,
 	return 1;
 }
 
+/* A subscriber's own quota events (blocks, sessions, new-flow rate): at
+ * most one every evt_interval_ns, stamped in its slot. Returns 1 when
+ * one may be raised now.
+ */
+static __always_inline int evt_sub_allowed(struct cgnat_sub *sub, __u64 now,
+					   const struct cgnat_cfg *cfg)
+{
+	if (now - sub->evt_ns < cfg->evt_interval_ns)
+		return 0;
+	sub->evt_ns = now;
+	return 1;
+}
+
 static __always_inline void evt_limited(__u32 type, __be32 sub, __u32 pool,
 					__u32 value, __u64 now,
 					const struct cgnat_cfg *cfg)

@@ -182,11 +182,9 @@ static __always_inline int nat_sub_flow_ok(struct cgnat_sub *sub, __u32 idx,
 		    t)
 			return 0;
 	}
-	if (now - sub->evt_ns >= cfg->evt_interval_ns) {
-		sub->evt_ns = now;
+	if (evt_sub_allowed(sub, now, cfg))
 		evt_emit(EVT_QUOTA_FLOWS, sub->addr, 0, 0, sub->pool, l->rate,
 			 0, 0);
-	}
 	return -REASON_FLOW_RATE;
 }
 
@@ -199,11 +197,9 @@ static __always_inline int nat_sub_charge(struct cgnat_sub *sub, __u64 now,
 	if (!cfg->sess_per_sub || n < cfg->sess_per_sub)
 		return 0;
 	__sync_fetch_and_sub(&sub->sessions, 1);
-	if (now - sub->evt_ns >= cfg->evt_interval_ns) {
-		sub->evt_ns = now;
+	if (evt_sub_allowed(sub, now, cfg))
 		evt_emit(EVT_QUOTA_SESSIONS, sub->addr, 0, 0, sub->pool,
 			 cfg->sess_per_sub, 0, 0);
-	}
 	return -REASON_SESS_LIMIT;
 }
 

@@ -570,11 +570,9 @@ static __always_inline int pba_grow(const struct cgnat_cfg *cfg,
 	__u32 v;
 
 	if (slot < 0) {
-		if (now - sub->evt_ns >= cfg->evt_interval_ns) {
-			sub->evt_ns = now;
+		if (evt_sub_allowed(sub, now, cfg))
 			evt_emit(EVT_QUOTA_BLOCKS, sub->addr, 0, 0, sub->pool,
 				 max, 0, 0);
-		}
 		return -REASON_QUOTA;
 	}
 	v = pba_grant(cfg, sub);
